@@ -1,0 +1,65 @@
+package io.steward.bus;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The cluster a module runs in: this node's id and the Hazelcast instance behind the Vert.x cluster
+ * manager. Modules keep their state in Hazelcast structures named {@code steward.<module>.*}.
+ */
+public final class Cluster {
+
+  private Cluster() {
+  }
+
+  /** The member attribute in which vertx-hazelcast 5 keeps a member's Vert.x node id. */
+  public static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+
+  /**
+   * This node's Vert.x node id, as used in {@link Addresses#node}. Not the Hazelcast member UUID: Vert.x 5
+   * gives each node its own id and stores it as a member attribute (see {@link #nodeIdOf(Member)}).
+   */
+  public static String nodeId(Vertx vertx) {
+    return manager(vertx).getNodeId();
+  }
+
+  /** The Vert.x node id of a Hazelcast member, or null for a member that is not a Vert.x node. */
+  public static String nodeIdOf(Member member) {
+    return member.getAttribute(NODE_ID_ATTRIBUTE);
+  }
+
+  /** The node ids of the Vert.x nodes that are cluster members now. */
+  public static Set<String> liveNodeIds(Vertx vertx) {
+    Set<String> ids = new HashSet<>();
+    for (Member m : hazelcast(vertx).getCluster().getMembers()) {
+      String id = nodeIdOf(m);
+      if (id != null) {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  public static HazelcastInstance hazelcast(Vertx vertx) {
+    ClusterManager cm = manager(vertx);
+    if (cm instanceof HazelcastClusterManager hz) {
+      return hz.getHazelcastInstance();
+    }
+    throw new IllegalStateException("Steward needs the Hazelcast cluster manager, found " + cm.getClass().getName());
+  }
+
+  private static ClusterManager manager(Vertx vertx) {
+    ClusterManager cm = vertx.isClustered() ? ((VertxInternal) vertx).clusterManager() : null;
+    if (cm == null) {
+      throw new IllegalStateException("Steward modules need a clustered Vert.x (Vertx.builder().buildClustered())");
+    }
+    return cm;
+  }
+}

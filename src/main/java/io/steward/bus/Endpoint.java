@@ -1,0 +1,100 @@
+package io.steward.bus;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers a request handler on an address with Steward's contract around it:
+ * <ul>
+ *   <li>the handler's return value is the reply (a {@link Future} is awaited);</li>
+ *   <li>a {@link StewardException} becomes a {@code ReplyException} with its code and message, never an
+ *       error in the log;</li>
+ *   <li>any other exception is logged once at ERROR with the address, and answered with 500;</li>
+ *   <li>a fire-and-forget {@code send} that fails has nobody to answer: it is counted in
+ *       {@code steward_bus_rejected_total{address,code}} and logged at WARN, rate-limited.</li>
+ * </ul>
+ */
+public final class Endpoint {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Endpoint.class);
+  private static final RateLimitedLog REJECTIONS = new RateLimitedLog(LOG, 10_000);
+
+  /** Handles one message; returns the reply body (or a Future of it), or throws. */
+  @FunctionalInterface
+  public interface Handler {
+    Object handle(Message<Object> message) throws Exception;
+  }
+
+  private Endpoint() {
+  }
+
+  /** A cluster-wide consumer; await {@code completion()} before announcing the module as started. */
+  public static MessageConsumer<Object> consumer(Vertx vertx, String address, Handler handler) {
+    return vertx.eventBus().consumer(address, message -> dispatch(vertx, address, message, handler));
+  }
+
+  /** A consumer only this node sees (per-node addresses, local plumbing). */
+  public static MessageConsumer<Object> localConsumer(Vertx vertx, String address, Handler handler) {
+    return vertx.eventBus().localConsumer(address, message -> dispatch(vertx, address, message, handler));
+  }
+
+  private static void dispatch(Vertx vertx, String address, Message<Object> message, Handler handler) {
+    Object result;
+    try {
+      result = handler.handle(message);
+    } catch (Throwable t) {
+      fail(vertx, address, message, t);
+      return;
+    }
+    if (result instanceof Future<?> future) {
+      future.onComplete(ar -> {
+        if (ar.succeeded()) {
+          message.reply(ar.result());
+        } else {
+          fail(vertx, address, message, ar.cause());
+        }
+      });
+    } else {
+      message.reply(result);
+    }
+  }
+
+  /**
+   * Answers a message with the failure code of {@code error}; counts and logs it when the sender did not
+   * ask for an answer.
+   */
+  public static void fail(Vertx vertx, String address, Message<?> message, Throwable error) {
+    Failure failure = Failure.of(error);
+    String text = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    if (!(error instanceof StewardException) && !(error instanceof io.vertx.core.eventbus.ReplyException)) {
+      LOG.error("Handler for {} failed with an unexpected {}: {}. The caller got a 500; this is a bug, please "
+        + "report it with this stack trace.", address, error.getClass().getName(), text, error);
+      text = "handler failed: " + error.getClass().getSimpleName() + ": " + text;
+    }
+    if (message.replyAddress() == null) {
+      rejected(vertx, address, failure, text);
+      return;
+    }
+    message.fail(failure.code(), text);
+  }
+
+  /** Counts and logs a failure nobody can be told about (a fire-and-forget send). */
+  public static void rejected(Vertx vertx, String address, Failure failure, String reason) {
+    MeterRegistry registry = Metrics.registry(vertx);
+    Counter.builder("steward_bus_rejected")
+      .description("Fire-and-forget messages that were refused; the sender was not told")
+      .tag("address", address)
+      .tag("code", Integer.toString(failure.code()))
+      .register(registry)
+      .increment();
+    REJECTIONS.warn(address + failure.code(), "Refused a fire-and-forget message on " + address + " with "
+      + failure.code() + ": " + reason + ". The sender did not ask for a reply, so it was not told; use "
+      + "request() to get the error, or watch steward_bus_rejected_total.");
+  }
+}
