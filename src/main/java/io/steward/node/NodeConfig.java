@@ -1,0 +1,152 @@
+package io.steward.node;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The node-level configuration, parsed once at start-up. Module sections ({@code tasks}, {@code http}, …)
+ * are handed to their modules as they are, see {@link #section(String)}.
+ */
+public record NodeConfig(
+  String name,
+  List<String> modules,
+  Cluster cluster,
+  EventBus eventBus,
+  int eventLoopPoolSize,
+  int workerPoolSize,
+  int drainMs,
+  boolean metricsEnabled,
+  boolean vertxMetrics,
+  String logLevel,
+  String hazelcastLogLevel,
+  JsonObject merged) {
+
+  public static final List<String> DEFAULT_MODULES = List.of("http");
+
+  public static final List<Setting> SETTINGS = List.of(
+    Setting.string("node.name", null, "A readable name for this node in logs and /nodes (default: node-<first 8 characters of its id>)"),
+    Setting.list("modules", DEFAULT_MODULES, "The modules this node runs, any subset of: http, tasks, fanout, schedule, cache"),
+    Setting.string("cluster.name", null, "Hazelcast cluster name; nodes join only a cluster with the same name (default: from cluster.xml, 'steward')"),
+    Setting.string("cluster.config", "cluster.xml", "Hazelcast XML: a file path (used if it exists), or classpath:NAME; the copy in the jar is the fallback"),
+    Setting.integer("cluster.port", 0, "Hazelcast member port; the next free port is taken if it is busy (0: from cluster.xml, 5701)"),
+    Setting.list("cluster.members", null, "Members to join over TCP/IP, host or host:port (default: from cluster.xml, 127.0.0.1)"),
+    Setting.string("cluster.interface", null, "The interface Hazelcast binds to (default: from cluster.xml, 127.0.0.1)"),
+    Setting.string("cluster.publicAddress", null, "host:port other members use to reach this one (behind NAT or in containers)"),
+    Setting.bool("cluster.liteMember", false, "Join as a Hazelcast lite member: holds no data partitions (gateways, client apps)"),
+    Setting.integer("cluster.failureDetectionSeconds", 0, "Seconds without a heartbeat before a member is declared dead (0: from cluster.xml, 10)"),
+    Setting.integer("cluster.minimumSize", 0, "Split-brain protection: Steward's maps refuse operations on a side with fewer members (0: off)"),
+    Setting.string("eventBus.host", "127.0.0.1", "The interface the clustered event bus listens on"),
+    Setting.integer("eventBus.port", 0, "The event-bus port (0: any free port)"),
+    Setting.string("eventBus.publicHost", null, "The host other nodes use to reach this node's event bus"),
+    Setting.integer("vertx.eventLoopPoolSize", 0, "Event-loop threads (0: Vert.x default, 2 x cores)"),
+    Setting.integer("vertx.workerPoolSize", 20, "Vert.x worker threads (blocking calls; task supervisors have their own pools)"),
+    Setting.integer("shutdown.drainMs", 10_000, "On SIGTERM, how long modules may take to finish in-flight work before the node leaves"),
+    Setting.bool("metrics.enabled", true, "Collect metrics and serve them at /metrics"),
+    Setting.bool("metrics.vertx", true, "Include Vert.x's own meters (event bus, HTTP server, pools) besides Steward's"),
+    Setting.string("log.level", "INFO", "Log level of Steward and Vert.x: ERROR, WARN, INFO, DEBUG"),
+    Setting.string("log.hazelcastLevel", "WARN", "Log level of Hazelcast's own messages")
+  );
+
+  private static final Set<String> LEVELS = Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+
+  /** Parses the merged configuration; {@code knownModules} are the names the node can deploy. */
+  static NodeConfig from(JsonObject merged, Set<String> knownModules) {
+    JsonObject node = merged.getJsonObject("node");
+    JsonObject cluster = merged.getJsonObject("cluster");
+    JsonObject eb = merged.getJsonObject("eventBus");
+    JsonObject vx = merged.getJsonObject("vertx");
+    JsonObject log = merged.getJsonObject("log");
+    JsonObject metrics = merged.getJsonObject("metrics");
+
+    List<String> modules = new ArrayList<>();
+    Set<String> seen = new LinkedHashSet<>();
+    for (Object m : merged.getJsonArray("modules", new JsonArray())) {
+      String name = ((String) m).trim();
+      if (!knownModules.contains(name)) {
+        throw new ConfigException("modules", "unknown module '" + name + "' (known: " + String.join(", ", knownModules) + ")");
+      }
+      if (!seen.add(name)) {
+        throw new ConfigException("modules", "module '" + name + "' is listed twice");
+      }
+      modules.add(name);
+    }
+
+    Cluster c = new Cluster(
+      cluster.getString("name"),
+      cluster.getString("config"),
+      port(cluster, "cluster.port", true),
+      strings(cluster.getJsonArray("members")),
+      cluster.getString("interface"),
+      cluster.getString("publicAddress"),
+      cluster.getBoolean("liteMember"),
+      atLeast(cluster, "failureDetectionSeconds", "cluster.failureDetectionSeconds", 0),
+      atLeast(cluster, "minimumSize", "cluster.minimumSize", 0));
+    EventBus e = new EventBus(eb.getString("host"), port(eb, "eventBus.port", true), eb.getString("publicHost"));
+    String level = level(log, "level");
+    String hzLevel = level(log, "hazelcastLevel");
+    return new NodeConfig(
+      node.getString("name"),
+      List.copyOf(modules),
+      c,
+      e,
+      atLeast(vx, "eventLoopPoolSize", "vertx.eventLoopPoolSize", 0),
+      atLeast(vx, "workerPoolSize", "vertx.workerPoolSize", 1),
+      atLeast(merged.getJsonObject("shutdown"), "drainMs", "shutdown.drainMs", 0),
+      metrics.getBoolean("enabled"),
+      metrics.getBoolean("vertx"),
+      level,
+      hzLevel,
+      merged);
+  }
+
+  /** A module's section, defaults filled in and overrides applied. */
+  public JsonObject section(String module) {
+    JsonObject s = merged.getJsonObject(module);
+    return s == null ? new JsonObject() : s.copy();
+  }
+
+  public record Cluster(String name, String config, int port, List<String> members, String iface,
+                        String publicAddress, boolean liteMember, int failureDetectionSeconds, int minimumSize) {
+  }
+
+  public record EventBus(String host, int port, String publicHost) {
+  }
+
+  private static List<String> strings(JsonArray a) {
+    if (a == null) {
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    a.forEach(v -> out.add(((String) v).trim()));
+    return List.copyOf(out);
+  }
+
+  private static int port(JsonObject o, String path, boolean zeroAllowed) {
+    int p = o.getInteger(path.substring(path.indexOf('.') + 1));
+    if (p < (zeroAllowed ? 0 : 1) || p > 65535) {
+      throw new ConfigException(path, "must be a port between " + (zeroAllowed ? 0 : 1) + " and 65535, got " + p);
+    }
+    return p;
+  }
+
+  private static int atLeast(JsonObject o, String key, String path, int min) {
+    int v = o.getInteger(key);
+    if (v < min) {
+      throw new ConfigException(path, "must be at least " + min + ", got " + v);
+    }
+    return v;
+  }
+
+  private static String level(JsonObject log, String key) {
+    String v = log.getString(key).toUpperCase(java.util.Locale.ROOT);
+    if (!LEVELS.contains(v)) {
+      throw new ConfigException("log." + key, "must be one of " + LEVELS + ", got '" + log.getString(key) + "'");
+    }
+    return v;
+  }
+}

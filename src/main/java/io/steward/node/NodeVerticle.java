@@ -1,0 +1,211 @@
+package io.steward.node;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.steward.bus.Endpoint;
+import io.steward.bus.Failure;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * This node's place in the cluster: announces it in the cluster-wide registry {@code steward.nodes}
+ * (a Hazelcast map), forgets members Hazelcast reports as gone, answers {@code steward.nodes.list} and
+ * this node's own addresses ({@code steward.node.<id>.info}, {@code .health}).
+ *
+ * <p>Deployed after the modules, so a node appears in the registry and reports healthy only once every
+ * module it runs has started; undeployed first on shutdown.
+ */
+final class NodeVerticle extends VerticleBase {
+
+  static final String REGISTRY = "steward.nodes";
+  private static final Logger LOG = LoggerFactory.getLogger(NodeVerticle.class);
+  private static final long MODULE_HEALTH_TIMEOUT_MS = 1_000;
+
+  private final NodeConfig config;
+  private final Map<String, String> deployments;
+  private final long startedAt;
+  private HazelcastInstance hz;
+  private IMap<String, String> registry;
+  private UUID listenerId;
+  private String nodeId;
+  private JsonObject info;
+
+  NodeVerticle(NodeConfig config, Map<String, String> deployments, long startedAt) {
+    this.config = config;
+    this.deployments = new LinkedHashMap<>(deployments);
+    this.startedAt = startedAt;
+  }
+
+  @Override
+  public Future<?> start() {
+    hz = Cluster.hazelcast(vertx);
+    nodeId = Cluster.nodeId(vertx);
+    registry = hz.getMap(REGISTRY);
+    return moduleHealth().compose(modules -> {
+      info = describe(modules);
+      listenerId = hz.getCluster().addMembershipListener(new Forget());
+      return Future.all(
+        Endpoint.consumer(vertx, Addresses.Nodes.LIST, msg -> list()).completion(),
+        Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.INFO), msg -> info()).completion(),
+        Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.HEALTH), msg -> health()).completion(),
+        Future.fromCompletionStage(registry.putAsync(nodeId, info.encode()), context));
+    }).onSuccess(v -> forgetDeparted());
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (listenerId != null) {
+      hz.getCluster().removeMembershipListener(listenerId);
+    }
+    if (!hz.getLifecycleService().isRunning()) {
+      return Future.succeededFuture();
+    }
+    return Future.fromCompletionStage(registry.removeAsync(nodeId), context)
+      .otherwise(err -> {
+        LOG.warn("Could not remove this node from the registry while leaving ({}); the survivors drop it when "
+          + "Hazelcast reports it gone", err.getMessage());
+        return null;
+      });
+  }
+
+  private JsonObject describe(JsonObject modules) {
+    Member local = hz.getCluster().getLocalMember();
+    String name = config.name() != null ? config.name() : "node-" + nodeId.substring(0, 8);
+    return new JsonObject()
+      .put("id", nodeId)
+      .put("name", name)
+      .put("host", local.getAddress().getHost())
+      .put("clusterAddress", local.getAddress().getHost() + ":" + local.getAddress().getPort())
+      .put("liteMember", local.isLiteMember())
+      .put("version", Version.current())
+      .put("startedAt", java.time.Instant.ofEpochMilli(startedAt).toString())
+      .put("pid", ProcessHandle.current().pid())
+      .put("modules", new JsonArray(new ArrayList<>(deployments.keySet())))
+      .put("endpoints", endpoints(modules));
+  }
+
+  private static JsonObject endpoints(JsonObject modules) {
+    JsonObject out = new JsonObject();
+    modules.forEach(e -> {
+      if (e.getValue() instanceof JsonObject m && m.containsKey("url")) {
+        out.put(e.getKey(), m.getString("url"));
+      }
+    });
+    return out;
+  }
+
+  private JsonObject info() {
+    return info.copy().put("uptimeMs", System.currentTimeMillis() - startedAt)
+      .put("clusterMembers", hz.getCluster().getMembers().size());
+  }
+
+  /** Every Steward node that is a live member, oldest first; entries of departed members are skipped. */
+  private Future<JsonObject> list() {
+    Set<String> live = liveMembers();
+    return vertx.executeBlocking(() -> registry.getAll(live), false).map(found -> {
+      List<JsonObject> nodes = new ArrayList<>();
+      found.values().forEach(v -> nodes.add(new JsonObject(v)));
+      nodes.sort(Comparator.comparing((JsonObject n) -> n.getString("startedAt")).thenComparing(n -> n.getString("id")));
+      return new JsonObject().put("nodes", new JsonArray(new ArrayList<>(nodes))).put("count", nodes.size());
+    });
+  }
+
+  private Future<JsonObject> health() {
+    return moduleHealth().map(modules -> {
+      boolean up = modules.stream().allMatch(e -> "UP".equals(((JsonObject) e.getValue()).getString("status")));
+      return new JsonObject().put("status", up ? "UP" : "DOWN").put("node", nodeId).put("modules", modules);
+    });
+  }
+
+  /** Each module: DOWN if its deployment is gone, else what it answers on its own health address, if any. */
+  private Future<JsonObject> moduleHealth() {
+    JsonObject out = new JsonObject();
+    List<Future<?>> checks = new ArrayList<>();
+    Set<String> deployed = vertx.deploymentIDs();
+    deployments.forEach((module, id) -> {
+      if (!deployed.contains(id)) {
+        out.put(module, new JsonObject().put("status", "DOWN").put("reason", "not deployed"));
+        return;
+      }
+      checks.add(vertx.eventBus().request(Addresses.moduleHealth(nodeId, module), new JsonObject(),
+          new DeliveryOptions().setSendTimeout(MODULE_HEALTH_TIMEOUT_MS).setLocalOnly(true))
+        .map(reply -> (JsonObject) reply.body())
+        .recover(err -> Future.succeededFuture(Failure.of(err) == Failure.UNAVAILABLE
+          ? new JsonObject().put("status", "UP")
+          : new JsonObject().put("status", "DOWN").put("reason", "health check failed: " + err.getMessage())))
+        .onSuccess(status -> {
+          synchronized (out) {
+            out.put(module, status);
+          }
+        }));
+    });
+    return Future.join(checks).transform(ar -> Future.succeededFuture(out));
+  }
+
+  private Set<String> liveMembers() {
+    return Cluster.liveNodeIds(vertx);
+  }
+
+  /** The oldest member removes registry entries of members that are gone (also those missed while down). */
+  private void forgetDeparted() {
+    if (!isOldest()) {
+      return;
+    }
+    Set<String> live = liveMembers();
+    vertx.executeBlocking(() -> {
+      for (String id : registry.keySet()) {
+        if (!live.contains(id)) {
+          registry.remove(id);
+        }
+      }
+      return null;
+    }, false).onFailure(err -> LOG.warn("Could not clean departed nodes from the registry: {}", err.getMessage()));
+  }
+
+  private boolean isOldest() {
+    Set<Member> members = hz.getCluster().getMembers();
+    return !members.isEmpty() && members.iterator().next().localMember();
+  }
+
+  private final class Forget implements MembershipListener {
+    @Override
+    public void memberAdded(MembershipEvent event) {
+      if (!isOldest()) {
+        return; // one node tells the cluster, not every node
+      }
+      vertx.eventBus().publish(Addresses.Nodes.EVENTS, new JsonObject().put("event", "joined")
+        .put("id", Cluster.nodeIdOf(event.getMember())).put("members", event.getMembers().size()));
+    }
+
+    @Override
+    public void memberRemoved(MembershipEvent event) {
+      String id = Cluster.nodeIdOf(event.getMember());
+      if (id == null || !isOldest()) {
+        return; // not a Vert.x node (a plain Hazelcast member), or not ours to tell
+      }
+      registry.removeAsync(id);
+      LOG.warn("Cluster member {} at {} left or died; {} member(s) remain", id, event.getMember().getAddress(),
+        event.getMembers().size());
+      vertx.eventBus().publish(Addresses.Nodes.EVENTS, new JsonObject().put("event", "left").put("id", id)
+        .put("members", event.getMembers().size()));
+    }
+  }
+}

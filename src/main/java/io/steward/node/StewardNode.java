@@ -1,0 +1,206 @@
+package io.steward.node;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.steward.bus.Cluster;
+import io.steward.bus.Metrics;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Steward node: a clustered Vert.x with the modules its configuration names. {@link Main} runs one
+ * per JVM; tests and applications that embed Steward may start several.
+ */
+public final class StewardNode {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StewardNode.class);
+
+  private final Vertx vertx;
+  private final NodeConfig config;
+  private final Map<String, String> deployments;
+  private final String nodeDeployment;
+
+  private StewardNode(Vertx vertx, NodeConfig config, Map<String, String> deployments, String nodeDeployment) {
+    this.vertx = vertx;
+    this.config = config;
+    this.deployments = deployments;
+    this.nodeDeployment = nodeDeployment;
+  }
+
+  /** The modules on the classpath, by name. */
+  public static Map<String, StewardModule> availableModules() {
+    Map<String, StewardModule> out = new LinkedHashMap<>();
+    for (StewardModule m : ServiceLoader.load(StewardModule.class)) {
+      out.put(m.name(), m);
+    }
+    return out;
+  }
+
+  public static ConfigLoader configLoader() {
+    return new ConfigLoader(availableModules().values());
+  }
+
+  /** Starts a node from a configuration object shaped like {@code conf/config.json} (no env/sys overrides). */
+  public static Future<StewardNode> start(JsonObject config) {
+    NodeConfig parsed;
+    try {
+      parsed = configLoader().resolve(config, Map.of(), Map.of());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    return start(parsed);
+  }
+
+  public static Future<StewardNode> start(NodeConfig config) {
+    long startedAt = System.currentTimeMillis();
+    Logging.apply(config);
+    VertxOptions options = new VertxOptions().setWorkerPoolSize(config.workerPoolSize());
+    if (config.eventLoopPoolSize() > 0) {
+      options.setEventLoopPoolSize(config.eventLoopPoolSize());
+    }
+    EventBusOptions eb = options.getEventBusOptions().setHost(config.eventBus().host()).setPort(config.eventBus().port());
+    if (config.eventBus().publicHost() != null) {
+      eb.setClusterPublicHost(config.eventBus().publicHost());
+    }
+    MeterRegistry registry = null;
+    if (config.metricsEnabled()) {
+      registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      options.setMetricsOptions(metricsOptions(config));
+    }
+    HazelcastClusterManager clusterManager;
+    try {
+      clusterManager = new HazelcastClusterManager(HazelcastSetup.build(config.cluster()));
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    VertxBuilder builder = Vertx.builder().with(options).withClusterManager(clusterManager);
+    if (registry != null) {
+      builder.withMetrics(new MicrometerMetricsFactory(registry));
+    }
+    MeterRegistry meters = registry;
+    return builder.buildClustered()
+      .recover(err -> Future.failedFuture(new StartupException("could not join the Hazelcast cluster '"
+        + clusterManager.getConfig().getClusterName() + "': " + err.getMessage()
+        + " (check cluster.* settings: port, interface, members)", err)))
+      .compose(vertx -> {
+        if (meters != null) {
+          Metrics.bind(vertx, meters);
+        }
+        return deployAll(vertx, config, startedAt)
+          .recover(err -> vertx.close().transform(ar -> Future.failedFuture(err)));
+      });
+  }
+
+  private static MicrometerMetricsOptions metricsOptions(NodeConfig config) {
+    MicrometerMetricsOptions m = new MicrometerMetricsOptions()
+      .setEnabled(true)
+      .setRegistryName("steward-" + UUID.randomUUID())
+      .setJvmMetricsEnabled(config.vertxMetrics())
+      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
+    if (!config.vertxMetrics()) {
+      for (MetricsDomain d : MetricsDomain.values()) {
+        m.addDisabledMetricsCategory(d);
+      }
+    }
+    return m;
+  }
+
+  private static Future<StewardNode> deployAll(Vertx vertx, NodeConfig config, long startedAt) {
+    Map<String, StewardModule> available = availableModules();
+    Map<String, String> deployments = Collections.synchronizedMap(new LinkedHashMap<>());
+    Future<Void> chain = Future.succeededFuture();
+    for (String name : config.modules()) {
+      StewardModule module = available.get(name);
+      chain = chain.compose(v -> module.deploy(vertx, config.section(name))
+        .recover(err -> Future.failedFuture(new StartupException("module '" + name + "' failed to start: "
+          + err.getMessage(), err)))
+        .map(id -> {
+          deployments.put(name, id);
+          return null;
+        }));
+    }
+    return chain.compose(v -> vertx.deployVerticle(new NodeVerticle(config, deployments, startedAt), new DeploymentOptions()))
+      .map(nodeId -> {
+        StewardNode node = new StewardNode(vertx, config, deployments, nodeId);
+        LOG.info("Steward node {} is up in {} ms: modules {}, cluster '{}' with {} member(s), event bus on {}",
+          node.id(), System.currentTimeMillis() - startedAt, config.modules(),
+          Cluster.hazelcast(vertx).getConfig().getClusterName(),
+          Cluster.hazelcast(vertx).getCluster().getMembers().size(), config.eventBus().host());
+        return node;
+      });
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String id() {
+    return Cluster.nodeId(vertx);
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  /**
+   * Leaves cleanly: stops announcing the node (health turns 503, the registry forgets it), undeploys the
+   * modules in reverse order giving them up to {@code drainMs} in all to finish in-flight work, then leaves
+   * the Hazelcast cluster. The future fails if a module did not stop in time; the node is closed anyway.
+   */
+  public Future<Void> stop(long drainMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMs);
+    List<String> problems = Collections.synchronizedList(new ArrayList<>());
+    Future<Void> chain = undeploy(nodeDeployment, "node registry", 5_000, problems);
+    List<String> names = new ArrayList<>(deployments.keySet());
+    Collections.reverse(names);
+    for (String name : names) {
+      chain = chain.compose(v -> {
+        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        return undeploy(deployments.get(name), "module '" + name + "'", left, problems);
+      });
+    }
+    return chain.compose(v -> vertx.close())
+      .compose(v -> problems.isEmpty() ? Future.succeededFuture()
+        : Future.failedFuture(new IllegalStateException(String.join("; ", problems))));
+  }
+
+  private Future<Void> undeploy(String deploymentId, String what, long timeoutMs, List<String> problems) {
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(timeoutMs, t -> {
+      if (done.tryComplete()) {
+        problems.add(what + " did not stop within " + timeoutMs + " ms");
+      }
+    });
+    vertx.undeploy(deploymentId).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.failed()) {
+        problems.add(what + " failed to stop: " + ar.cause().getMessage());
+      }
+      done.tryComplete();
+    });
+    return done.future();
+  }
+}
