@@ -1,0 +1,93 @@
+package io.steward.http;
+
+import io.steward.bus.Fields;
+import io.steward.bus.StewardException;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.Function;
+
+/**
+ * Forwards an HTTP request to an event-bus address and writes the reply: the REST API is a thin door onto
+ * the bus, so the HTTP module runs on nodes without the modules it fronts, and bus and HTTP clients get
+ * the same validation and the same failure codes.
+ */
+final class Forward {
+
+  private final Vertx vertx;
+  private final long timeoutMs;
+
+  Forward(Vertx vertx, long timeoutMs) {
+    this.vertx = vertx;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** POST/PUT: the JSON body, with the path parameters added. */
+  Handler<RoutingContext> body(String address, int status, String... pathParams) {
+    return to(address, status, ctx -> withParams(jsonBody(ctx), ctx, pathParams));
+  }
+
+  /** GET/DELETE: the path parameters (and whatever {@code extra} adds from the query) as the body. */
+  Handler<RoutingContext> params(String address, String... pathParams) {
+    return to(address, 200, ctx -> withParams(new JsonObject(), ctx, pathParams));
+  }
+
+  /** Any request: {@code request} builds the bus body (throw {@link StewardException} for a 400). */
+  Handler<RoutingContext> to(String address, int status, Function<RoutingContext, JsonObject> request) {
+    return ctx -> {
+      JsonObject body;
+      try {
+        body = request.apply(ctx);
+      } catch (StewardException e) {
+        HttpErrors.send(ctx, e);
+        return;
+      }
+      send(ctx, address, body, status, timeoutMs);
+    };
+  }
+
+  void send(RoutingContext ctx, String address, JsonObject body, int status, long timeout) {
+    vertx.eventBus().request(address, body, new DeliveryOptions().setSendTimeout(timeout)).onComplete(ar -> {
+      if (ar.failed()) {
+        HttpErrors.send(ctx, ar.cause());
+        return;
+      }
+      Object reply = ar.result().body();
+      if (reply == null) {
+        ctx.response().setStatusCode(204).end();
+      } else if (reply instanceof JsonObject o) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(o.toBuffer());
+      } else if (reply instanceof JsonArray a) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(a.toBuffer());
+      } else {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+          .end(Buffer.buffer(io.vertx.core.json.Json.encode(reply)));
+      }
+    });
+  }
+
+  long timeoutMs() {
+    return timeoutMs;
+  }
+
+  /** The request body as a JSON object, or a 400 naming what is wrong with it. */
+  static JsonObject jsonBody(RoutingContext ctx) {
+    Buffer buffer = ctx.body() == null ? null : ctx.body().buffer();
+    if (buffer == null || buffer.length() == 0) {
+      throw StewardException.badRequest("body: a JSON object is required, got an empty body");
+    }
+    return Fields.object(buffer);
+  }
+
+  private static JsonObject withParams(JsonObject body, RoutingContext ctx, String... names) {
+    for (String name : names) {
+      body.put(name, ctx.pathParam(name));
+    }
+    return body;
+  }
+}

@@ -1,0 +1,125 @@
+package io.steward.http;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.steward.bus.Endpoint;
+import io.steward.bus.Failure;
+import io.steward.bus.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+import java.util.List;
+
+/**
+ * The HTTP API. Every capability route forwards to the event bus; this verticle adds {@code /health},
+ * {@code /metrics} and {@code /openapi.json}, and maps failures to statuses in one place ({@link HttpErrors}).
+ */
+final class HttpVerticle extends VerticleBase {
+
+  /** Every route group; each brings its OpenAPI fragment. */
+  static List<Api> apis() {
+    return List.of(new CoreApi());
+  }
+
+  private final HttpConfig config;
+  private HttpServer server;
+
+  HttpVerticle(HttpConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    String nodeId = Cluster.nodeId(vertx);
+    Router router = router(nodeId);
+    return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
+        .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setCompressionSupported(true))
+      .requestHandler(router)
+      .listen()
+      .recover(err -> Future.failedFuture("cannot listen on " + config.host() + ":" + config.port() + ": "
+        + err.getMessage() + " (choose another http.port / STEWARD_HTTP_PORT, or stop what holds it)"))
+      .compose(s -> {
+        server = s;
+        String url = "http://" + config.host() + ":" + s.actualPort();
+        // Several instances share one server; the first registers the module's health on this node.
+        return Endpoint.localConsumer(vertx, Addresses.moduleHealth(nodeId, "http"),
+          msg -> new JsonObject().put("status", "UP").put("url", url)).completion().otherwiseEmpty();
+      });
+  }
+
+  Router router(String nodeId) {
+    Router router = Router.router(vertx);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(config.bodyLimitBytes()));
+    router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(healthChecks(nodeId)));
+    router.get("/openapi.json").handler(openApiHandler());
+    PrometheusMeterRegistry prometheus = Metrics.registry(vertx) instanceof PrometheusMeterRegistry p ? p : null;
+    router.get("/metrics").handler(prometheus != null ? PrometheusScrapingHandler.create(prometheus)
+      : ctx -> HttpErrors.send(ctx, 404, "metrics are disabled on this node (metrics.enabled=false)", null));
+    Forward forward = new Forward(vertx, config.requestTimeoutMs());
+    for (Api api : apis()) {
+      api.mount(router, forward);
+    }
+    router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "no such route: " + ctx.request().method()
+      + " " + ctx.request().path() + " (see /openapi.json)", null));
+    router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "method " + ctx.request().method()
+      + " not allowed on " + ctx.request().path() + " (see /openapi.json)", null));
+    router.route().failureHandler(HttpErrors::handle);
+    return router;
+  }
+
+  private io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> openApiHandler() {
+    String doc = OpenApi.build(apis()).encodePrettily();
+    return ctx -> ctx.response().putHeader("content-type", "application/json").end(doc);
+  }
+
+  /** {@code cluster}: this member is running and in a cluster; {@code node}: the node and its modules are up. */
+  private HealthChecks healthChecks(String nodeId) {
+    HealthChecks checks = HealthChecks.create(vertx);
+    checks.register("cluster", 2_000, promise -> {
+      HazelcastInstance hz = Cluster.hazelcast(vertx);
+      boolean running = hz.getLifecycleService().isRunning();
+      JsonObject data = new JsonObject().put("clusterName", hz.getConfig().getClusterName());
+      if (running) {
+        data.put("members", hz.getCluster().getMembers().size())
+          .put("safe", hz.getPartitionService().isClusterSafe());
+      }
+      promise.complete(running ? Status.OK(data) : Status.KO(data.put("reason", "Hazelcast is not running")));
+    });
+    checks.register("node", 3_000, promise -> nodeHealth(nodeId, promise));
+    return checks;
+  }
+
+  private void nodeHealth(String nodeId, Promise<Status> promise) {
+    vertx.eventBus().request(Addresses.node(nodeId, Addresses.Nodes.HEALTH), new JsonObject(),
+        new DeliveryOptions().setSendTimeout(2_500).setLocalOnly(true))
+      .onComplete(ar -> {
+        if (ar.failed()) {
+          String reason = Failure.of(ar.cause()) == Failure.UNAVAILABLE
+            ? "the node is starting or shutting down" : ar.cause().getMessage();
+          promise.complete(Status.KO(new JsonObject().put("reason", reason)));
+          return;
+        }
+        JsonObject health = (JsonObject) ar.result().body();
+        JsonObject modules = health.getJsonObject("modules");
+        promise.complete("UP".equals(health.getString("status")) ? Status.OK(modules) : Status.KO(modules));
+      });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}
