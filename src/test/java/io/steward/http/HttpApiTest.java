@@ -1,0 +1,158 @@
+package io.steward.http;
+
+import io.steward.bus.Endpoint;
+import io.steward.bus.StewardException;
+import io.steward.node.StewardNode;
+import io.steward.testing.TestCluster;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The HTTP module on a real clustered node and a real HTTP server. */
+class HttpApiTest {
+
+  private static TestCluster cluster;
+  private static StewardNode node;
+  private static WebClient client;
+  private static String url;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = TestCluster.create(HttpApiTest.class, 1);
+    node = cluster.start(List.of("http"), new JsonObject().put("http", new JsonObject().put("bodyLimitBytes", 2048)))
+      .await(60, TimeUnit.SECONDS);
+    url = TestCluster.httpUrl(node).await(10, TimeUnit.SECONDS);
+    client = WebClient.create(node.vertx());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    client.close();
+    cluster.close();
+  }
+
+  private static HttpResponse<Buffer> call(HttpMethod method, String path, String body) throws Exception {
+    var req = client.requestAbs(method, url + path).putHeader("content-type", "application/json");
+    return (body == null ? req.send() : req.sendBuffer(Buffer.buffer(body))).await(20, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void health_is_up_with_the_cluster_and_node_checks() throws Exception {
+    HttpResponse<Buffer> r = call(HttpMethod.GET, "/health", null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonObject body = r.bodyAsJsonObject();
+    assertThat(body.getString("status")).isEqualTo("UP");
+    assertThat(body.getJsonArray("checks").stream().map(c -> ((JsonObject) c).getString("id"))).contains("cluster", "node");
+  }
+
+  @Test
+  void nodes_lists_this_node() throws Exception {
+    HttpResponse<Buffer> r = call(HttpMethod.GET, "/nodes", null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.bodyAsJsonObject().getJsonArray("nodes").getJsonObject(0).getString("id")).isEqualTo(node.id());
+  }
+
+  @Test
+  void unknown_routes_and_methods_get_json_errors() throws Exception {
+    HttpResponse<Buffer> missing = call(HttpMethod.GET, "/no/such/thing", null);
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.bodyAsJsonObject().getString("error")).contains("no such route: GET /no/such/thing");
+    HttpResponse<Buffer> method = call(HttpMethod.DELETE, "/nodes", null);
+    assertThat(method.statusCode()).isEqualTo(405);
+    assertThat(method.bodyAsJsonObject().getInteger("code")).isEqualTo(405);
+  }
+
+  @Test
+  void a_body_over_the_limit_gets_413_json() throws Exception {
+    HttpResponse<Buffer> r = call(HttpMethod.POST, "/nodes", "{\"x\":\"" + "a".repeat(4096) + "\"}");
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(r.bodyAsJsonObject().getString("error")).contains("http.bodyLimitBytes");
+  }
+
+  @Test
+  void metrics_are_served_in_prometheus_text() throws Exception {
+    call(HttpMethod.GET, "/nodes", null);
+    HttpResponse<Buffer> r = call(HttpMethod.GET, "/metrics", null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.bodyAsString()).contains("vertx_http_server_requests_total").contains("jvm_memory_used_bytes");
+  }
+
+  @Test
+  void bus_failures_map_to_statuses_with_the_field_named() throws Exception {
+    Vertx vertx = node.vertx();
+    Endpoint.consumer(vertx, "steward.test.http", msg -> {
+      throw StewardException.badRequest("items[3].address", "must be a string");
+    }).completion().await(10, TimeUnit.SECONDS);
+    Router router = Router.router(vertx);
+    router.route().handler(io.vertx.ext.web.handler.BodyHandler.create());
+    Forward forward = new Forward(vertx, 2_000);
+    router.post("/bad").handler(forward.body("steward.test.http", 200));
+    router.get("/nobody").handler(forward.params("steward.test.nobody"));
+    router.route().failureHandler(HttpErrors::handle);
+    var server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    try {
+      String base = "http://127.0.0.1:" + server.actualPort();
+      HttpResponse<Buffer> bad = client.postAbs(base + "/bad").sendJsonObject(new JsonObject()).await(10, TimeUnit.SECONDS);
+      assertThat(bad.statusCode()).isEqualTo(400);
+      assertThat(bad.bodyAsJsonObject().getString("field")).isEqualTo("items[3].address");
+      assertThat(bad.bodyAsJsonObject().getBoolean("retryable")).isFalse();
+
+      HttpResponse<Buffer> notJson = client.postAbs(base + "/bad").sendBuffer(Buffer.buffer("not json")).await(10, TimeUnit.SECONDS);
+      assertThat(notJson.statusCode()).isEqualTo(400);
+      assertThat(notJson.bodyAsJsonObject().getString("field")).isEqualTo("body");
+
+      HttpResponse<Buffer> nobody = client.getAbs(base + "/nobody").send().await(10, TimeUnit.SECONDS);
+      assertThat(nobody.statusCode()).isEqualTo(503);
+      assertThat(nobody.bodyAsJsonObject().getString("error")).contains("no node in the cluster runs the module");
+      assertThat(nobody.bodyAsJsonObject().getBoolean("retryable")).isTrue();
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
+  void the_openapi_document_lists_exactly_the_routes_of_the_router() throws Exception {
+    HttpResponse<Buffer> r = call(HttpMethod.GET, "/openapi.json", null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonObject doc = r.bodyAsJsonObject();
+    assertThat(doc.getString("openapi")).startsWith("3.");
+    Set<String> documented = new TreeSet<>();
+    doc.getJsonObject("paths").forEach(p -> ((JsonObject) p.getValue()).fieldNames()
+      .forEach(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
+
+    HttpVerticle verticle = new HttpVerticle(HttpConfig.from(node.config().section("http")));
+    verticle.init(node.vertx(), node.vertx().getOrCreateContext());
+    Set<String> routed = new TreeSet<>();
+    for (Route route : verticle.router(node.id()).getRoutes()) {
+      if (route.getPath() == null || route.methods() == null) {
+        continue; // body handler, failure handler
+      }
+      String path = route.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
+      route.methods().forEach(m -> routed.add(m.name() + " " + path));
+    }
+    assertThat(routed).isEqualTo(documented);
+
+    // Every $ref points at something the document defines.
+    String text = doc.encode();
+    var refs = java.util.regex.Pattern.compile("\"\\$ref\":\"#/components/(\\w+)/(\\w+)\"").matcher(text);
+    while (refs.find()) {
+      assertThat(doc.getJsonObject("components").getJsonObject(refs.group(1)).containsKey(refs.group(2)))
+        .as("$ref %s/%s", refs.group(1), refs.group(2)).isTrue();
+    }
+  }
+}

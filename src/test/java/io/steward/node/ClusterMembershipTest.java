@@ -1,0 +1,91 @@
+package io.steward.node;
+
+import io.steward.bus.Addresses;
+import io.steward.testing.TestCluster;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Two clustered Vert.x instances in one JVM, from the project's cluster.xml with a unique cluster name. */
+class ClusterMembershipTest {
+
+  private static TestCluster cluster;
+  private static StewardNode a;
+  private static StewardNode b;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = TestCluster.create(ClusterMembershipTest.class, 3);
+    List<StewardNode> nodes = cluster.startBlocking(2, List.of("http"), null);
+    a = nodes.get(0);
+    b = nodes.get(1);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    cluster.close();
+  }
+
+  @Test
+  void each_node_sees_both_in_the_registry() throws Exception {
+    for (StewardNode from : List.of(a, b)) {
+      JsonObject reply = (JsonObject) from.vertx().eventBus().request(Addresses.Nodes.LIST, new JsonObject())
+        .await(10, TimeUnit.SECONDS).body();
+      assertThat(reply.getInteger("count")).isEqualTo(2);
+      JsonArray nodes = reply.getJsonArray("nodes");
+      assertThat(nodes.stream().map(n -> ((JsonObject) n).getString("id"))).containsExactlyInAnyOrder(a.id(), b.id());
+      JsonObject first = nodes.getJsonObject(0);
+      assertThat(first.getJsonArray("modules")).containsExactly("http");
+      assertThat(first.getString("startedAt")).isNotBlank();
+      assertThat(first.getJsonObject("endpoints").getString("http")).startsWith("http://127.0.0.1:");
+    }
+  }
+
+  @Test
+  void each_node_answers_on_its_own_address_from_the_other_node() throws Exception {
+    Message<Object> infoOfB = a.vertx().eventBus().request(Addresses.node(b.id(), Addresses.Nodes.INFO), new JsonObject())
+      .await(10, TimeUnit.SECONDS);
+    JsonObject info = (JsonObject) infoOfB.body();
+    assertThat(info.getString("id")).isEqualTo(b.id());
+    assertThat(info.getInteger("clusterMembers")).isEqualTo(2);
+    assertThat(info.getLong("pid")).isEqualTo(ProcessHandle.current().pid());
+
+    JsonObject healthOfA = (JsonObject) b.vertx().eventBus().request(Addresses.node(a.id(), Addresses.Nodes.HEALTH), new JsonObject())
+      .await(10, TimeUnit.SECONDS).body();
+    assertThat(healthOfA.getString("status")).isEqualTo("UP");
+    assertThat(healthOfA.getJsonObject("modules").getJsonObject("http").getString("status")).isEqualTo("UP");
+  }
+
+  @Test
+  void a_node_that_leaves_disappears_from_the_registry() throws Exception {
+    StewardNode c = cluster.start(List.of()).await(60, TimeUnit.SECONDS);
+    JsonObject three = (JsonObject) a.vertx().eventBus().request(Addresses.Nodes.LIST, new JsonObject()).await(10, TimeUnit.SECONDS).body();
+    assertThat(three.getInteger("count")).isEqualTo(3);
+
+    Promise<JsonObject> left = Promise.promise();
+    a.vertx().eventBus().<JsonObject>consumer(Addresses.Nodes.EVENTS, m -> {
+      if ("left".equals(m.body().getString("event"))) {
+        left.tryComplete(m.body());
+      }
+    }).completion().await(10, TimeUnit.SECONDS);
+    String cId = c.id();
+    cluster.stop(c).await(30, TimeUnit.SECONDS);
+
+    JsonObject event = left.future().await(30, TimeUnit.SECONDS);
+    assertThat(event.getString("id")).isEqualTo(cId);
+    assertThat(event.getInteger("members")).isEqualTo(2);
+
+    JsonObject two = (JsonObject) a.vertx().eventBus().request(Addresses.Nodes.LIST, new JsonObject()).await(10, TimeUnit.SECONDS).body();
+    assertThat(two.getInteger("count")).isEqualTo(2);
+    assertThat(two.getJsonArray("nodes").stream().map(n -> ((JsonObject) n).getString("id"))).doesNotContain(cId);
+  }
+}

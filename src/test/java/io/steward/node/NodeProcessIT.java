@@ -1,0 +1,105 @@
+package io.steward.node;
+
+import io.steward.bus.Addresses;
+import io.steward.testing.NodeProcess;
+import io.steward.testing.ProcessCluster;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The multi-process harness's first use: fat-jar nodes as separate JVMs, real signals, and the test JVM as
+ * a lite-member client. The steps build on each other, so they run in order.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NodeProcessIT {
+
+  private static ProcessCluster cluster;
+  private static NodeProcess first;
+  private static NodeProcess second;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = ProcessCluster.create(NodeProcessIT.class, 3);
+    List<NodeProcess> nodes = cluster.start(2);
+    first = nodes.get(0);
+    second = nodes.get(1);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    cluster.close();
+  }
+
+  @Test
+  @Order(1)
+  void two_nodes_see_each_other() throws Exception {
+    cluster.awaitNodeCount(first, 2, 30_000);
+    JsonObject nodes = second.get("/nodes").json();
+    assertThat(nodes.getInteger("count")).isEqualTo(2);
+    assertThat(nodes.getJsonArray("nodes").stream().map(n -> ((JsonObject) n).getString("name")))
+      .containsExactly("node1", "node2");
+  }
+
+  @Test
+  @Order(2)
+  void a_lite_member_client_joins_and_asks_over_the_bus_without_being_listed() throws Exception {
+    Vertx client = cluster.joinLiteClient();
+    JsonObject reply = (JsonObject) client.eventBus().request(Addresses.Nodes.LIST, new JsonObject())
+      .await(20, TimeUnit.SECONDS).body();
+    assertThat(reply.getInteger("count")).isEqualTo(2);
+    String firstId = reply.getJsonArray("nodes").getJsonObject(0).getString("id");
+    JsonObject info = (JsonObject) client.eventBus().request(Addresses.node(firstId, Addresses.Nodes.INFO), new JsonObject())
+      .await(20, TimeUnit.SECONDS).body();
+    assertThat(info.getString("name")).isEqualTo("node1");
+    assertThat(info.getLong("pid")).isEqualTo(first.pid());
+    assertThat(info.getInteger("clusterMembers")).isEqualTo(3); // two nodes and this lite member
+  }
+
+  @Test
+  @Order(3)
+  void a_paused_node_is_declared_dead_and_rejoins_after_it_resumes() throws Exception {
+    second.pause();
+    try {
+      cluster.awaitNodeCount(first, 1, (ProcessCluster.FAILURE_DETECTION_SECONDS + 20) * 1000L);
+    } finally {
+      second.resume();
+    }
+    // Hazelcast's split-brain merge brings it back (merge checks run every 10 s, see cluster.xml).
+    cluster.awaitNodeCount(first, 2, 60_000);
+    cluster.awaitHealthy(second, 30_000);
+  }
+
+  @Test
+  @Order(4)
+  void a_killed_node_disappears_from_the_survivor() throws Exception {
+    second.kill();
+    assertThat(second.isAlive()).isFalse();
+    cluster.awaitNodeCount(first, 1, 30_000);
+    assertThat(first.get("/health").status()).isEqualTo(200);
+    assertThat(first.logText()).contains("left or died");
+    assertThat(first.logText().lines().filter(l -> l.contains(" ERROR ") && l.contains("i.s."))).isEmpty();
+  }
+
+  @Test
+  @Order(5)
+  void sigterm_stops_a_node_cleanly_with_exit_code_0() throws Exception {
+    NodeProcess third = cluster.add(Map.of());
+    cluster.awaitHealthy(third, 90_000);
+    cluster.awaitNodeCount(first, 2, 30_000);
+    assertThat(third.terminate(30_000)).isEqualTo(0);
+    assertThat(third.logText()).contains("SIGTERM received").contains("Stopped cleanly");
+    cluster.awaitNodeCount(first, 1, 30_000);
+  }
+}
