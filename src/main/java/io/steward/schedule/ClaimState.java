@@ -1,0 +1,143 @@
+package io.steward.schedule;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * The once-per-tick record of one job in {@code steward.schedule.claims}: the highest tick claimed so far and
+ * the run in progress. A claim for tick T succeeds only if T is above the highest claimed tick, and raises
+ * it to T, in one step on the partition that owns the job (an entry processor, with a synchronous backup).
+ * The high-water mark makes the claim idempotent and fenced by time itself: whichever node claims a tick fires
+ * it, and a node that comes back with stale timers can only lose claims for ticks already passed.
+ *
+ * <p>The logic here is pure (tests drive it without Hazelcast); public only for Hazelcast's serialization.
+ */
+public final class ClaimState implements DataSerializable {
+
+  public static final long NONE = Long.MIN_VALUE;
+  private static final long[] EMPTY = new long[0];
+
+  long lastTick = NONE;
+  long runningTick = NONE;
+  String runningNode;
+  long runningUntil;
+  long[] queue = EMPTY;
+  long updatedAt;
+
+  public ClaimState() {
+  }
+
+  /** One claim: see {@link ClaimTick}. */
+  record Claim(long tick, String node, long now, boolean miss, Overlap overlap, long runUntil, int queueLimit) {
+  }
+
+  /**
+   * Decides a claim and updates this state. {@code runUntil} is when the run counts as over if nobody says
+   * so (now + the action's timeout); 0 for fire-and-forget actions, which are over when sent.
+   */
+  ClaimResult claim(Claim c) {
+    if (lastTick != NONE && c.tick() <= lastTick) {
+      return new ClaimResult(ClaimResult.Kind.LOST, c.tick(), lastTick);
+    }
+    long previous = lastTick;
+    lastTick = c.tick();
+    updatedAt = c.now();
+    if (c.miss()) {
+      return new ClaimResult(ClaimResult.Kind.MISSED, c.tick(), previous);
+    }
+    boolean busy = runningTick != NONE && runningUntil > c.now();
+    if (c.overlap() == Overlap.ALLOW) {
+      return won(c.tick(), c, previous);
+    }
+    if (busy) {
+      if (c.overlap() == Overlap.QUEUE && queue.length < c.queueLimit()) {
+        queue = append(queue, c.tick());
+        return new ClaimResult(ClaimResult.Kind.QUEUED, c.tick(), previous);
+      }
+      return new ClaimResult(ClaimResult.Kind.SKIPPED, c.tick(), previous);
+    }
+    long run = c.tick();
+    if (c.overlap() == Overlap.QUEUE && queue.length > 0) {
+      // The previous run is over (or timed out): the oldest waiting tick goes first, this one waits.
+      run = queue[0];
+      queue = Arrays.copyOfRange(queue, 1, queue.length);
+      if (queue.length < c.queueLimit()) {
+        queue = append(queue, c.tick());
+      }
+    }
+    return won(run, c, previous);
+  }
+
+  private ClaimResult won(long run, Claim c, long previous) {
+    if (c.runUntil() > 0) {
+      runningTick = run;
+      runningNode = c.node();
+      runningUntil = c.runUntil();
+    } else {
+      runningTick = NONE;
+      runningNode = null;
+      runningUntil = 0;
+    }
+    return new ClaimResult(ClaimResult.Kind.WON, run, previous);
+  }
+
+  /**
+   * The run of {@code tick} on {@code node} ended. Returns the next queued tick, now running on the same node
+   * until {@code nextRunUntil}, or {@link #NONE}.
+   */
+  long finish(long tick, String node, long now, long nextRunUntil) {
+    if (runningTick != tick || !node.equals(runningNode)) {
+      return NONE;
+    }
+    updatedAt = now;
+    if (queue.length > 0) {
+      long next = queue[0];
+      queue = Arrays.copyOfRange(queue, 1, queue.length);
+      runningTick = next;
+      runningUntil = nextRunUntil;
+      return next;
+    }
+    runningTick = NONE;
+    runningNode = null;
+    runningUntil = 0;
+    return NONE;
+  }
+
+  long lastTick() {
+    return lastTick;
+  }
+
+  int queued() {
+    return queue.length;
+  }
+
+  private static long[] append(long[] a, long v) {
+    long[] out = Arrays.copyOf(a, a.length + 1);
+    out[a.length] = v;
+    return out;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeLong(lastTick);
+    out.writeLong(runningTick);
+    out.writeString(runningNode);
+    out.writeLong(runningUntil);
+    out.writeLongArray(queue);
+    out.writeLong(updatedAt);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    lastTick = in.readLong();
+    runningTick = in.readLong();
+    runningNode = in.readString();
+    runningUntil = in.readLong();
+    queue = in.readLongArray();
+    updatedAt = in.readLong();
+  }
+}

@@ -1,0 +1,75 @@
+package io.steward.schedule;
+
+import com.hazelcast.map.EntryProcessor;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+
+/**
+ * The changes to a stored job, applied where the entry lives so that concurrent puts, pauses and resumes never
+ * overwrite each other. Works on the stored JSON text only (no parsing of cron or actions here). Returns the
+ * new stored text prefixed by what happened ({@code created|}, {@code updated|}, {@code unchanged|}), or null
+ * when the job does not exist (pause/resume).
+ */
+final class JobUpdate implements EntryProcessor<String, String, String> {
+
+  private static final long serialVersionUID = 1L;
+
+  enum Kind { PUT, PAUSE, RESUME }
+
+  private final Kind kind;
+  private final String specJson;
+  private final long now;
+
+  private JobUpdate(Kind kind, String specJson, long now) {
+    this.kind = kind;
+    this.specJson = specJson;
+    this.now = now;
+  }
+
+  static JobUpdate put(JobSpec spec, long now) {
+    return new JobUpdate(Kind.PUT, spec.toJson().encode(), now);
+  }
+
+  static JobUpdate pause(long now) {
+    return new JobUpdate(Kind.PAUSE, null, now);
+  }
+
+  static JobUpdate resume(long now) {
+    return new JobUpdate(Kind.RESUME, null, now);
+  }
+
+  @Override
+  public String process(Map.Entry<String, String> entry) {
+    String current = entry.getValue();
+    if (kind == Kind.PUT) {
+      JsonObject spec = new JsonObject(specJson);
+      if (current == null) {
+        JsonObject stored = new JsonObject().put(JobRecord.SPEC, spec).put("version", 1L).put("createdAt", now)
+          .put("updatedAt", now).put("since", now).put("paused", false).put("pausedAt", 0L).put("resumedAt", 0L);
+        entry.setValue(stored.encode());
+        return "created|" + stored.encode();
+      }
+      JsonObject stored = new JsonObject(current);
+      if (stored.getJsonObject(JobRecord.SPEC).equals(spec)) {
+        return "unchanged|" + current;
+      }
+      // A new definition: its ticks count from now; paused stays as the operator left it.
+      stored.put(JobRecord.SPEC, spec).put("version", stored.getLong("version") + 1).put("updatedAt", now).put("since", now);
+      entry.setValue(stored.encode());
+      return "updated|" + stored.encode();
+    }
+    if (current == null) {
+      return null;
+    }
+    JsonObject stored = new JsonObject(current);
+    boolean pause = kind == Kind.PAUSE;
+    if (stored.getBoolean("paused") == pause) {
+      return "unchanged|" + current;
+    }
+    stored.put("paused", pause).put("version", stored.getLong("version") + 1).put("updatedAt", now)
+      .put(pause ? "pausedAt" : "resumedAt", now);
+    entry.setValue(stored.encode());
+    return "updated|" + stored.encode();
+  }
+}
