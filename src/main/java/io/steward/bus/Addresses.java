@@ -36,4 +36,20 @@ public final class Addresses {
     private Nodes() {
     }
   }
+
+  /** The schedule module: interval and cron jobs, once per cluster per tick (README, Scheduling). */
+  public static final class Schedule {
+    public static final String PUT = "steward.schedule.put";
+    public static final String GET = "steward.schedule.get";
+    public static final String LIST = "steward.schedule.list";
+    public static final String DELETE = "steward.schedule.delete";
+    public static final String PAUSE = "steward.schedule.pause";
+    public static final String RESUME = "steward.schedule.resume";
+    public static final String TRIGGER = "steward.schedule.trigger";
+    public static final String HISTORY = "steward.schedule.history";
+    public static final String EVENTS = "steward.schedule.events";
+
+    private Schedule() {
+    }
+  }
 }

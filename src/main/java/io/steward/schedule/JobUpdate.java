@@ -9,7 +9,8 @@ import java.util.Map;
  * The changes to a stored job, applied where the entry lives so that concurrent puts, pauses and resumes never
  * overwrite each other. Works on the stored JSON text only (no parsing of cron or actions here). Returns the
  * new stored text prefixed by what happened ({@code created|}, {@code updated|}, {@code unchanged|}), or null
- * when the job does not exist (pause/resume).
+ * when the job does not exist (pause/resume). Versions are at least the time of the change, so a job deleted and
+ * created again never goes back in version on a node that missed the deletion.
  */
 final class JobUpdate implements EntryProcessor<String, String, String> {
 
@@ -45,7 +46,7 @@ final class JobUpdate implements EntryProcessor<String, String, String> {
     if (kind == Kind.PUT) {
       JsonObject spec = new JsonObject(specJson);
       if (current == null) {
-        JsonObject stored = new JsonObject().put(JobRecord.SPEC, spec).put("version", 1L).put("createdAt", now)
+        JsonObject stored = new JsonObject().put(JobRecord.SPEC, spec).put("version", now).put("createdAt", now)
           .put("updatedAt", now).put("since", now).put("paused", false).put("pausedAt", 0L).put("resumedAt", 0L);
         entry.setValue(stored.encode());
         return "created|" + stored.encode();
@@ -55,7 +56,7 @@ final class JobUpdate implements EntryProcessor<String, String, String> {
         return "unchanged|" + current;
       }
       // A new definition: its ticks count from now; paused stays as the operator left it.
-      stored.put(JobRecord.SPEC, spec).put("version", stored.getLong("version") + 1).put("updatedAt", now).put("since", now);
+      stored.put(JobRecord.SPEC, spec).put("version", Math.max(stored.getLong("version") + 1, now)).put("updatedAt", now).put("since", now);
       entry.setValue(stored.encode());
       return "updated|" + stored.encode();
     }
@@ -67,7 +68,7 @@ final class JobUpdate implements EntryProcessor<String, String, String> {
     if (stored.getBoolean("paused") == pause) {
       return "unchanged|" + current;
     }
-    stored.put("paused", pause).put("version", stored.getLong("version") + 1).put("updatedAt", now)
+    stored.put("paused", pause).put("version", Math.max(stored.getLong("version") + 1, now)).put("updatedAt", now)
       .put(pause ? "pausedAt" : "resumedAt", now);
     entry.setValue(stored.encode());
     return "updated|" + stored.encode();

@@ -1,0 +1,92 @@
+package io.steward.schedule;
+
+import io.steward.bus.Failure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Runs actions over the event bus, with headers saying which job and tick a message belongs to (so a receiver
+ * can tell a tick from another, and detect a duplicate if it ever cared to). A failure becomes a failed run
+ * whose reason says what to do; it never escapes into the scheduler.
+ */
+final class ActionRunner implements Scheduler.Actions {
+
+  /** Headers on every message a job sends. */
+  static final String JOB_HEADER = "steward-schedule-job";
+  static final String TICK_HEADER = "steward-schedule-tick";
+  static final String NODE_HEADER = "steward-schedule-node";
+  static final String TRIGGER_HEADER = "steward-schedule-trigger";
+
+  /** The tasks module's addresses (its contract; see README, tasks). */
+  static final String TASKS_RUN = "steward.tasks.run";
+  static final String TASKS_SUBMIT = "steward.tasks.submit";
+
+  private static final CompletableFuture<String> DONE = CompletableFuture.completedFuture(null);
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final long defaultTimeoutMs;
+
+  ActionRunner(Vertx vertx, String nodeId, long defaultTimeoutMs) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.defaultTimeoutMs = defaultTimeoutMs;
+  }
+
+  @Override
+  public CompletionStage<String> run(JobRecord job, long tick, boolean trigger) {
+    Action action = job.spec().action();
+    long timeout = action.timeoutOr(defaultTimeoutMs);
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeout)
+      .addHeader(JOB_HEADER, job.name())
+      .addHeader(TICK_HEADER, Long.toString(tick))
+      .addHeader(NODE_HEADER, nodeId);
+    if (trigger) {
+      options.addHeader(TRIGGER_HEADER, "true");
+    }
+    EventBus bus = vertx.eventBus();
+    if (action instanceof Action.Send send) {
+      if (!send.reply()) {
+        bus.send(send.address(), send.body(), options);
+        return DONE;
+      }
+      return bus.request(send.address(), send.body(), options)
+        .<String>map(reply -> null)
+        .recover(err -> Future.failedFuture(explain(err, send.address(), timeout)))
+        .toCompletionStage();
+    }
+    if (action instanceof Action.Publish publish) {
+      bus.publish(publish.address(), publish.body(), options);
+      return DONE;
+    }
+    Action.Task task = (Action.Task) action;
+    String address = task.awaitResult() ? TASKS_RUN : TASKS_SUBMIT;
+    return bus.request(address, task.task(), options)
+      .map(reply -> reply.body() instanceof JsonObject o && o.getString("id") != null ? "task " + o.getString("id") : null)
+      .recover(err -> Future.failedFuture(explain(err, address, timeout)))
+      .toCompletionStage();
+  }
+
+  /** A failure reason for the history: the code, and what it means here. */
+  static Exception explain(Throwable err, String address, long timeoutMs) {
+    if (err instanceof ReplyException re) {
+      if (re.failureType() == ReplyFailure.NO_HANDLERS) {
+        return new IllegalStateException("503: no handler for " + address + " (is the module or service that "
+          + "consumes it running?)");
+      }
+      if (re.failureType() == ReplyFailure.TIMEOUT) {
+        return new IllegalStateException("408: no reply from " + address + " within " + timeoutMs + " ms");
+      }
+      return new IllegalStateException(Failure.of(re).code() + ": " + re.getMessage());
+    }
+    return new IllegalStateException("500: " + err.getMessage());
+  }
+}

@@ -1,0 +1,37 @@
+package io.steward.schedule;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+
+import java.io.Serializable;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs on a peer and answers with the member UUIDs the peer sees, so a fenced node can check that its own view
+ * of the cluster is the peers' view ({@link Fence}). Public only for Hazelcast's executor.
+ */
+public final class MembersProbe implements Callable<String>, Serializable, HazelcastInstanceAware {
+
+  private static final long serialVersionUID = 1L;
+  private transient HazelcastInstance hz;
+
+  @Override
+  public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+    this.hz = hazelcastInstance;
+  }
+
+  @Override
+  public String call() {
+    return members(hz);
+  }
+
+  static String members(HazelcastInstance hz) {
+    TreeSet<String> ids = new TreeSet<>();
+    for (Member m : hz.getCluster().getMembers()) {
+      ids.add(m.getUuid().toString());
+    }
+    return String.join(",", ids);
+  }
+}

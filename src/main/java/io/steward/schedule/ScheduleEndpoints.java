@@ -1,0 +1,221 @@
+package io.steward.schedule;
+
+import com.hazelcast.map.IMap;
+import io.steward.bus.Addresses;
+import io.steward.bus.Endpoint;
+import io.steward.bus.Fields;
+import io.steward.bus.StewardException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The module's addresses: {@code steward.schedule.put|get|list|delete|pause|resume|trigger|history}. Writes go to
+ * the cluster map through entry processors; reads of one job go to the map (fresh on any node), lists to this
+ * node's replica. Job changes are published on {@code steward.schedule.events}.
+ */
+final class ScheduleEndpoints {
+
+  static final int DEFAULT_PAGE = 100;
+  static final int MAX_PAGE = 1_000;
+
+  private final ScheduleNode node;
+  private final Scheduler triggers;
+  private final IMap<String, String> jobs;
+
+  ScheduleEndpoints(ScheduleNode node, Scheduler triggers) {
+    this.node = node;
+    this.triggers = triggers;
+    this.jobs = node.store.map();
+  }
+
+  List<Future<?>> register(Vertx vertx) {
+    return List.of(
+      Endpoint.consumer(vertx, Addresses.Schedule.PUT, this::put).completion(),
+      Endpoint.consumer(vertx, Addresses.Schedule.GET, this::get).completion(),
+      Endpoint.consumer(vertx, Addresses.Schedule.LIST, this::list).completion(),
+      Endpoint.consumer(vertx, Addresses.Schedule.DELETE, this::delete).completion(),
+      Endpoint.consumer(vertx, Addresses.Schedule.PAUSE, msg -> pause(msg, true)).completion(),
+      Endpoint.consumer(vertx, Addresses.Schedule.RESUME, msg -> pause(msg, false)).completion(),
+      Endpoint.consumer(vertx, Addresses.Schedule.TRIGGER, this::trigger).completion(),
+      Endpoint.consumer(vertx, Addresses.Schedule.HISTORY, this::history).completion(),
+      Endpoint.localConsumer(vertx, Addresses.moduleHealth(node.nodeId, "schedule"), msg -> health()).completion());
+  }
+
+  private Future<JsonObject> put(Message<Object> msg) {
+    JobSpec spec = JobSpec.parse(Fields.of(msg.body()));
+    return put(spec);
+  }
+
+  /** Creates or replaces a job (also used for the jobs declared in configuration). */
+  Future<JsonObject> put(JobSpec spec) {
+    if (!node.store.replica().containsKey(spec.name()) && node.store.replica().size() >= node.config.maxJobs()) {
+      throw StewardException.overCapacity("the cluster holds " + node.store.replica().size() + " jobs, the limit "
+        + "(schedule.maxJobs); delete jobs or raise the limit");
+    }
+    long now = node.clock.millis();
+    return Future.fromCompletionStage(jobs.submitToKey(spec.name(), JobUpdate.put(spec, now)), node.vertx.getOrCreateContext())
+      .compose(result -> {
+        String kind = result.substring(0, result.indexOf('|'));
+        JobRecord rec = node.store.apply(spec.name(), result.substring(kind.length() + 1));
+        if (!kind.equals("unchanged")) {
+          event(kind.equals("created") ? "created" : "updated", spec.name());
+        }
+        return view(rec, now).map(v -> v.put("created", kind.equals("created")).put("changed", !kind.equals("unchanged")));
+      });
+  }
+
+  private Future<JsonObject> get(Message<Object> msg) {
+    String name = name(msg);
+    long now = node.clock.millis();
+    return stored(name).compose(rec -> view(rec, now));
+  }
+
+  private Future<JsonObject> list(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    int limit = f.integer("limit", DEFAULT_PAGE, 1, MAX_PAGE);
+    String after = f.string("after", null, JobSpec.MAX_NAME);
+    f.done();
+    Map<String, JobRecord> page = after == null ? node.store.replica() : node.store.replica().tailMap(after, false);
+    List<Future<JsonObject>> views = new ArrayList<>();
+    long now = node.clock.millis();
+    String last = null;
+    for (JobRecord rec : page.values()) {
+      if (views.size() == limit) {
+        break;
+      }
+      views.add(view(rec, now));
+      last = rec.name();
+    }
+    String lastName = last;
+    int total = node.store.replica().size();
+    return Future.all(views).map(all -> {
+      JsonArray out = new JsonArray();
+      views.forEach(v -> out.add(v.result()));
+      JsonObject reply = new JsonObject().put("count", total).put("jobs", out);
+      if (lastName != null && node.store.replica().higherKey(lastName) != null) {
+        reply.put("next", lastName);
+      }
+      return reply;
+    });
+  }
+
+  private Future<JsonObject> delete(Message<Object> msg) {
+    String name = name(msg);
+    return Future.fromCompletionStage(jobs.removeAsync(name), node.vertx.getOrCreateContext()).compose(old -> {
+      if (old == null) {
+        return Future.failedFuture(notFound(name));
+      }
+      node.store.removed(name);
+      node.log.forget(name);
+      event("deleted", name);
+      return Future.all(Future.fromCompletionStage(node.claims.deleteAsync(name)),
+          Future.fromCompletionStage(node.hz.getMap(RunLog.HISTORY).deleteAsync(name)))
+        .map(v -> new JsonObject().put("name", name).put("deleted", true));
+    });
+  }
+
+  private Future<JsonObject> pause(Message<Object> msg, boolean pause) {
+    String name = name(msg);
+    long now = node.clock.millis();
+    return Future.fromCompletionStage(jobs.submitToKey(name, pause ? JobUpdate.pause(now) : JobUpdate.resume(now)),
+        node.vertx.getOrCreateContext())
+      .compose(result -> {
+        if (result == null) {
+          return Future.failedFuture(notFound(name));
+        }
+        String kind = result.substring(0, result.indexOf('|'));
+        JobRecord rec = node.store.apply(name, result.substring(kind.length() + 1));
+        if (kind.equals("updated")) {
+          event(pause ? "paused" : "resumed", name);
+        }
+        return view(rec, now);
+      });
+  }
+
+  private Future<JsonObject> trigger(Message<Object> msg) {
+    String name = name(msg);
+    return stored(name).compose(rec -> Future.fromCompletionStage(triggers.trigger(rec), node.vertx.getOrCreateContext()))
+      .map(run -> run.toJson().put("name", name));
+  }
+
+  private Future<JsonObject> history(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String name = f.string("name", null, JobSpec.MAX_NAME);
+    if (name == null) {
+      throw f.bad("name", "is required");
+    }
+    int limit = f.integer("limit", node.config.historySize(), 1, node.config.historySize());
+    f.done();
+    return stored(name).compose(rec -> node.log.read(name))
+      .map(h -> new JsonObject().put("name", name).put("runs", h.toJson(limit)).put("counts", h.counts()));
+  }
+
+  private JsonObject health() {
+    int jobsHere = 0;
+    int active = 0;
+    for (ShardVerticle s : node.shards()) {
+      jobsHere += s.jobs();
+      active += s.active();
+    }
+    JsonObject h = new JsonObject().put("status", "UP").put("jobs", node.store.replica().size()).put("active", active)
+      .put("shards", node.shards().size()).put("fenced", node.fence.isUp())
+      .put("registered", node.nodes.view().nodes().containsKey(node.nodeId));
+    if (node.fence.isUp()) {
+      h.put("fenceReason", node.fence.reason());
+    }
+    return h.put("jobsInShards", jobsHere);
+  }
+
+  private Future<JobRecord> stored(String name) {
+    return Future.fromCompletionStage(jobs.getAsync(name), node.vertx.getOrCreateContext()).compose(stored -> {
+      if (stored == null) {
+        return Future.failedFuture(notFound(name));
+      }
+      JobRecord rec = node.store.apply(name, stored);
+      return rec == null ? Future.failedFuture(JobSpec.unreadable(name, new IllegalStateException("see the node's log")))
+        : Future.succeededFuture(rec);
+    });
+  }
+
+  /** The API view of a job: definition, state, next fire time, last run and counts. */
+  private Future<JsonObject> view(JobRecord rec, long now) {
+    JsonObject v = rec.toApi();
+    if (rec.live()) {
+      long next = rec.schedule().next(Math.max(now, rec.since()));
+      v.put("nextFireAt", next == Schedule.NONE ? null
+        : JobRecord.iso(next + Ticks.jitter(rec.name(), next, rec.spec().jitterMs())));
+    } else {
+      v.putNull("nextFireAt");
+    }
+    return node.log.read(rec.name()).map(h -> {
+      RunRecord last = h.last();
+      return v.put("lastRun", last == null ? null : last.toJson()).put("runs", h.counts());
+    });
+  }
+
+  private void event(String event, String name) {
+    node.vertx.eventBus().publish(Addresses.Schedule.EVENTS, new JsonObject().put("event", event).put("name", name)
+      .put("node", node.nodeId));
+  }
+
+  private static String name(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String name = f.string("name", null, JobSpec.MAX_NAME);
+    if (name == null) {
+      throw f.bad("name", "is required");
+    }
+    f.done();
+    return name;
+  }
+
+  private static StewardException notFound(String name) {
+    return StewardException.notFound("no job named '" + name + "'");
+  }
+}

@@ -1,0 +1,40 @@
+package io.steward.schedule;
+
+import io.steward.node.Setting;
+import io.steward.node.StewardModule;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Clock;
+import java.util.List;
+
+/** Interval and cron jobs, fired once per cluster per tick (or on every node), surviving failover. */
+public final class ScheduleModule implements StewardModule {
+
+  @Override
+  public String name() {
+    return "schedule";
+  }
+
+  @Override
+  public List<Setting> settings() {
+    return ScheduleConfig.SETTINGS;
+  }
+
+  @Override
+  public void validate(JsonObject section) {
+    ScheduleConfig.from(section);
+  }
+
+  @Override
+  public Future<String> deploy(Vertx vertx, JsonObject section) {
+    ScheduleConfig config;
+    try {
+      config = ScheduleConfig.from(section);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.deployVerticle(new ScheduleVerticle(config, Clock.systemUTC()));
+  }
+}

@@ -1,0 +1,296 @@
+package io.steward.schedule;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.partition.MigrationListener;
+import com.hazelcast.partition.MigrationState;
+import com.hazelcast.partition.Partition;
+import com.hazelcast.partition.ReplicaMigrationEvent;
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Which nodes run the schedule module ({@code steward.schedule.nodes}, filtered by live membership) and which of
+ * them fires a job: for {@code cluster-once}, the owner of the partition that holds the job's key, so its claims
+ * are local operations, when that owner runs the module; otherwise the highest rendezvous hash of the job and
+ * the schedule nodes. When a node dies, Hazelcast promotes the backup of its partitions on a survivor, which
+ * then owns the job's key, its claim state, and the job. Views can briefly disagree while membership or
+ * partitions change; the claim settles who fires a tick.
+ */
+final class ScheduleNodes {
+
+  static final String NODES = "steward.schedule.nodes";
+  private static final Logger LOG = LoggerFactory.getLogger(ScheduleNodes.class);
+
+  record Info(String id, String name, List<String> modules) {
+  }
+
+  record View(Map<String, Info> nodes, List<String> ids) {
+    static final View EMPTY = new View(Map.of(), List.of());
+  }
+
+  private final Vertx vertx;
+  private final HazelcastInstance hz;
+  private final IMap<String, String> map;
+  private final String myId;
+  private final Runnable onChange;
+  private final AtomicBoolean refreshPending = new AtomicBoolean();
+  private final AtomicBoolean changePending = new AtomicBoolean();
+  private volatile View view = View.EMPTY;
+  private final List<UUID> listeners = new ArrayList<>();
+  private UUID membershipId;
+  private UUID migrationId;
+  private volatile boolean stopped;
+
+  ScheduleNodes(Vertx vertx, HazelcastInstance hz, String myId, Runnable onChange) {
+    this.vertx = vertx;
+    this.hz = hz;
+    this.map = hz.getMap(NODES);
+    this.myId = myId;
+    this.onChange = onChange;
+  }
+
+  View view() {
+    return view;
+  }
+
+  /** Registers this node and starts following the registry, membership and partition migrations. */
+  Future<Void> start() {
+    listeners.add(map.addEntryListener(new RegistryListener(), false));
+    membershipId = hz.getCluster().addMembershipListener(new Membership());
+    migrationId = hz.getPartitionService().addMigrationListener(new Migrations());
+    JsonObject me = new JsonObject().put("id", myId);
+    return Future.fromCompletionStage(map.setAsync(myId, me.encode()))
+      .compose(v -> load())
+      .onSuccess(v -> describeLater(0));
+  }
+
+  /** Leaves the registry first, so the others take this node's jobs over while it still answers. */
+  Future<Void> leave() {
+    stopped = true;
+    listeners.forEach(id -> safely(() -> map.removeEntryListener(id)));
+    safely(() -> hz.getCluster().removeMembershipListener(membershipId));
+    safely(() -> hz.getPartitionService().removeMigrationListener(migrationId));
+    if (!hz.getLifecycleService().isRunning()) {
+      return Future.succeededFuture();
+    }
+    return Future.fromCompletionStage(map.removeAsync(myId)).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /** The node's name and modules come from the node registry once the node has announced itself. */
+  private void describeLater(int attempt) {
+    if (stopped || attempt > 120) {
+      return;
+    }
+    vertx.setTimer(attempt == 0 ? 200 : 500, t -> vertx.eventBus()
+      .request(Addresses.node(myId, Addresses.Nodes.INFO), new JsonObject(), new DeliveryOptions().setLocalOnly(true).setSendTimeout(2_000))
+      .onSuccess(reply -> {
+        JsonObject info = (JsonObject) reply.body();
+        JsonObject me = new JsonObject().put("id", myId).put("name", info.getString("name"))
+          .put("modules", info.getJsonArray("modules", new JsonArray()));
+        if (!stopped) {
+          map.setAsync(myId, me.encode());
+        }
+      })
+      .onFailure(err -> describeLater(attempt + 1)));
+  }
+
+  private Future<Void> load() {
+    return vertx.executeBlocking(() -> Map.copyOf(map), false).map(all -> {
+      Set<String> live = Cluster.liveNodeIds(vertx);
+      Map<String, Info> nodes = new HashMap<>();
+      all.forEach((id, json) -> {
+        if (live.contains(id)) {
+          JsonObject o = new JsonObject(json);
+          List<String> modules = o.getJsonArray("modules") == null ? null
+            : o.getJsonArray("modules").stream().map(Object::toString).toList();
+          nodes.put(id, new Info(id, o.getString("name"), modules));
+        }
+      });
+      List<String> ids = new ArrayList<>(nodes.keySet());
+      ids.sort(null);
+      view = new View(Map.copyOf(nodes), List.copyOf(ids));
+      return null;
+    });
+  }
+
+  /** Reloads the registry soon, then tells the schedulers. Coalesces bursts of events. */
+  private void refresh() {
+    if (stopped || !refreshPending.compareAndSet(false, true)) {
+      return;
+    }
+    vertx.setTimer(50, t -> {
+      refreshPending.set(false);
+      load().onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.warn("Could not read the schedule node registry {}: {}; retrying", NODES, ar.cause().getMessage());
+          refresh();
+          return;
+        }
+        changed();
+      });
+    });
+  }
+
+  /** Partition owners or the view moved: the schedulers reassess which jobs they fire. */
+  private void changed() {
+    if (stopped || !changePending.compareAndSet(false, true)) {
+      return;
+    }
+    vertx.setTimer(20, t -> {
+      changePending.set(false);
+      onChange.run();
+    });
+  }
+
+  /** Whether this node fires the job now. */
+  boolean fires(Scheduler.Entry e) {
+    View v = view;
+    if (!v.nodes.containsKey(myId)) {
+      return false; // starting or leaving: not a schedule node in the cluster's eyes
+    }
+    RunOn runOn = e.rec.spec().runOn();
+    if (runOn.isSelector()) {
+      List<String> eligible = new ArrayList<>();
+      for (String id : v.ids) {
+        Info info = v.nodes.get(id);
+        if (runOn.admits(id, info.name(), info.modules())) {
+          eligible.add(id);
+        }
+      }
+      if (!eligible.contains(myId)) {
+        return false;
+      }
+      return runOn.every() || myId.equals(rendezvous(eligible, e.name()));
+    }
+    if (runOn.every()) {
+      return true;
+    }
+    if (!(e.placement instanceof Partition)) {
+      e.placement = hz.getPartitionService().getPartition(e.name());
+    }
+    Member owner = ((Partition) e.placement).getOwner();
+    String ownerId = owner == null ? null : Cluster.nodeIdOf(owner);
+    if (ownerId != null && v.nodes.containsKey(ownerId)) {
+      return ownerId.equals(myId);
+    }
+    return myId.equals(rendezvous(v.ids, e.name()));
+  }
+
+  /** The node with the highest hash of (node, job): stable, and only the jobs of a departed node move. */
+  static String rendezvous(Collection<String> ids, String job) {
+    String best = null;
+    long bestScore = Long.MIN_VALUE;
+    for (String id : ids) {
+      long score = mix(id.hashCode() * 0x9E3779B97F4A7C15L ^ job.hashCode());
+      if (best == null || score > bestScore || (score == bestScore && id.compareTo(best) < 0)) {
+        best = id;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  private static long mix(long h) {
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return h;
+  }
+
+  private boolean isOldest() {
+    Set<Member> members = hz.getCluster().getMembers();
+    return !members.isEmpty() && members.iterator().next().localMember();
+  }
+
+  private static void safely(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      LOG.debug("Ignored while leaving: {}", e.getMessage());
+    }
+  }
+
+  private final class RegistryListener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
+    EntryRemovedListener<String, String> {
+    @Override
+    public void entryAdded(EntryEvent<String, String> event) {
+      refresh();
+    }
+
+    @Override
+    public void entryUpdated(EntryEvent<String, String> event) {
+      refresh();
+    }
+
+    @Override
+    public void entryRemoved(EntryEvent<String, String> event) {
+      refresh();
+    }
+  }
+
+  private final class Membership implements MembershipListener {
+    @Override
+    public void memberAdded(MembershipEvent event) {
+      refresh();
+    }
+
+    @Override
+    public void memberRemoved(MembershipEvent event) {
+      String id = Cluster.nodeIdOf(event.getMember());
+      if (id != null && isOldest() && !stopped) {
+        map.removeAsync(id); // keep the registry bounded: one entry per live schedule node
+      }
+      refresh();
+    }
+  }
+
+  private final class Migrations implements MigrationListener {
+    @Override
+    public void migrationStarted(MigrationState state) {
+      // nothing moved yet
+    }
+
+    @Override
+    public void migrationFinished(MigrationState state) {
+      changed();
+    }
+
+    @Override
+    public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
+      if (event.getReplicaIndex() == 0) {
+        changed();
+      }
+    }
+
+    @Override
+    public void replicaMigrationFailed(ReplicaMigrationEvent event) {
+      changed();
+    }
+  }
+}

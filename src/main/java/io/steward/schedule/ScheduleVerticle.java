@@ -1,0 +1,89 @@
+package io.steward.schedule;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.steward.bus.Metrics;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The schedule module on one node: sets up the shared parts ({@link ScheduleNode}), deploys the scheduler
+ * instances ({@link ShardVerticle}, one per event loop), registers the node as a schedule node (from then on it
+ * fires the jobs placed on it), answers the module's addresses and (re)creates the jobs declared in
+ * configuration.
+ */
+final class ScheduleVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ScheduleVerticle.class);
+
+  private final ScheduleConfig config;
+  private final Clock clock;
+  private ScheduleNode node;
+
+  ScheduleVerticle(ScheduleConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    node = new ScheduleNode(vertx, config, clock);
+    Scheduler triggers = new Scheduler(clock, cmd -> context.runOnContext(v -> cmd.run()),
+      new Scheduler.Settings(node.nodeId, config.misfireThresholdMs(), config.defaultTimeoutMs(), 1), node.claimsApi,
+      node.actions, e -> false, node.fence.guard(0), node.log);
+    ScheduleEndpoints endpoints = new ScheduleEndpoints(node, triggers);
+    AtomicInteger index = new AtomicInteger();
+    return ScheduleNode.configureClaimsMap(vertx, node.hz)
+      .compose(v -> node.store.start())
+      .compose(v -> vertx.deployVerticle(() -> new ShardVerticle(node, index.getAndIncrement()),
+        new DeploymentOptions().setInstances(config.instances())))
+      .compose(id -> {
+        node.fence.start();
+        node.log.start();
+        meters();
+        return Future.all(endpoints.register(vertx));
+      })
+      .compose(v -> node.nodes.start())
+      .compose(v -> declared(endpoints))
+      .onSuccess(v -> LOG.info("Schedule module up: {} job(s) in the cluster, {} scheduler instance(s), fence after "
+        + "{} ms of silence", node.store.replica().size(), config.instances(), node.pauseFenceMs));
+  }
+
+  /** The jobs declared in configuration: created, or updated if their definition changed. */
+  private Future<Void> declared(ScheduleEndpoints endpoints) {
+    List<Future<?>> puts = new ArrayList<>();
+    for (JobSpec spec : config.jobs()) {
+      puts.add(endpoints.put(spec).onSuccess(r -> {
+        if (r.getBoolean("changed")) {
+          LOG.info("Job '{}' from configuration {}", spec.name(), r.getBoolean("created") ? "created" : "updated");
+        }
+      }));
+    }
+    return Future.all(puts).mapEmpty();
+  }
+
+  private void meters() {
+    MeterRegistry registry = Metrics.registry(vertx);
+    Gauge.builder("steward_schedule_jobs", node.store.replica(), java.util.Map::size)
+      .description("Jobs in the cluster, as this node's replica sees them").register(registry);
+    Gauge.builder("steward_schedule_active_jobs", node, n -> n.shards().stream().mapToInt(ShardVerticle::active).sum())
+      .description("Jobs this node fires now (queued in its timers)").register(registry);
+    Gauge.builder("steward_schedule_fenced", node.fence, f -> f.isUp() ? 1 : 0)
+      .description("1 while this node claims no tick (it stalled and has not yet confirmed its membership)").register(registry);
+  }
+
+  @Override
+  public Future<?> stop() {
+    // The shards (children) stopped first; the first of them left the registry.
+    node.fence.stop();
+    return node.leave().compose(v -> node.log.stop()).onComplete(ar -> node.store.stop());
+  }
+}
