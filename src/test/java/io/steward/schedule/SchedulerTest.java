@@ -1,0 +1,560 @@
+package io.steward.schedule;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The scheduler's policies, driven by a clock the test moves (no sleeping, no Vert.x, no Hazelcast): the claim
+ * state is shared in memory between the "nodes" of a test, with the same logic the cluster's entry processor
+ * runs.
+ */
+class SchedulerTest {
+
+  static final long T0 = Instant.parse("2025-03-01T10:00:00Z").toEpochMilli();
+
+  /** A clock the test sets. */
+  static final class MutableClock extends Clock {
+    long now;
+
+    MutableClock(long now) {
+      this.now = now;
+    }
+
+    @Override
+    public long millis() {
+      return now;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(now);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  record Fire(String node, String job, long tick, long at, boolean trigger) {
+  }
+
+  /** The "cluster": claim states and what every node did. */
+  static final class World {
+    final MutableClock clock = new MutableClock(T0);
+    final Map<String, ClaimState> states = new HashMap<>();
+    final List<Fire> fires = new ArrayList<>();
+    final Map<String, List<RunRecord>> history = new HashMap<>();
+    final List<Node> nodes = new ArrayList<>();
+    /** When set, actions stay unfinished until the test completes them. */
+    boolean slowActions;
+    final List<CompletableFuture<String>> pending = new ArrayList<>();
+
+    Node node(String id) {
+      Node n = new Node(this, id);
+      nodes.add(n);
+      return n;
+    }
+
+    /** Moves time to {@code t}, firing every node's due entries at their exact times, as perfect timers would. */
+    void runUntil(long t) {
+      while (true) {
+        Node next = null;
+        long at = Long.MAX_VALUE;
+        for (Node n : nodes) {
+          long f = n.scheduler.nextFireAt();
+          if (n.up && f != Scheduler.NONE && f <= t && f < at) {
+            at = f;
+            next = n;
+          }
+        }
+        if (next == null) {
+          break;
+        }
+        clock.now = Math.max(clock.now, at);
+        while (next.scheduler.runDue()) {
+          // budget exhausted: go on
+        }
+      }
+      clock.now = Math.max(clock.now, t);
+    }
+
+    List<RunRecord> history(String job) {
+      return history.getOrDefault(job, List.of());
+    }
+
+    List<RunRecord> outcomes(String job, RunRecord.Outcome outcome) {
+      return history(job).stream().filter(r -> r.outcome() == outcome).toList();
+    }
+
+    List<Long> firedTicks(String job) {
+      return fires.stream().filter(f -> f.job.equals(job) && !f.trigger).map(Fire::tick).toList();
+    }
+
+    void completeAll() {
+      List<CompletableFuture<String>> p = new ArrayList<>(pending);
+      pending.clear();
+      p.forEach(f -> f.complete("done"));
+    }
+
+    void completeOldest() {
+      pending.remove(0).complete("done");
+    }
+  }
+
+  /** One node: a scheduler with the world's claims and its own placement and fence. */
+  static final class Node {
+    final World world;
+    final String id;
+    final Scheduler scheduler;
+    boolean up = true;
+    boolean owns = true;
+    boolean fenced;
+    long epoch;
+    int abandoned;
+
+    Node(World world, String id) {
+      this.world = world;
+      this.id = id;
+      Scheduler.Claims claims = new Scheduler.Claims() {
+        @Override
+        public CompletionStage<ClaimResult> claim(String job, ClaimState.Claim claim) {
+          return CompletableFuture.completedFuture(world.states.computeIfAbsent(job, k -> new ClaimState()).claim(claim));
+        }
+
+        @Override
+        public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil) {
+          ClaimState s = world.states.get(job);
+          return CompletableFuture.completedFuture(s == null ? ClaimState.NONE : s.finish(tick, node, now, nextRunUntil));
+        }
+      };
+      Scheduler.Actions actions = (job, tick, trigger) -> {
+        world.fires.add(new Fire(id, job.name(), tick, world.clock.now, trigger));
+        if (world.slowActions && !job.spec().action().fireAndForget()) {
+          CompletableFuture<String> f = new CompletableFuture<>();
+          world.pending.add(f);
+          return f;
+        }
+        return CompletableFuture.completedFuture(null);
+      };
+      Scheduler.Guard guard = new Scheduler.Guard() {
+        @Override
+        public boolean fenced() {
+          return fenced;
+        }
+
+        @Override
+        public long epoch() {
+          return epoch;
+        }
+      };
+      Scheduler.Out out = new Scheduler.Out() {
+        @Override
+        public void record(JobRecord job, RunRecord run) {
+          world.history.computeIfAbsent(job.name(), k -> new ArrayList<>()).add(run);
+        }
+
+        @Override
+        public void lateness(JobRecord job, long ms) {
+        }
+
+        @Override
+        public void claimed(ClaimResult.Kind kind) {
+        }
+
+        @Override
+        public void claimFailed(JobRecord job, long tick, Throwable error) {
+          throw new AssertionError(error);
+        }
+
+        @Override
+        public void abandoned(JobRecord job, long tick) {
+          abandoned++;
+        }
+      };
+      scheduler = new Scheduler(world.clock, Runnable::run, new Scheduler.Settings(id, 5_000, 30_000, 100), claims,
+        actions, e -> owns, guard, out);
+    }
+  }
+
+  static JobRecord job(JsonObject spec, long since) {
+    return new JobRecord(JobSpec.parse(spec), since, since, since, since, false, 0, 0);
+  }
+
+  static JsonObject every(String name, String every) {
+    return new JsonObject().put("name", name).put("every", every)
+      .put("action", new JsonObject().put("type", "send").put("address", "x").put("reply", false));
+  }
+
+  static JsonObject everyWithReply(String name, String every) {
+    return new JsonObject().put("name", name).put("every", every)
+      .put("action", new JsonObject().put("type", "send").put("address", "x").put("timeoutMs", 60_000));
+  }
+
+  @Test
+  void an_interval_job_fires_each_tick_once_on_time() {
+    World w = new World();
+    Node a = w.node("a");
+    a.scheduler.upsert(job(every("j", "1s"), T0));
+    w.runUntil(T0 + 5_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000, T0 + 4_000, T0 + 5_000);
+    assertThat(w.fires).allMatch(f -> f.at == f.tick);
+    assertThat(w.outcomes("j", RunRecord.Outcome.SUCCEEDED)).hasSize(5);
+  }
+
+  @Test
+  void overlap_skip_consumes_ticks_while_the_previous_run_is_unfinished() {
+    World w = new World();
+    w.slowActions = true;
+    Node a = w.node("a");
+    a.scheduler.upsert(job(everyWithReply("j", "1s"), T0));
+    w.runUntil(T0 + 3_500);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.SKIPPED)).extracting(RunRecord::scheduledAt).containsExactly(T0 + 2_000, T0 + 3_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.SKIPPED).get(0).detail()).contains("previous run unfinished");
+    w.completeAll();
+    w.runUntil(T0 + 4_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 4_000);
+  }
+
+  @Test
+  void overlap_allow_starts_runs_while_earlier_ones_are_unfinished() {
+    World w = new World();
+    w.slowActions = true;
+    Node a = w.node("a");
+    a.scheduler.upsert(job(everyWithReply("j", "1s").put("overlap", "allow"), T0));
+    w.runUntil(T0 + 3_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000);
+    assertThat(w.pending).hasSize(3);
+    assertThat(w.outcomes("j", RunRecord.Outcome.SKIPPED)).isEmpty();
+  }
+
+  @Test
+  void overlap_queue_runs_waiting_ticks_one_after_another_up_to_the_queue_limit() {
+    World w = new World();
+    w.slowActions = true;
+    Node a = w.node("a");
+    a.scheduler.upsert(job(everyWithReply("j", "1s").put("overlap", "queue").put("queueLimit", 2), T0));
+    w.runUntil(T0 + 4_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.SKIPPED)).extracting(RunRecord::scheduledAt).containsExactly(T0 + 4_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.SKIPPED).get(0).detail()).contains("queue full");
+    w.completeOldest(); // tick 1 ends: tick 2 starts at once, late
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000);
+    w.completeOldest(); // tick 2 ends: tick 3
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000);
+    w.completeOldest();
+    w.runUntil(T0 + 5_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000, T0 + 5_000);
+    assertThat(w.firedTicks("j")).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void misfire_skip_after_downtime_fires_nothing_late_and_records_each_missed_tick() {
+    World w = new World();
+    Node a = w.node("a");
+    a.scheduler.upsert(job(every("j", "10s"), T0));
+    w.runUntil(T0 + 20_000);
+    a.up = false;
+    w.runUntil(T0 + 127_000); // down for ten ticks; tick 120 s is 7 s late when it comes back (> the 5 s threshold)
+    a.up = true;
+    w.runUntil(T0 + 127_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 10_000, T0 + 20_000);
+    List<Long> missed = w.outcomes("j", RunRecord.Outcome.MISSED).stream().map(RunRecord::scheduledAt).toList();
+    assertThat(missed).containsExactlyInAnyOrderElementsOf(ticks(T0 + 30_000, T0 + 120_000, 10_000));
+    w.runUntil(T0 + 140_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 10_000, T0 + 20_000, T0 + 130_000, T0 + 140_000);
+  }
+
+  @Test
+  void a_tick_reached_within_its_late_limit_after_downtime_still_fires_and_the_rest_are_missed() {
+    World w = new World();
+    Node a = w.node("a");
+    a.scheduler.upsert(job(every("j", "1s"), T0));
+    w.runUntil(T0 + 2_000);
+    a.up = false;
+    w.runUntil(T0 + 12_500);
+    a.up = true;
+    w.runUntil(T0 + 12_500);
+    // Tick 12 s is 0.5 s late, within its limit (the period): it fires; 3 s to 11 s were missed.
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 12_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).extracting(RunRecord::scheduledAt)
+      .containsExactlyInAnyOrderElementsOf(ticks(T0 + 3_000, T0 + 11_000, 1_000));
+  }
+
+  @Test
+  void misfire_fire_once_after_downtime_fires_once_late_never_a_burst() {
+    World w = new World();
+    Node a = w.node("a");
+    a.scheduler.upsert(job(every("j", "10s").put("misfire", "fire-once"), T0));
+    w.runUntil(T0 + 20_000);
+    a.up = false;
+    w.runUntil(T0 + 127_000);
+    a.up = true;
+    w.runUntil(T0 + 127_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 10_000, T0 + 20_000, T0 + 120_000);
+    assertThat(w.fires.get(2).at).isEqualTo(T0 + 127_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).extracting(RunRecord::scheduledAt)
+      .containsExactlyInAnyOrderElementsOf(ticks(T0 + 30_000, T0 + 110_000, 10_000));
+    w.runUntil(T0 + 140_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 10_000, T0 + 20_000, T0 + 120_000, T0 + 130_000, T0 + 140_000);
+  }
+
+  @Test
+  void misfire_fire_once_after_a_long_cron_gap_fires_the_latest_tick_once() {
+    World w = new World();
+    Node a = w.node("a");
+    JsonObject spec = new JsonObject().put("name", "hourly").put("cron", "@hourly").put("misfire", "fire-once")
+      .put("action", new JsonObject().put("type", "publish").put("address", "x"));
+    a.scheduler.upsert(job(spec, T0 - 1));
+    a.up = false;
+    w.runUntil(T0 + 5 * 3_600_000 + 600_000); // down for five hours
+    a.up = true;
+    w.runUntil(w.clock.now);
+    assertThat(w.firedTicks("hourly")).containsExactly(T0 + 5 * 3_600_000L);
+    assertThat(w.outcomes("hourly", RunRecord.Outcome.MISSED)).hasSize(5);
+  }
+
+  @Test
+  void a_survivor_takes_over_a_dead_nodes_job_without_firing_a_tick_twice() {
+    World w = new World();
+    Node a = w.node("a");
+    Node b = w.node("b");
+    b.owns = false;
+    JobRecord rec = job(every("j", "1s"), T0);
+    a.scheduler.upsert(rec);
+    b.scheduler.upsert(rec);
+    w.runUntil(T0 + 3_000);
+    a.up = false; // dies just after firing tick 3
+    w.runUntil(T0 + 6_400); // failure detection and migration: 3.4 s
+    a.owns = false;
+    b.owns = true;
+    b.scheduler.reassess();
+    w.runUntil(T0 + 9_000);
+    List<Long> fired = w.firedTicks("j");
+    assertThat(fired).doesNotHaveDuplicates();
+    assertThat(fired).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000, T0 + 6_000, T0 + 7_000, T0 + 8_000, T0 + 9_000);
+    assertThat(w.fires.stream().filter(f -> f.tick > T0 + 3_000)).allMatch(f -> f.node.equals("b"));
+    // ticks 4 and 5 were missed during the failover: within ceil(3.4 s / 1 s) = 4, each recorded
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).extracting(RunRecord::scheduledAt).containsExactly(T0 + 4_000, T0 + 5_000);
+  }
+
+  @Test
+  void a_node_back_with_stale_timers_and_a_stale_view_loses_every_claim_the_survivor_made() {
+    World w = new World();
+    Node a = w.node("a");
+    Node b = w.node("b");
+    b.owns = false;
+    JobRecord rec = job(every("j", "1s"), T0);
+    a.scheduler.upsert(rec);
+    b.scheduler.upsert(rec);
+    w.runUntil(T0 + 2_000);
+    a.up = false; // paused
+    w.runUntil(T0 + 5_000);
+    b.owns = true;
+    b.scheduler.reassess();
+    w.runUntil(T0 + 10_000);
+    a.up = true; // resumes, still believes it owns the job
+    w.runUntil(T0 + 14_000);
+    Map<Long, Integer> perTick = new HashMap<>();
+    w.firedTicks("j").forEach(t -> perTick.merge(t, 1, Integer::sum));
+    assertThat(perTick.values()).as("fires per tick").allMatch(n -> n == 1);
+    assertThat(perTick.keySet()).contains(T0 + 11_000, T0 + 12_000, T0 + 13_000, T0 + 14_000);
+  }
+
+  @Test
+  void a_fenced_node_claims_nothing_and_a_claim_won_across_a_stall_is_abandoned() {
+    World w = new World();
+    Node a = w.node("a");
+    a.scheduler.upsert(job(every("j", "1s"), T0));
+    a.fenced = true;
+    w.runUntil(T0 + 3_000);
+    assertThat(w.fires).isEmpty();
+    assertThat(w.states).isEmpty();
+    a.fenced = false;
+    w.runUntil(T0 + 4_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 4_000);
+    // Ticks 1 to 3 were never claimed: the first claim after the fence records them as missed.
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).hasSize(3);
+
+    // A claim whose answer arrives after the fence epoch moved: won, but not run.
+    World w2 = new World();
+    Node b = w2.node("b");
+    Scheduler s = new Scheduler(w2.clock, Runnable::run, new Scheduler.Settings("b", 5_000, 30_000, 100),
+      new Scheduler.Claims() {
+        @Override
+        public CompletionStage<ClaimResult> claim(String job, ClaimState.Claim claim) {
+          b.epoch++; // the node stalled while the claim was out
+          return CompletableFuture.completedFuture(w2.states.computeIfAbsent(job, k -> new ClaimState()).claim(claim));
+        }
+
+        @Override
+        public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil) {
+          return CompletableFuture.completedFuture(ClaimState.NONE);
+        }
+      }, (job, tick, trigger) -> {
+        w2.fires.add(new Fire("b", job.name(), tick, w2.clock.now, trigger));
+        return CompletableFuture.completedFuture(null);
+      }, e -> true, new Scheduler.Guard() {
+        @Override
+        public boolean fenced() {
+          return false;
+        }
+
+        @Override
+        public long epoch() {
+          return b.epoch;
+        }
+      }, new Scheduler.Out() {
+        @Override
+        public void record(JobRecord job, RunRecord run) {
+        }
+
+        @Override
+        public void lateness(JobRecord job, long ms) {
+        }
+
+        @Override
+        public void claimed(ClaimResult.Kind kind) {
+        }
+
+        @Override
+        public void claimFailed(JobRecord job, long tick, Throwable error) {
+        }
+
+        @Override
+        public void abandoned(JobRecord job, long tick) {
+          b.abandoned++;
+        }
+      });
+    w2.nodes.clear();
+    s.upsert(job(every("k", "1s"), T0));
+    w2.clock.now = T0 + 1_000;
+    s.runDue();
+    assertThat(w2.fires).isEmpty();
+    assertThat(b.abandoned).isEqualTo(1);
+  }
+
+  @Test
+  void two_nodes_that_both_believe_they_own_a_job_fire_each_tick_once() {
+    World w = new World();
+    Node a = w.node("a");
+    Node b = w.node("b");
+    JobRecord rec = job(every("j", "1s"), T0);
+    a.scheduler.upsert(rec);
+    b.scheduler.upsert(rec);
+    w.runUntil(T0 + 10_000);
+    assertThat(w.firedTicks("j")).doesNotHaveDuplicates().hasSize(10);
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).isEmpty();
+  }
+
+  @Test
+  void a_paused_job_does_not_fire_and_on_resume_fire_once_runs_one_late_tick() {
+    World w = new World();
+    Node a = w.node("a");
+    JsonObject spec = every("j", "1s").put("misfire", "fire-once");
+    a.scheduler.upsert(job(spec, T0));
+    w.runUntil(T0 + 2_000);
+    long pausedAt = T0 + 2_100;
+    JobRecord rec = job(spec, T0);
+    a.scheduler.upsert(new JobRecord(rec.spec(), T0 + 1, T0, pausedAt, T0, true, pausedAt, 0));
+    w.runUntil(T0 + 8_500);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000);
+    a.scheduler.upsert(new JobRecord(rec.spec(), T0 + 2, T0, T0 + 8_500, T0, false, pausedAt, T0 + 8_500));
+    w.runUntil(T0 + 10_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 8_000, T0 + 9_000, T0 + 10_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).hasSize(5).allMatch(r -> "paused".equals(r.detail()));
+  }
+
+  @Test
+  void a_cron_job_driven_through_the_autumn_night_fires_each_wall_clock_time_once() {
+    World w = new World();
+    Node a = w.node("a");
+    ZoneId berlin = ZoneId.of("Europe/Berlin");
+    long start = ZonedDateTime.of(2024, 10, 27, 1, 0, 0, 0, berlin).toInstant().toEpochMilli();
+    w.clock.now = start;
+    JsonObject spec = new JsonObject().put("name", "c").put("cron", "0 */20 * * * *").put("zone", "Europe/Berlin")
+      .put("action", new JsonObject().put("type", "publish").put("address", "x"));
+    a.scheduler.upsert(job(spec, start));
+    w.runUntil(ZonedDateTime.of(2024, 10, 27, 4, 0, 0, 0, berlin).toInstant().toEpochMilli());
+    List<String> walls = w.firedTicks("c").stream()
+      .map(t -> Instant.ofEpochMilli(t).atZone(berlin).toLocalTime().toString()).toList();
+    assertThat(walls).containsExactly("01:20", "01:40", "02:00", "02:20", "02:40", "03:00", "03:20", "03:40", "04:00");
+    assertThat(w.fires).allMatch(f -> f.at == f.tick);
+    assertThat(w.outcomes("c", RunRecord.Outcome.MISSED)).isEmpty();
+  }
+
+  @Test
+  void jitter_delays_each_fire_by_its_deterministic_offset_and_end_at_stops_the_job() {
+    World w = new World();
+    Node a = w.node("a");
+    JsonObject spec = every("j", "1s").put("jitterMs", 300).put("endAt", T0 + 4_000);
+    a.scheduler.upsert(job(spec, T0));
+    w.runUntil(T0 + 10_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000, T0 + 4_000);
+    for (Fire f : w.fires) {
+      assertThat(f.at - f.tick).isEqualTo(Ticks.jitter("j", f.tick, 300));
+    }
+    assertThat(a.scheduler.nextFireAt()).isEqualTo(Scheduler.NONE);
+  }
+
+  @Test
+  void trigger_runs_now_outside_the_schedule_and_is_recorded() {
+    World w = new World();
+    Node a = w.node("a");
+    JobRecord rec = job(every("j", "1h"), T0);
+    a.scheduler.upsert(rec);
+    w.clock.now = T0 + 10_000;
+    RunRecord run = a.scheduler.trigger(rec).toCompletableFuture().join();
+    assertThat(run.trigger()).isTrue();
+    assertThat(run.outcome()).isEqualTo(RunRecord.Outcome.SUCCEEDED);
+    assertThat(run.scheduledAt()).isEqualTo(T0 + 10_000);
+    assertThat(w.fires).hasSize(1);
+    assertThat(w.states).isEmpty(); // a trigger claims no tick
+  }
+
+  @Test
+  void every_node_jobs_fire_on_each_node_without_claims() {
+    World w = new World();
+    Node a = w.node("a");
+    Node b = w.node("b");
+    JobRecord rec = job(every("j", "1s").put("runOn", "every-node"), T0);
+    a.scheduler.upsert(rec);
+    b.scheduler.upsert(rec);
+    w.runUntil(T0 + 3_000);
+    Set<String> fired = new HashSet<>();
+    w.fires.forEach(f -> fired.add(f.node + "@" + f.tick));
+    assertThat(fired).containsExactlyInAnyOrder("a@" + (T0 + 1_000), "a@" + (T0 + 2_000), "a@" + (T0 + 3_000),
+      "b@" + (T0 + 1_000), "b@" + (T0 + 2_000), "b@" + (T0 + 3_000));
+    assertThat(w.states).isEmpty();
+  }
+
+  private static List<Long> ticks(long from, long to, long step) {
+    List<Long> out = new ArrayList<>();
+    for (long t = from; t <= to; t += step) {
+      out.add(t);
+    }
+    return out;
+  }
+}
