@@ -6,12 +6,14 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Appends runs to a job's history where it lives. Public only for Hazelcast's serialization. */
-public final class AppendRuns implements EntryProcessor<String, RunHistory, Object>, DataSerializable {
+/**
+ * Appends runs to a job's history where its state lives, for runs no claim carried in time (slow jobs,
+ * every-node jobs, triggers). Public only for Hazelcast's serialization.
+ */
+public final class AppendRuns implements EntryProcessor<String, JobState, Object>, DataSerializable {
 
   private List<RunRecord> records;
   private int capacity;
@@ -25,32 +27,24 @@ public final class AppendRuns implements EntryProcessor<String, RunHistory, Obje
   }
 
   @Override
-  public Object process(Map.Entry<String, RunHistory> entry) {
-    RunHistory h = entry.getValue();
-    if (h == null) {
-      h = new RunHistory();
+  public Object process(Map.Entry<String, JobState> entry) {
+    JobState state = entry.getValue();
+    if (state == null) {
+      state = new JobState();
     }
-    h.add(records, capacity);
-    entry.setValue(h);
+    state.history().add(records, capacity);
+    entry.setValue(state);
     return null;
   }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeInt(capacity);
-    out.writeInt(records.size());
-    for (RunRecord r : records) {
-      r.write(out);
-    }
+    RunRecord.writeAll(out, records, capacity);
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
     capacity = in.readInt();
-    int n = in.readInt();
-    records = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      records.add(RunRecord.read(in));
-    }
+    records = RunRecord.readAll(in);
   }
 }

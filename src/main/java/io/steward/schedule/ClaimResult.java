@@ -1,16 +1,10 @@
 package io.steward.schedule;
 
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.DataSerializable;
-
-import java.io.IOException;
-
-/** What a claim decided: see {@link ClaimState#claim}. Public only for Hazelcast's serialization. */
-public final class ClaimResult implements DataSerializable {
+/** What a claim decided: see {@link JobState#claim}. Travels as a {@code long[]} ({@link #encode}). */
+final class ClaimResult {
 
   /** The outcome of one claim. */
-  public enum Kind {
+  enum Kind {
     /** This node fires {@link #tick()} (the claimed tick, or an older queued one). */
     WON,
     /** Another node claimed this tick (or a later one) first. */
@@ -23,12 +17,11 @@ public final class ClaimResult implements DataSerializable {
     QUEUED
   }
 
-  private Kind kind;
-  private long tick;
-  private long previous;
+  private static final Kind[] KINDS = Kind.values();
 
-  public ClaimResult() {
-  }
+  private final Kind kind;
+  private final long tick;
+  private final long previous;
 
   ClaimResult(Kind kind, long tick, long previous) {
     this.kind = kind;
@@ -36,32 +29,27 @@ public final class ClaimResult implements DataSerializable {
     this.previous = previous;
   }
 
-  public Kind kind() {
+  Kind kind() {
     return kind;
   }
 
   /** The tick to run for WON; the claimed tick otherwise. */
-  public long tick() {
+  long tick() {
     return tick;
   }
 
-  /** The highest tick claimed before this claim ({@link ClaimState#NONE} if none): the gap up to the claimed tick was missed. */
-  public long previous() {
+  /** The highest tick claimed before this claim ({@link JobState#NONE} if none): the gap up to the claimed tick was missed. */
+  long previous() {
     return previous;
   }
 
-  @Override
-  public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeByte(kind.ordinal());
-    out.writeLong(tick);
-    out.writeLong(previous);
+  /** As Hazelcast returns it: a {@code long[]} serializes with no class name and no reflection. */
+  long[] encode() {
+    return new long[] {kind.ordinal(), tick, previous};
   }
 
-  @Override
-  public void readData(ObjectDataInput in) throws IOException {
-    kind = Kind.values()[in.readByte()];
-    tick = in.readLong();
-    previous = in.readLong();
+  static ClaimResult decode(long[] v) {
+    return new ClaimResult(KINDS[(int) v[0]], v[1], v[2]);
   }
 
   @Override

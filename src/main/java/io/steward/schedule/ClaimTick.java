@@ -6,41 +6,59 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Claims one tick of one job on the partition that owns it ({@link ClaimState#claim}). Deterministic (the
- * caller's {@code now} travels with it), so the synchronous backup replays it to the same result; a claim that
- * changed nothing is not replayed. Public only for Hazelcast's serialization.
+ * Claims one tick of one job where the job's state lives ({@link JobState#claim}), appending first the runs this
+ * node recorded for the job since its last write (so a job that fires often writes its history with its claims,
+ * in one operation per tick). Deterministic (the caller's {@code now} travels with it), so the synchronous
+ * backup replays it to the same result; a claim that changed nothing is not replayed. Answers
+ * {@link ClaimResult#encode()}. Public only for Hazelcast's serialization.
  */
-public final class ClaimTick implements EntryProcessor<String, ClaimState, ClaimResult>, DataSerializable {
+public final class ClaimTick implements EntryProcessor<String, JobState, long[]>, DataSerializable {
 
-  private ClaimState.Claim claim;
+  private JobState.Claim claim;
+  private List<RunRecord> records;
+  private int capacity;
   private transient boolean changed = true;
 
   public ClaimTick() {
   }
 
-  ClaimTick(ClaimState.Claim claim) {
+  ClaimTick(JobState.Claim claim, List<RunRecord> records, int capacity) {
     this.claim = claim;
+    this.records = records;
+    this.capacity = capacity;
   }
 
   @Override
-  public ClaimResult process(Map.Entry<String, ClaimState> entry) {
-    ClaimState state = entry.getValue();
+  public long[] process(Map.Entry<String, JobState> entry) {
+    JobState state = entry.getValue();
     if (state == null) {
-      state = new ClaimState();
+      state = new JobState();
+    }
+    if (!records.isEmpty()) {
+      state.history().add(records, capacity);
     }
     ClaimResult result = state.claim(claim);
-    changed = result.kind() != ClaimResult.Kind.LOST;
+    changed = result.kind() != ClaimResult.Kind.LOST || !records.isEmpty();
     if (changed) {
       entry.setValue(state);
     }
-    return result;
+    return result.encode();
+  }
+
+  JobState.Claim claim() {
+    return claim;
+  }
+
+  List<RunRecord> records() {
+    return records;
   }
 
   @Override
-  public EntryProcessor<String, ClaimState, ClaimResult> getBackupProcessor() {
+  public EntryProcessor<String, JobState, long[]> getBackupProcessor() {
     return changed ? this : null;
   }
 
@@ -53,11 +71,14 @@ public final class ClaimTick implements EntryProcessor<String, ClaimState, Claim
     out.writeByte(claim.overlap().ordinal());
     out.writeLong(claim.runUntil());
     out.writeInt(claim.queueLimit());
+    RunRecord.writeAll(out, records, capacity);
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
-    claim = new ClaimState.Claim(in.readLong(), in.readString(), in.readLong(), in.readBoolean(),
+    claim = new JobState.Claim(in.readLong(), in.readString(), in.readLong(), in.readBoolean(),
       Overlap.values()[in.readByte()], in.readLong(), in.readInt());
+    capacity = in.readInt();
+    records = RunRecord.readAll(in);
   }
 }

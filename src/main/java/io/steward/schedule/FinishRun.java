@@ -6,34 +6,44 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Ends a run in the claim state ({@link ClaimState#finish}) so the next tick may start; returns the next queued
- * tick (now running on the same node) or {@link ClaimState#NONE}. Public only for Hazelcast's serialization.
+ * Ends a run in the job's state ({@link JobState#finish}) so the next tick may start, with the runs recorded since
+ * the last write; returns the next queued tick (now running on the same node) or {@link JobState#NONE}. Only
+ * runs that wait for a reply or result and block the next tick (overlap skip or queue) need it. Public only for
+ * Hazelcast's serialization.
  */
-public final class FinishRun implements EntryProcessor<String, ClaimState, Long>, DataSerializable {
+public final class FinishRun implements EntryProcessor<String, JobState, Long>, DataSerializable {
 
   private long tick;
   private String node;
   private long now;
   private long nextRunUntil;
+  private List<RunRecord> records;
+  private int capacity;
 
   public FinishRun() {
   }
 
-  FinishRun(long tick, String node, long now, long nextRunUntil) {
+  FinishRun(long tick, String node, long now, long nextRunUntil, List<RunRecord> records, int capacity) {
     this.tick = tick;
     this.node = node;
     this.now = now;
     this.nextRunUntil = nextRunUntil;
+    this.records = records;
+    this.capacity = capacity;
   }
 
   @Override
-  public Long process(Map.Entry<String, ClaimState> entry) {
-    ClaimState state = entry.getValue();
+  public Long process(Map.Entry<String, JobState> entry) {
+    JobState state = entry.getValue();
     if (state == null) {
-      return ClaimState.NONE;
+      return JobState.NONE; // deleted meanwhile
+    }
+    if (!records.isEmpty()) {
+      state.history().add(records, capacity);
     }
     long next = state.finish(tick, node, now, nextRunUntil);
     entry.setValue(state);
@@ -46,6 +56,7 @@ public final class FinishRun implements EntryProcessor<String, ClaimState, Long>
     out.writeString(node);
     out.writeLong(now);
     out.writeLong(nextRunUntil);
+    RunRecord.writeAll(out, records, capacity);
   }
 
   @Override
@@ -54,5 +65,7 @@ public final class FinishRun implements EntryProcessor<String, ClaimState, Long>
     node = in.readString();
     now = in.readLong();
     nextRunUntil = in.readLong();
+    capacity = in.readInt();
+    records = RunRecord.readAll(in);
   }
 }

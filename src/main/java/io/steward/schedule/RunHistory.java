@@ -8,19 +8,32 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * The last runs of one job ({@code steward.schedule.history}), oldest first, at most {@code schedule.historySize},
- * and counts since the job was created. Public only for Hazelcast's serialization.
+ * The last runs of one job, at most {@code schedule.historySize}, and counts since the job was created. Held in
+ * the job's state entry in object form and updated in place: a ring of primitive columns, so a job that fires
+ * every second does not leave a record object behind per run for the garbage collector to copy around.
+ * Public only for Hazelcast's serialization.
  */
 public final class RunHistory implements DataSerializable {
 
+  private static final RunRecord.Outcome[] OUTCOMES = RunRecord.Outcome.values();
   private static final Comparator<RunRecord> ORDER = Comparator.comparingLong(RunRecord::scheduledAt)
     .thenComparingLong(RunRecord::startedAt);
 
-  private List<RunRecord> runs = new ArrayList<>();
+  private long[] scheduledAt = new long[0];
+  private long[] startedAt = new long[0];
+  private long[] durationMs = new long[0];
+  private String[] node = new String[0];
+  private byte[] outcome = new byte[0];
+  private String[] detail = new String[0];
+  private boolean[] trigger = new boolean[0];
+  /** Where the next run goes, and how many slots hold a run. */
+  private int next;
+  private int size;
   private long succeeded;
   private long failed;
   private long missed;
@@ -29,8 +42,11 @@ public final class RunHistory implements DataSerializable {
   public RunHistory() {
   }
 
-  /** Adds runs (in any order), keeps the newest {@code capacity} by scheduled time. */
+  /** Adds runs (the oldest are dropped beyond {@code capacity}). */
   void add(List<RunRecord> records, int capacity) {
+    if (scheduledAt.length != capacity) {
+      resize(capacity);
+    }
     for (RunRecord r : records) {
       switch (r.outcome()) {
         case SUCCEEDED -> succeeded++;
@@ -39,20 +55,58 @@ public final class RunHistory implements DataSerializable {
         case SKIPPED -> skipped++;
         default -> throw new IllegalStateException(r.outcome().name());
       }
-      runs.add(r);
-    }
-    runs.sort(ORDER);
-    if (runs.size() > capacity) {
-      runs = new ArrayList<>(runs.subList(runs.size() - capacity, runs.size()));
+      int i = next;
+      scheduledAt[i] = r.scheduledAt();
+      startedAt[i] = r.startedAt();
+      durationMs[i] = r.durationMs();
+      node[i] = r.node();
+      outcome[i] = (byte) r.outcome().ordinal();
+      detail[i] = r.detail();
+      trigger[i] = r.trigger();
+      next = (next + 1) % capacity;
+      size = Math.min(size + 1, capacity);
     }
   }
 
+  /** Keeps the newest runs when the capacity changes (schedule.historySize was changed). */
+  private void resize(int capacity) {
+    List<RunRecord> kept = runs();
+    if (kept.size() > capacity) {
+      kept = kept.subList(kept.size() - capacity, kept.size());
+    }
+    scheduledAt = new long[capacity];
+    startedAt = new long[capacity];
+    durationMs = new long[capacity];
+    node = new String[capacity];
+    outcome = new byte[capacity];
+    detail = new String[capacity];
+    trigger = new boolean[capacity];
+    next = 0;
+    size = 0;
+    long s = succeeded;
+    long f = failed;
+    long m = missed;
+    long k = skipped;
+    add(kept, capacity);
+    succeeded = s;
+    failed = f;
+    missed = m;
+    skipped = k;
+  }
+
+  /** The runs, oldest first by scheduled time. */
   List<RunRecord> runs() {
-    return runs;
+    List<RunRecord> out = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      out.add(new RunRecord(scheduledAt[i], startedAt[i], durationMs[i], node[i], OUTCOMES[outcome[i]], detail[i], trigger[i]));
+    }
+    out.sort(ORDER);
+    return out;
   }
 
   RunRecord last() {
-    return runs.isEmpty() ? null : runs.get(runs.size() - 1);
+    List<RunRecord> all = runs();
+    return all.isEmpty() ? null : all.get(all.size() - 1);
   }
 
   JsonObject counts() {
@@ -61,17 +115,20 @@ public final class RunHistory implements DataSerializable {
 
   /** Newest first, at most {@code limit}. */
   JsonArray toJson(int limit) {
+    List<RunRecord> all = runs();
     JsonArray out = new JsonArray();
-    for (int i = runs.size() - 1; i >= 0 && out.size() < limit; i--) {
-      out.add(runs.get(i).toJson());
+    for (int i = all.size() - 1; i >= 0 && out.size() < limit; i--) {
+      out.add(all.get(i).toJson());
     }
     return out;
   }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeInt(runs.size());
-    for (RunRecord r : runs) {
+    List<RunRecord> all = runs();
+    out.writeInt(scheduledAt.length);
+    out.writeInt(all.size());
+    for (RunRecord r : all) {
       r.write(out);
     }
     out.writeLong(succeeded);
@@ -82,14 +139,28 @@ public final class RunHistory implements DataSerializable {
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
+    int capacity = in.readInt();
     int n = in.readInt();
-    runs = new ArrayList<>(n);
+    List<RunRecord> all = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      runs.add(RunRecord.read(in));
+      all.add(RunRecord.read(in));
     }
-    succeeded = in.readLong();
-    failed = in.readLong();
-    missed = in.readLong();
-    skipped = in.readLong();
+    long s = in.readLong();
+    long f = in.readLong();
+    long m = in.readLong();
+    long k = in.readLong();
+    if (capacity > 0) {
+      resize(capacity);
+      add(all, capacity);
+    }
+    succeeded = s;
+    failed = f;
+    missed = m;
+    skipped = k;
+  }
+
+  @Override
+  public String toString() {
+    return "RunHistory" + Arrays.toString(runs().toArray());
   }
 }

@@ -26,6 +26,7 @@ record RunRecord(long scheduledAt, long startedAt, long durationMs, String node,
   }
 
   static final int MAX_DETAIL = 300;
+  private static final Outcome[] OUTCOMES = Outcome.values();
 
   static RunRecord missed(long tick, String node, String reason) {
     return new RunRecord(tick, -1, -1, node, Outcome.MISSED, reason, false);
@@ -67,8 +68,27 @@ record RunRecord(long scheduledAt, long startedAt, long durationMs, String node,
     out.writeBoolean(trigger);
   }
 
+  /** Writes the capacity, then the records. */
+  static void writeAll(ObjectDataOutput out, java.util.List<RunRecord> records, int capacity) throws IOException {
+    out.writeInt(capacity);
+    out.writeInt(records.size());
+    for (RunRecord r : records) {
+      r.write(out);
+    }
+  }
+
+  /** Reads the records written by {@link #writeAll} (after the capacity was read). */
+  static java.util.List<RunRecord> readAll(ObjectDataInput in) throws IOException {
+    int n = in.readInt();
+    java.util.List<RunRecord> out = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(read(in));
+    }
+    return out;
+  }
+
   static RunRecord read(ObjectDataInput in) throws IOException {
     return new RunRecord(in.readLong(), in.readLong(), in.readLong(), in.readString(),
-      Outcome.values()[in.readByte()], in.readString(), in.readBoolean());
+      OUTCOMES[in.readByte()], in.readString(), in.readBoolean());
   }
 }

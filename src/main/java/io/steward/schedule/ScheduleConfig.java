@@ -13,26 +13,26 @@ import java.util.Set;
 
 /** The {@code schedule} section, parsed once. */
 record ScheduleConfig(List<JobSpec> jobs, int instances, int historySize, int historyFlushMs, int misfireThresholdMs,
-                      int defaultTimeoutMs, int maxJobs, int pauseFenceMs, int fenceAloneMs, boolean runEvents) {
+                      int defaultTimeoutMs, int maxJobs, int pauseFenceMs, int fenceAloneMs, String runEvents) {
 
   static final List<Setting> SETTINGS = List.of(
     Setting.json("schedule.jobs", new JsonArray(), "Jobs declared in configuration, created or updated at start-up: a JSON array of job definitions (README, Scheduling); declare the same list on every node"),
     Setting.integer("schedule.instances", 2, "Scheduler instances on this node, each an event loop with its own timer queue; jobs are sharded across them by name"),
     Setting.integer("schedule.historySize", 20, "Runs kept in each job's history (scheduled time, start, node, outcome, duration, missed)"),
-    Setting.integer("schedule.historyFlushMs", 1000, "How long finished runs are batched on the node that ran them before they are written to the cluster's history"),
+    Setting.integer("schedule.historyFlushMs", 2000, "Runs are written to the job's history with its next claim, or after waiting this long on the node that ran them"),
     Setting.integer("schedule.misfireThresholdMs", 5000, "A tick that starts later than this after its time (or after the next tick is due) counts as missed and follows the job's misfire policy"),
     Setting.integer("schedule.defaultTimeoutMs", 30000, "How long a run of a job without timeoutMs may take (reply, task result) before it counts as failed"),
     Setting.integer("schedule.maxJobs", 100000, "Most jobs the cluster holds; a put beyond it gets 429"),
     Setting.integer("schedule.pauseFenceMs", 0, "An event-loop stall (GC pause, SIGSTOP) this long fences the node: it claims no tick until a peer confirms its membership (0: half the cluster's failure detection time)"),
     Setting.integer("schedule.fenceAloneMs", 60000, "A fenced node that finds itself alone in the cluster waits this long for a split-brain merge before it fires as the sole survivor"),
-    Setting.bool("schedule.runEvents", true, "Publish an event on steward.schedule.events for every run, missed and skipped tick (job changes and fencing are always published)")
+    Setting.string("schedule.runEvents", "problems", "Which runs are published on steward.schedule.events: all, problems (failed runs, missed and skipped ticks) or none; job changes and fencing always are")
   );
 
   static ScheduleConfig from(JsonObject s) {
     ScheduleConfig c = new ScheduleConfig(jobs(s.getJsonArray("jobs", new JsonArray())), s.getInteger("instances"),
       s.getInteger("historySize"), s.getInteger("historyFlushMs"), s.getInteger("misfireThresholdMs"),
       s.getInteger("defaultTimeoutMs"), s.getInteger("maxJobs"), s.getInteger("pauseFenceMs"),
-      s.getInteger("fenceAloneMs"), s.getBoolean("runEvents"));
+      s.getInteger("fenceAloneMs"), s.getString("runEvents"));
     range("schedule.instances", c.instances, 1, 64);
     range("schedule.historySize", c.historySize, 1, 1_000);
     range("schedule.historyFlushMs", c.historyFlushMs, 10, 60_000);
@@ -41,6 +41,9 @@ record ScheduleConfig(List<JobSpec> jobs, int instances, int historySize, int hi
     range("schedule.maxJobs", c.maxJobs, 1, 10_000_000);
     range("schedule.pauseFenceMs", c.pauseFenceMs, 0, 3_600_000);
     range("schedule.fenceAloneMs", c.fenceAloneMs, 0, 86_400_000);
+    if (!List.of("all", "problems", "none").contains(c.runEvents)) {
+      throw new ConfigException("schedule.runEvents", "must be all, problems or none, got '" + c.runEvents + "'");
+    }
     if (c.jobs.size() > c.maxJobs) {
       throw new ConfigException("schedule.jobs", "declares " + c.jobs.size() + " jobs, more than schedule.maxJobs (" + c.maxJobs + ")");
     }

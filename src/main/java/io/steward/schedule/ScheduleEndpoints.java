@@ -113,10 +113,8 @@ final class ScheduleEndpoints {
         return Future.failedFuture(notFound(name));
       }
       node.store.removed(name);
-      node.log.forget(name);
       event("deleted", name);
-      return Future.all(Future.fromCompletionStage(node.claims.deleteAsync(name)),
-          Future.fromCompletionStage(node.hz.getMap(RunLog.HISTORY).deleteAsync(name)))
+      return Future.fromCompletionStage(node.state.deleteAsync(name))
         .map(v -> new JsonObject().put("name", name).put("deleted", true));
     });
   }

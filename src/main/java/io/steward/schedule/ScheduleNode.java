@@ -1,6 +1,7 @@
 package io.steward.schedule;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.core.HazelcastInstance;
@@ -13,7 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -23,7 +28,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class ScheduleNode {
 
-  static final String CLAIMS = "steward.schedule.claims";
+  /**
+   * The job state map. Deliberately outside {@code steward.*}: Hazelcast matches a static wildcard from
+   * cluster.xml before any dynamic configuration, and this map needs its own (see {@link #configureStateMap}).
+   */
+  static final String STATE = "steward-schedule-state";
+  /**
+   * Completes on the Hazelcast thread that answered, which only hands the result to the shard's event loop
+   * (Hazelcast's default would go through the common ForkJoinPool first).
+   */
+  private static final java.util.concurrent.Executor DIRECT = Runnable::run;
   private static final Logger LOG = LoggerFactory.getLogger(ScheduleNode.class);
 
   final ScheduleConfig config;
@@ -32,7 +46,7 @@ final class ScheduleNode {
   final HazelcastInstance hz;
   final String nodeId;
   final JobStore store;
-  final IMap<String, ClaimState> claims;
+  final IMap<String, JobState> state;
   final Fence fence;
   final RunLog log;
   final ScheduleNodes nodes;
@@ -49,52 +63,116 @@ final class ScheduleNode {
     this.hz = Cluster.hazelcast(vertx);
     this.nodeId = Cluster.nodeId(vertx);
     this.store = new JobStore(vertx, hz.getMap(JobStore.JOBS));
-    this.claims = hz.getMap(CLAIMS);
+    this.state = hz.getMap(STATE);
     this.pauseFenceMs = config.pauseFenceMs() > 0 ? config.pauseFenceMs() : Fence.defaultPauseFenceMs(hz);
     this.fence = new Fence(vertx, hz, config.instances(), pauseFenceMs, config.fenceAloneMs(), this::fenceChanged);
-    this.log = new RunLog(vertx, nodeId, hz.getMap(RunLog.HISTORY), config, fence, name -> store.replica().containsKey(name));
+    this.log = new RunLog(vertx, state, config);
     this.nodes = new ScheduleNodes(vertx, hz, nodeId, this::reassessAll);
     this.actions = new ActionRunner(vertx, nodeId, config.defaultTimeoutMs());
+    int capacity = config.historySize();
     this.claimsApi = new Scheduler.Claims() {
       @Override
-      public CompletionStage<ClaimResult> claim(String job, ClaimState.Claim claim) {
-        return claims.submitToKey(job, new ClaimTick(claim));
+      public CompletionStage<List<ClaimResult>> claim(List<Scheduler.ClaimRequest> batch) {
+        CompletableFuture<List<ClaimResult>> done = new CompletableFuture<>();
+        if (batch.size() == 1) {
+          Scheduler.ClaimRequest r = batch.get(0);
+          state.submitToKey(r.job(), new ClaimTick(r.claim(), r.records(), capacity)).whenCompleteAsync((v, err) -> {
+            if (err != null) {
+              done.completeExceptionally(err);
+            } else {
+              done.complete(List.of(ClaimResult.decode(v)));
+            }
+          }, DIRECT);
+          return done;
+        }
+        Map<String, ClaimBatch.Item> items = new HashMap<>();
+        for (Scheduler.ClaimRequest r : batch) {
+          items.put(r.job(), new ClaimBatch.Item(r.claim(), r.records()));
+        }
+        state.submitToKeys(items.keySet(), new ClaimBatch(items, capacity)).whenCompleteAsync((results, err) -> {
+          if (err != null) {
+            done.completeExceptionally(err);
+            return;
+          }
+          List<ClaimResult> out = new ArrayList<>(batch.size());
+          for (Scheduler.ClaimRequest r : batch) {
+            out.add(ClaimResult.decode(results.get(r.job())));
+          }
+          done.complete(out);
+        }, DIRECT);
+        return done;
       }
 
       @Override
-      public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil) {
-        return claims.submitToKey(job, new FinishRun(tick, node, now, nextRunUntil));
+      public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil, List<RunRecord> records) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        state.submitToKey(job, new FinishRun(tick, node, now, nextRunUntil, records, capacity)).whenCompleteAsync((r, err) -> {
+          if (err != null) {
+            done.completeExceptionally(err);
+          } else {
+            done.complete(r);
+          }
+        }, DIRECT);
+        return done;
+      }
+
+      @Override
+      public CompletionStage<Void> append(String job, List<RunRecord> records) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        state.submitToKey(job, new AppendRuns(records, capacity)).whenCompleteAsync((r, err) -> {
+          if (err != null) {
+            done.completeExceptionally(err);
+          } else {
+            done.complete(null);
+          }
+        }, DIRECT);
+        return done;
+      }
+
+      @Override
+      public int group(Scheduler.Entry entry) {
+        return nodes.batchGroup(entry);
       }
     };
   }
 
   /**
-   * After a split brain heals, the claim state of the larger side wins (Hazelcast merges the smaller side into
-   * the larger): a node that was cut off never moves a job's claimed ticks backwards. Added as dynamic
-   * configuration, identical on every node, before the map is used.
+   * The job state map: held in object form (its entry processors work on the stored object, no deserializing on
+   * every claim) and, after a split brain heals, the larger side's entries win (Hazelcast merges the smaller side
+   * into the larger): a node that was cut off never moves a job's claimed ticks backwards. Backups and split-brain
+   * protection are copied from {@code steward.*} in cluster.xml. Added as dynamic configuration, identical on every
+   * node, before the map is used (a map created earlier keeps the configuration it was created with).
    */
-  static Future<Void> configureClaimsMap(Vertx vertx, HazelcastInstance hz) {
+  static Future<Void> configureStateMap(Vertx vertx, HazelcastInstance hz) {
     return vertx.executeBlocking(() -> {
       Config config = hz.getConfig();
-      MapConfig base = config.findMapConfig(CLAIMS);
+      MapConfig current = config.findMapConfig(STATE);
       String policy = PutIfAbsentMergePolicy.class.getName();
-      if (!policy.equals(base.getMergePolicyConfig().getPolicy())) {
-        MapConfig claims = new MapConfig(base).setName(CLAIMS)
-          .setMergePolicyConfig(new MergePolicyConfig(policy, MergePolicyConfig.DEFAULT_BATCH_SIZE));
-        try {
-          config.addMapConfig(claims);
-        } catch (RuntimeException e) {
-          LOG.warn("Could not set the merge policy of {} ({}); it keeps {}. After a split brain, the claimed ticks of a "
-            + "job could then move backwards: give every node the same cluster.xml.", CLAIMS, e.getMessage(),
-            base.getMergePolicyConfig().getPolicy());
-        }
+      if (current.getInMemoryFormat() == InMemoryFormat.OBJECT && policy.equals(current.getMergePolicyConfig().getPolicy())) {
+        return null; // another node configured it
+      }
+      MapConfig steward = config.findMapConfig(JobStore.JOBS);
+      MapConfig state = new MapConfig(STATE).setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setBackupCount(steward.getBackupCount()).setAsyncBackupCount(steward.getAsyncBackupCount())
+        .setSplitBrainProtectionName(steward.getSplitBrainProtectionName())
+        .setMergePolicyConfig(new MergePolicyConfig(policy, MergePolicyConfig.DEFAULT_BATCH_SIZE));
+      try {
+        config.addMapConfig(state);
+      } catch (RuntimeException e) {
+        LOG.warn("Could not configure {} ({}); it keeps Hazelcast's defaults. Claims then cost more, and after a split "
+          + "brain the claimed ticks of a job could move backwards: give every node the same Steward version.",
+          STATE, e.getMessage());
       }
       return null;
     }, false);
   }
 
-  static int shardOf(String name, int shards) {
-    return Math.floorMod(name.hashCode(), shards);
+  /**
+   * The scheduler instance of a job: by the partition of its key, so each instance claims for a share of the
+   * partitions and its per-partition claim batches are as large as they can be.
+   */
+  int shardOf(String name) {
+    return hz.getPartitionService().getPartition(name).getPartitionId() % config.instances();
   }
 
   void register(ShardVerticle shard) {

@@ -11,7 +11,6 @@ import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.partition.MigrationListener;
 import com.hazelcast.partition.MigrationState;
-import com.hazelcast.partition.Partition;
 import com.hazelcast.partition.ReplicaMigrationEvent;
 import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
@@ -60,6 +59,9 @@ final class ScheduleNodes {
   private final AtomicBoolean refreshPending = new AtomicBoolean();
   private final AtomicBoolean changePending = new AtomicBoolean();
   private volatile View view = View.EMPTY;
+  /** The node id owning each partition (null: none, or not a Vert.x node), refreshed on changes and every second. */
+  private volatile String[] owners = new String[0];
+  private long ownersTimer = -1;
   private final List<UUID> listeners = new ArrayList<>();
   private UUID membershipId;
   private UUID migrationId;
@@ -82,6 +84,8 @@ final class ScheduleNodes {
     listeners.add(map.addEntryListener(new RegistryListener(), false));
     membershipId = hz.getCluster().addMembershipListener(new Membership());
     migrationId = hz.getPartitionService().addMigrationListener(new Migrations());
+    refreshOwners();
+    ownersTimer = vertx.setPeriodic(1_000, t -> refreshOwners());
     JsonObject me = new JsonObject().put("id", myId);
     return Future.fromCompletionStage(map.setAsync(myId, me.encode()))
       .compose(v -> load())
@@ -91,6 +95,9 @@ final class ScheduleNodes {
   /** Leaves the registry first, so the others take this node's jobs over while it still answers. */
   Future<Void> leave() {
     stopped = true;
+    if (ownersTimer >= 0) {
+      vertx.cancelTimer(ownersTimer);
+    }
     listeners.forEach(id -> safely(() -> map.removeEntryListener(id)));
     safely(() -> hz.getCluster().removeMembershipListener(membershipId));
     safely(() -> hz.getPartitionService().removeMigrationListener(migrationId));
@@ -162,8 +169,38 @@ final class ScheduleNodes {
     }
     vertx.setTimer(20, t -> {
       changePending.set(false);
+      refreshOwners();
       onChange.run();
     });
+  }
+
+  /** Takes a snapshot of the partition owners, so placing a job is an array lookup. */
+  void refreshOwners() {
+    if (!hz.getLifecycleService().isRunning()) {
+      return;
+    }
+    int count = hz.getPartitionService().getPartitions().size();
+    String[] snapshot = new String[count];
+    for (com.hazelcast.partition.Partition p : hz.getPartitionService().getPartitions()) {
+      Member owner = p.getOwner();
+      snapshot[p.getPartitionId()] = owner == null ? null : Cluster.nodeIdOf(owner);
+    }
+    owners = snapshot;
+  }
+
+  int partition(Scheduler.Entry e) {
+    if (e.partition < 0) {
+      e.partition = hz.getPartitionService().getPartition(e.name()).getPartitionId();
+    }
+    return e.partition;
+  }
+
+  /**
+   * The claim batch of a job: its partition. A batch must stay within one partition: Hazelcast hands every
+   * partition of a multi-key operation the whole key set to filter, and its backups carry them all.
+   */
+  int batchGroup(Scheduler.Entry e) {
+    return partition(e);
   }
 
   /** Whether this node fires the job now. */
@@ -189,11 +226,9 @@ final class ScheduleNodes {
     if (runOn.every()) {
       return true;
     }
-    if (!(e.placement instanceof Partition)) {
-      e.placement = hz.getPartitionService().getPartition(e.name());
-    }
-    Member owner = ((Partition) e.placement).getOwner();
-    String ownerId = owner == null ? null : Cluster.nodeIdOf(owner);
+    String[] snapshot = owners;
+    int p = partition(e);
+    String ownerId = p < snapshot.length ? snapshot[p] : null;
     if (ownerId != null && v.nodes.containsKey(ownerId)) {
       return ownerId.equals(myId);
     }

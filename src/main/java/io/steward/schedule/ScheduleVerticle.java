@@ -2,6 +2,7 @@ package io.steward.schedule;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.steward.bus.Cluster;
 import io.steward.bus.Metrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -35,19 +36,23 @@ final class ScheduleVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // The state map's configuration must be in place before anything touches the map.
+    return ScheduleNode.configureStateMap(vertx, Cluster.hazelcast(vertx)).compose(v -> startNode());
+  }
+
+  private Future<?> startNode() {
     node = new ScheduleNode(vertx, config, clock);
-    Scheduler triggers = new Scheduler(clock, cmd -> context.runOnContext(v -> cmd.run()),
-      new Scheduler.Settings(node.nodeId, config.misfireThresholdMs(), config.defaultTimeoutMs(), 1), node.claimsApi,
+    Scheduler triggers = new Scheduler(clock, new LoopExecutor(context, () -> { }),
+      new Scheduler.Settings(node.nodeId, config.misfireThresholdMs(), config.defaultTimeoutMs(), 1, 0, 0,
+        config.historyFlushMs(), config.historySize()), node.claimsApi,
       node.actions, e -> false, node.fence.guard(0), node.log);
     ScheduleEndpoints endpoints = new ScheduleEndpoints(node, triggers);
     AtomicInteger index = new AtomicInteger();
-    return ScheduleNode.configureClaimsMap(vertx, node.hz)
-      .compose(v -> node.store.start())
+    return node.store.start()
       .compose(v -> vertx.deployVerticle(() -> new ShardVerticle(node, index.getAndIncrement()),
         new DeploymentOptions().setInstances(config.instances())))
       .compose(id -> {
         node.fence.start();
-        node.log.start();
         meters();
         return Future.all(endpoints.register(vertx));
       })
@@ -82,8 +87,11 @@ final class ScheduleVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (node == null) {
+      return Future.succeededFuture();
+    }
     // The shards (children) stopped first; the first of them left the registry.
     node.fence.stop();
-    return node.leave().compose(v -> node.log.stop()).onComplete(ar -> node.store.stop());
+    return node.leave().onComplete(ar -> node.store.stop());
   }
 }

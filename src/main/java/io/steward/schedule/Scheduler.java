@@ -2,6 +2,7 @@ package io.steward.schedule;
 
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -15,24 +16,43 @@ import java.util.concurrent.Executor;
  * due, whether each is on time or missed, whether to claim it, what to do with the claim's answer, and how runs
  * end. It runs on one thread (an event loop); the cluster, the actions and the outputs are interfaces, and
  * every continuation comes back through {@code loop}. Tests drive it with a clock they move and synchronous
- * fakes; {@link ScheduleVerticle} drives it with one Vert.x timer armed for the earliest fire time.
+ * fakes; {@link ShardVerticle} drives it with one Vert.x timer armed for {@link #nextWake()}.
  *
- * <p>Per due tick: the latest due tick M of the job is found (older ones are not fired separately: never a
- * burst); M is late if it is due for longer than its late limit ({@link Ticks#lateLimit}). A late tick is
- * claimed as missed ({@code misfire: skip}) or run once ({@code fire-once}). For {@code cluster-once} jobs the
- * claim ({@link ClaimState#claim}) decides which node fires; its answer also says which ticks nobody claimed
- * since the last claim, and those are recorded as missed.
+ * <p>Per job, the latest tick M due within the claim horizon is taken (older ones are not fired separately:
+ * never a burst); M is late if it is due for longer than its late limit (the misfire threshold, and never past
+ * the next tick). A late tick is claimed as missed ({@code misfire: skip}) or run once ({@code fire-once}). For
+ * {@code cluster-once} jobs the claim ({@link JobState#claim}) decides which node fires; its answer also says
+ * which ticks nobody claimed since the last claim, and those are recorded as missed.
+ *
+ * <p>Claims are made ahead: ticks due in the next {@code leadMs + batchMs} are claimed together, at most every
+ * {@code batchMs}, in one operation per partition (the batch's synchronous backup carries only that partition's
+ * claims); a won tick then waits in a second heap and fires at its time, so the claim's round trip is not in
+ * the lateness. Runs are recorded on the job's entry and written with its next claim, or after
+ * {@code historyFlushMs}.
  */
 final class Scheduler {
 
-  static final long NONE = ClaimState.NONE;
+  /** No tick (as in {@link JobState}). */
+  static final long NONE = JobState.NONE;
+  /** Nothing to wake up for. */
+  static final long NEVER = Long.MAX_VALUE;
   static final long RUN_MARGIN_MS = 1_000;
 
-  /** The cluster-wide claim state. */
-  interface Claims {
-    CompletionStage<ClaimResult> claim(String job, ClaimState.Claim claim);
+  /** One tick to claim, with the runs recorded for its job since its last write. */
+  record ClaimRequest(String job, JobState.Claim claim, List<RunRecord> records) {
+  }
 
-    CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil);
+  /** The cluster-wide job state. */
+  interface Claims {
+    /** Claims a batch (jobs of one {@link #group}); one result per request, in order. */
+    CompletionStage<List<ClaimResult>> claim(List<ClaimRequest> batch);
+
+    CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil, List<RunRecord> records);
+
+    CompletionStage<Void> append(String job, List<RunRecord> records);
+
+    /** The batch a job's claims travel in (the partition that holds it), 0 to put all in one. */
+    int group(Entry entry);
   }
 
   /** Runs a job's action: completes with a detail (or null) when it succeeded, fails with the reason otherwise. */
@@ -52,7 +72,7 @@ final class Scheduler {
     long epoch();
   }
 
-  /** History, meters and events. */
+  /** Meters and events. */
   interface Out {
     void record(JobRecord job, RunRecord run);
 
@@ -66,22 +86,25 @@ final class Scheduler {
     void abandoned(JobRecord job, long tick);
   }
 
-  record Settings(String nodeId, long misfireThresholdMs, long defaultTimeoutMs, int budget) {
+  record Settings(String nodeId, long misfireThresholdMs, long defaultTimeoutMs, int budget, long leadMs, long batchMs,
+                  long historyFlushMs, int historySize) {
   }
 
-  /** One job as this scheduler knows it. */
-  static final class Entry {
+  /** One job as this scheduler knows it; queued by its next fire time. */
+  static final class Entry extends TimerHeap.Timed {
     JobRecord rec;
     Schedule schedule;
     long nextTick = NONE;
-    long fireAt;
-    int heapIndex = -1;
     boolean active;
+    boolean removed;
     long localLast = NONE;
     int runningLocal;
     ArrayDeque<Long> localQueue;
-    /** Placement's cache (the Hazelcast partition of the job's key). */
-    Object placement;
+    /** Placement's cache (the partition of the job's key). */
+    int partition = -1;
+    /** Runs recorded here and not yet written. */
+    ArrayList<RunRecord> pending;
+    long pendingSince;
 
     Entry(JobRecord rec) {
       this.rec = rec;
@@ -93,6 +116,32 @@ final class Scheduler {
     }
   }
 
+  /** A tick to fire at its time: claimed and won, or an every-node tick. */
+  private static final class Fire extends TimerHeap.Timed {
+    final Entry entry;
+    final JobRecord rec;
+    final Schedule schedule;
+    final long tick;
+    final boolean local;
+    final boolean lateByDesign;
+    final long epoch;
+
+    Fire(Entry entry, JobRecord rec, Schedule schedule, long tick, long fireAt, boolean local, boolean lateByDesign, long epoch) {
+      this.entry = entry;
+      this.rec = rec;
+      this.schedule = schedule;
+      this.tick = tick;
+      this.at = fireAt;
+      this.local = local;
+      this.lateByDesign = lateByDesign;
+      this.epoch = epoch;
+    }
+  }
+
+  /** A claim on its way, with what is needed when its answer comes. */
+  private record Sent(Entry entry, JobRecord rec, Schedule schedule, long tick, long fireAt, boolean late, ClaimRequest request) {
+  }
+
   private final Clock clock;
   private final Executor loop;
   private final Settings settings;
@@ -102,7 +151,10 @@ final class Scheduler {
   private final Guard guard;
   private final Out out;
   private final Map<String, Entry> entries = new HashMap<>();
-  private final TimerHeap heap = new TimerHeap();
+  private final TimerHeap<Entry> ticks = new TimerHeap<>();
+  private final TimerHeap<Fire> fires = new TimerHeap<>();
+  private long lastClaimWake = Long.MIN_VALUE / 2;
+  private boolean claimBacklog;
   private int inFlight;
 
   Scheduler(Clock clock, Executor loop, Settings settings, Claims claims, Actions actions, Placement placement,
@@ -116,6 +168,8 @@ final class Scheduler {
     this.guard = guard;
     this.out = out;
   }
+
+  // ---- jobs ----------------------------------------------------------------------------------------------------
 
   /** A job was created or changed (older versions than the one known are ignored). */
   void upsert(JobRecord rec) {
@@ -141,6 +195,8 @@ final class Scheduler {
     Entry e = entries.remove(name);
     if (e != null) {
       deactivate(e);
+      e.removed = true;
+      e.pending = null;
     }
   }
 
@@ -173,8 +229,8 @@ final class Scheduler {
   }
 
   /**
-   * Starts firing a job on this node. A cluster-once job first looks back: if one of its ticks is due that
-   * this node has not handled (it takes over from a node that died, or the job was resumed), the latest one is
+   * Starts firing a job on this node. A cluster-once job first looks back: if one of its ticks is due that this
+   * node has not handled (it takes over from a node that died, or the job was resumed), the latest one is
    * claimed now (on time, late or as missed), which also records the ticks nobody fired.
    */
   private void activate(Entry e, long now) {
@@ -186,87 +242,158 @@ final class Scheduler {
       long start = recent != Schedule.NONE && recent <= now ? recent : e.schedule.next(floor);
       if (start != Schedule.NONE && start + jitter(e, start) <= now) {
         e.nextTick = start;
-        e.fireAt = now;
-        heap.add(e);
+        e.at = now - settings.leadMs() - settings.batchMs();
+        ticks.add(e);
+        claimBacklog = true;
         return;
       }
     }
     long next = e.schedule.next(Math.max(now, since));
     e.nextTick = next;
     if (next != Schedule.NONE) {
-      e.fireAt = next + jitter(e, next);
-      heap.add(e);
+      e.at = next + jitter(e, next);
+      ticks.add(e);
     }
   }
 
   private void deactivate(Entry e) {
-    heap.remove(e);
+    ticks.remove(e);
     e.active = false;
   }
 
-  /** The earliest fire time queued, or {@link #NONE}. */
-  long nextFireAt() {
-    Entry head = heap.peek();
-    return head == null ? NONE : head.fireAt;
+  // ---- time ----------------------------------------------------------------------------------------------------
+
+  /** When to run {@link #runDue()} next (0: at once), or {@link #NEVER}. */
+  long nextWake() {
+    long wake = NEVER;
+    Fire f = fires.peek();
+    if (f != null) {
+      wake = f.at;
+    }
+    Entry head = ticks.peek();
+    if (head != null) {
+      long latest = head.at - settings.leadMs();
+      long claimAt = claimBacklog ? 0 : Math.min(latest, Math.max(latest - settings.batchMs(), lastClaimWake + settings.batchMs()));
+      wake = Math.min(wake, claimAt);
+    }
+    return wake;
   }
 
   /**
-   * Handles the due entries, at most {@code budget} of them (so the event loop stays responsive); returns
-   * whether more are due.
+   * Fires the claimed ticks whose time has come, then claims the ticks due within the horizon, at most
+   * {@code budget} of each (so the event loop stays responsive); returns whether more are due.
    */
   boolean runDue() {
     long now = clock.millis();
     int n = 0;
-    Entry e;
-    while ((e = heap.peek()) != null && e.fireAt <= now) {
+    Fire f;
+    while ((f = fires.peek()) != null && f.at <= now) {
       if (n++ == settings.budget()) {
         return true;
       }
-      heap.poll();
-      due(e, now);
+      fires.poll();
+      fire(f, now);
     }
-    return false;
+    Entry head = ticks.peek();
+    if (head == null) {
+      claimBacklog = false;
+      return false;
+    }
+    long latest = head.at - settings.leadMs();
+    if (!claimBacklog && now < Math.min(latest, Math.max(latest - settings.batchMs(), lastClaimWake + settings.batchMs()))) {
+      return false;
+    }
+    lastClaimWake = now;
+    long horizon = now + settings.leadMs() + settings.batchMs();
+    Map<Integer, List<Sent>> batches = new HashMap<>();
+    int claimed = 0;
+    Entry e;
+    while ((e = ticks.peek()) != null && e.at <= horizon) {
+      if (claimed++ == settings.budget()) {
+        send(batches);
+        claimBacklog = true;
+        return true;
+      }
+      ticks.poll();
+      due(e, now, horizon, batches);
+    }
+    claimBacklog = false;
+    send(batches);
+    Fire next = fires.peek();
+    return next != null && next.at <= now;
   }
 
-  private void due(Entry e, long now) {
+  private void due(Entry e, long now, long horizon, Map<Integer, List<Sent>> batches) {
     long tick = e.nextTick;
-    long m = Ticks.latestDue(e.schedule, tick, now, e.name(), e.rec.spec().jitterMs());
-    long next = e.schedule.next(m);
+    long[] mn = Ticks.latestDue(e.schedule, tick, horizon, e.name(), e.rec.spec().jitterMs());
+    long m = mn[0];
+    long next = mn[1];
     e.nextTick = next;
     if (next != Schedule.NONE) {
-      e.fireAt = next + jitter(e, next);
-      heap.add(e);
+      e.at = next + jitter(e, next);
+      ticks.add(e);
     }
-    boolean late = now - (m + jitter(e, m)) > Ticks.lateLimit(e.schedule, m, settings.misfireThresholdMs());
-    if (e.rec.spec().runOn().every()) {
-      handleLocal(e, tick, m, late, now);
-    } else {
-      handleClaimed(e, m, late, now);
+    long fireAt = m + jitter(e, m);
+    JobRecord rec = e.rec;
+    if (rec.spec().runOn().every()) {
+      if (m > tick) {
+        recordGap(e, rec, e.schedule, tick - 1, m);
+      }
+      e.localLast = Math.max(e.localLast, m);
+      schedule(new Fire(e, rec, e.schedule, m, fireAt, true, false, 0), now);
+      return;
     }
-  }
-
-  private void handleClaimed(Entry e, long m, boolean late, long now) {
     e.localLast = Math.max(e.localLast, m);
     if (guard.fenced()) {
       return; // nothing is claimed or recorded; the next claim after the fence records the gap
     }
-    JobRecord rec = e.rec;
-    Schedule schedule = e.schedule;
     JobSpec spec = rec.spec();
+    boolean late = now - fireAt > lateLimit(m, next);
     boolean miss = late && spec.misfire() == Misfire.SKIP;
-    long runUntil = spec.action().fireAndForget() ? 0 : now + spec.action().timeoutOr(settings.defaultTimeoutMs()) + RUN_MARGIN_MS;
-    long epoch = guard.epoch();
-    inFlight++;
-    claims.claim(rec.name(), new ClaimState.Claim(m, settings.nodeId(), now, miss, spec.overlap(), runUntil, spec.queueLimit()))
-      .whenComplete((r, err) -> loop.execute(() -> {
-        inFlight--;
-        onClaim(rec, schedule, m, late, epoch, r, err);
-      }));
+    long start = Math.max(now, fireAt);
+    long runUntil = spec.action().fireAndForget() ? 0 : start + spec.action().timeoutOr(settings.defaultTimeoutMs()) + RUN_MARGIN_MS;
+    ClaimRequest request = new ClaimRequest(rec.name(),
+      new JobState.Claim(m, settings.nodeId(), now, miss, spec.overlap(), runUntil, spec.queueLimit()), takePending(e));
+    batches.computeIfAbsent(claims.group(e), k -> new ArrayList<>()).add(new Sent(e, rec, e.schedule, m, fireAt, late, request));
   }
 
-  private void onClaim(JobRecord rec, Schedule schedule, long m, boolean late, long epoch, ClaimResult r, Throwable err) {
+  private long lateLimit(long tick, long next) {
+    return next == Schedule.NONE ? settings.misfireThresholdMs() : Math.min(settings.misfireThresholdMs(), next - tick);
+  }
+
+  private void send(Map<Integer, List<Sent>> batches) {
+    if (batches.isEmpty()) {
+      return;
+    }
+    long epoch = guard.epoch();
+    for (List<Sent> batch : batches.values()) {
+      List<ClaimRequest> requests = new ArrayList<>(batch.size());
+      batch.forEach(s -> requests.add(s.request));
+      inFlight++;
+      CompletionStage<List<ClaimResult>> answer;
+      try {
+        answer = claims.claim(requests);
+      } catch (RuntimeException err) {
+        answer = CompletableFuture.failedFuture(err);
+      }
+      answer.whenComplete((results, err) -> loop.execute(() -> {
+        inFlight--;
+        for (int i = 0; i < batch.size(); i++) {
+          try {
+            onClaim(batch.get(i), epoch, err == null ? results.get(i) : null, err);
+          } catch (RuntimeException bug) {
+            out.claimFailed(batch.get(i).rec, batch.get(i).tick, bug);
+          }
+        }
+      }));
+    }
+  }
+
+  private void onClaim(Sent s, long epoch, ClaimResult r, Throwable err) {
+    JobRecord rec = s.rec;
     if (err != null) {
-      out.claimFailed(rec, m, err);
+      requeue(s.entry, s.request.records());
+      out.claimFailed(rec, s.tick, err);
       return;
     }
     out.claimed(r.kind());
@@ -274,14 +401,21 @@ final class Scheduler {
       return;
     }
     if (r.kind() == ClaimResult.Kind.WON && (guard.fenced() || guard.epoch() != epoch)) {
-      out.abandoned(rec, r.tick());
+      abandon(s.entry, rec, r.tick());
       return;
     }
-    recordGap(rec, schedule, Math.max(r.previous(), rec.since()), m);
+    recordGap(s.entry, rec, s.schedule, Math.max(r.previous(), rec.since()), s.tick);
+    long now = clock.millis();
     switch (r.kind()) {
-      case WON -> start(rec, r.tick(), true, null);
-      case MISSED -> out.record(rec, RunRecord.missed(m, settings.nodeId(), lateReason(rec, m)));
-      case SKIPPED -> out.record(rec, RunRecord.skipped(m, settings.nodeId(), rec.spec().overlap() == Overlap.QUEUE
+      case WON -> {
+        if (r.tick() != s.tick) {
+          start(s.entry, rec, r.tick(), true, null); // an older queued tick: it runs now
+        } else {
+          schedule(new Fire(s.entry, rec, s.schedule, s.tick, s.fireAt, false, s.late, epoch), now);
+        }
+      }
+      case MISSED -> record(s.entry, rec, RunRecord.missed(s.tick, settings.nodeId(), lateReason(rec, s.tick, now)));
+      case SKIPPED -> record(s.entry, rec, RunRecord.skipped(s.tick, settings.nodeId(), rec.spec().overlap() == Overlap.QUEUE
         ? "queue full (queueLimit " + rec.spec().queueLimit() + ")" : "previous run unfinished (overlap: skip)"));
       default -> {
         // QUEUED: runs when the previous run ends
@@ -289,30 +423,62 @@ final class Scheduler {
     }
   }
 
-  private void recordGap(JobRecord rec, Schedule schedule, long after, long before) {
+  private void schedule(Fire f, long now) {
+    if (f.at <= now) {
+      fire(f, now);
+    } else {
+      fires.add(f);
+    }
+  }
+
+  private void fire(Fire f, long now) {
+    if (f.local) {
+      handleLocal(f, now);
+      return;
+    }
+    if (guard.fenced() || guard.epoch() != f.epoch) {
+      abandon(f.entry, f.rec, f.tick);
+      return;
+    }
+    if (!f.lateByDesign && now - f.at > lateLimit(f.tick, f.schedule.next(f.tick))) {
+      // Claimed in time, but the answer came after the tick's late limit: never run a string of such ticks at once.
+      record(f.entry, f.rec, RunRecord.missed(f.tick, settings.nodeId(), "claimed in time, but the claim's answer came "
+        + (now - f.at) + " ms after the tick's time"));
+      if (!f.rec.spec().action().fireAndForget() && f.rec.spec().overlap() != Overlap.ALLOW) {
+        finish(f.entry, f.rec, f.tick);
+      }
+      return;
+    }
+    start(f.entry, f.rec, f.tick, true, null);
+  }
+
+  private void abandon(Entry e, JobRecord rec, long tick) {
+    out.abandoned(rec, tick);
+    record(e, rec, RunRecord.missed(tick, settings.nodeId(), "this node stalled while claiming it; not run"));
+  }
+
+  private void recordGap(Entry e, JobRecord rec, Schedule schedule, long after, long before) {
     List<Long> gap = Ticks.between(schedule, after, before);
     for (long t : gap) {
-      out.record(rec, RunRecord.missed(t, settings.nodeId(), rec.inPause(t) ? "paused"
+      record(e, rec, RunRecord.missed(t, settings.nodeId(), rec.inPause(t) ? "paused"
         : "not fired in time: no node claimed it (failover, downtime or overload)"));
     }
   }
 
-  private String lateReason(JobRecord rec, long tick) {
+  private String lateReason(JobRecord rec, long tick, long now) {
     if (rec.inPause(tick)) {
       return "paused";
     }
-    return "fired too late (" + (clock.millis() - tick) + " ms after its time; misfire: skip)";
+    return "fired too late (" + (now - tick) + " ms after its time; misfire: skip)";
   }
 
   /** every-node (or a selector with every: true): no claim; overlap and misfire apply to this node's runs. */
-  private void handleLocal(Entry e, long tick, long m, boolean late, long now) {
-    JobRecord rec = e.rec;
-    if (m > tick) {
-      recordGap(rec, e.schedule, tick - 1, m);
-    }
-    e.localLast = Math.max(e.localLast, m);
-    if (late && rec.spec().misfire() == Misfire.SKIP) {
-      out.record(rec, RunRecord.missed(m, settings.nodeId(), lateReason(rec, m)));
+  private void handleLocal(Fire f, long now) {
+    Entry e = f.entry;
+    JobRecord rec = f.rec;
+    long next = f.schedule.next(f.tick);
+    if (now - f.at > lateLimit(f.tick, next) && rec.spec().misfire() == Misfire.SKIP) {
+      record(e, rec, RunRecord.missed(f.tick, settings.nodeId(), lateReason(rec, f.tick, now)));
       return;
     }
     Overlap overlap = rec.spec().overlap();
@@ -322,20 +488,20 @@ final class Scheduler {
           e.localQueue = new ArrayDeque<>();
         }
         if (e.localQueue.size() < rec.spec().queueLimit()) {
-          e.localQueue.add(m);
+          e.localQueue.add(f.tick);
           return;
         }
       }
-      out.record(rec, RunRecord.skipped(m, settings.nodeId(), overlap == Overlap.QUEUE
+      record(e, rec, RunRecord.skipped(f.tick, settings.nodeId(), overlap == Overlap.QUEUE
         ? "queue full (queueLimit " + rec.spec().queueLimit() + ")" : "previous run unfinished (overlap: skip)"));
       return;
     }
-    startLocal(e, rec, m);
+    startLocal(e, rec, f.tick);
   }
 
   private void startLocal(Entry e, JobRecord rec, long tick) {
     e.runningLocal++;
-    start(rec, tick, false, () -> {
+    start(e, rec, tick, false, () -> {
       e.runningLocal--;
       if (e.localQueue != null && !e.localQueue.isEmpty() && e.runningLocal == 0) {
         startLocal(e, e.rec, e.localQueue.poll());
@@ -343,22 +509,24 @@ final class Scheduler {
     });
   }
 
+  // ---- runs ----------------------------------------------------------------------------------------------------
+
   /** Runs the action for a tick and records the run; a cluster-once run then ends its claim (overlap). */
-  private void start(JobRecord rec, long tick, boolean claimed, Runnable after) {
+  private void start(Entry e, JobRecord rec, long tick, boolean claimed, Runnable after) {
     long started = clock.millis();
     out.lateness(rec, started - (tick + Ticks.jitter(rec.name(), tick, rec.spec().jitterMs())));
     inFlight++;
     CompletionStage<String> run;
     try {
       run = actions.run(rec, tick, false);
-    } catch (RuntimeException e) {
-      run = CompletableFuture.failedFuture(e);
+    } catch (RuntimeException err) {
+      run = CompletableFuture.failedFuture(err);
     }
     run.whenComplete((detail, err) -> loop.execute(() -> {
       inFlight--;
-      out.record(rec, ended(rec, tick, started, detail, err, false));
+      record(e, rec, ended(tick, started, detail, err, false));
       if (claimed && !rec.spec().action().fireAndForget() && rec.spec().overlap() != Overlap.ALLOW) {
-        finish(rec, tick);
+        finish(e, rec, tick);
       }
       if (after != null) {
         after.run();
@@ -366,21 +534,23 @@ final class Scheduler {
     }));
   }
 
-  private void finish(JobRecord rec, long tick) {
+  private void finish(Entry e, JobRecord rec, long tick) {
     long now = clock.millis();
     long nextRunUntil = now + rec.spec().action().timeoutOr(settings.defaultTimeoutMs()) + RUN_MARGIN_MS;
+    List<RunRecord> records = takePending(e);
     inFlight++;
-    claims.finish(rec.name(), tick, settings.nodeId(), now, nextRunUntil).whenComplete((next, err) -> loop.execute(() -> {
+    claims.finish(rec.name(), tick, settings.nodeId(), now, nextRunUntil, records).whenComplete((next, err) -> loop.execute(() -> {
       inFlight--;
       if (err != null) {
+        requeue(e, records);
         out.claimFailed(rec, tick, err);
       } else if (next != null && next != NONE) {
-        start(rec, next, true, null);
+        start(e, rec, next, true, null);
       }
     }));
   }
 
-  private RunRecord ended(JobRecord rec, long tick, long started, String detail, Throwable err, boolean trigger) {
+  private RunRecord ended(long tick, long started, String detail, Throwable err, boolean trigger) {
     long duration = Math.max(0, clock.millis() - started);
     if (err == null) {
       return new RunRecord(tick, started, duration, settings.nodeId(), RunRecord.Outcome.SUCCEEDED, RunRecord.clip(detail), trigger);
@@ -397,16 +567,81 @@ final class Scheduler {
     CompletionStage<String> run;
     try {
       run = actions.run(rec, started, true);
-    } catch (RuntimeException e) {
-      run = CompletableFuture.failedFuture(e);
+    } catch (RuntimeException err) {
+      run = CompletableFuture.failedFuture(err);
     }
     run.whenComplete((detail, err) -> loop.execute(() -> {
       inFlight--;
-      RunRecord r = ended(rec, started, started, detail, err, true);
+      RunRecord r = ended(started, started, detail, err, true);
       out.record(rec, r);
-      done.complete(r);
+      claims.append(rec.name(), List.of(r)).whenComplete((v, e) -> done.complete(r));
     }));
     return done;
+  }
+
+  // ---- history -------------------------------------------------------------------------------------------------
+
+  /** Counts a run and keeps it on the job's entry until it is written (or writes it now if the job is gone). */
+  private void record(Entry e, JobRecord rec, RunRecord run) {
+    out.record(rec, run);
+    if (e == null || e.removed) {
+      return;
+    }
+    if (e.pending == null || e.pending.isEmpty()) {
+      if (e.pending == null) {
+        e.pending = new ArrayList<>(2);
+      }
+      e.pendingSince = clock.millis();
+    }
+    e.pending.add(run);
+    if (e.pending.size() > settings.historySize()) {
+      e.pending.remove(0);
+    }
+  }
+
+  private static List<RunRecord> takePending(Entry e) {
+    if (e.pending == null || e.pending.isEmpty()) {
+      return List.of();
+    }
+    List<RunRecord> taken = e.pending;
+    e.pending = null;
+    return taken;
+  }
+
+  private void requeue(Entry e, List<RunRecord> records) {
+    if (records.isEmpty() || e.removed) {
+      return;
+    }
+    if (e.pending == null || e.pending.isEmpty()) {
+      e.pending = new ArrayList<>(records);
+      e.pendingSince = clock.millis();
+    } else {
+      e.pending.addAll(0, records);
+    }
+  }
+
+  /**
+   * Writes the runs that waited {@code historyFlushMs} without a claim to carry them (all of them if
+   * {@code all}); nothing while the fence is up. A scan of this shard's jobs: no structure to keep per run.
+   */
+  void flushHistory(boolean all) {
+    if (guard.fenced()) {
+      return;
+    }
+    long cutoff = clock.millis() - settings.historyFlushMs();
+    for (Entry e : entries.values()) {
+      if (e.pending == null || e.pending.isEmpty() || (!all && e.pendingSince > cutoff)) {
+        continue;
+      }
+      List<RunRecord> records = takePending(e);
+      inFlight++;
+      claims.append(e.name(), records).whenComplete((v, err) -> loop.execute(() -> {
+        inFlight--;
+        if (err != null) {
+          out.claimFailed(e.rec, NONE, err);
+        }
+      }));
+    }
   }
 
   private static long jitter(Entry e, long tick) {
@@ -426,11 +661,11 @@ final class Scheduler {
   }
 
   int active() {
-    return heap.size();
+    return ticks.size();
   }
 
-  /** Claims, runs and finishes not yet answered. */
+  /** Claims, runs and writes not yet answered, and ticks claimed but not yet fired. */
   int inFlight() {
-    return inFlight;
+    return inFlight + fires.size();
   }
 }

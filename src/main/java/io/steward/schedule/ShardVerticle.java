@@ -16,15 +16,19 @@ final class ShardVerticle extends VerticleBase {
   private static final long REASSESS_MS = 1_000;
   private static final int BUDGET = 2_000;
   private static final long DRAIN_MS = 5_000;
+  /** Ticks are claimed between LEAD_MS and LEAD_MS + BATCH_MS before their time, in per-partition batches. */
+  static final long LEAD_MS = 30;
+  static final long BATCH_MS = 50;
 
   private final ScheduleNode node;
   private final int index;
   private Scheduler scheduler;
   private BiConsumer<String, JobRecord> subscription;
   private long timerId = -1;
-  private long armedFor = Scheduler.NONE;
+  private long armedFor = Scheduler.NEVER;
   private long beatTimer = -1;
   private long reassessTimer = -1;
+  private long flushTimer = -1;
   private boolean stopping;
 
   ShardVerticle(ScheduleNode node, int index) {
@@ -35,12 +39,12 @@ final class ShardVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Scheduler.Settings settings = new Scheduler.Settings(node.nodeId, node.config.misfireThresholdMs(),
-      node.config.defaultTimeoutMs(), BUDGET);
-    scheduler = new Scheduler(node.clock, cmd -> context.runOnContext(v -> cmd.run()), settings, node.claimsApi,
+      node.config.defaultTimeoutMs(), BUDGET, LEAD_MS, BATCH_MS, node.config.historyFlushMs(), node.config.historySize());
+    scheduler = new Scheduler(node.clock, new LoopExecutor(context, this::arm), settings, node.claimsApi,
       node.actions, node.nodes::fires, node.fence.guard(index), node.log);
     node.fence.reset(index);
     subscription = (name, rec) -> {
-      if (ScheduleNode.shardOf(name, node.config.instances()) == index) {
+      if (node.shardOf(name) == index) {
         context.runOnContext(v -> {
           if (rec == null) {
             scheduler.remove(name);
@@ -53,7 +57,7 @@ final class ShardVerticle extends VerticleBase {
     };
     node.store.subscribe(subscription);
     for (JobRecord rec : node.store.replica().values()) {
-      if (ScheduleNode.shardOf(rec.name(), node.config.instances()) == index) {
+      if (node.shardOf(rec.name()) == index) {
         scheduler.upsert(rec);
       }
     }
@@ -62,6 +66,7 @@ final class ShardVerticle extends VerticleBase {
       scheduler.reassess();
       arm();
     });
+    flushTimer = vertx.setPeriodic(Math.max(10, node.config.historyFlushMs() / 2), t -> scheduler.flushHistory(false));
     node.register(this);
     arm();
     return Future.succeededFuture();
@@ -103,7 +108,7 @@ final class ShardVerticle extends VerticleBase {
     if (stopping) {
       return;
     }
-    long next = scheduler.nextFireAt();
+    long next = scheduler.nextWake();
     if (next == armedFor && timerId >= 0) {
       return;
     }
@@ -112,13 +117,13 @@ final class ShardVerticle extends VerticleBase {
       timerId = -1;
     }
     armedFor = next;
-    if (next == Scheduler.NONE) {
+    if (next == Scheduler.NEVER) {
       return;
     }
     long delay = Math.max(1, next - node.clock.millis());
     timerId = vertx.setTimer(delay, id -> {
       timerId = -1;
-      armedFor = Scheduler.NONE;
+      armedFor = Scheduler.NEVER;
       onTimer();
     });
   }
@@ -142,6 +147,7 @@ final class ShardVerticle extends VerticleBase {
       node.store.unsubscribe(subscription);
       vertx.cancelTimer(beatTimer);
       vertx.cancelTimer(reassessTimer);
+      vertx.cancelTimer(flushTimer);
       if (timerId >= 0) {
         vertx.cancelTimer(timerId);
       }
@@ -149,14 +155,19 @@ final class ShardVerticle extends VerticleBase {
     });
   }
 
-  /** Lets claims and runs in flight end (their runs are recorded), at most {@link #DRAIN_MS}. */
+  /**
+   * Lets claims and runs in flight end (their runs are recorded), at most {@link #DRAIN_MS}, then writes the runs
+   * not yet written.
+   */
   private Future<Void> drain() {
     Promise<Void> done = Promise.promise();
     long deadline = System.currentTimeMillis() + DRAIN_MS;
     vertx.setPeriodic(20, id -> {
+      scheduler.runDue(); // claimed ticks still fire at their time while draining
       if (scheduler.inFlight() == 0 || System.currentTimeMillis() > deadline) {
         vertx.cancelTimer(id);
-        done.tryComplete();
+        scheduler.flushHistory(true);
+        vertx.setTimer(200, t -> done.tryComplete()); // the last writes leave
       }
     });
     return done.future();

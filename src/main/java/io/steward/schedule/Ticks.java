@@ -46,8 +46,11 @@ final class Ticks {
     return out;
   }
 
-  /** The latest tick at or before {@code now} (counting from {@code fromTick}, itself a tick), or {@code fromTick}. */
-  static long latestDue(Schedule schedule, long fromTick, long now, String job, long jitterMs) {
+  /**
+   * The latest tick due at or before {@code now} (counting from {@code fromTick}, itself a tick, and returned
+   * if no later one is due) and the tick after it: {@code [latest, next]}, one call to the schedule per tick.
+   */
+  static long[] latestDue(Schedule schedule, long fromTick, long now, String job, long jitterMs) {
     long m = fromTick;
     long n = schedule.next(m);
     int steps = 0;
@@ -55,6 +58,6 @@ final class Ticks {
       m = n;
       n = schedule.next(n);
     }
-    return m;
+    return new long[] {m, n};
   }
 }

@@ -3,26 +3,33 @@ package io.steward.schedule;
 import java.util.Arrays;
 
 /**
- * A binary min-heap of scheduled jobs ordered by fire time, with each entry knowing its index so it can be
- * removed or moved in O(log n). One per scheduler instance (one event loop): a single Vert.x timer is armed for
- * the head, instead of one timer per job.
+ * A binary min-heap of timed items ordered by {@link Timed#at}, each item knowing its index so it can be removed
+ * in O(log n). A scheduler instance keeps two (jobs by their next fire time, claimed ticks waiting to fire) and
+ * arms a single Vert.x timer for the earliest, instead of one timer per job.
  */
-final class TimerHeap {
+final class TimerHeap<T extends TimerHeap.Timed> {
 
-  private Scheduler.Entry[] items = new Scheduler.Entry[64];
+  /** Something due at {@link #at} (epoch ms). */
+  abstract static class Timed {
+    long at;
+    int heapIndex = -1;
+  }
+
+  private Timed[] items = new Timed[64];
   private int size;
 
   int size() {
     return size;
   }
 
-  Scheduler.Entry peek() {
-    return size == 0 ? null : items[0];
+  @SuppressWarnings("unchecked")
+  T peek() {
+    return size == 0 ? null : (T) items[0];
   }
 
-  void add(Scheduler.Entry e) {
+  void add(T e) {
     if (e.heapIndex >= 0) {
-      throw new IllegalStateException("already queued: " + e.name());
+      throw new IllegalStateException("already queued");
     }
     if (size == items.length) {
       items = Arrays.copyOf(items, size * 2);
@@ -33,17 +40,17 @@ final class TimerHeap {
     up(e.heapIndex);
   }
 
-  Scheduler.Entry poll() {
+  T poll() {
     if (size == 0) {
       return null;
     }
-    Scheduler.Entry head = items[0];
+    T head = peek();
     removeAt(0);
     return head;
   }
 
-  /** Removes the entry if it is queued; returns whether it was. */
-  boolean remove(Scheduler.Entry e) {
+  /** Removes the item if it is queued; returns whether it was. */
+  boolean remove(T e) {
     if (e.heapIndex < 0) {
       return false;
     }
@@ -52,7 +59,7 @@ final class TimerHeap {
   }
 
   private void removeAt(int i) {
-    Scheduler.Entry removed = items[i];
+    Timed removed = items[i];
     size--;
     if (i != size) {
       items[i] = items[size];
@@ -71,11 +78,11 @@ final class TimerHeap {
   }
 
   private boolean up(int i) {
-    Scheduler.Entry e = items[i];
+    Timed e = items[i];
     int start = i;
     while (i > 0) {
       int parent = (i - 1) >>> 1;
-      if (items[parent].fireAt <= e.fireAt) {
+      if (items[parent].at <= e.at) {
         break;
       }
       items[i] = items[parent];
@@ -88,15 +95,15 @@ final class TimerHeap {
   }
 
   private void down(int i) {
-    Scheduler.Entry e = items[i];
+    Timed e = items[i];
     int half = size >>> 1;
     while (i < half) {
       int child = 2 * i + 1;
       int right = child + 1;
-      if (right < size && items[right].fireAt < items[child].fireAt) {
+      if (right < size && items[right].at < items[child].at) {
         child = right;
       }
-      if (e.fireAt <= items[child].fireAt) {
+      if (e.at <= items[child].at) {
         break;
       }
       items[i] = items[child];

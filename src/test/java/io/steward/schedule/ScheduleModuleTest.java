@@ -113,9 +113,20 @@ class ScheduleModuleTest {
     }
   }
 
+  /** Waits for a condition that does not block (counts kept by this test). */
   private static void await(String what, long timeoutMs, java.util.function.BooleanSupplier condition) throws Exception {
     Poll.until(a.vertx(), what, timeoutMs, () -> Future.succeededFuture(condition.getAsBoolean()))
       .await(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+  }
+
+  /** Waits for a condition that asks the nodes over the bus. */
+  private static void awaitAsync(String what, long timeoutMs, java.util.function.Supplier<Future<Boolean>> condition) throws Exception {
+    Poll.until(a.vertx(), what, timeoutMs, condition).await(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+  }
+
+  private static Future<JsonArray> historyAsync(StewardNode node, String name) {
+    return node.vertx().eventBus().request(Addresses.Schedule.HISTORY, new JsonObject().put("name", name))
+      .map(m -> ((JsonObject) m.body()).getJsonArray("runs"));
   }
 
   private static JsonArray history(StewardNode node, String name) throws Exception {
@@ -202,16 +213,11 @@ class ScheduleModuleTest {
       JsonObject resumed = call(a, Addresses.Schedule.RESUME, new JsonObject().put("name", name));
       assertThat(resumed.getBoolean("paused")).isFalse();
       await("fires after resume", 20_000, () -> fires.size() >= before + 2);
-      await("the trigger and the missed ticks in history", 10_000, () -> {
-        try {
-          JsonArray runs = history(a, name);
-          boolean trigger = runs.stream().anyMatch(r -> ((JsonObject) r).getBoolean("trigger", false));
-          boolean missedWhilePaused = runs.stream().anyMatch(r -> "paused".equals(((JsonObject) r).getString("detail")));
-          return trigger && missedWhilePaused;
-        } catch (Exception e) {
-          return false;
-        }
-      });
+      awaitAsync("the trigger and the missed ticks in history", 10_000, () -> historyAsync(a, name).map(runs -> {
+        boolean trigger = runs.stream().anyMatch(r -> ((JsonObject) r).getBoolean("trigger", false));
+        boolean missedWhilePaused = runs.stream().anyMatch(r -> "paused".equals(((JsonObject) r).getString("detail")));
+        return trigger && missedWhilePaused;
+      }));
       call(a, Addresses.Schedule.DELETE, new JsonObject().put("name", name));
     } finally {
       fires.close();
@@ -223,20 +229,24 @@ class ScheduleModuleTest {
     String name = unique("nobody");
     call(a, Addresses.Schedule.PUT, job(name, "500ms", new JsonObject().put("type", "send")
       .put("address", "nobody.listens." + name).put("timeoutMs", 2_000)));
-    await("two failed runs", 20_000, () -> {
-      try {
-        JsonArray runs = history(b, name);
-        return runs.stream().filter(r -> "failed".equals(((JsonObject) r).getString("outcome"))).count() >= 2;
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    awaitAsync("two failed runs", 20_000, () -> historyAsync(b, name)
+      .map(runs -> runs.stream().filter(r -> "failed".equals(((JsonObject) r).getString("outcome"))).count() >= 2));
     JsonObject failed = history(b, name).getJsonObject(0);
     assertThat(failed.getString("error")).startsWith("503").contains("no handler for nobody.listens." + name);
     JsonObject got = call(a, Addresses.Schedule.GET, new JsonObject().put("name", name));
     assertThat(got.getJsonObject("runs").getLong("failed")).isGreaterThanOrEqualTo(2);
     assertThat(got.getJsonObject("lastRun").getString("outcome")).isEqualTo("failed");
     call(a, Addresses.Schedule.DELETE, new JsonObject().put("name", name));
+
+    // A task action where no node runs the tasks module: 503, recorded, never a crash.
+    String task = unique("no-tasks");
+    JsonObject run = call(a, Addresses.Schedule.PUT, job(task, "1h", new JsonObject().put("type", "task")
+      .put("task", new JsonObject().put("type", "echo")).put("timeoutMs", 2_000)));
+    assertThat(run.getBoolean("created")).isTrue();
+    JsonObject triggered = call(b, Addresses.Schedule.TRIGGER, new JsonObject().put("name", task));
+    assertThat(triggered.getString("outcome")).isEqualTo("failed");
+    assertThat(triggered.getString("error")).startsWith("503").contains("steward.tasks.run");
+    call(a, Addresses.Schedule.DELETE, new JsonObject().put("name", task));
   }
 
   @Test
@@ -274,15 +284,19 @@ class ScheduleModuleTest {
       assertThat(got.getString("cron")).isEqualTo("0 0 3 * * *");
       assertThat(got.getString("zone")).isEqualTo("Europe/Berlin");
       assertThat(got.getString("nextFireAt")).isNotNull();
-      await("the job in " + node.id() + "'s list", 10_000, () -> {
-        try {
-          return call(node, Addresses.Schedule.LIST, new JsonObject().put("limit", 1000)).getJsonArray("jobs").stream()
-            .anyMatch(j -> "from-config".equals(((JsonObject) j).getString("name")));
-        } catch (Exception e) {
-          return false;
-        }
-      });
+      awaitAsync("the job in " + node.id() + "'s list", 10_000, () -> node.vertx().eventBus()
+        .request(Addresses.Schedule.LIST, new JsonObject().put("limit", 1000))
+        .map(m -> ((JsonObject) m.body()).getJsonArray("jobs").stream()
+          .anyMatch(j -> "from-config".equals(((JsonObject) j).getString("name")))));
     }
+  }
+
+  @Test
+  void the_job_state_map_is_held_in_object_form_with_backups_and_the_larger_side_winning_a_merge() {
+    com.hazelcast.config.MapConfig state = io.steward.bus.Cluster.hazelcast(b.vertx()).getConfig().findMapConfig(ScheduleNode.STATE);
+    assertThat(state.getInMemoryFormat()).isEqualTo(com.hazelcast.config.InMemoryFormat.OBJECT);
+    assertThat(state.getBackupCount()).isEqualTo(1);
+    assertThat(state.getMergePolicyConfig().getPolicy()).isEqualTo(com.hazelcast.spi.merge.PutIfAbsentMergePolicy.class.getName());
   }
 
   @Test

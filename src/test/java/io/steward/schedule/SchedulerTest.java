@@ -63,7 +63,10 @@ class SchedulerTest {
   /** The "cluster": claim states and what every node did. */
   static final class World {
     final MutableClock clock = new MutableClock(T0);
-    final Map<String, ClaimState> states = new HashMap<>();
+    long leadMs;
+    long batchMs;
+    int claimCalls;
+    final Map<String, JobState> states = new HashMap<>();
     final List<Fire> fires = new ArrayList<>();
     final Map<String, List<RunRecord>> history = new HashMap<>();
     final List<Node> nodes = new ArrayList<>();
@@ -83,8 +86,8 @@ class SchedulerTest {
         Node next = null;
         long at = Long.MAX_VALUE;
         for (Node n : nodes) {
-          long f = n.scheduler.nextFireAt();
-          if (n.up && f != Scheduler.NONE && f <= t && f < at) {
+          long f = n.scheduler.nextWake();
+          if (n.up && f != Scheduler.NEVER && f <= t && f < at) {
             at = f;
             next = n;
           }
@@ -139,14 +142,29 @@ class SchedulerTest {
       this.id = id;
       Scheduler.Claims claims = new Scheduler.Claims() {
         @Override
-        public CompletionStage<ClaimResult> claim(String job, ClaimState.Claim claim) {
-          return CompletableFuture.completedFuture(world.states.computeIfAbsent(job, k -> new ClaimState()).claim(claim));
+        public CompletionStage<List<ClaimResult>> claim(List<Scheduler.ClaimRequest> batch) {
+          world.claimCalls++;
+          List<ClaimResult> out = new ArrayList<>();
+          for (Scheduler.ClaimRequest r : batch) {
+            out.add(world.states.computeIfAbsent(r.job(), k -> new JobState()).claim(r.claim()));
+          }
+          return CompletableFuture.completedFuture(out);
         }
 
         @Override
-        public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil) {
-          ClaimState s = world.states.get(job);
-          return CompletableFuture.completedFuture(s == null ? ClaimState.NONE : s.finish(tick, node, now, nextRunUntil));
+        public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil, List<RunRecord> records) {
+          JobState s = world.states.get(job);
+          return CompletableFuture.completedFuture(s == null ? JobState.NONE : s.finish(tick, node, now, nextRunUntil));
+        }
+
+        @Override
+        public CompletionStage<Void> append(String job, List<RunRecord> records) {
+          return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public int group(Scheduler.Entry entry) {
+          return 0;
         }
       };
       Scheduler.Actions actions = (job, tick, trigger) -> {
@@ -193,8 +211,8 @@ class SchedulerTest {
           abandoned++;
         }
       };
-      scheduler = new Scheduler(world.clock, Runnable::run, new Scheduler.Settings(id, 5_000, 30_000, 100), claims,
-        actions, e -> owns, guard, out);
+      scheduler = new Scheduler(world.clock, Runnable::run, new Scheduler.Settings(id, 5_000, 30_000, 100, world.leadMs,
+        world.batchMs, 2_000, 20), claims, actions, e -> owns, guard, out);
     }
   }
 
@@ -221,6 +239,23 @@ class SchedulerTest {
     assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000, T0 + 4_000, T0 + 5_000);
     assertThat(w.fires).allMatch(f -> f.at == f.tick);
     assertThat(w.outcomes("j", RunRecord.Outcome.SUCCEEDED)).hasSize(5);
+  }
+
+  @Test
+  void ticks_are_claimed_ahead_in_batches_and_fire_at_their_exact_time() {
+    World w = new World();
+    w.leadMs = 20;
+    w.batchMs = 20;
+    Node a = w.node("a");
+    for (int i = 0; i < 100; i++) {
+      a.scheduler.upsert(job(every("j" + i, "1s").put("startAt", T0 + 1_000 + i * 3L), T0));
+    }
+    w.runUntil(T0 + 9_500);
+    assertThat(w.fires).hasSize(100 * 9);
+    assertThat(w.fires).allMatch(f -> f.at == f.tick);
+    // 100 jobs spread over 300 ms, claimed at most every 20 ms: about 15 claim operations a second, not 100.
+    assertThat(w.claimCalls).isLessThanOrEqualTo(9 * 20);
+    assertThat(w.history.values().stream().flatMap(List::stream)).allMatch(r -> r.outcome() == RunRecord.Outcome.SUCCEEDED);
   }
 
   @Test
@@ -401,17 +436,31 @@ class SchedulerTest {
     // A claim whose answer arrives after the fence epoch moved: won, but not run.
     World w2 = new World();
     Node b = w2.node("b");
-    Scheduler s = new Scheduler(w2.clock, Runnable::run, new Scheduler.Settings("b", 5_000, 30_000, 100),
+    Scheduler s = new Scheduler(w2.clock, Runnable::run, new Scheduler.Settings("b", 5_000, 30_000, 100, 0, 0, 2_000, 20),
       new Scheduler.Claims() {
         @Override
-        public CompletionStage<ClaimResult> claim(String job, ClaimState.Claim claim) {
+        public CompletionStage<List<ClaimResult>> claim(List<Scheduler.ClaimRequest> batch) {
           b.epoch++; // the node stalled while the claim was out
-          return CompletableFuture.completedFuture(w2.states.computeIfAbsent(job, k -> new ClaimState()).claim(claim));
+          List<ClaimResult> out = new ArrayList<>();
+          for (Scheduler.ClaimRequest r : batch) {
+            out.add(w2.states.computeIfAbsent(r.job(), k -> new JobState()).claim(r.claim()));
+          }
+          return CompletableFuture.completedFuture(out);
         }
 
         @Override
-        public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil) {
-          return CompletableFuture.completedFuture(ClaimState.NONE);
+        public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil, List<RunRecord> records) {
+          return CompletableFuture.completedFuture(JobState.NONE);
+        }
+
+        @Override
+        public CompletionStage<Void> append(String job, List<RunRecord> records) {
+          return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public int group(Scheduler.Entry entry) {
+          return 0;
         }
       }, (job, tick, trigger) -> {
         w2.fires.add(new Fire("b", job.name(), tick, w2.clock.now, trigger));
@@ -516,7 +565,7 @@ class SchedulerTest {
     for (Fire f : w.fires) {
       assertThat(f.at - f.tick).isEqualTo(Ticks.jitter("j", f.tick, 300));
     }
-    assertThat(a.scheduler.nextFireAt()).isEqualTo(Scheduler.NONE);
+    assertThat(a.scheduler.nextWake()).isEqualTo(Scheduler.NEVER);
   }
 
   @Test

@@ -8,15 +8,18 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * The once-per-tick record of one job in {@code steward.schedule.claims}: the highest tick claimed so far and
- * the run in progress. A claim for tick T succeeds only if T is above the highest claimed tick, and raises
+ * The cluster state of one job in {@code steward.schedule.state}: the highest tick claimed so far, the run in
+ * progress, and the job's recent runs (its history). One entry per job, held in object form where the job's key
+ * lives, so the entry processors below work on it without deserializing it.
+ *
+ * <p>The claim: the highest tick claimed so far and the run in progress. A claim for tick T succeeds only if T is above the highest claimed tick, and raises
  * it to T, in one step on the partition that owns the job (an entry processor, with a synchronous backup).
  * The high-water mark makes the claim idempotent and fenced by time itself: whichever node claims a tick fires
  * it, and a node that comes back with stale timers can only lose claims for ticks already passed.
  *
  * <p>The logic here is pure (tests drive it without Hazelcast); public only for Hazelcast's serialization.
  */
-public final class ClaimState implements DataSerializable {
+public final class JobState implements DataSerializable {
 
   public static final long NONE = Long.MIN_VALUE;
   private static final long[] EMPTY = new long[0];
@@ -27,8 +30,9 @@ public final class ClaimState implements DataSerializable {
   long runningUntil;
   long[] queue = EMPTY;
   long updatedAt;
+  RunHistory history = new RunHistory();
 
-  public ClaimState() {
+  public JobState() {
   }
 
   /** One claim: see {@link ClaimTick}. */
@@ -111,6 +115,10 @@ public final class ClaimState implements DataSerializable {
     return lastTick;
   }
 
+  RunHistory history() {
+    return history;
+  }
+
   int queued() {
     return queue.length;
   }
@@ -129,6 +137,7 @@ public final class ClaimState implements DataSerializable {
     out.writeLong(runningUntil);
     out.writeLongArray(queue);
     out.writeLong(updatedAt);
+    history.writeData(out);
   }
 
   @Override
@@ -139,5 +148,7 @@ public final class ClaimState implements DataSerializable {
     runningUntil = in.readLong();
     queue = in.readLongArray();
     updatedAt = in.readLong();
+    history = new RunHistory();
+    history.readData(in);
   }
 }

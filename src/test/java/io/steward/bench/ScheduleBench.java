@@ -1,0 +1,363 @@
+package io.steward.bench;
+
+import io.steward.bus.Addresses;
+import io.steward.node.StewardNode;
+import io.steward.schedule.BenchHooks;
+import io.steward.testing.FreePorts;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.quartz.CronExpression;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobExecutionContext;
+import org.quartz.Scheduler;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.StdSchedulerFactory;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Properties;
+import java.util.TimeZone;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code mvn -B -q -Pbench verify -Dbench=schedule}. One run, this machine:
+ * <ol>
+ *   <li>fire lateness p50/p99 and CPU for 20k and 100k interval jobs (period 1 s, phases spread over the
+ *       second) on one Steward node, measured where the action's message is received (after the claim and the
+ *       event-bus hop), beside Quartz (RAMJobStore, same jobs and start times, as many threads as Steward has
+ *       scheduler instances) measured when its job starts;</li>
+ *   <li>claims/s of the cluster-once claim on a two-node cluster, on its own;</li>
+ *   <li>cron next-fire computations/s, beside Quartz's CronExpression.</li>
+ * </ol>
+ */
+final class ScheduleBench {
+
+  static final int INSTANCES = 2;
+  private static int[] sizes = {20_000, 100_000};
+  static final long WARMUP_MS = 8_000;
+  static final long WINDOW_MS = 10_000;
+
+  private ScheduleBench() {
+  }
+
+  static void main() throws Exception {
+    if (System.getProperty("schedule.bench.sizes") != null) {
+      sizes = java.util.Arrays.stream(System.getProperty("schedule.bench.sizes").split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+    System.out.println("schedule benchmark (shared 2-core machine: figures are noisy; compare the same-run ratios)");
+    String only = System.getProperty("schedule.bench.only", "cron,lateness,claims");
+    if (only.contains("cron")) {
+      cron();
+    }
+    if (only.contains("lateness")) {
+      lateness();
+    }
+    if (only.contains("claims")) {
+      claims();
+    }
+  }
+
+  private static void lateness() throws Exception {
+    for (int jobs : sizes) {
+      Result steward = steward(jobs);
+      Result quartz = System.getProperty("schedule.bench.noquartz") != null ? new Result(0, 0, 0, 0, 0, 0, 0) : quartz(jobs);
+      System.out.printf("schedule: %,d interval jobs (1 s): Steward p50 %.1f ms p99 %.1f ms max %.0f ms, %,d fires/s, CPU %.0f%% of one core"
+          + " | Quartz p50 %.1f ms p99 %.1f ms max %.0f ms, %,d fires/s, CPU %.0f%% | p99 Quartz/Steward %.1fx%n",
+        jobs, steward.p50, steward.p99, steward.max, steward.firesPerSecond, steward.cpu, quartz.p50, quartz.p99, quartz.max,
+        quartz.firesPerSecond, quartz.cpu, quartz.p99 / Math.max(0.1, steward.p99));
+    }
+  }
+
+  /** Lateness samples of fires whose scheduled time falls in a window. */
+  static final class Recorder {
+    final long[] samples;
+    final AtomicInteger n = new AtomicInteger();
+    volatile long from = Long.MAX_VALUE;
+    volatile long to = Long.MAX_VALUE;
+
+    Recorder(int capacity) {
+      samples = new long[capacity];
+    }
+
+    void record(long scheduled, long now) {
+      if (scheduled >= from && scheduled < to) {
+        int i = n.getAndIncrement();
+        if (i < samples.length) {
+          samples[i] = now - scheduled;
+        }
+      }
+    }
+
+    Stats stats() {
+      int count = Math.min(n.get(), samples.length);
+      long[] copy = new long[count];
+      System.arraycopy(samples, 0, copy, 0, count);
+      return Stats.of(copy);
+    }
+  }
+
+  record Result(double p50, double p99, double max, long firesPerSecond, double cpu, double probeP99, double probeMax) {
+    @Override
+    public String toString() {
+      return String.format("p50 %.1f ms p99 %.1f ms max %.0f ms, %,d fires/s, CPU %.0f%% of one core (machine stall probe: "
+        + "p99 %.1f ms, max %.0f ms)", p50, p99, max, firesPerSecond, cpu, probeP99, probeMax);
+    }
+  }
+
+  /** How late a thread that sleeps 1 ms wakes up: the stalls the machine imposes on this JVM, whatever it runs. */
+  static final class Probe extends Thread {
+    final long[] samples = new long[200_000];
+    int n;
+    volatile boolean stop;
+
+    Probe() {
+      super("stall-probe");
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      while (!stop && n < samples.length) {
+        long t0 = System.nanoTime();
+        try {
+          Thread.sleep(1);
+        } catch (InterruptedException e) {
+          return;
+        }
+        samples[n++] = (System.nanoTime() - t0) / 1_000_000 - 1;
+      }
+    }
+
+    Stats stats() {
+      long[] copy = new long[n];
+      System.arraycopy(samples, 0, copy, 0, n);
+      return Stats.of(copy);
+    }
+  }
+
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static Result measure(Recorder recorder, long windowStart) throws InterruptedException {
+    recorder.from = windowStart;
+    recorder.to = windowStart + WINDOW_MS;
+    long wait = windowStart - System.currentTimeMillis();
+    if (wait > 0) {
+      Thread.sleep(wait);
+    }
+    long cpu0 = cpuNanos();
+    long t0 = System.nanoTime();
+    Probe probe = new Probe();
+    probe.start();
+    Thread.sleep(WINDOW_MS);
+    probe.stop = true;
+    long cpu = cpuNanos() - cpu0;
+    long wall = System.nanoTime() - t0;
+    probe.join();
+    Stats stalls = probe.stats();
+    Thread.sleep(2_000); // late fires of the window still count
+    Stats s = recorder.stats();
+    int count = Math.min(recorder.n.get(), recorder.samples.length);
+    return new Result(s.median(), s.p(99), s.max(), count * 1_000L / WINDOW_MS, 100.0 * cpu / wall, stalls.p(99), stalls.max());
+  }
+
+  // ---- Steward -----------------------------------------------------------------------------------------------
+
+  private static Result steward(int jobs) throws Exception {
+    String cluster = "bench-schedule-" + UUID.randomUUID().toString().substring(0, 8);
+    int port = FreePorts.block(4);
+    JsonObject config = new JsonObject()
+      .put("modules", new JsonArray().add("schedule"))
+      .put("cluster", new JsonObject().put("name", cluster).put("port", port)
+        .put("members", new JsonArray().add("127.0.0.1:" + port)))
+      .put("schedule", new JsonObject().put("instances", INSTANCES).put("maxJobs", 200_000)
+        .mergeIn(new JsonObject(System.getProperty("schedule.bench.config", "{}"))));
+    StewardNode node = StewardNode.start(config).await(2, TimeUnit.MINUTES);
+    try {
+      Vertx vertx = node.vertx();
+      Recorder recorder = new Recorder(jobs * (int) (WINDOW_MS / 1_000) + jobs);
+      // The action's receiver: two consumers on their own event loops (one alone cannot take 100k messages/s here).
+      vertx.deployVerticle(() -> new VerticleBase() {
+        @Override
+        public Future<?> start() {
+          return vertx.eventBus().consumer("bench.sink", m -> recorder.record(
+            Long.parseLong(m.headers().get("steward-schedule-tick")), System.currentTimeMillis())).completion();
+        }
+      }, new io.vertx.core.DeploymentOptions().setInstances(2)).await(10, TimeUnit.SECONDS);
+      long base = (System.currentTimeMillis() / 1_000 + 2) * 1_000;
+      long t0 = System.currentTimeMillis();
+      put(vertx, jobs, base).await(10, TimeUnit.MINUTES);
+      System.out.printf("  Steward: %,d jobs put in %,d ms%n", jobs, System.currentTimeMillis() - t0);
+      Result r = measure(recorder, System.currentTimeMillis() + WARMUP_MS);
+      System.out.printf("  Steward: %s%n", r);
+      return r;
+    } finally {
+      try {
+        node.stop(10_000).await(2, TimeUnit.MINUTES);
+      } catch (Exception e) {
+        System.out.println("  (the benchmark node did not stop cleanly: " + e.getMessage() + ")");
+      }
+    }
+  }
+
+  /** Puts the jobs over the bus, 256 at a time; phases spread evenly over the second. */
+  private static Future<Void> put(Vertx vertx, int jobs, long base) {
+    Promise<Void> done = Promise.promise();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger finished = new AtomicInteger();
+    Runnable[] one = new Runnable[1];
+    one[0] = () -> {
+      int i = next.getAndIncrement();
+      if (i >= jobs) {
+        return;
+      }
+      long startAt = base + (long) i * 1_000 / jobs;
+      JsonObject job = new JsonObject().put("name", "bench-" + i).put("every", "1s").put("startAt", startAt)
+        .put("action", new JsonObject().put("type", "send").put("address", "bench.sink").put("reply", false));
+      vertx.eventBus().request(Addresses.Schedule.PUT, job).onComplete(ar -> {
+        if (ar.failed()) {
+          done.tryFail(ar.cause());
+          return;
+        }
+        if (finished.incrementAndGet() == jobs) {
+          done.tryComplete();
+        } else {
+          one[0].run();
+        }
+      });
+    };
+    for (int k = 0; k < 256; k++) {
+      one[0].run();
+    }
+    return done.future();
+  }
+
+  // ---- Quartz ------------------------------------------------------------------------------------------------
+
+  static volatile Recorder quartzRecorder;
+
+  /** Quartz's job: records how late it started. */
+  public static final class LatenessJob implements Job {
+    @Override
+    public void execute(JobExecutionContext context) {
+      quartzRecorder.record(context.getScheduledFireTime().getTime(), System.currentTimeMillis());
+    }
+  }
+
+  private static Result quartz(int jobs) throws Exception {
+    Properties p = new Properties();
+    p.setProperty("org.quartz.scheduler.instanceName", "bench-" + jobs);
+    p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(INSTANCES));
+    p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+    p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+    Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
+    quartzRecorder = new Recorder(jobs * (int) (WINDOW_MS / 1_000) + jobs);
+    long base = (System.currentTimeMillis() / 1_000 + 2) * 1_000;
+    long t0 = System.currentTimeMillis();
+    for (int i = 0; i < jobs; i++) {
+      scheduler.scheduleJob(JobBuilder.newJob(LatenessJob.class).withIdentity("j" + i).build(),
+        TriggerBuilder.newTrigger().withIdentity("t" + i).startAt(new Date(base + (long) i * 1_000 / jobs))
+          .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(1_000).repeatForever()).build());
+    }
+    scheduler.start();
+    System.out.printf("  Quartz: %,d jobs scheduled in %,d ms%n", jobs, System.currentTimeMillis() - t0);
+    try {
+      Result r = measure(quartzRecorder, System.currentTimeMillis() + WARMUP_MS);
+      System.out.printf("  Quartz: %s%n", r);
+      return r;
+    } finally {
+      scheduler.shutdown(false);
+    }
+  }
+
+  // ---- cron --------------------------------------------------------------------------------------------------
+
+  private static void cron() throws Exception {
+    String[][] cases = {
+      {"0 */5 * * * *", "0 0/5 * * * ?"},
+      {"0 30 9 * * MON-FRI", "0 30 9 ? * MON-FRI"},
+    };
+    for (String[] c : cases) {
+      double steward = stewardCron(c[0]);
+      double quartz = quartzCron(c[1]);
+      System.out.printf("schedule: cron next-fire '%s' in Europe/Berlin: Steward %,.0f/s | Quartz CronExpression %,.0f/s | "
+        + "ratio %.2fx%n", c[0], steward, quartz, steward / quartz);
+    }
+  }
+
+  private static double stewardCron(String expr) {
+    return rate(BenchHooks.cron(expr, java.time.ZoneId.of("Europe/Berlin")));
+  }
+
+  private static double quartzCron(String expr) throws Exception {
+    CronExpression e = new CronExpression(expr);
+    e.setTimeZone(TimeZone.getTimeZone("Europe/Berlin"));
+    return rate(t -> e.getNextValidTimeAfter(new Date(t)).getTime());
+  }
+
+  /** Chained next-fire computations per second, after a warm-up. */
+  private static double rate(java.util.function.LongUnaryOperator next) {
+    long start = java.time.Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
+    long t = start;
+    for (int i = 0; i < 200_000; i++) {
+      t = next.applyAsLong(t);
+      if (i % 10_000 == 0) {
+        t = start;
+      }
+    }
+    long n = 0;
+    long t0 = System.nanoTime();
+    t = start;
+    while (System.nanoTime() - t0 < 2_000_000_000L) {
+      for (int i = 0; i < 1_000; i++) {
+        t = next.applyAsLong(t);
+      }
+      n += 1_000;
+      if (t > start + 3L * 365 * 86_400_000) {
+        t = start;
+      }
+    }
+    if (t == 0) {
+      throw new IllegalStateException("unreachable");
+    }
+    return n * 1e9 / (System.nanoTime() - t0);
+  }
+
+  // ---- claims ------------------------------------------------------------------------------------------------
+
+  private static void claims() throws Exception {
+    String cluster = "bench-claims-" + UUID.randomUUID().toString().substring(0, 8);
+    int port = FreePorts.block(4);
+    JsonArray members = new JsonArray().add("127.0.0.1:" + port).add("127.0.0.1:" + (port + 1));
+    List<StewardNode> nodes = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      nodes.add(StewardNode.start(new JsonObject().put("modules", new JsonArray())
+        .put("cluster", new JsonObject().put("name", cluster).put("port", port).put("members", members))).await(2, TimeUnit.MINUTES));
+    }
+    try {
+      Vertx vertx = nodes.get(0).vertx();
+      BenchHooks.claims(vertx, true, 256, 2_000);
+      BenchHooks.claims(vertx, false, 256, 2_000);
+      double localRate = BenchHooks.claims(vertx, true, 256, 5_000);
+      double remoteRate = BenchHooks.claims(vertx, false, 256, 5_000);
+      System.out.printf("schedule: cluster-once claims on a two-node cluster (one synchronous backup), 256 in flight: "
+        + "%,.0f/s on jobs whose partition lives on the claiming node (how Steward places jobs), %,.0f/s across the "
+        + "network%n", localRate, remoteRate);
+    } finally {
+      for (StewardNode n : nodes) {
+        n.stop(5_000).await(2, TimeUnit.MINUTES);
+      }
+    }
+  }
+}
