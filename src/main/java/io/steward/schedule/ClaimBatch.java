@@ -35,7 +35,7 @@ public final class ClaimBatch implements EntryProcessor<String, JobState, long[]
   @Override
   public long[] process(Map.Entry<String, JobState> entry) {
     Item item = items.get(entry.getKey());
-    return new ClaimTick(item.claim(), item.records(), capacity).process(entry);
+    return ClaimTick.apply(entry, item.claim(), item.records(), capacity);
   }
 
   @Override

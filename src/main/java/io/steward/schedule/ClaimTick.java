@@ -34,6 +34,13 @@ public final class ClaimTick implements EntryProcessor<String, JobState, long[]>
 
   @Override
   public long[] process(Map.Entry<String, JobState> entry) {
+    long[] result = apply(entry, claim, records, capacity);
+    changed = result[0] != ClaimResult.Kind.LOST.ordinal() || !records.isEmpty();
+    return result;
+  }
+
+  /** Appends the runs, then claims: the step both this processor and {@link ClaimBatch} take for one key. */
+  static long[] apply(Map.Entry<String, JobState> entry, JobState.Claim claim, List<RunRecord> records, int capacity) {
     JobState state = entry.getValue();
     if (state == null) {
       state = new JobState();
@@ -42,8 +49,7 @@ public final class ClaimTick implements EntryProcessor<String, JobState, long[]>
       state.history().add(records, capacity);
     }
     ClaimResult result = state.claim(claim);
-    changed = result.kind() != ClaimResult.Kind.LOST || !records.isEmpty();
-    if (changed) {
+    if (result.kind() != ClaimResult.Kind.LOST || !records.isEmpty()) {
       entry.setValue(state);
     }
     return result.encode();

@@ -14,13 +14,18 @@ final class LoopExecutor implements Executor {
 
   private final Context context;
   private final Runnable afterDrain;
+  private final Runnable between;
   private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
 
-  /** {@code afterDrain} runs after each batch of tasks (a scheduler re-arms its timer: a task may add a fire). */
-  LoopExecutor(Context context, Runnable afterDrain) {
+  /**
+   * {@code afterDrain} runs after each batch of tasks (a scheduler re-arms its timer: a task may add a fire);
+   * {@code between} every 64 tasks of a long batch (a scheduler fires what has come due meanwhile).
+   */
+  LoopExecutor(Context context, Runnable afterDrain, Runnable between) {
     this.context = context;
     this.afterDrain = afterDrain;
+    this.between = between;
   }
 
   @Override
@@ -34,8 +39,12 @@ final class LoopExecutor implements Executor {
   private void drain() {
     scheduled.set(false);
     Runnable task;
+    int n = 0;
     while ((task = inbox.poll()) != null) {
       task.run();
+      if ((++n & 63) == 0) {
+        between.run();
+      }
     }
     afterDrain.run();
   }

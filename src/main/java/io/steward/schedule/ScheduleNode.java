@@ -85,7 +85,7 @@ final class ScheduleNode {
           }, DIRECT);
           return done;
         }
-        Map<String, ClaimBatch.Item> items = new HashMap<>();
+        Map<String, ClaimBatch.Item> items = new HashMap<>(batch.size() * 2);
         for (Scheduler.ClaimRequest r : batch) {
           items.put(r.job(), new ClaimBatch.Item(r.claim(), r.records()));
         }

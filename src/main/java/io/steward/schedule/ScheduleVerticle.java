@@ -42,7 +42,7 @@ final class ScheduleVerticle extends VerticleBase {
 
   private Future<?> startNode() {
     node = new ScheduleNode(vertx, config, clock);
-    Scheduler triggers = new Scheduler(clock, new LoopExecutor(context, () -> { }),
+    Scheduler triggers = new Scheduler(clock, new LoopExecutor(context, () -> { }, () -> { }),
       new Scheduler.Settings(node.nodeId, config.misfireThresholdMs(), config.defaultTimeoutMs(), 1, 0, 0,
         config.historyFlushMs(), config.historySize()), node.claimsApi,
       node.actions, e -> false, node.fence.guard(0), node.log);

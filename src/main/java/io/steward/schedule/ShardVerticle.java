@@ -40,7 +40,7 @@ final class ShardVerticle extends VerticleBase {
   public Future<?> start() {
     Scheduler.Settings settings = new Scheduler.Settings(node.nodeId, node.config.misfireThresholdMs(),
       node.config.defaultTimeoutMs(), BUDGET, LEAD_MS, BATCH_MS, node.config.historyFlushMs(), node.config.historySize());
-    scheduler = new Scheduler(node.clock, new LoopExecutor(context, this::arm), settings, node.claimsApi,
+    scheduler = new Scheduler(node.clock, new LoopExecutor(context, this::arm, () -> scheduler.fireDue()), settings, node.claimsApi,
       node.actions, node.nodes::fires, node.fence.guard(index), node.log);
     node.fence.reset(index);
     subscription = (name, rec) -> {

@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ScheduleBench {
 
   static final int INSTANCES = 2;
+  static final String SINK = "bench.sink";
+  static final String TICK_HEADER = "steward-schedule-tick";
   private static int[] sizes = {20_000, 100_000};
   static final long WARMUP_MS = 8_000;
   static final long WINDOW_MS = 10_000;
@@ -71,10 +73,11 @@ final class ScheduleBench {
     for (int jobs : sizes) {
       Result steward = steward(jobs);
       Result quartz = System.getProperty("schedule.bench.noquartz") != null ? new Result(0, 0, 0, 0, 0, 0, 0) : quartz(jobs);
-      System.out.printf("schedule: %,d interval jobs (1 s): Steward p50 %.1f ms p99 %.1f ms max %.0f ms, %,d fires/s, CPU %.0f%% of one core"
-          + " | Quartz p50 %.1f ms p99 %.1f ms max %.0f ms, %,d fires/s, CPU %.0f%% | p99 Quartz/Steward %.1fx%n",
+      System.out.print(String.format("schedule: %,d interval jobs (1 s): Steward p50 %.2f ms p99 %.2f ms max %.0f ms, %,d fires/s, CPU %.0f%% of one core"
+          + " | Quartz p50 %.2f ms p99 %.2f ms max %.0f ms, %,d fires/s, CPU %.0f%% | p99 Quartz/Steward %.1fx%n",
         jobs, steward.p50, steward.p99, steward.max, steward.firesPerSecond, steward.cpu, quartz.p50, quartz.p99, quartz.max,
-        quartz.firesPerSecond, quartz.cpu, quartz.p99 / Math.max(0.1, steward.p99));
+        quartz.firesPerSecond, quartz.cpu, quartz.p99 / Math.max(0.01, steward.p99)));
+      System.out.flush();
     }
   }
 
@@ -89,11 +92,14 @@ final class ScheduleBench {
       samples = new long[capacity];
     }
 
-    void record(long scheduled, long now) {
-      if (scheduled >= from && scheduled < to) {
+    /** Records how late (µs, negative if early) a fire scheduled at {@code scheduledMs} arrived. */
+    void record(long scheduledMs) {
+      if (scheduledMs >= from && scheduledMs < to) {
+        java.time.Instant now = java.time.Instant.now();
+        long lateUs = (now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000) - scheduledMs * 1_000;
         int i = n.getAndIncrement();
         if (i < samples.length) {
-          samples[i] = now - scheduled;
+          samples[i] = lateUs;
         }
       }
     }
@@ -109,7 +115,7 @@ final class ScheduleBench {
   record Result(double p50, double p99, double max, long firesPerSecond, double cpu, double probeP99, double probeMax) {
     @Override
     public String toString() {
-      return String.format("p50 %.1f ms p99 %.1f ms max %.0f ms, %,d fires/s, CPU %.0f%% of one core (machine stall probe: "
+      return String.format("p50 %.2f ms p99 %.2f ms max %.0f ms, %,d fires/s, CPU %.0f%% of one core (machine stall probe: "
         + "p99 %.1f ms, max %.0f ms)", p50, p99, max, firesPerSecond, cpu, probeP99, probeMax);
     }
   }
@@ -169,32 +175,49 @@ final class ScheduleBench {
     Thread.sleep(2_000); // late fires of the window still count
     Stats s = recorder.stats();
     int count = Math.min(recorder.n.get(), recorder.samples.length);
-    return new Result(s.median(), s.p(99), s.max(), count * 1_000L / WINDOW_MS, 100.0 * cpu / wall, stalls.p(99), stalls.max());
+    return new Result(s.median() / 1_000, s.p(99) / 1_000, s.max() / 1_000, count * 1_000L / WINDOW_MS, 100.0 * cpu / wall,
+      stalls.p(99), stalls.max());
   }
 
   // ---- Steward -----------------------------------------------------------------------------------------------
 
-  private static Result steward(int jobs) throws Exception {
+  /** A one-node cluster (its own name and ports) running {@code modules}. */
+  private static StewardNode node(List<String> modules) throws Exception {
     String cluster = "bench-schedule-" + UUID.randomUUID().toString().substring(0, 8);
     int port = FreePorts.block(4);
     JsonObject config = new JsonObject()
-      .put("modules", new JsonArray().add("schedule"))
+      .put("modules", new JsonArray(new ArrayList<>(modules)))
       .put("cluster", new JsonObject().put("name", cluster).put("port", port)
         .put("members", new JsonArray().add("127.0.0.1:" + port)))
       .put("schedule", new JsonObject().put("instances", INSTANCES).put("maxJobs", 200_000)
         .mergeIn(new JsonObject(System.getProperty("schedule.bench.config", "{}"))));
-    StewardNode node = StewardNode.start(config).await(2, TimeUnit.MINUTES);
+    return StewardNode.start(config).await(2, TimeUnit.MINUTES);
+  }
+
+  /** The action's receiver: two consumers on their own event loops (one alone cannot take 100k messages/s here). */
+  private static void sink(Vertx vertx, Recorder recorder) throws Exception {
+    vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return vertx.eventBus().consumer(SINK, m -> recorder.record(Long.parseLong(m.headers().get(TICK_HEADER)))).completion();
+      }
+    }, new io.vertx.core.DeploymentOptions().setInstances(2)).await(10, TimeUnit.SECONDS);
+  }
+
+  private static void stop(StewardNode node) {
+    try {
+      node.stop(10_000).await(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      System.out.println("  (the benchmark node did not stop cleanly: " + e.getMessage() + ")");
+    }
+  }
+
+  private static Result steward(int jobs) throws Exception {
+    StewardNode node = node(List.of("schedule"));
     try {
       Vertx vertx = node.vertx();
       Recorder recorder = new Recorder(jobs * (int) (WINDOW_MS / 1_000) + jobs);
-      // The action's receiver: two consumers on their own event loops (one alone cannot take 100k messages/s here).
-      vertx.deployVerticle(() -> new VerticleBase() {
-        @Override
-        public Future<?> start() {
-          return vertx.eventBus().consumer("bench.sink", m -> recorder.record(
-            Long.parseLong(m.headers().get("steward-schedule-tick")), System.currentTimeMillis())).completion();
-        }
-      }, new io.vertx.core.DeploymentOptions().setInstances(2)).await(10, TimeUnit.SECONDS);
+      sink(vertx, recorder);
       long base = (System.currentTimeMillis() / 1_000 + 2) * 1_000;
       long t0 = System.currentTimeMillis();
       put(vertx, jobs, base).await(10, TimeUnit.MINUTES);
@@ -203,11 +226,7 @@ final class ScheduleBench {
       System.out.printf("  Steward: %s%n", r);
       return r;
     } finally {
-      try {
-        node.stop(10_000).await(2, TimeUnit.MINUTES);
-      } catch (Exception e) {
-        System.out.println("  (the benchmark node did not stop cleanly: " + e.getMessage() + ")");
-      }
+      stop(node);
     }
   }
 
@@ -224,7 +243,7 @@ final class ScheduleBench {
       }
       long startAt = base + (long) i * 1_000 / jobs;
       JsonObject job = new JsonObject().put("name", "bench-" + i).put("every", "1s").put("startAt", startAt)
-        .put("action", new JsonObject().put("type", "send").put("address", "bench.sink").put("reply", false));
+        .put("action", new JsonObject().put("type", "send").put("address", SINK).put("reply", false));
       vertx.eventBus().request(Addresses.Schedule.PUT, job).onComplete(ar -> {
         if (ar.failed()) {
           done.tryFail(ar.cause());
@@ -245,39 +264,50 @@ final class ScheduleBench {
 
   // ---- Quartz ------------------------------------------------------------------------------------------------
 
-  static volatile Recorder quartzRecorder;
+  static volatile Vertx quartzVertx;
 
-  /** Quartz's job: records how late it started. */
-  public static final class LatenessJob implements Job {
+  /**
+   * Quartz's job does what Steward's action does: the same message, with the same headers, to the same receiver,
+   * over the same kind of one-node clustered event bus. Lateness is measured where it arrives, for both.
+   */
+  public static final class SendJob implements Job {
     @Override
     public void execute(JobExecutionContext context) {
-      quartzRecorder.record(context.getScheduledFireTime().getTime(), System.currentTimeMillis());
+      long tick = context.getScheduledFireTime().getTime();
+      quartzVertx.eventBus().send(SINK, new JsonObject(), new io.vertx.core.eventbus.DeliveryOptions()
+        .addHeader("steward-schedule-job", context.getJobDetail().getKey().getName())
+        .addHeader(TICK_HEADER, Long.toString(tick))
+        .addHeader("steward-schedule-node", "quartz"));
     }
   }
 
   private static Result quartz(int jobs) throws Exception {
+    StewardNode node = node(List.of());
     Properties p = new Properties();
     p.setProperty("org.quartz.scheduler.instanceName", "bench-" + jobs);
     p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(INSTANCES));
     p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
     p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
     Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
-    quartzRecorder = new Recorder(jobs * (int) (WINDOW_MS / 1_000) + jobs);
-    long base = (System.currentTimeMillis() / 1_000 + 2) * 1_000;
-    long t0 = System.currentTimeMillis();
-    for (int i = 0; i < jobs; i++) {
-      scheduler.scheduleJob(JobBuilder.newJob(LatenessJob.class).withIdentity("j" + i).build(),
-        TriggerBuilder.newTrigger().withIdentity("t" + i).startAt(new Date(base + (long) i * 1_000 / jobs))
-          .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(1_000).repeatForever()).build());
-    }
-    scheduler.start();
-    System.out.printf("  Quartz: %,d jobs scheduled in %,d ms%n", jobs, System.currentTimeMillis() - t0);
     try {
-      Result r = measure(quartzRecorder, System.currentTimeMillis() + WARMUP_MS);
+      quartzVertx = node.vertx();
+      Recorder recorder = new Recorder(jobs * (int) (WINDOW_MS / 1_000) + jobs);
+      sink(node.vertx(), recorder);
+      long base = (System.currentTimeMillis() / 1_000 + 2) * 1_000;
+      long t0 = System.currentTimeMillis();
+      for (int i = 0; i < jobs; i++) {
+        scheduler.scheduleJob(JobBuilder.newJob(SendJob.class).withIdentity("bench-" + i).build(),
+          TriggerBuilder.newTrigger().withIdentity("t" + i).startAt(new Date(base + (long) i * 1_000 / jobs))
+            .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(1_000).repeatForever()).build());
+      }
+      scheduler.start();
+      System.out.printf("  Quartz: %,d jobs scheduled in %,d ms%n", jobs, System.currentTimeMillis() - t0);
+      Result r = measure(recorder, System.currentTimeMillis() + WARMUP_MS);
       System.out.printf("  Quartz: %s%n", r);
       return r;
     } finally {
       scheduler.shutdown(false);
+      stop(node);
     }
   }
 
