@@ -188,8 +188,9 @@ record JobSpec(
     return o;
   }
 
-  /** The body of a 400 for a spec that was stored but no longer parses (a newer node wrote it). */
-  static StewardException unreadable(String name, RuntimeException e) {
-    return StewardException.badRequest("stored job '" + name + "' cannot be read by this node: " + e.getMessage());
+  /** A 500 for a job that is stored but that this node cannot read (a node with a newer Steward wrote it). */
+  static StewardException unreadable(String name) {
+    return new StewardException(io.steward.bus.Failure.HANDLER_FAILED, "the stored job '" + name + "' cannot be read "
+      + "by this node (written by a newer Steward?); see this node's log, and upgrade it");
   }
 }

@@ -17,7 +17,7 @@ record ScheduleConfig(List<JobSpec> jobs, int instances, int historySize, int hi
 
   static final List<Setting> SETTINGS = List.of(
     Setting.json("schedule.jobs", new JsonArray(), "Jobs declared in configuration, created or updated at start-up: a JSON array of job definitions (README, Scheduling); declare the same list on every node"),
-    Setting.integer("schedule.instances", 2, "Scheduler instances on this node, each an event loop with its own timer queue; jobs are sharded across them by name"),
+    Setting.integer("schedule.instances", 2, "Scheduler instances on this node, each an event loop with its own timer queues; jobs are sharded across them by the partition of their name"),
     Setting.integer("schedule.historySize", 20, "Runs kept in each job's history (scheduled time, start, node, outcome, duration, missed)"),
     Setting.integer("schedule.historyFlushMs", 2000, "Runs are written to the job's history with its next claim, or after waiting this long on the node that ran them"),
     Setting.integer("schedule.misfireThresholdMs", 5000, "A tick that starts later than this after its time (or after the next tick is due) counts as missed and follows the job's misfire policy"),

@@ -177,7 +177,7 @@ final class ScheduleEndpoints {
         return Future.failedFuture(notFound(name));
       }
       JobRecord rec = node.store.apply(name, stored);
-      return rec == null ? Future.failedFuture(JobSpec.unreadable(name, new IllegalStateException("see the node's log")))
+      return rec == null ? Future.failedFuture(JobSpec.unreadable(name))
         : Future.succeededFuture(rec);
     });
   }

@@ -3,7 +3,6 @@ package io.steward.schedule;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -659,14 +658,6 @@ final class Scheduler {
 
   private static long jitter(Entry e, long tick) {
     return Ticks.jitter(e.name(), tick, e.rec.spec().jitterMs());
-  }
-
-  Entry entry(String name) {
-    return entries.get(name);
-  }
-
-  Collection<Entry> entries() {
-    return entries.values();
   }
 
   int size() {

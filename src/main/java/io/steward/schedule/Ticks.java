@@ -3,7 +3,7 @@ package io.steward.schedule;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Pure helpers over a schedule: jitter, lateness limits, and the ticks in a gap. */
+/** Pure helpers over a schedule: jitter, the latest due tick, and the ticks in a gap. */
 final class Ticks {
 
   /** The most ticks enumerated in one gap; further missed ticks are counted in the meters, not listed. */
@@ -24,15 +24,6 @@ final class Ticks {
     h *= 0xc4ceb9fe1a85ec53L;
     h ^= h >>> 33;
     return Math.floorMod(h, jitterMs + 1);
-  }
-
-  /**
-   * How late a tick may start and still count as on time: the misfire threshold, and never later than the
-   * next tick (a tick whose successor is already due is missed, not run back to back with it).
-   */
-  static long lateLimit(Schedule schedule, long tick, long thresholdMs) {
-    long next = schedule.next(tick);
-    return next == Schedule.NONE ? thresholdMs : Math.min(thresholdMs, next - tick);
   }
 
   /** The ticks strictly between {@code after} and {@code before}, oldest first, at most {@link #MAX_LISTED}. */
