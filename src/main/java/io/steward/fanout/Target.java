@@ -51,7 +51,13 @@ sealed interface Target {
         return shared;
       }
       DeliveryOptions own = new DeliveryOptions(shared);
-      headers.forEach(h -> own.addHeader(h.getKey(), (String) h.getValue()));
+      headers.forEach(h -> {
+        if (own.getHeaders() == null) {
+          own.addHeader(h.getKey(), (String) h.getValue());
+        } else {
+          own.getHeaders().set(h.getKey(), (String) h.getValue()); // the item's own value wins over a shared one
+        }
+      });
       return own;
     }
 
