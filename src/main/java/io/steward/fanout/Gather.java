@@ -57,18 +57,31 @@ final class Gather implements Runs.Running {
 
   /** Lists the nodes, then asks them all; the future is the aggregated reply. Call on the event loop. */
   Future<JsonObject> start() {
-    vertx.eventBus().request(Addresses.Nodes.LIST, new JsonObject(),
-        new DeliveryOptions().setSendTimeout(Math.min(request.timeoutMs(), LIST_TIMEOUT_MS)))
-      .onComplete((reply, err) -> {
-        if (err != null) {
-          ended = true;
-          promise.fail(StewardException.unavailable("could not list the nodes to gather from ("
-            + Addresses.Nodes.LIST + ": " + err.getMessage() + ")"));
-          return;
-        }
-        ask(select((JsonObject) reply.body()));
-      });
+    listNodes().onComplete((list, err) -> {
+      if (err != null) {
+        ended = true;
+        promise.fail(StewardException.unavailable("could not list the nodes to gather from ("
+          + Addresses.Nodes.LIST + ": " + err.getMessage() + ")"));
+        return;
+      }
+      ask(select(list));
+    });
     return promise.future();
+  }
+
+  /**
+   * Asks this node's own registry first: {@code steward.nodes.list} is answered by every node, and a frozen
+   * one would hold the gather up until the list times out. Falls back to any node while this node's
+   * registry is not announced (starting or stopping).
+   */
+  private Future<JsonObject> listNodes() {
+    long timeout = Math.min(request.timeoutMs(), LIST_TIMEOUT_MS);
+    DeliveryOptions local = new DeliveryOptions().setSendTimeout(timeout).setLocalOnly(true);
+    return vertx.eventBus().request(Addresses.Nodes.LIST, new JsonObject(), local)
+      .recover(err -> Replies.code(err) == 503
+        ? vertx.eventBus().request(Addresses.Nodes.LIST, new JsonObject(), new DeliveryOptions().setSendTimeout(timeout))
+        : Future.failedFuture(err))
+      .map(reply -> (JsonObject) reply.body());
   }
 
   private List<JsonObject> select(JsonObject list) {
