@@ -10,17 +10,20 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * {@code POST /fanout} and {@code POST /fanout/gather}. A fan-out may run longer than
  * {@code http.requestTimeoutMs}: the route waits for the bus reply as long as the request's own
- * {@code deadlineMs} (gather: {@code timeoutMs}) plus a margin, so the answer is never cut off by HTTP.
+ * {@code deadlineMs} plus a margin (gather: its {@code timeoutMs}, plus up to 10 s to list the nodes, plus the
+ * margin), so the answer is never cut off by HTTP.
  */
 final class FanoutApi implements Api {
 
   /** Room for the fan-out to build and send its reply after its deadline. */
   static final long MARGIN_MS = 5_000;
+  /** A gather first lists the nodes, which may take up to this long. */
+  static final long GATHER_LIST_MS = 10_000;
 
   @Override
   public void mount(Router router, Forward forward) {
-    router.post("/fanout").handler(waitingFor(forward, Addresses.Fanout.RUN, "deadlineMs"));
-    router.post("/fanout/gather").handler(waitingFor(forward, Addresses.Fanout.GATHER, "timeoutMs"));
+    router.post("/fanout").handler(waitingFor(forward, Addresses.Fanout.RUN, "deadlineMs", MARGIN_MS));
+    router.post("/fanout/gather").handler(waitingFor(forward, Addresses.Fanout.GATHER, "timeoutMs", GATHER_LIST_MS + MARGIN_MS));
   }
 
   @Override
@@ -28,7 +31,7 @@ final class FanoutApi implements Api {
     return "openapi/fanout.json";
   }
 
-  private static Handler<RoutingContext> waitingFor(Forward forward, String address, String field) {
+  private static Handler<RoutingContext> waitingFor(Forward forward, String address, String field, long extraMs) {
     return ctx -> {
       JsonObject body;
       try {
@@ -39,7 +42,7 @@ final class FanoutApi implements Api {
       }
       long timeout = forward.timeoutMs();
       if (body.getValue(field) instanceof Number n && n.longValue() > 0) {
-        timeout = Math.max(timeout, n.longValue() + MARGIN_MS);
+        timeout = Math.max(timeout, n.longValue() + extraMs);
       }
       forward.send(ctx, address, body, 200, timeout);
     };
