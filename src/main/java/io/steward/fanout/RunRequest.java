@@ -33,7 +33,7 @@ record RunRequest(Target target, Mode mode, int quorum, int concurrency, long ti
     JsonObject headers = f.object("headers");
     String modeName = f.oneOf("mode", Mode.ALL.text(), Mode.NAMES);
     Long n = f.optionalLong("n", 1, Integer.MAX_VALUE);
-    int concurrency = f.integer("concurrency", config.defaultConcurrency(), 1, Integer.MAX_VALUE);
+    long concurrency = f.longValue("concurrency", config.defaultConcurrency(), 1, Long.MAX_VALUE);
     long timeoutMs = f.longValue("timeoutMs", config.defaultTimeoutMs(), 1, config.maxDeadlineMs());
     long deadlineMs = f.longValue("deadlineMs", config.defaultDeadlineMs(), 1, config.maxDeadlineMs());
     boolean ordered = f.bool("ordered", true);
@@ -101,7 +101,7 @@ record RunRequest(Target target, Mode mode, int quorum, int concurrency, long ti
         delivery.addHeader(h.getKey(), v);
       }
     }
-    return new RunRequest(target, mode, mode == Mode.QUORUM ? n.intValue() : 0, Math.min(concurrency, total),
+    return new RunRequest(target, mode, mode == Mode.QUORUM ? n.intValue() : 0, (int) Math.min(concurrency, total),
       timeoutMs, deadlineMs, ordered, retry, delivery);
   }
 

@@ -45,8 +45,12 @@ final class Runs {
     this.max = max;
     this.registry = registry;
     for (Status s : Status.values()) {
-      runItems.put(s, itemCounter(RUN, s));
-      gatherItems.put(s, itemCounter(GATHER, s));
+      if (s != Status.LEFT) {
+        runItems.put(s, itemCounter(RUN, s));
+      }
+      if (s != Status.NOT_SENT && s != Status.ABANDONED) {
+        gatherItems.put(s, itemCounter(GATHER, s)); // a gather asks every node at once and waits for all
+      }
     }
     for (String kind : new String[] {RUN, GATHER}) {
       Gauge.builder("steward_fanout_active", active, set -> set.stream().filter(r -> r.kind().equals(kind)).count())
