@@ -9,6 +9,8 @@ import io.steward.bus.Endpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -31,6 +33,8 @@ final class FanoutVerticle extends VerticleBase {
   private final Map<Runs.Running, Future<JsonObject>> mine = new HashMap<>();
   private HazelcastInstance hz;
   private UUID listener;
+  /** A plain context on this verticle's event loop, where fan-outs send their requests (see {@link #sending}). */
+  private ContextInternal sendingContext;
 
   FanoutVerticle(FanoutConfig config, Runs runs) {
     this.config = config;
@@ -40,6 +44,8 @@ final class FanoutVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     hz = Cluster.hazelcast(vertx);
+    sendingContext = ((VertxInternal) vertx).contextBuilder()
+      .withEventLoop(((ContextInternal) context).nettyEventLoop()).build();
     listener = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -75,7 +81,7 @@ final class FanoutVerticle extends VerticleBase {
     runs.admit(run);
     Future<JsonObject> reply;
     try {
-      reply = start.get();
+      reply = sending(start);
     } catch (RuntimeException e) {
       runs.finished(run);
       throw e;
@@ -85,6 +91,28 @@ final class FanoutVerticle extends VerticleBase {
       mine.remove(run);
       runs.finished(run);
     });
+  }
+
+  /**
+   * Starts a run on {@link #sendingContext}: the same event loop, so nothing changes threads, but not a
+   * verticle's context. On a verticle's context Vert.x registers (and removes) a close hook for the reply
+   * handler of every request, two synchronized map operations per item; the fan-out does not need them, as
+   * {@link #stop()} waits for its runs and every request times out by itself.
+   */
+  private Future<JsonObject> sending(Supplier<Future<JsonObject>> start) {
+    Future<JsonObject>[] started = new Future[1];
+    RuntimeException[] failed = new RuntimeException[1];
+    sendingContext.dispatch(() -> {
+      try {
+        started[0] = start.get();
+      } catch (RuntimeException e) {
+        failed[0] = e;
+      }
+    });
+    if (failed[0] != null) {
+      throw failed[0];
+    }
+    return started[0];
   }
 
   private void nodeLeft(String nodeId) {
