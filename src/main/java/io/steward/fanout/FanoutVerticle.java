@@ -7,6 +7,7 @@ import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
 import io.steward.bus.Endpoint;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.internal.ContextInternal;
@@ -79,13 +80,7 @@ final class FanoutVerticle extends VerticleBase {
   /** Admits a run (429 over fanout.maxRuns) before it starts; forgets it when it answers. */
   private Future<JsonObject> track(Runs.Running run, Supplier<Future<JsonObject>> start) {
     runs.admit(run);
-    Future<JsonObject> reply;
-    try {
-      reply = sending(start);
-    } catch (RuntimeException e) {
-      runs.finished(run);
-      throw e;
-    }
+    Future<JsonObject> reply = sending(start);
     mine.put(run, reply);
     return reply.andThen(ar -> {
       mine.remove(run);
@@ -100,19 +95,15 @@ final class FanoutVerticle extends VerticleBase {
    * {@link #stop()} waits for its runs and every request times out by itself.
    */
   private Future<JsonObject> sending(Supplier<Future<JsonObject>> start) {
-    Future<JsonObject>[] started = new Future[1];
-    RuntimeException[] failed = new RuntimeException[1];
+    Promise<JsonObject> reply = Promise.promise();
     sendingContext.dispatch(() -> {
       try {
-        started[0] = start.get();
+        start.get().onComplete(reply);
       } catch (RuntimeException e) {
-        failed[0] = e;
+        reply.fail(e);
       }
     });
-    if (failed[0] != null) {
-      throw failed[0];
-    }
-    return started[0];
+    return reply.future();
   }
 
   private void nodeLeft(String nodeId) {
