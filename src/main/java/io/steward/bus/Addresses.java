@@ -36,4 +36,13 @@ public final class Addresses {
     private Nodes() {
     }
   }
+
+  /** Fan-out / fan-in: scatter requests over the bus and aggregate the replies. */
+  public static final class Fanout {
+    public static final String RUN = "steward.fanout.run";
+    public static final String GATHER = "steward.fanout.gather";
+
+    private Fanout() {
+    }
+  }
 }
