@@ -106,12 +106,21 @@ final class Caches {
 
   /** Adds the maps' configuration; a different definition already in the cluster is a 409. */
   private void configure(CacheSpec spec) {
+    MapConfig values = MapConfigs.of(spec, base(spec.mapName()));
     try {
-      hz.getConfig().addMapConfig(MapConfigs.of(spec, base(spec.mapName())));
+      hz.getConfig().addMapConfig(values);
       hz.getConfig().addMapConfig(MapConfigs.computing(spec, base(spec.computingMapName())));
     } catch (InvalidConfigurationException e) {
       throw StewardException.conflict("cache '" + spec.name() + "' already exists in the cluster with other options "
         + "(Hazelcast keeps a map's configuration until the whole cluster restarts): " + e.getMessage());
+    }
+    MapConfig effective = hz.getConfig().findMapConfig(spec.mapName());
+    if (effective.getTimeToLiveSeconds() != values.getTimeToLiveSeconds()
+      || effective.getEvictionConfig().getSize() != values.getEvictionConfig().getSize()
+      || (effective.getNearCacheConfig() != null) != spec.nearCache()) {
+      throw new IllegalStateException("Hazelcast ignores the configuration of cache '" + spec.name() + "' (map "
+        + spec.mapName() + "): a pattern in the Hazelcast XML matches the name first. Set the property "
+        + "hazelcast.data.search.dynamic.config.first.enabled to true in your cluster.xml, as Steward's own does");
     }
   }
 

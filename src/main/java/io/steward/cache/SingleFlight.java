@@ -39,6 +39,8 @@ final class SingleFlight {
 
   private static final Logger LOG = LoggerFactory.getLogger(SingleFlight.class);
   private static final int MARKER_MARGIN_SECONDS = 2;
+  /** Finish without a result: the waiting nodes should claim the key again. */
+  private static final int RETRY = -1;
 
   /** What a caller gets: the value, and whether it was computed for this request (false: it was cached). */
   record Result(Object value, boolean computed) {
@@ -232,7 +234,7 @@ final class SingleFlight {
   /** Releases the claim (remembering a failure if the cache says so) and tells the waiting nodes. */
   private void finish(Local f, int failure, String message, Object value) {
     String claimId = f.claimId;
-    int negativeTtl = failure != 0 && Computation.cacheable(Failure.ofCode(failure))
+    int negativeTtl = failure > 0 && Computation.cacheable(Failure.ofCode(failure))
       ? f.cache.spec().negativeTtlSeconds() : 0;
     Hz.on(context, f.cache.computing().submitToKey(f.key, new Processors.Finish(claimId, failure, message, negativeTtl)))
       .onComplete(ar -> {
@@ -244,7 +246,9 @@ final class SingleFlight {
         String[] waiters = ar.result();
         for (int i = 0; i + 1 < waiters.length; i += 2) {
           JsonObject told = new JsonObject().put("cache", f.cache.name()).put("key", f.key).put("token", waiters[i + 1]);
-          if (failure != 0) {
+          if (failure == RETRY) {
+            told.put("retry", true);
+          } else if (failure != 0) {
             told.put("failure", failure).put("message", message);
           } else {
             told.put("value", value);
@@ -261,7 +265,9 @@ final class SingleFlight {
       return; // that wait is over already (timed out, or answered another way)
     }
     Integer failure = told.getInteger("failure");
-    if (failure != null) {
+    if (told.getBoolean("retry", false)) {
+      claim(f, null); // the claimer stopped without computing: claim again
+    } else if (failure != null) {
       fail(f, new StewardException(Failure.ofCode(failure), told.getString("message")));
     } else if (told.getValue("value") == null) {
       fail(f, new StewardException(Failure.HANDLER_FAILED, "the computing node sent no value"));
@@ -309,7 +315,7 @@ final class SingleFlight {
   void close() {
     for (Local f : new ArrayList<>(flights.values())) {
       if (f.claimer == null && f.claimId != null && !f.done()) {
-        finish(f, Failure.UNAVAILABLE.code(), "the computing node stopped", null);
+        finish(f, RETRY, null, null); // the waiting nodes claim again, one of them computes
       }
       fail(f, StewardException.unavailable("getOrCompute of '" + f.key + "' ended: the cache module on this node is stopping"));
     }

@@ -85,7 +85,8 @@ final class CacheApi implements Api {
   }
 
   private static JsonObject optionalBody(RoutingContext ctx) {
-    return ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : Forward.jsonBody(ctx);
+    boolean empty = ctx.body() == null || ctx.body().buffer() == null || ctx.body().buffer().length() == 0;
+    return empty ? new JsonObject() : Forward.jsonBody(ctx);
   }
 
   private static JsonObject cacheBody(RoutingContext ctx, JsonObject body) {
