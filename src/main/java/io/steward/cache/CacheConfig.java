@@ -33,7 +33,7 @@ record CacheConfig(
     Setting.integer("cache.computeTimeoutMs", 10_000, "Default timeout of a getOrCompute computation"),
     Setting.integer("cache.maxComputes", 10_000, "Keys this node may be computing or waiting on at once (429 beyond)"),
     Setting.integer("cache.updateTimeoutMs", 10_000, "How long an atomic update may take, retries after a member loss included, before 504"),
-    Setting.integer("cache.rememberedUpdates", 64, "Operation ids each entry remembers, so a retried update is applied once")
+    Setting.integer("cache.rememberedUpdates", 256, "Update ids each entry remembers (16 bytes each): a retry is recognised while fewer later updates of the key happened")
   );
 
   static CacheConfig from(JsonObject s) {

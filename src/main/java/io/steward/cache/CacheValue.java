@@ -5,29 +5,33 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.UUID;
 
 /**
  * What a cache map holds for a key: the value as JSON text, and the ids of the last atomic updates applied
  * to it (most recent last). The ids travel with the value — to the backups, through migrations — so an
- * update Hazelcast retries after a member loss finds its own id and is not applied twice.
+ * update Hazelcast retries after a member loss finds its own id and is not applied twice. Each id is kept as
+ * a 122-bit hash (16 bytes, a name-based UUID), whatever its length.
  *
  * <p>Immutable once built. {@link DataSerializable} (no registration needed on the members); the decoded
  * JSON is kept in a transient field so a near cache, which holds this object as it is, decodes once.
  */
 public final class CacheValue implements DataSerializable {
 
-  private static final String[] NO_OPS = new String[0];
+  private static final long[] NO_OPS = new long[0];
 
   private String json;
-  private String[] ops;
+  /** Two longs per remembered operation id (its hash), oldest first. */
+  private long[] ops;
   private transient volatile Object decoded;
 
   /** For deserialization only. */
   public CacheValue() {
   }
 
-  CacheValue(String json, String[] ops) {
+  CacheValue(String json, long[] ops) {
     this.json = json;
     this.ops = ops == null ? NO_OPS : ops;
   }
@@ -51,8 +55,11 @@ public final class CacheValue implements DataSerializable {
   }
 
   boolean applied(String opId) {
-    for (int i = ops.length - 1; i >= 0; i--) {
-      if (ops[i].equals(opId)) {
+    UUID h = hash(opId);
+    long hi = h.getMostSignificantBits();
+    long lo = h.getLeastSignificantBits();
+    for (int i = ops.length - 2; i >= 0; i -= 2) {
+      if (ops[i] == hi && ops[i + 1] == lo) {
         return true;
       }
     }
@@ -61,32 +68,34 @@ public final class CacheValue implements DataSerializable {
 
   /** A new value that remembers {@code opId} too, forgetting the oldest ids beyond {@code remember}. */
   CacheValue next(String newJson, String opId, int remember) {
-    int keep = Math.min(ops.length, Math.max(0, remember - 1));
-    String[] next = Arrays.copyOfRange(ops, ops.length - keep, ops.length + 1);
-    next[keep] = opId;
+    int keep = Math.min(ops.length / 2, Math.max(0, remember - 1));
+    long[] next = Arrays.copyOfRange(ops, ops.length - 2 * keep, ops.length + 2);
+    UUID h = hash(opId);
+    next[2 * keep] = h.getMostSignificantBits();
+    next[2 * keep + 1] = h.getLeastSignificantBits();
     return new CacheValue(newJson, next);
   }
 
+  private static UUID hash(String opId) {
+    return UUID.nameUUIDFromBytes(opId.getBytes(StandardCharsets.UTF_8));
+  }
+
   int rememberedOps() {
-    return ops.length;
+    return ops.length / 2;
   }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeString(json);
-    out.writeInt(ops.length);
-    for (String op : ops) {
-      out.writeString(op);
-    }
+    out.writeLongArray(ops);
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
     json = in.readString();
-    int n = in.readInt();
-    ops = n == 0 ? NO_OPS : new String[n];
-    for (int i = 0; i < n; i++) {
-      ops[i] = in.readString();
+    ops = in.readLongArray();
+    if (ops == null || ops.length == 0) {
+      ops = NO_OPS;
     }
   }
 
