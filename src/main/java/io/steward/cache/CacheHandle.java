@@ -1,6 +1,8 @@
 package io.steward.cache;
 
+import com.hazelcast.internal.nearcache.NearCache;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.proxy.NearCachedMapProxyImpl;
 import com.hazelcast.map.LocalMapStats;
 import com.hazelcast.nearcache.NearCacheStats;
 import io.micrometer.core.instrument.Counter;
@@ -22,12 +24,14 @@ final class CacheHandle {
   private final Counter hits;
   private final Counter misses;
   private final Counter puts;
+  private final NearCache<Object, Object> nearCache;
   private volatile UUID eventListener;
 
   CacheHandle(CacheSpec spec, IMap<String, CacheValue> values, IMap<String, Flight> computing, MeterRegistry meters) {
     this.spec = spec;
     this.values = values;
     this.computing = computing;
+    this.nearCache = values instanceof NearCachedMapProxyImpl<?, ?> proxy ? proxy.getNearCache() : null;
     String name = spec.name();
     this.hits = Counter.builder("steward_cache_gets").description("Reads of a cache served by this node")
       .tag("cache", name).tag("result", "hit").register(meters);
@@ -57,6 +61,15 @@ final class CacheHandle {
 
   IMap<String, Flight> computing() {
     return computing;
+  }
+
+  /**
+   * The value this node's near cache holds for the key, or null (no near cache, or not in it). What
+   * {@code getAsync} does first, without the future it wraps a hit in (which costs a ForkJoinPool task).
+   * Keys are not serialized in Steward's near caches, so the key is the string itself.
+   */
+  CacheValue nearCached(String key) {
+    return nearCache != null && nearCache.get(key) instanceof CacheValue v ? v : null;
   }
 
   void eventListener(UUID id) {

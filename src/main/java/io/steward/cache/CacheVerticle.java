@@ -47,8 +47,8 @@ final class CacheVerticle extends VerticleBase {
     caches = new Caches(vertx, hz, config, Metrics.registry(vertx),
       h -> h.values().addLocalEntryListener(new EntryEvents(vertx, h.name(), nodeId)));
     flights = new SingleFlight(vertx, context, nodeId, config.maxComputes());
-    EntryOperations entries = new EntryOperations(vertx, context, caches, config, nodeId);
-    Updates updates = new Updates(vertx, context, caches, config);
+    EntryOperations entries = new EntryOperations(vertx, caches, config, nodeId);
+    Updates updates = new Updates(vertx, caches, config);
     CacheAdmin admin = new CacheAdmin(vertx, caches, config, entries);
     return vertx.executeBlocking(this::defineDeclared, false)
       .compose(specs -> Future.all(specs.stream().map(caches::open).toList()))

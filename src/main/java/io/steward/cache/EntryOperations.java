@@ -3,7 +3,6 @@ package io.steward.cache;
 import io.steward.bus.Addresses;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -21,20 +20,19 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The reads and writes of entries: each validates its body, then makes one asynchronous Hazelcast call (or
- * an entry processor on the key's owner) from the event loop. {@code clear} and {@code size} have no async
- * form in Hazelcast and run on a worker thread.
+ * an entry processor on the key's owner) from the event loop, and replies from the thread the result arrives
+ * on ({@link Hz#direct}: nothing here is confined to the event loop). {@code clear} and {@code size} have no
+ * async form in Hazelcast and run on a worker thread.
  */
 final class EntryOperations {
 
   private final Vertx vertx;
-  private final Context context;
   private final Caches caches;
   private final CacheConfig config;
   private final String nodeId;
 
-  EntryOperations(Vertx vertx, Context context, Caches caches, CacheConfig config, String nodeId) {
+  EntryOperations(Vertx vertx, Caches caches, CacheConfig config, String nodeId) {
     this.vertx = vertx;
-    this.context = context;
     this.caches = caches;
     this.config = config;
     this.nodeId = nodeId;
@@ -48,16 +46,24 @@ final class EntryOperations {
     f.done();
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
-      return Hz.on(context, h.values().getAsync(key)).transform(ar -> {
+      CacheValue near = h.nearCached(key);
+      if (near != null) {
+        h.read(true);
+        return Future.succeededFuture(found(near));
+      }
+      return Hz.direct(h.values().getAsync(key)).transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(Hz.translate(ar.cause(), "get of '" + key + "'", false));
         }
         CacheValue v = ar.result();
         h.read(v != null);
-        return Future.succeededFuture(v == null ? new JsonObject().put("found", false)
-          : new JsonObject().put("found", true).put("value", v.value()));
+        return Future.succeededFuture(v == null ? new JsonObject().put("found", false) : found(v));
       });
     });
+  }
+
+  private static JsonObject found(CacheValue v) {
+    return new JsonObject().put("found", true).put("value", v.value());
   }
 
   /** {@code {cache, keys: [..]}} → {@code {entries: {key: value}, missing: [..]}}. */
@@ -74,7 +80,7 @@ final class EntryOperations {
       List<String> order = new ArrayList<>(wanted);
       List<Future<CacheValue>> reads = new ArrayList<>(order.size());
       for (String key : order) {
-        reads.add(Hz.on(context, h.values().getAsync(key)));
+        reads.add(Hz.direct(h.values().getAsync(key)));
       }
       return Future.all(reads).transform(ar -> {
         if (ar.failed()) {
@@ -125,7 +131,7 @@ final class EntryOperations {
       CacheValue v = CacheValue.of(h.value("value", value));
       CompletionStage<Void> set = ttl == null ? h.values().setAsync(key, v)
         : h.values().setAsync(key, v, ttl, TimeUnit.SECONDS);
-      return written(h, Hz.on(context, set), "put of '" + key + "'", 1).map(x -> null);
+      return written(h, Hz.direct(set), "put of '" + key + "'", 1).map(x -> null);
     });
   }
 
@@ -157,10 +163,10 @@ final class EntryOperations {
       }
       Future<Void> all;
       if (ttl == null) {
-        all = Hz.on(context, h.values().setAllAsync(batch));
+        all = Hz.direct(h.values().setAllAsync(batch));
       } else {
         List<Future<Void>> sets = new ArrayList<>();
-        batch.forEach((k, v) -> sets.add(Hz.on(context, h.values().setAsync(k, v, ttl, TimeUnit.SECONDS))));
+        batch.forEach((k, v) -> sets.add(Hz.direct(h.values().setAsync(k, v, ttl, TimeUnit.SECONDS))));
         all = Future.all(sets).mapEmpty();
       }
       return written(h, all, "putAll of " + batch.size() + " entries", batch.size())
@@ -180,7 +186,7 @@ final class EntryOperations {
       h.key("key", key);
       String json = h.value("value", value);
       var op = new Processors.PutIfAbsent(json, ttl == null ? -1 : ttl);
-      return Hz.on(context, h.values().submitToKey(key, op)).transform(ar -> {
+      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(Hz.translate(ar.cause(), "putIfAbsent of '" + key + "'", true));
         }
@@ -207,7 +213,7 @@ final class EntryOperations {
       String expectedJson = JsonValues.encode("expected", expected, Integer.MAX_VALUE, "none");
       String json = h.value("value", value);
       var op = new Processors.Replace(expectedJson, json, ttl == null ? -1 : ttl);
-      return Hz.on(context, h.values().submitToKey(key, op)).transform(ar -> {
+      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(Hz.translate(ar.cause(), "replace of '" + key + "'", true));
         }
@@ -230,7 +236,7 @@ final class EntryOperations {
     f.done();
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
-      return Hz.on(context, h.values().deleteAsync(key)).transform(ar -> ar.failed()
+      return Hz.direct(h.values().deleteAsync(key)).transform(ar -> ar.failed()
         ? Future.failedFuture(Hz.translate(ar.cause(), "delete of '" + key + "'", true))
         : Future.succeededFuture(new JsonObject().put("deleted", ar.result())));
     });
@@ -246,7 +252,7 @@ final class EntryOperations {
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
       var op = new Processors.Touch(ttl == null ? h.spec().ttlSeconds() : ttl);
-      return Hz.on(context, h.values().submitToKey(key, op)).transform(ar -> ar.failed()
+      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> ar.failed()
         ? Future.failedFuture(Hz.translate(ar.cause(), "touch of '" + key + "'", true))
         : Future.succeededFuture(new JsonObject().put("touched", ar.result())));
     });

@@ -7,38 +7,87 @@ import com.hazelcast.spi.exception.RetryableException;
 import com.hazelcast.spi.exception.TargetDisconnectedException;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.steward.bus.StewardException;
+import com.hazelcast.spi.impl.DelegatingCompletableFuture;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 
 /**
- * Hazelcast's async API seen from an event loop. A Hazelcast future runs plain {@code whenComplete}
- * callbacks on the common ForkJoinPool, one more thread hop per operation; {@link #on} completes the
- * Vert.x future right on Hazelcast's response thread instead (it only hands the result to the context), and
- * at once when the result is already there (a near-cache hit).
+ * Hazelcast's async API seen from an event loop, without needless thread hops. The public async methods
+ * return a {@code DelegatingCompletableFuture}, which runs every callback registered on it through the
+ * common ForkJoinPool (one more thread wake-up per operation, expensive on two cores). Steward listens on
+ * the future it wraps instead, with a callback that runs where the result arrives (Hazelcast's response
+ * thread, or at once for a near-cache hit) and only hands the result on:
+ * <ul>
+ *   <li>{@link #on}: to the module's event loop, for code that touches state confined to it;</li>
+ *   <li>{@link #direct}: to whoever listens, right there — for stateless request handlers, whose reply then
+ *       leaves from Hazelcast's thread without a trip through the event loop.</li>
+ * </ul>
  */
 final class Hz {
 
-  private static final java.util.concurrent.Executor DIRECT = Runnable::run;
+  private static final Executor DIRECT = Runnable::run;
 
   private Hz() {
   }
 
   /** The stage as a Vert.x future whose callbacks run on {@code context}. */
   static <T> Future<T> on(Context context, CompletionStage<T> stage) {
-    CompletableFuture<T> direct = new CompletableFuture<>();
-    stage.whenCompleteAsync((value, err) -> {
-      if (err != null) {
-        direct.completeExceptionally(err);
+    Promise<T> promise = Promise.promise();
+    whenDone(stage, (value, err) -> {
+      if (Vertx.currentContext() == context) {
+        complete(promise, value, err);
       } else {
-        direct.complete(value);
+        context.runOnContext(v -> complete(promise, value, err));
       }
-    }, DIRECT);
-    return Future.fromCompletionStage(direct, context);
+    });
+    return promise.future();
+  }
+
+  /** The stage as a Vert.x future whose callbacks run on the thread that completes it. Thread-safe code only. */
+  static <T> Future<T> direct(CompletionStage<T> stage) {
+    Promise<T> promise = Promise.promise();
+    whenDone(stage, (value, err) -> complete(promise, value, err));
+    return promise.future();
+  }
+
+  private static <T> void complete(Promise<T> promise, T value, Throwable err) {
+    if (err != null) {
+      promise.fail(unwrap(err));
+    } else {
+      promise.complete(value);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> void whenDone(CompletionStage<T> stage, BiConsumer<T, Throwable> callback) {
+    if (stage instanceof DelegatingCompletableFuture<?> delegating
+      && delegating.getDelegate() instanceof CompletableFuture<?> inner) {
+      inner.whenCompleteAsync((raw, err) -> {
+        if (err != null) {
+          callback.accept(null, err);
+          return;
+        }
+        T value;
+        try {
+          value = (T) delegating.join(); // deserializes the result the inner future holds
+        } catch (Throwable t) {
+          callback.accept(null, t);
+          return;
+        }
+        callback.accept(value, null);
+      }, DIRECT);
+    } else {
+      stage.whenCompleteAsync(callback, DIRECT);
+    }
   }
 
   /** The cause behind the wrappers Java's and Hazelcast's futures add. */

@@ -3,7 +3,6 @@ package io.steward.cache;
 import io.steward.bus.Failure;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -32,13 +31,11 @@ final class Updates {
   private static final long MAX_BACKOFF_MS = 1_000;
 
   private final Vertx vertx;
-  private final Context context;
   private final Caches caches;
   private final CacheConfig config;
 
-  Updates(Vertx vertx, Context context, Caches caches, CacheConfig config) {
+  Updates(Vertx vertx, Caches caches, CacheConfig config) {
     this.vertx = vertx;
-    this.context = context;
     this.caches = caches;
     this.config = config;
   }
@@ -95,7 +92,7 @@ final class Updates {
     if (done.future().isComplete()) {
       return;
     }
-    Hz.on(context, h.values().submitToKey(key, apply)).onComplete(ar -> {
+    Hz.direct(h.values().submitToKey(key, apply)).onComplete(ar -> {
       if (ar.succeeded()) {
         done.tryComplete(ar.result());
         return;
