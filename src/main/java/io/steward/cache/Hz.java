@@ -3,6 +3,7 @@ package io.steward.cache;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.IndeterminateOperationState;
 import com.hazelcast.core.OperationTimeoutException;
+import com.hazelcast.partition.NoDataMemberInClusterException;
 import com.hazelcast.spi.exception.RetryableException;
 import com.hazelcast.spi.exception.TargetDisconnectedException;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
@@ -122,6 +123,10 @@ final class Hz {
     if (e instanceof SplitBrainProtectionException) {
       return StewardException.unavailable(what + " refused: this side of the cluster has fewer members than "
         + "cluster.minimumSize (split-brain protection); nothing was applied");
+    }
+    if (e instanceof NoDataMemberInClusterException) {
+      return StewardException.unavailable(what + " refused: every member is a lite member, so no member can hold "
+        + "the data; start a node with cluster.liteMember=false");
     }
     if (e instanceof HazelcastInstanceNotActiveException) {
       return StewardException.unavailable(what + " refused: this node is leaving the cluster; retry on another node");
