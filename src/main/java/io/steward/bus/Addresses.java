@@ -45,4 +45,30 @@ public final class Addresses {
     private Fanout() {
     }
   }
+
+  /** The clustered cache on Hazelcast maps (README, Cache). Bodies name the cache in {@code cache}. */
+  public static final class Cache {
+    public static final String GET = "steward.cache.get";
+    public static final String GET_ALL = "steward.cache.getAll";
+    public static final String PUT = "steward.cache.put";
+    public static final String PUT_ALL = "steward.cache.putAll";
+    public static final String PUT_IF_ABSENT = "steward.cache.putIfAbsent";
+    public static final String REPLACE = "steward.cache.replace";
+    public static final String DELETE = "steward.cache.delete";
+    public static final String TOUCH = "steward.cache.touch";
+    public static final String CLEAR = "steward.cache.clear";
+    public static final String SIZE = "steward.cache.size";
+    public static final String STATS = "steward.cache.stats";
+    public static final String UPDATE = "steward.cache.update";
+    public static final String GET_OR_COMPUTE = "steward.cache.getOrCompute";
+    public static final String CREATE = "steward.cache.create";
+    public static final String LIST = "steward.cache.list";
+    public static final String EVENTS = "steward.cache.events";
+    /** Per-node verbs: this node's share of a cache's statistics; a computation another node waited for ended. */
+    public static final String NODE_STATS = "cache.stats";
+    public static final String NODE_COMPUTED = "cache.computed";
+
+    private Cache() {
+    }
+  }
 }

@@ -14,6 +14,7 @@ public final class Bench {
   static {
     BENCHMARKS.put("node", () -> run(NodeBench::main));
     BENCHMARKS.put("fanout", () -> run(FanoutBench::main));
+    BENCHMARKS.put("cache", () -> run(CacheBench::main));
   }
 
   private Bench() {
