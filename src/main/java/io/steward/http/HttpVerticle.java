@@ -46,7 +46,9 @@ final class HttpVerticle extends VerticleBase {
     String nodeId = Cluster.nodeId(vertx);
     Router router = router(nodeId);
     return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
-        .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setCompressionSupported(true))
+        .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setCompressionSupported(true)
+        // A SockJS message over a WebSocket is capped like a request body.
+        .setMaxWebSocketFrameSize(config.bodyLimitBytes()).setMaxWebSocketMessageSize(config.bodyLimitBytes()))
       .requestHandler(router)
       .listen()
       .recover(err -> Future.failedFuture("cannot listen on " + config.host() + ":" + config.port() + ": "
@@ -62,8 +64,10 @@ final class HttpVerticle extends VerticleBase {
 
   Router router(String nodeId) {
     Router router = Router.router(vertx);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(config.bodyLimitBytes()));
+    // Open to anyone who reaches the port, so load balancers need no token; every other route needs one.
     router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(healthChecks(nodeId)));
+    router.route().handler(new TokenAuth(vertx, config.tokens()));
+    router.route().handler(BodyHandler.create(false).setBodyLimit(config.bodyLimitBytes()));
     router.get("/openapi.json").handler(openApiHandler());
     PrometheusMeterRegistry prometheus = Metrics.registry(vertx) instanceof PrometheusMeterRegistry p ? p : null;
     router.get("/metrics").handler(prometheus != null ? PrometheusScrapingHandler.create(prometheus)
@@ -72,6 +76,7 @@ final class HttpVerticle extends VerticleBase {
     for (Api api : apis()) {
       api.mount(router, forward);
     }
+    router.route(TokenAuth.BRIDGE_PATH + "/*").subRouter(SockJsBridge.router(vertx, config));
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "no such route: " + ctx.request().method()
       + " " + ctx.request().path() + " (see /openapi.json)", null));
     router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "method " + ctx.request().method()

@@ -30,7 +30,7 @@ public record NodeConfig(
 
   public static final List<Setting> SETTINGS = List.of(
     Setting.string("node.name", null, "A readable name for this node in logs and /nodes (default: node-<first 8 characters of its id>)"),
-    Setting.list("modules", DEFAULT_MODULES, "The modules this node runs, any subset of: http, tasks, fanout, schedule, cache"),
+    Setting.list("modules", DEFAULT_MODULES, "The modules this node runs, any subset of: http, tasks, fanout, schedule, cache, bridge"),
     Setting.string("cluster.name", null, "Hazelcast cluster name; nodes join only a cluster with the same name (default: from cluster.xml, 'steward')"),
     Setting.string("cluster.config", "cluster.xml", "Hazelcast XML: a file path (used if it exists), or classpath:NAME; the copy in the jar is the fallback"),
     Setting.integer("cluster.port", 0, "Hazelcast member port; the next free port is taken if it is busy (0: from cluster.xml, 5701)"),
