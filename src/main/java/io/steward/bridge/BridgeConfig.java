@@ -1,6 +1,7 @@
 package io.steward.bridge;
 
 import io.steward.bus.BridgePermissions;
+import io.steward.bus.KeyStores;
 import io.steward.bus.Tokens;
 import io.steward.node.ConfigException;
 import io.steward.node.Setting;
@@ -11,7 +12,7 @@ import java.util.List;
 
 /** The {@code bridge} section: the TCP event-bus bridge. */
 record BridgeConfig(String host, int port, Tokens tokens, BridgePermissions permissions, int maxFrameBytes,
-                    int maxConnections) {
+                    int maxConnections, String keyStore, String keyStorePassword) {
 
   static final List<Setting> SETTINGS = List.of(
     Setting.string("bridge.host", "127.0.0.1", "The interface the TCP event-bus bridge listens on (see README, Security)"),
@@ -20,7 +21,9 @@ record BridgeConfig(String host, int port, Tokens tokens, BridgePermissions perm
     Setting.json("bridge.inbound", new JsonArray(), "Addresses TCP bridge clients may send/publish to: address strings, {\"address\": …} or {\"addressRegex\": …}; empty: none"),
     Setting.json("bridge.outbound", new JsonArray(), "Addresses TCP bridge clients may register to receive from, same form; empty: none"),
     Setting.integer("bridge.maxFrameBytes", 1_048_576, "Largest TCP bridge frame; a larger one is answered with an err frame and the connection closed"),
-    Setting.integer("bridge.maxConnections", 1000, "Open TCP bridge connections allowed on this node; more are refused")
+    Setting.integer("bridge.maxConnections", 1000, "Open TCP bridge connections allowed on this node; more are refused"),
+    Setting.string("bridge.keyStore", null, "Serve the TCP bridge over TLS with this key and certificate, PKCS#12 or JKS (unset: plain TCP)"),
+    Setting.string("bridge.keyStorePassword", null, "Password of bridge.keyStore (set it in the environment, not in a file)")
   );
 
   static BridgeConfig from(JsonObject s) {
@@ -38,6 +41,15 @@ record BridgeConfig(String host, int port, Tokens tokens, BridgePermissions perm
     }
     BridgePermissions permissions = BridgePermissions.parse(s, "inbound", "outbound", "bridge", ConfigException::new);
     Tokens tokens = Tokens.of(s.getJsonArray("tokens"), "bridge.tokens", ConfigException::new);
-    return new BridgeConfig(s.getString("host"), port, tokens, permissions, maxFrameBytes, maxConnections);
+    String keyStore = s.getString("keyStore");
+    if (keyStore != null) {
+      KeyStores.check(keyStore, s.getString("keyStorePassword"), "bridge.keyStore", true, ConfigException::new);
+    }
+    return new BridgeConfig(s.getString("host"), port, tokens, permissions, maxFrameBytes, maxConnections, keyStore,
+      s.getString("keyStorePassword"));
+  }
+
+  boolean tls() {
+    return keyStore != null;
   }
 }

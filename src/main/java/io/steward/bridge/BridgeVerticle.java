@@ -4,6 +4,7 @@ import io.steward.bus.Addresses;
 import io.steward.bus.BridgeMeters;
 import io.steward.bus.Cluster;
 import io.steward.bus.Endpoint;
+import io.steward.bus.KeyStores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.internal.VertxInternal;
@@ -36,7 +37,11 @@ final class BridgeVerticle extends VerticleBase {
     BridgeMeters meters = BridgeMeters.of(vertx, "tcp");
     GuardedConnections connections = new GuardedConnections((VertxInternal) vertx);
     BridgeOptions options = config.permissions().applyTo(new BridgeOptions());
-    bridge = TcpEventBusBridge.create(connections, options, new NetServerOptions().setTcpNoDelay(true),
+    NetServerOptions server = new NetServerOptions().setTcpNoDelay(true);
+    if (config.tls()) {
+      server.setSsl(true).setKeyCertOptions(KeyStores.options(config.keyStore(), config.keyStorePassword()));
+    }
+    bridge = TcpEventBusBridge.create(connections, options, server,
       new BridgeEvents(config.tokens(), config.permissions(), meters));
     connections.guard(config.maxFrameBytes(), config.maxConnections(), meters);
     String nodeId = Cluster.nodeId(vertx);
@@ -45,13 +50,15 @@ final class BridgeVerticle extends VerticleBase {
         + err.getMessage() + " (choose another bridge.port / STEWARD_BRIDGE_PORT, or stop what holds it)"))
       .compose(b -> {
         int port = connections.actualPort();
-        String url = "tcp://" + config.host() + ":" + port;
+        String url = (config.tls() ? "tls://" : "tcp://") + config.host() + ":" + port;
         if (config.permissions().inboundRules().isEmpty() && config.permissions().outboundRules().isEmpty()) {
           LOG.warn("The TCP bridge on {} lets no address through: bridge.inbound and bridge.outbound are empty", url);
         }
         if (!config.tokens().required() && !isLoopback(config.host())) {
           LOG.warn("The TCP bridge listens on {} without tokens: anyone who reaches it can use the permitted "
             + "addresses; set bridge.tokens (see README, Security)", url);
+        } else if (!config.tls() && !isLoopback(config.host())) {
+          LOG.warn("The TCP bridge on {} receives its tokens in clear text: set bridge.keyStore (see README, Security)", url);
         }
         LOG.info("TCP event-bus bridge listening on {} ({} inbound, {} outbound rules, tokens {})", url,
           config.permissions().inboundRules().size(), config.permissions().outboundRules().size(),

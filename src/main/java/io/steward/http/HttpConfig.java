@@ -1,6 +1,7 @@
 package io.steward.http;
 
 import io.steward.bus.BridgePermissions;
+import io.steward.bus.KeyStores;
 import io.steward.bus.Tokens;
 import io.steward.node.ConfigException;
 import io.steward.node.Setting;
@@ -11,7 +12,7 @@ import java.util.List;
 
 /** The {@code http} section: the REST API and the SockJS event-bus bridge at {@code /eventbus}. */
 record HttpConfig(String host, int port, int bodyLimitBytes, int requestTimeoutMs, int instances, Tokens tokens,
-                  BridgePermissions bridge, int bridgeMaxConnections) {
+                  BridgePermissions bridge, int bridgeMaxConnections, String keyStore, String keyStorePassword) {
 
   static final List<Setting> SETTINGS = List.of(
     Setting.string("http.host", "127.0.0.1", "The interface the HTTP API listens on (0.0.0.0 for all; see README, Security)"),
@@ -22,8 +23,14 @@ record HttpConfig(String host, int port, int bodyLimitBytes, int requestTimeoutM
     Setting.list("http.tokens", null, "Bearer tokens HTTP clients and the SockJS bridge must present (none: no token needed; /health stays open)"),
     Setting.json("http.bridgeInbound", new JsonArray(), "Addresses SockJS bridge clients may send/publish to: address strings, {\"address\": …} or {\"addressRegex\": …}; empty: none"),
     Setting.json("http.bridgeOutbound", new JsonArray(), "Addresses SockJS bridge clients may register to receive from, same form; empty: none"),
-    Setting.integer("http.bridgeMaxConnections", 1000, "Open SockJS bridge connections allowed on this node; more are refused")
+    Setting.integer("http.bridgeMaxConnections", 1000, "Open SockJS bridge connections allowed on this node; more are refused"),
+    Setting.string("http.keyStore", null, "Serve HTTPS (and the SockJS bridge over TLS) with this key and certificate, PKCS#12 or JKS (unset: plain HTTP)"),
+    Setting.string("http.keyStorePassword", null, "Password of http.keyStore (set it in the environment, not in a file)")
   );
+
+  boolean tls() {
+    return keyStore != null;
+  }
 
   static HttpConfig from(JsonObject s) {
     int port = s.getInteger("port");
@@ -48,7 +55,11 @@ record HttpConfig(String host, int port, int bodyLimitBytes, int requestTimeoutM
     }
     BridgePermissions bridge = BridgePermissions.parse(s, "bridgeInbound", "bridgeOutbound", "http", ConfigException::new);
     Tokens tokens = Tokens.of(s.getJsonArray("tokens"), "http.tokens", ConfigException::new);
+    String keyStore = s.getString("keyStore");
+    if (keyStore != null) {
+      KeyStores.check(keyStore, s.getString("keyStorePassword"), "http.keyStore", true, ConfigException::new);
+    }
     return new HttpConfig(s.getString("host"), port, bodyLimitBytes, requestTimeoutMs, instances, tokens, bridge,
-      bridgeMaxConnections);
+      bridgeMaxConnections, keyStore, s.getString("keyStorePassword"));
   }
 }

@@ -11,10 +11,12 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLContext;
 
 /**
  * A TCP event-bus bridge client speaking the wire protocol by hand: each frame is a 4-byte big-endian
- * length and that many bytes of UTF-8 JSON. Blocking, for tests; every read gives up after 15 s.
+ * length and that many bytes of UTF-8 JSON, over TCP or TLS. Blocking, for tests; every read gives up
+ * after 15 s.
  */
 final class FramedClient implements AutoCloseable {
 
@@ -23,8 +25,13 @@ final class FramedClient implements AutoCloseable {
   private final DataOutputStream out;
 
   FramedClient(String url) throws IOException {
+    this(url, null);
+  }
+
+  /** {@code tls://} URLs need {@code tls}, the client's TLS context. */
+  FramedClient(String url, SSLContext tls) throws IOException {
     URI uri = URI.create(url);
-    socket = new Socket();
+    socket = uri.getScheme().equals("tls") ? tls.getSocketFactory().createSocket() : new Socket();
     socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
     socket.setSoTimeout(15_000);
     in = new DataInputStream(socket.getInputStream());

@@ -3,6 +3,7 @@ package io.steward.bridge;
 import io.steward.bus.Addresses;
 import io.steward.bus.BridgeMeters;
 import io.steward.node.StewardNode;
+import io.steward.testing.Certificates;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The TCP event-bus bridge on real nodes, driven by a client speaking the framed JSON protocol over a real
  * socket. Node {@code guarded} has tokens and permissions; node {@code gateway} runs nothing but the bridge,
- * with the default (empty) permissions.
+ * with the default (empty) permissions, over TLS.
  */
 class TcpBridgeTest {
 
@@ -37,6 +39,7 @@ class TcpBridgeTest {
   private static StewardNode gateway;
   private static String guardedUrl;
   private static String gatewayUrl;
+  private static Certificates certificate;
 
   @BeforeAll
   static void start() throws Exception {
@@ -49,7 +52,9 @@ class TcpBridgeTest {
       .put("maxFrameBytes", MAX_FRAME)
       .put("maxConnections", MAX_CONNECTIONS);
     guarded = cluster.start(List.of("bridge"), new JsonObject().put("bridge", bridge)).await(60, TimeUnit.SECONDS);
-    gateway = cluster.start(List.of("bridge"), new JsonObject().put("bridge", new JsonObject().put("port", 0)))
+    certificate = Certificates.create(Files.createTempDirectory("steward-bridge-tls"), "gateway");
+    gateway = cluster.start(List.of("bridge"), new JsonObject().put("bridge", new JsonObject().put("port", 0)
+        .put("keyStore", certificate.keyStore()).put("keyStorePassword", Certificates.PASSWORD)))
       .await(60, TimeUnit.SECONDS);
     Vertx vertx = guarded.vertx();
     vertx.eventBus().<Object>consumer("steward.test.echo", msg -> {
@@ -159,8 +164,9 @@ class TcpBridgeTest {
   }
 
   @Test
-  void with_empty_permission_lists_nothing_passes() throws Exception {
-    try (FramedClient c = new FramedClient(gatewayUrl)) {
+  void with_empty_permission_lists_nothing_passes_also_over_tls() throws Exception {
+    assertThat(gatewayUrl).startsWith("tls://");
+    try (FramedClient c = new FramedClient(gatewayUrl, certificate.clientContext())) {
       JsonObject refused = c.send(FramedClient.request("steward.test.echo", 1, null, "x")).read();
       assertThat(refused.getInteger("failureCode")).isEqualTo(403);
       assertThat(c.read().getString("message")).isEqualTo("blocked by bridgeEvent handler");

@@ -2,13 +2,16 @@ package io.steward.http;
 
 import io.steward.bus.BridgeMeters;
 import io.steward.node.StewardNode;
+import io.steward.testing.Certificates;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +30,7 @@ import static org.assertj.core.api.Assertions.fail;
  * Tokens on the HTTP API and the SockJS bridge's permissions, on real nodes. The bridge is driven by the
  * official npm client ({@code @vertx/eventbus-bridge-client.js} over {@code sockjs-client}) in a Node.js
  * process: {@code src/test/js/sockjs-bridge.js}. Node {@code guarded} has tokens and permissions; node
- * {@code open} has neither (the defaults).
+ * {@code open} has neither (the defaults) and serves HTTPS.
  */
 class HttpSecurityTest {
 
@@ -41,6 +44,7 @@ class HttpSecurityTest {
   private static String guardedUrl;
   private static String openUrl;
   private static WebClient client;
+  private static Certificates certificate;
 
   @BeforeAll
   static void start() throws Exception {
@@ -50,7 +54,9 @@ class HttpSecurityTest {
       .put("bridgeInbound", new JsonArray().add("steward.test.echo").add(new JsonObject().put("addressRegex", "steward\\.test\\.trig.*")))
       .put("bridgeOutbound", new JsonArray().add(new JsonObject().put("address", "steward.test.news")));
     guarded = cluster.start(List.of("http"), new JsonObject().put("http", http)).await(60, TimeUnit.SECONDS);
-    open = cluster.start(List.of("http")).await(60, TimeUnit.SECONDS);
+    certificate = Certificates.create(Files.createTempDirectory("steward-https"), "open");
+    open = cluster.start(List.of("http"), new JsonObject().put("http", new JsonObject()
+      .put("keyStore", certificate.keyStore()).put("keyStorePassword", Certificates.PASSWORD))).await(60, TimeUnit.SECONDS);
     guardedUrl = TestCluster.httpUrl(guarded).await(10, TimeUnit.SECONDS);
     openUrl = TestCluster.httpUrl(open).await(10, TimeUnit.SECONDS);
     Vertx vertx = guarded.vertx();
@@ -60,7 +66,8 @@ class HttpSecurityTest {
       vertx.eventBus().publish("steward.test.secret", new JsonObject().put("secret", true));
       vertx.eventBus().publish("steward.test.news", new JsonObject().put("news", "hello"));
     }).completion().await(10, TimeUnit.SECONDS);
-    client = WebClient.create(vertx);
+    client = WebClient.create(vertx, new WebClientOptions()
+      .setTrustOptions(new PfxOptions().setPath(certificate.trustStore()).setPassword(Certificates.PASSWORD)));
   }
 
   @AfterAll
@@ -102,6 +109,7 @@ class HttpSecurityTest {
     assertThat(get(guardedUrl + "/eventbus/info", null).statusCode()).isEqualTo(401);
     assertThat(get(guardedUrl + "/eventbus/info?token=" + TOKEN, null).statusCode()).isEqualTo(200);
 
+    assertThat(openUrl).startsWith("https://");
     assertThat(get(openUrl + "/nodes", null).statusCode()).as("no tokens configured: open").isEqualTo(200);
 
     String metrics = get(guardedUrl + "/metrics", TOKEN).bodyAsString();
@@ -150,7 +158,7 @@ class HttpSecurityTest {
   }
 
   @Test
-  void with_empty_permission_lists_the_sockjs_bridge_lets_nothing_through() throws Exception {
+  void with_empty_permission_lists_the_sockjs_bridge_lets_nothing_through_also_over_https() throws Exception {
     List<JsonObject> lines = node(openUrl + "/eventbus", "empty");
     JsonObject send = step(lines, "send");
     assertThat(send.getBoolean("ok")).isFalse();
@@ -176,8 +184,11 @@ class HttpSecurityTest {
     File stdout = File.createTempFile("sockjs-bridge", ".out");
     File stderr = File.createTempFile("sockjs-bridge", ".err");
     try {
-      Process process = new ProcessBuilder("node", "sockjs-bridge.js", url, scenario)
-        .directory(JS.toFile()).redirectOutput(stdout).redirectError(stderr).start();
+      ProcessBuilder builder = new ProcessBuilder("node", "sockjs-bridge.js", url, scenario)
+        .directory(JS.toFile()).redirectOutput(stdout).redirectError(stderr);
+      // Node trusts the HTTPS node's self-signed certificate, and nothing more.
+      builder.environment().put("NODE_EXTRA_CA_CERTS", certificate.pem());
+      Process process = builder.start();
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         fail("the Node.js client did not finish in 60 s; output: " + Files.readString(stdout.toPath())
