@@ -2,6 +2,7 @@ package io.steward.node;
 
 import io.steward.bus.Cluster;
 import io.steward.testing.Certificates;
+import io.steward.testing.FreePorts;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
@@ -13,8 +14,18 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Event-bus TLS on real clustered nodes, with certificates made by the JDK's keytool: two nodes with the
- * cluster's certificate talk; a node without TLS, and a node with TLS but a certificate the cluster does
+ * Event-bus TLS on real clustered nodes, with certificates made by the JDK's keytool as README "Security"
+ * says: two nodes whose keys the cluster's CA signed talk; a node without TLS, and a node with TLS but a certificate the cluster does
  * not trust, are Hazelcast members all the same (open-source Hazelcast cannot stop them) but cannot
  * deliver a message to the TLS nodes.
  */
@@ -37,17 +48,22 @@ class EventBusTlsTest {
   private static StewardNode b;
   private static StewardNode plain;
   private static StewardNode intruder;
+  private static int plainEventBusPort;
   private static final AtomicInteger secretsReceived = new AtomicInteger();
 
   @BeforeAll
   static void start() throws Exception {
     Path dir = Files.createTempDirectory("steward-tls");
-    node = Certificates.create(dir, "node");
+    Certificates ca = Certificates.authority(dir, "steward-test-ca");
+    node = ca.sign("node-a");
+    Certificates nodeB = ca.sign("node-b");
     Certificates other = Certificates.create(dir, "intruder");
     cluster = TestCluster.create(EventBusTlsTest.class, 4);
     a = cluster.start(List.of(), tls(node.keyStore())).await(60, TimeUnit.SECONDS);
-    b = cluster.start(List.of(), tls(node.keyStore())).await(60, TimeUnit.SECONDS);
-    plain = cluster.start(List.of()).await(60, TimeUnit.SECONDS);
+    b = cluster.start(List.of(), tls(nodeB.keyStore())).await(60, TimeUnit.SECONDS);
+    plainEventBusPort = FreePorts.one();
+    plain = cluster.start(List.of(), new JsonObject().put("eventBus", new JsonObject().put("port", plainEventBusPort)))
+      .await(60, TimeUnit.SECONDS);
     // Trusts the cluster's certificate, but the cluster does not trust its own.
     intruder = cluster.start(List.of(), tls(other.keyStore())).await(60, TimeUnit.SECONDS);
     a.vertx().eventBus().consumer("steward.test.tls.ping", msg -> msg.reply(new JsonObject().put("from", a.id())))
@@ -120,6 +136,41 @@ class EventBusTlsTest {
         .isNotEqualTo(ReplyFailure.NO_HANDLERS);
     }
     assertThat(secretsReceived.get()).isEqualTo(before);
+  }
+
+  @Test
+  void hazelcast_and_the_event_bus_listen_on_loopback_only_by_default() throws Exception {
+    int hazelcastPort = Cluster.hazelcast(plain.vertx()).getCluster().getLocalMember().getAddress().getPort();
+    try (ServerSocket everywhere = new ServerSocket(0)) {
+      for (InetAddress other : nonLoopbackAddresses()) {
+        assertThat(connects(other, everywhere.getLocalPort())).as("control: a port bound to all interfaces, on %s", other).isTrue();
+      }
+    }
+    for (int port : List.of(hazelcastPort, plainEventBusPort)) {
+      assertThat(connects(InetAddress.getLoopbackAddress(), port)).as("port %d on loopback", port).isTrue();
+      for (InetAddress other : nonLoopbackAddresses()) {
+        assertThat(connects(other, port)).as("port %d on %s", port, other).isFalse();
+      }
+    }
+  }
+
+  private static boolean connects(InetAddress address, int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(address, port), 2_000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static List<InetAddress> nonLoopbackAddresses() throws SocketException {
+    List<InetAddress> out = new ArrayList<>();
+    for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (ni.isUp() && !ni.isLoopback()) {
+        Collections.list(ni.getInetAddresses()).stream().filter(a -> a instanceof Inet4Address).forEach(out::add);
+      }
+    }
+    return out;
   }
 
   @Test
