@@ -4,8 +4,8 @@
 // Prints one JSON object per line (what happened); exits 0 when the scenario ran to its end, 3 on timeout.
 // Scenarios:
 //   connect      open the connection, report whether it opened or closed
-//   permissions  the guarded node: a permitted and a forbidden request, a forbidden publish, registering a
-//                permitted and a forbidden address, then the error frames the bridge sent
+//   permissions  the guarded node: a permitted and a forbidden request, a forbidden publish, a malformed
+//                frame, registering a permitted and a forbidden address, then the error frames the bridge sent
 //   empty        a node with empty permission lists: request, publish and register are all refused
 
 const EventBus = require('@vertx/eventbus-bridge-client.js');
@@ -47,9 +47,9 @@ function done() {
   setImmediate(() => process.exit(0));
 }
 
-function request(address, body) {
+function request(address, body, headers) {
   return new Promise((resolve) => {
-    eb.send(address, body, {}, (err, reply) => {
+    eb.send(address, body, headers || {}, (err, reply) => {
       resolve(err ? { ok: false, failureCode: err.failureCode, message: err.message } : { ok: true, body: reply.body });
     });
   });
@@ -68,9 +68,11 @@ const scenarios = {
   },
 
   async permissions() {
-    out({ step: 'send-permitted', ...(await request('steward.test.echo', { n: 1 })) });
+    out({ step: 'send-permitted', ...(await request('steward.test.echo', { n: 1 }, { token: 'per-frame', trace: 't1' })) });
     out({ step: 'send-forbidden', ...(await request('steward.test.forbidden', { n: 2 })) });
     eb.publish('steward.test.forbidden', { n: 3 });
+    // Not what the official client sends: headers that are not an object.
+    eb.sockJSConn.send(JSON.stringify({ type: 'send', address: 'steward.test.echo', headers: 'not an object', body: 5 }));
     let triggerTimer;
     const news = await new Promise((resolve) => {
       eb.registerHandler('steward.test.secret', (err, msg) => out({ step: 'secret-received', err, msg }));

@@ -92,8 +92,19 @@ final class SockJsBridgeEvents implements Handler<BridgeEvent> {
   }
 
   private void check(BridgeEvent event, SockJSSocket socket) {
-    JsonObject frame = event.getRawMessage();
-    String address = frame == null ? null : frame.getString("address");
+    JsonObject frame = event.getRawMessage() == null ? new JsonObject() : event.getRawMessage();
+    String problem = problem(frame);
+    if (problem != null) {
+      // The library would throw on these while handling the frame, and the client would hear nothing.
+      meters.refused(BridgeMeters.MALFORMED_FRAME, "a malformed frame on a connection from " + socket.remoteAddress()
+        + ": " + problem + " (fix the client)");
+      event.complete(false);
+      return;
+    }
+    String address = frame.getString("address");
+    if (frame.getValue("headers") instanceof JsonObject headers && event.type() != BridgeEventType.RECEIVE) {
+      headers.remove("token"); // a client that sends its token per frame too: it never goes on the bus
+    }
     Set<String> pending = pendingReplies.get(socket);
     if (event.type() == BridgeEventType.RECEIVE && pending != null && address != null && pending.remove(address)) {
       event.complete(true);
@@ -114,6 +125,17 @@ final class SockJsBridgeEvents implements Handler<BridgeEvent> {
       pending.add(replyAddress);
     }
     event.complete(true);
+  }
+
+  private static String problem(JsonObject frame) {
+    for (String field : new String[] {"address", "replyAddress"}) {
+      Object v = frame.getValue(field);
+      if (v != null && !(v instanceof String)) {
+        return field + ": must be a string";
+      }
+    }
+    Object headers = frame.getValue("headers");
+    return headers == null || headers instanceof JsonObject ? null : "headers: must be a JSON object";
   }
 
   /** At most {@link #MAX_PENDING_REPLIES}, the oldest forgotten first (a request whose answer never came). */

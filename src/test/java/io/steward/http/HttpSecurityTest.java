@@ -60,7 +60,11 @@ class HttpSecurityTest {
     guardedUrl = TestCluster.httpUrl(guarded).await(10, TimeUnit.SECONDS);
     openUrl = TestCluster.httpUrl(open).await(10, TimeUnit.SECONDS);
     Vertx vertx = guarded.vertx();
-    vertx.eventBus().consumer("steward.test.echo", msg -> msg.reply(msg.body())).completion().await(10, TimeUnit.SECONDS);
+    vertx.eventBus().consumer("steward.test.echo", msg -> {
+      JsonObject headers = new JsonObject();
+      msg.headers().forEach(h -> headers.put(h.getKey(), h.getValue()));
+      msg.reply(new JsonObject().put("body", msg.body()).put("headers", headers));
+    }).completion().await(10, TimeUnit.SECONDS);
     vertx.eventBus().consumer("steward.test.trigger", msg -> {
       // The secret goes first: were its registration let through, it would reach the client before the news.
       vertx.eventBus().publish("steward.test.secret", new JsonObject().put("secret", true));
@@ -133,11 +137,15 @@ class HttpSecurityTest {
     BridgeMeters meters = BridgeMeters.of(guarded.vertx(), "sockjs");
     double inboundBefore = meters.refusals(BridgeMeters.INBOUND);
     double outboundBefore = meters.refusals(BridgeMeters.OUTBOUND);
+    double malformedBefore = meters.refusals(BridgeMeters.MALFORMED_FRAME);
     List<JsonObject> lines = node(guardedUrl + "/eventbus?token=" + TOKEN, "permissions");
 
     JsonObject permitted = step(lines, "send-permitted");
     assertThat(permitted.getBoolean("ok")).isTrue();
-    assertThat(permitted.getJsonObject("body").getInteger("n")).isEqualTo(1);
+    assertThat(permitted.getJsonObject("body").getJsonObject("body").getInteger("n")).isEqualTo(1);
+    JsonObject headers = permitted.getJsonObject("body").getJsonObject("headers");
+    assertThat(headers.getString("trace")).isEqualTo("t1");
+    assertThat(headers.containsKey("token")).as("a token never travels on the bus").isFalse();
 
     JsonObject forbidden = step(lines, "send-forbidden");
     assertThat(forbidden.getBoolean("ok")).isFalse();
@@ -148,13 +156,15 @@ class HttpSecurityTest {
     assertThat(lines).noneMatch(l -> "secret-received".equals(l.getString("step")));
     assertThat(step(lines, "send-permitted-again").getBoolean("ok")).isTrue();
 
-    // The library's answer to each refused frame: the forbidden send, the forbidden publish, the forbidden register.
+    // The library's answer to each refused frame: the forbidden send, the forbidden publish, the malformed
+    // frame, the forbidden register.
     JsonArray errors = step(lines, "errors").getJsonArray("errors");
-    assertThat(errors).hasSize(3);
+    assertThat(errors).hasSize(4);
     errors.forEach(e -> assertThat(((JsonObject) e).getString("body")).isEqualTo("rejected"));
 
     assertThat(meters.refusals(BridgeMeters.INBOUND)).isEqualTo(inboundBefore + 2);
     assertThat(meters.refusals(BridgeMeters.OUTBOUND)).isEqualTo(outboundBefore + 1);
+    assertThat(meters.refusals(BridgeMeters.MALFORMED_FRAME)).isEqualTo(malformedBefore + 1);
   }
 
   @Test
