@@ -35,7 +35,7 @@ public final class KeyStores {
   public static void check(String path, String password, String key, boolean needKey,
                            BiFunction<String, String, ? extends RuntimeException> error) {
     if (path == null || path.isBlank()) {
-      throw error.apply(key, "required");
+      throw error.apply(key, "must name a key store file");
     }
     Path file = Path.of(path);
     if (!Files.isRegularFile(file)) {

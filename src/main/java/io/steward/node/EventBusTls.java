@@ -23,13 +23,14 @@ public record EventBusTls(String keyStore, String keyStorePassword, String trust
     }
     EventBusTls tls = new EventBusTls(eb.getString("keyStore"), eb.getString("keyStorePassword"),
       eb.getString("trustStore"), eb.getString("trustStorePassword"));
-    KeyStores.check(tls.keyStore, tls.keyStorePassword, "eventBus.keyStore", true, EventBusTls::error);
-    KeyStores.check(tls.trustStore, tls.trustStorePassword, "eventBus.trustStore", false, EventBusTls::error);
+    for (String key : new String[] {"keyStore", "trustStore"}) {
+      if (eb.getString(key) == null) {
+        throw new ConfigException("eventBus." + key, "required when eventBus.tls is true");
+      }
+    }
+    KeyStores.check(tls.keyStore, tls.keyStorePassword, "eventBus.keyStore", true, ConfigException::new);
+    KeyStores.check(tls.trustStore, tls.trustStorePassword, "eventBus.trustStore", false, ConfigException::new);
     return tls;
-  }
-
-  private static ConfigException error(String key, String reason) {
-    return new ConfigException(key, reason.equals("required") ? "required when eventBus.tls is true" : reason);
   }
 
   /** Turns on TLS, requiring a trusted certificate from every peer. */
