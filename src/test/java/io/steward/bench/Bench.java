@@ -15,6 +15,7 @@ public final class Bench {
     BENCHMARKS.put("node", () -> run(NodeBench::main));
     BENCHMARKS.put("fanout", () -> run(FanoutBench::main));
     BENCHMARKS.put("cache", () -> run(CacheBench::main));
+    BENCHMARKS.put("bridge", () -> run(BridgeBench::main));
   }
 
   private Bench() {
