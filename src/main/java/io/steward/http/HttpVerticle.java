@@ -31,7 +31,7 @@ final class HttpVerticle extends VerticleBase {
 
   /** Every route group; each brings its OpenAPI fragment. */
   static List<Api> apis() {
-    return List.of(new CoreApi());
+    return List.of(new CoreApi(), new TasksApi());
   }
 
   private final HttpConfig config;

@@ -1,0 +1,67 @@
+package io.steward.tasks;
+
+import io.micrometer.core.instrument.Timer;
+import io.steward.bus.RateLimitedLog;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Writes this node's {@link LiveRecord} (its pending and running temporary tasks) to the cluster every
+ * {@code publishMs} when the set changed, one write at a time, off the submit path. A temporary task accepted
+ * just before this node dies is reported lost only if a write that began after it was accepted completed:
+ * the window is at most {@code publishMs} plus the write's latency, measured in
+ * {@code steward_tasks_record_write_seconds}.
+ */
+final class LiveRecorder {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveRecorder.class);
+  private static final RateLimitedLog WARNINGS = new RateLimitedLog(LOG, 30_000);
+
+  private final String nodeId;
+  private final String idPrefix;
+  private final Registry registry;
+  private final TaskStore store;
+  private final Timer writes;
+  private long written = -1;
+  private boolean inFlight;
+
+  LiveRecorder(String nodeId, String idPrefix, Registry registry, TaskStore store, Timer writes) {
+    this.nodeId = nodeId;
+    this.idPrefix = idPrefix;
+    this.registry = registry;
+    this.store = store;
+    this.writes = writes;
+  }
+
+  /** On the event loop, every {@code publishMs}. */
+  void tick() {
+    long version = registry.version();
+    if (inFlight || version == written) {
+      return;
+    }
+    inFlight = true;
+    long start = System.nanoTime();
+    String record = LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.live());
+    store.putLive(nodeId, record).onComplete(ar -> {
+      inFlight = false;
+      if (ar.succeeded()) {
+        written = version;
+        writes.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      } else {
+        WARNINGS.warn("write", "Could not write this node's record of temporary tasks (" + ar.cause().getMessage()
+          + "); if the node dies now, its newest temporary tasks are not reported lost. Retrying.");
+      }
+    });
+  }
+
+  /** Leaving cleanly: the last record, or none when nothing is left (no survivor needs to report anything). */
+  Future<Void> close() {
+    if (registry.liveCount() == 0) {
+      return store.removeLive(nodeId);
+    }
+    return store.putLive(nodeId, LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.live()));
+  }
+}

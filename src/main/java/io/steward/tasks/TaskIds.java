@@ -1,0 +1,50 @@
+package io.steward.tasks;
+
+import java.util.Collection;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Task ids: the first 12 hex digits of the node id that accepted the task, a dash, and a per-node counter in
+ * base 36 ({@code 3f2a9c81b0d4-1b}). Cheap to make (no random numbers on the submit path), unique across the
+ * cluster (node ids are random UUIDs, new at every start), and they say which node to ask about a task.
+ */
+final class TaskIds {
+
+  static final int PREFIX_HEX = 12;
+
+  private final String prefix;
+  private final AtomicLong counter = new AtomicLong();
+
+  TaskIds(String nodeId) {
+    this.prefix = prefixOf(nodeId) + "-";
+  }
+
+  String next() {
+    return prefix + Long.toString(counter.incrementAndGet(), 36);
+  }
+
+  /** The id's node part plus its dash. */
+  String prefix() {
+    return prefix;
+  }
+
+  static String prefixOf(String nodeId) {
+    String hex = nodeId.replace("-", "");
+    return hex.substring(0, Math.min(PREFIX_HEX, hex.length()));
+  }
+
+  /** The node among {@code nodes} that accepted the task with this id, or null. */
+  static String origin(String id, Collection<String> nodes) {
+    int dash = id.indexOf('-');
+    if (dash != PREFIX_HEX) {
+      return null;
+    }
+    String p = id.substring(0, dash);
+    for (String n : nodes) {
+      if (prefixOf(n).equals(p)) {
+        return n;
+      }
+    }
+    return null;
+  }
+}
