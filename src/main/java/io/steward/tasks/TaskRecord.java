@@ -132,6 +132,9 @@ final class TaskRecord {
     if (zombies > 0) {
       o.put("zombies", zombies);
     }
+    if (waiters != null && !waiters.isEmpty()) {
+      o.put("waiters", waiters.size());
+    }
     if (possibleDuplicate) {
       o.put("possibleDuplicate", true);
     }
