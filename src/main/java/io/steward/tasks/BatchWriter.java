@@ -2,7 +2,6 @@ package io.steward.tasks;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.internal.ContextInternal;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,21 +23,21 @@ final class BatchWriter<V> {
   private record Item<V>(String key, V value, Promise<Void> done) {
   }
 
-  private final ContextInternal context;
+  private final Mailbox mailbox;
   private final int maxBatch;
   private final Function<Map<String, V>, CompletionStage<?>> write;
   private final ConcurrentLinkedQueue<Item<V>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean busy = new AtomicBoolean();
 
-  BatchWriter(ContextInternal context, int maxBatch, Function<Map<String, V>, CompletionStage<?>> write) {
-    this.context = context;
+  BatchWriter(Mailbox mailbox, int maxBatch, Function<Map<String, V>, CompletionStage<?>> write) {
+    this.mailbox = mailbox;
     this.maxBatch = maxBatch;
     this.write = write;
   }
 
-  /** Completes (on the verticle's context) once the value is written; a later write of the same key wins. */
+  /** Completes on the verticle's event loop once the value is written; a later write of the same key wins. */
   Future<Void> write(String key, V value) {
-    Promise<Void> done = context.promise();
+    Promise<Void> done = Promise.promise();
     queue.add(new Item<>(key, value, done));
     drain();
     return done.future();
@@ -70,15 +69,18 @@ final class BatchWriter<V> {
     stage.whenComplete((v, err) -> finish(waiting, err));
   }
 
+  /** Lets the next batch go at once, and answers this one's writers in one hop to the event loop. */
   private void finish(List<Promise<Void>> waiting, Throwable err) {
     busy.set(false);
-    for (Promise<Void> p : waiting) {
-      if (err == null) {
-        p.tryComplete();
-      } else {
-        p.tryFail(err);
-      }
-    }
     drain();
+    mailbox.post(() -> {
+      for (Promise<Void> p : waiting) {
+        if (err == null) {
+          p.tryComplete();
+        } else {
+          p.tryFail(err);
+        }
+      }
+    });
   }
 }

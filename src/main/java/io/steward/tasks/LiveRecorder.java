@@ -44,8 +44,8 @@ final class LiveRecorder {
     }
     inFlight = true;
     long start = System.nanoTime();
-    String record = LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.live());
-    store.putLive(nodeId, record).onComplete(ar -> {
+    String record = LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.all());
+    store.putLiveRecord(nodeId, record).onComplete(ar -> {
       inFlight = false;
       if (ar.succeeded()) {
         written = version;
@@ -60,8 +60,8 @@ final class LiveRecorder {
   /** Leaving cleanly: the last record, or none when nothing is left (no survivor needs to report anything). */
   Future<Void> close() {
     if (registry.liveCount() == 0) {
-      return store.removeLive(nodeId);
+      return store.removeLiveRecord(nodeId);
     }
-    return store.putLive(nodeId, LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.live()));
+    return store.putLiveRecord(nodeId, LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.all()));
   }
 }

@@ -68,8 +68,7 @@ final class Lookup {
 
   JsonObject listHere(ListQuery q) {
     List<JsonObject> out = new ArrayList<>();
-    collect(engine.registry().live(), q, out);
-    collect(engine.registry().finished(), q, out);
+    collect(engine.registry().all(), q, out);
     out.sort(NEWEST_FIRST);
     List<JsonObject> page = out.subList(0, Math.min(q.limit(), out.size()));
     return new JsonObject().put("tasks", new JsonArray(new ArrayList<>(page))).put("total", out.size());
@@ -95,8 +94,7 @@ final class Lookup {
       return Future.succeededFuture(r.toJson());
     }
     return askOrigin(id, Addresses.Tasks.NODE_GET, new JsonObject().put("id", id), ASK_TIMEOUT_MS)
-      .compose(found -> found != null ? Future.succeededFuture(found) : store.getDurable(id))
-      .compose(found -> found != null ? Future.succeededFuture(found) : store.getFinished(id))
+      .compose(found -> found != null ? Future.succeededFuture(found) : store.get(id))
       .compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(unknown(id)));
   }
 
@@ -107,10 +105,12 @@ final class Lookup {
     }
     JsonObject body = new JsonObject().put("id", id);
     return askOrigin(id, Addresses.Tasks.NODE_CANCEL, body, ASK_TIMEOUT_MS)
-      .compose(done -> done != null ? Future.succeededFuture(done) : store.getDurable(id).compose(rec -> {
+      .compose(done -> done != null ? Future.succeededFuture(done) : store.get(id).compose(rec -> {
         if (rec == null) {
-          return store.getFinished(id).compose(fin -> fin == null ? Future.failedFuture(unknown(id))
-            : Future.failedFuture(StewardException.conflict("task " + id + " already ended: " + fin.getString("state"))));
+          return Future.failedFuture(unknown(id));
+        }
+        if (isFinal(rec)) {
+          return Future.failedFuture(StewardException.conflict("task " + id + " already ended: " + rec.getString("state")));
         }
         String owner = rec.getString("node");
         if (owner.equals(nodeId)) {
@@ -146,9 +146,9 @@ final class Lookup {
     }
     JsonObject body = new JsonObject().put("id", id).put("timeoutMs", left);
     askOrigin(id, Addresses.Tasks.NODE_AWAIT, body, left + ASK_TIMEOUT_MS)
-      .compose(found -> found != null ? Future.succeededFuture(found) : store.getDurable(id).compose(rec -> {
-        if (rec == null) {
-          return store.getFinished(id);
+      .compose(found -> found != null ? Future.succeededFuture(found) : store.get(id).compose(rec -> {
+        if (rec == null || isFinal(rec)) {
+          return Future.succeededFuture(rec);
         }
         String owner = rec.getString("node");
         if (owner.equals(nodeId) || !live().contains(owner)) {
@@ -234,6 +234,10 @@ final class Lookup {
     return vertx.eventBus().request(Addresses.node(node, verb), body, new DeliveryOptions().setSendTimeout(timeoutMs))
       .map(m -> (JsonObject) m.body())
       .recover(err -> Failure.of(err) == Failure.NOT_FOUND ? Future.succeededFuture(null) : Future.failedFuture(err));
+  }
+
+  private static boolean isFinal(JsonObject rec) {
+    return TaskState.of(rec.getString("state")).isFinal();
   }
 
   private static StewardException unknown(String id) {

@@ -6,74 +6,86 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 
 /**
- * The tasks this node owns: live ones (bounded by the supervisors' capacities) and the most recent finished
- * ones, at most {@code maxFinished} (a ring: the oldest finished is dropped first) and none older than the
- * retention time ({@link #expire}). Lock-free: workers finish tasks while the event loop looks them up.
+ * The tasks this node owns, by id: live ones (bounded by the supervisors' capacities) and the most recent
+ * finished ones, at most {@code maxFinished} (a ring: the oldest finished is dropped first) and none older
+ * than the retention time ({@link #expire}). One map for both, so finishing a task moves nothing; lock-free,
+ * because workers finish tasks while the event loop accepts and looks them up.
  */
 final class Registry {
 
-  private final ConcurrentHashMap<String, TaskRecord> live = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, TaskRecord> finished = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TaskRecord> tasks = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, TaskRecord> keys = new ConcurrentHashMap<>();
   private final AtomicReferenceArray<TaskRecord> ring;
   private final AtomicLong next = new AtomicLong();
-  /** Changes whenever the set of live tasks changes (for the cluster-wide record of temporary tasks). */
+  /** Changes whenever the set of live temporary tasks changes (for their cluster-wide record). */
   private final AtomicLong version = new AtomicLong();
+  private final Consumer<TaskRecord> dropped;
 
-  Registry(int maxFinished) {
+  /** @param dropped told about each finished task the ring drops (to forget its cluster-wide record) */
+  Registry(int maxFinished, Consumer<TaskRecord> dropped) {
     ring = new AtomicReferenceArray<>(maxFinished);
+    this.dropped = dropped;
   }
 
   void addLive(TaskRecord r) {
-    live.put(r.id, r);
+    tasks.put(r.id, r);
     if (r.spec.key() != null) {
       keys.put(r.spec.key(), r);
     }
-    version.incrementAndGet();
+    changed(r);
   }
 
-  /** Moves a task from live to finished, dropping the oldest finished one if the ring is full. */
+  /** A task became final: it stays until the ring drops it. */
   void finished(TaskRecord r) {
-    live.remove(r.id, r);
     if (r.spec.key() != null) {
       keys.remove(r.spec.key(), r);
     }
-    version.incrementAndGet();
-    keepFinished(r);
+    changed(r);
+    ring(r);
   }
 
   /** Forgets a task that was never accepted after all (its durable record could not be written). */
   void discard(TaskRecord r) {
-    live.remove(r.id, r);
+    tasks.remove(r.id, r);
     if (r.spec.key() != null) {
       keys.remove(r.spec.key(), r);
     }
-    version.incrementAndGet();
+    changed(r);
   }
 
-  /** Keeps a finished record that never was live here (a lost task of a departed node). */
+  private void changed(TaskRecord r) {
+    if (!r.durable()) {
+      version.incrementAndGet();
+    }
+  }
+
+  /** Keeps a finished task that never was live here (a lost task of a departed node). */
   void keepFinished(TaskRecord r) {
+    tasks.put(r.id, r);
+    ring(r);
+  }
+
+  /** Puts a finished task in the ring, dropping the oldest one if the ring is full. */
+  private void ring(TaskRecord r) {
     int size = ring.length();
     if (size == 0) {
+      tasks.remove(r.id, r);
+      dropped.accept(r);
       return;
     }
-    finished.put(r.id, r);
     int slot = (int) (next.getAndIncrement() % size);
     TaskRecord old = ring.getAndSet(slot, r);
     if (old != null) {
-      finished.remove(old.id, old);
+      tasks.remove(old.id, old);
+      dropped.accept(old);
     }
   }
 
   TaskRecord get(String id) {
-    TaskRecord r = live.get(id);
-    return r != null ? r : finished.get(id);
-  }
-
-  TaskRecord live(String id) {
-    return live.get(id);
+    return tasks.get(id);
   }
 
   /** The live task holding an idempotency key, or null. */
@@ -81,20 +93,23 @@ final class Registry {
     return keys.get(key);
   }
 
-  Collection<TaskRecord> live() {
-    return live.values();
-  }
-
-  Collection<TaskRecord> finished() {
-    return finished.values();
+  /** Every task kept here, live and finished (callers look at each one's state). */
+  Collection<TaskRecord> all() {
+    return tasks.values();
   }
 
   int liveCount() {
-    return live.size();
+    int n = 0;
+    for (TaskRecord r : tasks.values()) {
+      if (!stateOf(r).isFinal()) {
+        n++;
+      }
+    }
+    return n;
   }
 
-  int finishedCount() {
-    return finished.size();
+  int size() {
+    return tasks.size();
   }
 
   long version() {
@@ -113,8 +128,14 @@ final class Registry {
     for (int i : slots) {
       TaskRecord r = ring.get(i);
       if (r != null && endedAt(r) < before && ring.compareAndSet(i, r, null)) {
-        finished.remove(r.id, r);
+        tasks.remove(r.id, r);
       }
+    }
+  }
+
+  private static TaskState stateOf(TaskRecord r) {
+    synchronized (r) {
+      return r.state;
     }
   }
 

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -29,6 +30,11 @@ final class Supervisor {
   /** Durable tasks waiting for a dispatch permit; bounded by admission. */
   final ConcurrentLinkedQueue<TaskRecord> durableQueue = new ConcurrentLinkedQueue<>();
   final AtomicInteger durableDispatched = new AtomicInteger();
+  /** Attempts handed over during the current turn of the event loop, passed to the workers together. */
+  final List<Runnable> outbox = new ArrayList<>();
+  boolean flushScheduled;
+  /** Meters by task type, so the submit path finds them with one lookup. */
+  final ConcurrentHashMap<String, TaskMeters> metersByType = new ConcurrentHashMap<>();
   private final Counter rejected;
   private final List<Meter> meters = new ArrayList<>();
   private final MeterRegistry registry;
@@ -36,7 +42,7 @@ final class Supervisor {
   Supervisor(SupervisorConfig config, MeterRegistry registry) {
     this.config = config;
     this.registry = registry;
-    this.workers = new Workers(config.name(), config.workers(), config.maxQueued(), config.maxZombies(), config.virtualThreads());
+    this.workers = new Workers(config.name(), config.workers(), config.maxZombies(), config.virtualThreads());
     String name = config.name();
     rejected = Counter.builder("steward_tasks_rejected").description("Submits refused because the supervisor was full (429)")
       .tag("supervisor", name).register(registry);
@@ -89,7 +95,7 @@ final class Supervisor {
   }
 
   double queued() {
-    return workers.queued() + durableQueue.size();
+    return workers.queued() + outbox.size() + durableQueue.size();
   }
 
   JsonObject stats() {

@@ -104,11 +104,11 @@ final class Takeover {
   // ---- temporary tasks: reported lost
 
   private Future<?> temporary(Set<String> live) {
-    return store.liveOwners().compose(owners -> {
+    return store.liveRecordOwners().compose(owners -> {
       List<Future<?>> taken = new ArrayList<>();
       for (String owner : owners) {
         if (!live.contains(owner)) {
-          taken.add(store.takeLive(owner).onSuccess(record -> {
+          taken.add(store.takeLiveRecord(owner).onSuccess(record -> {
             if (record != null) {
               reportLost(owner, record);
             }
@@ -135,8 +135,9 @@ final class Takeover {
         r.endedAt = now;
         r.error = error;
       }
+      r.recorded = true;
       engine.registry().keepFinished(r);
-      store.putFinished(e.id(), r.toJson());
+      store.putFinal(e.id(), r.toJson());
       meters.of(e.supervisor(), e.type()).finished(TaskState.LOST);
       events.lost(e.id(), e.type(), e.supervisor(), deadNode);
       lost.increment();
@@ -184,17 +185,9 @@ final class Takeover {
         sup.release(); // another survivor got it
         return Future.succeededFuture();
       }
-      return store.getFinished(id).map(fin -> {
-        if (fin != null) {
-          // It ended on the dead node, which died before forgetting its live record: nothing to run.
-          sup.release();
-          store.finishDurable(id, fin);
-          return null;
-        }
-        takenOver.increment();
-        engine.adopt(claimed, resolved);
-        return null;
-      });
+      takenOver.increment();
+      engine.adopt(claimed, resolved);
+      return Future.succeededFuture();
     }).onFailure(err -> {
       sup.release();
       WARNINGS.warn("claim", "Could not take over durable task " + id + " of departed node " + deadOwner + ": "

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +33,8 @@ final class TaskEngine {
   private static final Logger LOG = LoggerFactory.getLogger(TaskEngine.class);
   private static final RateLimitedLog WARNINGS = new RateLimitedLog(LOG, 10_000);
   private static final long RETRY_MS = 1_000;
+  /** Durable attempts recorded as running ahead of the workers, per supervisor (see {@link #dispatchWindow}). */
+  static final int DISPATCH_AHEAD = 32;
 
   private final Vertx vertx;
   private final ContextInternal context;
@@ -43,13 +46,15 @@ final class TaskEngine {
   private final TaskMeters.Cache meters;
   private final TaskStore store;
   private final TaskIds ids;
+  private final Mailbox mailbox;
   private final Set<Attempt> watched = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
 
-  TaskEngine(Vertx vertx, ContextInternal context, String nodeId, TasksConfig config, Map<String, Supervisor> supervisors,
-             Registry registry, Events events, TaskMeters.Cache meters, TaskStore store) {
+  TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TasksConfig config,
+             Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store) {
     this.vertx = vertx;
     this.context = context;
+    this.mailbox = mailbox;
     this.nodeId = nodeId;
     this.config = config;
     this.supervisors = supervisors;
@@ -125,7 +130,7 @@ final class TaskEngine {
     Supervisor sup = resolved.supervisor();
     long timeout = spec.timeoutMs() != null ? spec.timeoutMs() : sup.config.timeoutMs();
     TaskRecord r = new TaskRecord(id != null ? id : ids.next(), spec, timeout, System.currentTimeMillis(), sup,
-      resolved.type(), meters.of(sup.name(), spec.type()), nodeId);
+      resolved.type(), metersOf(sup, spec.type()), nodeId);
     if (waiter != null) {
       r.addWaiter(waiter);
     }
@@ -136,8 +141,15 @@ final class TaskEngine {
       dispatch(r);
       return Future.succeededFuture(r);
     }
-    return store.putDurable(r.id, r.toJson()).transform(ar -> {
+    r.recorded = true;
+    // When a dispatch permit is free, the first record already says running: one write instead of two.
+    Attempt first = reserve(r);
+    JsonObject record = first != null ? runningRecord(r, first) : r.toJson();
+    return store.putLive(r.id, record).transform(ar -> {
       if (ar.failed()) {
+        if (first != null) {
+          releasePermit(first);
+        }
         synchronized (r) {
           r.state = TaskState.FAILED;
           r.takeWaiters();
@@ -148,9 +160,18 @@ final class TaskEngine {
         events.rejected(r.id, spec.type(), sup.name(), 503, reason);
         return Future.failedFuture(StewardException.unavailable(reason));
       }
-      dispatch(r);
+      if (first != null) {
+        go(r, first);
+      } else {
+        dispatch(r);
+      }
       return Future.succeededFuture(r);
     });
+  }
+
+  private TaskMeters metersOf(Supervisor sup, String type) {
+    TaskMeters m = sup.metersByType.get(type);
+    return m != null ? m : sup.metersByType.computeIfAbsent(type, t -> meters.of(sup.name(), t));
   }
 
   /** Gives back a unit of capacity taken by {@link #admit} for a task that was not started after all. */
@@ -178,38 +199,116 @@ final class TaskEngine {
     onContext(() -> pump(r.supervisor));
   }
 
+  /**
+   * Hands an attempt to the workers. On the event loop, attempts are gathered for the rest of its current turn
+   * (the messages already waiting) and handed over together, which spares most wake-ups under load.
+   */
   private void execute(TaskRecord r, Attempt a) {
+    Supervisor sup = r.supervisor;
+    if (!context.isRunningOnContext()) {
+      try {
+        sup.workers.execute(a);
+      } catch (RejectedExecutionException e) {
+        notRun(a);
+      }
+      return;
+    }
+    sup.outbox.add(a);
+    if (!sup.flushScheduled) {
+      sup.flushScheduled = true;
+      context.runOnContext(v -> flush(sup));
+    }
+  }
+
+  private void flush(Supervisor sup) {
+    sup.flushScheduled = false;
+    List<Runnable> batch = new ArrayList<>(sup.outbox);
+    sup.outbox.clear();
     try {
-      r.supervisor.workers.execute(a);
+      sup.workers.executeAll(batch);
     } catch (RejectedExecutionException e) {
+      batch.forEach(a -> notRun((Attempt) a));
+    }
+  }
+
+  private void notRun(Attempt a) {
+    releasePermit(a);
+    finish(a.record, TaskState.FAILED, Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false);
+  }
+
+  /**
+   * The number of durable attempts that may be dispatched (recorded as running, then handed to the pool) at
+   * once per supervisor: its workers, plus room to keep recording while they run. It bounds how many tasks
+   * a survivor reports as possible duplicates if this node dies.
+   */
+  static int dispatchWindow(Supervisor sup) {
+    return sup.config.workers() + DISPATCH_AHEAD;
+  }
+
+  /** Takes a dispatch permit for a pending durable task if one is free and none waits before it; else null. */
+  private Attempt reserve(TaskRecord r) {
+    Supervisor sup = r.supervisor;
+    if (stopping || !sup.durableQueue.isEmpty()) {
+      return null;
+    }
+    for (;;) {
+      int n = sup.durableDispatched.get();
+      if (n >= dispatchWindow(sup)) {
+        return null;
+      }
+      if (sup.durableDispatched.compareAndSet(n, n + 1)) {
+        break;
+      }
+    }
+    Attempt a;
+    synchronized (r) {
+      a = new Attempt(this, r, r.attempts + 1);
+      r.attempt = a;
+    }
+    a.takePermit();
+    return a;
+  }
+
+  private JsonObject runningRecord(TaskRecord r, Attempt a) {
+    synchronized (r) {
+      return r.toJson().put("state", TaskState.RUNNING.wire()).put("attempts", a.number)
+        .put("startedAt", System.currentTimeMillis()).put("node", nodeId);
+    }
+  }
+
+  /** Its running record is written: hand the attempt to a worker, unless it was cancelled meanwhile. */
+  private void go(TaskRecord r, Attempt a) {
+    boolean go;
+    synchronized (r) {
+      go = r.state == TaskState.PENDING && r.attempt == a;
+    }
+    if (go) {
+      execute(r, a);
+    } else {
       releasePermit(a);
-      finish(r, TaskState.FAILED, Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false);
     }
   }
 
   /**
-   * Dispatches waiting durable tasks while fewer than {@code workers} are dispatched: each is first recorded as
-   * running (with its attempt number) in Hazelcast, then handed to a worker. On the event loop.
+   * Dispatches waiting durable tasks while the window has room: each is first recorded as running (with its
+   * attempt number) in Hazelcast, then handed to a worker. On the event loop.
    */
   private void pump(Supervisor sup) {
-    while (!stopping && sup.durableDispatched.get() < sup.config.workers()) {
+    while (!stopping && sup.durableDispatched.get() < dispatchWindow(sup)) {
       TaskRecord r = sup.durableQueue.poll();
       if (r == null) {
         return;
       }
       Attempt a;
-      JsonObject marker;
       synchronized (r) {
         a = r.attempt;
         if (r.state != TaskState.PENDING || a == null) {
           continue;
         }
-        marker = r.toJson().put("state", TaskState.RUNNING.wire()).put("attempts", a.number)
-          .put("startedAt", System.currentTimeMillis()).put("node", nodeId);
       }
       sup.durableDispatched.incrementAndGet();
       a.takePermit();
-      store.putDurable(r.id, marker).onComplete(ar -> {
+      store.putLive(r.id, runningRecord(r, a)).onComplete(ar -> {
         if (ar.failed()) {
           releasePermit(a);
           WARNINGS.warn("start-record", "Could not record the start of durable task " + r.id + " in the cluster ("
@@ -220,15 +319,7 @@ final class TaskEngine {
           });
           return;
         }
-        boolean go;
-        synchronized (r) {
-          go = r.state == TaskState.PENDING && r.attempt == a;
-        }
-        if (go) {
-          execute(r, a);
-        } else {
-          releasePermit(a);
-        }
+        go(r, a);
       });
     }
   }
@@ -411,7 +502,7 @@ final class TaskEngine {
     r.meters.restarted(reason(outcome));
     events.restarted(r, attempts, reason(outcome), delayMs, possibleDuplicate);
     if (r.durable()) {
-      store.putDurable(r.id, r.toJson()).onFailure(err -> WARNINGS.warn("restart-record", "Could not record the "
+      store.putLive(r.id, r.toJson()).onFailure(err -> WARNINGS.warn("restart-record", "Could not record the "
         + "restart of durable task " + r.id + " (" + err.getMessage() + "); it restarts anyway."));
     }
     if (delayMs <= 0) {
@@ -469,7 +560,7 @@ final class TaskEngine {
       return;
     }
     JsonObject json = r.toJson();
-    onContext(() -> store.finishDurable(r.id, json).onComplete(ar -> {
+    onContext(() -> store.putFinal(r.id, json).onComplete(ar -> {
       if (ar.failed()) {
         WARNINGS.warn("final-record", "Could not record the final state of durable task " + r.id + " ("
           + ar.cause().getMessage() + "); if this node dies before it is recorded, a survivor runs it again.");
@@ -580,7 +671,8 @@ final class TaskEngine {
       rec.getLong("withinMs", config.withinMs()), rec.getLong("timeoutMs"), rec.getString("key"));
     Supervisor sup = resolved.supervisor();
     TaskRecord r = new TaskRecord(rec.getString("id"), spec, rec.getLong("timeoutMs", 0L), rec.getLong("submittedAt"),
-      sup, resolved.type(), meters.of(sup.name(), spec.type()), nodeId);
+      sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
+    r.recorded = true;
     String lostState = rec.getString("lostState", TaskState.PENDING.wire());
     boolean wasRunning = TaskState.RUNNING.wire().equals(lostState);
     synchronized (r) {
@@ -617,7 +709,7 @@ final class TaskEngine {
     if (context.isRunningOnContext()) {
       action.run();
     } else {
-      context.runOnContext(v -> action.run());
+      mailbox.post(action);
     }
   }
 

@@ -4,8 +4,8 @@ import java.util.Collection;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Task ids: the first 12 hex digits of the node id that accepted the task, a dash, and a per-node counter in
- * base 36 ({@code 3f2a9c81b0d4-1b}). Cheap to make (no random numbers on the submit path), unique across the
+ * Task ids: the first 12 hex digits of the node id that accepted the task, a dash, and a per-node counter
+ * ({@code 3f2a9c81b0d4-47}). Cheap to make (no random numbers on the submit path), unique across the
  * cluster (node ids are random UUIDs, new at every start), and they say which node to ask about a task.
  */
 final class TaskIds {
@@ -20,7 +20,7 @@ final class TaskIds {
   }
 
   String next() {
-    return prefix + Long.toString(counter.incrementAndGet(), 36);
+    return prefix + counter.incrementAndGet();
   }
 
   /** The id's node part plus its dash. */

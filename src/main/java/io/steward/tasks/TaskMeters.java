@@ -51,16 +51,19 @@ final class TaskMeters {
   /** The meters of every (supervisor, type) pair of one node. */
   static final class Cache {
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, TaskMeters> byKey = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, TaskMeters>> bySupervisor = new ConcurrentHashMap<>();
 
     Cache(MeterRegistry registry) {
       this.registry = registry;
     }
 
     TaskMeters of(String supervisor, String type) {
-      String key = supervisor + '\u0000' + type;
-      TaskMeters m = byKey.get(key);
-      return m != null ? m : byKey.computeIfAbsent(key, k -> new TaskMeters(registry, supervisor, type));
+      ConcurrentHashMap<String, TaskMeters> byType = bySupervisor.get(supervisor);
+      if (byType == null) {
+        byType = bySupervisor.computeIfAbsent(supervisor, s -> new ConcurrentHashMap<>());
+      }
+      TaskMeters m = byType.get(type);
+      return m != null ? m : byType.computeIfAbsent(type, t -> new TaskMeters(registry, supervisor, type));
     }
   }
 }

@@ -27,6 +27,9 @@ final class TaskRecord {
   final TaskType type;
   final TaskMeters meters;
 
+  /** Its record is in the cluster (durable, or lost and reported here): forget it there when dropped here. */
+  volatile boolean recorded;
+
   // Guarded by this.
   TaskState state = TaskState.PENDING;
   int attempts;

@@ -18,6 +18,7 @@ public record TasksConfig(
   int maxFinished,
   long finishedTtlMs,
   int maxDeadLetters,
+  long deadLetterTtlMs,
   long publishMs,
   int maxEvents,
   long orphanSweepMs) {
@@ -33,9 +34,10 @@ public record TasksConfig(
     Setting.integer("tasks.withinMs", 5_000, "Default window of the per-task restart limit, in ms"),
     Setting.integer("tasks.backoffMs", 100, "First restart delay; doubles with each restart in the window, the upper half random (jitter)"),
     Setting.integer("tasks.maxBackoffMs", 30_000, "Longest restart delay"),
-    Setting.integer("tasks.maxFinished", 10_000, "Finished tasks each node keeps for get/list/await (oldest dropped first); also the per-node bound of the cluster-wide finished records"),
+    Setting.integer("tasks.maxFinished", 10_000, "Finished tasks each node keeps for get/list/await (oldest dropped first), locally and, for durable and lost tasks, in the cluster"),
     Setting.integer("tasks.finishedTtlMs", 600_000, "How long finished tasks are kept, in ms"),
-    Setting.integer("tasks.maxDeadLetters", 1_000, "Dead letters kept per node (cluster-wide map, oldest evicted first; approximate)"),
+    Setting.integer("tasks.maxDeadLetters", 1_000, "Dead letters each node keeps in the cluster-wide list (the oldest it wrote goes first)"),
+    Setting.integer("tasks.deadLetterTtlMs", 604_800_000, "How long dead letters are kept, in ms (7 days)"),
     Setting.integer("tasks.publishMs", 100, "Interval of the batched lifecycle events and of the cluster-wide record of temporary tasks, in ms"),
     Setting.integer("tasks.maxEvents", 2_000, "Events published per interval and kind (routine, important) per node; the excess is counted as dropped"),
     Setting.integer("tasks.orphanSweepMs", 5_000, "How often each node looks for durable tasks of departed nodes to take over, in ms")
@@ -65,6 +67,7 @@ public record TasksConfig(
       range(s, "maxFinished", 0, 10_000_000),
       range(s, "finishedTtlMs", 1_000, Integer.MAX_VALUE),
       range(s, "maxDeadLetters", 1, 10_000_000),
+      range(s, "deadLetterTtlMs", 1_000, Integer.MAX_VALUE),
       range(s, "publishMs", 10, 60_000),
       range(s, "maxEvents", 0, 1_000_000),
       range(s, "orphanSweepMs", 100, 3_600_000));

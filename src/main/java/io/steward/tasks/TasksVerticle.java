@@ -68,12 +68,17 @@ final class TasksVerticle extends VerticleBase {
       }
       supervisors.put(sc.name(), new Supervisor(sc, meterRegistry));
     }
-    Registry registry = new Registry(config.maxFinished());
+    Mailbox mailbox = new Mailbox(context);
+    store = new TaskStore(vertx, mailbox, hz, config);
+    Registry registry = new Registry(config.maxFinished(), dropped -> {
+      if (dropped.recorded) {
+        store.forget(dropped.id);
+      }
+    });
     events = new Events(vertx, nodeId, config.maxEvents(), Counter.builder("steward_tasks_events_dropped")
       .description("Lifecycle events not published because an interval had more than tasks.maxEvents").register(meterRegistry));
     TaskMeters.Cache meters = new TaskMeters.Cache(meterRegistry);
-    store = new TaskStore(vertx, ctx, hz, config);
-    engine = new TaskEngine(vertx, ctx, nodeId, config, supervisors, registry, events, meters, store);
+    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, config, supervisors, registry, events, meters, store);
     lookup = new Lookup(vertx, nodeId, engine, store);
     submissions = new Submissions(ctx, engine, lookup, store);
     takeover = new Takeover(vertx, ctx, nodeId, engine, store, events, meters,
@@ -178,7 +183,7 @@ final class TasksVerticle extends VerticleBase {
     JsonObject sups = new JsonObject();
     engine.supervisors().forEach((name, s) -> sups.put(name, s.stats()));
     return new JsonObject().put("status", "UP").put("supervisors", sups)
-      .put("live", engine.registry().liveCount()).put("finished", engine.registry().finishedCount());
+      .put("live", engine.registry().liveCount()).put("kept", engine.registry().size());
   }
 
   /**

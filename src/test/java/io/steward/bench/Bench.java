@@ -13,6 +13,7 @@ public final class Bench {
 
   static {
     BENCHMARKS.put("node", () -> run(NodeBench::main));
+    BENCHMARKS.put("tasks", () -> run(TasksBench::main));
   }
 
   private Bench() {

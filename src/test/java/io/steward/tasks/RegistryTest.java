@@ -21,14 +21,14 @@ class RegistryTest {
 
   @Test
   void keeps_at_most_max_finished_dropping_the_oldest() {
-    Registry reg = new Registry(3);
+    Registry reg = new Registry(3, r -> { });
     for (int i = 0; i < 5; i++) {
       TaskRecord r = task("t" + i, null);
       reg.addLive(r);
       end(r, i);
       reg.finished(r);
     }
-    assertThat(reg.finishedCount()).isEqualTo(3);
+    assertThat(reg.size()).isEqualTo(3);
     assertThat(reg.get("t0")).isNull();
     assertThat(reg.get("t1")).isNull();
     assertThat(reg.get("t4")).isNotNull();
@@ -37,7 +37,7 @@ class RegistryTest {
 
   @Test
   void expires_finished_tasks_by_age_and_leaves_live_ones() {
-    Registry reg = new Registry(10);
+    Registry reg = new Registry(10, r -> { });
     TaskRecord old = task("old", null);
     TaskRecord recent = task("recent", null);
     TaskRecord running = task("running", "k");
@@ -57,7 +57,7 @@ class RegistryTest {
 
   @Test
   void zero_retention_keeps_nothing_finished() {
-    Registry reg = new Registry(0);
+    Registry reg = new Registry(0, r -> { });
     TaskRecord r = task("a", "k");
     reg.addLive(r);
     long v = reg.version();
