@@ -152,16 +152,24 @@ final class Takeover {
 
   private Future<?> durable(Set<String> live) {
     return store.orphans(live).compose(orphans -> {
-      List<Future<?>> claims = new ArrayList<>();
+      List<Future<Boolean>> claims = new ArrayList<>();
       for (JsonObject rec : orphans) {
         claims.add(claim(rec));
       }
-      return Future.join(claims);
+      return Future.join(claims).onComplete(ar -> {
+        long won = claims.stream().filter(c -> c.succeeded() && c.result()).count();
+        if (won > 0) {
+          LOG.warn("Took over {} durable task(s) of departed node(s) {}; those that were running there run again here "
+            + "(event 'restarted', reason node-lost; possibleDuplicate marks the ones that may have had effects)", won,
+            orphans.stream().map(o -> o.getString("node")).distinct().toList());
+        }
+      });
     }).onFailure(err -> WARNINGS.warn("durable", "Could not look for durable tasks of departed nodes: "
       + err.getMessage() + "; retrying every tasks.orphanSweepMs"));
   }
 
-  private Future<?> claim(JsonObject rec) {
+  /** True when this node won the task. */
+  private Future<Boolean> claim(JsonObject rec) {
     String id = rec.getString("id");
     String deadOwner = rec.getString("node");
     TaskEngine.Resolved resolved;
@@ -172,22 +180,22 @@ final class Takeover {
       WARNINGS.warn("unresolved" + rec.getString("supervisor") + rec.getString("type"), "Durable task " + id + " of "
         + "departed node " + deadOwner + " cannot run here: " + e.getMessage() + ". A node that has its type and "
         + "supervisor will take it over.");
-      return Future.succeededFuture();
+      return Future.succeededFuture(false);
     }
     Supervisor sup = resolved.supervisor();
     if (!sup.tryAdmit()) {
       WARNINGS.warn("full" + sup.name(), "Supervisor '" + sup.name() + "' is full; durable tasks of departed nodes wait "
         + "for room (next look in tasks.orphanSweepMs)");
-      return Future.succeededFuture();
+      return Future.succeededFuture(false);
     }
     return store.claim(id, deadOwner, nodeId).compose(claimed -> {
       if (claimed == null) {
         sup.release(); // another survivor got it
-        return Future.succeededFuture();
+        return Future.succeededFuture(false);
       }
       takenOver.increment();
       engine.adopt(claimed, resolved);
-      return Future.succeededFuture();
+      return Future.succeededFuture(true);
     }).onFailure(err -> {
       sup.release();
       WARNINGS.warn("claim", "Could not take over durable task " + id + " of departed node " + deadOwner + ": "
