@@ -10,16 +10,20 @@ import java.util.regex.Pattern;
  * One named supervisor: its own worker pool ({@code workers} tasks run at once), its own bounded queue
  * ({@code maxQueued} more wait), so one hungry kind of work cannot starve another. {@code maxZombies} timed-out
  * or cancelled handlers that ignore interruption get a replacement thread; beyond that they keep their slot
- * until they return. {@code timeoutMs} is the default for its tasks (0: none).
+ * until they return. {@code timeoutMs} is the default for its tasks (0: none). {@code dispatchAhead} durable
+ * attempts may be recorded as running before a worker is free (more throughput; more tasks reported as possible
+ * duplicates if the node dies).
  */
 public record SupervisorConfig(String name, int workers, int maxQueued, boolean virtualThreads, int maxZombies,
-                               long timeoutMs) {
+                               long timeoutMs, int dispatchAhead) {
 
   public static final String DEFAULT = "default";
   static final int DEFAULT_WORKERS = 16;
   static final int DEFAULT_MAX_QUEUED = 10_000;
+  static final int DEFAULT_DISPATCH_AHEAD = 32;
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-  private static final Set<String> KEYS = Set.of("workers", "maxQueued", "virtualThreads", "maxZombies", "timeoutMs");
+  private static final Set<String> KEYS = Set.of("workers", "maxQueued", "virtualThreads", "maxZombies", "timeoutMs",
+    "dispatchAhead");
 
   /** Tasks this supervisor holds at most: running, queued, and waiting to restart. */
   public int capacity() {
@@ -37,7 +41,7 @@ public record SupervisorConfig(String name, int workers, int maxQueued, boolean 
     }
     for (String key : o.fieldNames()) {
       if (!KEYS.contains(key)) {
-        throw new ConfigException(path + "." + key, "unknown key (known: workers, maxQueued, virtualThreads, maxZombies, timeoutMs)");
+        throw new ConfigException(path + "." + key, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(KEYS)) + ")");
       }
     }
     boolean virtual = bool(o, "virtualThreads", virtualByDefault, path);
@@ -45,7 +49,8 @@ public record SupervisorConfig(String name, int workers, int maxQueued, boolean 
     int maxQueued = integer(o, "maxQueued", DEFAULT_MAX_QUEUED, 0, 10_000_000, path);
     int maxZombies = integer(o, "maxZombies", Math.min(workers, 1_000), 0, 100_000, path);
     long timeoutMs = integer(o, "timeoutMs", 0, 0, Integer.MAX_VALUE, path);
-    return new SupervisorConfig(name, workers, maxQueued, virtual, maxZombies, timeoutMs);
+    int dispatchAhead = integer(o, "dispatchAhead", DEFAULT_DISPATCH_AHEAD, 0, 10_000, path);
+    return new SupervisorConfig(name, workers, maxQueued, virtual, maxZombies, timeoutMs, dispatchAhead);
   }
 
   private static int integer(JsonObject o, String key, int def, int min, int max, String path) {

@@ -33,8 +33,6 @@ final class TaskEngine {
   private static final Logger LOG = LoggerFactory.getLogger(TaskEngine.class);
   private static final RateLimitedLog WARNINGS = new RateLimitedLog(LOG, 10_000);
   private static final long RETRY_MS = 1_000;
-  /** Durable attempts recorded as running ahead of the workers, per supervisor (see {@link #dispatchWindow}). */
-  static final int DISPATCH_AHEAD = 32;
 
   private final Vertx vertx;
   private final ContextInternal context;
@@ -238,11 +236,11 @@ final class TaskEngine {
 
   /**
    * The number of durable attempts that may be dispatched (recorded as running, then handed to the pool) at
-   * once per supervisor: its workers, plus room to keep recording while they run. It bounds how many tasks
-   * a survivor reports as possible duplicates if this node dies.
+   * once per supervisor: its workers, plus {@code dispatchAhead} to keep recording while they run. It bounds
+   * how many tasks a survivor reports as possible duplicates if this node dies.
    */
   static int dispatchWindow(Supervisor sup) {
-    return sup.config.workers() + DISPATCH_AHEAD;
+    return sup.config.workers() + sup.config.dispatchAhead();
   }
 
   /** Takes a dispatch permit for a pending durable task if one is free and none waits before it; else null. */
