@@ -55,15 +55,24 @@ final class Events {
   }
 
   void submitted(TaskRecord r) {
+    if (routine.full(max)) {
+      return;
+    }
     routine.offer(new Event("submitted", r.id, r.typeName(), r.supervisorName(), 0, System.currentTimeMillis(), null), max);
   }
 
   void started(TaskRecord r, int attempt) {
+    if (routine.full(max)) {
+      return;
+    }
     routine.offer(new Event("started", r.id, r.typeName(), r.supervisorName(), attempt, System.currentTimeMillis(), null), max);
   }
 
   /** A task reached a final state. */
   void ended(TaskRecord r, TaskState state, int attempts, String error, boolean deadLetter) {
+    if (state == TaskState.SUCCEEDED && routine.full(max)) {
+      return;
+    }
     JsonObject extra = null;
     if (error != null || deadLetter) {
       extra = new JsonObject();
@@ -125,6 +134,15 @@ final class Events {
     private final ConcurrentLinkedQueue<Event> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     private final LongAdder dropped = new LongAdder();
+
+    /** Full for this interval: counts one more dropped event (the caller then does not even make it). */
+    boolean full(int max) {
+      if (size.get() < max) {
+        return false;
+      }
+      dropped.increment();
+      return true;
+    }
 
     void offer(Event e, int max) {
       if (size.get() >= max) {

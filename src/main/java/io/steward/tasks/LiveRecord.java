@@ -12,8 +12,9 @@ import java.util.Map;
 /**
  * The cluster-wide record of one node's temporary tasks: which were pending or running when it was last
  * written (every {@code tasks.publishMs}, off the submit path). If the node dies, the survivor that takes the
- * record reports each of them {@code lost}. Compact, because it is rewritten often: ids without the node
- * prefix, types and supervisors by index.
+ * record reports each of them {@code lost}. Compact, because it is rewritten often and can list tens of
+ * thousands of tasks: a JSON header, then one line per task, {@code idSuffix,type,supervisor,submittedAt,state,attempts}
+ * with the id's node prefix left out and types and supervisors as indexes into the header's lists.
  */
 final class LiveRecord {
 
@@ -24,12 +25,13 @@ final class LiveRecord {
   private LiveRecord() {
   }
 
-  static String encode(String node, String idPrefix, long at, Collection<TaskRecord> live) {
+  static String encode(String node, String idPrefix, long at, Collection<TaskRecord> tasks) {
     Map<String, Integer> types = new LinkedHashMap<>();
     Map<String, Integer> sups = new LinkedHashMap<>();
-    JsonArray tasks = new JsonArray();
-    for (TaskRecord r : live) {
-      if (r.durable()) {
+    StringBuilder lines = new StringBuilder();
+    int n = 0;
+    for (TaskRecord r : tasks) {
+      if (r.durable() || !r.id.startsWith(idPrefix)) {
         continue;
       }
       TaskState state;
@@ -38,35 +40,40 @@ final class LiveRecord {
         state = r.state;
         attempts = r.attempts;
       }
-      if (state.isFinal() || !r.id.startsWith(idPrefix)) {
+      if (state.isFinal()) {
         continue;
       }
       int t = types.computeIfAbsent(r.typeName(), k -> types.size());
       int s = sups.computeIfAbsent(r.supervisorName(), k -> sups.size());
-      tasks.add(new JsonArray().add(r.id.substring(idPrefix.length())).add(t).add(s).add(r.submittedAt)
-        .add(state.wire()).add(attempts));
+      lines.append(r.id, idPrefix.length(), r.id.length()).append(',').append(t).append(',').append(s).append(',')
+        .append(r.submittedAt).append(',').append(state.ordinal()).append(',').append(attempts).append('\n');
+      n++;
     }
-    return new JsonObject().put("node", node).put("prefix", idPrefix).put("at", at)
+    String header = new JsonObject().put("node", node).put("prefix", idPrefix).put("at", at).put("count", n)
       .put("types", new JsonArray(new ArrayList<>(types.keySet())))
-      .put("supervisors", new JsonArray(new ArrayList<>(sups.keySet())))
-      .put("tasks", tasks).encode();
+      .put("supervisors", new JsonArray(new ArrayList<>(sups.keySet()))).encode();
+    return header + "\n" + lines;
   }
 
   static List<Entry> decode(String text) {
-    JsonObject o = new JsonObject(text);
-    String prefix = o.getString("prefix");
-    JsonArray types = o.getJsonArray("types");
-    JsonArray sups = o.getJsonArray("supervisors");
-    List<Entry> out = new ArrayList<>();
-    for (Object e : o.getJsonArray("tasks")) {
-      JsonArray a = (JsonArray) e;
-      out.add(new Entry(prefix + a.getString(0), types.getString(a.getInteger(1)), sups.getString(a.getInteger(2)),
-        a.getLong(3), a.getString(4), a.getInteger(5)));
+    int nl = text.indexOf('\n');
+    JsonObject header = new JsonObject(nl < 0 ? text : text.substring(0, nl));
+    String prefix = header.getString("prefix");
+    JsonArray types = header.getJsonArray("types");
+    JsonArray sups = header.getJsonArray("supervisors");
+    TaskState[] states = TaskState.values();
+    List<Entry> out = new ArrayList<>(header.getInteger("count", 0));
+    if (nl < 0) {
+      return out;
+    }
+    for (String line : text.substring(nl + 1).split("\n")) {
+      if (line.isEmpty()) {
+        continue;
+      }
+      String[] f = line.split(",");
+      out.add(new Entry(prefix + f[0], types.getString(Integer.parseInt(f[1])), sups.getString(Integer.parseInt(f[2])),
+        Long.parseLong(f[3]), states[Integer.parseInt(f[4])].wire(), Integer.parseInt(f[5])));
     }
     return out;
-  }
-
-  static int count(String text) {
-    return new JsonObject(text).getJsonArray("tasks").size();
   }
 }

@@ -3,6 +3,7 @@ package io.steward.tasks;
 import io.micrometer.core.instrument.Timer;
 import io.steward.bus.RateLimitedLog;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +26,12 @@ final class LiveRecorder {
   private final Registry registry;
   private final TaskStore store;
   private final Timer writes;
-  private long written = -1;
   private boolean inFlight;
 
-  LiveRecorder(String nodeId, String idPrefix, Registry registry, TaskStore store, Timer writes) {
+  private final Vertx vertx;
+
+  LiveRecorder(Vertx vertx, String nodeId, String idPrefix, Registry registry, TaskStore store, Timer writes) {
+    this.vertx = vertx;
     this.nodeId = nodeId;
     this.idPrefix = idPrefix;
     this.registry = registry;
@@ -36,21 +39,23 @@ final class LiveRecorder {
     this.writes = writes;
   }
 
-  /** On the event loop, every {@code publishMs}. */
+  /**
+   * On the event loop, every {@code publishMs}: when the live temporary tasks changed, lists them on a worker
+   * thread (tens of thousands under load: not the event loop's job) and writes the list.
+   */
   void tick() {
-    long version = registry.version();
-    if (inFlight || version == written) {
+    if (inFlight || !registry.takeChanged()) {
       return;
     }
     inFlight = true;
     long start = System.nanoTime();
-    String record = LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.all());
-    store.putLiveRecord(nodeId, record).onComplete(ar -> {
+    vertx.executeBlocking(() -> LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.all()), false)
+      .compose(record -> store.putLiveRecord(nodeId, record)).onComplete(ar -> {
       inFlight = false;
       if (ar.succeeded()) {
-        written = version;
         writes.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       } else {
+        registry.markChanged(); // write again next time
         WARNINGS.warn("write", "Could not write this node's record of temporary tasks (" + ar.cause().getMessage()
           + "); if the node dies now, its newest temporary tasks are not reported lost. Retrying.");
       }

@@ -20,8 +20,8 @@ final class Registry {
   private final ConcurrentHashMap<String, TaskRecord> keys = new ConcurrentHashMap<>();
   private final AtomicReferenceArray<TaskRecord> ring;
   private final AtomicLong next = new AtomicLong();
-  /** Changes whenever the set of live temporary tasks changes (for their cluster-wide record). */
-  private final AtomicLong version = new AtomicLong();
+  /** Set whenever the set of live temporary tasks changes (for their cluster-wide record); read mostly. */
+  private volatile boolean changed;
   private final Consumer<TaskRecord> dropped;
 
   /** @param dropped told about each finished task the ring drops (to forget its cluster-wide record) */
@@ -57,8 +57,8 @@ final class Registry {
   }
 
   private void changed(TaskRecord r) {
-    if (!r.durable()) {
-      version.incrementAndGet();
+    if (!changed && !r.durable()) {
+      changed = true;
     }
   }
 
@@ -112,8 +112,17 @@ final class Registry {
     return tasks.size();
   }
 
-  long version() {
-    return version.get();
+  void markChanged() {
+    changed = true;
+  }
+
+  /** Whether the live temporary tasks changed since the last call; clears the flag. */
+  boolean takeChanged() {
+    if (!changed) {
+      return false;
+    }
+    changed = false;
+    return true;
   }
 
   /** Drops finished tasks that ended before {@code before}. */

@@ -203,7 +203,7 @@ final class TaskEngine {
    */
   private void execute(TaskRecord r, Attempt a) {
     Supervisor sup = r.supervisor;
-    if (!context.isRunningOnContext()) {
+    if (!context.nettyEventLoop().inEventLoop()) { // cheaper than a context lookup; the outbox is this thread's
       try {
         sup.workers.execute(a);
       } catch (RejectedExecutionException e) {

@@ -86,7 +86,7 @@ final class TasksVerticle extends VerticleBase {
         .register(meterRegistry),
       Counter.builder("steward_tasks_lost").description("Temporary tasks of departed nodes reported lost by this node")
         .register(meterRegistry));
-    recorder = new LiveRecorder(nodeId, engine.ids().prefix(), registry, store,
+    recorder = new LiveRecorder(vertx, nodeId, engine.ids().prefix(), registry, store,
       Timer.builder("steward_tasks_record_write").description("Latency of writing this node's record of temporary tasks")
         .publishPercentiles(0.5, 0.99).register(meterRegistry));
 

@@ -23,7 +23,7 @@ class LiveRecordTest {
     assertThat(entries).containsExactly(
       new LiveRecord.Entry(pending.id, "echo", "default", 7, "pending", 0),
       new LiveRecord.Entry(running.id, "sleep", "slow", 7, "running", 1));
-    assertThat(text).doesNotContain(ids.prefix() + "1\"");
+    assertThat(text).doesNotContain(ids.prefix() + "1,");
   }
 
   @Test
