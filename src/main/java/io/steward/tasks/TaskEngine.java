@@ -724,7 +724,7 @@ final class TaskEngine {
    */
   boolean idle() {
     for (Supervisor s : supervisors.values()) {
-      if (s.running.get() > 0 || s.workers.queued() > 0 || s.durableDispatched.get() > 0) {
+      if (s.running.get() > 0 || s.workers.queued() > 0 || !s.outbox.isEmpty() || s.durableDispatched.get() > 0) {
         return false;
       }
     }

@@ -11,8 +11,11 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -50,7 +53,11 @@ final class TaskStore {
   private final IMap<String, String> deadLetters;
   private final IMap<String, String> keys;
   private final IMap<String, String> live;
-  private final BatchWriter<String> recordWriter;
+  /** A record write; {@code ttlMs} 0 for a live record (kept until replaced), else a final one. */
+  private record Write(String json, long ttlMs) {
+  }
+
+  private final BatchWriter<Write> recordWriter;
   private final long finishedTtlMs;
   private final long deadLetterTtlMs;
   private final int maxDeadLetters;
@@ -63,7 +70,7 @@ final class TaskStore {
     deadLetters = hz.getMap(DEAD_LETTERS);
     keys = hz.getMap(KEYS);
     live = hz.getMap(LIVE);
-    recordWriter = new BatchWriter<>(mailbox, MAX_BATCH, records::putAllAsync);
+    recordWriter = new BatchWriter<>(mailbox, MAX_BATCH, this::writeRecords);
     finishedTtlMs = config.finishedTtlMs();
     deadLetterTtlMs = config.deadLetterTtlMs();
     maxDeadLetters = config.maxDeadLetters();
@@ -73,12 +80,33 @@ final class TaskStore {
 
   /** Records (or updates) a live durable task; batched with other writes. */
   Future<Void> putLive(String id, JsonObject record) {
-    return recordWriter.write(id, record.encode());
+    return recordWriter.write(id, new Write(record.encode(), 0));
   }
 
-  /** Replaces a task's record with its final one, kept {@code finishedTtlMs}. */
+  /**
+   * Replaces a task's record with its final one, kept {@code finishedTtlMs}. Through the same writer as live
+   * records, so a live record still in flight (a cancel while the start was being recorded) can never land
+   * after the final one and bring the task back.
+   */
   Future<Void> putFinal(String id, JsonObject record) {
-    return future(records.setAsync(id, record.encode(), finishedTtlMs, TimeUnit.MILLISECONDS));
+    return recordWriter.write(id, new Write(record.encode(), finishedTtlMs));
+  }
+
+  /** One batch: live records in one putAll, final ones each with their time to live; done when all are. */
+  private CompletionStage<Void> writeRecords(Map<String, Write> batch) {
+    Map<String, String> live = new HashMap<>();
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    batch.forEach((id, w) -> {
+      if (w.ttlMs() == 0) {
+        live.put(id, w.json());
+      } else {
+        writes.add(records.setAsync(id, w.json(), w.ttlMs(), TimeUnit.MILLISECONDS).toCompletableFuture());
+      }
+    });
+    if (!live.isEmpty()) {
+      writes.add(records.putAllAsync(live).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
   }
 
   /** Forgets a final record early: its node's retention dropped it. */

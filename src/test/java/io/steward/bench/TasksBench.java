@@ -84,10 +84,12 @@ final class TasksBench {
     JsonObject durable = temporary.copy().put("restart", "transient");
     try {
       // Warm-up: JIT, Hazelcast partitions, subscription caches.
-      throughput(sender, 200_000, i -> vertx.eventBus().send(Addresses.Tasks.SUBMIT, temporary));
-      throughput(sender, 200_000, i -> vertx.eventBus().send(PEER, temporary));
-      throughput(sender, 200_000, i -> executor.execute(TasksBench::count));
-      throughput(sender, 20_000, i -> vertx.eventBus().send(Addresses.Tasks.SUBMIT, durable));
+      for (int w = 0; w < 2; w++) {
+        throughput(sender, TEMPORARY_TASKS, i -> vertx.eventBus().send(Addresses.Tasks.SUBMIT, temporary));
+        throughput(sender, TEMPORARY_TASKS, i -> vertx.eventBus().send(PEER, temporary));
+        throughput(sender, TEMPORARY_TASKS, i -> executor.execute(TasksBench::count));
+        throughput(sender, DURABLE_TASKS, i -> vertx.eventBus().send(Addresses.Tasks.SUBMIT, durable));
+      }
 
       double[] tasksRate = new double[ROUNDS];
       double[] peerRate = new double[ROUNDS];
