@@ -30,4 +30,25 @@ public interface TaskType {
    * awaits. Throwing (or a failed future) fails the attempt; the error's message is the task's error.
    */
   Object run(TaskContext context) throws Exception;
+
+  /** The body of a type made from a function: {@code TaskTypes.register(TaskType.of("resize", ctx -> …))}. */
+  @FunctionalInterface
+  interface Body {
+    Object run(TaskContext context) throws Exception;
+  }
+
+  /** A type from its name and its body (no payload check at submit). */
+  static TaskType of(String name, Body body) {
+    return new TaskType() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public Object run(TaskContext context) throws Exception {
+        return body.run(context);
+      }
+    };
+  }
 }

@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.steward.bus.Addresses;
 import io.steward.bus.Metrics;
 import io.steward.node.StewardNode;
-import io.steward.tasks.TaskContext;
 import io.steward.tasks.TaskType;
 import io.steward.tasks.TaskTypes;
 import io.steward.testing.TestCluster;
@@ -62,8 +61,14 @@ final class TasksBench {
   }
 
   static void main() throws Exception {
-    TaskTypes.register(new Count());
-    TaskTypes.register(new Latency());
+    TaskTypes.register(TaskType.of("bench.count", ctx -> {
+      count(); // the trivial handler
+      return null;
+    }));
+    TaskTypes.register(TaskType.of("bench.latency", ctx -> {
+      record(((JsonObject) ctx.payload()).getLong("t")); // how long after its submit it started
+      return null;
+    }));
     TestCluster cluster = TestCluster.create(TasksBench.class, 1);
     JsonObject tasks = new JsonObject().put("supervisors", new JsonObject()
       .put("bench", new JsonObject().put("workers", WORKERS).put("maxQueued", 100_000)))
@@ -265,33 +270,5 @@ final class TasksBench {
     double[] s = values.clone();
     Arrays.sort(s);
     return s[s.length / 2];
-  }
-
-  /** The trivial handler: counts. */
-  private static final class Count implements TaskType {
-    @Override
-    public String name() {
-      return "bench.count";
-    }
-
-    @Override
-    public Object run(TaskContext context) {
-      count();
-      return null;
-    }
-  }
-
-  /** Records how long after its submit it started. */
-  private static final class Latency implements TaskType {
-    @Override
-    public String name() {
-      return "bench.latency";
-    }
-
-    @Override
-    public Object run(TaskContext context) {
-      record(((JsonObject) context.payload()).getLong("t"));
-      return null;
-    }
   }
 }

@@ -50,62 +50,38 @@ final class TestTypes {
   }
 
   static void register() {
-    TaskTypes.register(new TaskType() {
-      @Override
-      public String name() {
-        return "test.block";
+    TaskTypes.register(TaskType.of("test.block", TestTypes::block));
+    TaskTypes.register(TaskType.of("test.flaky", ctx -> {
+      JsonObject p = (JsonObject) ctx.payload();
+      int n = RUNS.computeIfAbsent(p.getString("key"), k -> new AtomicInteger()).incrementAndGet();
+      if (n <= p.getInteger("failures")) {
+        throw new TaskFailure("flaky failure " + n);
       }
+      return new JsonObject().put("run", n).put("attempt", ctx.attempt());
+    }));
+    TaskTypes.register(TaskType.of("test.count", ctx ->
+      RUNS.computeIfAbsent(((JsonObject) ctx.payload()).getString("key"), k -> new AtomicInteger()).incrementAndGet()));
+  }
 
-      @Override
-      public Object run(TaskContext ctx) throws Exception {
-        Fields f = Fields.nested((JsonObject) ctx.payload(), "payload");
-        Gate g = gate(f.string("gate"));
-        boolean cooperative = f.bool("cooperative", true);
-        g.started.countDown();
+  private static Object block(TaskContext ctx) throws InterruptedException {
+    Fields f = Fields.nested((JsonObject) ctx.payload(), "payload");
+    Gate g = gate(f.string("gate"));
+    boolean cooperative = f.bool("cooperative", true);
+    g.started.countDown();
+    try {
+      while (true) {
         try {
-          while (true) {
-            try {
-              g.open.await();
-              return new JsonObject().put("gate", "opened");
-            } catch (InterruptedException e) {
-              g.interrupted.set(true);
-              if (cooperative) {
-                throw e;
-              }
-            }
+          g.open.await();
+          return new JsonObject().put("gate", "opened");
+        } catch (InterruptedException e) {
+          g.interrupted.set(true);
+          if (cooperative) {
+            throw e;
           }
-        } finally {
-          g.returned.countDown();
         }
       }
-    });
-    TaskTypes.register(new TaskType() {
-      @Override
-      public String name() {
-        return "test.flaky";
-      }
-
-      @Override
-      public Object run(TaskContext ctx) throws TaskFailure {
-        JsonObject p = (JsonObject) ctx.payload();
-        int n = RUNS.computeIfAbsent(p.getString("key"), k -> new AtomicInteger()).incrementAndGet();
-        if (n <= p.getInteger("failures")) {
-          throw new TaskFailure("flaky failure " + n);
-        }
-        return new JsonObject().put("run", n).put("attempt", ctx.attempt());
-      }
-    });
-    TaskTypes.register(new TaskType() {
-      @Override
-      public String name() {
-        return "test.count";
-      }
-
-      @Override
-      public Object run(TaskContext ctx) {
-        String key = ((JsonObject) ctx.payload()).getString("key");
-        return RUNS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-      }
-    });
+    } finally {
+      g.returned.countDown();
+    }
   }
 }
