@@ -414,9 +414,10 @@ final class TaskEngine {
       a.phase = Attempt.Phase.ABANDONED;
       a.markAbandoned();
       if (a.thread != null) {
-        a.thread.interrupt();
+        // Counted before the interrupt, so whoever sees the handler react also sees the zombie.
         a.slotReplaced = r.supervisor.workers.abandoned();
         r.zombies++;
+        a.thread.interrupt();
       }
     }
     attemptOver(a);
