@@ -16,7 +16,7 @@ final class Attempt implements Runnable, TaskContext {
 
   final TaskRecord record;
   final int number;
-  private final TaskEngine engine;
+  private final Runner runner;
   // Guarded by record.
   Phase phase = Phase.QUEUED;
   Thread thread;
@@ -26,8 +26,8 @@ final class Attempt implements Runnable, TaskContext {
   private final AtomicBoolean permit = new AtomicBoolean();
   private volatile boolean abandoned;
 
-  Attempt(TaskEngine engine, TaskRecord record, int number) {
-    this.engine = engine;
+  Attempt(Runner runner, TaskRecord record, int number) {
+    this.runner = runner;
     this.record = record;
     this.number = number;
   }
@@ -47,7 +47,7 @@ final class Attempt implements Runnable, TaskContext {
 
   @Override
   public void run() {
-    engine.runAttempt(this);
+    runner.run(this);
   }
 
   @Override
@@ -77,12 +77,12 @@ final class Attempt implements Runnable, TaskContext {
 
   @Override
   public Vertx vertx() {
-    return engine.vertx();
+    return runner.vertx();
   }
 
   @Override
   public String node() {
-    return engine.nodeId();
+    return runner.nodeId();
   }
 
   @Override

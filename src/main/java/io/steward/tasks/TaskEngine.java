@@ -11,12 +11,8 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -24,7 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * the restart policy when an attempt ends, times attempts out, cancels, and finishes tasks (local registry,
  * meters, events, waiters, and for durable tasks the Hazelcast records).
  *
- * <p>Threads: {@link #runAttempt} runs on a worker; a temporary task that ends for good is finished right
+ * <p>Threads: an attempt runs on a worker ({@link Runner}); a temporary task that ends for good is finished right
  * there (the fast path touches only concurrent structures). Everything else — restarts, timeouts, cancels,
  * durable writes — runs on the tasks verticle's event loop.
  */
@@ -32,7 +28,6 @@ final class TaskEngine {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskEngine.class);
   private static final RateLimitedLog WARNINGS = new RateLimitedLog(LOG, 10_000);
-  private static final long RETRY_MS = 1_000;
 
   private final Vertx vertx;
   private final ContextInternal context;
@@ -45,7 +40,8 @@ final class TaskEngine {
   private final TaskStore store;
   private final TaskIds ids;
   private final Mailbox mailbox;
-  private final Set<Attempt> watched = ConcurrentHashMap.newKeySet();
+  private final Runner runner;
+  private final Dispatcher dispatcher;
   private volatile boolean stopping;
 
   TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TasksConfig config,
@@ -61,14 +57,10 @@ final class TaskEngine {
     this.meters = meters;
     this.store = store;
     this.ids = new TaskIds(nodeId);
-  }
-
-  Vertx vertx() {
-    return vertx;
-  }
-
-  String nodeId() {
-    return nodeId;
+    this.runner = new Runner(vertx, nodeId, events);
+    this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, runner, a -> finish(a.record, TaskState.FAILED,
+      Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false));
+    runner.wire(dispatcher, this::attemptEnded);
   }
 
   TaskIds ids() {
@@ -136,17 +128,17 @@ final class TaskEngine {
     r.meters.submitted.increment();
     events.submitted(r);
     if (!r.durable()) {
-      dispatch(r);
+      dispatcher.dispatch(r);
       return Future.succeededFuture(r);
     }
     r.recorded = true;
     // When a dispatch permit is free, the first record already says running: one write instead of two.
-    Attempt first = reserve(r);
-    JsonObject record = first != null ? runningRecord(r, first) : r.toJson();
+    Attempt first = dispatcher.reserve(r);
+    JsonObject record = first != null ? dispatcher.runningRecord(r, first) : r.toJson();
     return store.putLive(r.id, record).transform(ar -> {
       if (ar.failed()) {
         if (first != null) {
-          releasePermit(first);
+          dispatcher.releasePermit(first);
         }
         synchronized (r) {
           r.state = TaskState.FAILED;
@@ -159,9 +151,9 @@ final class TaskEngine {
         return Future.failedFuture(StewardException.unavailable(reason));
       }
       if (first != null) {
-        go(r, first);
+        dispatcher.go(r, first);
       } else {
-        dispatch(r);
+        dispatcher.dispatch(r);
       }
       return Future.succeededFuture(r);
     });
@@ -175,268 +167,6 @@ final class TaskEngine {
   /** Gives back a unit of capacity taken by {@link #admit} for a task that was not started after all. */
   void unadmit(Supervisor sup) {
     sup.release();
-  }
-
-  // ---------------------------------------------------------------- running
-
-  /** Hands a pending task to its workers (durable ones through the dispatch gate). Any thread. */
-  private void dispatch(TaskRecord r) {
-    Attempt a;
-    synchronized (r) {
-      if (r.state != TaskState.PENDING) {
-        return;
-      }
-      a = new Attempt(this, r, r.attempts + 1);
-      r.attempt = a;
-    }
-    if (!r.durable()) {
-      execute(r, a);
-      return;
-    }
-    r.supervisor.durableQueue.add(r);
-    onContext(() -> pump(r.supervisor));
-  }
-
-  /**
-   * Hands an attempt to the workers. On the event loop, attempts are gathered for the rest of its current turn
-   * (the messages already waiting) and handed over together, which spares most wake-ups under load.
-   */
-  private void execute(TaskRecord r, Attempt a) {
-    Supervisor sup = r.supervisor;
-    if (!context.nettyEventLoop().inEventLoop()) { // cheaper than a context lookup; the outbox is this thread's
-      try {
-        sup.workers.execute(a);
-      } catch (RejectedExecutionException e) {
-        notRun(a);
-      }
-      return;
-    }
-    sup.outbox.add(a);
-    if (!sup.flushScheduled) {
-      sup.flushScheduled = true;
-      context.runOnContext(v -> flush(sup));
-    }
-  }
-
-  private void flush(Supervisor sup) {
-    sup.flushScheduled = false;
-    List<Runnable> batch = new ArrayList<>(sup.outbox);
-    sup.outbox.clear();
-    try {
-      sup.workers.executeAll(batch);
-    } catch (RejectedExecutionException e) {
-      batch.forEach(a -> notRun((Attempt) a));
-    }
-  }
-
-  private void notRun(Attempt a) {
-    releasePermit(a);
-    finish(a.record, TaskState.FAILED, Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false);
-  }
-
-  /**
-   * The number of durable attempts that may be dispatched (recorded as running, then handed to the pool) at
-   * once per supervisor: its workers, plus {@code dispatchAhead} to keep recording while they run. It bounds
-   * how many tasks a survivor reports as possible duplicates if this node dies.
-   */
-  static int dispatchWindow(Supervisor sup) {
-    return sup.config.workers() + sup.config.dispatchAhead();
-  }
-
-  /** Takes a dispatch permit for a pending durable task if one is free and none waits before it; else null. */
-  private Attempt reserve(TaskRecord r) {
-    Supervisor sup = r.supervisor;
-    if (stopping || !sup.durableQueue.isEmpty()) {
-      return null;
-    }
-    for (;;) {
-      int n = sup.durableDispatched.get();
-      if (n >= dispatchWindow(sup)) {
-        return null;
-      }
-      if (sup.durableDispatched.compareAndSet(n, n + 1)) {
-        break;
-      }
-    }
-    Attempt a;
-    synchronized (r) {
-      a = new Attempt(this, r, r.attempts + 1);
-      r.attempt = a;
-    }
-    a.takePermit();
-    return a;
-  }
-
-  private JsonObject runningRecord(TaskRecord r, Attempt a) {
-    synchronized (r) {
-      return r.toJson().put("state", TaskState.RUNNING.wire()).put("attempts", a.number)
-        .put("startedAt", System.currentTimeMillis()).put("node", nodeId);
-    }
-  }
-
-  /** Its running record is written: hand the attempt to a worker, unless it was cancelled meanwhile. */
-  private void go(TaskRecord r, Attempt a) {
-    boolean go;
-    synchronized (r) {
-      go = r.state == TaskState.PENDING && r.attempt == a;
-    }
-    if (go) {
-      execute(r, a);
-    } else {
-      releasePermit(a);
-    }
-  }
-
-  /**
-   * Dispatches waiting durable tasks while the window has room: each is first recorded as running (with its
-   * attempt number) in Hazelcast, then handed to a worker. On the event loop.
-   */
-  private void pump(Supervisor sup) {
-    while (!stopping && sup.durableDispatched.get() < dispatchWindow(sup)) {
-      TaskRecord r = sup.durableQueue.poll();
-      if (r == null) {
-        return;
-      }
-      Attempt a;
-      synchronized (r) {
-        a = r.attempt;
-        if (r.state != TaskState.PENDING || a == null) {
-          continue;
-        }
-      }
-      sup.durableDispatched.incrementAndGet();
-      a.takePermit();
-      store.putLive(r.id, runningRecord(r, a)).onComplete(ar -> {
-        if (ar.failed()) {
-          releasePermit(a);
-          WARNINGS.warn("start-record", "Could not record the start of durable task " + r.id + " in the cluster ("
-            + ar.cause().getMessage() + "); retrying in " + RETRY_MS + " ms. Check the cluster's health (/health).");
-          vertx.setTimer(RETRY_MS, t -> {
-            sup.durableQueue.add(r);
-            pump(sup);
-          });
-          return;
-        }
-        go(r, a);
-      });
-    }
-  }
-
-  private void releasePermit(Attempt a) {
-    if (a.releasePermit()) {
-      Supervisor sup = a.record.supervisor;
-      sup.durableDispatched.decrementAndGet();
-      if (!sup.durableQueue.isEmpty()) {
-        onContext(() -> pump(sup));
-      }
-    }
-  }
-
-  /** The body of an attempt, on a worker thread. */
-  void runAttempt(Attempt a) {
-    TaskRecord r = a.record;
-    long deadline = 0;
-    synchronized (r) {
-      if (r.attempt != a || r.state != TaskState.PENDING) {
-        releasePermit(a); // cancelled while it waited
-        return;
-      }
-      r.state = TaskState.RUNNING;
-      r.attempts = a.number;
-      r.startedAt = System.currentTimeMillis();
-      r.node = nodeId;
-      a.thread = Thread.currentThread();
-      a.phase = Attempt.Phase.RUNNING;
-      if (r.timeoutMs > 0) {
-        deadline = System.nanoTime() + r.timeoutMs * 1_000_000L;
-        a.deadlineNanos = deadline;
-      }
-    }
-    r.supervisor.running.incrementAndGet();
-    if (deadline != 0) {
-      watched.add(a);
-    }
-    r.meters.started.increment();
-    events.started(r, a.number);
-
-    Object result = null;
-    Throwable error = null;
-    try {
-      result = Results.json(Results.await(r.type.run(a)));
-    } catch (Throwable t) {
-      error = t;
-    }
-
-    boolean abandoned;
-    boolean replaced;
-    synchronized (r) {
-      abandoned = a.phase == Attempt.Phase.ABANDONED;
-      if (!abandoned) {
-        a.phase = Attempt.Phase.ENDED;
-      } else {
-        r.zombies--;
-      }
-      a.thread = null;
-      replaced = a.slotReplaced;
-      Thread.interrupted(); // an interrupt meant for this attempt must not reach the next task on this thread
-    }
-    if (abandoned) {
-      r.supervisor.workers.zombieReturned(replaced);
-      return;
-    }
-    attemptOver(a);
-    if (error == null) {
-      attemptEnded(a, Outcome.SUCCEEDED, result, null);
-    } else {
-      attemptEnded(a, Outcome.FAILED, null, Results.message(error));
-    }
-  }
-
-  /** An attempt stopped running (ended or abandoned): exactly once per attempt. */
-  private void attemptOver(Attempt a) {
-    a.record.supervisor.running.decrementAndGet();
-    if (a.deadlineNanos != 0) {
-      watched.remove(a);
-    }
-    releasePermit(a);
-  }
-
-  /**
-   * Abandons a running attempt (timeout, cancel): interrupts its thread, frees its slot if the supervisor may
-   * replace one more zombie. False if the attempt is not running any more.
-   */
-  private boolean abandon(Attempt a) {
-    TaskRecord r = a.record;
-    synchronized (r) {
-      if (a.phase != Attempt.Phase.RUNNING) {
-        return false;
-      }
-      a.phase = Attempt.Phase.ABANDONED;
-      a.markAbandoned();
-      if (a.thread != null) {
-        // Counted before the interrupt, so whoever sees the handler react also sees the zombie.
-        a.slotReplaced = r.supervisor.workers.abandoned();
-        r.zombies++;
-        a.thread.interrupt();
-      }
-    }
-    attemptOver(a);
-    return true;
-  }
-
-  /** The watchdog: times out attempts past their deadline. On the event loop, every few ms. */
-  void tick() {
-    if (watched.isEmpty()) {
-      return;
-    }
-    long now = System.nanoTime();
-    for (Attempt a : watched) {
-      if (now - a.deadlineNanos >= 0 && abandon(a)) {
-        TaskRecord r = a.record;
-        events.timedOut(r, a.number, r.timeoutMs, false);
-        attemptEnded(a, Outcome.TIMED_OUT, null, "timed out after " + r.timeoutMs + " ms (attempt " + a.number + ")");
-      }
-    }
   }
 
   /** Applies the restart policy. Temporary tasks that end for good finish on the calling thread. */
@@ -523,7 +253,7 @@ final class TaskEngine {
       r.restartTimer = -1;
     }
     r.supervisor.restarting.decrementAndGet();
-    dispatch(r);
+    dispatcher.dispatch(r);
   }
 
   // ---------------------------------------------------------------- finishing
@@ -610,10 +340,10 @@ final class TaskEngine {
       }
       Attempt a = r.attempt;
       if (r.state == TaskState.RUNNING && a != null) {
-        abandon(a);
+        runner.abandon(a);
       } else if (r.state == TaskState.PENDING && a != null) {
         if (r.supervisor.workers.remove(a)) {
-          releasePermit(a);
+          dispatcher.releasePermit(a);
         }
         r.supervisor.durableQueue.remove(r);
       }
@@ -689,7 +419,7 @@ final class TaskEngine {
     if (!wasRunning) {
       events.restarted(r, r.attempts, "node-lost", 0, false);
       r.meters.restarted("node-lost");
-      dispatch(r);
+      dispatcher.dispatch(r);
       return;
     }
     RestartPolicy.Decision d = RestartPolicy.decide(spec.restart(), Outcome.NODE_LOST, r.history, spec.maxRestarts(),
@@ -714,9 +444,15 @@ final class TaskEngine {
 
   // ---------------------------------------------------------------- lifecycle
 
+  /** The watchdog: times out attempts past their deadline. On the event loop, every few ms. */
+  void tick() {
+    runner.tick();
+  }
+
   /** Refuses new tasks; those accepted carry on. */
   void stopAccepting() {
     stopping = true;
+    dispatcher.stop();
   }
 
   /**
