@@ -1,5 +1,6 @@
 package io.steward.tasks;
 
+import io.netty.util.concurrent.FastThreadLocal;
 import io.steward.bus.RateLimitedLog;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
@@ -8,7 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
@@ -31,6 +34,12 @@ final class Dispatcher {
   private final Runner runner;
   private final Consumer<Attempt> notRun;
   private volatile boolean stopping;
+  private final FastThreadLocal<Outbox> outbox = new FastThreadLocal<>() {
+    @Override
+    protected Outbox initialValue() {
+      return new Outbox();
+    }
+  };
 
   /** @param notRun told about an attempt the workers refused (they are stopped) */
   Dispatcher(Vertx vertx, ContextInternal context, Mailbox mailbox, TaskStore store, String nodeId, Runner runner,
@@ -68,35 +77,48 @@ final class Dispatcher {
   }
 
   /**
-   * Hands an attempt to the workers. On the event loop, attempts are gathered for the rest of its current turn
-   * (the messages already waiting) and handed over together, which spares most wake-ups under load.
+   * Hands an attempt to the workers. On an event loop (the submit consumers run on several), attempts are
+   * gathered for the rest of its current turn (the messages already waiting) and handed over together, which
+   * spares most wake-ups under load.
    */
   private void execute(TaskRecord r, Attempt a) {
-    Supervisor sup = r.supervisor;
-    if (!context.nettyEventLoop().inEventLoop()) { // cheaper than a context lookup; the outbox is this thread's
+    ContextInternal here = (ContextInternal) Vertx.currentContext();
+    if (here == null || !here.isEventLoopContext() || !here.nettyEventLoop().inEventLoop()) {
       try {
-        sup.workers.execute(a);
+        r.supervisor.workers.execute(a);
       } catch (RejectedExecutionException e) {
         notRun(a);
       }
       return;
     }
-    sup.outbox.add(a);
-    if (!sup.flushScheduled) {
-      sup.flushScheduled = true;
-      context.runOnContext(v -> flush(sup));
+    Outbox box = outbox.get();
+    box.attempts.add(a);
+    if (!box.scheduled) {
+      box.scheduled = true;
+      here.runOnContext(v -> flush(box));
     }
   }
 
-  private void flush(Supervisor sup) {
-    sup.flushScheduled = false;
-    List<Runnable> batch = new ArrayList<>(sup.outbox);
-    sup.outbox.clear();
-    try {
-      sup.workers.executeAll(batch);
-    } catch (RejectedExecutionException e) {
-      batch.forEach(a -> notRun((Attempt) a));
+  /** Attempts one event-loop thread gathered during its current turn. */
+  private static final class Outbox {
+    final List<Attempt> attempts = new ArrayList<>();
+    boolean scheduled;
+  }
+
+  private void flush(Outbox box) {
+    box.scheduled = false;
+    Map<Supervisor, List<Attempt>> bySupervisor = new IdentityHashMap<>(2);
+    for (Attempt a : box.attempts) {
+      bySupervisor.computeIfAbsent(a.record.supervisor, s -> new ArrayList<>()).add(a);
     }
+    box.attempts.clear();
+    bySupervisor.forEach((sup, batch) -> {
+      try {
+        sup.workers.executeAll(batch);
+      } catch (RejectedExecutionException e) {
+        batch.forEach(this::notRun);
+      }
+    });
   }
 
   private void notRun(Attempt a) {

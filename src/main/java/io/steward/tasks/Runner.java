@@ -64,7 +64,7 @@ final class Runner {
         a.deadlineNanos = deadline;
       }
     }
-    r.supervisor.running.incrementAndGet();
+    r.supervisor.running.increment();
     if (deadline != 0) {
       watched.add(a);
     }
@@ -106,7 +106,7 @@ final class Runner {
 
   /** An attempt stopped running (ended or abandoned): exactly once per attempt. */
   private void attemptOver(Attempt a) {
-    a.record.supervisor.running.decrementAndGet();
+    a.record.supervisor.running.decrement();
     if (a.deadlineNanos != 0) {
       watched.remove(a);
     }

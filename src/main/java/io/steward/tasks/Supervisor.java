@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A named supervisor on one node: its worker pool and its admission. A task holds one unit of the
@@ -25,14 +26,12 @@ final class Supervisor {
   final SupervisorConfig config;
   final Workers workers;
   private final AtomicInteger admitted = new AtomicInteger();
-  final AtomicInteger running = new AtomicInteger();
+  /** Attempts running (a sum of per-thread cells: workers change it all the time). */
+  final LongAdder running = new LongAdder();
   final AtomicInteger restarting = new AtomicInteger();
   /** Durable tasks waiting for a dispatch permit; bounded by admission. */
   final ConcurrentLinkedQueue<TaskRecord> durableQueue = new ConcurrentLinkedQueue<>();
   final AtomicInteger durableDispatched = new AtomicInteger();
-  /** Attempts handed over during the current turn of the event loop, passed to the workers together. */
-  final List<Runnable> outbox = new ArrayList<>();
-  boolean flushScheduled;
   /** Meters by task type, so the submit path finds them with one lookup. */
   final ConcurrentHashMap<String, TaskMeters> metersByType = new ConcurrentHashMap<>();
   private final Counter rejected;
@@ -49,7 +48,7 @@ final class Supervisor {
     meters.add(rejected);
     meters.add(Gauge.builder("steward_tasks_queued", this, Supervisor::queued).description("Tasks waiting for a worker")
       .tag("supervisor", name).register(registry));
-    meters.add(Gauge.builder("steward_tasks_running", running, AtomicInteger::get).description("Attempts running (zombies not included)")
+    meters.add(Gauge.builder("steward_tasks_running", running, LongAdder::sum).description("Attempts running (zombies not included)")
       .tag("supervisor", name).register(registry));
     meters.add(Gauge.builder("steward_tasks_restarting", restarting, AtomicInteger::get).description("Tasks waiting for their backoff delay")
       .tag("supervisor", name).register(registry));
@@ -95,12 +94,12 @@ final class Supervisor {
   }
 
   double queued() {
-    return workers.queued() + outbox.size() + durableQueue.size();
+    return workers.queued() + durableQueue.size();
   }
 
   JsonObject stats() {
     return new JsonObject().put("workers", config.workers()).put("maxQueued", config.maxQueued())
-      .put("virtualThreads", workers.virtual()).put("running", running.get()).put("queued", (int) queued())
+      .put("virtualThreads", workers.virtual()).put("running", running.sum()).put("queued", (int) queued())
       .put("restarting", restarting.get()).put("zombies", workers.zombies()).put("admitted", admitted.get())
       .put("threads", workers.threads());
   }

@@ -172,6 +172,10 @@ final class TaskEngine {
   /** Applies the restart policy. Temporary tasks that end for good finish on the calling thread. */
   private void attemptEnded(Attempt a, Outcome outcome, Object result, String error) {
     TaskRecord r = a.record;
+    if (r.spec.restart() == Restart.TEMPORARY) { // never restarted: no decision to make
+      finish(r, outcome.finalState(), outcome, result, error, false);
+      return;
+    }
     RestartHistory history;
     synchronized (r) {
       history = r.history;
@@ -461,7 +465,7 @@ final class TaskEngine {
    */
   boolean idle() {
     for (Supervisor s : supervisors.values()) {
-      if (s.running.get() > 0 || s.workers.queued() > 0 || !s.outbox.isEmpty() || s.durableDispatched.get() > 0) {
+      if (s.running.sum() > 0 || s.workers.queued() > 0 || s.durableDispatched.get() > 0) {
         return false;
       }
     }

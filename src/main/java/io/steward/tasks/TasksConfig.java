@@ -21,7 +21,8 @@ public record TasksConfig(
   long deadLetterTtlMs,
   long publishMs,
   int maxEvents,
-  long orphanSweepMs) {
+  long orphanSweepMs,
+  int submitInstances) {
 
   static final List<Setting> SETTINGS = List.of(
     Setting.json("tasks.supervisors", new JsonObject().put(SupervisorConfig.DEFAULT, new JsonObject()
@@ -40,7 +41,8 @@ public record TasksConfig(
     Setting.integer("tasks.deadLetterTtlMs", 604_800_000, "How long dead letters are kept, in ms (7 days)"),
     Setting.integer("tasks.publishMs", 100, "Interval of the batched lifecycle events and of the cluster-wide record of temporary tasks, in ms"),
     Setting.integer("tasks.maxEvents", 2_000, "Events published per interval and kind (routine, important) per node; the excess is counted as dropped"),
-    Setting.integer("tasks.orphanSweepMs", 5_000, "How often each node looks for durable tasks of departed nodes to take over, in ms")
+    Setting.integer("tasks.orphanSweepMs", 5_000, "How often each node looks for durable tasks of departed nodes to take over, in ms"),
+    Setting.integer("tasks.submitInstances", 2, "Event loops that take submit and run requests (the busiest addresses); more let accepting tasks use more cores")
   );
 
   static TasksConfig from(JsonObject s) {
@@ -70,7 +72,8 @@ public record TasksConfig(
       range(s, "deadLetterTtlMs", 1_000, Integer.MAX_VALUE),
       range(s, "publishMs", 10, 60_000),
       range(s, "maxEvents", 0, 1_000_000),
-      range(s, "orphanSweepMs", 100, 3_600_000));
+      range(s, "orphanSweepMs", 100, 3_600_000),
+      range(s, "submitInstances", 1, 64));
   }
 
   private static int range(JsonObject s, String key, int min, int max) {

@@ -10,6 +10,7 @@ import io.steward.bus.Endpoint;
 import io.steward.bus.Fields;
 import io.steward.bus.Metrics;
 import io.vertx.core.Future;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -90,8 +91,10 @@ final class TasksVerticle extends VerticleBase {
       Timer.builder("steward_tasks_record_write").description("Latency of writing this node's record of temporary tasks")
         .publishPercentiles(0.5, 0.99).register(meterRegistry));
 
-    consumer(Addresses.Tasks.SUBMIT, msg -> submissions.submit(spec(msg.body()), msg.replyAddress() != null));
-    consumer(Addresses.Tasks.RUN, msg -> submissions.run(spec(msg.body())).compose(Replies::outcome));
+    // submit and run, the busiest addresses, here and on submitInstances - 1 more event loops
+    consumer(Addresses.Tasks.SUBMIT, msg -> submissions.submit(SubmitVerticle.spec(config, msg.body()),
+      msg.replyAddress() != null));
+    consumer(Addresses.Tasks.RUN, msg -> submissions.run(SubmitVerticle.spec(config, msg.body())).compose(Replies::outcome));
     consumer(Addresses.Tasks.AWAIT, msg -> {
       Fields f = Fields.of(msg.body());
       String id = f.string("id", null, 200);
@@ -128,6 +131,10 @@ final class TasksVerticle extends VerticleBase {
 
     List<Future<?>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
+    if (config.submitInstances() > 1) { // a child deployment: undeployed with this one
+      ready.add(vertx.deployVerticle(() -> new SubmitVerticle(config, submissions),
+        new DeploymentOptions().setInstances(config.submitInstances() - 1)));
+    }
     return Future.all(ready).onSuccess(v -> {
       takeover.start(hz);
       takeover.sweep(); // tasks of nodes that died while no tasks node was around
@@ -145,10 +152,6 @@ final class TasksVerticle extends VerticleBase {
 
   private void consumer(String address, Endpoint.Handler handler) {
     consumers.add(Endpoint.consumer(vertx, address, handler));
-  }
-
-  private TaskSpec spec(Object body) {
-    return TaskSpec.parse(body, config.maxRestarts(), config.withinMs());
   }
 
   private static String id(Object body) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.steward.bus.Addresses;
 import io.steward.bus.Metrics;
 import io.steward.node.StewardNode;
+import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -101,8 +102,12 @@ class TasksInputTest {
       .tags("address", Addresses.Tasks.SUBMIT, "code", "404").counter();
     double before = rejected == null ? 0 : rejected.count();
     node.vertx().eventBus().send(Addresses.Tasks.SUBMIT, json("{\"type\": \"no-such-type\"}"));
-    // Messages from one sender to one consumer arrive in order: once this request is answered, the send was handled.
-    node.vertx().eventBus().request(Addresses.Tasks.SUBMIT, json("{\"type\": \"echo\"}")).await(10, TimeUnit.SECONDS);
+    // Nobody is told about a refused send: wait until it is counted.
+    Poll.until(node.vertx(), "the refused send counted", 20_000, () -> {
+      Counter c = Metrics.registry(node.vertx()).find("steward_bus_rejected")
+        .tags("address", Addresses.Tasks.SUBMIT, "code", "404").counter();
+      return io.vertx.core.Future.succeededFuture(c != null && c.count() > before);
+    }).await(30, TimeUnit.SECONDS);
     double now = Metrics.registry(node.vertx()).find("steward_bus_rejected")
       .tags("address", Addresses.Tasks.SUBMIT, "code", "404").counter().count();
     assertThat(now).isEqualTo(before + 1);
