@@ -52,7 +52,7 @@ final class Attempt implements Runnable, TaskContext {
 
   @Override
   public String id() {
-    return record.id;
+    return record.id();
   }
 
   @Override

@@ -198,10 +198,10 @@ final class Dispatcher {
       }
       sup.durableDispatched.incrementAndGet();
       a.takePermit();
-      store.putLive(r.id, runningRecord(r, a)).onComplete(ar -> {
+      store.putLive(r.id(), runningRecord(r, a)).onComplete(ar -> {
         if (ar.failed()) {
           releasePermit(a);
-          WARNINGS.warn("start-record", "Could not record the start of durable task " + r.id + " in the cluster ("
+          WARNINGS.warn("start-record", "Could not record the start of durable task " + r.id() + " in the cluster ("
             + ar.cause().getMessage() + "); retrying in " + RETRY_MS + " ms. Check the cluster's health (/health).");
           vertx.setTimer(RETRY_MS, t -> {
             sup.durableQueue.add(r);

@@ -58,14 +58,14 @@ final class Events {
     if (routine.full(max)) {
       return;
     }
-    routine.offer(new Event("submitted", r.id, r.typeName(), r.supervisorName(), 0, System.currentTimeMillis(), null), max);
+    routine.offer(new Event("submitted", r.id(), r.typeName(), r.supervisorName(), 0, System.currentTimeMillis(), null), max);
   }
 
   void started(TaskRecord r, int attempt) {
     if (routine.full(max)) {
       return;
     }
-    routine.offer(new Event("started", r.id, r.typeName(), r.supervisorName(), attempt, System.currentTimeMillis(), null), max);
+    routine.offer(new Event("started", r.id(), r.typeName(), r.supervisorName(), attempt, System.currentTimeMillis(), null), max);
   }
 
   /** A task reached a final state. */
@@ -83,7 +83,7 @@ final class Events {
         extra.put("deadLetter", true);
       }
     }
-    Event e = new Event(state.wire(), r.id, r.typeName(), r.supervisorName(), attempts, System.currentTimeMillis(), extra);
+    Event e = new Event(state.wire(), r.id(), r.typeName(), r.supervisorName(), attempts, System.currentTimeMillis(), extra);
     (state == TaskState.SUCCEEDED ? routine : important).offer(e, max);
   }
 
@@ -92,7 +92,7 @@ final class Events {
     if (possibleDuplicate) {
       extra.put("possibleDuplicate", true);
     }
-    important.offer(new Event("restarted", r.id, r.typeName(), r.supervisorName(), attempts, System.currentTimeMillis(), extra), max);
+    important.offer(new Event("restarted", r.id(), r.typeName(), r.supervisorName(), attempts, System.currentTimeMillis(), extra), max);
   }
 
   /** An attempt timed out (the task may still be restarted). */
@@ -101,7 +101,7 @@ final class Events {
     if (zombie) {
       extra.put("zombie", true);
     }
-    important.offer(new Event("timed-out", r.id, r.typeName(), r.supervisorName(), attempt, System.currentTimeMillis(), extra), max);
+    important.offer(new Event("timed-out", r.id(), r.typeName(), r.supervisorName(), attempt, System.currentTimeMillis(), extra), max);
   }
 
   void rejected(String id, String type, String supervisor, int code, String reason) {

@@ -31,7 +31,7 @@ final class LiveRecord {
     StringBuilder lines = new StringBuilder();
     int n = 0;
     for (TaskRecord r : tasks) {
-      if (r.durable() || !r.id.startsWith(idPrefix)) {
+      if (r.durable() || r.seq < 0) {
         continue;
       }
       TaskState state;
@@ -45,7 +45,7 @@ final class LiveRecord {
       }
       int t = types.computeIfAbsent(r.typeName(), k -> types.size());
       int s = sups.computeIfAbsent(r.supervisorName(), k -> sups.size());
-      lines.append(r.id, idPrefix.length(), r.id.length()).append(',').append(t).append(',').append(s).append(',')
+      lines.append(r.seq).append(',').append(t).append(',').append(s).append(',')
         .append(r.submittedAt).append(',').append(state.ordinal()).append(',').append(attempts).append('\n');
       n++;
     }

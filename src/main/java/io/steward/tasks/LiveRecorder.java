@@ -49,7 +49,7 @@ final class LiveRecorder {
     }
     inFlight = true;
     long start = System.nanoTime();
-    vertx.executeBlocking(() -> LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.all()), false)
+    vertx.executeBlocking(() -> LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.liveTemporary()), false)
       .compose(record -> store.putLiveRecord(nodeId, record)).onComplete(ar -> {
       inFlight = false;
       if (ar.succeeded()) {
@@ -67,6 +67,6 @@ final class LiveRecorder {
     if (registry.liveCount() == 0) {
       return store.removeLiveRecord(nodeId);
     }
-    return store.putLiveRecord(nodeId, LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.all()));
+    return store.putLiveRecord(nodeId, LiveRecord.encode(nodeId, idPrefix, System.currentTimeMillis(), registry.liveTemporary()));
   }
 }

@@ -48,7 +48,7 @@ final class Submissions {
     if (!wantsReply && started.succeeded()) {
       return null;
     }
-    return started.map(r -> new JsonObject().put("id", r.id));
+    return started.map(r -> new JsonObject().put("id", r.id()));
   }
 
   /** The final record of the task, once it ends (or that of the live task holding its key). */
@@ -69,7 +69,7 @@ final class Submissions {
       if (waiter != null) {
         engine.watch(local, waiter);
       }
-      return Future.succeededFuture(new Accepted(local.id, true, waiter == null ? null : waiter.future()));
+      return Future.succeededFuture(new Accepted(local.id(), true, waiter == null ? null : waiter.future()));
     }
     String id = engine.ids().next();
     return store.bindKey(key, id).compose(existing -> {
@@ -107,6 +107,6 @@ final class Submissions {
     }
     return engine.start(spec, resolved, id, waiter)
       .onFailure(err -> store.unbindKey(spec.key(), id))
-      .map(r -> new Accepted(r.id, false, waiter == null ? null : waiter.future()));
+      .map(r -> new Accepted(r.id(), false, waiter == null ? null : waiter.future()));
   }
 }

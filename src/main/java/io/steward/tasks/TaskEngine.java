@@ -44,7 +44,7 @@ final class TaskEngine {
   private final Dispatcher dispatcher;
   private volatile boolean stopping;
 
-  TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TasksConfig config,
+  TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TaskIds ids, TasksConfig config,
              Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store) {
     this.vertx = vertx;
     this.context = context;
@@ -56,7 +56,7 @@ final class TaskEngine {
     this.events = events;
     this.meters = meters;
     this.store = store;
-    this.ids = new TaskIds(nodeId);
+    this.ids = ids;
     this.runner = new Runner(vertx, nodeId, events);
     this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, runner, a -> finish(a.record, TaskState.FAILED,
       Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false));
@@ -119,8 +119,11 @@ final class TaskEngine {
   Future<TaskRecord> start(TaskSpec spec, Resolved resolved, String id, Promise<JsonObject> waiter) {
     Supervisor sup = resolved.supervisor();
     long timeout = spec.timeoutMs() != null ? spec.timeoutMs() : sup.config.timeoutMs();
-    TaskRecord r = new TaskRecord(id != null ? id : ids.next(), spec, timeout, System.currentTimeMillis(), sup,
-      resolved.type(), metersOf(sup, spec.type()), nodeId);
+    long seq = id == null ? ids.nextSeq() : ids.seqOf(id);
+    TaskRecord r = seq >= 0
+      ? new TaskRecord(ids.prefix(), seq, spec, timeout, System.currentTimeMillis(), sup, resolved.type(),
+        metersOf(sup, spec.type()), nodeId)
+      : new TaskRecord(id, spec, timeout, System.currentTimeMillis(), sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
     if (waiter != null) {
       r.addWaiter(waiter);
     }
@@ -135,7 +138,7 @@ final class TaskEngine {
     // When a dispatch permit is free, the first record already says running: one write instead of two.
     Attempt first = dispatcher.reserve(r);
     JsonObject record = first != null ? dispatcher.runningRecord(r, first) : r.toJson();
-    return store.putLive(r.id, record).transform(ar -> {
+    return store.putLive(r.id(), record).transform(ar -> {
       if (ar.failed()) {
         if (first != null) {
           dispatcher.releasePermit(first);
@@ -147,7 +150,7 @@ final class TaskEngine {
         registry.discard(r);
         sup.release();
         String reason = "could not record durable task in the cluster (" + ar.cause().getMessage() + "); nothing was run";
-        events.rejected(r.id, spec.type(), sup.name(), 503, reason);
+        events.rejected(r.id(), spec.type(), sup.name(), 503, reason);
         return Future.failedFuture(StewardException.unavailable(reason));
       }
       if (first != null) {
@@ -235,8 +238,8 @@ final class TaskEngine {
     r.meters.restarted(reason(outcome));
     events.restarted(r, attempts, reason(outcome), delayMs, possibleDuplicate);
     if (r.durable()) {
-      store.putLive(r.id, r.toJson()).onFailure(err -> WARNINGS.warn("restart-record", "Could not record the "
-        + "restart of durable task " + r.id + " (" + err.getMessage() + "); it restarts anyway."));
+      store.putLive(r.id(), r.toJson()).onFailure(err -> WARNINGS.warn("restart-record", "Could not record the "
+        + "restart of durable task " + r.id() + " (" + err.getMessage() + "); it restarts anyway."));
     }
     if (delayMs <= 0) {
       requeue(r);
@@ -293,9 +296,9 @@ final class TaskEngine {
       return;
     }
     JsonObject json = r.toJson();
-    onContext(() -> store.putFinal(r.id, json).onComplete(ar -> {
+    onContext(() -> store.putFinal(r.id(), json).onComplete(ar -> {
       if (ar.failed()) {
-        WARNINGS.warn("final-record", "Could not record the final state of durable task " + r.id + " ("
+        WARNINGS.warn("final-record", "Could not record the final state of durable task " + r.id() + " ("
           + ar.cause().getMessage() + "); if this node dies before it is recorded, a survivor runs it again.");
       }
       completed(r, state, waiters, json);
@@ -319,8 +322,8 @@ final class TaskEngine {
       JsonObject full = json != null ? json : r.toJson();
       if (deadLetter) {
         r.meters.deadLetters.increment();
-        store.deadLetter(r.id, full).onFailure(err -> WARNINGS.warn("dead-letter", "Could not record dead letter "
-          + r.id + " in the cluster: " + err.getMessage()));
+        store.deadLetter(r.id(), full).onFailure(err -> WARNINGS.warn("dead-letter", "Could not record dead letter "
+          + r.id() + " in the cluster: " + err.getMessage()));
       }
       if (waiters != null) {
         for (Promise<JsonObject> p : waiters) {
@@ -329,7 +332,7 @@ final class TaskEngine {
       }
     }
     if (r.spec.key() != null) {
-      store.unbindKey(r.spec.key(), r.id);
+      store.unbindKey(r.spec.key(), r.id());
     }
   }
 
@@ -340,7 +343,7 @@ final class TaskEngine {
     Promise<JsonObject> done = context.promise();
     synchronized (r) {
       if (r.state.isFinal()) {
-        throw StewardException.conflict("task " + r.id + " already ended: " + r.state.wire());
+        throw StewardException.conflict("task " + r.id() + " already ended: " + r.state.wire());
       }
       Attempt a = r.attempt;
       if (r.state == TaskState.RUNNING && a != null) {
@@ -362,7 +365,7 @@ final class TaskEngine {
     synchronized (r) {
       if (!r.state.isFinal()) {
         if (!r.addWaiter(waiter)) {
-          throw StewardException.overCapacity("task " + r.id + " already has " + TaskRecord.MAX_WAITERS + " waiters");
+          throw StewardException.overCapacity("task " + r.id() + " already has " + TaskRecord.MAX_WAITERS + " waiters");
         }
         return;
       }
@@ -378,14 +381,14 @@ final class TaskEngine {
         return Future.succeededFuture(r.toJson());
       }
       if (!r.addWaiter(done)) {
-        throw StewardException.overCapacity("task " + r.id + " already has " + TaskRecord.MAX_WAITERS + " waiters");
+        throw StewardException.overCapacity("task " + r.id() + " already has " + TaskRecord.MAX_WAITERS + " waiters");
       }
     }
     long timer = vertx.setTimer(timeoutMs, t -> {
       synchronized (r) {
         r.removeWaiter(done);
       }
-      done.tryFail(StewardException.timeout("task " + r.id + " did not end within " + timeoutMs + " ms; it is still "
+      done.tryFail(StewardException.timeout("task " + r.id() + " did not end within " + timeoutMs + " ms; it is still "
         + "running (await it again, or cancel it)"));
     });
     return done.future().onComplete(ar -> vertx.cancelTimer(timer));

@@ -20,7 +20,28 @@ final class TaskIds {
   }
 
   String next() {
-    return prefix + counter.incrementAndGet();
+    return prefix + nextSeq();
+  }
+
+  /** The next counter value: a task's id is {@link #prefix()} + it, made only when someone asks for it. */
+  long nextSeq() {
+    return counter.incrementAndGet();
+  }
+
+  /** The counter part of an id this node made, or -1 for another node's id (or no id of ours). */
+  long seqOf(String id) {
+    if (!id.startsWith(prefix) || id.length() == prefix.length() || id.length() > prefix.length() + 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = prefix.length(); i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
   }
 
   /** The id's node part plus its dash. */

@@ -18,7 +18,11 @@ final class TaskRecord {
   /** Waiters on one task at most (run and await requests): a bound, not a queue. */
   static final int MAX_WAITERS = 1_000;
 
-  final String id;
+  /** This node's counter value for a task it accepted ({@link TaskIds}), else -1 (a task from elsewhere). */
+  final long seq;
+  private final String prefix;
+  /** Made from prefix and seq when first asked for: most fire-and-forget tasks never need it. */
+  private volatile String id;
   final TaskSpec spec;
   /** The attempt timeout in ms, resolved against the supervisor's default; 0: none. */
   final long timeoutMs;
@@ -29,6 +33,10 @@ final class TaskRecord {
 
   /** Its record is in the cluster (durable, or lost and reported here): forget it there when dropped here. */
   volatile boolean recorded;
+  /** Where the registry keeps it while it is live (temporary tasks), or -1; set before it is handed over. */
+  int slot = -1;
+  /** Kept by id in the registry (durable and lost tasks); set before it is handed over. */
+  boolean indexed;
 
   // Guarded by this.
   TaskState state = TaskState.PENDING;
@@ -48,9 +56,23 @@ final class TaskRecord {
   long restartTimer = -1;
   private List<Promise<JsonObject>> waiters;
 
+  /** A task this node accepted: its id is {@code prefix + seq}. */
+  TaskRecord(String prefix, long seq, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor supervisor,
+             TaskType type, TaskMeters meters, String node) {
+    this(null, prefix, seq, spec, timeoutMs, submittedAt, supervisor, type, meters, node);
+  }
+
+  /** A task known by its id (taken over, or reported lost). */
   TaskRecord(String id, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor supervisor, TaskType type,
              TaskMeters meters, String node) {
+    this(id, null, -1, spec, timeoutMs, submittedAt, supervisor, type, meters, node);
+  }
+
+  private TaskRecord(String id, String prefix, long seq, TaskSpec spec, long timeoutMs, long submittedAt,
+                     Supervisor supervisor, TaskType type, TaskMeters meters, String node) {
     this.id = id;
+    this.prefix = prefix;
+    this.seq = seq;
     this.spec = spec;
     this.timeoutMs = timeoutMs;
     this.submittedAt = submittedAt;
@@ -58,6 +80,15 @@ final class TaskRecord {
     this.type = type;
     this.meters = meters;
     this.node = node;
+  }
+
+  String id() {
+    String s = id;
+    if (s == null) {
+      s = prefix + seq;
+      id = s;
+    }
+    return s;
   }
 
   String typeName() {
@@ -109,7 +140,7 @@ final class TaskRecord {
 
   private JsonObject json(boolean full) {
     JsonObject o = new JsonObject()
-      .put("id", id)
+      .put("id", id())
       .put("type", spec.type())
       .put("supervisor", spec.supervisor())
       .put("restart", spec.restart().wire())

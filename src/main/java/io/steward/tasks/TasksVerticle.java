@@ -71,15 +71,17 @@ final class TasksVerticle extends VerticleBase {
     }
     Mailbox mailbox = new Mailbox(context);
     store = new TaskStore(vertx, mailbox, hz, config);
-    Registry registry = new Registry(config.maxFinished(), dropped -> {
+    long capacity = config.supervisors().values().stream().mapToLong(SupervisorConfig::capacity).sum();
+    TaskIds ids = new TaskIds(nodeId);
+    Registry registry = new Registry(ids, config.maxFinished(), capacity, dropped -> {
       if (dropped.recorded) {
-        store.forget(dropped.id);
+        store.forget(dropped.id());
       }
     });
     events = new Events(vertx, nodeId, config.maxEvents(), Counter.builder("steward_tasks_events_dropped")
       .description("Lifecycle events not published because an interval had more than tasks.maxEvents").register(meterRegistry));
     TaskMeters.Cache meters = new TaskMeters.Cache(meterRegistry);
-    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, config, supervisors, registry, events, meters, store);
+    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store);
     lookup = new Lookup(vertx, nodeId, engine, store);
     submissions = new Submissions(ctx, engine, lookup, store);
     takeover = new Takeover(vertx, ctx, nodeId, engine, store, events, meters,
