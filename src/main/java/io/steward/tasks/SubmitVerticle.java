@@ -4,6 +4,10 @@ import io.steward.bus.Addresses;
 import io.steward.bus.Endpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.util.List;
 
 /**
  * The two busiest addresses, {@code steward.tasks.submit} and {@code steward.tasks.run}, on one more event
@@ -23,14 +27,19 @@ final class SubmitVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return Future.all(
-      Endpoint.consumer(vertx, Addresses.Tasks.SUBMIT, msg -> submissions.submit(spec(config, msg.body()),
-        msg.replyAddress() != null)).completion(),
-      Endpoint.consumer(vertx, Addresses.Tasks.RUN, msg -> submissions.run(spec(config, msg.body()))
-        .compose(Replies::outcome)).completion());
+    return Future.all(consumers(vertx, config, submissions).stream().map(MessageConsumer::completion).toList());
   }
 
-  static TaskSpec spec(TasksConfig config, Object body) {
+  /** The submit and run consumers, on the calling verticle's event loop. */
+  static List<MessageConsumer<Object>> consumers(Vertx vertx, TasksConfig config, Submissions submissions) {
+    return List.of(
+      Endpoint.consumer(vertx, Addresses.Tasks.SUBMIT, msg -> submissions.submit(spec(config, msg.body()),
+        msg.replyAddress() != null)),
+      Endpoint.consumer(vertx, Addresses.Tasks.RUN, msg -> submissions.run(spec(config, msg.body()))
+        .compose(Replies::outcome)));
+  }
+
+  private static TaskSpec spec(TasksConfig config, Object body) {
     return TaskSpec.parse(body, config.maxRestarts(), config.withinMs());
   }
 }

@@ -94,9 +94,7 @@ final class TasksVerticle extends VerticleBase {
         .publishPercentiles(0.5, 0.99).register(meterRegistry));
 
     // submit and run, the busiest addresses, here and on submitInstances - 1 more event loops
-    consumer(Addresses.Tasks.SUBMIT, msg -> submissions.submit(SubmitVerticle.spec(config, msg.body()),
-      msg.replyAddress() != null));
-    consumer(Addresses.Tasks.RUN, msg -> submissions.run(SubmitVerticle.spec(config, msg.body())).compose(Replies::outcome));
+    consumers.addAll(SubmitVerticle.consumers(vertx, config, submissions));
     consumer(Addresses.Tasks.AWAIT, msg -> {
       Fields f = Fields.of(msg.body());
       String id = f.string("id", null, 200);
