@@ -37,6 +37,30 @@ public final class Addresses {
     }
   }
 
+  /** Supervised tasks (README, Tasks). */
+  public static final class Tasks {
+    /** {@code send}: fire-and-forget; {@code request}: answered {@code {id}} once accepted. */
+    public static final String SUBMIT = "steward.tasks.submit";
+    /** Answered when the task ends, with its result or its final error. */
+    public static final String RUN = "steward.tasks.run";
+    /** {@code {id, timeoutMs}}: like run, for a task already submitted. */
+    public static final String AWAIT = "steward.tasks.await";
+    public static final String GET = "steward.tasks.get";
+    public static final String LIST = "steward.tasks.list";
+    public static final String CANCEL = "steward.tasks.cancel";
+    public static final String DEADLETTERS = "steward.tasks.deadletters";
+    /** Lifecycle events, published in batches: {@code {node, events: [...], dropped}}. */
+    public static final String EVENTS = "steward.tasks.events";
+    /** Per-node verbs (see {@link Addresses#node}): the node that owns a task answers for it. */
+    public static final String NODE_GET = "tasks.get";
+    public static final String NODE_AWAIT = "tasks.await";
+    public static final String NODE_CANCEL = "tasks.cancel";
+    public static final String NODE_LIST = "tasks.list";
+
+    private Tasks() {
+    }
+  }
+
   /** Fan-out / fan-in: scatter requests over the bus and aggregate the replies. */
   public static final class Fanout {
     public static final String RUN = "steward.fanout.run";

@@ -95,12 +95,6 @@ sealed interface Target {
    */
   record Tasks(String type, JsonArray items, long timeoutMs) implements Target {
 
-    /**
-     * The tasks module's result address (README, tasks). Its constant belongs to the tasks module's class in
-     * {@link Addresses}, which is written on another branch; replace this with it once both are merged.
-     */
-    static final String RUN = Addresses.PREFIX + "tasks.run";
-
     @Override
     public int size() {
       return items.size();
@@ -108,7 +102,7 @@ sealed interface Target {
 
     @Override
     public String address(int i) {
-      return RUN;
+      return Addresses.Tasks.RUN;
     }
 
     @Override

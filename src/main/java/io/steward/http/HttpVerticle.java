@@ -34,7 +34,7 @@ final class HttpVerticle extends VerticleBase {
 
   /** Every route group; each brings its OpenAPI fragment. */
   static List<Api> apis() {
-    return List.of(new CoreApi(), new FanoutApi(), new CacheApi());
+    return List.of(new CoreApi(), new TasksApi(), new FanoutApi(), new CacheApi());
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);

@@ -26,7 +26,7 @@ public record NodeConfig(
   String hazelcastLogLevel,
   JsonObject merged) {
 
-  public static final List<String> DEFAULT_MODULES = List.of("http", "fanout", "cache");
+  public static final List<String> DEFAULT_MODULES = List.of("http", "tasks", "fanout", "cache");
 
   public static final List<Setting> SETTINGS = List.of(
     Setting.string("node.name", null, "A readable name for this node in logs and /nodes (default: node-<first 8 characters of its id>)"),

@@ -16,6 +16,7 @@ public final class Bench {
     BENCHMARKS.put("fanout", () -> run(FanoutBench::main));
     BENCHMARKS.put("cache", () -> run(CacheBench::main));
     BENCHMARKS.put("bridge", () -> run(BridgeBench::main));
+    BENCHMARKS.put("tasks", () -> run(TasksBench::main));
   }
 
   private Bench() {

@@ -8,7 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -38,15 +37,13 @@ class CacheComputeTest {
 
   private static TestCluster cluster;
   private static List<StewardNode> nodes;
-  private static boolean tasks;
   /** Computations started, per key (every node's compute consumer counts here: one JVM). */
   private static final ConcurrentHashMap<String, AtomicInteger> COMPUTED = new ConcurrentHashMap<>();
 
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.create(CacheComputeTest.class, 4);
-    tasks = StewardNode.availableModules().containsKey("tasks");
-    List<String> modules = tasks ? List.of("cache", "tasks") : List.of("cache");
+    List<String> modules = List.of("cache", "tasks");
     JsonObject caches = new JsonObject()
       .put("computed", new JsonObject())
       .put("remembered", new JsonObject().put("negativeTtlSeconds", 30))
@@ -158,7 +155,6 @@ class CacheComputeTest {
 
   @Test
   void a_task_computes_the_value_through_the_tasks_result_api() throws Exception {
-    Assumptions.assumeTrue(tasks, "the tasks module is not on this branch (it is built in parallel)");
     JsonObject echo = request("computed", "from-task", new JsonObject().put("task", "echo")
       .put("payload", new JsonObject().put("answer", 42)));
     List<Future<JsonObject>> all = concurrently(30, echo);

@@ -13,7 +13,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +34,6 @@ import static org.assertj.core.api.Assertions.fail;
 class FanoutTest {
 
   /** Task-type items need the tasks module, written on another branch; the test runs once both are merged. */
-  static final boolean TASKS = StewardNode.availableModules().containsKey("tasks");
 
   static final String SCRIPT = "test.fanout.script";
   static final String FLAKY = "test.fanout.flaky";
@@ -56,7 +54,7 @@ class FanoutTest {
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.create(FanoutTest.class, 1);
-    List<String> modules = TASKS ? List.of("http", "fanout", "tasks") : List.of("http", "fanout");
+    List<String> modules = List.of("http", "fanout", "tasks");
     node = cluster.start(modules, new JsonObject().put("fanout", new JsonObject()
       .put("maxItems", 1_000).put("maxBodyBytes", 65_536).put("maxRuns", 8))).await(60, TimeUnit.SECONDS);
     vertx = node.vertx();
@@ -430,7 +428,6 @@ class FanoutTest {
 
   @Test
   void task_type_items_run_as_tasks_and_their_results_are_the_values() throws Exception {
-    Assumptions.assumeTrue(TASKS, "needs the tasks module (another branch): runs once fanout and tasks are merged");
     JsonObject reply = run(new JsonObject().put("type", "echo").put("mode", "settled").put("timeoutMs", 10_000)
       .put("items", new JsonArray().add(new JsonObject().put("n", 1)).add("two").add(3)));
     assertThat(reply.getString("outcome")).isEqualTo("satisfied");
