@@ -37,6 +37,65 @@ public final class Addresses {
     }
   }
 
+  /** Supervised tasks (README, Tasks). */
+  public static final class Tasks {
+    /** {@code send}: fire-and-forget; {@code request}: answered {@code {id}} once accepted. */
+    public static final String SUBMIT = "steward.tasks.submit";
+    /** Answered when the task ends, with its result or its final error. */
+    public static final String RUN = "steward.tasks.run";
+    /** {@code {id, timeoutMs}}: like run, for a task already submitted. */
+    public static final String AWAIT = "steward.tasks.await";
+    public static final String GET = "steward.tasks.get";
+    public static final String LIST = "steward.tasks.list";
+    public static final String CANCEL = "steward.tasks.cancel";
+    public static final String DEADLETTERS = "steward.tasks.deadletters";
+    /** Lifecycle events, published in batches: {@code {node, events: [...], dropped}}. */
+    public static final String EVENTS = "steward.tasks.events";
+    /** Per-node verbs (see {@link Addresses#node}): the node that owns a task answers for it. */
+    public static final String NODE_GET = "tasks.get";
+    public static final String NODE_AWAIT = "tasks.await";
+    public static final String NODE_CANCEL = "tasks.cancel";
+    public static final String NODE_LIST = "tasks.list";
+
+    private Tasks() {
+    }
+  }
+
+  /** Fan-out / fan-in: scatter requests over the bus and aggregate the replies. */
+  public static final class Fanout {
+    public static final String RUN = "steward.fanout.run";
+    public static final String GATHER = "steward.fanout.gather";
+
+    private Fanout() {
+    }
+  }
+
+  /** The clustered cache on Hazelcast maps (README, Cache). Bodies name the cache in {@code cache}. */
+  public static final class Cache {
+    public static final String GET = "steward.cache.get";
+    public static final String GET_ALL = "steward.cache.getAll";
+    public static final String PUT = "steward.cache.put";
+    public static final String PUT_ALL = "steward.cache.putAll";
+    public static final String PUT_IF_ABSENT = "steward.cache.putIfAbsent";
+    public static final String REPLACE = "steward.cache.replace";
+    public static final String DELETE = "steward.cache.delete";
+    public static final String TOUCH = "steward.cache.touch";
+    public static final String CLEAR = "steward.cache.clear";
+    public static final String SIZE = "steward.cache.size";
+    public static final String STATS = "steward.cache.stats";
+    public static final String UPDATE = "steward.cache.update";
+    public static final String GET_OR_COMPUTE = "steward.cache.getOrCompute";
+    public static final String CREATE = "steward.cache.create";
+    public static final String LIST = "steward.cache.list";
+    public static final String EVENTS = "steward.cache.events";
+    /** Per-node verbs: this node's share of a cache's statistics; a computation another node waited for ended. */
+    public static final String NODE_STATS = "cache.stats";
+    public static final String NODE_COMPUTED = "cache.computed";
+
+    private Cache() {
+    }
+  }
+
   /** The schedule module: interval and cron jobs, once per cluster per tick (README, Scheduling). */
   public static final class Schedule {
     public static final String PUT = "steward.schedule.put";

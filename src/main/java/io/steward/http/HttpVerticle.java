@@ -6,6 +6,7 @@ import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Failure;
+import io.steward.bus.KeyStores;
 import io.steward.bus.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -20,6 +21,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
@@ -31,8 +34,10 @@ final class HttpVerticle extends VerticleBase {
 
   /** Every route group; each brings its OpenAPI fragment. */
   static List<Api> apis() {
-    return List.of(new CoreApi(), new ScheduleApi());
+    return List.of(new CoreApi(), new TasksApi(), new FanoutApi(), new ScheduleApi(), new CacheApi());
   }
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
   private final HttpConfig config;
   private HttpServer server;
@@ -45,25 +50,49 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     String nodeId = Cluster.nodeId(vertx);
     Router router = router(nodeId);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
-        .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setCompressionSupported(true))
+    HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
+      .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setCompressionSupported(true)
+      // A SockJS message over a WebSocket is capped like a request body.
+      .setMaxWebSocketFrameSize(config.bodyLimitBytes()).setMaxWebSocketMessageSize(config.bodyLimitBytes());
+    if (config.tls()) {
+      options.setSsl(true).setKeyCertOptions(KeyStores.options(config.keyStore(), config.keyStorePassword()));
+    }
+    return vertx.createHttpServer(options)
       .requestHandler(router)
       .listen()
       .recover(err -> Future.failedFuture("cannot listen on " + config.host() + ":" + config.port() + ": "
         + err.getMessage() + " (choose another http.port / STEWARD_HTTP_PORT, or stop what holds it)"))
       .compose(s -> {
         server = s;
-        String url = "http://" + config.host() + ":" + s.actualPort();
+        String url = (config.tls() ? "https://" : "http://") + config.host() + ":" + s.actualPort();
+        warnIfExposed(url);
         // Several instances share one server; the first registers the module's health on this node.
         return Endpoint.localConsumer(vertx, Addresses.moduleHealth(nodeId, "http"),
           msg -> new JsonObject().put("status", "UP").put("url", url)).completion().otherwiseEmpty();
       });
   }
 
+  /** Listening beyond this machine without tokens, or with tokens in clear text, deserves a line in the log. */
+  private void warnIfExposed(String url) {
+    boolean loopback = config.host().startsWith("127.") || config.host().equals("localhost") || config.host().equals("::1");
+    if (loopback) {
+      return;
+    }
+    if (!config.tokens().required()) {
+      LOG.warn("The HTTP API and the SockJS bridge on {} need no token: anyone who reaches this interface can use them; "
+        + "set http.tokens (see README, Security)", url);
+    } else if (!config.tls()) {
+      LOG.warn("The HTTP API on {} receives its tokens in clear text: set http.keyStore, or put a TLS proxy in front "
+        + "(see README, Security)", url);
+    }
+  }
+
   Router router(String nodeId) {
     Router router = Router.router(vertx);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(config.bodyLimitBytes()));
+    // Open to anyone who reaches the port, so load balancers need no token; every other route needs one.
     router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(healthChecks(nodeId)));
+    router.route().handler(new TokenAuth(vertx, config.tokens()));
+    router.route().handler(BodyHandler.create(false).setBodyLimit(config.bodyLimitBytes()));
     router.get("/openapi.json").handler(openApiHandler());
     PrometheusMeterRegistry prometheus = Metrics.registry(vertx) instanceof PrometheusMeterRegistry p ? p : null;
     router.get("/metrics").handler(prometheus != null ? PrometheusScrapingHandler.create(prometheus)
@@ -72,6 +101,7 @@ final class HttpVerticle extends VerticleBase {
     for (Api api : apis()) {
       api.mount(router, forward);
     }
+    router.route(TokenAuth.BRIDGE_PATH + "/*").subRouter(SockJsBridge.router(vertx, config));
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "no such route: " + ctx.request().method()
       + " " + ctx.request().path() + " (see /openapi.json)", null));
     router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "method " + ctx.request().method()

@@ -26,11 +26,11 @@ public record NodeConfig(
   String hazelcastLogLevel,
   JsonObject merged) {
 
-  public static final List<String> DEFAULT_MODULES = List.of("http", "schedule");
+  public static final List<String> DEFAULT_MODULES = List.of("http", "tasks", "fanout", "schedule", "cache");
 
   public static final List<Setting> SETTINGS = List.of(
     Setting.string("node.name", null, "A readable name for this node in logs and /nodes (default: node-<first 8 characters of its id>)"),
-    Setting.list("modules", DEFAULT_MODULES, "The modules this node runs, any subset of: http, tasks, fanout, schedule, cache"),
+    Setting.list("modules", DEFAULT_MODULES, "The modules this node runs, any subset of: http, tasks, fanout, schedule, cache, bridge"),
     Setting.string("cluster.name", null, "Hazelcast cluster name; nodes join only a cluster with the same name (default: from cluster.xml, 'steward')"),
     Setting.string("cluster.config", "cluster.xml", "Hazelcast XML: a file path (used if it exists), or classpath:NAME; the copy in the jar is the fallback"),
     Setting.integer("cluster.port", 0, "Hazelcast member port; the next free port is taken if it is busy (0: from cluster.xml, 5701)"),
@@ -43,6 +43,11 @@ public record NodeConfig(
     Setting.string("eventBus.host", "127.0.0.1", "The interface the clustered event bus listens on"),
     Setting.integer("eventBus.port", 0, "The event-bus port (0: any free port)"),
     Setting.string("eventBus.publicHost", null, "The host other nodes use to reach this node's event bus"),
+    Setting.bool("eventBus.tls", false, "Mutual TLS between the nodes' event buses: encrypted, and only peers with a trusted certificate connect (all nodes alike; see README, Security)"),
+    Setting.string("eventBus.keyStore", null, "This node's key and certificate for event-bus TLS: a PKCS#12 (.p12/.pfx) or JKS (.jks) file"),
+    Setting.string("eventBus.keyStorePassword", null, "Password of eventBus.keyStore (set it in the environment, not in a file)"),
+    Setting.string("eventBus.trustStore", null, "The certificates, or the CA, of the nodes this one talks to (PKCS#12 or JKS); others are refused"),
+    Setting.string("eventBus.trustStorePassword", null, "Password of eventBus.trustStore"),
     Setting.integer("vertx.eventLoopPoolSize", 0, "Event-loop threads (0: Vert.x default, 2 x cores)"),
     Setting.integer("vertx.workerPoolSize", 20, "Vert.x worker threads (blocking calls; task supervisors have their own pools)"),
     Setting.integer("shutdown.drainMs", 10_000, "On SIGTERM, how long modules may take to finish in-flight work before the node leaves"),
@@ -86,7 +91,8 @@ public record NodeConfig(
       cluster.getBoolean("liteMember"),
       atLeast(cluster, "failureDetectionSeconds", "cluster.failureDetectionSeconds", 0),
       atLeast(cluster, "minimumSize", "cluster.minimumSize", 0));
-    EventBus e = new EventBus(eb.getString("host"), port(eb, "eventBus.port", true), eb.getString("publicHost"));
+    EventBus e = new EventBus(eb.getString("host"), port(eb, "eventBus.port", true), eb.getString("publicHost"),
+      EventBusTls.from(eb));
     String level = level(log, "level");
     String hzLevel = level(log, "hazelcastLevel");
     return new NodeConfig(
@@ -114,7 +120,8 @@ public record NodeConfig(
                         String publicAddress, boolean liteMember, int failureDetectionSeconds, int minimumSize) {
   }
 
-  public record EventBus(String host, int port, String publicHost) {
+  /** {@code tls} is null when {@code eventBus.tls} is false. */
+  public record EventBus(String host, int port, String publicHost, EventBusTls tls) {
   }
 
   private static List<String> strings(JsonArray a) {

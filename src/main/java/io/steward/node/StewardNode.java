@@ -85,6 +85,9 @@ public final class StewardNode {
     if (config.eventBus().publicHost() != null) {
       eb.setClusterPublicHost(config.eventBus().publicHost());
     }
+    if (config.eventBus().tls() != null) {
+      config.eventBus().tls().applyTo(eb);
+    }
     MeterRegistry registry = null;
     if (config.metricsEnabled()) {
       registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -145,10 +148,11 @@ public final class StewardNode {
     return chain.compose(v -> vertx.deployVerticle(new NodeVerticle(config, deployments, startedAt), new DeploymentOptions()))
       .map(nodeId -> {
         StewardNode node = new StewardNode(vertx, config, deployments, nodeId);
-        LOG.info("Steward node {} is up in {} ms: modules {}, cluster '{}' with {} member(s), event bus on {}",
+        LOG.info("Steward node {} is up in {} ms: modules {}, cluster '{}' with {} member(s), event bus on {}{}",
           node.id(), System.currentTimeMillis() - startedAt, config.modules(),
           Cluster.hazelcast(vertx).getConfig().getClusterName(),
-          Cluster.hazelcast(vertx).getCluster().getMembers().size(), config.eventBus().host());
+          Cluster.hazelcast(vertx).getCluster().getMembers().size(), config.eventBus().host(),
+          config.eventBus().tls() != null ? " with mutual TLS" : "");
         return node;
       });
   }

@@ -13,6 +13,10 @@ public final class Bench {
 
   static {
     BENCHMARKS.put("node", () -> run(NodeBench::main));
+    BENCHMARKS.put("fanout", () -> run(FanoutBench::main));
+    BENCHMARKS.put("cache", () -> run(CacheBench::main));
+    BENCHMARKS.put("bridge", () -> run(BridgeBench::main));
+    BENCHMARKS.put("tasks", () -> run(TasksBench::main));
     BENCHMARKS.put("schedule", () -> run(ScheduleBench::main));
   }
 

@@ -31,6 +31,13 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void the_shipped_conf_file_runs_every_capability_module_of_the_default() throws Exception {
+    JsonObject shipped = new JsonObject(Files.readString(Path.of("conf/config.json")));
+    NodeConfig c = loader.resolve(shipped, Map.of(), Map.of());
+    assertThat(c.modules()).isEqualTo(NodeConfig.DEFAULT_MODULES);
+  }
+
+  @Test
   void environment_overrides_the_file_and_system_properties_override_both() {
     JsonObject file = new JsonObject().put("http", new JsonObject().put("port", 9000));
     NodeConfig env = loader.resolve(file, Map.of("STEWARD_HTTP_PORT", "9001"), Map.of());

@@ -1,0 +1,165 @@
+package io.steward.cache;
+
+import com.hazelcast.config.InvalidConfigurationException;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.steward.bus.StewardException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The caches this node knows. Definitions live cluster-wide in the registry map {@code steward.caches}
+ * (name → definition), so a cache created on one node is usable on all; each node opens a cache once —
+ * adds its Hazelcast map configuration (dynamic configuration, before first use of the map; identical on
+ * every node, so only the first one counts) and gets the map proxies — then serves it from memory.
+ *
+ * <p>Opening blocks (Hazelcast registers listeners cluster-wide), so it runs on a worker thread, once per
+ * cache per node. The number of caches is bounded by {@code cache.maxCaches}.
+ */
+final class Caches {
+
+  static final String REGISTRY = "steward.caches";
+  private static final Logger LOG = LoggerFactory.getLogger(Caches.class);
+
+  private final Vertx vertx;
+  private final HazelcastInstance hz;
+  private final CacheConfig config;
+  private final MeterRegistry meters;
+  private final Function<CacheHandle, java.util.UUID> subscribeEvents;
+  private final IMap<String, String> registry;
+  private final Map<String, CacheHandle> open = new ConcurrentHashMap<>();
+  private final Map<String, Future<CacheHandle>> opening = new ConcurrentHashMap<>();
+
+  Caches(Vertx vertx, HazelcastInstance hz, CacheConfig config, MeterRegistry meters,
+         Function<CacheHandle, java.util.UUID> subscribeEvents) {
+    this.vertx = vertx;
+    this.hz = hz;
+    this.config = config;
+    this.meters = meters;
+    this.subscribeEvents = subscribeEvents;
+    this.registry = hz.getMap(REGISTRY);
+  }
+
+  IMap<String, String> registry() {
+    return registry;
+  }
+
+  /** The open caches of this node. */
+  Iterable<CacheHandle> opened() {
+    return open.values();
+  }
+
+  /** A cache by name: 400 for a malformed name, 404 for one the cluster does not define. */
+  Future<CacheHandle> handle(String name) {
+    CacheHandle h = open.get(name);
+    if (h != null) {
+      return Future.succeededFuture(h);
+    }
+    CacheSpec.checkName("cache", name);
+    return Future.fromCompletionStage(registry.getAsync(name), vertx.getOrCreateContext()).compose(json -> {
+      if (json == null) {
+        return Future.failedFuture(StewardException.notFound("no cache named '" + name + "' (declare it in "
+          + "cache.caches or create it with steward.cache.create; steward.cache.list shows the caches)"));
+      }
+      return open(CacheSpec.fromJson(name, new JsonObject(json)));
+    });
+  }
+
+  /** Opens a cache the registry defines (at most once at a time per name). */
+  Future<CacheHandle> open(CacheSpec spec) {
+    CacheHandle h = open.get(spec.name());
+    if (h != null) {
+      return Future.succeededFuture(h);
+    }
+    return opening.computeIfAbsent(spec.name(), name -> vertx.executeBlocking(() -> openBlocking(spec), false)
+      .andThen(ar -> opening.remove(name)));
+  }
+
+  private CacheHandle openBlocking(CacheSpec spec) {
+    CacheHandle existing = open.get(spec.name());
+    if (existing != null) {
+      return existing;
+    }
+    configure(spec);
+    IMap<String, CacheValue> values = hz.getMap(spec.mapName());
+    IMap<String, Flight> computing = hz.getMap(spec.computingMapName());
+    CacheHandle h = new CacheHandle(spec, values, computing, meters);
+    if (spec.events()) {
+      h.eventListener(subscribeEvents.apply(h));
+    }
+    open.put(spec.name(), h);
+    LOG.debug("Cache '{}' open on this node: {}", spec.name(), spec.toJson().encode());
+    return h;
+  }
+
+  /** Adds the maps' configuration; a different definition already in the cluster is a 409. */
+  private void configure(CacheSpec spec) {
+    MapConfig values = MapConfigs.of(spec, base(spec.mapName()));
+    try {
+      hz.getConfig().addMapConfig(values);
+      hz.getConfig().addMapConfig(MapConfigs.computing(spec, base(spec.computingMapName())));
+    } catch (InvalidConfigurationException e) {
+      throw StewardException.conflict("cache '" + spec.name() + "' already exists in the cluster with other options "
+        + "(Hazelcast keeps a map's configuration until the whole cluster restarts): " + e.getMessage());
+    }
+    MapConfig effective = hz.getConfig().findMapConfig(spec.mapName());
+    if (effective.getTimeToLiveSeconds() != values.getTimeToLiveSeconds()
+      || effective.getEvictionConfig().getSize() != values.getEvictionConfig().getSize()
+      || (effective.getNearCacheConfig() != null) != spec.nearCache()) {
+      throw new IllegalStateException("Hazelcast ignores the configuration of cache '" + spec.name() + "' (map "
+        + spec.mapName() + "): a pattern in the Hazelcast XML matches the name first. Set the property "
+        + "hazelcast.data.search.dynamic.config.first.enabled to true in your cluster.xml, as Steward's own does");
+    }
+  }
+
+  private MapConfig base(String mapName) {
+    return hz.getConfig().findMapConfig(mapName);
+  }
+
+  /**
+   * Defines a cache cluster-wide (blocking; a worker thread). Returns whether this call created it: an
+   * identical definition already there is fine, a different one is a 409, more than {@code maxCaches} a 429.
+   */
+  boolean defineBlocking(CacheSpec spec) {
+    String json = spec.toJson().encode();
+    String current = registry.get(spec.name());
+    if (current == null) {
+      int size = registry.size();
+      if (size >= config.maxCaches()) {
+        throw StewardException.overCapacity("the cluster already holds " + size + " caches, the most cache.maxCaches "
+          + "allows; raise it on every node or reuse a cache");
+      }
+      configure(spec);
+      current = registry.putIfAbsent(spec.name(), json);
+      if (current == null) {
+        return true;
+      }
+    }
+    if (!new JsonObject(current).equals(new JsonObject(json))) {
+      throw StewardException.conflict("cache '" + spec.name() + "' already exists with other options: the cluster has "
+        + current + ", this asks for " + json + "; a cache cannot be redefined while the cluster runs");
+    }
+    configure(spec);
+    return false;
+  }
+
+  /** Every cache the cluster defines, by name (blocking; a worker thread). */
+  List<JsonObject> listBlocking() {
+    List<JsonObject> out = new ArrayList<>();
+    new TreeMap<>(registry.getAll(registry.keySet())).forEach((name, json) ->
+      out.add(new JsonObject().put("name", name).put("options", new JsonObject(json))));
+    return out;
+  }
+}

@@ -1,0 +1,307 @@
+package io.steward.cache;
+
+import io.steward.bus.Addresses;
+import io.steward.bus.Fields;
+import io.steward.bus.StewardException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The reads and writes of entries: each validates its body, then makes one asynchronous Hazelcast call (or
+ * an entry processor on the key's owner) from the event loop, and replies from the thread the result arrives
+ * on ({@link Hz#direct}: nothing here is confined to the event loop). {@code clear} and {@code size} have no
+ * async form in Hazelcast and run on a worker thread.
+ */
+final class EntryOperations {
+
+  private final Vertx vertx;
+  private final Caches caches;
+  private final CacheConfig config;
+  private final String nodeId;
+
+  EntryOperations(Vertx vertx, Caches caches, CacheConfig config, String nodeId) {
+    this.vertx = vertx;
+    this.caches = caches;
+    this.config = config;
+    this.nodeId = nodeId;
+  }
+
+  /** {@code {cache, key}} → {@code {found, value?}}. */
+  Future<JsonObject> get(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    String key = f.string("key");
+    f.done();
+    return caches.handle(cache).compose(h -> {
+      h.key("key", key);
+      CacheValue near = h.nearCached(key);
+      if (near != null) {
+        h.read(true);
+        return Future.succeededFuture(found(near));
+      }
+      return Hz.direct(h.values().getAsync(key)).transform(ar -> {
+        if (ar.failed()) {
+          return Future.failedFuture(Hz.translate(ar.cause(), "get of '" + key + "'", false));
+        }
+        CacheValue v = ar.result();
+        h.read(v != null);
+        return Future.succeededFuture(v == null ? new JsonObject().put("found", false) : found(v));
+      });
+    });
+  }
+
+  private static JsonObject found(CacheValue v) {
+    return new JsonObject().put("found", true).put("value", v.value());
+  }
+
+  /** {@code {cache, keys: [..]}} → {@code {entries: {key: value}, missing: [..]}}. */
+  Future<JsonObject> getAll(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    JsonArray keys = f.array("keys");
+    f.done();
+    if (keys == null) {
+      throw StewardException.badRequest("keys", "is required (an array of keys)");
+    }
+    return caches.handle(cache).compose(h -> {
+      Set<String> wanted = keys(h, keys);
+      List<String> order = new ArrayList<>(wanted);
+      List<Future<CacheValue>> reads = new ArrayList<>(order.size());
+      for (String key : order) {
+        reads.add(Hz.direct(h.values().getAsync(key)));
+      }
+      return Future.all(reads).transform(ar -> {
+        if (ar.failed()) {
+          return Future.failedFuture(Hz.translate(ar.cause(), "getAll", false));
+        }
+        JsonObject entries = new JsonObject();
+        JsonArray missing = new JsonArray();
+        for (int i = 0; i < order.size(); i++) {
+          CacheValue v = reads.get(i).result();
+          h.read(v != null);
+          if (v == null) {
+            missing.add(order.get(i));
+          } else {
+            entries.put(order.get(i), v.value());
+          }
+        }
+        return Future.succeededFuture(new JsonObject().put("entries", entries).put("missing", missing));
+      });
+    });
+  }
+
+  private Set<String> keys(CacheHandle h, JsonArray keys) {
+    if (keys.size() > config.maxBatch()) {
+      throw StewardException.badRequest("keys", "has " + keys.size() + " keys, over the limit of " + config.maxBatch()
+        + " (cache.maxBatch)");
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (int i = 0; i < keys.size(); i++) {
+      Object k = keys.getValue(i);
+      if (!(k instanceof String s) || s.isBlank()) {
+        throw StewardException.badRequest("keys[" + i + "]", "must be a non-blank string, got " + Fields.typeName(k));
+      }
+      out.add(h.key("keys[" + i + "]", s));
+    }
+    return out;
+  }
+
+  /** {@code {cache, key, value, ttlSeconds?}} → null (HTTP 204). */
+  Future<Object> put(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    String key = f.string("key");
+    Object value = f.value("value");
+    Integer ttl = ttl(f);
+    f.done();
+    return caches.handle(cache).compose(h -> {
+      h.key("key", key);
+      CacheValue v = CacheValue.of(h.value("value", value));
+      CompletionStage<Void> set = ttl == null ? h.values().setAsync(key, v)
+        : h.values().setAsync(key, v, ttl, TimeUnit.SECONDS);
+      return written(h, Hz.direct(set), "put of '" + key + "'", 1).map(x -> null);
+    });
+  }
+
+  /** {@code {cache, entries: {key: value}, ttlSeconds?}} → {@code {stored}}. */
+  Future<JsonObject> putAll(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    JsonObject entries = f.object("entries");
+    Integer ttl = ttl(f);
+    f.done();
+    if (entries == null) {
+      throw StewardException.badRequest("entries", "is required (an object of key: value)");
+    }
+    if (entries.size() > config.maxBatch()) {
+      throw StewardException.badRequest("entries", "has " + entries.size() + " entries, over the limit of "
+        + config.maxBatch() + " (cache.maxBatch)");
+    }
+    return caches.handle(cache).compose(h -> {
+      Map<String, CacheValue> batch = new LinkedHashMap<>();
+      for (String key : entries.fieldNames()) {
+        if (key.isBlank()) {
+          throw StewardException.badRequest("entries", "keys must not be blank");
+        }
+        h.key("entries." + key, key);
+        batch.put(key, CacheValue.of(h.value("entries." + key, entries.getValue(key))));
+      }
+      if (batch.isEmpty()) {
+        return Future.succeededFuture(new JsonObject().put("stored", 0));
+      }
+      Future<Void> all;
+      if (ttl == null) {
+        all = Hz.direct(h.values().setAllAsync(batch));
+      } else {
+        List<Future<Void>> sets = new ArrayList<>();
+        batch.forEach((k, v) -> sets.add(Hz.direct(h.values().setAsync(k, v, ttl, TimeUnit.SECONDS))));
+        all = Future.all(sets).mapEmpty();
+      }
+      return written(h, all, "putAll of " + batch.size() + " entries", batch.size())
+        .map(x -> new JsonObject().put("stored", batch.size()));
+    });
+  }
+
+  /** {@code {cache, key, value, ttlSeconds?}} → {@code {stored: true}} or {@code {stored: false, value}}. */
+  Future<JsonObject> putIfAbsent(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    String key = f.string("key");
+    Object value = f.value("value");
+    Integer ttl = ttl(f);
+    f.done();
+    return caches.handle(cache).compose(h -> {
+      h.key("key", key);
+      String json = h.value("value", value);
+      var op = new Processors.PutIfAbsent(json, ttl == null ? -1 : ttl);
+      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
+        if (ar.failed()) {
+          return Future.failedFuture(Hz.translate(ar.cause(), "putIfAbsent of '" + key + "'", true));
+        }
+        if (ar.result() == null) {
+          h.stored(1);
+          return Future.succeededFuture(new JsonObject().put("stored", true));
+        }
+        return Future.succeededFuture(new JsonObject().put("stored", false).put("value", JsonValues.decode(ar.result())));
+      });
+    });
+  }
+
+  /** {@code {cache, key, expected, value, ttlSeconds?}} → {@code {replaced: true}}, or 409 when the value differs. */
+  Future<JsonObject> replace(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    String key = f.string("key");
+    Object expected = f.value("expected");
+    Object value = f.value("value");
+    Integer ttl = ttl(f);
+    f.done();
+    return caches.handle(cache).compose(h -> {
+      h.key("key", key);
+      String expectedJson = JsonValues.encode("expected", expected, Integer.MAX_VALUE, "none");
+      String json = h.value("value", value);
+      var op = new Processors.Replace(expectedJson, json, ttl == null ? -1 : ttl);
+      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
+        if (ar.failed()) {
+          return Future.failedFuture(Hz.translate(ar.cause(), "replace of '" + key + "'", true));
+        }
+        String[] r = ar.result();
+        if (!Processors.OK.equals(r[0])) {
+          return Future.failedFuture(StewardException.conflict("replace of '" + key + "' in cache '" + cache + "' lost: "
+            + (r[1] == null ? "there is no entry" : "the entry holds another value than expected") + "; read it, then decide"));
+        }
+        h.stored(1);
+        return Future.succeededFuture(new JsonObject().put("replaced", true));
+      });
+    });
+  }
+
+  /** {@code {cache, key}} → {@code {deleted}}. */
+  Future<JsonObject> delete(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    String key = f.string("key");
+    f.done();
+    return caches.handle(cache).compose(h -> {
+      h.key("key", key);
+      return Hz.direct(h.values().deleteAsync(key)).transform(ar -> ar.failed()
+        ? Future.failedFuture(Hz.translate(ar.cause(), "delete of '" + key + "'", true))
+        : Future.succeededFuture(new JsonObject().put("deleted", ar.result())));
+    });
+  }
+
+  /** {@code {cache, key, ttlSeconds?}} → {@code {touched}}: the entry's TTL and idle time start again. */
+  Future<JsonObject> touch(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    String key = f.string("key");
+    Integer ttl = ttl(f);
+    f.done();
+    return caches.handle(cache).compose(h -> {
+      h.key("key", key);
+      var op = new Processors.Touch(ttl == null ? h.spec().ttlSeconds() : ttl);
+      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> ar.failed()
+        ? Future.failedFuture(Hz.translate(ar.cause(), "touch of '" + key + "'", true))
+        : Future.succeededFuture(new JsonObject().put("touched", ar.result())));
+    });
+  }
+
+  /** {@code {cache}} → {@code {cleared: true}}; publishes one {@code clear} event if the cache has events. */
+  Future<JsonObject> clear(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    f.done();
+    return caches.handle(cache).compose(h -> vertx.executeBlocking(() -> {
+      h.values().clear();
+      return null;
+    }, false).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(Hz.translate(ar.cause(), "clear of cache '" + cache + "'", true));
+      }
+      if (h.spec().events()) {
+        vertx.eventBus().publish(Addresses.Cache.EVENTS, EntryEvents.event(cache, "clear", null, nodeId));
+      }
+      return Future.succeededFuture(new JsonObject().put("cleared", true));
+    }));
+  }
+
+  /** {@code {cache}} → {@code {size}}: entries in the cluster now (Hazelcast counts every partition). */
+  Future<JsonObject> size(Message<Object> msg) {
+    Fields f = Fields.of(msg.body());
+    String cache = f.string("cache");
+    f.done();
+    return caches.handle(cache).compose(this::size).map(n -> new JsonObject().put("size", n));
+  }
+
+  Future<Integer> size(CacheHandle h) {
+    return vertx.executeBlocking(() -> h.values().size(), false)
+      .recover(err -> Future.failedFuture(Hz.translate(err, "size of cache '" + h.name() + "'", false)));
+  }
+
+  private static Integer ttl(Fields f) {
+    Long ttl = f.optionalLong("ttlSeconds", 0, CacheSpec.MAX_SECONDS);
+    return ttl == null ? null : ttl.intValue();
+  }
+
+  private static <T> Future<T> written(CacheHandle h, Future<T> write, String what, int count) {
+    return write.transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(Hz.translate(ar.cause(), what, true));
+      }
+      h.stored(count);
+      return Future.succeededFuture(ar.result());
+    });
+  }
+}

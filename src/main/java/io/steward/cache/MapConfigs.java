@@ -1,0 +1,70 @@
+package io.steward.cache;
+
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.NearCacheConfig;
+
+/**
+ * The Hazelcast map configuration of a cache, built the same way on every node from its {@link CacheSpec},
+ * so that adding it as dynamic configuration twice is a no-op and a different definition is a conflict.
+ * Everything not set here (merge policy, split-brain protection) comes from the {@code steward.*} map
+ * configuration in cluster.xml.
+ */
+final class MapConfigs {
+
+  private MapConfigs() {
+  }
+
+  /** The entries' map; {@code base} is the configuration Hazelcast would use for the name without ours. */
+  static MapConfig of(CacheSpec spec, MapConfig base) {
+    MapConfig c = new MapConfig(base)
+      .setName(spec.mapName())
+      .setInMemoryFormat(InMemoryFormat.BINARY)
+      .setBackupCount(spec.backupCount())
+      .setAsyncBackupCount(0)
+      .setTimeToLiveSeconds(spec.ttlSeconds())
+      .setMaxIdleSeconds(spec.maxIdleSeconds())
+      .setStatisticsEnabled(spec.stats())
+      .setReadBackupData(false);
+    EvictionConfig eviction = new EvictionConfig()
+      .setMaxSizePolicy(MaxSizePolicy.PER_NODE);
+    if (spec.maxSize() > 0) {
+      eviction.setEvictionPolicy(EvictionPolicy.valueOf(spec.eviction())).setSize(spec.maxSize());
+    } else {
+      eviction.setEvictionPolicy(EvictionPolicy.NONE).setSize(Integer.MAX_VALUE);
+    }
+    c.setEvictionConfig(eviction);
+    if (spec.nearCache()) {
+      c.setNearCacheConfig(new NearCacheConfig(spec.mapName())
+        .setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setInvalidateOnChange(true)
+        .setCacheLocalEntries(true)
+        .setSerializeKeys(false)
+        // Expiry on the owner does not invalidate near caches: never keep a copy longer than the TTL.
+        .setTimeToLiveSeconds(spec.ttlSeconds())
+        .setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.LRU)
+          .setMaxSizePolicy(MaxSizePolicy.ENTRY_COUNT).setSize(spec.nearCacheMaxSize())));
+    } else {
+      c.setNearCacheConfig(null);
+    }
+    return c;
+  }
+
+  /** The map of {@code getOrCompute}'s claims: two copies, no eviction, no near cache, nothing else. */
+  static MapConfig computing(CacheSpec spec, MapConfig base) {
+    return new MapConfig(base)
+      .setName(spec.computingMapName())
+      .setInMemoryFormat(InMemoryFormat.BINARY)
+      .setBackupCount(1)
+      .setAsyncBackupCount(0)
+      .setTimeToLiveSeconds(0)
+      .setMaxIdleSeconds(0)
+      .setStatisticsEnabled(false)
+      .setNearCacheConfig(null)
+      .setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.NONE)
+        .setMaxSizePolicy(MaxSizePolicy.PER_NODE).setSize(Integer.MAX_VALUE));
+  }
+}

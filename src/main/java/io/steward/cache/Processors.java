@@ -1,0 +1,364 @@
+package io.steward.cache;
+
+import com.hazelcast.core.ReadOnly;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.ExtendedMapEntry;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
+import io.vertx.core.json.Json;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The entry processors of the cache: each runs on the key's owner, on the partition thread, atomically with
+ * respect to every other operation on that key, and (unless read-only) again on each backup with the same
+ * input, so they are deterministic: no clocks, no randomness. Results are plain {@code String[]}s.
+ *
+ * <p>A TTL argument below 0 means "the cache's default", 0 "never expires" (Hazelcast's convention).
+ */
+final class Processors {
+
+  static final String OK = "ok";
+  static final String DUPLICATE = "duplicate";
+  static final String REFUSED = "refused";
+  static final String CLAIMED = "claimed";
+  static final String WAITING = "waiting";
+  static final String FAILED = "failed";
+
+  private Processors() {
+  }
+
+  private static void set(Map.Entry<String, CacheValue> entry, CacheValue value, int ttlSeconds) {
+    if (ttlSeconds >= 0) {
+      ((ExtendedMapEntry<String, CacheValue>) entry).setValue(value, ttlSeconds, TimeUnit.SECONDS);
+    } else {
+      entry.setValue(value);
+    }
+  }
+
+  /** Reads the value on the owner (never from a near cache). Result: the JSON text, or null. */
+  public static final class Read implements EntryProcessor<String, CacheValue, String>, ReadOnly, DataSerializable {
+    public Read() {
+    }
+
+    @Override
+    public String process(Map.Entry<String, CacheValue> entry) {
+      CacheValue v = entry.getValue();
+      return v == null ? null : v.json();
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) {
+      // no state
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) {
+      // no state
+    }
+  }
+
+  /** Stores the value if the key has none. Result: null when stored, else the current JSON text. */
+  public static final class PutIfAbsent implements EntryProcessor<String, CacheValue, String>, DataSerializable {
+    private String json;
+    private int ttlSeconds;
+
+    public PutIfAbsent() {
+    }
+
+    PutIfAbsent(String json, int ttlSeconds) {
+      this.json = json;
+      this.ttlSeconds = ttlSeconds;
+    }
+
+    @Override
+    public String process(Map.Entry<String, CacheValue> entry) {
+      CacheValue current = entry.getValue();
+      if (current != null) {
+        return current.json();
+      }
+      set(entry, CacheValue.of(json), ttlSeconds);
+      return null;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(json);
+      out.writeInt(ttlSeconds);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      json = in.readString();
+      ttlSeconds = in.readInt();
+    }
+  }
+
+  /**
+   * Compare-and-set: stores the new value only if the current one equals {@code expected} as JSON (key order
+   * and number spelling do not matter). Result: {@code [ok]} or {@code [refused, current JSON or null]}.
+   */
+  public static final class Replace implements EntryProcessor<String, CacheValue, String[]>, DataSerializable {
+    private String expected;
+    private String json;
+    private int ttlSeconds;
+
+    public Replace() {
+    }
+
+    Replace(String expected, String json, int ttlSeconds) {
+      this.expected = expected;
+      this.json = json;
+      this.ttlSeconds = ttlSeconds;
+    }
+
+    @Override
+    public String[] process(Map.Entry<String, CacheValue> entry) {
+      CacheValue current = entry.getValue();
+      if (current == null || !JsonValues.same(current.value(), Json.decodeValue(expected))) {
+        return new String[]{REFUSED, current == null ? null : current.json()};
+      }
+      set(entry, CacheValue.of(json), ttlSeconds);
+      return new String[]{OK};
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(expected);
+      out.writeString(json);
+      out.writeInt(ttlSeconds);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      expected = in.readString();
+      json = in.readString();
+      ttlSeconds = in.readInt();
+    }
+  }
+
+  /**
+   * Restarts an entry's clocks: its TTL counts again from now ({@code ttlSeconds}, or the cache's default),
+   * and so does its idle time. The value is unchanged. Result: whether the key exists.
+   */
+  public static final class Touch implements EntryProcessor<String, CacheValue, Boolean>, DataSerializable {
+    private int ttlSeconds;
+
+    public Touch() {
+    }
+
+    Touch(int ttlSeconds) {
+      this.ttlSeconds = ttlSeconds;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, CacheValue> entry) {
+      CacheValue current = entry.getValue();
+      if (current == null) {
+        return false;
+      }
+      ((ExtendedMapEntry<String, CacheValue>) entry).setValue(current, ttlSeconds, TimeUnit.SECONDS);
+      return true;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeInt(ttlSeconds);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      ttlSeconds = in.readInt();
+    }
+  }
+
+  /**
+   * An atomic update ({@link Update}) that remembers its operation id in the entry. Result: {@code [ok,
+   * json]}, {@code [duplicate, current json]}, or {@code [refused, code, message]}. An update keeps the
+   * entry's expiry unless it sets {@code ttlSeconds} (a new entry gets the cache's default).
+   */
+  public static final class Apply implements EntryProcessor<String, CacheValue, String[]>, DataSerializable {
+    private String opId;
+    private String kind;
+    private String arg;
+    private String initial;
+    private int ttlSeconds;
+    private int remember;
+    private int maxValueBytes;
+
+    public Apply() {
+    }
+
+    Apply(Update update, int ttlSeconds, int remember, int maxValueBytes) {
+      this.opId = update.opId();
+      this.kind = update.kind();
+      this.arg = update.arg();
+      this.initial = update.initial();
+      this.ttlSeconds = ttlSeconds;
+      this.remember = remember;
+      this.maxValueBytes = maxValueBytes;
+    }
+
+    @Override
+    public String[] process(Map.Entry<String, CacheValue> entry) {
+      CacheValue current = entry.getValue();
+      Update.Outcome outcome = new Update(opId, kind, arg, initial).apply(current, remember, maxValueBytes);
+      if (outcome.refused()) {
+        return new String[]{REFUSED, Integer.toString(outcome.failure()), outcome.message()};
+      }
+      if (outcome.duplicate()) {
+        return new String[]{DUPLICATE, current.json()};
+      }
+      if (ttlSeconds >= 0 || current == null) {
+        set(entry, outcome.value(), ttlSeconds);
+      } else {
+        ((ExtendedMapEntry<String, CacheValue>) entry).setValueWithoutChangingExpiryTime(outcome.value());
+      }
+      return new String[]{OK, outcome.value().json()};
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(opId);
+      out.writeString(kind);
+      out.writeString(arg);
+      out.writeString(initial);
+      out.writeInt(ttlSeconds);
+      out.writeInt(remember);
+      out.writeInt(maxValueBytes);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      opId = in.readString();
+      kind = in.readString();
+      arg = in.readString();
+      initial = in.readString();
+      ttlSeconds = in.readInt();
+      remember = in.readInt();
+      maxValueBytes = in.readInt();
+    }
+  }
+
+  /**
+   * {@code getOrCompute}'s claim on a key in the computing map. With no marker (or one left by
+   * {@code deadClaimer}, a node that left the cluster) it claims the key: {@code [claimed]}. With another
+   * node's marker it adds this node to the waiters: {@code [waiting, claimer]}. With a remembered failure:
+   * {@code [failed, code, message]}.
+   */
+  public static final class Claim implements EntryProcessor<String, Flight, String[]>, DataSerializable {
+    private String claimId;
+    private String node;
+    private String token;
+    private int ttlSeconds;
+    private String deadClaimer;
+
+    public Claim() {
+    }
+
+    Claim(String claimId, String node, String token, int ttlSeconds, String deadClaimer) {
+      this.claimId = claimId;
+      this.node = node;
+      this.token = token;
+      this.ttlSeconds = ttlSeconds;
+      this.deadClaimer = deadClaimer;
+    }
+
+    @Override
+    public String[] process(Map.Entry<String, Flight> entry) {
+      Flight current = entry.getValue();
+      ExtendedMapEntry<String, Flight> e = (ExtendedMapEntry<String, Flight>) entry;
+      if (current == null) {
+        e.setValue(Flight.claimed(claimId, node, new String[0]), ttlSeconds, TimeUnit.SECONDS);
+        return new String[]{CLAIMED};
+      }
+      if (current.isFailure()) {
+        return new String[]{FAILED, Integer.toString(current.failure()), current.message()};
+      }
+      if (current.claimId().equals(claimId)) {
+        return new String[]{CLAIMED}; // a retry of this very claim
+      }
+      if (current.claimer().equals(deadClaimer)) {
+        // Take over from a claimer that left: its waiters now wait for this node.
+        e.setValue(Flight.claimed(claimId, node, current.waiters()), ttlSeconds, TimeUnit.SECONDS);
+        return new String[]{CLAIMED};
+      }
+      e.setValueWithoutChangingExpiryTime(current.withWaiter(node, token));
+      return new String[]{WAITING, current.claimer()};
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(claimId);
+      out.writeString(node);
+      out.writeString(token);
+      out.writeInt(ttlSeconds);
+      out.writeString(deadClaimer);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      claimId = in.readString();
+      node = in.readString();
+      token = in.readString();
+      ttlSeconds = in.readInt();
+      deadClaimer = in.readString();
+    }
+  }
+
+  /**
+   * Ends a claim: removes the marker if it is still {@code claimId}'s, or replaces it with a remembered
+   * failure for {@code negativeTtlSeconds}. Result: the waiters to tell (node, token, node, token, …), empty
+   * when the marker is no longer this claim's.
+   */
+  public static final class Finish implements EntryProcessor<String, Flight, String[]>, DataSerializable {
+    private String claimId;
+    private int failure;
+    private String message;
+    private int negativeTtlSeconds;
+
+    public Finish() {
+    }
+
+    Finish(String claimId, int failure, String message, int negativeTtlSeconds) {
+      this.claimId = claimId;
+      this.failure = failure;
+      this.message = message;
+      this.negativeTtlSeconds = negativeTtlSeconds;
+    }
+
+    @Override
+    public String[] process(Map.Entry<String, Flight> entry) {
+      Flight current = entry.getValue();
+      if (current == null || current.isFailure() || !current.claimId().equals(claimId)) {
+        return new String[0];
+      }
+      if (failure != 0 && negativeTtlSeconds > 0) {
+        ((ExtendedMapEntry<String, Flight>) entry).setValue(Flight.failed(failure, message), negativeTtlSeconds,
+          TimeUnit.SECONDS);
+      } else {
+        entry.setValue(null);
+      }
+      return current.waiters();
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(claimId);
+      out.writeInt(failure);
+      out.writeString(message);
+      out.writeInt(negativeTtlSeconds);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      claimId = in.readString();
+      failure = in.readInt();
+      message = in.readString();
+      negativeTtlSeconds = in.readInt();
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.steward.fanout;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.steward.bus.Endpoint;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Answers {@code steward.fanout.run} and {@code steward.fanout.gather}. Each fan-out or gather runs on this
+ * verticle's event loop; Hazelcast's member-removed events are brought onto it so a gather settles a node
+ * that left at once instead of waiting for its timeout.
+ */
+final class FanoutVerticle extends VerticleBase {
+
+  private final FanoutConfig config;
+  private final Runs runs;
+  /** Fan-outs and gathers of this instance, touched only on its event loop; at most fanout.maxRuns. */
+  private final Map<Runs.Running, Future<JsonObject>> mine = new HashMap<>();
+  private HazelcastInstance hz;
+  private UUID listener;
+  /** A plain context on this verticle's event loop, where fan-outs send their requests (see {@link #sending}). */
+  private ContextInternal sendingContext;
+
+  FanoutVerticle(FanoutConfig config, Runs runs) {
+    this.config = config;
+    this.runs = runs;
+  }
+
+  @Override
+  public Future<?> start() {
+    hz = Cluster.hazelcast(vertx);
+    sendingContext = ((VertxInternal) vertx).contextBuilder()
+      .withEventLoop(((ContextInternal) context).nettyEventLoop()).build();
+    listener = hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        String id = Cluster.nodeIdOf(event.getMember());
+        if (id != null) {
+          context.runOnContext(v -> nodeLeft(id));
+        }
+      }
+    });
+    return Future.all(
+      Endpoint.consumer(vertx, Addresses.Fanout.RUN, this::run).completion(),
+      Endpoint.consumer(vertx, Addresses.Fanout.GATHER, this::gather).completion());
+  }
+
+  private Future<JsonObject> run(Message<Object> message) {
+    RunRequest request = RunRequest.parse(message.body(), config);
+    FanoutRun run = new FanoutRun(vertx, request);
+    return track(run, run::start);
+  }
+
+  private Future<JsonObject> gather(Message<Object> message) {
+    GatherRequest request = GatherRequest.parse(message.body(), config);
+    Gather gather = new Gather(vertx, request);
+    return track(gather, gather::start);
+  }
+
+  /** Admits a run (429 over fanout.maxRuns) before it starts; forgets it when it answers. */
+  private Future<JsonObject> track(Runs.Running run, Supplier<Future<JsonObject>> start) {
+    runs.admit(run);
+    Future<JsonObject> reply = sending(start);
+    mine.put(run, reply);
+    return reply.andThen(ar -> {
+      mine.remove(run);
+      runs.finished(run);
+    });
+  }
+
+  /**
+   * Starts a run on {@link #sendingContext}: the same event loop, so nothing changes threads, but not a
+   * verticle's context. On a verticle's context Vert.x registers (and removes) a close hook for the reply
+   * handler of every request, two synchronized map operations per item; the fan-out does not need them, as
+   * {@link #stop()} waits for its runs and every request times out by itself.
+   */
+  private Future<JsonObject> sending(Supplier<Future<JsonObject>> start) {
+    Promise<JsonObject> reply = Promise.promise();
+    sendingContext.dispatch(() -> {
+      try {
+        start.get().onComplete(reply);
+      } catch (RuntimeException e) {
+        reply.fail(e);
+      }
+    });
+    return reply.future();
+  }
+
+  private void nodeLeft(String nodeId) {
+    for (Runs.Running r : List.copyOf(mine.keySet())) {
+      if (r instanceof Gather g) {
+        g.nodeLeft(nodeId);
+      }
+    }
+  }
+
+  /** Lets running fan-outs answer (each ends by its deadline; the node's drain bounds the wait). */
+  @Override
+  public Future<?> stop() {
+    if (listener != null && hz.getLifecycleService().isRunning()) {
+      hz.getCluster().removeMembershipListener(listener);
+    }
+    return Future.join(new ArrayList<>(mine.values()));
+  }
+}

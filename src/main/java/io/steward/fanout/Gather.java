@@ -1,0 +1,187 @@
+package io.steward.fanout;
+
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.steward.bus.StewardException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One gather: lists the nodes ({@code steward.nodes.list}), asks each one on its own address, and settles
+ * every node's entry: {@code ok}, {@code failed}, {@code timed-out}, or {@code left} when Hazelcast reports the
+ * member gone before it answered ({@link #nodeLeft}) — a dead node is reported, not waited for.
+ */
+final class Gather implements Runs.Running {
+
+  /** How long listing the nodes may take at most (it is a read of the node registry). */
+  static final long LIST_TIMEOUT_MS = 10_000;
+
+  private final Vertx vertx;
+  private final GatherRequest request;
+  private final Promise<JsonObject> promise = Promise.promise();
+  private final long startedNanos = System.nanoTime();
+  private List<JsonObject> nodes = List.of();
+  private Aggregation aggregation;
+  private Object[] results;
+  private boolean ended;
+
+  Gather(Vertx vertx, GatherRequest request) {
+    this.vertx = vertx;
+    this.request = request;
+  }
+
+  @Override
+  public String kind() {
+    return Runs.GATHER;
+  }
+
+  @Override
+  public int inFlight() {
+    Aggregation a = aggregation;
+    return a == null ? 0 : a.inFlight();
+  }
+
+  @Override
+  public Aggregation aggregation() {
+    return aggregation;
+  }
+
+  /** Lists the nodes, then asks them all; the future is the aggregated reply. Call on the event loop. */
+  Future<JsonObject> start() {
+    listNodes().onComplete((list, err) -> {
+      if (err != null) {
+        ended = true;
+        promise.fail(StewardException.unavailable("could not list the nodes to gather from ("
+          + Addresses.Nodes.LIST + ": " + err.getMessage() + ")"));
+        return;
+      }
+      ask(select(list));
+    });
+    return promise.future();
+  }
+
+  /**
+   * Asks this node's own registry first: {@code steward.nodes.list} is answered by every node, and a frozen
+   * one would hold the gather up until the list times out. Falls back to any node while this node's
+   * registry is not announced (starting or stopping).
+   */
+  private Future<JsonObject> listNodes() {
+    long timeout = Math.min(request.timeoutMs(), LIST_TIMEOUT_MS);
+    DeliveryOptions local = new DeliveryOptions().setSendTimeout(timeout).setLocalOnly(true);
+    return vertx.eventBus().request(Addresses.Nodes.LIST, new JsonObject(), local)
+      .recover(err -> Replies.code(err) == 503
+        ? vertx.eventBus().request(Addresses.Nodes.LIST, new JsonObject(), new DeliveryOptions().setSendTimeout(timeout))
+        : Future.failedFuture(err))
+      .map(reply -> (JsonObject) reply.body());
+  }
+
+  private List<JsonObject> select(JsonObject list) {
+    List<JsonObject> out = new ArrayList<>();
+    for (Object o : list.getJsonArray("nodes", new JsonArray())) {
+      JsonObject node = (JsonObject) o;
+      if (request.module() == null || node.getJsonArray("modules", new JsonArray()).contains(request.module())) {
+        out.add(node);
+      }
+    }
+    return out;
+  }
+
+  private void ask(List<JsonObject> selected) {
+    nodes = selected;
+    int n = nodes.size();
+    aggregation = new Aggregation(Mode.SETTLED, n, 0, Math.max(1, n));
+    results = new Object[n];
+    Set<String> live = Cluster.liveNodeIds(vertx);
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(request.timeoutMs());
+    int i;
+    while ((i = aggregation.take()) >= 0) {
+      String id = nodes.get(i).getString("id");
+      if (!live.contains(id)) {
+        left(i);
+        continue;
+      }
+      int item = i;
+      String address = Addresses.node(id, request.verb());
+      vertx.eventBus().request(address, request.body(), options).onComplete((reply, err) -> {
+        if (aggregation.status(item) != null || aggregation.decided()) {
+          return; // already reported as left
+        }
+        if (err == null) {
+          results[item] = reply.body();
+          aggregation.complete(item, Status.OK);
+        } else {
+          results[item] = Replies.error(err, address, request.timeoutMs());
+          aggregation.complete(item, Replies.status(Replies.code(err)));
+        }
+        endIfDecided();
+      });
+    }
+    endIfDecided();
+  }
+
+  /** Hazelcast reports that this node left the cluster: its entry is settled now. */
+  void nodeLeft(String nodeId) {
+    if (aggregation == null || ended) {
+      return; // still listing: the list is checked against live members when it arrives
+    }
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i).getString("id").equals(nodeId) && aggregation.status(i) == null) {
+        left(i);
+      }
+    }
+    endIfDecided();
+  }
+
+  private void left(int i) {
+    JsonObject node = nodes.get(i);
+    results[i] = Replies.error(504, "node " + node.getString("name") + " (" + node.getString("id")
+      + ") left the cluster before it answered; whether it acted on the request is unknown");
+    aggregation.complete(i, Status.LEFT);
+  }
+
+  private void endIfDecided() {
+    if (ended || !aggregation.decided()) {
+      return;
+    }
+    ended = true;
+    promise.complete(reply());
+  }
+
+  private JsonObject reply() {
+    JsonArray entries = new JsonArray(new ArrayList<>(nodes.size()));
+    for (int i = 0; i < nodes.size(); i++) {
+      Status status = aggregation.status(i);
+      JsonObject node = nodes.get(i);
+      JsonObject e = Replies.object(5).put("index", i).put("node", node.getString("id"))
+        .put("name", node.getString("name")).put("status", status.text());
+      if (status == Status.OK) {
+        e.put("value", Replies.json(results[i]));
+      } else {
+        e.put("error", results[i]);
+      }
+      entries.add(e);
+    }
+    JsonObject counts = Replies.object(5)
+      .put("total", nodes.size())
+      .put("ok", aggregation.count(Status.OK))
+      .put("failed", aggregation.count(Status.FAILED))
+      .put("timedOut", aggregation.count(Status.TIMED_OUT))
+      .put("left", aggregation.count(Status.LEFT));
+    JsonObject reply = Replies.object(6).put("verb", request.verb());
+    if (request.module() != null) {
+      reply.put("module", request.module());
+    }
+    return reply.put("counts", counts)
+      .put("elapsedMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos))
+      .put("nodes", entries);
+  }
+}

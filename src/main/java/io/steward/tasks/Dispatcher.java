@@ -1,0 +1,236 @@
+package io.steward.tasks;
+
+import io.netty.util.concurrent.FastThreadLocal;
+import io.steward.bus.RateLimitedLog;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+
+/**
+ * How pending attempts reach a supervisor's workers. Temporary ones go at once (gathered per turn of the event
+ * loop). Durable ones pass a gate: at most {@code workers + dispatchAhead} are dispatched at a time, each first
+ * recorded as running in Hazelcast, so a survivor knows which may have had effects.
+ */
+final class Dispatcher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+  private static final RateLimitedLog WARNINGS = new RateLimitedLog(LOG, 10_000);
+  private static final long RETRY_MS = 1_000;
+
+  private final Vertx vertx;
+  private final ContextInternal context;
+  private final Mailbox mailbox;
+  private final TaskStore store;
+  private final String nodeId;
+  private final Runner runner;
+  private final Consumer<Attempt> notRun;
+  private volatile boolean stopping;
+  private final FastThreadLocal<Outbox> outbox = new FastThreadLocal<>() {
+    @Override
+    protected Outbox initialValue() {
+      return new Outbox();
+    }
+  };
+
+  /** @param notRun told about an attempt the workers refused (they are stopped) */
+  Dispatcher(Vertx vertx, ContextInternal context, Mailbox mailbox, TaskStore store, String nodeId, Runner runner,
+             Consumer<Attempt> notRun) {
+    this.vertx = vertx;
+    this.context = context;
+    this.mailbox = mailbox;
+    this.store = store;
+    this.nodeId = nodeId;
+    this.runner = runner;
+    this.notRun = notRun;
+  }
+
+  /** No new durable attempts start; what is dispatched carries on. */
+  void stop() {
+    stopping = true;
+  }
+
+  /** Hands a pending task to its workers (durable ones through the dispatch gate). Any thread. */
+  void dispatch(TaskRecord r) {
+    Attempt a;
+    synchronized (r) {
+      if (r.state != TaskState.PENDING) {
+        return;
+      }
+      a = new Attempt(runner, r, r.attempts + 1);
+      r.attempt = a;
+    }
+    if (!r.durable()) {
+      execute(r, a);
+      return;
+    }
+    r.supervisor.durableQueue.add(r);
+    onContext(() -> pump(r.supervisor));
+  }
+
+  /**
+   * Hands an attempt to the workers. On an event loop (the submit consumers run on several), attempts are
+   * gathered for the rest of its current turn (the messages already waiting) and handed over together, which
+   * spares most wake-ups under load.
+   */
+  private void execute(TaskRecord r, Attempt a) {
+    ContextInternal here = (ContextInternal) Vertx.currentContext();
+    if (here == null || !here.isEventLoopContext() || !here.nettyEventLoop().inEventLoop()) {
+      try {
+        r.supervisor.workers.execute(a);
+      } catch (RejectedExecutionException e) {
+        notRun(a);
+      }
+      return;
+    }
+    Outbox box = outbox.get();
+    box.attempts.add(a);
+    if (!box.scheduled) {
+      box.scheduled = true;
+      here.runOnContext(v -> flush(box));
+    }
+  }
+
+  /** Attempts one event-loop thread gathered during its current turn. */
+  private static final class Outbox {
+    final List<Attempt> attempts = new ArrayList<>();
+    boolean scheduled;
+  }
+
+  private void flush(Outbox box) {
+    box.scheduled = false;
+    Map<Supervisor, List<Attempt>> bySupervisor = new IdentityHashMap<>(2);
+    for (Attempt a : box.attempts) {
+      bySupervisor.computeIfAbsent(a.record.supervisor, s -> new ArrayList<>()).add(a);
+    }
+    box.attempts.clear();
+    bySupervisor.forEach((sup, batch) -> {
+      try {
+        sup.workers.executeAll(batch);
+      } catch (RejectedExecutionException e) {
+        batch.forEach(this::notRun);
+      }
+    });
+  }
+
+  private void notRun(Attempt a) {
+    releasePermit(a);
+    notRun.accept(a);
+  }
+
+  /**
+   * The number of durable attempts that may be dispatched (recorded as running, then handed to the pool) at
+   * once per supervisor: its workers, plus {@code dispatchAhead} to keep recording while they run. It bounds
+   * how many tasks a survivor reports as possible duplicates if this node dies.
+   */
+  static int dispatchWindow(Supervisor sup) {
+    return sup.config.workers() + sup.config.dispatchAhead();
+  }
+
+  /** Takes a dispatch permit for a pending durable task if one is free and none waits before it; else null. */
+  Attempt reserve(TaskRecord r) {
+    Supervisor sup = r.supervisor;
+    if (stopping || !sup.durableQueue.isEmpty()) {
+      return null;
+    }
+    for (;;) {
+      int n = sup.durableDispatched.get();
+      if (n >= dispatchWindow(sup)) {
+        return null;
+      }
+      if (sup.durableDispatched.compareAndSet(n, n + 1)) {
+        break;
+      }
+    }
+    Attempt a;
+    synchronized (r) {
+      a = new Attempt(runner, r, r.attempts + 1);
+      r.attempt = a;
+    }
+    a.takePermit();
+    return a;
+  }
+
+  JsonObject runningRecord(TaskRecord r, Attempt a) {
+    synchronized (r) {
+      return r.toJson().put("state", TaskState.RUNNING.wire()).put("attempts", a.number)
+        .put("startedAt", System.currentTimeMillis()).put("node", nodeId);
+    }
+  }
+
+  /** Its running record is written: hand the attempt to a worker, unless it was cancelled meanwhile. */
+  void go(TaskRecord r, Attempt a) {
+    boolean go;
+    synchronized (r) {
+      go = r.state == TaskState.PENDING && r.attempt == a;
+    }
+    if (go) {
+      execute(r, a);
+    } else {
+      releasePermit(a);
+    }
+  }
+
+  /**
+   * Dispatches waiting durable tasks while the window has room: each is first recorded as running (with its
+   * attempt number) in Hazelcast, then handed to a worker. On the event loop.
+   */
+  private void pump(Supervisor sup) {
+    while (!stopping && sup.durableDispatched.get() < dispatchWindow(sup)) {
+      TaskRecord r = sup.durableQueue.poll();
+      if (r == null) {
+        return;
+      }
+      Attempt a;
+      synchronized (r) {
+        a = r.attempt;
+        if (r.state != TaskState.PENDING || a == null) {
+          continue;
+        }
+      }
+      sup.durableDispatched.incrementAndGet();
+      a.takePermit();
+      store.putLive(r.id(), runningRecord(r, a)).onComplete(ar -> {
+        if (ar.failed()) {
+          releasePermit(a);
+          WARNINGS.warn("start-record", "Could not record the start of durable task " + r.id() + " in the cluster ("
+            + ar.cause().getMessage() + "); retrying in " + RETRY_MS + " ms. Check the cluster's health (/health).");
+          vertx.setTimer(RETRY_MS, t -> {
+            sup.durableQueue.add(r);
+            pump(sup);
+          });
+          return;
+        }
+        go(r, a);
+      });
+    }
+  }
+
+  /** Gives an attempt's durable dispatch permit back (once) and lets the next durable task through. */
+  void releasePermit(Attempt a) {
+    if (a.releasePermit()) {
+      Supervisor sup = a.record.supervisor;
+      sup.durableDispatched.decrementAndGet();
+      if (!sup.durableQueue.isEmpty()) {
+        onContext(() -> pump(sup));
+      }
+    }
+  }
+
+  /** Runs now if on the verticle's event loop, else there. */
+  private void onContext(Runnable action) {
+    if (context.isRunningOnContext()) {
+      action.run();
+    } else {
+      mailbox.post(action);
+    }
+  }
+}

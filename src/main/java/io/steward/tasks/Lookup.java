@@ -1,0 +1,252 @@
+package io.steward.tasks;
+
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.steward.bus.Failure;
+import io.steward.bus.StewardException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Finds a task wherever it is, so get, cancel and await work from any node: this node's registry first; then
+ * the node that accepted it (its id names it), asked on its per-node address; then the cluster-wide records
+ * (live durable tasks with their owner, final records of durable and lost tasks). Temporary tasks live only on
+ * their node, so nothing about them is written on the submit path.
+ */
+final class Lookup {
+
+  private static final long ASK_TIMEOUT_MS = 5_000;
+  private static final long OWNER_RETRY_MS = 250;
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final TaskEngine engine;
+  private final TaskStore store;
+
+  Lookup(Vertx vertx, String nodeId, TaskEngine engine, TaskStore store) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.engine = engine;
+    this.store = store;
+  }
+
+  // ---- what this node answers on its per-node addresses
+
+  JsonObject getHere(String id) {
+    TaskRecord r = engine.registry().get(id);
+    if (r == null) {
+      throw StewardException.notFound("id: no task '" + id + "' on node " + nodeId);
+    }
+    return r.toJson();
+  }
+
+  Future<JsonObject> cancelHere(String id) {
+    TaskRecord r = engine.registry().get(id);
+    if (r == null) {
+      throw StewardException.notFound("id: no task '" + id + "' on node " + nodeId);
+    }
+    return engine.cancel(r);
+  }
+
+  /** The task's final record, once it ends. */
+  Future<JsonObject> awaitHere(String id, long timeoutMs) {
+    TaskRecord r = engine.registry().get(id);
+    if (r == null) {
+      throw StewardException.notFound("id: no task '" + id + "' on node " + nodeId);
+    }
+    return engine.await(r, timeoutMs);
+  }
+
+  JsonObject listHere(ListQuery q) {
+    List<JsonObject> out = new ArrayList<>();
+    collect(engine.registry().all(), q, out);
+    out.sort(NEWEST_FIRST);
+    List<JsonObject> page = out.subList(0, Math.min(q.limit(), out.size()));
+    return new JsonObject().put("tasks", new JsonArray(new ArrayList<>(page))).put("total", out.size());
+  }
+
+  private static void collect(Iterable<TaskRecord> records, ListQuery q, List<JsonObject> out) {
+    for (TaskRecord r : records) {
+      if (q.matches(r)) {
+        out.add(r.summary());
+      }
+    }
+  }
+
+  private static final Comparator<JsonObject> NEWEST_FIRST = Comparator
+    .comparingLong((JsonObject o) -> o.getLong("submittedAt", 0L)).reversed()
+    .thenComparing(o -> o.getString("id"));
+
+  // ---- cluster-wide
+
+  Future<JsonObject> get(String id) {
+    TaskRecord r = engine.registry().get(id);
+    if (r != null) {
+      return Future.succeededFuture(r.toJson());
+    }
+    return askOrigin(id, Addresses.Tasks.NODE_GET, new JsonObject().put("id", id), ASK_TIMEOUT_MS)
+      .compose(found -> found != null ? Future.succeededFuture(found) : store.get(id))
+      .compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(unknown(id)));
+  }
+
+  Future<JsonObject> cancel(String id) {
+    TaskRecord r = engine.registry().get(id);
+    if (r != null) {
+      return engine.cancel(r);
+    }
+    JsonObject body = new JsonObject().put("id", id);
+    return askOrigin(id, Addresses.Tasks.NODE_CANCEL, body, ASK_TIMEOUT_MS)
+      .compose(done -> done != null ? Future.succeededFuture(done) : store.get(id).compose(rec -> {
+        if (rec == null) {
+          return Future.failedFuture(unknown(id));
+        }
+        if (isFinal(rec)) {
+          return Future.failedFuture(StewardException.conflict("task " + id + " already ended: " + rec.getString("state")));
+        }
+        String owner = rec.getString("node");
+        if (owner.equals(nodeId)) {
+          TaskRecord mine = engine.registry().get(id);
+          return mine != null ? engine.cancel(mine) : Future.failedFuture(takingOver(id, owner));
+        }
+        if (!live().contains(owner)) {
+          return Future.failedFuture(takingOver(id, owner));
+        }
+        return ask(owner, Addresses.Tasks.NODE_CANCEL, body, ASK_TIMEOUT_MS)
+          .compose(j -> j != null ? Future.succeededFuture(j) : Future.failedFuture(takingOver(id, owner)));
+      }));
+  }
+
+  /** The final record of the task once it ends, wherever it runs; 408 if {@code timeoutMs} passes first. */
+  Future<JsonObject> await(String id, long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    Promise<JsonObject> done = Promise.promise();
+    awaitAttempt(id, deadline, timeoutMs, done);
+    return done.future();
+  }
+
+  private void awaitAttempt(String id, long deadline, long timeoutMs, Promise<JsonObject> done) {
+    long left = deadline - System.currentTimeMillis();
+    if (left <= 0) {
+      done.tryFail(StewardException.timeout("task " + id + " did not end within " + timeoutMs + " ms"));
+      return;
+    }
+    TaskRecord r = engine.registry().get(id);
+    if (r != null) {
+      engine.await(r, left).onComplete(done);
+      return;
+    }
+    JsonObject body = new JsonObject().put("id", id).put("timeoutMs", left);
+    askOrigin(id, Addresses.Tasks.NODE_AWAIT, body, left + ASK_TIMEOUT_MS)
+      .compose(found -> found != null ? Future.succeededFuture(found) : store.get(id).compose(rec -> {
+        if (rec == null || isFinal(rec)) {
+          return Future.succeededFuture(rec);
+        }
+        String owner = rec.getString("node");
+        if (owner.equals(nodeId) || !live().contains(owner)) {
+          return Future.succeededFuture(RETRY); // being taken over: ask again shortly
+        }
+        return ask(owner, Addresses.Tasks.NODE_AWAIT, body, left + ASK_TIMEOUT_MS)
+          .map(j -> j != null ? j : RETRY);
+      }))
+      .onComplete(ar -> {
+        if (ar.failed()) {
+          Failure f = Failure.of(ar.cause());
+          if (f == Failure.UNAVAILABLE || f == Failure.INDETERMINATE) {
+            vertx.setTimer(OWNER_RETRY_MS, t -> awaitAttempt(id, deadline, timeoutMs, done)); // its node just died
+          } else {
+            done.tryFail(ar.cause());
+          }
+        } else if (ar.result() == null) {
+          done.tryFail(unknown(id));
+        } else if (ar.result() == RETRY) {
+          vertx.setTimer(OWNER_RETRY_MS, t -> awaitAttempt(id, deadline, timeoutMs, done));
+        } else {
+          done.tryComplete(ar.result());
+        }
+      });
+  }
+
+  private static final JsonObject RETRY = new JsonObject();
+
+  /** Every task node's list, merged: newest first. Nodes that do not run tasks are skipped. */
+  Future<JsonObject> list(ListQuery q) {
+    List<Future<JsonObject>> parts = new ArrayList<>();
+    List<String> nodes = new ArrayList<>(live());
+    for (String n : nodes) {
+      parts.add(n.equals(nodeId) ? Future.succeededFuture(listHere(q))
+        : vertx.eventBus().request(Addresses.node(n, Addresses.Tasks.NODE_LIST), q.toJson(),
+          new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS)).map(m -> (JsonObject) m.body()));
+    }
+    return Future.join(parts).transform(ar -> {
+      List<JsonObject> all = new ArrayList<>();
+      JsonArray incomplete = new JsonArray();
+      long total = 0;
+      int answered = 0;
+      for (int i = 0; i < parts.size(); i++) {
+        Future<JsonObject> p = parts.get(i);
+        if (p.succeeded()) {
+          answered++;
+          total += p.result().getLong("total", 0L);
+          p.result().getJsonArray("tasks").forEach(t -> all.add((JsonObject) t));
+        } else if (Failure.of(p.cause()) != Failure.UNAVAILABLE) {
+          incomplete.add(nodes.get(i)); // it runs tasks but did not answer in time
+        }
+      }
+      all.sort(NEWEST_FIRST);
+      List<JsonObject> page = all.subList(0, Math.min(q.limit(), all.size()));
+      JsonObject out = new JsonObject().put("count", page.size()).put("total", total).put("nodes", answered)
+        .put("tasks", new JsonArray(new ArrayList<>(page)));
+      if (!incomplete.isEmpty()) {
+        out.put("incomplete", incomplete);
+      }
+      return Future.succeededFuture(out);
+    });
+  }
+
+  // ---- helpers
+
+  private Set<String> live() {
+    return Cluster.liveNodeIds(vertx);
+  }
+
+  /** Asks the node that accepted the task (if it is another live node); null when it does not know the task. */
+  private Future<JsonObject> askOrigin(String id, String verb, JsonObject body, long timeoutMs) {
+    String origin = TaskIds.origin(id, live());
+    if (origin == null || origin.equals(nodeId)) {
+      return Future.succeededFuture(null);
+    }
+    return ask(origin, verb, body, timeoutMs).recover(err -> Failure.of(err) == Failure.UNAVAILABLE
+      ? Future.succeededFuture(null) // it stopped running tasks, or just died
+      : Future.failedFuture(err));
+  }
+
+  /** A request to a node's per-node address; null when it answers 404. */
+  private Future<JsonObject> ask(String node, String verb, JsonObject body, long timeoutMs) {
+    return vertx.eventBus().request(Addresses.node(node, verb), body, new DeliveryOptions().setSendTimeout(timeoutMs))
+      .map(m -> (JsonObject) m.body())
+      .recover(err -> Failure.of(err) == Failure.NOT_FOUND ? Future.succeededFuture(null) : Future.failedFuture(err));
+  }
+
+  private static boolean isFinal(JsonObject rec) {
+    return TaskState.of(rec.getString("state")).isFinal();
+  }
+
+  private static StewardException unknown(String id) {
+    return StewardException.notFound("id: no task '" + id + "' in the cluster (unknown, or finished longer ago than "
+      + "tasks.finishedTtlMs, or its node left)");
+  }
+
+  private static StewardException takingOver(String id, String owner) {
+    return StewardException.unavailable("task " + id + " belonged to node " + owner + ", which left; a survivor takes "
+      + "it over within tasks.orphanSweepMs; retry");
+  }
+}

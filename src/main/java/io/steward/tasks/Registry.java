@@ -1,0 +1,255 @@
+package io.steward.tasks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+
+/**
+ * The tasks this node owns: live ones (bounded by the supervisors' capacities) and the most recent finished
+ * ones, at most {@code maxFinished} (a ring: the oldest finished is dropped first) and none older than the
+ * retention time ({@link #expire}). Lock-free: workers finish tasks while event loops accept them.
+ *
+ * <p>Built for the submit path, which sees hundreds of thousands of temporary tasks a second: a live
+ * temporary task takes a slot in a fixed table (open addressing from its id's hash; the table has twice as
+ * many slots as the supervisors can hold tasks), and a finished one a place in the ring — no map entry is made
+ * or dropped for it, because dropping the entry of a task finished thousands of tasks ago costs cache misses
+ * that dominated the whole submit path. Looking one up by id probes its slot, then scans the ring: cheap
+ * enough for get, cancel and await. Durable tasks (and lost ones reported here) are also kept by id.
+ */
+final class Registry {
+
+  /** Durable and lost tasks, by id. */
+  private final ConcurrentHashMap<String, TaskRecord> indexed = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TaskRecord> keys = new ConcurrentHashMap<>();
+  private final AtomicReferenceArray<TaskRecord> live;
+  private final int mask;
+  private final AtomicReferenceArray<TaskRecord> ring;
+  private final AtomicLong next = new AtomicLong();
+  /** Set whenever the set of live temporary tasks changes (for their cluster-wide record); read mostly. */
+  private volatile boolean changed;
+  private final Consumer<TaskRecord> dropped;
+  private final TaskIds ids;
+
+  /**
+   * @param capacity the most tasks the supervisors hold at once (their capacities added up)
+   * @param dropped  told about each finished task the ring drops (to forget its cluster-wide record)
+   */
+  Registry(TaskIds ids, int maxFinished, long capacity, Consumer<TaskRecord> dropped) {
+    this.ids = ids;
+    this.ring = new AtomicReferenceArray<>(maxFinished);
+    int slots = Integer.highestOneBit((int) Math.min(1 << 22, Math.max(64, capacity * 2 - 1))) << 1;
+    this.live = new AtomicReferenceArray<>(Math.min(slots, 1 << 23));
+    this.mask = live.length() - 1;
+    this.dropped = dropped;
+  }
+
+  void addLive(TaskRecord r) {
+    if (r.durable()) {
+      r.indexed = true;
+      indexed.put(r.id(), r);
+    } else {
+      place(r);
+      changed();
+    }
+    if (r.spec.key() != null) {
+      keys.put(r.spec.key(), r);
+    }
+  }
+
+  /**
+   * Takes the first free slot from the task's home on; the table is never more than half full. A task's home
+   * is its counter times an odd stride, so tasks accepted one after the other land on different cache lines.
+   */
+  private void place(TaskRecord r) {
+    int start = r.seq >= 0 ? home(r.seq) : spread(r.id().hashCode());
+    for (int i = 0; i <= mask; i++) {
+      int slot = (start + i) & mask;
+      if (live.get(slot) == null && live.compareAndSet(slot, null, r)) {
+        r.slot = slot;
+        return;
+      }
+    }
+    r.indexed = true; // only with a capacity beyond the table's 8M slots: fall back to the map
+    indexed.put(r.id(), r);
+  }
+
+  private int home(long seq) {
+    return (int) (seq * 17) & mask;
+  }
+
+  private int spread(int h) {
+    return (h ^ (h >>> 16)) & mask;
+  }
+
+  /** A task became final: it stays until the ring drops it. */
+  void finished(TaskRecord r) {
+    unlive(r);
+    ring(r);
+  }
+
+  private void unlive(TaskRecord r) {
+    if (r.spec.key() != null) {
+      keys.remove(r.spec.key(), r);
+    }
+    if (r.slot >= 0) {
+      live.compareAndSet(r.slot, r, null);
+      changed();
+    }
+  }
+
+  /** Forgets a task that was never accepted after all (its durable record could not be written). */
+  void discard(TaskRecord r) {
+    unlive(r);
+    if (r.indexed) {
+      indexed.remove(r.id(), r);
+    }
+  }
+
+  private void changed() {
+    if (!changed) {
+      changed = true;
+    }
+  }
+
+  void markChanged() {
+    changed = true;
+  }
+
+  /** Whether the live temporary tasks changed since the last call; clears the flag. */
+  boolean takeChanged() {
+    if (!changed) {
+      return false;
+    }
+    changed = false;
+    return true;
+  }
+
+  /** Keeps a finished task that never was live here (a lost task of a departed node). */
+  void keepFinished(TaskRecord r) {
+    r.indexed = true;
+    indexed.put(r.id(), r);
+    ring(r);
+  }
+
+  /** Puts a finished task in the ring, dropping the oldest one if the ring is full. */
+  private void ring(TaskRecord r) {
+    int size = ring.length();
+    if (size == 0) {
+      forget(r);
+      return;
+    }
+    int slot = (int) (next.getAndIncrement() % size);
+    TaskRecord old = ring.getAndSet(slot, r);
+    if (old != null) {
+      forget(old);
+    }
+  }
+
+  private void forget(TaskRecord r) {
+    if (r.indexed) {
+      indexed.remove(r.id(), r);
+    }
+    dropped.accept(r);
+  }
+
+  TaskRecord get(String id) {
+    TaskRecord r = indexed.get(id);
+    if (r != null) {
+      return r;
+    }
+    long seq = ids.seqOf(id);
+    if (seq < 0) {
+      return null; // not a task this node accepted, and not one it took over
+    }
+    int start = home(seq);
+    for (int i = 0; i <= mask; i++) {
+      TaskRecord t = live.get((start + i) & mask);
+      if (t != null && t.seq == seq) {
+        return t;
+      }
+    }
+    for (int i = 0; i < ring.length(); i++) {
+      TaskRecord t = ring.get(i);
+      if (t != null && t.seq == seq) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** The live task holding an idempotency key, or null. */
+  TaskRecord byKey(String key) {
+    return keys.get(key);
+  }
+
+  /** Every task kept here, live and finished, each once (callers look at each one's state). */
+  List<TaskRecord> all() {
+    List<TaskRecord> out = new ArrayList<>(indexed.values());
+    for (int i = 0; i <= mask; i++) {
+      TaskRecord t = live.get(i);
+      if (t != null) {
+        out.add(t);
+      }
+    }
+    for (int i = 0; i < ring.length(); i++) {
+      TaskRecord t = ring.get(i);
+      if (t != null && !t.indexed) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /** The live temporary tasks (for their cluster-wide record). */
+  List<TaskRecord> liveTemporary() {
+    List<TaskRecord> out = new ArrayList<>();
+    for (int i = 0; i <= mask; i++) {
+      TaskRecord t = live.get(i);
+      if (t != null) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  int liveCount() {
+    int n = 0;
+    for (TaskRecord r : all()) {
+      if (!stateOf(r).isFinal()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  int size() {
+    return all().size();
+  }
+
+  /** Drops finished tasks that ended before {@code before}. */
+  void expire(long before) {
+    for (int i = 0; i < ring.length(); i++) {
+      TaskRecord r = ring.get(i);
+      if (r != null && endedAt(r) < before && ring.compareAndSet(i, r, null)) {
+        if (r.indexed) {
+          indexed.remove(r.id(), r);
+        }
+      }
+    }
+  }
+
+  private static TaskState stateOf(TaskRecord r) {
+    synchronized (r) {
+      return r.state;
+    }
+  }
+
+  private static long endedAt(TaskRecord r) {
+    synchronized (r) {
+      return r.endedAt;
+    }
+  }
+}

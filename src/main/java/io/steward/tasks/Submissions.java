@@ -1,0 +1,112 @@
+package io.steward.tasks;
+
+import io.steward.bus.Failure;
+import io.steward.bus.StewardException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * {@code submit} and {@code run}. Without an idempotency key, a temporary task touches nothing but this node:
+ * resolve, admit, hand to the workers. With a key, the key is bound to the task id cluster-wide first; a key
+ * bound to a task that is still pending or running answers with that task's id (and {@code run} waits for it),
+ * a key bound to a finished one moves to the new task.
+ */
+final class Submissions {
+
+  private static final int KEY_TRIES = 3;
+
+  private final ContextInternal context;
+  private final TaskEngine engine;
+  private final Lookup lookup;
+  private final TaskStore store;
+
+  Submissions(ContextInternal context, TaskEngine engine, Lookup lookup, TaskStore store) {
+    this.context = context;
+    this.engine = engine;
+    this.lookup = lookup;
+    this.store = store;
+  }
+
+  /** A task accepted, or found by its key; {@code result} completes with its final record. */
+  private record Accepted(String id, boolean existing, Future<JsonObject> result) {
+    JsonObject reply() {
+      JsonObject o = new JsonObject().put("id", id);
+      return existing ? o.put("existing", true) : o;
+    }
+  }
+
+  /** The reply to a submit: {@code {id}}, null for a fire-and-forget temporary task, or a future of either. */
+  Object submit(TaskSpec spec, boolean wantsReply) {
+    TaskEngine.Resolved resolved = engine.resolve(spec);
+    if (spec.key() != null) {
+      return keyed(spec, resolved, null, 1).map(Accepted::reply);
+    }
+    engine.admit(spec, resolved.supervisor());
+    Future<TaskRecord> started = engine.start(spec, resolved, null, null);
+    if (!wantsReply && started.succeeded()) {
+      return null;
+    }
+    return started.map(r -> new JsonObject().put("id", r.id()));
+  }
+
+  /** The final record of the task, once it ends (or that of the live task holding its key). */
+  Future<JsonObject> run(TaskSpec spec) {
+    TaskEngine.Resolved resolved = engine.resolve(spec);
+    Promise<JsonObject> waiter = context.promise();
+    if (spec.key() != null) {
+      return keyed(spec, resolved, waiter, 1).compose(Accepted::result);
+    }
+    engine.admit(spec, resolved.supervisor());
+    return engine.start(spec, resolved, null, waiter).compose(r -> waiter.future());
+  }
+
+  private Future<Accepted> keyed(TaskSpec spec, TaskEngine.Resolved resolved, Promise<JsonObject> waiter, int tries) {
+    String key = spec.key();
+    TaskRecord local = engine.registry().byKey(key);
+    if (local != null) {
+      if (waiter != null) {
+        engine.watch(local, waiter);
+      }
+      return Future.succeededFuture(new Accepted(local.id(), true, waiter == null ? null : waiter.future()));
+    }
+    String id = engine.ids().next();
+    return store.bindKey(key, id).compose(existing -> {
+      if (existing == null) {
+        return startBound(spec, resolved, id, waiter);
+      }
+      return lookup.get(existing).transform(ar -> {
+        if (ar.succeeded() && !TaskState.of(ar.result().getString("state")).isFinal()) {
+          Future<JsonObject> result = waiter == null ? null : lookup.await(existing, TaskSpec.MAX_MS);
+          return Future.succeededFuture(new Accepted(existing, true, result));
+        }
+        if (ar.failed() && Failure.of(ar.cause()) != Failure.NOT_FOUND) {
+          return Future.failedFuture(ar.cause());
+        }
+        return store.rebindKey(key, existing, id).compose(moved -> {
+          if (moved) {
+            return startBound(spec, resolved, id, waiter);
+          }
+          if (tries >= KEY_TRIES) {
+            return Future.failedFuture(StewardException.conflict("key: '" + key + "' is being bound by other submits "
+              + "at the same time; retry"));
+          }
+          return keyed(spec, resolved, waiter, tries + 1);
+        });
+      });
+    });
+  }
+
+  private Future<Accepted> startBound(TaskSpec spec, TaskEngine.Resolved resolved, String id, Promise<JsonObject> waiter) {
+    try {
+      engine.admit(spec, resolved.supervisor());
+    } catch (StewardException e) {
+      store.unbindKey(spec.key(), id);
+      return Future.failedFuture(e);
+    }
+    return engine.start(spec, resolved, id, waiter)
+      .onFailure(err -> store.unbindKey(spec.key(), id))
+      .map(r -> new Accepted(r.id(), false, waiter == null ? null : waiter.future()));
+  }
+}

@@ -1,0 +1,111 @@
+package io.steward.tasks;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A named supervisor on one node: its worker pool and its admission. A task holds one unit of the
+ * supervisor's capacity ({@code workers + maxQueued}) from acceptance until it is final, waiting to restart
+ * included, so a supervisor never holds more than its capacity and a full one answers 429 at once.
+ *
+ * <p>Durable tasks pass one more gate: at most {@code workers} of them are dispatched (recorded as running in
+ * Hazelcast, then handed to the pool) at a time, which bounds how many could run twice if this node dies.
+ */
+final class Supervisor {
+
+  final SupervisorConfig config;
+  final Workers workers;
+  private final AtomicInteger admitted = new AtomicInteger();
+  /** Attempts running (a sum of per-thread cells: workers change it all the time). */
+  final LongAdder running = new LongAdder();
+  final AtomicInteger restarting = new AtomicInteger();
+  /** Durable tasks waiting for a dispatch permit; bounded by admission. */
+  final ConcurrentLinkedQueue<TaskRecord> durableQueue = new ConcurrentLinkedQueue<>();
+  final AtomicInteger durableDispatched = new AtomicInteger();
+  /** Meters by task type, so the submit path finds them with one lookup. */
+  final ConcurrentHashMap<String, TaskMeters> metersByType = new ConcurrentHashMap<>();
+  private final Counter rejected;
+  private final List<Meter> meters = new ArrayList<>();
+  private final MeterRegistry registry;
+
+  Supervisor(SupervisorConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+    this.workers = new Workers(config.name(), config.workers(), config.maxZombies(), config.virtualThreads());
+    String name = config.name();
+    rejected = Counter.builder("steward_tasks_rejected").description("Submits refused because the supervisor was full (429)")
+      .tag("supervisor", name).register(registry);
+    meters.add(rejected);
+    meters.add(Gauge.builder("steward_tasks_queued", this, Supervisor::queued).description("Tasks waiting for a worker")
+      .tag("supervisor", name).register(registry));
+    meters.add(Gauge.builder("steward_tasks_running", running, LongAdder::sum).description("Attempts running (zombies not included)")
+      .tag("supervisor", name).register(registry));
+    meters.add(Gauge.builder("steward_tasks_restarting", restarting, AtomicInteger::get).description("Tasks waiting for their backoff delay")
+      .tag("supervisor", name).register(registry));
+    meters.add(Gauge.builder("steward_tasks_zombies", workers, Workers::zombies)
+      .description("Timed-out or cancelled handlers that ignored the interrupt and still hold a thread")
+      .tag("supervisor", name).register(registry));
+    meters.add(Gauge.builder("steward_tasks_capacity", config, SupervisorConfig::capacity).description("workers + maxQueued")
+      .tag("supervisor", name).register(registry));
+  }
+
+  String name() {
+    return config.name();
+  }
+
+  /** Takes one unit of capacity; false (and counted) when the supervisor is full. */
+  boolean tryAdmit() {
+    int cap = config.capacity();
+    for (;;) {
+      int n = admitted.get();
+      if (n >= cap) {
+        return false;
+      }
+      if (admitted.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  void countRejected() {
+    rejected.increment();
+  }
+
+  void release() {
+    admitted.decrementAndGet();
+  }
+
+  int admitted() {
+    return admitted.get();
+  }
+
+  int free() {
+    return config.capacity() - admitted.get();
+  }
+
+  double queued() {
+    return workers.queued() + durableQueue.size();
+  }
+
+  JsonObject stats() {
+    return new JsonObject().put("workers", config.workers()).put("maxQueued", config.maxQueued())
+      .put("virtualThreads", workers.virtual()).put("running", running.sum()).put("queued", (int) queued())
+      .put("restarting", restarting.get()).put("zombies", workers.zombies()).put("admitted", admitted.get())
+      .put("threads", workers.threads());
+  }
+
+  void close() {
+    workers.shutdownNow();
+    meters.forEach(registry::remove);
+  }
+}

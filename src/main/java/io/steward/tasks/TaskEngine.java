@@ -1,0 +1,483 @@
+package io.steward.tasks;
+
+import io.steward.bus.RateLimitedLog;
+import io.steward.bus.StewardException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Supervision on one node: accepts tasks into their supervisor, runs their attempts on its workers, applies
+ * the restart policy when an attempt ends, times attempts out, cancels, and finishes tasks (local registry,
+ * meters, events, waiters, and for durable tasks the Hazelcast records).
+ *
+ * <p>Threads: an attempt runs on a worker ({@link Runner}); a temporary task that ends for good is finished right
+ * there (the fast path touches only concurrent structures). Everything else — restarts, timeouts, cancels,
+ * durable writes — runs on the tasks verticle's event loop.
+ */
+final class TaskEngine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TaskEngine.class);
+  private static final RateLimitedLog WARNINGS = new RateLimitedLog(LOG, 10_000);
+
+  private final Vertx vertx;
+  private final ContextInternal context;
+  private final String nodeId;
+  private final TasksConfig config;
+  private final Map<String, Supervisor> supervisors;
+  private final Registry registry;
+  private final Events events;
+  private final TaskMeters.Cache meters;
+  private final TaskStore store;
+  private final TaskIds ids;
+  private final Mailbox mailbox;
+  private final Runner runner;
+  private final Dispatcher dispatcher;
+  private volatile boolean stopping;
+
+  TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TaskIds ids, TasksConfig config,
+             Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store) {
+    this.vertx = vertx;
+    this.context = context;
+    this.mailbox = mailbox;
+    this.nodeId = nodeId;
+    this.config = config;
+    this.supervisors = supervisors;
+    this.registry = registry;
+    this.events = events;
+    this.meters = meters;
+    this.store = store;
+    this.ids = ids;
+    this.runner = new Runner(vertx, nodeId, events);
+    this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, runner, a -> finish(a.record, TaskState.FAILED,
+      Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false));
+    runner.wire(dispatcher, this::attemptEnded);
+  }
+
+  TaskIds ids() {
+    return ids;
+  }
+
+  Registry registry() {
+    return registry;
+  }
+
+  Map<String, Supervisor> supervisors() {
+    return supervisors;
+  }
+
+  // ---------------------------------------------------------------- accepting
+
+  /** A task's type and supervisor on this node. */
+  record Resolved(TaskType type, Supervisor supervisor) {
+  }
+
+  /** Finds the type (404), the supervisor (404), and checks the payload (400). */
+  Resolved resolve(TaskSpec spec) {
+    if (stopping) {
+      throw StewardException.unavailable("the tasks module of node " + nodeId + " is stopping; retry (another node takes it)");
+    }
+    TaskType type = TaskTypes.get(spec.type());
+    if (type == null) {
+      throw StewardException.notFound("type: no task type '" + spec.type() + "' on this node (known: "
+        + String.join(", ", TaskTypes.names()) + ")");
+    }
+    Supervisor sup = supervisors.get(spec.supervisor());
+    if (sup == null) {
+      throw StewardException.notFound("supervisor: no supervisor '" + spec.supervisor() + "' (configured: "
+        + String.join(", ", supervisors.keySet()) + "; see tasks.supervisors)");
+    }
+    type.validate(spec.payload());
+    return new Resolved(type, sup);
+  }
+
+  /** Takes one unit of the supervisor's capacity, or throws 429 (counted, with a {@code rejected} event). */
+  void admit(TaskSpec spec, Supervisor sup) {
+    if (sup.tryAdmit()) {
+      return;
+    }
+    sup.countRejected();
+    String reason = "supervisor '" + sup.name() + "' is full: " + sup.admitted() + " tasks running, queued or waiting to "
+      + "restart (workers " + sup.config.workers() + " + maxQueued " + sup.config.maxQueued() + "); retry after a backoff";
+    events.rejected(null, spec.type(), sup.name(), 429, reason);
+    throw StewardException.overCapacity(reason);
+  }
+
+  /**
+   * Creates an admitted task and starts it: durable ones are recorded in Hazelcast first (the future completes
+   * once they are), temporary ones go to their workers at once. {@code waiter}, if any, gets the final record.
+   */
+  Future<TaskRecord> start(TaskSpec spec, Resolved resolved, String id, Promise<JsonObject> waiter) {
+    Supervisor sup = resolved.supervisor();
+    long timeout = spec.timeoutMs() != null ? spec.timeoutMs() : sup.config.timeoutMs();
+    long seq = id == null ? ids.nextSeq() : ids.seqOf(id);
+    TaskRecord r = seq >= 0
+      ? new TaskRecord(ids.prefix(), seq, spec, timeout, System.currentTimeMillis(), sup, resolved.type(),
+        metersOf(sup, spec.type()), nodeId)
+      : new TaskRecord(id, spec, timeout, System.currentTimeMillis(), sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
+    if (waiter != null) {
+      r.addWaiter(waiter);
+    }
+    registry.addLive(r);
+    r.meters.submitted.increment();
+    events.submitted(r);
+    if (!r.durable()) {
+      dispatcher.dispatch(r);
+      return Future.succeededFuture(r);
+    }
+    r.recorded = true;
+    // When a dispatch permit is free, the first record already says running: one write instead of two.
+    Attempt first = dispatcher.reserve(r);
+    JsonObject record = first != null ? dispatcher.runningRecord(r, first) : r.toJson();
+    return store.putLive(r.id(), record).transform(ar -> {
+      if (ar.failed()) {
+        if (first != null) {
+          dispatcher.releasePermit(first);
+        }
+        synchronized (r) {
+          r.state = TaskState.FAILED;
+          r.takeWaiters();
+        }
+        registry.discard(r);
+        sup.release();
+        String reason = "could not record durable task in the cluster (" + ar.cause().getMessage() + "); nothing was run";
+        events.rejected(r.id(), spec.type(), sup.name(), 503, reason);
+        return Future.failedFuture(StewardException.unavailable(reason));
+      }
+      if (first != null) {
+        dispatcher.go(r, first);
+      } else {
+        dispatcher.dispatch(r);
+      }
+      return Future.succeededFuture(r);
+    });
+  }
+
+  private TaskMeters metersOf(Supervisor sup, String type) {
+    TaskMeters m = sup.metersByType.get(type);
+    return m != null ? m : sup.metersByType.computeIfAbsent(type, t -> meters.of(sup.name(), t));
+  }
+
+  /** Gives back a unit of capacity taken by {@link #admit} for a task that was not started after all. */
+  void unadmit(Supervisor sup) {
+    sup.release();
+  }
+
+  /** Applies the restart policy. Temporary tasks that end for good finish on the calling thread. */
+  private void attemptEnded(Attempt a, Outcome outcome, Object result, String error) {
+    TaskRecord r = a.record;
+    if (r.spec.restart() == Restart.TEMPORARY) { // never restarted: no decision to make
+      finish(r, outcome.finalState(), outcome, result, error, false);
+      return;
+    }
+    RestartHistory history;
+    synchronized (r) {
+      history = r.history;
+    }
+    long now = System.currentTimeMillis();
+    RestartPolicy.Decision d = RestartPolicy.decide(r.spec.restart(), outcome, history, r.spec.maxRestarts(),
+      r.spec.withinMs(), now, config.backoff(), ThreadLocalRandom.current().nextDouble());
+    if (d.kind() == RestartPolicy.Decision.Kind.FINISH && !r.durable()) {
+      finish(r, outcome.finalState(), outcome, result, error, false);
+      return;
+    }
+    onContext(() -> {
+      switch (d.kind()) {
+        case FINISH -> finish(r, outcome.finalState(), outcome, result, error, false);
+        case GIVE_UP -> finish(r, TaskState.FAILED, outcome, null, "restart limit reached (" + d.restartsInWindow()
+          + " restarts within " + r.spec.withinMs() + " ms, maxRestarts " + r.spec.maxRestarts() + "); last attempt "
+          + describe(outcome, error), true);
+        case RESTART -> restart(r, outcome, error, d.delayMs(), false);
+      }
+    });
+  }
+
+  private static String describe(Outcome outcome, String error) {
+    return switch (outcome) {
+      case SUCCEEDED -> "succeeded";
+      case FAILED -> "failed: " + error;
+      case TIMED_OUT -> error;
+      case NODE_LOST -> "lost with its node";
+    };
+  }
+
+  private static String reason(Outcome outcome) {
+    return switch (outcome) {
+      case SUCCEEDED -> "succeeded";
+      case FAILED -> "failed";
+      case TIMED_OUT -> "timed-out";
+      case NODE_LOST -> "node-lost";
+    };
+  }
+
+  /** Schedules the next attempt after {@code delayMs}. On the event loop. */
+  private void restart(TaskRecord r, Outcome outcome, String error, long delayMs, boolean possibleDuplicate) {
+    int attempts;
+    synchronized (r) {
+      if (r.state.isFinal()) {
+        return;
+      }
+      r.state = TaskState.RESTARTING;
+      r.lastOutcome = outcome;
+      r.error = error;
+      r.history = r.history.plus(System.currentTimeMillis(), r.spec.withinMs());
+      r.attempt = null;
+      attempts = r.attempts;
+    }
+    Supervisor sup = r.supervisor;
+    sup.restarting.incrementAndGet();
+    r.meters.restarted(reason(outcome));
+    events.restarted(r, attempts, reason(outcome), delayMs, possibleDuplicate);
+    if (r.durable()) {
+      store.putLive(r.id(), r.toJson()).onFailure(err -> WARNINGS.warn("restart-record", "Could not record the "
+        + "restart of durable task " + r.id() + " (" + err.getMessage() + "); it restarts anyway."));
+    }
+    if (delayMs <= 0) {
+      requeue(r);
+      return;
+    }
+    long timer = vertx.setTimer(delayMs, t -> requeue(r));
+    synchronized (r) {
+      r.restartTimer = timer;
+    }
+  }
+
+  private void requeue(TaskRecord r) {
+    synchronized (r) {
+      if (r.state != TaskState.RESTARTING || stopping) { // stopping: a survivor restarts it (durable) or reports it
+        return;
+      }
+      r.state = TaskState.PENDING;
+      r.restartTimer = -1;
+    }
+    r.supervisor.restarting.decrementAndGet();
+    dispatcher.dispatch(r);
+  }
+
+  // ---------------------------------------------------------------- finishing
+
+  /** Makes a task final (once). Any thread; durable tasks complete after their final record is written. */
+  private void finish(TaskRecord r, TaskState state, Outcome outcome, Object result, String error, boolean deadLetter) {
+    List<Promise<JsonObject>> waiters;
+    TaskState prior;
+    synchronized (r) {
+      if (r.state.isFinal()) {
+        return;
+      }
+      prior = r.state;
+      r.state = state;
+      if (outcome != null) {
+        r.lastOutcome = outcome;
+      }
+      r.result = result;
+      r.error = error;
+      r.deadLetter = deadLetter;
+      r.endedAt = System.currentTimeMillis();
+      if (r.restartTimer >= 0) {
+        vertx.cancelTimer(r.restartTimer);
+        r.restartTimer = -1;
+      }
+      waiters = r.takeWaiters();
+    }
+    if (prior == TaskState.RESTARTING) {
+      r.supervisor.restarting.decrementAndGet();
+    }
+    if (!r.durable()) {
+      completed(r, state, waiters, null);
+      return;
+    }
+    JsonObject json = r.toJson();
+    onContext(() -> store.putFinal(r.id(), json).onComplete(ar -> {
+      if (ar.failed()) {
+        WARNINGS.warn("final-record", "Could not record the final state of durable task " + r.id() + " ("
+          + ar.cause().getMessage() + "); if this node dies before it is recorded, a survivor runs it again.");
+      }
+      completed(r, state, waiters, json);
+    }));
+  }
+
+  private void completed(TaskRecord r, TaskState state, List<Promise<JsonObject>> waiters, JsonObject json) {
+    registry.finished(r);
+    r.supervisor.release();
+    r.meters.finished(state);
+    int attempts;
+    String error;
+    boolean deadLetter;
+    synchronized (r) {
+      attempts = r.attempts;
+      error = r.error;
+      deadLetter = r.deadLetter;
+    }
+    events.ended(r, state, attempts, error, deadLetter);
+    if (deadLetter || waiters != null) {
+      JsonObject full = json != null ? json : r.toJson();
+      if (deadLetter) {
+        r.meters.deadLetters.increment();
+        store.deadLetter(r.id(), full).onFailure(err -> WARNINGS.warn("dead-letter", "Could not record dead letter "
+          + r.id() + " in the cluster: " + err.getMessage()));
+      }
+      if (waiters != null) {
+        for (Promise<JsonObject> p : waiters) {
+          p.tryComplete(full);
+        }
+      }
+    }
+    if (r.spec.key() != null) {
+      store.unbindKey(r.spec.key(), r.id());
+    }
+  }
+
+  // ---------------------------------------------------------------- control
+
+  /** Cancels a task this node owns; the future holds its final record. On the event loop. */
+  Future<JsonObject> cancel(TaskRecord r) {
+    Promise<JsonObject> done = context.promise();
+    synchronized (r) {
+      if (r.state.isFinal()) {
+        throw StewardException.conflict("task " + r.id() + " already ended: " + r.state.wire());
+      }
+      Attempt a = r.attempt;
+      if (r.state == TaskState.RUNNING && a != null) {
+        runner.abandon(a);
+      } else if (r.state == TaskState.PENDING && a != null) {
+        if (r.supervisor.workers.remove(a)) {
+          dispatcher.releasePermit(a);
+        }
+        r.supervisor.durableQueue.remove(r);
+      }
+      r.addWaiter(done);
+      finish(r, TaskState.CANCELLED, null, null, "cancelled", false);
+    }
+    return done.future();
+  }
+
+  /** Completes {@code waiter} with the task's final record when it ends (at once if it has). */
+  void watch(TaskRecord r, Promise<JsonObject> waiter) {
+    synchronized (r) {
+      if (!r.state.isFinal()) {
+        if (!r.addWaiter(waiter)) {
+          throw StewardException.overCapacity("task " + r.id() + " already has " + TaskRecord.MAX_WAITERS + " waiters");
+        }
+        return;
+      }
+    }
+    waiter.tryComplete(r.toJson());
+  }
+
+  /** Waits for a task this node owns to end; 408 if {@code timeoutMs} passes first. On the event loop. */
+  Future<JsonObject> await(TaskRecord r, long timeoutMs) {
+    Promise<JsonObject> done = context.promise();
+    synchronized (r) {
+      if (r.state.isFinal()) {
+        return Future.succeededFuture(r.toJson());
+      }
+      if (!r.addWaiter(done)) {
+        throw StewardException.overCapacity("task " + r.id() + " already has " + TaskRecord.MAX_WAITERS + " waiters");
+      }
+    }
+    long timer = vertx.setTimer(timeoutMs, t -> {
+      synchronized (r) {
+        r.removeWaiter(done);
+      }
+      done.tryFail(StewardException.timeout("task " + r.id() + " did not end within " + timeoutMs + " ms; it is still "
+        + "running (await it again, or cancel it)"));
+    });
+    return done.future().onComplete(ar -> vertx.cancelTimer(timer));
+  }
+
+  // ---------------------------------------------------------------- takeover
+
+  /**
+   * Runs a durable task claimed from a departed node (the claim made this node its owner). If it was running
+   * there, it may have had effects: it restarts at once as a {@code node-lost} restart (counted against its
+   * limit) and is reported as a possible duplicate. A capacity unit must already be admitted.
+   */
+  void adopt(JsonObject rec, Resolved resolved) {
+    TaskSpec spec = new TaskSpec(rec.getString("type"), rec.getValue("payload"), rec.getString("supervisor"),
+      Restart.of(rec.getString("restart")), rec.getInteger("maxRestarts", config.maxRestarts()),
+      rec.getLong("withinMs", config.withinMs()), rec.getLong("timeoutMs"), rec.getString("key"));
+    Supervisor sup = resolved.supervisor();
+    TaskRecord r = new TaskRecord(rec.getString("id"), spec, rec.getLong("timeoutMs", 0L), rec.getLong("submittedAt"),
+      sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
+    r.recorded = true;
+    String lostState = rec.getString("lostState", TaskState.PENDING.wire());
+    boolean wasRunning = TaskState.RUNNING.wire().equals(lostState);
+    synchronized (r) {
+      r.attempts = rec.getInteger("attempts", 0);
+      r.takeovers = rec.getInteger("takeovers", 1);
+      r.possibleDuplicate = wasRunning || rec.getBoolean("possibleDuplicate", false);
+      r.error = rec.getString("error");
+      JsonArray times = rec.getJsonArray("restartedAt");
+      if (times != null) {
+        r.history = RestartHistory.of(times.stream().mapToLong(t -> ((Number) t).longValue()).toArray());
+      }
+    }
+    registry.addLive(r);
+    String lostNode = rec.getString("lostNode");
+    if (!wasRunning) {
+      events.restarted(r, r.attempts, "node-lost", 0, false);
+      r.meters.restarted("node-lost");
+      dispatcher.dispatch(r);
+      return;
+    }
+    RestartPolicy.Decision d = RestartPolicy.decide(spec.restart(), Outcome.NODE_LOST, r.history, spec.maxRestarts(),
+      spec.withinMs(), System.currentTimeMillis(), config.backoff(), 0);
+    String error = "node " + lostNode + " died while running attempt " + r.attempts;
+    if (d.kind() == RestartPolicy.Decision.Kind.GIVE_UP) {
+      finish(r, TaskState.FAILED, Outcome.NODE_LOST, null, "restart limit reached (" + d.restartsInWindow()
+        + " restarts within " + spec.withinMs() + " ms); last attempt lost with its node " + lostNode, true);
+    } else {
+      restart(r, Outcome.NODE_LOST, error, 0, true);
+    }
+  }
+
+  /** Runs now if on the verticle's event loop, else there. */
+  private void onContext(Runnable action) {
+    if (context.isRunningOnContext()) {
+      action.run();
+    } else {
+      mailbox.post(action);
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** The watchdog: times out attempts past their deadline. On the event loop, every few ms. */
+  void tick() {
+    runner.tick();
+  }
+
+  /** Refuses new tasks; those accepted carry on. */
+  void stopAccepting() {
+    stopping = true;
+    dispatcher.stop();
+  }
+
+  /**
+   * Nothing runs or waits for a worker. Durable tasks not yet started and tasks waiting to restart are left to
+   * the survivors (durable ones are taken over, temporary ones reported lost).
+   */
+  boolean idle() {
+    for (Supervisor s : supervisors.values()) {
+      if (s.running.sum() > 0 || s.workers.queued() > 0 || s.durableDispatched.get() > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void close() {
+    for (Supervisor s : supervisors.values()) {
+      s.close();
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package io.steward.tasks;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicate;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Steward's task maps in Hazelcast. Their names start with {@code steward.tasks.}, so cluster.xml's
+ * {@code steward.*} settings apply (one synchronous backup, latest update wins after a split brain); their
+ * bounds are kept here, per entry, because a map configuration added at run time does not override that
+ * wildcard:
+ * <ul>
+ *   <li>{@code steward.tasks.records}: every durable task while it is live (pending, running, restarting), with
+ *       its owner node, written before it is accepted and before each attempt starts; then its final record,
+ *       and the final records of lost temporary tasks, each kept {@code finishedTtlMs} and deleted earlier
+ *       when its node's retention ({@code maxFinished}) drops it.</li>
+ *   <li>{@code steward.tasks.deadletters}: tasks that reached their restart limit, kept
+ *       {@code deadLetterTtlMs}, at most {@code maxDeadLetters} per node that wrote them.</li>
+ *   <li>{@code steward.tasks.keys}: idempotency key → task id, while the task is live (and {@link #KEY_TTL_MS}
+ *       at most, should its node die).</li>
+ *   <li>{@code steward.tasks.live}: per node, the temporary tasks it holds (see {@link LiveRecord}).</li>
+ * </ul>
+ * Values are JSON text. Every call is asynchronous; frequent writes are batched; the two queries (rare) run
+ * on a worker thread.
+ */
+final class TaskStore {
+
+  static final String RECORDS = "steward.tasks.records";
+  static final String DEAD_LETTERS = "steward.tasks.deadletters";
+  static final String KEYS = "steward.tasks.keys";
+  static final String LIVE = "steward.tasks.live";
+  static final long KEY_TTL_MS = TimeUnit.DAYS.toMillis(7);
+  private static final int MAX_BATCH = 1_000;
+
+  private final Vertx vertx;
+  private final Mailbox mailbox;
+  private final IMap<String, String> records;
+  private final IMap<String, String> deadLetters;
+  private final IMap<String, String> keys;
+  private final IMap<String, String> live;
+  /** A record write; {@code ttlMs} 0 for a live record (kept until replaced), else a final one. */
+  private record Write(String json, long ttlMs) {
+  }
+
+  private final BatchWriter<Write> recordWriter;
+  private final long finishedTtlMs;
+  private final long deadLetterTtlMs;
+  private final int maxDeadLetters;
+  private final ArrayDeque<String> deadLettersWritten = new ArrayDeque<>();
+
+  TaskStore(Vertx vertx, Mailbox mailbox, HazelcastInstance hz, TasksConfig config) {
+    this.vertx = vertx;
+    this.mailbox = mailbox;
+    records = hz.getMap(RECORDS);
+    deadLetters = hz.getMap(DEAD_LETTERS);
+    keys = hz.getMap(KEYS);
+    live = hz.getMap(LIVE);
+    recordWriter = new BatchWriter<>(mailbox, MAX_BATCH, this::writeRecords);
+    finishedTtlMs = config.finishedTtlMs();
+    deadLetterTtlMs = config.deadLetterTtlMs();
+    maxDeadLetters = config.maxDeadLetters();
+  }
+
+  // ---- durable tasks and final records
+
+  /** Records (or updates) a live durable task; batched with other writes. */
+  Future<Void> putLive(String id, JsonObject record) {
+    return recordWriter.write(id, new Write(record.encode(), 0));
+  }
+
+  /**
+   * Replaces a task's record with its final one, kept {@code finishedTtlMs}. Through the same writer as live
+   * records, so a live record still in flight (a cancel while the start was being recorded) can never land
+   * after the final one and bring the task back.
+   */
+  Future<Void> putFinal(String id, JsonObject record) {
+    return recordWriter.write(id, new Write(record.encode(), finishedTtlMs));
+  }
+
+  /** One batch: live records in one putAll, final ones each with their time to live; done when all are. */
+  private CompletionStage<Void> writeRecords(Map<String, Write> batch) {
+    Map<String, String> live = new HashMap<>();
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    batch.forEach((id, w) -> {
+      if (w.ttlMs() == 0) {
+        live.put(id, w.json());
+      } else {
+        writes.add(records.setAsync(id, w.json(), w.ttlMs(), TimeUnit.MILLISECONDS).toCompletableFuture());
+      }
+    });
+    if (!live.isEmpty()) {
+      writes.add(records.putAllAsync(live).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
+  }
+
+  /** Forgets a final record early: its node's retention dropped it. */
+  void forget(String id) {
+    records.deleteAsync(id);
+  }
+
+  Future<JsonObject> get(String id) {
+    return future(records.getAsync(id)).map(v -> v == null ? null : new JsonObject(v));
+  }
+
+  /** Takes over a durable task of {@code deadOwner}: the updated record, or null when another node won. */
+  Future<JsonObject> claim(String id, String deadOwner, String me) {
+    return future(records.submitToKey(id, new Processors.Claim(deadOwner, me))).map(s -> s == null ? null : new JsonObject(s));
+  }
+
+  /** Live durable records whose owner is not among {@code liveNodes} (a query: on a worker thread). */
+  Future<List<JsonObject>> orphans(Set<String> liveNodes) {
+    return vertx.executeBlocking(() -> values(records.values(new Processors.Orphans(Set.copyOf(liveNodes)))), false);
+  }
+
+  // ---- dead letters
+
+  /** Records a dead letter; the oldest this node wrote goes when there are more than {@code maxDeadLetters}. */
+  Future<Void> deadLetter(String id, JsonObject record) {
+    String evicted = null;
+    synchronized (deadLettersWritten) {
+      deadLettersWritten.addLast(id);
+      if (deadLettersWritten.size() > maxDeadLetters) {
+        evicted = deadLettersWritten.removeFirst();
+      }
+    }
+    if (evicted != null) {
+      deadLetters.deleteAsync(evicted);
+    }
+    return future(deadLetters.setAsync(id, record.encode(), deadLetterTtlMs, TimeUnit.MILLISECONDS));
+  }
+
+  /** Dead letters, optionally of one supervisor and type (a query: on a worker thread). */
+  Future<List<JsonObject>> deadLetters(String supervisor, String type) {
+    Predicate<String, String> p = new Processors.Matching(supervisor, type);
+    return vertx.executeBlocking(() -> values(deadLetters.values(p)), false);
+  }
+
+  // ---- idempotency keys
+
+  /** Binds the key to {@code id}; the id it was already bound to, or null when the binding is new. */
+  Future<String> bindKey(String key, String id) {
+    return future(keys.submitToKey(key, new Processors.BindKey(id, KEY_TTL_MS)));
+  }
+
+  Future<Boolean> rebindKey(String key, String expected, String id) {
+    return future(keys.submitToKey(key, new Processors.RebindKey(expected, id, KEY_TTL_MS)));
+  }
+
+  void unbindKey(String key, String id) {
+    keys.submitToKey(key, new Processors.UnbindKey(id));
+  }
+
+  // ---- the record of temporary tasks
+
+  Future<Void> putLiveRecord(String node, String record) {
+    return future(live.setAsync(node, record));
+  }
+
+  /** Removes a node's record and returns it: whoever gets it non-null reports the node's tasks. */
+  Future<String> takeLiveRecord(String node) {
+    return future(live.removeAsync(node));
+  }
+
+  Future<Set<String>> liveRecordOwners() {
+    return vertx.executeBlocking(live::keySet, false);
+  }
+
+  Future<Void> removeLiveRecord(String node) {
+    return future(live.deleteAsync(node)).mapEmpty();
+  }
+
+  /** Completes on the verticle's event loop (through the mailbox: one hop carries many completions). */
+  private <T> Future<T> future(CompletionStage<T> stage) {
+    Promise<T> p = Promise.promise();
+    stage.whenComplete((v, err) -> mailbox.post(() -> {
+      if (err == null) {
+        p.tryComplete(v);
+      } else {
+        p.tryFail(err);
+      }
+    }));
+    return p.future();
+  }
+
+  private static List<JsonObject> values(Collection<String> values) {
+    List<JsonObject> out = new ArrayList<>(values.size());
+    for (String v : values) {
+      out.add(new JsonObject(v));
+    }
+    return out;
+  }
+}

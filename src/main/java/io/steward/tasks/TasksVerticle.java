@@ -1,0 +1,220 @@
+package io.steward.tasks;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.steward.bus.Endpoint;
+import io.steward.bus.Fields;
+import io.steward.bus.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tasks module on one node: the {@code steward.tasks.*} addresses, this node's per-node task addresses,
+ * and the timers that drive supervision (timeouts), publishing (events, the record of temporary tasks),
+ * retention, and takeover of departed nodes' tasks.
+ */
+final class TasksVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TasksVerticle.class);
+  static final long WATCHDOG_MS = 10;
+  static final long DEFAULT_AWAIT_MS = 30_000;
+  static final int MAX_DEAD_LETTERS_PAGE = 1_000;
+
+  private final TasksConfig config;
+  private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
+  private TaskEngine engine;
+  private Lookup lookup;
+  private Submissions submissions;
+  private TaskStore store;
+  private Events events;
+  private Takeover takeover;
+  private LiveRecorder recorder;
+
+  TasksVerticle(TasksConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    String nodeId = Cluster.nodeId(vertx);
+    HazelcastInstance hz = Cluster.hazelcast(vertx);
+    ContextInternal ctx = (ContextInternal) context;
+    MeterRegistry meterRegistry = Metrics.registry(vertx);
+
+    Map<String, Supervisor> supervisors = new LinkedHashMap<>();
+    for (SupervisorConfig sc : config.supervisors().values()) {
+      if (sc.virtualThreads() && !VirtualThreads.available()) {
+        LOG.warn("Supervisor '{}' asks for virtual threads, but this JVM is {} (virtual threads need 21 or later); "
+          + "it runs on platform threads. Run the node on Java 21+ or set virtualThreads to false.", sc.name(),
+          Runtime.version().feature());
+      }
+      supervisors.put(sc.name(), new Supervisor(sc, meterRegistry));
+    }
+    Mailbox mailbox = new Mailbox(context);
+    store = new TaskStore(vertx, mailbox, hz, config);
+    long capacity = config.supervisors().values().stream().mapToLong(SupervisorConfig::capacity).sum();
+    TaskIds ids = new TaskIds(nodeId);
+    Registry registry = new Registry(ids, config.maxFinished(), capacity, dropped -> {
+      if (dropped.recorded) {
+        store.forget(dropped.id());
+      }
+    });
+    events = new Events(vertx, nodeId, config.maxEvents(), Counter.builder("steward_tasks_events_dropped")
+      .description("Lifecycle events not published because an interval had more than tasks.maxEvents").register(meterRegistry));
+    TaskMeters.Cache meters = new TaskMeters.Cache(meterRegistry);
+    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store);
+    lookup = new Lookup(vertx, nodeId, engine, store);
+    submissions = new Submissions(ctx, engine, lookup, store);
+    takeover = new Takeover(vertx, ctx, nodeId, engine, store, events, meters,
+      Counter.builder("steward_tasks_taken_over").description("Durable tasks of departed nodes this node took over")
+        .register(meterRegistry),
+      Counter.builder("steward_tasks_lost").description("Temporary tasks of departed nodes reported lost by this node")
+        .register(meterRegistry));
+    recorder = new LiveRecorder(vertx, nodeId, engine.ids().prefix(), registry, store,
+      Timer.builder("steward_tasks_record_write").description("Latency of writing this node's record of temporary tasks")
+        .publishPercentiles(0.5, 0.99).register(meterRegistry));
+
+    // submit and run, the busiest addresses, here and on submitInstances - 1 more event loops
+    consumers.addAll(SubmitVerticle.consumers(vertx, config, submissions));
+    consumer(Addresses.Tasks.AWAIT, msg -> {
+      Fields f = Fields.of(msg.body());
+      String id = f.string("id", null, 200);
+      long timeoutMs = f.longValue("timeoutMs", DEFAULT_AWAIT_MS, 1, TaskSpec.MAX_MS);
+      f.done();
+      return lookup.await(required(f, id), timeoutMs).compose(Replies::outcome);
+    });
+    consumer(Addresses.Tasks.GET, msg -> lookup.get(id(msg.body())));
+    consumer(Addresses.Tasks.CANCEL, msg -> lookup.cancel(id(msg.body())));
+    consumer(Addresses.Tasks.LIST, msg -> lookup.list(ListQuery.parse(msg.body())));
+    consumer(Addresses.Tasks.DEADLETTERS, msg -> deadLetters(msg.body()));
+
+    consumer(Addresses.node(nodeId, Addresses.Tasks.NODE_GET), msg -> lookup.getHere(id(msg.body())));
+    consumer(Addresses.node(nodeId, Addresses.Tasks.NODE_CANCEL), msg -> lookup.cancelHere(id(msg.body())));
+    consumer(Addresses.node(nodeId, Addresses.Tasks.NODE_LIST), msg -> lookup.listHere(ListQuery.parse(msg.body())));
+    consumer(Addresses.node(nodeId, Addresses.Tasks.NODE_AWAIT), msg -> {
+      Fields f = Fields.of(msg.body());
+      String id = f.string("id", null, 200);
+      long timeoutMs = f.longValue("timeoutMs", DEFAULT_AWAIT_MS, 1, TaskSpec.MAX_MS);
+      f.done();
+      return lookup.awaitHere(required(f, id), timeoutMs);
+    });
+    MessageConsumer<Object> health = Endpoint.localConsumer(vertx, Addresses.moduleHealth(nodeId, "tasks"), msg -> health());
+    consumers.add(health);
+
+    timers.add(vertx.setPeriodic(WATCHDOG_MS, t -> engine.tick()));
+    timers.add(vertx.setPeriodic(config.publishMs(), t -> {
+      events.publish();
+      recorder.tick();
+    }));
+    long expireEvery = Math.max(1_000, config.finishedTtlMs() / 10);
+    timers.add(vertx.setPeriodic(expireEvery, t -> registry.expire(System.currentTimeMillis() - config.finishedTtlMs())));
+    timers.add(vertx.setPeriodic(config.orphanSweepMs(), t -> takeover.sweep()));
+
+    List<Future<?>> ready = new ArrayList<>();
+    consumers.forEach(c -> ready.add(c.completion()));
+    if (config.submitInstances() > 1) { // a child deployment: undeployed with this one
+      ready.add(vertx.deployVerticle(() -> new SubmitVerticle(config, submissions),
+        new DeploymentOptions().setInstances(config.submitInstances() - 1)));
+    }
+    return Future.all(ready).onSuccess(v -> {
+      takeover.start(hz);
+      takeover.sweep(); // tasks of nodes that died while no tasks node was around
+      LOG.info("Tasks module up on node {}: supervisors {}", nodeId, describe(supervisors));
+    });
+  }
+
+  private static String describe(Map<String, Supervisor> supervisors) {
+    StringBuilder sb = new StringBuilder();
+    supervisors.values().forEach(s -> sb.append(sb.length() == 0 ? "" : ", ").append(s.name()).append(" (")
+      .append(s.config.workers()).append(s.workers.virtual() ? " virtual" : "").append(" workers, ")
+      .append(s.config.maxQueued()).append(" queued)"));
+    return sb.toString();
+  }
+
+  private void consumer(String address, Endpoint.Handler handler) {
+    consumers.add(Endpoint.consumer(vertx, address, handler));
+  }
+
+  private static String id(Object body) {
+    Fields f = Fields.of(body);
+    String id = f.string("id", null, 200);
+    f.done();
+    return required(f, id);
+  }
+
+  private static String required(Fields f, String id) {
+    if (id == null) {
+      throw f.bad("id", "is required");
+    }
+    return id;
+  }
+
+  private Future<JsonObject> deadLetters(Object body) {
+    Fields f = Fields.of(body);
+    String supervisor = f.string("supervisor", null, 64);
+    String type = f.string("type", null, 100);
+    int limit = f.integer("limit", ListQuery.DEFAULT_LIMIT, 1, MAX_DEAD_LETTERS_PAGE);
+    f.done();
+    return store.deadLetters(supervisor, type).map(all -> {
+      all.sort(Comparator.comparingLong((JsonObject o) -> o.getLong("endedAt", 0L)).reversed());
+      List<JsonObject> page = all.subList(0, Math.min(limit, all.size()));
+      return new JsonObject().put("count", page.size()).put("total", all.size())
+        .put("tasks", new JsonArray(new ArrayList<>(page)));
+    });
+  }
+
+  private JsonObject health() {
+    JsonObject sups = new JsonObject();
+    engine.supervisors().forEach((name, s) -> sups.put(name, s.stats()));
+    return new JsonObject().put("status", "UP").put("supervisors", sups)
+      .put("live", engine.registry().liveCount()).put("kept", engine.registry().size());
+  }
+
+  /**
+   * Stops taking tasks, lets accepted ones finish (the node's drain time bounds this), writes the last record
+   * of temporary tasks, and stops the workers. Durable tasks still running are taken over by a survivor.
+   */
+  @Override
+  public Future<?> stop() {
+    engine.stopAccepting();
+    takeover.stop();
+    List<Future<?>> unregistered = new ArrayList<>();
+    consumers.forEach(c -> unregistered.add(c.unregister()));
+    Promise<Void> drained = Promise.promise();
+    Future.join(unregistered).onComplete(v -> awaitIdle(drained));
+    return drained.future()
+      .compose(v -> recorder.close().otherwiseEmpty())
+      .onComplete(v -> {
+        timers.forEach(vertx::cancelTimer);
+        events.publish();
+        engine.close();
+      });
+  }
+
+  private void awaitIdle(Promise<Void> drained) {
+    if (engine.idle()) {
+      drained.tryComplete();
+    } else {
+      vertx.setTimer(50, t -> awaitIdle(drained));
+    }
+  }
+}

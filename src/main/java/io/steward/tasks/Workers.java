@@ -1,0 +1,259 @@
+package io.steward.tasks;
+
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A supervisor's own pool: up to {@code workers} threads (platform, or virtual on Java 21+) taking tasks from
+ * one queue, started when work arrives and gone after a minute idle. Work handed over in a batch wakes at
+ * most as many idle threads as it needs, and none while every thread is busy: a wake-up is a system call
+ * that costs more than a small task.
+ *
+ * <p>The JVM cannot kill a thread, so when an attempt is abandoned (timed out, cancelled) while its handler
+ * still runs, the pool may grow by one thread to keep {@code workers} usable — up to {@code maxZombies} such
+ * replacements; the extra thread leaves when the handler returns. The queue is bounded by the supervisor's
+ * admission (its capacity).
+ */
+final class Workers {
+
+  private static final long KEEP_ALIVE_MS = 60_000;
+
+  private final String name;
+  private final int workers;
+  private final int maxZombies;
+  private final boolean virtual;
+  private final ThreadFactory factory;
+  private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  /** Threads waiting for work that no hand-over has claimed yet. */
+  private final AtomicInteger idle = new AtomicInteger();
+  /** One permit per idle thread a hand-over claimed. */
+  private final Semaphore wakeups = new Semaphore(0);
+  private final AtomicInteger threads = new AtomicInteger();
+  private final Set<Thread> alive = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger zombies = new AtomicInteger();
+  private volatile int target;
+  private int replaced;
+  private volatile boolean shutdown;
+
+  Workers(String name, int workers, int maxZombies, boolean virtual) {
+    this.name = name;
+    this.workers = workers;
+    this.maxZombies = maxZombies;
+    this.target = workers;
+    ThreadFactory v = virtual ? VirtualThreads.factory("steward-task-" + name + "-") : null;
+    this.virtual = v != null;
+    this.factory = v != null ? v : platform("steward-task-" + name + "-");
+  }
+
+  private static ThreadFactory platform(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  boolean virtual() {
+    return virtual;
+  }
+
+  void execute(Runnable r) {
+    offer(r);
+    signal(1);
+  }
+
+  /** Hands over several tasks with at most one wake-up per idle thread they need. */
+  void executeAll(Collection<? extends Runnable> batch) {
+    for (Runnable r : batch) {
+      offer(r);
+    }
+    signal(batch.size());
+  }
+
+  private void offer(Runnable r) {
+    if (shutdown) {
+      throw new RejectedExecutionException("supervisor '" + name + "' is stopped");
+    }
+    queue.add(r);
+    queued.incrementAndGet();
+  }
+
+  /** Wakes up to {@code n} idle threads; starts threads for the rest while the pool is below its size. */
+  private void signal(int n) {
+    int needed = n;
+    while (needed > 0) {
+      int i = idle.get();
+      if (i == 0) {
+        break;
+      }
+      if (idle.compareAndSet(i, i - 1)) {
+        wakeups.release();
+        needed--;
+      }
+    }
+    while (needed > 0) {
+      int t = threads.get();
+      if (t >= target) {
+        return;
+      }
+      if (threads.compareAndSet(t, t + 1)) {
+        start();
+        needed--;
+      }
+    }
+  }
+
+  private void start() {
+    try {
+      Thread t = factory.newThread(this::loop);
+      alive.add(t);
+      t.start();
+    } catch (RuntimeException | Error e) {
+      threads.decrementAndGet();
+      throw e;
+    }
+  }
+
+  private void loop() {
+    try {
+      while (!shutdown) {
+        Runnable r = queue.poll();
+        if (r != null) {
+          queued.decrementAndGet();
+          r.run();
+          if (shrink()) {
+            return;
+          }
+          continue;
+        }
+        if (!awaitWork()) {
+          return;
+        }
+      }
+    } finally {
+      alive.remove(Thread.currentThread());
+    }
+  }
+
+  /** Leaves the pool if it holds more threads than it should (a zombie's replacement returned). */
+  private boolean shrink() {
+    for (;;) {
+      int t = threads.get();
+      if (t <= target) {
+        return false;
+      }
+      if (threads.compareAndSet(t, t - 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Waits to be handed work; false when this thread should end (idle for a minute, or the pool stops). */
+  private boolean awaitWork() {
+    idle.incrementAndGet();
+    if (!queue.isEmpty() && unIdle()) {
+      return true;
+    }
+    try {
+      if (wakeups.tryAcquire(KEEP_ALIVE_MS, TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+      if (unIdle()) {
+        threads.decrementAndGet();
+        if (!queue.isEmpty()) {
+          signal(1); // work that arrived as this thread decided to leave
+        }
+        return false;
+      }
+      wakeups.acquire(); // a hand-over claimed this thread just now: its permit is on the way
+      return true;
+    } catch (InterruptedException e) {
+      // A stop, or a late interrupt meant for an attempt that already ended.
+      if (!unIdle()) {
+        wakeups.acquireUninterruptibly();
+      }
+      if (shutdown) {
+        threads.decrementAndGet();
+        return false;
+      }
+      return true;
+    }
+  }
+
+  /** Takes this thread off the idle count unless a hand-over already claimed it. */
+  private boolean unIdle() {
+    for (;;) {
+      int i = idle.get();
+      if (i == 0) {
+        return false;
+      }
+      if (idle.compareAndSet(i, i - 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Takes a queued task out (a cancel); false when a thread already took it. */
+  boolean remove(Runnable r) {
+    if (queue.remove(r)) {
+      queued.decrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * An attempt was abandoned while its handler still runs: counts a zombie and, while fewer than
+   * {@code maxZombies} have been replaced, lets the pool hold one more thread. Returns whether it did.
+   */
+  synchronized boolean abandoned() {
+    zombies.incrementAndGet();
+    if (replaced >= maxZombies) {
+      return false;
+    }
+    replaced++;
+    target = workers + replaced;
+    if (queued.get() > 0) {
+      signal(1);
+    }
+    return true;
+  }
+
+  /** An abandoned handler returned; its extra thread (if it got one) leaves the pool. */
+  synchronized void zombieReturned(boolean replacedSlot) {
+    zombies.decrementAndGet();
+    if (replacedSlot) {
+      replaced--;
+      target = workers + replaced;
+    }
+  }
+
+  int zombies() {
+    return zombies.get();
+  }
+
+  int queued() {
+    return queued.get();
+  }
+
+  int threads() {
+    return threads.get();
+  }
+
+  /** Stops taking work and interrupts what still runs. */
+  void shutdownNow() {
+    shutdown = true;
+    for (Thread t : alive) {
+      t.interrupt();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.steward.tasks.builtin;
+
+import io.steward.bus.Failure;
+import io.steward.bus.Fields;
+import io.steward.tasks.TaskContext;
+import io.steward.tasks.TaskFailure;
+import io.steward.tasks.TaskType;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * {@code bus}: payload {@code {address, body?, timeoutMs?}}; a request to any event-bus address (body
+ * defaults to {@code {}}, timeout to 30 s), so any service in the cluster, or behind a bridge, can be a task
+ * worker. The result is the reply's body; a failed or timed-out request fails the task.
+ */
+public final class BusTask implements TaskType {
+
+  static final long DEFAULT_TIMEOUT_MS = 30_000;
+
+  private record Request(String address, Object body, long timeoutMs) {
+  }
+
+  @Override
+  public String name() {
+    return "bus";
+  }
+
+  @Override
+  public void validate(Object payload) {
+    read(payload);
+  }
+
+  private static Request read(Object payload) {
+    Fields f = Payloads.of(payload, true);
+    String address = f.string("address", null, 1_000);
+    if (address == null) {
+      throw f.bad("address", "is required");
+    }
+    Object body = f.value("body");
+    if (body != null && !(body instanceof JsonObject || body instanceof JsonArray || body instanceof String
+      || body instanceof Number || body instanceof Boolean)) {
+      throw f.bad("body", "must be a JSON value, got " + Fields.typeName(body));
+    }
+    long timeoutMs = f.longValue("timeoutMs", DEFAULT_TIMEOUT_MS, 1, SleepTask.MAX_MS);
+    f.done();
+    return new Request(address, body == null ? new JsonObject() : body, timeoutMs);
+  }
+
+  @Override
+  public Object run(TaskContext context) {
+    Request r = read(context.payload());
+    return context.vertx().eventBus().request(r.address(), r.body(), new DeliveryOptions().setSendTimeout(r.timeoutMs()))
+      .recover(err -> {
+        Failure f = Failure.of(err);
+        return Future.failedFuture(new TaskFailure("request to " + r.address() + " failed with " + f.code() + " ("
+          + f.name() + "): " + err.getMessage()));
+      })
+      .map(reply -> reply.body() instanceof Buffer b ? b.toString() : reply.body());
+  }
+}

@@ -1,0 +1,353 @@
+package io.steward.bench;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.steward.node.StewardNode;
+import io.steward.testing.TestCluster;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+
+/**
+ * The cache through the event bus next to its peers, measured in the same run on the same machine:
+ * <ul>
+ *   <li>get and put through {@code steward.cache.*} next to the Hazelcast {@code IMap} used directly, same JVM,
+ *       same keys, on a one-node cluster and on a two-node cluster for keys the other node owns;</li>
+ *   <li>near-cache hits through the bus next to a Caffeine cache behind a plain consumer, and both directly.</li>
+ * </ul>
+ * Each side is called the way it is meant to be: the bus from a Vert.x context (a client verticle; the reply
+ * handler runs there), the IMap and Caffeine from a plain thread. Consumers (Steward's and the Caffeine peer's)
+ * live in verticles of their own. Latency: one operation at a time (p50/p99). Throughput:
+ * {@value #CONCURRENCY} operations in flight. Nodes run in this JVM (real Hazelcast on loopback), so "remote"
+ * is a loopback hop.
+ */
+final class CacheBench {
+
+  private static final int KEYS = 1_000;
+  private static final int LATENCY_OPS = 20_000;
+  private static final int THROUGHPUT_OPS = 100_000;
+  private static final int CONCURRENCY = 32;
+  private static final long DIRECT_MS = 2_000;
+  private static final String CAFFEINE_GET = "bench.caffeine.get";
+
+  private CacheBench() {
+  }
+
+  static void main() throws Exception {
+    System.out.println("cache: shared 2-core machine, figures are noisy; ratios are what count (same run)");
+    JsonObject caches = new JsonObject().put("cache", new JsonObject().put("caches", new JsonObject()
+      .put("bench", new JsonObject())
+      .put("benchnear", new JsonObject().put("nearCache", true).put("nearCacheMaxSize", 100_000))));
+    try (TestCluster cluster = TestCluster.create(CacheBench.class, 2)) {
+      StewardNode one = cluster.start(List.of("cache"), caches).await(120, TimeUnit.SECONDS);
+      List<String> keys = keys(KEYS);
+      fill(one, "bench", keys);
+      fill(one, "benchnear", keys);
+
+      System.out.println("cache: one-node cluster (every key local)");
+      compare(one, "bench", keys, false);
+
+      StewardNode two = cluster.start(List.of("cache"), caches).await(120, TimeUnit.SECONDS);
+      Cluster.hazelcast(one.vertx()).getPartitionService().getPartitions(); // settle the partition table
+      waitForSafeCluster(Cluster.hazelcast(one.vertx()));
+      List<String> remote = ownedBy(Cluster.hazelcast(one.vertx()), keys, false);
+      System.out.printf("cache: two-node cluster, caller on node 1, %d keys owned by node 2%n", remote.size());
+      compare(one, "bench", remote, true);
+
+      nearCache(one, keys);
+      cluster.stop(two).await(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private static List<String> keys(int n) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      keys.add("user:" + i);
+    }
+    return keys;
+  }
+
+  private static JsonObject value(int i) {
+    return new JsonObject().put("id", i).put("name", "user-" + i).put("score", i * 1.5).put("active", true);
+  }
+
+  private static void fill(StewardNode node, String cache, List<String> keys) throws Exception {
+    JsonObject entries = new JsonObject();
+    for (int i = 0; i < keys.size(); i++) {
+      entries.put(keys.get(i), value(i));
+    }
+    node.vertx().eventBus().request(Addresses.Cache.PUT_ALL, new JsonObject().put("cache", cache).put("entries", entries))
+      .await(60, TimeUnit.SECONDS);
+  }
+
+  private static void waitForSafeCluster(HazelcastInstance hz) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!hz.getPartitionService().isClusterSafe() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100); // a benchmark, not a test: waiting for migrations to end
+    }
+  }
+
+  private static List<String> ownedBy(HazelcastInstance hz, List<String> keys, boolean local) {
+    List<String> out = new ArrayList<>();
+    for (String k : keys) {
+      if (hz.getPartitionService().getPartition(k).getOwner().localMember() == local) {
+        out.add(k);
+      }
+    }
+    return out;
+  }
+
+  /** get and put through the bus (this node's consumer) next to the IMap, same keys, same JVM. */
+  private static void compare(StewardNode node, String cache, List<String> keys, boolean remote) throws Exception {
+    Vertx vertx = node.vertx();
+    IMap<String, String> direct = Cluster.hazelcast(vertx).getMap("bench.direct");
+    for (int i = 0; i < keys.size(); i++) {
+      direct.set(keys.get(i), value(i).encode());
+    }
+    DeliveryOptions here = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
+    JsonObject[] gets = bodies(cache, keys, false);
+    JsonObject[] puts = bodies(cache, keys, true);
+    String[] texts = new String[keys.size()];
+    for (int i = 0; i < texts.length; i++) {
+      texts[i] = value(i).encode();
+    }
+    String where = remote ? "remote key" : "local key";
+
+    Context client = clientContext(vertx);
+    Result busGet = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % gets.length], here).toCompletionStage());
+    Result mapGet = measureBlocking(i -> direct.get(keys.get(i % keys.size())),
+      i -> direct.getAsync(keys.get(i % keys.size())));
+    report("get, " + where, busGet, "IMap.get direct", mapGet);
+
+    Result busPut = measure(client, i -> vertx.eventBus().request(Addresses.Cache.PUT, puts[i % puts.length], here).toCompletionStage());
+    Result mapPut = measureBlocking(i -> {
+      direct.set(keys.get(i % keys.size()), texts[i % texts.length]);
+      return null;
+    }, i -> direct.setAsync(keys.get(i % keys.size()), texts[i % texts.length]));
+    report("put, " + where, busPut, "IMap.set direct", mapPut);
+
+    if (remote) {
+      DeliveryOptions anyNode = new DeliveryOptions().setSendTimeout(30_000);
+      Result routed = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % gets.length], anyNode).toCompletionStage());
+      System.out.printf("  get, remote key, default routing (the bus picks either node): p50 %.3f ms, p99 %.3f ms, %,.0f ops/s%n",
+        routed.p50Ms(), routed.p99Ms(), routed.opsPerSec());
+    }
+  }
+
+  private static JsonObject[] bodies(String cache, List<String> keys, boolean put) {
+    JsonObject[] out = new JsonObject[keys.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = new JsonObject().put("cache", cache).put("key", keys.get(i));
+      if (put) {
+        out[i].put("value", value(i));
+      }
+    }
+    return out;
+  }
+
+  private static void nearCache(StewardNode node, List<String> keys) throws Exception {
+    Vertx vertx = node.vertx();
+    Cache<String, Object> caffeine = Caffeine.newBuilder().maximumSize(100_000).build();
+    for (int i = 0; i < keys.size(); i++) {
+      caffeine.put(keys.get(i), value(i));
+    }
+    vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return vertx.eventBus().<JsonObject>localConsumer(CAFFEINE_GET, m -> {
+          Object v = caffeine.getIfPresent(m.body().getString("key"));
+          m.reply(v == null ? new JsonObject().put("found", false) : new JsonObject().put("found", true).put("value", v));
+        }).completion();
+      }
+    }).await(10, TimeUnit.SECONDS);
+    Context client = clientContext(vertx);
+    DeliveryOptions here = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
+    JsonObject[] gets = bodies("benchnear", keys, false);
+    JsonObject[] caffeineGets = bodies("caffeine", keys, false);
+    IMap<String, Object> near = Cluster.hazelcast(vertx).getMap("steward.cache.benchnear");
+    for (String k : keys) {
+      near.get(k); // populate this node's near cache
+    }
+    System.out.println("cache: near-cache hits (two-node cluster, every key in node 1's near cache)");
+    Result bus = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % gets.length], here).toCompletionStage());
+    Result peer = measure(client, i -> vertx.eventBus().request(CAFFEINE_GET, caffeineGets[i % caffeineGets.length], here).toCompletionStage());
+    report("near-cache get through the bus", bus, "Caffeine behind a consumer", peer);
+    System.out.printf("  goal: near-cache hits through the bus within 1.5x of Caffeine through the bus: p50 %.2fx, "
+      + "throughput %.2fx -> %s%n", bus.p50Ms() / peer.p50Ms(), peer.opsPerSec() / bus.opsPerSec(),
+      bus.p50Ms() / peer.p50Ms() <= 1.5 && peer.opsPerSec() / bus.opsPerSec() <= 1.5 ? "met" : "NOT met");
+
+    String[] keyArray = keys.toArray(new String[0]);
+    double nearDirect = direct(i -> near.get(keyArray[i % keyArray.length]));
+    double caffeineDirect = direct(i -> caffeine.getIfPresent(keyArray[i % keyArray.length]));
+    System.out.printf("  direct, one thread: near cache IMap.get %,.0f reads/s; Caffeine getIfPresent %,.0f reads/s "
+      + "(%.1fx); goal >= 1.5 M/s -> %s; near cache: %s%n", nearDirect, caffeineDirect,
+      caffeineDirect / nearDirect, nearDirect >= 1_500_000 ? "met" : "NOT met",
+      near.getLocalMapStats().getNearCacheStats().getHits() + " hits / " + near.getLocalMapStats().getNearCacheStats().getMisses() + " misses");
+  }
+
+  /** Single-thread reads per second for {@value #DIRECT_MS} ms after as long a warm-up. */
+  private static double direct(IntFunction<Object> read) {
+    Object sink = null;
+    for (int round = 0; round < 2; round++) {
+      long ops = 0;
+      long t0 = System.nanoTime();
+      long end = t0 + TimeUnit.MILLISECONDS.toNanos(DIRECT_MS);
+      while (true) {
+        for (int i = 0; i < 1_000; i++) {
+          sink = read.apply((int) ops + i);
+        }
+        ops += 1_000;
+        if (System.nanoTime() >= end) {
+          break;
+        }
+      }
+      if (round == 1) {
+        if (sink == null) {
+          throw new IllegalStateException("a read found nothing");
+        }
+        return ops / ((System.nanoTime() - t0) / 1e9);
+      }
+    }
+    throw new IllegalStateException();
+  }
+
+  record Result(double p50Ms, double p99Ms, double opsPerSec) {
+  }
+
+  private static void report(String what, Result steward, String peerName, Result peer) {
+    System.out.printf("  %-32s p50 %.3f ms  p99 %.3f ms  %,9.0f ops/s | %-26s p50 %.3f ms  p99 %.3f ms  %,9.0f ops/s "
+        + "| p50 %.2fx, p99 %.2fx, throughput %.2fx%n", what, steward.p50Ms(), steward.p99Ms(), steward.opsPerSec(),
+      peerName, peer.p50Ms(), peer.p99Ms(), peer.opsPerSec(), steward.p50Ms() / peer.p50Ms(),
+      steward.p99Ms() / peer.p99Ms(), peer.opsPerSec() / steward.opsPerSec());
+  }
+
+  /** The context of a client verticle: where an application calling the bus runs. */
+  private static Context clientContext(Vertx vertx) throws Exception {
+    AtomicReference<Context> client = new AtomicReference<>();
+    vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        client.set(context);
+        return Future.succeededFuture();
+      }
+    }).await(10, TimeUnit.SECONDS);
+    return client.get();
+  }
+
+  /**
+   * A bus operation issued from {@code client}: latency one at a time, then throughput with
+   * {@value #CONCURRENCY} in flight.
+   */
+  private static Result measure(Context client, IntFunction<CompletionStage<?>> op) throws Exception {
+    IntFunction<CompletionStage<?>> onClient = i -> {
+      java.util.concurrent.CompletableFuture<Object> done = new java.util.concurrent.CompletableFuture<>();
+      client.runOnContext(v -> op.apply(i).whenComplete((r, err) -> {
+        if (err != null) {
+          done.completeExceptionally(err);
+        } else {
+          done.complete(r);
+        }
+      }));
+      return done;
+    };
+    sequentialOn(client, op, LATENCY_OPS); // warm-up
+    long[] latencies = sequentialOn(client, op, LATENCY_OPS);
+    closedLoop(onClient, THROUGHPUT_OPS / 2); // warm-up
+    double opsPerSec = closedLoop(onClient, THROUGHPUT_OPS);
+    Stats s = Stats.of(latencies);
+    return new Result(s.p(50) / 1e6, s.p(99) / 1e6, opsPerSec);
+  }
+
+  /** One operation at a time, each started by the previous one's reply, on the client's event loop. */
+  private static long[] sequentialOn(Context client, IntFunction<CompletionStage<?>> op, int n) throws Exception {
+    long[] latencies = new long[n];
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    client.runOnContext(v -> new Object() {
+      void next(int i) {
+        if (i == n) {
+          done.countDown();
+          return;
+        }
+        long t0 = System.nanoTime();
+        op.apply(i).whenComplete((r, err) -> {
+          latencies[i] = System.nanoTime() - t0;
+          if (err != null) {
+            failure.set(err);
+            done.countDown();
+          } else {
+            next(i + 1);
+          }
+        });
+      }
+    }.next(0));
+    if (!done.await(5, TimeUnit.MINUTES) || failure.get() != null) {
+      throw new IllegalStateException("a sequential run failed", failure.get());
+    }
+    return latencies;
+  }
+
+  /** The direct peer: latency with the blocking call, throughput with its async twin. */
+  private static Result measureBlocking(IntFunction<Object> blocking, IntFunction<CompletionStage<?>> async) throws Exception {
+    long[] latencies = new long[LATENCY_OPS];
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < LATENCY_OPS; i++) {
+        long t0 = System.nanoTime();
+        blocking.apply(i);
+        latencies[i] = System.nanoTime() - t0;
+      }
+    }
+    closedLoop(async, THROUGHPUT_OPS / 2);
+    double opsPerSec = closedLoop(async, THROUGHPUT_OPS);
+    Stats s = Stats.of(latencies);
+    return new Result(s.p(50) / 1e6, s.p(99) / 1e6, opsPerSec);
+  }
+
+  /** {@value #CONCURRENCY} operations in flight until {@code total} are done; operations per second. */
+  private static double closedLoop(IntFunction<CompletionStage<?>> op, int total) throws Exception {
+    AtomicInteger issued = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(CONCURRENCY);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    long t0 = System.nanoTime();
+    for (int w = 0; w < CONCURRENCY; w++) {
+      new Object() {
+        void next() {
+          int i = issued.getAndIncrement();
+          if (i >= total || failure.get() != null) {
+            done.countDown();
+            return;
+          }
+          op.apply(i).whenComplete((r, err) -> {
+            if (err != null) {
+              failure.compareAndSet(null, err);
+            }
+            next();
+          });
+        }
+      }.next();
+    }
+    if (!done.await(5, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("the closed loop did not finish");
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("an operation failed", failure.get());
+    }
+    return total / ((System.nanoTime() - t0) / 1e9);
+  }
+}

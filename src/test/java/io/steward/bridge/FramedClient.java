@@ -1,0 +1,97 @@
+package io.steward.bridge;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A TCP event-bus bridge client speaking the wire protocol by hand: each frame is a 4-byte big-endian
+ * length and that many bytes of UTF-8 JSON, over TCP or TLS. Blocking, for tests; every read gives up
+ * after 15 s.
+ */
+final class FramedClient implements AutoCloseable {
+
+  private final Socket socket;
+  private final DataInputStream in;
+  private final DataOutputStream out;
+
+  FramedClient(String url) throws IOException {
+    this(url, null);
+  }
+
+  /** {@code tls://} URLs need {@code tls}, the client's TLS context. */
+  FramedClient(String url, SSLContext tls) throws IOException {
+    URI uri = URI.create(url);
+    socket = uri.getScheme().equals("tls") ? tls.getSocketFactory().createSocket() : new Socket();
+    socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
+    socket.setSoTimeout(15_000);
+    in = new DataInputStream(socket.getInputStream());
+    out = new DataOutputStream(socket.getOutputStream());
+  }
+
+  FramedClient send(JsonObject frame) throws IOException {
+    return sendText(frame.encode());
+  }
+
+  FramedClient sendText(String text) throws IOException {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(bytes.length);
+    out.write(bytes);
+    out.flush();
+    return this;
+  }
+
+  /** Just a length prefix, as a client announcing a frame it never sends. */
+  FramedClient sendHeader(long length) throws IOException {
+    out.writeInt((int) length);
+    out.flush();
+    return this;
+  }
+
+  JsonObject read() throws IOException {
+    int length = in.readInt();
+    byte[] bytes = new byte[length];
+    in.readFully(bytes);
+    return new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+  }
+
+  /** True when the server has closed the connection (end of stream or reset) before sending anything more. */
+  boolean closedByServer() throws IOException {
+    try {
+      return in.read() < 0;
+    } catch (EOFException | SocketException e) {
+      return true;
+    }
+  }
+
+  static JsonObject request(String address, Object body, String token, String replyAddress) {
+    JsonObject frame = new JsonObject().put("type", "send").put("address", address).put("body", body)
+      .put("replyAddress", replyAddress);
+    if (token != null) {
+      frame.put("headers", new JsonObject().put("token", token));
+    }
+    return frame;
+  }
+
+  static JsonObject frame(String type, String address, String token) {
+    JsonObject frame = new JsonObject().put("type", type).put("address", address);
+    if (token != null) {
+      frame.put("headers", new JsonObject().put("token", token));
+    }
+    return frame;
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

@@ -1,0 +1,217 @@
+package io.steward.tasks;
+
+import io.micrometer.core.instrument.Counter;
+import io.steward.bus.Addresses;
+import io.steward.bus.Metrics;
+import io.steward.node.StewardNode;
+import io.steward.testing.Poll;
+import io.steward.testing.TestCluster;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Bad input on every tasks address and route gets a clear failure with a documented code (400 naming the
+ * field, 404, 409, 429), never a crash or a hang; and the REST routes work end to end over real HTTP.
+ */
+class TasksInputTest {
+
+  private static TestCluster cluster;
+  private static StewardNode node;
+  private static WebClient http;
+  private static String url;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = TestCluster.create(TasksInputTest.class, 1);
+    node = cluster.start(List.of("http", "tasks"), new JsonObject().put("tasks", new JsonObject().put("supervisors",
+      new JsonObject().put("tiny", new JsonObject().put("workers", 1).put("maxQueued", 0))))).await(60, TimeUnit.SECONDS);
+    url = TestCluster.httpUrl(node).await(10, TimeUnit.SECONDS);
+    http = WebClient.create(node.vertx());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    http.close();
+    cluster.close();
+  }
+
+  private static ReplyException fails(String address, Object body) {
+    ReplyException e = catchThrowableOfType(ReplyException.class, () -> node.vertx().eventBus()
+      .request(address, body, new DeliveryOptions().setSendTimeout(10_000)).await(20, TimeUnit.SECONDS));
+    assertThat(e).as("%s with %s must fail", address, body).isNotNull();
+    return e;
+  }
+
+  private static void bad(String address, Object body, int code, String message) {
+    ReplyException e = fails(address, body);
+    assertThat(e.failureCode()).as("%s with %s: %s", address, body, e.getMessage()).isEqualTo(code);
+    assertThat(e.getMessage()).as("%s with %s", address, body).startsWith(message);
+  }
+
+  private static JsonObject json(String text) {
+    return new JsonObject(text);
+  }
+
+  @Test
+  void submit_and_run_refuse_bad_bodies_naming_the_field() {
+    for (String address : List.of(Addresses.Tasks.SUBMIT, Addresses.Tasks.RUN)) {
+      bad(address, "not json", 400, "body: a JSON object is required");
+      bad(address, 42, 400, "body: a JSON object is required, got a number");
+      bad(address, new JsonObject(), 400, "type: is required");
+      bad(address, json("{\"type\": 5}"), 400, "type: must be a string");
+      bad(address, json("{\"type\": \"echo\", \"tpye\": 1}"), 400, "tpye: unknown field");
+      bad(address, json("{\"type\": \"echo\", \"restart\": \"sometimes\"}"), 400, "restart: must be one of temporary, transient, permanent");
+      bad(address, json("{\"type\": \"echo\", \"maxRestarts\": -1}"), 400, "maxRestarts: must be between 0 and 1000, got -1");
+      bad(address, json("{\"type\": \"echo\", \"withinMs\": 0}"), 400, "withinMs: must be between 1");
+      bad(address, json("{\"type\": \"echo\", \"timeoutMs\": 0}"), 400, "timeoutMs: must be between 1");
+      bad(address, json("{\"type\": \"echo\", \"timeoutMs\": \"soon\"}"), 400, "timeoutMs: must be an integer, got a string");
+      bad(address, json("{\"type\": \"echo\", \"timeoutMs\": 1.5}"), 400, "timeoutMs: must be an integer");
+      bad(address, json("{\"type\": \"echo\", \"key\": \"" + "k".repeat(201) + "\"}"), 400, "key: must be at most 200 characters");
+      bad(address, json("{\"type\": \"echo\", \"supervisor\": \"\"}"), 400, "supervisor: must not be blank");
+      bad(address, json("{\"type\": \"echo\", \"version\": 2}"), 400, "version: unsupported message version 2");
+      bad(address, json("{\"type\": \"nope\"}"), 404, "type: no task type 'nope' on this node (known: ");
+      bad(address, json("{\"type\": \"echo\", \"supervisor\": \"nobody\"}"), 404, "supervisor: no supervisor 'nobody'");
+      bad(address, json("{\"type\": \"sleep\"}"), 400, "payload: is required");
+      bad(address, json("{\"type\": \"sleep\", \"payload\": 5}"), 400, "payload: must be a JSON object, got a number");
+      bad(address, json("{\"type\": \"sleep\", \"payload\": {}}"), 400, "payload.ms: is required");
+      bad(address, json("{\"type\": \"sleep\", \"payload\": {\"ms\": -1}}"), 400, "payload.ms: must be between 0");
+      bad(address, json("{\"type\": \"sleep\", \"payload\": {\"ms\": 1, \"x\": 1}}"), 400, "payload.x: unknown field");
+      bad(address, json("{\"type\": \"fail\", \"payload\": {\"message\": 3}}"), 400, "payload.message: must be a string");
+      bad(address, json("{\"type\": \"bus\", \"payload\": {}}"), 400, "payload.address: is required");
+      bad(address, json("{\"type\": \"bus\", \"payload\": {\"address\": \"a\", \"timeoutMs\": 0}}"), 400, "payload.timeoutMs: must be between 1");
+    }
+  }
+
+  @Test
+  void a_refused_fire_and_forget_submit_is_counted_not_silent() throws Exception {
+    Counter rejected = Metrics.registry(node.vertx()).find("steward_bus_rejected")
+      .tags("address", Addresses.Tasks.SUBMIT, "code", "404").counter();
+    double before = rejected == null ? 0 : rejected.count();
+    node.vertx().eventBus().send(Addresses.Tasks.SUBMIT, json("{\"type\": \"no-such-type\"}"));
+    // Nobody is told about a refused send: wait until it is counted.
+    Poll.until(node.vertx(), "the refused send counted", 20_000, () -> {
+      Counter c = Metrics.registry(node.vertx()).find("steward_bus_rejected")
+        .tags("address", Addresses.Tasks.SUBMIT, "code", "404").counter();
+      return io.vertx.core.Future.succeededFuture(c != null && c.count() > before);
+    }).await(30, TimeUnit.SECONDS);
+    double now = Metrics.registry(node.vertx()).find("steward_bus_rejected")
+      .tags("address", Addresses.Tasks.SUBMIT, "code", "404").counter().count();
+    assertThat(now).isEqualTo(before + 1);
+  }
+
+  @Test
+  void the_other_addresses_refuse_bad_bodies_naming_the_field() {
+    String nodeGet = Addresses.node(node.id(), Addresses.Tasks.NODE_GET);
+    String nodeCancel = Addresses.node(node.id(), Addresses.Tasks.NODE_CANCEL);
+    String nodeAwait = Addresses.node(node.id(), Addresses.Tasks.NODE_AWAIT);
+    String nodeList = Addresses.node(node.id(), Addresses.Tasks.NODE_LIST);
+    for (String address : List.of(Addresses.Tasks.GET, Addresses.Tasks.CANCEL, Addresses.Tasks.AWAIT, nodeGet, nodeCancel, nodeAwait)) {
+      bad(address, "[1]", 400, "body: a JSON object is required");
+      bad(address, new JsonObject(), 400, "id: is required");
+      bad(address, json("{\"id\": 7}"), 400, "id: must be a string, got a number");
+      bad(address, json("{\"id\": \"x\", \"extra\": true}"), 400, "extra: unknown field");
+      bad(address, json("{\"id\": \"no-such-task\"}"), 404, "id: no task 'no-such-task'");
+    }
+    for (String address : List.of(Addresses.Tasks.AWAIT, nodeAwait)) {
+      bad(address, json("{\"id\": \"x\", \"timeoutMs\": 0}"), 400, "timeoutMs: must be between 1");
+      bad(address, json("{\"id\": \"x\", \"timeoutMs\": true}"), 400, "timeoutMs: must be an integer, got a boolean");
+    }
+    for (String address : List.of(Addresses.Tasks.LIST, nodeList)) {
+      bad(address, "{oops", 400, "body: malformed JSON");
+      bad(address, json("{\"state\": \"sleeping\"}"), 400, "state: must be one of pending, running, restarting, succeeded, failed, timed-out, cancelled, lost");
+      bad(address, json("{\"limit\": 0}"), 400, "limit: must be between 1 and 1000, got 0");
+      bad(address, json("{\"limit\": 1001}"), 400, "limit: must be between 1 and 1000, got 1001");
+      bad(address, json("{\"type\": []}"), 400, "type: must be a string, got an array");
+      bad(address, json("{\"sort\": \"id\"}"), 400, "sort: unknown field");
+    }
+    bad(Addresses.Tasks.DEADLETTERS, json("{\"limit\": -3}"), 400, "limit: must be between 1 and 1000");
+    bad(Addresses.Tasks.DEADLETTERS, json("{\"supervisor\": 1}"), 400, "supervisor: must be a string");
+    bad(Addresses.Tasks.DEADLETTERS, json("{\"id\": \"x\"}"), 400, "id: unknown field");
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  private static HttpResponse<Buffer> call(HttpMethod method, String path, String body) throws Exception {
+    var req = http.requestAbs(method, url + path).putHeader("content-type", "application/json");
+    return (body == null ? req.send() : req.sendBuffer(Buffer.buffer(body))).await(30, TimeUnit.SECONDS);
+  }
+
+  private static void status(HttpResponse<Buffer> r, int code, String field) {
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(code);
+    JsonObject body = r.bodyAsJsonObject();
+    assertThat(body.getInteger("code")).isEqualTo(code);
+    if (field != null) {
+      assertThat(body.getString("field")).isEqualTo(field);
+    }
+  }
+
+  @Test
+  void the_routes_work_and_refuse_bad_input_with_json_errors() throws Exception {
+    HttpResponse<Buffer> accepted = call(HttpMethod.POST, "/tasks", "{\"type\": \"echo\", \"payload\": [1, 2]}");
+    assertThat(accepted.statusCode()).isEqualTo(202);
+    String id = accepted.bodyAsJsonObject().getString("id");
+    HttpResponse<Buffer> got = call(HttpMethod.GET, "/tasks/" + id, null);
+    assertThat(got.statusCode()).isEqualTo(200);
+    assertThat(got.bodyAsJsonObject().getString("id")).isEqualTo(id);
+
+    HttpResponse<Buffer> run = call(HttpMethod.POST, "/tasks/run", "{\"type\": \"echo\", \"payload\": \"hi\"}");
+    assertThat(run.statusCode()).isEqualTo(200);
+    assertThat(run.bodyAsJsonObject().getString("result")).isEqualTo("hi");
+    status(call(HttpMethod.POST, "/tasks/run", "{\"type\": \"fail\", \"payload\": {\"message\": \"nope\"}}"), 500, null);
+    HttpResponse<Buffer> timedOut = call(HttpMethod.POST, "/tasks/run", "{\"type\": \"sleep\", \"payload\": {\"ms\": 10000}, \"timeoutMs\": 50}");
+    status(timedOut, 408, null);
+    assertThat(timedOut.bodyAsJsonObject().getBoolean("retryable")).isTrue();
+
+    HttpResponse<Buffer> list = call(HttpMethod.GET, "/tasks?type=echo&limit=5", null);
+    assertThat(list.statusCode()).isEqualTo(200);
+    assertThat(list.bodyAsJsonObject().getJsonArray("tasks").size()).isBetween(1, 5);
+
+    for (String path : List.of("/tasks", "/tasks/run")) {
+      status(call(HttpMethod.POST, path, "not json"), 400, "body");
+      status(call(HttpMethod.POST, path, ""), 400, "body");
+      status(call(HttpMethod.POST, path, "{}"), 400, "type");
+      status(call(HttpMethod.POST, path, "{\"type\": \"echo\", \"restart\": 1}"), 400, "restart");
+      status(call(HttpMethod.POST, path, "{\"type\": \"sleep\", \"payload\": {}}"), 400, "payload.ms");
+      status(call(HttpMethod.POST, path, "{\"type\": \"unknown\"}"), 404, null);
+    }
+    status(call(HttpMethod.GET, "/tasks?state=sleeping", null), 400, "state");
+    status(call(HttpMethod.GET, "/tasks?limit=lots", null), 400, "limit");
+    status(call(HttpMethod.GET, "/tasks?limit=0", null), 400, "limit");
+    status(call(HttpMethod.GET, "/tasks?colour=red", null), 400, "colour");
+    status(call(HttpMethod.GET, "/tasks/no-such-task", null), 404, null);
+    status(call(HttpMethod.DELETE, "/tasks/no-such-task", null), 404, null);
+    status(call(HttpMethod.PUT, "/tasks", "{}"), 405, null);
+  }
+
+  @Test
+  void the_routes_cancel_and_answer_429_when_a_supervisor_is_full() throws Exception {
+    HttpResponse<Buffer> first = call(HttpMethod.POST, "/tasks", "{\"type\": \"sleep\", \"payload\": {\"ms\": 60000}, \"supervisor\": \"tiny\"}");
+    assertThat(first.statusCode()).isEqualTo(202);
+    String id = first.bodyAsJsonObject().getString("id");
+    HttpResponse<Buffer> full = call(HttpMethod.POST, "/tasks", "{\"type\": \"echo\", \"supervisor\": \"tiny\"}");
+    status(full, 429, null);
+    assertThat(full.bodyAsJsonObject().getBoolean("retryable")).isTrue();
+    assertThat(full.bodyAsJsonObject().getBoolean("mayHaveApplied")).isFalse();
+
+    HttpResponse<Buffer> cancelled = call(HttpMethod.DELETE, "/tasks/" + id, null);
+    assertThat(cancelled.statusCode()).isEqualTo(200);
+    assertThat(cancelled.bodyAsJsonObject().getString("state")).isEqualTo("cancelled");
+    status(call(HttpMethod.DELETE, "/tasks/" + id, null), 409, null);
+    HttpResponse<Buffer> after = call(HttpMethod.POST, "/tasks/run", "{\"type\": \"echo\", \"payload\": 1, \"supervisor\": \"tiny\"}");
+    assertThat(after.statusCode()).as("a cancel frees the slot").isEqualTo(200);
+  }
+}

@@ -1,0 +1,402 @@
+package io.steward.tasks;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.steward.bus.Metrics;
+import io.steward.node.StewardNode;
+import io.steward.testing.Poll;
+import io.steward.testing.TestCluster;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Supervision on a real two-node cluster (Hazelcast, clustered event bus), both nodes running tasks. Requests
+ * that must be handled by one node are sent with {@code localOnly}, so which node does what is deterministic.
+ */
+class TasksTest {
+
+  private static TestCluster cluster;
+  private static StewardNode a;
+  private static StewardNode b;
+  private static final List<JsonObject> EVENTS = new CopyOnWriteArrayList<>();
+  private static final ExecutorService POLLER = Executors.newSingleThreadExecutor();
+
+  @BeforeAll
+  static void start() throws Exception {
+    TestTypes.register();
+    cluster = TestCluster.create(TasksTest.class, 3);
+    JsonObject tasks = new JsonObject()
+      .put("supervisors", new JsonObject()
+        .put("default", new JsonObject().put("workers", 4).put("maxQueued", 100))
+        .put("tiny", new JsonObject().put("workers", 1).put("maxQueued", 1))
+        .put("z", new JsonObject().put("workers", 1).put("maxQueued", 5).put("maxZombies", 1)))
+      .put("backoffMs", 20).put("maxBackoffMs", 200).put("publishMs", 50).put("orphanSweepMs", 1_000);
+    List<StewardNode> nodes = cluster.startBlocking(2, List.of("tasks"), new JsonObject().put("tasks", tasks));
+    a = nodes.get(0);
+    b = nodes.get(1);
+    a.vertx().eventBus().<JsonObject>consumer(Addresses.Tasks.EVENTS, m -> m.body().getJsonArray("events")
+      .forEach(e -> EVENTS.add((JsonObject) e))).completion().await(10, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    TestTypes.GATES.values().forEach(TestTypes.Gate::open);
+    cluster.close();
+    POLLER.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** A request handled by {@code node} itself. */
+  static JsonObject call(StewardNode node, String address, JsonObject body) throws Exception {
+    return (JsonObject) node.vertx().eventBus().request(address, body,
+      new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)).await(40, TimeUnit.SECONDS).body();
+  }
+
+  static ReplyException failure(StewardNode node, String address, JsonObject body) {
+    return catchThrowableOfType(ReplyException.class, () -> call(node, address, body));
+  }
+
+  static JsonObject task(String type, Object payload) {
+    return new JsonObject().put("type", type).put("payload", payload);
+  }
+
+  static JsonObject block(String gate, boolean cooperative) {
+    return task("test.block", new JsonObject().put("gate", gate).put("cooperative", cooperative));
+  }
+
+  static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** Waits for a condition checked on a plain thread (it may make blocking requests). */
+  static void until(String what, Callable<Boolean> condition) throws Exception {
+    Poll.until(a.vertx(), what, 30_000, () -> Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> {
+      try {
+        return condition.call();
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    }, POLLER))).await(40, TimeUnit.SECONDS);
+  }
+
+  static List<JsonObject> events(String id) {
+    return EVENTS.stream().filter(e -> id.equals(e.getString("id"))).toList();
+  }
+
+  static double meter(StewardNode node, String name, String... tags) {
+    MeterRegistry registry = Metrics.registry(node.vertx());
+    // Gauges, counters and function counters alike: the sum of their first measurement.
+    return registry.find(name).tags(tags).meters().stream()
+      .mapToDouble(m -> m.measure().iterator().next().getValue()).sum();
+  }
+
+  // ---------------------------------------------------------------- run, await, get
+
+  @Test
+  void run_answers_with_the_result_when_the_task_ends() throws Exception {
+    JsonObject payload = new JsonObject().put("hello", "world");
+    JsonObject r = call(a, Addresses.Tasks.RUN, task("echo", payload));
+    assertThat(r.getString("state")).isEqualTo("succeeded");
+    assertThat(r.getJsonObject("result")).isEqualTo(payload);
+    assertThat(r.getInteger("attempts")).isEqualTo(1);
+    assertThat(r.getString("node")).isEqualTo(a.id());
+    assertThat(r.getLong("endedAt")).isGreaterThanOrEqualTo(r.getLong("startedAt"));
+    assertThat(r.getString("type")).isEqualTo("echo");
+
+    JsonObject slept = call(b, Addresses.Tasks.RUN, task("sleep", new JsonObject().put("ms", 20)));
+    assertThat(slept.getJsonObject("result")).isEqualTo(new JsonObject().put("sleptMs", 20));
+    assertThat(call(a, Addresses.Tasks.RUN, new JsonObject().put("type", "echo")).getValue("result")).isNull();
+  }
+
+  @Test
+  void run_of_a_failing_task_answers_500_with_the_task_error() {
+    ReplyException e = failure(a, Addresses.Tasks.RUN, task("fail", new JsonObject().put("message", "boom")));
+    assertThat(e.failureCode()).isEqualTo(500);
+    assertThat(e.getMessage()).isEqualTo("boom");
+  }
+
+  @Test
+  void submit_answers_an_id_and_await_on_another_node_gets_the_result() throws Exception {
+    String gate = unique("await");
+    String id = call(a, Addresses.Tasks.SUBMIT, block(gate, true)).getString("id");
+    assertThat(TestTypes.gate(gate).awaitStarted()).isTrue();
+
+    ReplyException early = failure(b, Addresses.Tasks.AWAIT, new JsonObject().put("id", id).put("timeoutMs", 100));
+    assertThat(early.failureCode()).isEqualTo(408);
+    JsonObject running = call(b, Addresses.Tasks.GET, new JsonObject().put("id", id));
+    assertThat(running.getString("state")).isEqualTo("running");
+    assertThat(running.getString("node")).isEqualTo(a.id());
+
+    Future<Object> awaited = b.vertx().eventBus().request(Addresses.Tasks.AWAIT, new JsonObject().put("id", id)
+      .put("timeoutMs", 20_000), new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)).map(m -> m.body());
+    TestTypes.gate(gate).open();
+    JsonObject done = (JsonObject) awaited.await(30, TimeUnit.SECONDS);
+    assertThat(done.getString("state")).isEqualTo("succeeded");
+    assertThat(done.getJsonObject("result")).isEqualTo(new JsonObject().put("gate", "opened"));
+
+    ReplyException unknown = failure(b, Addresses.Tasks.AWAIT, new JsonObject().put("id", "nope-1"));
+    assertThat(unknown.failureCode()).isEqualTo(404);
+  }
+
+  // ---------------------------------------------------------------- strategies
+
+  @Test
+  void temporary_task_is_not_restarted_after_a_crash() throws Exception {
+    String key = unique("temporary");
+    ReplyException e = failure(a, Addresses.Tasks.RUN, task("test.flaky", new JsonObject().put("key", key).put("failures", 1)));
+    assertThat(e.failureCode()).isEqualTo(500);
+    assertThat(e.getMessage()).isEqualTo("flaky failure 1");
+    assertThat(TestTypes.runs(key)).isEqualTo(1);
+  }
+
+  @Test
+  void transient_task_is_restarted_after_a_crash_with_growing_backoff_but_not_after_a_normal_end() throws Exception {
+    String key = unique("transient");
+    JsonObject r = call(a, Addresses.Tasks.RUN, task("test.flaky", new JsonObject().put("key", key).put("failures", 2))
+      .put("restart", "transient").put("maxRestarts", 5).put("withinMs", 60_000));
+    assertThat(r.getString("state")).isEqualTo("succeeded");
+    assertThat(r.getInteger("attempts")).isEqualTo(3);
+    assertThat(r.getJsonObject("result").getInteger("attempt")).isEqualTo(3);
+    JsonArray restarts = r.getJsonArray("restartedAt");
+    assertThat(restarts).hasSize(2);
+    String id = r.getString("id");
+    until("two restarted events for " + id, () -> events(id).stream().filter(e -> e.getString("event").equals("restarted")).count() == 2);
+    List<Long> delays = events(id).stream().filter(e -> e.getString("event").equals("restarted"))
+      .map(e -> e.getLong("delayMs")).toList();
+    assertThat(delays.get(0)).isBetween(10L, 20L);  // backoffMs 20: first ceiling 20, upper half random
+    assertThat(delays.get(1)).isBetween(20L, 40L);  // doubled
+
+    String once = unique("transient-ok");
+    JsonObject ok = call(b, Addresses.Tasks.RUN, task("test.count", new JsonObject().put("key", once)).put("restart", "transient"));
+    assertThat(ok.getInteger("attempts")).isEqualTo(1);
+    assertThat(TestTypes.runs(once)).isEqualTo(1);
+  }
+
+  @Test
+  void permanent_task_is_restarted_even_after_a_normal_end_until_cancelled() throws Exception {
+    String key = unique("permanent");
+    String id = call(a, Addresses.Tasks.SUBMIT, task("test.count", new JsonObject().put("key", key))
+      .put("restart", "permanent").put("maxRestarts", 1_000).put("withinMs", 60_000)).getString("id");
+    until("three runs of the permanent task", () -> TestTypes.runs(key) >= 3);
+    JsonObject cancelled = call(b, Addresses.Tasks.CANCEL, new JsonObject().put("id", id));
+    assertThat(cancelled.getString("state")).isEqualTo("cancelled");
+    assertThat(cancelled.getInteger("attempts")).isGreaterThanOrEqualTo(3);
+    // Cancelled for good: no restart is pending any more, and the record stays cancelled.
+    assertThat(meter(a, "steward_tasks_restarting", "supervisor", "default")).isZero();
+    ReplyException again = failure(b, Addresses.Tasks.CANCEL, new JsonObject().put("id", id));
+    assertThat(again.failureCode()).isEqualTo(409);
+    assertThat(call(a, Addresses.Tasks.GET, new JsonObject().put("id", id)).getString("state")).isEqualTo("cancelled");
+  }
+
+  @Test
+  void a_task_over_its_restart_limit_fails_into_the_dead_letters() throws Exception {
+    JsonObject spec = task("fail", new JsonObject().put("message", "always")).put("restart", "transient")
+      .put("maxRestarts", 2).put("withinMs", 60_000).put("supervisor", "default");
+    ReplyException e = failure(a, Addresses.Tasks.RUN, spec);
+    assertThat(e.failureCode()).isEqualTo(500);
+    assertThat(e.getMessage()).contains("restart limit reached (2 restarts within 60000 ms").contains("last attempt failed: always");
+
+    JsonObject letters = call(b, Addresses.Tasks.DEADLETTERS, new JsonObject().put("type", "fail"));
+    JsonObject letter = letters.getJsonArray("tasks").stream().map(t -> (JsonObject) t)
+      .filter(t -> t.getString("error").contains("always")).findFirst().orElseThrow();
+    assertThat(letter.getString("state")).isEqualTo("failed");
+    assertThat(letter.getBoolean("deadLetter")).isTrue();
+    assertThat(letter.getInteger("attempts")).isEqualTo(3);
+    JsonArray times = letter.getJsonArray("restartedAt");
+    assertThat(times).hasSize(2);
+    assertThat(times.getLong(1) - times.getLong(0)).as("second restart waited at least half its backoff ceiling")
+      .isGreaterThanOrEqualTo(10);
+    assertThat(meter(a, "steward_tasks_dead_letters", "type", "fail")).isGreaterThanOrEqualTo(1);
+  }
+
+  // ---------------------------------------------------------------- timeouts
+
+  @Test
+  void timeout_interrupts_a_cooperative_handler_and_frees_its_slot() throws Exception {
+    ReplyException e = failure(a, Addresses.Tasks.RUN, task("sleep", new JsonObject().put("ms", 60_000))
+      .put("supervisor", "z").put("timeoutMs", 100));
+    assertThat(e.failureCode()).isEqualTo(408);
+    assertThat(e.getMessage()).contains("timed out after 100 ms");
+    until("no zombie on z", () -> meter(a, "steward_tasks_zombies", "supervisor", "z") == 0);
+    assertThat(call(a, Addresses.Tasks.RUN, task("echo", 1).put("supervisor", "z")).getInteger("result")).isEqualTo(1);
+  }
+
+  @Test
+  void timeout_of_an_uncooperative_handler_counts_a_zombie_until_it_returns() throws Exception {
+    String gate = unique("zombie");
+    ReplyException e = failure(b, Addresses.Tasks.RUN, block(gate, false).put("supervisor", "z").put("timeoutMs", 100));
+    assertThat(e.failureCode()).isEqualTo(408);
+    TestTypes.Gate g = TestTypes.gate(gate);
+    until("the handler was interrupted", g.interrupted::get);
+    assertThat(meter(b, "steward_tasks_zombies", "supervisor", "z")).isEqualTo(1);
+    JsonObject list = call(b, Addresses.Tasks.LIST, new JsonObject().put("type", "test.block").put("state", "timed-out"));
+    assertThat(list.getJsonArray("tasks").stream().map(t -> (JsonObject) t).filter(t -> t.getInteger("zombies", 0) == 1)).isNotEmpty();
+
+    // Its slot is free: z has one worker, yet the next task runs while the zombie still holds its thread.
+    assertThat(call(b, Addresses.Tasks.RUN, task("echo", "next").put("supervisor", "z")).getString("result")).isEqualTo("next");
+    assertThat(g.returned.getCount()).isEqualTo(1);
+
+    g.open();
+    until("the zombie returned", () -> meter(b, "steward_tasks_zombies", "supervisor", "z") == 0);
+  }
+
+  // ---------------------------------------------------------------- control from any node
+
+  @Test
+  void cancel_from_another_node_interrupts_the_running_task() throws Exception {
+    String gate = unique("cancel");
+    String id = call(a, Addresses.Tasks.SUBMIT, block(gate, true)).getString("id");
+    TestTypes.Gate g = TestTypes.gate(gate);
+    assertThat(g.awaitStarted()).isTrue();
+
+    JsonObject cancelled = call(b, Addresses.Tasks.CANCEL, new JsonObject().put("id", id));
+    assertThat(cancelled.getString("state")).isEqualTo("cancelled");
+    assertThat(cancelled.getString("node")).isEqualTo(a.id());
+    until("the handler was interrupted", g.interrupted::get);
+    ReplyException awaited = failure(b, Addresses.Tasks.AWAIT, new JsonObject().put("id", id));
+    assertThat(awaited.failureCode()).isEqualTo(409);
+    until("a cancelled event", () -> events(id).stream().anyMatch(ev -> ev.getString("event").equals("cancelled")));
+  }
+
+  @Test
+  void list_from_one_node_shows_the_tasks_of_every_node() throws Exception {
+    String onA = call(a, Addresses.Tasks.RUN, task("echo", "list-a")).getString("id");
+    String onB = call(b, Addresses.Tasks.RUN, task("echo", "list-b")).getString("id");
+    JsonObject list = call(b, Addresses.Tasks.LIST, new JsonObject().put("type", "echo").put("limit", 1_000));
+    assertThat(list.getInteger("nodes")).isEqualTo(2);
+    assertThat(list.getJsonArray("tasks").stream().map(t -> ((JsonObject) t).getString("id"))).contains(onA, onB);
+    JsonObject one = call(a, Addresses.Tasks.LIST, new JsonObject().put("type", "echo").put("limit", 1));
+    assertThat(one.getJsonArray("tasks")).hasSize(1);
+    assertThat(call(b, Addresses.Tasks.GET, new JsonObject().put("id", onA)).getValue("result")).isEqualTo("list-a");
+  }
+
+  // ---------------------------------------------------------------- capacity and isolation
+
+  @Test
+  void a_full_supervisor_answers_429_counts_fire_and_forget_rejections_and_does_not_slow_another() throws Exception {
+    String g1 = unique("full");
+    String g2 = unique("full");
+    call(a, Addresses.Tasks.SUBMIT, block(g1, true).put("supervisor", "tiny"));
+    call(a, Addresses.Tasks.SUBMIT, block(g2, true).put("supervisor", "tiny"));
+    try {
+      ReplyException full = failure(a, Addresses.Tasks.SUBMIT, task("echo", 1).put("supervisor", "tiny"));
+      assertThat(full.failureCode()).isEqualTo(429);
+      assertThat(full.getMessage()).contains("supervisor 'tiny' is full");
+
+      double before = meter(a, "steward_bus_rejected", "address", Addresses.Tasks.SUBMIT, "code", "429");
+      a.vertx().eventBus().send(Addresses.Tasks.SUBMIT, task("echo", 2).put("supervisor", "tiny"),
+        new DeliveryOptions().setLocalOnly(true));
+      until("the fire-and-forget rejection is counted",
+        () -> meter(a, "steward_bus_rejected", "address", Addresses.Tasks.SUBMIT, "code", "429") == before + 1);
+      assertThat(meter(a, "steward_tasks_rejected", "supervisor", "tiny")).isGreaterThanOrEqualTo(2);
+      until("a rejected event", () -> EVENTS.stream().anyMatch(e -> e.getString("event").equals("rejected")
+        && "tiny".equals(e.getString("supervisor")) && e.getInteger("code") == 429));
+
+      // Isolation: the other supervisors of the same node are not affected.
+      assertThat(call(a, Addresses.Tasks.RUN, task("echo", "free")).getString("result")).isEqualTo("free");
+      assertThat(call(a, Addresses.Tasks.RUN, task("echo", "z").put("supervisor", "z")).getString("result")).isEqualTo("z");
+    } finally {
+      TestTypes.gate(g1).open();
+      TestTypes.gate(g2).open();
+    }
+    until("tiny has room again", () -> meter(a, "steward_tasks_running", "supervisor", "tiny") == 0
+      && meter(a, "steward_tasks_queued", "supervisor", "tiny") == 0);
+    assertThat(call(a, Addresses.Tasks.RUN, task("echo", 3).put("supervisor", "tiny")).getInteger("result")).isEqualTo(3);
+  }
+
+  // ---------------------------------------------------------------- idempotency
+
+  @Test
+  void a_key_returns_the_existing_task_while_it_is_pending_or_running() throws Exception {
+    String key = unique("key");
+    String gate = unique("key");
+    JsonObject first = call(a, Addresses.Tasks.SUBMIT, block(gate, true).put("key", key));
+    assertThat(first.containsKey("existing")).isFalse();
+    JsonObject again = call(a, Addresses.Tasks.SUBMIT, block(gate, true).put("key", key));
+    JsonObject elsewhere = call(b, Addresses.Tasks.SUBMIT, block(gate, true).put("key", key));
+    assertThat(again.getString("id")).isEqualTo(first.getString("id"));
+    assertThat(elsewhere.getString("id")).isEqualTo(first.getString("id"));
+    assertThat(elsewhere.getBoolean("existing")).isTrue();
+
+    // run with the same key waits for the existing task.
+    Future<Object> run = b.vertx().eventBus().request(Addresses.Tasks.RUN, block(gate, true).put("key", key),
+      new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)).map(m -> m.body());
+    until("the run waits on the existing task", () -> call(a, Addresses.Tasks.GET, new JsonObject().put("id",
+      first.getString("id"))).getInteger("waiters", 0) == 1);
+    TestTypes.gate(gate).open();
+    assertThat(((JsonObject) run.await(30, TimeUnit.SECONDS)).getString("id")).isEqualTo(first.getString("id"));
+
+    until("the key is free once the task ended", () -> {
+      JsonObject next = call(b, Addresses.Tasks.SUBMIT, task("echo", 1).put("key", key));
+      return !next.getString("id").equals(first.getString("id"));
+    });
+  }
+
+  // ---------------------------------------------------------------- bus type and durable records
+
+  @Test
+  void bus_task_requests_a_consumer_on_another_clustered_instance() throws Exception {
+    String address = unique("test.bus.target");
+    b.vertx().eventBus().<JsonObject>consumer(address, m -> m.reply(new JsonObject().put("got", m.body())
+      .put("node", Cluster.nodeId(b.vertx())))).completion().await(10, TimeUnit.SECONDS);
+    JsonObject r = call(a, Addresses.Tasks.RUN, task("bus", new JsonObject().put("address", address)
+      .put("body", new JsonObject().put("n", 7))));
+    assertThat(r.getString("node")).isEqualTo(a.id());
+    assertThat(r.getJsonObject("result")).isEqualTo(new JsonObject().put("got", new JsonObject().put("n", 7)).put("node", b.id()));
+
+    ReplyException nobody = failure(a, Addresses.Tasks.RUN, task("bus", new JsonObject().put("address", unique("nobody"))));
+    assertThat(nobody.failureCode()).isEqualTo(500);
+    assertThat(nobody.getMessage()).contains("failed with 503");
+  }
+
+  @Test
+  void a_durable_task_is_recorded_in_the_cluster_with_its_owner_before_it_is_accepted() throws Exception {
+    String gate = unique("durable");
+    String id = call(a, Addresses.Tasks.SUBMIT, block(gate, true).put("restart", "transient")).getString("id");
+    var records = Cluster.hazelcast(b.vertx()).<String, String>getMap(TaskStore.RECORDS);
+    JsonObject rec = new JsonObject(records.get(id));
+    assertThat(rec.getString("node")).isEqualTo(a.id());
+    assertThat(rec.getString("type")).isEqualTo("test.block");
+    assertThat(rec.getJsonObject("payload").getString("gate")).isEqualTo(gate);
+    assertThat(TestTypes.gate(gate).awaitStarted()).isTrue();
+    assertThat(new JsonObject(records.get(id)).getString("state")).isEqualTo("running");
+
+    TestTypes.gate(gate).open();
+    JsonObject done = call(b, Addresses.Tasks.AWAIT, new JsonObject().put("id", id));
+    assertThat(done.getString("state")).isEqualTo("succeeded");
+    until("the final record replaces the live one", () -> "succeeded".equals(new JsonObject(records.get(id)).getString("state")));
+    assertThat(records.getEntryView(id).getTtl()).as("final records expire").isPositive();
+  }
+
+  @Test
+  void lifecycle_events_are_published_in_batches() throws Exception {
+    String id = call(b, Addresses.Tasks.RUN, task("echo", "events")).getString("id");
+    until("submitted, started and succeeded events", () -> events(id).stream().map(e -> e.getString("event")).toList()
+      .containsAll(List.of("submitted", "started", "succeeded")));
+    JsonObject started = events(id).stream().filter(e -> e.getString("event").equals("started")).findFirst().orElseThrow();
+    assertThat(started.getString("type")).isEqualTo("echo");
+    assertThat(started.getString("supervisor")).isEqualTo("default");
+    assertThat(started.getInteger("attempt")).isEqualTo(1);
+  }
+}
