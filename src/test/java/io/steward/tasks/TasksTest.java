@@ -5,6 +5,7 @@ import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
 import io.steward.bus.Metrics;
 import io.steward.node.StewardNode;
+import io.steward.tasks.builtin.BusTask;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
@@ -359,11 +360,14 @@ class TasksTest {
   void bus_task_requests_a_consumer_on_another_clustered_instance() throws Exception {
     String address = unique("test.bus.target");
     b.vertx().eventBus().<JsonObject>consumer(address, m -> m.reply(new JsonObject().put("got", m.body())
-      .put("node", Cluster.nodeId(b.vertx())))).completion().await(10, TimeUnit.SECONDS);
+      .put("node", Cluster.nodeId(b.vertx())).put("task", m.headers().get(BusTask.TASK_ID_HEADER))
+      .put("attempt", m.headers().get(BusTask.ATTEMPT_HEADER)))).completion().await(10, TimeUnit.SECONDS);
     JsonObject r = call(a, Addresses.Tasks.RUN, task("bus", new JsonObject().put("address", address)
       .put("body", new JsonObject().put("n", 7))));
     assertThat(r.getString("node")).isEqualTo(a.id());
-    assertThat(r.getJsonObject("result")).isEqualTo(new JsonObject().put("got", new JsonObject().put("n", 7)).put("node", b.id()));
+    // The consumer learns which task (and attempt) it serves: its key to recognise a repeat of the same task.
+    assertThat(r.getJsonObject("result")).isEqualTo(new JsonObject().put("got", new JsonObject().put("n", 7)).put("node", b.id())
+      .put("task", r.getString("id")).put("attempt", "1"));
 
     ReplyException nobody = failure(a, Addresses.Tasks.RUN, task("bus", new JsonObject().put("address", unique("nobody"))));
     assertThat(nobody.failureCode()).isEqualTo(500);
