@@ -56,4 +56,35 @@ final class Window {
       return;
     }
   }
+
+  /**
+   * Runs operations {@code 0, 1, 2, ...} with at most {@code inFlight} at a time for as long as {@code more} holds;
+   * completes when it no longer does and every operation started has completed.
+   */
+  static Future<Void> runWhile(java.util.function.BooleanSupplier more, int inFlight, IntFunction<Future<?>> operation) {
+    Promise<Void> done = Promise.promise();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger lanes = new AtomicInteger(inFlight);
+    for (int w = 0; w < inFlight; w++) {
+      lane(more, next, lanes, operation, done);
+    }
+    return done.future();
+  }
+
+  private static void lane(java.util.function.BooleanSupplier more, AtomicInteger next, AtomicInteger lanes,
+                           IntFunction<Future<?>> operation, Promise<Void> done) {
+    if (!more.getAsBoolean()) {
+      if (lanes.decrementAndGet() == 0) {
+        done.tryComplete();
+      }
+      return;
+    }
+    Future<?> f;
+    try {
+      f = operation.apply(next.getAndIncrement());
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    f.onComplete(ar -> lane(more, next, lanes, operation, done));
+  }
 }
