@@ -3,7 +3,6 @@ package io.steward.reliability;
 import io.steward.bus.Addresses;
 import io.steward.testing.NodeProcess;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +31,6 @@ class KillDuringCacheWritesIT {
   private static final long SEND_TIMEOUT_MS = 5_000;
   /** Below the send timeout, so a node that cannot settle an update answers 504 itself. */
   private static final long UPDATE_TIMEOUT_MS = 3_000;
-  private static final int BATCH = 500;
 
   @Test
   void every_acknowledged_write_is_readable_and_every_acknowledged_increment_counts_once() throws Exception {
@@ -83,41 +81,13 @@ class KillDuringCacheWritesIT {
       long retries = rig.bus.retries();
 
       // Read back every acknowledged entry, and every counter.
-      int lost = 0;
-      int wrong = 0;
-      for (int b = 0; b < PUTS; b += BATCH) {
-        JsonArray keys = new JsonArray();
-        for (int i = b; i < Math.min(PUTS, b + BATCH); i++) {
-          keys.add("e" + i);
-        }
-        JsonObject got = rig.bus.<JsonObject>retried(Addresses.Cache.GET_ALL, new JsonObject().put("cache", "data")
-          .put("keys", keys), 10_000, System.currentTimeMillis() + 60_000).await(70, TimeUnit.SECONDS);
-        JsonObject entries = got.getJsonObject("entries");
-        for (int i = b; i < Math.min(PUTS, b + BATCH); i++) {
-          if (!putAcked[i]) {
-            continue;
-          }
-          Object v = entries.getValue("e" + i);
-          if (v == null) {
-            lost++;
-          } else if (!value(i).equals(v)) {
-            wrong++;
-          }
-        }
-      }
-      long countedTotal = 0;
-      long storedTotal = 0;
-      int counterMismatches = 0;
-      for (int c = 0; c < COUNTERS; c++) {
-        JsonObject got = rig.bus.<JsonObject>retried(Addresses.Cache.GET, new JsonObject().put("cache", "counters")
-          .put("key", "c" + c), 10_000, System.currentTimeMillis() + 60_000).await(70, TimeUnit.SECONDS);
-        long stored = got.getBoolean("found") ? got.getLong("value") : 0;
-        countedTotal += counted.get(c);
-        storedTotal += stored;
-        if (stored != counted.get(c)) {
-          counterMismatches++;
-        }
-      }
+      CacheReadback.Entries read = CacheReadback.entries(rig, PUTS, i -> putAcked[i], KillDuringCacheWritesIT::value);
+      int lost = read.lost();
+      int wrong = read.wrong();
+      CacheReadback.Counters counters = CacheReadback.counters(rig, counted);
+      long countedTotal = counters.acknowledged();
+      long storedTotal = counters.stored();
+      int counterMismatches = counters.mismatches();
 
       Verdict v = Verdict.of("kill-during-cache-writes")
         .figure("puts", PUTS)

@@ -3,7 +3,6 @@ package io.steward.reliability;
 import io.steward.bus.Addresses;
 import io.steward.testing.NodeProcess;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -106,33 +105,11 @@ class RollingRestartIT {
       Map<Integer, Long> codes = rig.bus.codes();
 
       // Read everything back.
-      int lost = 0;
-      int wrong = 0;
-      int puttable = putAcked.size();
-      for (int b = 0; b < puttable; b += 500) {
-        JsonArray keys = new JsonArray();
-        for (int i = b; i < Math.min(puttable, b + 500); i++) {
-          keys.add("e" + i);
-        }
-        JsonObject entries = rig.bus.<JsonObject>retried(Addresses.Cache.GET_ALL, new JsonObject().put("cache", "data")
-          .put("keys", keys), 10_000, System.currentTimeMillis() + 60_000).await(70, TimeUnit.SECONDS).getJsonObject("entries");
-        for (int i = b; i < Math.min(puttable, b + 500); i++) {
-          if (putAcked.get(i)) {
-            Object v = entries.getValue("e" + i);
-            if (v == null) {
-              lost++;
-            } else if (!value(i).equals(v)) {
-              wrong++;
-            }
-          }
-        }
-      }
-      long incrementDiff = 0;
-      for (int c = 0; c < COUNTERS; c++) {
-        JsonObject got = rig.bus.<JsonObject>retried(Addresses.Cache.GET, new JsonObject().put("cache", "counters")
-          .put("key", "c" + c), 10_000, System.currentTimeMillis() + 60_000).await(70, TimeUnit.SECONDS);
-        incrementDiff += Math.abs((got.getBoolean("found") ? got.getLong("value") : 0) - counted.get(c));
-      }
+      CacheReadback.Entries read = CacheReadback.entries(rig, putAcked.size(), putAcked::get, RollingRestartIT::value);
+      int lost = read.lost();
+      int wrong = read.wrong();
+      CacheReadback.Counters counters = CacheReadback.counters(rig, counted);
+      long incrementDiff = counters.stored() - counters.acknowledged();
       List<String> acknowledged = List.copyOf(taskIds);
       Map<String, JsonObject> finals = KillDuringTasksIT.awaitFinal(rig, acknowledged, 180_000);
       int tasksLost = 0;
@@ -159,7 +136,7 @@ class RollingRestartIT {
         .figure("given up", gaveUp);
       v.check(lost == 0, lost + " acknowledged entries not readable")
         .check(wrong == 0, wrong + " acknowledged entries with another value")
-        .check(incrementDiff == 0, "counters differ from the acknowledged increments by " + incrementDiff)
+        .check(counters.mismatches() == 0, "counters differ from the acknowledged increments by " + incrementDiff)
         .check(tasksLost == 0, tasksLost + " acknowledged tasks did not succeed with their effect")
         .check(gaveUp.isEmpty(), "operations given up, by last code: " + gaveUp)
         .check(codes.keySet().stream().allMatch(Bus.RETRYABLE::contains), "failures with codes not documented as retryable: " + codes)

@@ -1,8 +1,8 @@
 package io.steward.reliability;
 
 /**
- * The reliability suite's two sizes: the fast subset every build runs, and the soak ({@code -Dsoak=true} or
- * {@code mvn -Psoak}) with the full figures of issue 9 (10 000 tasks, 10 000 cache writes, ...).
+ * The reliability suite's two sizes: the fast subset every build runs, and the soak ({@code -Dsoak=true}) with
+ * the full figures of issue 9 (10 000 tasks, 10 000 cache writes, ...).
  */
 final class Soak {
 
