@@ -70,7 +70,7 @@ final class CacheVerticle extends VerticleBase {
         Endpoint.consumer(vertx, Addresses.Cache.STATS, admin::stats).completion(),
         Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Cache.NODE_STATS), admin::nodeStats).completion(),
         Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Cache.NODE_COMPUTED), msg -> {
-          flights.computed(Fields.object(msg.body()));
+          flights.computed(msg.body());
           return null;
         }).completion(),
         Endpoint.localConsumer(vertx, Addresses.moduleHealth(nodeId, CacheModule.NAME), msg -> health()).completion())))

@@ -3,6 +3,7 @@ package io.steward.cache;
 import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
 import io.steward.bus.Failure;
+import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -258,21 +259,35 @@ final class SingleFlight {
       });
   }
 
-  /** A claimer told this node how the key's computation ended. */
-  void computed(JsonObject told) {
-    Local f = flights.get(told.getString("cache") + '\u0000' + told.getString("key"));
-    if (f == null || !f.token.equals(told.getString("token"))) {
+  /**
+   * A claimer told this node how the key's computation ended. The message comes over the bus, so it is read like
+   * any request: a malformed one is a 400 to its sender, never a ClassCastException here.
+   */
+  void computed(Object body) {
+    Fields told = Fields.of(body);
+    String cache = told.string("cache");
+    String key = told.string("key");
+    String token = told.string("token");
+    boolean retry = told.bool("retry", false);
+    Long failure = told.optionalLong("failure", 400, 599);
+    Object message = told.value("message");
+    Object value = told.value("value");
+    told.done();
+    if (message != null && !(message instanceof String)) {
+      throw told.bad("message", "must be a string, got " + Fields.typeName(message));
+    }
+    Local f = flights.get(cache + '\u0000' + key);
+    if (f == null || !f.token.equals(token)) {
       return; // that wait is over already (timed out, or answered another way)
     }
-    Integer failure = told.getInteger("failure");
-    if (told.getBoolean("retry", false)) {
+    if (retry) {
       claim(f, null); // the claimer stopped without computing: claim again
     } else if (failure != null) {
-      fail(f, new StewardException(Failure.ofCode(failure), told.getString("message")));
-    } else if (told.getValue("value") == null) {
+      fail(f, new StewardException(Failure.ofCode(failure.intValue()), (String) message));
+    } else if (value == null) {
       fail(f, new StewardException(Failure.HANDLER_FAILED, "the computing node sent no value"));
     } else {
-      f.promise.tryComplete(new Result(told.getValue("value"), true));
+      f.promise.tryComplete(new Result(value, true));
     }
   }
 

@@ -67,6 +67,15 @@ final class SockJsBridgeEvents implements Handler<BridgeEvent> {
         event.complete(true);
       }
       case SEND, PUBLISH, REGISTER, UNREGISTER, RECEIVE -> check(event, socket);
+      case SOCKET_ERROR -> {
+        // The library has dropped this connection's state (a message over http.bodyLimitBytes, a reset) but
+        // leaves it open and says nothing: tell the client why, and close it.
+        event.complete(true);
+        if (event.getRawMessage() != null) {
+          socket.write(Buffer.buffer(event.getRawMessage().encode()));
+        }
+        socket.close();
+      }
       default -> event.complete(true);
     }
   }

@@ -8,6 +8,7 @@ import com.hazelcast.map.IMap;
 import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
 import io.steward.bus.Endpoint;
+import io.steward.bus.Fields;
 import io.steward.bus.Failure;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -63,9 +64,9 @@ final class NodeVerticle extends VerticleBase {
       info = describe(modules);
       listenerId = hz.getCluster().addMembershipListener(new Forget());
       return Future.all(
-        Endpoint.consumer(vertx, Addresses.Nodes.LIST, msg -> list()).completion(),
-        Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.INFO), msg -> info()).completion(),
-        Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.HEALTH), msg -> health()).completion(),
+        Endpoint.consumer(vertx, Addresses.Nodes.LIST, msg -> noArguments(msg.body()).list()).completion(),
+        Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.INFO), msg -> noArguments(msg.body()).info()).completion(),
+        Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.HEALTH), msg -> noArguments(msg.body()).health()).completion(),
         Future.fromCompletionStage(registry.putAsync(nodeId, info.encode()), context));
     }).onSuccess(v -> forgetDeparted());
   }
@@ -84,6 +85,17 @@ final class NodeVerticle extends VerticleBase {
           + "Hazelcast reports it gone", err.getMessage());
         return null;
       });
+  }
+
+  /**
+   * These verbs take no arguments: a body is nothing, {@code {}} or {@code {"version": 1}}; anything else (text,
+   * bytes, an unknown field) is a 400, as on every other address (README, The event-bus contract).
+   */
+  private NodeVerticle noArguments(Object body) {
+    if (body != null) {
+      Fields.of(body).done();
+    }
+    return this;
   }
 
   private JsonObject describe(JsonObject modules) {

@@ -22,7 +22,10 @@ final class Attempt implements Runnable, TaskContext {
   Thread thread;
   long deadlineNanos;
   boolean slotReplaced;
-  /** A durable attempt holds a dispatch permit from its start record until it ends. */
+  /**
+   * A durable attempt holds a dispatch permit from its start record until the record of how it ended (final, or
+   * restarting) is written: at most the dispatch window of a node's durable tasks are recorded as running.
+   */
   private final AtomicBoolean permit = new AtomicBoolean();
   private volatile boolean abandoned;
 

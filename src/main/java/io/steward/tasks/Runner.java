@@ -104,13 +104,15 @@ final class Runner {
     }
   }
 
-  /** An attempt stopped running (ended or abandoned): exactly once per attempt. */
+  /**
+   * An attempt stopped running (ended or abandoned): exactly once per attempt. A durable attempt keeps its
+   * dispatch permit until the engine has recorded how it ended (its record says running until then).
+   */
   private void attemptOver(Attempt a) {
     a.record.supervisor.running.decrement();
     if (a.deadlineNanos != 0) {
       watched.remove(a);
     }
-    dispatcher.releasePermit(a);
   }
 
   /**

@@ -222,10 +222,12 @@ final class TaskEngine {
   /** Schedules the next attempt after {@code delayMs}. On the event loop. */
   private void restart(TaskRecord r, Outcome outcome, String error, long delayMs, boolean possibleDuplicate) {
     int attempts;
+    Attempt ended;
     synchronized (r) {
       if (r.state.isFinal()) {
         return;
       }
+      ended = r.attempt;
       r.state = TaskState.RESTARTING;
       r.lastOutcome = outcome;
       r.error = error;
@@ -238,8 +240,15 @@ final class TaskEngine {
     r.meters.restarted(reason(outcome));
     events.restarted(r, attempts, reason(outcome), delayMs, possibleDuplicate);
     if (r.durable()) {
-      store.putLive(r.id(), r.toJson()).onFailure(err -> WARNINGS.warn("restart-record", "Could not record the "
-        + "restart of durable task " + r.id() + " (" + err.getMessage() + "); it restarts anyway."));
+      store.putLive(r.id(), r.toJson()).onComplete(ar -> {
+        releasePermit(ended);
+        if (ar.failed()) {
+          WARNINGS.warn("restart-record", "Could not record the restart of durable task " + r.id() + " ("
+            + ar.cause().getMessage() + "); it restarts anyway.");
+        }
+      });
+    } else {
+      releasePermit(ended);
     }
     if (delayMs <= 0) {
       requeue(r);
@@ -269,10 +278,12 @@ final class TaskEngine {
   private void finish(TaskRecord r, TaskState state, Outcome outcome, Object result, String error, boolean deadLetter) {
     List<Promise<JsonObject>> waiters;
     TaskState prior;
+    Attempt last;
     synchronized (r) {
       if (r.state.isFinal()) {
         return;
       }
+      last = r.attempt;
       prior = r.state;
       r.state = state;
       if (outcome != null) {
@@ -297,12 +308,24 @@ final class TaskEngine {
     }
     JsonObject json = r.toJson();
     onContext(() -> store.putFinal(r.id(), json).onComplete(ar -> {
+      releasePermit(last);
       if (ar.failed()) {
         WARNINGS.warn("final-record", "Could not record the final state of durable task " + r.id() + " ("
           + ar.cause().getMessage() + "); if this node dies before it is recorded, a survivor runs it again.");
       }
       completed(r, state, waiters, json);
     }));
+  }
+
+  /**
+   * Gives back the dispatch permit of a durable attempt once the record of how it ended is written (or could not
+   * be): until then the cluster still sees the task as running here, and a survivor would report it as a
+   * possible duplicate, so it counts against the dispatch window that bounds those reports.
+   */
+  private void releasePermit(Attempt a) {
+    if (a != null) {
+      dispatcher.releasePermit(a);
+    }
   }
 
   private void completed(TaskRecord r, TaskState state, List<Promise<JsonObject>> waiters, JsonObject json) {

@@ -129,6 +129,18 @@ class CacheClusterTest {
   }
 
   @Test
+  void a_malformed_computation_outcome_sent_to_a_node_is_a_400_not_a_handler_failure() throws Exception {
+    String computed = Addresses.node(b.id(), Addresses.Cache.NODE_COMPUTED);
+    failure(a.vertx(), computed, new JsonObject().put("cache", 5).put("key", "k").put("token", "t"), 400, "cache: must be a string");
+    failure(a.vertx(), computed, entry("plain", "k").put("token", "t").put("failure", "boom"), 400, "failure: must be an integer");
+    failure(a.vertx(), computed, entry("plain", "k").put("token", "t").put("typo", 1), 400, "typo: unknown field");
+    failure(a.vertx(), computed, "not json", 400, "body:");
+    // A well-formed outcome for a wait that is not there is ignored, as before.
+    assertThat(a.vertx().eventBus().request(computed, entry("plain", "k").put("token", "t").put("value", 1))
+      .await(10, TimeUnit.SECONDS).body()).isNull();
+  }
+
+  @Test
   void an_entry_expires_after_its_ttl_per_entry_or_per_cache() throws Exception {
     put(a, "ttl", "cache-default", "short-lived");
     call(a.vertx(), Addresses.Cache.PUT, entry("plain", "per-entry").put("value", "short-lived").put("ttlSeconds", 1));

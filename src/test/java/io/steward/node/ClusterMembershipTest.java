@@ -4,6 +4,7 @@ import io.steward.bus.Addresses;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Two clustered Vert.x instances in one JVM, from the project's cluster.xml with a unique cluster name. */
 class ClusterMembershipTest {
@@ -63,6 +65,25 @@ class ClusterMembershipTest {
       .await(10, TimeUnit.SECONDS).body();
     assertThat(healthOfA.getString("status")).isEqualTo("UP");
     assertThat(healthOfA.getJsonObject("modules").getJsonObject("http").getString("status")).isEqualTo("UP");
+  }
+
+  @Test
+  void the_node_verbs_take_no_arguments_and_refuse_any_with_a_400() throws Exception {
+    for (String address : List.of(Addresses.Nodes.LIST, Addresses.node(b.id(), Addresses.Nodes.INFO),
+      Addresses.node(b.id(), Addresses.Nodes.HEALTH))) {
+      for (Object body : List.<Object>of(new JsonObject().put("typo", 1), "not json", 42, new JsonArray())) {
+        assertThatThrownBy(() -> a.vertx().eventBus().request(address, body).await(10, TimeUnit.SECONDS))
+          .as("%s with %s", address, body)
+          .isInstanceOfSatisfying(ReplyException.class, e -> {
+            assertThat(e.failureCode()).isEqualTo(400);
+            assertThat(e.getMessage()).isNotBlank();
+          });
+      }
+      assertThat(a.vertx().eventBus().request(address, new JsonObject().put("version", 1)).await(10, TimeUnit.SECONDS).body())
+        .as("%s with {version: 1}", address).isInstanceOf(JsonObject.class);
+      assertThat(a.vertx().eventBus().request(address, null).await(10, TimeUnit.SECONDS).body())
+        .as("%s with no body", address).isInstanceOf(JsonObject.class);
+    }
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
 import io.steward.bus.Metrics;
 import io.steward.node.StewardNode;
+import io.steward.tasks.builtin.BusTask;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
@@ -49,7 +50,8 @@ class TasksTest {
       .put("supervisors", new JsonObject()
         .put("default", new JsonObject().put("workers", 4).put("maxQueued", 100))
         .put("tiny", new JsonObject().put("workers", 1).put("maxQueued", 1))
-        .put("z", new JsonObject().put("workers", 1).put("maxQueued", 5).put("maxZombies", 1)))
+        .put("z", new JsonObject().put("workers", 1).put("maxQueued", 5).put("maxZombies", 1))
+        .put("one", new JsonObject().put("workers", 1).put("maxQueued", 5).put("dispatchAhead", 0)))
       .put("backoffMs", 20).put("maxBackoffMs", 200).put("publishMs", 50).put("orphanSweepMs", 1_000);
     List<StewardNode> nodes = cluster.startBlocking(2, List.of("tasks"), new JsonObject().put("tasks", tasks));
     a = nodes.get(0);
@@ -359,11 +361,14 @@ class TasksTest {
   void bus_task_requests_a_consumer_on_another_clustered_instance() throws Exception {
     String address = unique("test.bus.target");
     b.vertx().eventBus().<JsonObject>consumer(address, m -> m.reply(new JsonObject().put("got", m.body())
-      .put("node", Cluster.nodeId(b.vertx())))).completion().await(10, TimeUnit.SECONDS);
+      .put("node", Cluster.nodeId(b.vertx())).put("task", m.headers().get(BusTask.TASK_ID_HEADER))
+      .put("attempt", m.headers().get(BusTask.ATTEMPT_HEADER)))).completion().await(10, TimeUnit.SECONDS);
     JsonObject r = call(a, Addresses.Tasks.RUN, task("bus", new JsonObject().put("address", address)
       .put("body", new JsonObject().put("n", 7))));
     assertThat(r.getString("node")).isEqualTo(a.id());
-    assertThat(r.getJsonObject("result")).isEqualTo(new JsonObject().put("got", new JsonObject().put("n", 7)).put("node", b.id()));
+    // The consumer learns which task (and attempt) it serves: its key to recognise a repeat of the same task.
+    assertThat(r.getJsonObject("result")).isEqualTo(new JsonObject().put("got", new JsonObject().put("n", 7)).put("node", b.id())
+      .put("task", r.getString("id")).put("attempt", "1"));
 
     ReplyException nobody = failure(a, Addresses.Tasks.RUN, task("bus", new JsonObject().put("address", unique("nobody"))));
     assertThat(nobody.failureCode()).isEqualTo(500);
@@ -387,6 +392,28 @@ class TasksTest {
     assertThat(done.getString("state")).isEqualTo("succeeded");
     until("the final record replaces the live one", () -> "succeeded".equals(new JsonObject(records.get(id)).getString("state")));
     assertThat(records.getEntryView(id).getTtl()).as("final records expire").isPositive();
+  }
+
+  @Test
+  void a_durable_task_is_not_recorded_as_running_before_the_end_of_the_one_it_waited_for_is_written() throws Exception {
+    // One worker, no dispatch ahead: at most one durable task of this supervisor may be recorded as running, which
+    // is what bounds the possible duplicates a survivor reports if this node dies.
+    String first = unique("first");
+    String second = unique("second");
+    String firstId = call(a, Addresses.Tasks.SUBMIT, block(first, true).put("supervisor", "one").put("restart", "transient"))
+      .getString("id");
+    assertThat(TestTypes.gate(first).awaitStarted()).isTrue();
+    String secondId = call(a, Addresses.Tasks.SUBMIT, block(second, true).put("supervisor", "one").put("restart", "transient"))
+      .getString("id");
+    var records = Cluster.hazelcast(b.vertx()).<String, String>getMap(TaskStore.RECORDS);
+    // Hold the first task's final record back for a while (a lock from another member; writes of the key wait).
+    records.lock(firstId, 1_500, TimeUnit.MILLISECONDS);
+    TestTypes.gate(first).open();
+    assertThat(TestTypes.gate(second).awaitStarted()).isTrue();
+    assertThat(new JsonObject(records.get(firstId)).getString("state"))
+      .as("the second task started only once the first one's end was recorded").isEqualTo("succeeded");
+    TestTypes.gate(second).open();
+    assertThat(call(b, Addresses.Tasks.AWAIT, new JsonObject().put("id", secondId)).getString("state")).isEqualTo("succeeded");
   }
 
   @Test

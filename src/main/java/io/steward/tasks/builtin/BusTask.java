@@ -15,10 +15,18 @@ import io.vertx.core.json.JsonObject;
  * {@code bus}: payload {@code {address, body?, timeoutMs?}}; a request to any event-bus address (body
  * defaults to {@code {}}, timeout to 30 s), so any service in the cluster, or behind a bridge, can be a task
  * worker. The result is the reply's body; a failed or timed-out request fails the task.
+ *
+ * <p>The request carries the headers {@value #TASK_ID_HEADER} and {@value #ATTEMPT_HEADER}: a durable task runs
+ * at least once, so the consumer may see the same task twice (a node died while it ran) and needs the id to
+ * tell a repeat from new work.
  */
 public final class BusTask implements TaskType {
 
   static final long DEFAULT_TIMEOUT_MS = 30_000;
+  /** The task's id, the same in every attempt: a consumer's idempotency key. */
+  public static final String TASK_ID_HEADER = "steward-task-id";
+  /** The attempt number (1, 2, …): a repeat after a node died has a higher one. */
+  public static final String ATTEMPT_HEADER = "steward-task-attempt";
 
   private record Request(String address, Object body, long timeoutMs) {
   }
@@ -52,7 +60,9 @@ public final class BusTask implements TaskType {
   @Override
   public Object run(TaskContext context) {
     Request r = read(context.payload());
-    return context.vertx().eventBus().request(r.address(), r.body(), new DeliveryOptions().setSendTimeout(r.timeoutMs()))
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(r.timeoutMs())
+      .addHeader(TASK_ID_HEADER, context.id()).addHeader(ATTEMPT_HEADER, Integer.toString(context.attempt()));
+    return context.vertx().eventBus().request(r.address(), r.body(), options)
       .recover(err -> {
         Failure f = Failure.of(err);
         return Future.failedFuture(new TaskFailure("request to " + r.address() + " failed with " + f.code() + " ("
