@@ -56,15 +56,18 @@ public final class Postgres {
     return withDatabase(adminUrl, name);
   }
 
-  /** The same URL pointing at another database (and, when {@code port} > 0, another port: a proxy). */
+  /** The same URL pointing at another database. */
   public static String withDatabase(String url, String database) {
-    return withDatabase(url, database, -1);
-  }
-
-  public static String withDatabase(String url, String database, int port) {
     URI u = URI.create(url.substring("jdbc:".length()));
     String query = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
-    return "jdbc:postgresql://" + u.getHost() + ":" + (port > 0 ? port : u.getPort()) + "/" + database + query;
+    return "jdbc:postgresql://" + u.getHost() + ":" + u.getPort() + "/" + database + query;
+  }
+
+  /** The same URL through another port on the same host (a proxy in front of the server). */
+  public static String viaPort(String url, int port) {
+    URI u = URI.create(url.substring("jdbc:".length()));
+    String query = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
+    return "jdbc:postgresql://" + u.getHost() + ":" + port + u.getRawPath() + query;
   }
 
   public static String host(String url) {
