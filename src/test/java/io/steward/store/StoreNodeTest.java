@@ -9,7 +9,6 @@ import io.steward.tasks.TaskTypes;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -67,8 +66,7 @@ class StoreNodeTest {
   }
 
   static JsonObject call(StewardNode node, String address, JsonObject body) throws Exception {
-    return (JsonObject) node.vertx().eventBus().request(address, body,
-      new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)).await(40, TimeUnit.SECONDS).body();
+    return Calls.call(node, address, body);
   }
 
   private static void await(String what, long timeoutMs, java.util.concurrent.Callable<Boolean> check) throws Exception {

@@ -9,7 +9,6 @@ import io.steward.testing.Postgres;
 import io.steward.testing.TcpProxy;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,8 +69,7 @@ class StoreOutageTest {
   }
 
   static JsonObject call(StewardNode node, String address, JsonObject body) throws Exception {
-    return (JsonObject) node.vertx().eventBus().request(address, body,
-      new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)).await(40, TimeUnit.SECONDS).body();
+    return Calls.call(node, address, body);
   }
 
   private static void await(String what, long timeoutMs, Callable<Boolean> check) throws Exception {
