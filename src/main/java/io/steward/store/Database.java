@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,10 @@ import java.util.function.BiConsumer;
 final class Database implements AutoCloseable {
 
   static final int MAX_IN = 500;
+  private static final int CONTENTION_ATTEMPTS = 5;
+  /** Rows in one order everywhere, so that two transactions writing some of the same rows never deadlock. */
+  private static final Comparator<Row> LOCK_ORDER = Comparator.comparing(Row::map)
+    .thenComparing(Row::key);
 
   private final Dialect dialect;
   private final HikariDataSource pool;
@@ -63,7 +68,8 @@ final class Database implements AutoCloseable {
       if (System.getProperty("h2.bindAddress") == null) {
         System.setProperty("h2.bindAddress", "127.0.0.1");
       }
-      h.setJdbcUrl("jdbc:h2:file:" + dir.resolve("steward") + ";AUTO_SERVER=TRUE");
+      // LOCK_TIMEOUT: a row another batch holds is waited for (H2's default, 1 s, is shorter than a big batch).
+      h.setJdbcUrl("jdbc:h2:file:" + dir.resolve("steward") + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000");
       h.setUsername("sa");
       h.setPassword("");
     } else {
@@ -150,11 +156,21 @@ final class Database implements AutoCloseable {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
-        writeBatch(c, rows);
-        c.commit();
-        return;
+        for (int attempt = 1; ; attempt++) {
+          try {
+            writeBatch(c, rows);
+            c.commit();
+            return;
+          } catch (SQLException e) {
+            rollback(c);
+            // Two threads writing the same rows (a member's write-behind thread and its shutdown flush): the
+            // database made one wait or gave up on a deadlock. Not an outage: try again at once.
+            if (!Failures.isContention(e) || attempt >= CONTENTION_ATTEMPTS) {
+              throw e;
+            }
+          }
+        }
       } catch (SQLException e) {
-        rollback(c);
         if (!Failures.isDataError(e)) {
           throw e;
         }
@@ -180,6 +196,8 @@ final class Database implements AutoCloseable {
     for (Row r : rows) {
       (r.isDelete() ? deletes : upserts).add(r);
     }
+    deletes.sort(LOCK_ORDER);
+    upserts.sort(LOCK_ORDER);
     if (!deletes.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM steward_entries WHERE map_name = ? AND key_hash = ?")) {
         for (Row r : deletes) {

@@ -25,6 +25,24 @@ final class Failures {
     return false;
   }
 
+  /**
+   * True when the database gave up because of another transaction on the same rows: a deadlock or serialization
+   * failure (SQLSTATE class 40), a lock not available (55P03), or H2's lock timeout (HYT00 with error code 50200).
+   * Worth trying again at once; not a sign that the database is down.
+   */
+  static boolean isContention(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s) {
+        String state = s.getSQLState();
+        if (state != null && (state.startsWith("40") || state.equals("55P03")
+          || (state.equals("HYT00") && s.getErrorCode() == 50200))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** A one-line description for logs and health: the message, and the SQLSTATE when there is one. */
   static String describe(Throwable e) {
     StringBuilder sb = new StringBuilder();

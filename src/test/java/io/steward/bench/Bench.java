@@ -17,6 +17,7 @@ public final class Bench {
     BENCHMARKS.put("cache", () -> run(CacheBench::main));
     BENCHMARKS.put("bridge", () -> run(BridgeBench::main));
     BENCHMARKS.put("tasks", () -> run(TasksBench::main));
+    BENCHMARKS.put("store", () -> run(io.steward.store.StoreBench::main));
   }
 
   private Bench() {

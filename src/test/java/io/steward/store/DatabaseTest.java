@@ -76,6 +76,51 @@ class DatabaseTest {
     poison(postgres());
   }
 
+  @Test
+  void embedded_database_takes_the_same_rows_from_two_writers_at_once() throws Exception {
+    concurrentWriters(embedded());
+  }
+
+  @Test
+  void postgres_database_takes_the_same_rows_from_two_writers_at_once() throws Exception {
+    concurrentWriters(postgres());
+  }
+
+  /**
+   * A member's write-behind thread and its shutdown flush can write the same entries at the same time, given in
+   * different orders: neither may fail (a lock timeout or deadlock would look like an outage).
+   */
+  private static void concurrentWriters(Database db) throws Exception {
+    db.migrate();
+    long now = System.currentTimeMillis();
+    List<Row> forward = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      forward.add(new Row("same", "k" + i, "v".repeat(200) + i, null, null, now));
+    }
+    List<Row> backward = new ArrayList<>(forward);
+    java.util.Collections.reverse(backward);
+    java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+      for (int round = 0; round < 10; round++) {
+        runs.add(two.submit(() -> {
+          db.write(forward, (r, e) -> { });
+          return null;
+        }));
+        runs.add(two.submit(() -> {
+          db.write(backward, (r, e) -> { });
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : runs) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      two.shutdownNow();
+    }
+    assertThat(db.counts()).containsEntry("same", 500L);
+  }
+
   private static void roundTrip(Database db) throws Exception {
     assertThat(db.migrate()).isEqualTo(1);
     long now = System.currentTimeMillis();
