@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * written), and, for the trade-off, the latency of one synchronous single-row database write: what every
  * {@code put} would wait for with write-through.
  *
- * <p>{@code mvn -B -q -Pbench verify -Dbench=store}. PostgreSQL: the server in {@code STEWARD_TEST_POSTGRES_URL},
+ * <p>{@code mvn -B -q -Pbench verify -Dbench=store}. PostgreSQL: the server in {@code TEST_POSTGRES_URL},
  * or one started here with {@code .ci/postgres}.
  */
 public final class StoreBench {

@@ -12,16 +12,16 @@ import java.util.UUID;
 
 /**
  * The PostgreSQL server the store tests use: {@code .ci/run} starts one (Debian's postgresql, loopback, a
- * throwaway data directory) and passes its JDBC URL, with a superuser, in {@code STEWARD_TEST_POSTGRES_URL} (or
- * the system property {@code steward.test.postgres.url}). Each test class gets a database of its own.
+ * throwaway data directory) and passes its JDBC URL, with a superuser, in {@code TEST_POSTGRES_URL} (or
+ * the system property {@code test.postgres.url}). Each test class gets a database of its own.
  *
  * <p>In CI ({@code CI=true}) a missing or unreachable server fails the test; locally, a test is skipped only
  * when no server is configured.
  */
 public final class Postgres {
 
-  public static final String ENV = "STEWARD_TEST_POSTGRES_URL";
-  public static final String PROPERTY = "steward.test.postgres.url";
+  public static final String ENV = "TEST_POSTGRES_URL";
+  public static final String PROPERTY = "test.postgres.url";
 
   private Postgres() {
   }
