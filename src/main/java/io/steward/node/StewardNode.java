@@ -102,18 +102,27 @@ public final class StewardNode {
     }
     List<io.steward.node.PersistentMap> maps = new ArrayList<>();
     availableModules().values().forEach(m -> maps.addAll(m.persistentMaps()));
-    CompletableFuture<Store> opened = new CompletableFuture<>();
+    return onOwnThread("steward-store-open", () -> Store.open(config.store(), maps))
+      .recover(err -> Future.failedFuture(new StartupException(err.getMessage(), err)));
+  }
+
+  /**
+   * Runs blocking start-up work on a thread of its own. Not {@code executeBlocking}: the rest of the start-up
+   * would then run on a worker context, and when a module fails the {@code vertx.close()} that follows could
+   * never report back (the worker pool closes with Vert.x), leaving the node hanging instead of exiting 1.
+   */
+  private static <T> Future<T> onOwnThread(String name, java.util.concurrent.Callable<T> work) {
+    CompletableFuture<T> done = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        opened.complete(Store.open(config.store(), maps));
+        done.complete(work.call());
       } catch (Throwable e) {
-        opened.completeExceptionally(e);
+        done.completeExceptionally(e);
       }
-    }, "steward-store-open");
+    }, name);
     t.setDaemon(true);
     t.start();
-    return Future.fromCompletionStage(opened)
-      .recover(err -> Future.failedFuture(new StartupException(err.getMessage(), err)));
+    return Future.fromCompletionStage(done);
   }
 
   private static Future<StewardNode> start(NodeConfig config, Store store, long startedAt) {
@@ -186,10 +195,10 @@ public final class StewardNode {
     if (meters != null) {
       store.bindMeters(meters);
     }
-    return vertx.executeBlocking(() -> {
+    return onOwnThread("steward-store-load", () -> {
       store.awaitLoaded();
       return null;
-    }, false);
+    });
   }
 
   private static MicrometerMetricsOptions metricsOptions(NodeConfig config) {
