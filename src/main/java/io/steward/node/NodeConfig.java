@@ -1,5 +1,6 @@
 package io.steward.node;
 
+import io.steward.store.StoreConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -24,11 +25,12 @@ public record NodeConfig(
   boolean vertxMetrics,
   String logLevel,
   String hazelcastLogLevel,
+  StoreConfig store,
   JsonObject merged) {
 
   public static final List<String> DEFAULT_MODULES = List.of("http", "tasks", "fanout", "schedule", "cache");
 
-  public static final List<Setting> SETTINGS = List.of(
+  public static final List<Setting> SETTINGS = withStore(List.of(
     Setting.string("node.name", null, "A readable name for this node in logs and /nodes (default: node-<first 8 characters of its id>)"),
     Setting.list("modules", DEFAULT_MODULES, "The modules this node runs, any subset of: http, tasks, fanout, schedule, cache, bridge"),
     Setting.string("cluster.name", null, "Hazelcast cluster name; nodes join only a cluster with the same name (default: from cluster.xml, 'steward')"),
@@ -55,7 +57,14 @@ public record NodeConfig(
     Setting.bool("metrics.vertx", true, "Include Vert.x's own meters (event bus, HTTP server, pools) besides Steward's"),
     Setting.string("log.level", "INFO", "Log level of Steward and Vert.x: ERROR, WARN, INFO, DEBUG"),
     Setting.string("log.hazelcastLevel", "WARN", "Log level of Hazelcast's own messages")
-  );
+  ));
+
+  /** The node's settings, then the store's ({@code store.*}, node-level too: see {@link StoreConfig}). */
+  private static List<Setting> withStore(List<Setting> node) {
+    List<Setting> all = new ArrayList<>(node);
+    all.addAll(StoreConfig.SETTINGS);
+    return List.copyOf(all);
+  }
 
   private static final Set<String> LEVELS = Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
 
@@ -107,6 +116,7 @@ public record NodeConfig(
       metrics.getBoolean("vertx"),
       level,
       hzLevel,
+      StoreConfig.from(merged.getJsonObject("store", new JsonObject())),
       merged);
   }
 

@@ -10,6 +10,7 @@ import io.steward.bus.Cluster;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Fields;
 import io.steward.bus.Failure;
+import io.steward.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -43,16 +44,18 @@ final class NodeVerticle extends VerticleBase {
   private final NodeConfig config;
   private final Map<String, String> deployments;
   private final long startedAt;
+  private final Store store;
   private HazelcastInstance hz;
   private IMap<String, String> registry;
   private UUID listenerId;
   private String nodeId;
   private JsonObject info;
 
-  NodeVerticle(NodeConfig config, Map<String, String> deployments, long startedAt) {
+  NodeVerticle(NodeConfig config, Map<String, String> deployments, long startedAt, Store store) {
     this.config = config;
     this.deployments = new LinkedHashMap<>(deployments);
     this.startedAt = startedAt;
+    this.store = store;
   }
 
   @Override
@@ -140,9 +143,20 @@ final class NodeVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * The modules' health, and the store's under {@code store}. A store that is DEGRADED (its database down) does
+   * not make the node DOWN: the node keeps serving from memory, and taking every node out of a load balancer
+   * because of the database would turn its outage into Steward's.
+   */
   private Future<JsonObject> health() {
     return moduleHealth().map(modules -> {
-      boolean up = modules.stream().allMatch(e -> "UP".equals(((JsonObject) e.getValue()).getString("status")));
+      if (store != null) {
+        modules.put("store", store.health());
+      }
+      boolean up = modules.stream().allMatch(e -> {
+        String status = ((JsonObject) e.getValue()).getString("status");
+        return "UP".equals(status) || ("store".equals(e.getKey()) && "DEGRADED".equals(status));
+      });
       return new JsonObject().put("status", up ? "UP" : "DOWN").put("node", nodeId).put("modules", modules);
     });
   }

@@ -29,4 +29,12 @@ public interface StewardModule {
 
   /** Deploys its verticle(s) with its section as configuration; the future fails if any part fails. */
   Future<String> deploy(Vertx vertx, JsonObject section);
+
+  /**
+   * The Hazelcast maps whose entries must survive a full-cluster restart (README, Durability). Asked of every
+   * known module, deployed or not, because every full member holds partitions of every map. None by default.
+   */
+  default List<PersistentMap> persistentMaps() {
+    return List.of();
+  }
 }

@@ -5,6 +5,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.steward.bus.Cluster;
 import io.steward.bus.Metrics;
+import io.steward.bus.Persistence;
+import io.steward.store.Store;
+import io.steward.store.StoreConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -28,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,12 +46,15 @@ public final class StewardNode {
   private final NodeConfig config;
   private final Map<String, String> deployments;
   private final String nodeDeployment;
+  private final Store store;
 
-  private StewardNode(Vertx vertx, NodeConfig config, Map<String, String> deployments, String nodeDeployment) {
+  private StewardNode(Vertx vertx, NodeConfig config, Map<String, String> deployments, String nodeDeployment,
+                      Store store) {
     this.vertx = vertx;
     this.config = config;
     this.deployments = deployments;
     this.nodeDeployment = nodeDeployment;
+    this.store = store;
   }
 
   /** The modules on the classpath, by name. */
@@ -77,6 +84,48 @@ public final class StewardNode {
   public static Future<StewardNode> start(NodeConfig config) {
     long startedAt = System.currentTimeMillis();
     Logging.apply(config);
+    return openStore(config).compose(store -> start(config, store, startedAt)
+      .onFailure(err -> {
+        if (store != null) {
+          store.close();
+        }
+      }));
+  }
+
+  /**
+   * The node's store (README, Durability), opened before Hazelcast starts so that the maps can load from it:
+   * none with {@code store.kind none}, and none on a lite member, which holds no data.
+   */
+  private static Future<Store> openStore(NodeConfig config) {
+    if (config.store().kind() == StoreConfig.Kind.NONE || config.cluster().liteMember()) {
+      return Future.succeededFuture(null);
+    }
+    List<io.steward.node.PersistentMap> maps = new ArrayList<>();
+    availableModules().values().forEach(m -> maps.addAll(m.persistentMaps()));
+    return onOwnThread("steward-store-open", () -> Store.open(config.store(), maps))
+      .recover(err -> Future.failedFuture(new StartupException(err.getMessage(), err)));
+  }
+
+  /**
+   * Runs blocking start-up work on a thread of its own. Not {@code executeBlocking}: the rest of the start-up
+   * would then run on a worker context, and when a module fails the {@code vertx.close()} that follows could
+   * never report back (the worker pool closes with Vert.x), leaving the node hanging instead of exiting 1.
+   */
+  private static <T> Future<T> onOwnThread(String name, java.util.concurrent.Callable<T> work) {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        done.complete(work.call());
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
+      }
+    }, name);
+    t.setDaemon(true);
+    t.start();
+    return Future.fromCompletionStage(done);
+  }
+
+  private static Future<StewardNode> start(NodeConfig config, Store store, long startedAt) {
     VertxOptions options = new VertxOptions().setWorkerPoolSize(config.workerPoolSize());
     if (config.eventLoopPoolSize() > 0) {
       options.setEventLoopPoolSize(config.eventLoopPoolSize());
@@ -94,8 +143,19 @@ public final class StewardNode {
       options.setMetricsOptions(metricsOptions(config));
     }
     HazelcastClusterManager clusterManager;
+    String storeIdentity = store != null ? store.identity() : Store.NO_STORE;
     try {
-      clusterManager = new HazelcastClusterManager(HazelcastSetup.build(config.cluster()));
+      com.hazelcast.config.Config hz = HazelcastSetup.build(config.cluster());
+      if (store != null) {
+        store.configure(hz);
+      } else if (config.store().kind() != StoreConfig.Kind.NONE) {
+        // A lite member never writes, but configures persistent caches the way the full members do.
+        hz.getUserContext().put(Persistence.MAP_STORE_CONFIG, Store.mapStoreConfig(config.store()));
+      }
+      if (!config.cluster().liteMember()) {
+        hz.getMemberAttributeConfig().setAttribute(Store.ATTRIBUTE, storeIdentity);
+      }
+      clusterManager = new HazelcastClusterManager(hz);
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
@@ -112,9 +172,33 @@ public final class StewardNode {
         if (meters != null) {
           Metrics.bind(vertx, meters);
         }
-        return deployAll(vertx, config, startedAt)
+        return attachStore(vertx, config, store, storeIdentity, meters)
+          .compose(v -> deployAll(vertx, config, startedAt, store))
           .recover(err -> vertx.close().transform(ar -> Future.failedFuture(err)));
       });
+  }
+
+  /** Checks that the cluster uses the same store, then loads the persisted maps before any module starts. */
+  private static Future<Void> attachStore(Vertx vertx, NodeConfig config, Store store, String identity, MeterRegistry meters) {
+    if (config.cluster().liteMember()) {
+      return Future.succeededFuture();
+    }
+    try {
+      Store.checkPeers(Cluster.hazelcast(vertx), identity, store);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new StartupException(e.getMessage(), e));
+    }
+    if (store == null) {
+      return Future.succeededFuture();
+    }
+    store.attach(Cluster.hazelcast(vertx));
+    if (meters != null) {
+      store.bindMeters(meters);
+    }
+    return onOwnThread("steward-store-load", () -> {
+      store.awaitLoaded();
+      return null;
+    });
   }
 
   private static MicrometerMetricsOptions metricsOptions(NodeConfig config) {
@@ -131,7 +215,7 @@ public final class StewardNode {
     return m;
   }
 
-  private static Future<StewardNode> deployAll(Vertx vertx, NodeConfig config, long startedAt) {
+  private static Future<StewardNode> deployAll(Vertx vertx, NodeConfig config, long startedAt, Store store) {
     Map<String, StewardModule> available = availableModules();
     Map<String, String> deployments = Collections.synchronizedMap(new LinkedHashMap<>());
     Future<Void> chain = Future.succeededFuture();
@@ -145,9 +229,9 @@ public final class StewardNode {
           return null;
         }));
     }
-    return chain.compose(v -> vertx.deployVerticle(new NodeVerticle(config, deployments, startedAt), new DeploymentOptions()))
+    return chain.compose(v -> vertx.deployVerticle(new NodeVerticle(config, deployments, startedAt, store), new DeploymentOptions()))
       .map(nodeId -> {
-        StewardNode node = new StewardNode(vertx, config, deployments, nodeId);
+        StewardNode node = new StewardNode(vertx, config, deployments, nodeId, store);
         LOG.info("Steward node {} is up in {} ms: modules {}, cluster '{}' with {} member(s), event bus on {}{}",
           node.id(), System.currentTimeMillis() - startedAt, config.modules(),
           Cluster.hazelcast(vertx).getConfig().getClusterName(),
@@ -169,6 +253,11 @@ public final class StewardNode {
     return config;
   }
 
+  /** The node's store (README, Durability), or null with {@code store.kind none} and on lite members. */
+  public Store store() {
+    return store;
+  }
+
   /**
    * Leaves cleanly: stops announcing the node (health turns 503, the registry forgets it), undeploys the
    * modules in reverse order giving them up to {@code drainMs} in all to finish in-flight work, then leaves
@@ -186,7 +275,17 @@ public final class StewardNode {
         return undeploy(deployments.get(name), "module '" + name + "'", left, problems);
       });
     }
-    return chain.compose(v -> vertx.close())
+    return chain.compose(v -> {
+        if (store != null) {
+          store.leaving(); // the last data member: Hazelcast writes the pending changes while it stops
+        }
+        return vertx.close();
+      })
+      .andThen(ar -> {
+        if (store != null) {
+          store.close();
+        }
+      })
       .compose(v -> problems.isEmpty() ? Future.succeededFuture()
         : Future.failedFuture(new IllegalStateException(String.join("; ", problems))));
   }

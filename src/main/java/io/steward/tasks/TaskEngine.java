@@ -445,6 +445,15 @@ final class TaskEngine {
       }
     }
     registry.addLive(r);
+    if (spec.key() != null) {
+      // After a full-cluster restart the keys are gone (they are not persisted): bind this task's again.
+      store.bindKey(spec.key(), r.id()).onSuccess(holder -> {
+        if (holder != null && !holder.equals(r.id())) {
+          WARNINGS.warn("rebind" + r.id(), "Durable task " + r.id() + " was taken over, but its key '" + spec.key()
+            + "' is now held by task " + holder + " (submitted while the task had no live owner); both run.");
+        }
+      });
+    }
     String lostNode = rec.getString("lostNode");
     if (!wasRunning) {
       events.restarted(r, r.attempts, "node-lost", 0, false);

@@ -1,5 +1,6 @@
 package io.steward.tasks;
 
+import io.steward.node.PersistentMap;
 import io.steward.node.Setting;
 import io.steward.node.StewardModule;
 import io.vertx.core.DeploymentOptions;
@@ -31,5 +32,10 @@ public final class TasksModule implements StewardModule {
   public Future<String> deploy(Vertx vertx, JsonObject section) {
     TasksConfig config = TasksConfig.from(section);
     return vertx.deployVerticle(new TasksVerticle(config), new DeploymentOptions());
+  }
+
+  @Override
+  public List<PersistentMap> persistentMaps() {
+    return Durability.maps();
   }
 }

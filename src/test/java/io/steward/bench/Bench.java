@@ -18,6 +18,7 @@ public final class Bench {
     BENCHMARKS.put("bridge", () -> run(BridgeBench::main));
     BENCHMARKS.put("tasks", () -> run(TasksBench::main));
     BENCHMARKS.put("schedule", () -> run(ScheduleBench::main));
+    BENCHMARKS.put("store", () -> run(io.steward.store.StoreBench::main));
   }
 
   private Bench() {

@@ -57,7 +57,8 @@ final class FanoutBench {
       .put("modules", new JsonArray().add("fanout"))
       .put("cluster", new JsonObject().put("name", "bench-fanout-" + UUID.randomUUID()).put("port", base)
         .put("members", new JsonArray().add("127.0.0.1:" + base)))
-      .put("fanout", new JsonObject().put("maxItems", BIG));
+      .put("fanout", new JsonObject().put("maxItems", BIG))
+      .put("store", new JsonObject().put("kind", "none"));
     StewardNode node = StewardNode.start(config).await(120, TimeUnit.SECONDS);
     try {
       Vertx vertx = node.vertx();

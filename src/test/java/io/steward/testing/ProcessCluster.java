@@ -42,6 +42,9 @@ public final class ProcessCluster implements AutoCloseable {
     Path logs = Path.of(System.getProperty("test.steward.logs", "target/test-logs"));
     this.logDir = logs.resolve(clusterName);
     this.workDir = logs.resolve(clusterName).resolve("work");
+    // Each node has a working directory of its own, so the default embedded store would give each its own
+    // database, which a cluster refuses: memory only unless a test asks for a store (env STEWARD_STORE_*).
+    commonEnv.put("STEWARD_STORE_KIND", "none");
   }
 
   /** Room for {@code capacity} nodes (plus the lite client); nodes are added with {@link #add}. */
@@ -117,6 +120,11 @@ public final class ProcessCluster implements AutoCloseable {
   /** Blocks until {@code condition} holds, asking again every 50 ms on a timer. */
   public void await(String what, long timeoutMs, java.util.concurrent.Callable<Boolean> condition) throws Exception {
     Poll.until(poller, what, timeoutMs, () -> poller.executeBlocking(condition, false)).await(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+  }
+
+  /** Where the nodes of this cluster have their working directories ({@code <this>/<node name>}). */
+  public Path workDir() {
+    return workDir;
   }
 
   /** The test JVM joins the cluster as a lite member, the way another Vert.x service would (README). */

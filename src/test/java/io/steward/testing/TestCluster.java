@@ -49,7 +49,10 @@ public final class TestCluster implements AutoCloseable {
       .put("cluster", new JsonObject().put("name", name).put("port", basePort).put("members", members)
         .put("failureDetectionSeconds", 4))
       .put("http", new JsonObject().put("port", 0))
-      .put("shutdown", new JsonObject().put("drainMs", 2_000));
+      .put("shutdown", new JsonObject().put("drainMs", 2_000))
+      // Memory only unless a test asks for a store (with a directory or database of its own): test clusters must
+      // never share state through the default embedded database in the working directory.
+      .put("store", new JsonObject().put("kind", "none"));
     return extra == null ? config : config.mergeIn(extra, true);
   }
 

@@ -1,0 +1,145 @@
+package io.steward.store;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.steward.bus.Addresses;
+import io.steward.bus.Metrics;
+import io.steward.node.StewardNode;
+import io.steward.tasks.TaskType;
+import io.steward.tasks.TaskTypes;
+import io.steward.testing.Poll;
+import io.steward.testing.TestCluster;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The embedded store on one node in this JVM: what is written, what comes back when the only node starts again
+ * (a new node id: its predecessor's tasks are those of a departed node), and what health and metrics say.
+ */
+class StoreNodeTest {
+
+  /** Runs per task id; the first attempt of a task whose payload says so blocks until interrupted. */
+  private static final Map<String, AtomicInteger> RUNS = new ConcurrentHashMap<>();
+
+  @TempDir
+  static Path dir;
+  private static TestCluster cluster;
+  private static Vertx poller;
+
+  @BeforeAll
+  static void start() {
+    TaskTypes.register(TaskType.of("store.once-blocking", ctx -> {
+      int run = RUNS.computeIfAbsent(ctx.id(), k -> new AtomicInteger()).incrementAndGet();
+      if (run == 1 && ((JsonObject) ctx.payload()).getBoolean("block", false)) {
+        Thread.sleep(600_000);
+      }
+      return new JsonObject().put("run", run).put("attempt", ctx.attempt());
+    }));
+    cluster = TestCluster.create(StoreNodeTest.class, 2);
+    poller = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    cluster.close();
+    poller.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject config(Path storeDir) {
+    return new JsonObject()
+      .put("store", new JsonObject().put("kind", "embedded").put("dir", storeDir.toString()))
+      .put("tasks", new JsonObject().put("orphanSweepMs", 500).put("publishMs", 50));
+  }
+
+  static JsonObject call(StewardNode node, String address, JsonObject body) throws Exception {
+    return Calls.call(node, address, body);
+  }
+
+  private static void await(String what, long timeoutMs, java.util.concurrent.Callable<Boolean> check) throws Exception {
+    Poll.until(poller, what, timeoutMs, () -> poller.executeBlocking(check, false)).await(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+  }
+
+  @Test
+  void durable_tasks_and_dead_letters_survive_a_restart_of_the_only_node_and_temporary_tasks_do_not() throws Exception {
+    Path storeDir = dir.resolve("restart");
+    StewardNode first = cluster.start(List.of("tasks"), config(storeDir)).await(60, TimeUnit.SECONDS);
+    String running = call(first, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "store.once-blocking")
+      .put("payload", new JsonObject().put("block", true)).put("restart", "transient")).getString("id");
+    String daemon = call(first, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "sleep")
+      .put("payload", new JsonObject().put("ms", 600_000)).put("restart", "permanent").put("key", "the-daemon")).getString("id");
+    String done = call(first, Addresses.Tasks.RUN, new JsonObject().put("type", "echo")
+      .put("payload", new JsonObject().put("hello", "store")).put("restart", "transient")).getString("id");
+    ReplyException dead = catchThrowableOfType(ReplyException.class, () -> call(first, Addresses.Tasks.RUN,
+      new JsonObject().put("type", "fail").put("payload", new JsonObject().put("message", "boom")).put("restart", "transient")
+        .put("maxRestarts", 0)));
+    assertThat(dead.failureCode()).isEqualTo(500);
+    String temporary = call(first, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "sleep")
+      .put("payload", new JsonObject().put("ms", 600_000))).getString("id");
+    await("the blocking task runs", 30_000, () -> RUNS.containsKey(running));
+
+    Database db = first.store().database();
+    await("durable records and the dead letter written", 30_000, () -> {
+      Map<String, Long> counts = db.counts();
+      return counts.getOrDefault("steward.tasks.records", 0L) >= 4 && counts.getOrDefault("steward.tasks.deadletters", 0L) == 1;
+    });
+    assertThat(db.rows("steward.tasks.records", List.of(temporary), System.currentTimeMillis()))
+      .as("a temporary task is never written").isEmpty();
+
+    JsonObject health = call(first, Addresses.node(first.id(), Addresses.Nodes.HEALTH), new JsonObject());
+    assertThat(health.getString("status")).isEqualTo("UP");
+    assertThat(health.getJsonObject("modules").getJsonObject("store").getString("status")).isEqualTo("UP");
+    assertThat(health.getJsonObject("modules").getJsonObject("store").getString("kind")).isEqualTo("embedded");
+    MeterRegistry meters = Metrics.registry(first.vertx());
+    assertThat(meters.get("steward_store_up").gauge().value()).isEqualTo(1.0);
+    assertThat(meters.get("steward_store_written").functionCounter().count()).isGreaterThanOrEqualTo(5);
+    assertThat(meters.get("steward_store_load_seconds").tag("map", "steward.tasks.records").gauge().value()).isGreaterThan(0);
+
+    cluster.stop(first).await(60, TimeUnit.SECONDS);
+
+    StewardNode second = cluster.start(List.of("tasks"), config(storeDir)).await(60, TimeUnit.SECONDS);
+    assertThat(second.id()).isNotEqualTo(first.id());
+    // the task that was running runs again (transient: its node was lost), this time to the end
+    JsonObject again = call(second, Addresses.Tasks.AWAIT, new JsonObject().put("id", running).put("timeoutMs", 30_000));
+    assertThat(again.getString("state")).isEqualTo("succeeded");
+    assertThat(again.getJsonObject("result").getInteger("run")).isEqualTo(2);
+    assertThat(again.getInteger("attempts")).isEqualTo(2);
+    assertThat(again.getBoolean("possibleDuplicate")).isTrue();
+    assertThat(again.getString("node")).isEqualTo(second.id());
+    // the permanent daemon runs again too
+    await("the permanent task runs on the new node", 30_000, () -> {
+      JsonObject t = call(second, Addresses.Tasks.GET, new JsonObject().put("id", daemon));
+      return "running".equals(t.getString("state")) && second.id().equals(t.getString("node"));
+    });
+    // the finished one is still known, with its result
+    JsonObject finished = call(second, Addresses.Tasks.GET, new JsonObject().put("id", done));
+    assertThat(finished.getString("state")).isEqualTo("succeeded");
+    assertThat(finished.getJsonObject("result").getString("hello")).isEqualTo("store");
+    // the dead letter too
+    JsonObject letters = call(second, Addresses.Tasks.DEADLETTERS, new JsonObject());
+    assertThat(letters.getInteger("total")).isEqualTo(1);
+    // the temporary task is gone, as documented
+    ReplyException gone = catchThrowableOfType(ReplyException.class, () -> call(second, Addresses.Tasks.GET,
+      new JsonObject().put("id", temporary)));
+    assertThat(gone.failureCode()).isEqualTo(404);
+    // the key of the task taken over is bound again (keys are not persisted): the same key finds it
+    JsonObject keyed = call(second, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "sleep")
+      .put("payload", new JsonObject().put("ms", 1)).put("restart", "permanent").put("key", "the-daemon"));
+    assertThat(keyed.getString("id")).isEqualTo(daemon);
+    assertThat(keyed.getBoolean("existing")).isTrue();
+    call(second, Addresses.Tasks.CANCEL, new JsonObject().put("id", daemon));
+  }
+}

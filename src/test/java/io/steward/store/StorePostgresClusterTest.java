@@ -1,0 +1,136 @@
+package io.steward.store;
+
+import io.steward.bus.Addresses;
+import io.steward.node.StewardNode;
+import io.steward.testing.Poll;
+import io.steward.testing.Postgres;
+import io.steward.testing.TestCluster;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A two-node cluster on the tests' PostgreSQL server ({@code .ci/run} starts one), stopped as a whole (both nodes
+ * at once, as an operator stopping a deployment would) and started again: every durable task it acknowledged is
+ * still there, finished ones with their results and unfinished ones running again per their restart strategy.
+ */
+class StorePostgresClusterTest {
+
+  @TempDir
+  static Path dir;
+  private static String admin;
+  private static String url;
+  private static TestCluster cluster;
+  private static Vertx poller;
+
+  @BeforeAll
+  static void start() throws Exception {
+    admin = Postgres.adminUrl();
+    url = Postgres.createDatabase(admin);
+    cluster = TestCluster.create(StorePostgresClusterTest.class, 2);
+    poller = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (poller != null) {
+      poller.close().await(10, TimeUnit.SECONDS);
+    }
+    if (url != null) {
+      Postgres.dropDatabase(admin, url);
+    }
+  }
+
+  private static JsonObject config(String name) {
+    return new JsonObject()
+      .put("store", new JsonObject().put("kind", "postgres").put("url", url).put("dir", dir.resolve(name).toString()))
+      .put("tasks", new JsonObject().put("orphanSweepMs", 500).put("publishMs", 50));
+  }
+
+  private static JsonObject call(StewardNode node, String address, JsonObject body) throws Exception {
+    return Calls.call(node, address, body);
+  }
+
+  private static void await(String what, long timeoutMs, Callable<Boolean> check) throws Exception {
+    Poll.until(poller, what, timeoutMs, () -> poller.executeBlocking(check, false)).await(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+  }
+
+  @Test
+  void a_full_stop_and_restart_of_a_two_node_cluster_loses_no_durable_task() throws Exception {
+    StewardNode a = cluster.start(List.of("tasks"), config("a")).await(60, TimeUnit.SECONDS);
+    StewardNode b = cluster.start(List.of("tasks"), config("b")).await(60, TimeUnit.SECONDS);
+    List<StewardNode> first = List.of(a, b);
+
+    // finished durable tasks, submitted through both nodes (their records live on both members' partitions)
+    Map<String, Integer> finished = new LinkedHashMap<>();
+    for (int i = 0; i < 60; i++) {
+      JsonObject done = call(first.get(i % 2), Addresses.Tasks.RUN, new JsonObject().put("type", "echo")
+        .put("payload", new JsonObject().put("i", i)).put("restart", "transient"));
+      finished.put(done.getString("id"), i);
+    }
+    // unfinished ones: permanent daemons that never end, and transient ones still running at the stop
+    List<String> daemons = new ArrayList<>();
+    List<String> unfinished = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      daemons.add(call(first.get(i % 2), Addresses.Tasks.SUBMIT, new JsonObject().put("type", "sleep")
+        .put("payload", new JsonObject().put("ms", 600_000)).put("restart", "permanent")).getString("id"));
+      unfinished.add(call(first.get(i % 2), Addresses.Tasks.SUBMIT, new JsonObject().put("type", "sleep")
+        .put("payload", new JsonObject().put("ms", 600_000)).put("restart", "transient")).getString("id"));
+    }
+    // The nodes stop at once without waiting for the write-behind delay: what is still queued is written while
+    // each member shuts down.
+    Future.all(cluster.stop(a), cluster.stop(b)).await(120, TimeUnit.SECONDS);
+
+    Database direct = Database.of(StoreConfig.from(new JsonObject().put("kind", "postgres").put("url", url)));
+    try {
+      assertThat(direct.rows("steward.tasks.records", new ArrayList<>(finished.keySet()), System.currentTimeMillis()))
+        .as("every finished durable task is in the database after the stop").hasSize(finished.size());
+      List<String> open = new ArrayList<>(daemons);
+      open.addAll(unfinished);
+      assertThat(direct.rows("steward.tasks.records", open, System.currentTimeMillis()))
+        .as("every unfinished durable task is in the database after the stop").hasSize(open.size());
+    } finally {
+      direct.close();
+    }
+
+    StewardNode c = cluster.start(List.of("tasks"), config("c")).await(60, TimeUnit.SECONDS);
+    StewardNode d = cluster.start(List.of("tasks"), config("d")).await(60, TimeUnit.SECONDS);
+    List<String> second = List.of(c.id(), d.id());
+    for (Map.Entry<String, Integer> e : finished.entrySet()) {
+      JsonObject t = call(e.getValue() % 2 == 0 ? c : d, Addresses.Tasks.GET, new JsonObject().put("id", e.getKey()));
+      assertThat(t.getString("state")).as(e.getKey()).isEqualTo("succeeded");
+      assertThat(t.getJsonObject("result").getInteger("i")).isEqualTo(e.getValue());
+    }
+    List<String> open = new ArrayList<>(daemons);
+    open.addAll(unfinished);
+    await("every unfinished durable task runs again on the restarted cluster", 60_000, () -> {
+      for (String id : open) {
+        JsonObject t = call(c, Addresses.Tasks.GET, new JsonObject().put("id", id));
+        if (!"running".equals(t.getString("state")) || !second.contains(t.getString("node"))) {
+          return false;
+        }
+      }
+      return true;
+    });
+    for (String id : open) {
+      call(c, Addresses.Tasks.CANCEL, new JsonObject().put("id", id));
+    }
+  }
+}
