@@ -1,5 +1,6 @@
 package io.steward.schedule;
 
+import io.steward.node.PersistentMap;
 import io.steward.node.Setting;
 import io.steward.node.StewardModule;
 import io.vertx.core.Future;
@@ -36,5 +37,15 @@ public final class ScheduleModule implements StewardModule {
       return Future.failedFuture(e);
     }
     return vertx.deployVerticle(new ScheduleVerticle(config, Clock.systemUTC()));
+  }
+
+  /**
+   * What survives a full-cluster restart with a store (README, Durability): the job definitions and each job's
+   * state (the claim high-water mark and the run history), so that after the restart the ticks of the downtime
+   * follow the job's misfire policy. The membership map ({@code steward.schedule.nodes}) is rebuilt by the nodes.
+   */
+  @Override
+  public List<PersistentMap> persistentMaps() {
+    return List.of(PersistentMap.all(JobStore.JOBS), PersistentMap.all(ScheduleNode.STATE));
   }
 }
