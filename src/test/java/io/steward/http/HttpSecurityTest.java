@@ -154,6 +154,9 @@ class HttpSecurityTest {
 
     assertThat(step(lines, "news-received").getJsonObject("body").getString("news")).isEqualTo("hello");
     assertThat(lines).noneMatch(l -> "secret-received".equals(l.getString("step")));
+    JsonObject refused = step(lines, "secret-refused");
+    assertThat(refused.getInteger("failureCode")).as("the handler of a refused registration hears why").isEqualTo(403);
+    assertThat(refused.getString("message")).contains("steward.test.secret").contains("http.bridgeOutbound");
     assertThat(step(lines, "send-permitted-again").getBoolean("ok")).isTrue();
 
     // The library's answer to each refused frame: the forbidden send, the forbidden publish, the malformed
@@ -175,6 +178,7 @@ class HttpSecurityTest {
     assertThat(send.getInteger("failureCode")).isEqualTo(403);
     assertThat(step(lines, "errors").getJsonArray("errors")).hasSize(3);
     assertThat(lines).noneMatch(l -> "received-unexpectedly".equals(l.getString("step")));
+    assertThat(step(lines, "register-refused").getInteger("failureCode")).isEqualTo(403);
     BridgeMeters meters = BridgeMeters.of(open.vertx(), "sockjs");
     assertThat(meters.refusals(BridgeMeters.INBOUND)).isGreaterThanOrEqualTo(2);
     assertThat(meters.refusals(BridgeMeters.OUTBOUND)).isGreaterThanOrEqualTo(1);
