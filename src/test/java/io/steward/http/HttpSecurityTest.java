@@ -121,6 +121,29 @@ class HttpSecurityTest {
   }
 
   @Test
+  void the_dashboard_files_need_no_token_but_the_api_behind_them_does() throws Exception {
+    HttpResponse<Buffer> page = get(guardedUrl + "/", null);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.getHeader("content-type")).startsWith("text/html");
+    assertThat(page.bodyAsString()).contains("<title>Steward</title>").contains("/dashboard/app.js");
+    assertThat(page.getHeader("Content-Security-Policy")).contains("default-src 'self'").contains("frame-ancestors 'none'");
+    assertThat(page.getHeader("Cache-Control")).isEqualTo("no-cache");
+    assertThat(page.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(get(guardedUrl + "/dashboard/app.js", null).statusCode()).isEqualTo(200);
+    assertThat(get(guardedUrl + "/dashboard/vendor/sockjs.min.js", null).bodyAsString()).contains("sockjs-client v1.6.1");
+    assertThat(get(guardedUrl + "/dashboard/vendor/LICENSE-sockjs-client.txt", null).bodyAsString()).contains("MIT License");
+    JsonObject settings = get(guardedUrl + "/dashboard/settings.json", null).bodyAsJsonObject();
+    assertThat(settings.getBoolean("tokenRequired")).isTrue();
+    assertThat(settings.getString("bridge")).isEqualTo("/eventbus");
+    assertThat(get(openUrl + "/dashboard/settings.json", null).bodyAsJsonObject().getBoolean("tokenRequired")).isFalse();
+    // Nothing else under /dashboard/ is open: no directory listing, no other route.
+    assertThat(get(guardedUrl + "/dashboard/", null).statusCode()).isEqualTo(401);
+    assertThat(get(guardedUrl + "/dashboard/nothing-here", null).statusCode()).isEqualTo(401);
+    assertThat(get(guardedUrl + "/dashboard/nothing-here", TOKEN).statusCode()).isEqualTo(404);
+    assertThat(get(guardedUrl + "/nodes", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
   void the_sockjs_bridge_needs_the_token() throws Exception {
     double before = BridgeMeters.of(guarded.vertx(), "sockjs").refusals(BridgeMeters.TOKEN);
     assertThat(node(guardedUrl + "/eventbus", "connect")).first().satisfies(l -> assertThat(l.getString("event")).isEqualTo("closed"));
