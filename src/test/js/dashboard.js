@@ -1,7 +1,7 @@
 'use strict';
 // Drives Steward's dashboard in Debian's Chromium with playwright-core, for DashboardBrowserTest.
 //   node dashboard.js <config JSON>
-// config: {url, token, screenshots: {main, down}, chromium}
+// config: {url, token, cache, schedules (boolean: the node runs the schedule module), screenshots: {main, down, failure}, chromium}
 // Talks with the Java test over stdin/stdout, one JSON object per line:
 //   out {"step": name, ...}   a step passed (or {"step": name, "ok": false, "error": …} and exit 1)
 //   out {"wait": name, ...}   the test does something (starts or stops a node) and answers with one line on stdin
@@ -113,6 +113,41 @@ async function main() {
       step: 'cache-shows', entries: await text(cache, 'td:nth-child(2)'), ratio: await text(cache, 'td:nth-child(3)'),
       hits: await text(cache, 'td:nth-child(4)'), misses: await text(cache, 'td:nth-child(5)')
     });
+
+    // Schedules: one that runs every 2 s, one whose action fails (no handler). The page pauses, triggers and resumes.
+    if (config.schedules) {
+      await api('PUT', config.url + '/schedules/heartbeat', config.token,
+        { every: '2s', action: { type: 'publish', address: 'dashboard.test.heartbeat', body: {} }, description: 'dashboard test' });
+      await api('PUT', config.url + '/schedules/report', config.token,
+        { cron: '0 30 2 * * *', zone: 'Europe/Berlin', action: { type: 'send', address: 'dashboard.test.nobody', timeoutMs: 2000 } });
+      const beat = page.locator('#schedules tbody tr[data-name="heartbeat"]');
+      await beat.locator('td:nth-child(6) .badge:has-text("succeeded")').waitFor({ timeout: 30000 });
+      out({
+        step: 'schedule-shows', when: await text(beat, 'td:nth-child(2)'), action: await text(beat, 'td:nth-child(3)'),
+        state: await text(beat, 'td:nth-child(4)'), next: await text(beat, 'td:nth-child(5)'), last: await text(beat, 'td:nth-child(6)')
+      });
+
+      await beat.locator('button[data-action=pause]').click();
+      await page.locator('#schedules tbody tr[data-name="heartbeat"][data-paused="true"]').waitFor();
+      const paused = await api('GET', config.url + '/schedules/heartbeat', config.token);
+      out({ step: 'schedule-paused-from-page', paused: paused.paused, state: await text(beat, 'td:nth-child(4)'),
+        next: await text(beat, 'td:nth-child(5)') });
+
+      await beat.locator('button[data-action=trigger]').click();
+      await beat.locator('td:nth-child(6):has-text("(trigger)")').waitFor();
+      out({ step: 'schedule-triggered-from-page', last: await text(beat, 'td:nth-child(6)') });
+
+      await beat.locator('button[data-action=resume]').click();
+      await page.locator('#schedules tbody tr[data-name="heartbeat"][data-paused="false"]').waitFor();
+      const resumed = await api('GET', config.url + '/schedules/heartbeat', config.token);
+      out({ step: 'schedule-resumed-from-page', paused: resumed.paused });
+
+      const report = page.locator('#schedules tbody tr[data-name="report"]');
+      await report.locator('button[data-action=trigger]').click();
+      await report.locator('td:nth-child(6) .badge:has-text("failed")').waitFor();
+      out({ step: 'schedule-failure-shows', when: await text(report, 'td:nth-child(2)'), last: await text(report, 'td:nth-child(6)'),
+        notice: await page.locator('#banner').isVisible() ? await text(page, '#banner') : '' });
+    }
 
     await page.screenshot({ path: config.screenshots.main, fullPage: true });
     out({ step: 'screenshot', path: config.screenshots.main, problems });

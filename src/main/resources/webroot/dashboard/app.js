@@ -2,10 +2,10 @@
  * Steward's dashboard: plain JavaScript, no build step, served by the HTTP module from the jar.
  *
  * Reads the REST API (with the token, when the node asks for one) and LISTENS on the SockJS event-bus bridge:
- * steward.nodes.events and steward.tasks.events refresh the page as things happen. It sends nothing on the
- * bridge, so it needs outbound permissions only (http.bridgeOutbound); a panel whose events are refused or
- * whose bridge is down says so and is refreshed every few seconds instead. Actions (cancel) go through
- * the REST API. Every value from the server is written as text, never as HTML.
+ * steward.nodes.events, steward.tasks.events and steward.schedule.events refresh the page as things happen. It
+ * sends nothing on the bridge, so it needs outbound permissions only (http.bridgeOutbound); a panel whose events
+ * are refused or whose bridge is down says so and is refreshed every few seconds instead. Actions (cancel a task;
+ * pause, resume, trigger a schedule) go through the REST API. Every value from the server is written as text, never as HTML.
  */
 (function () {
   'use strict';
@@ -15,7 +15,9 @@
   const RECONCILE_MS = 30000;    // nodes and tasks: a full read now and then, even when live
   const MAX_TASKS = 500;         // tasks kept in this page; the oldest finished go first
   const SHOWN_TASKS = 100;
-  const EVENTS = { nodes: 'steward.nodes.events', tasks: 'steward.tasks.events' };
+  const SHOWN_SCHEDULES = 200;   // the first jobs by name; the count says how many the cluster holds
+  const EVENTS = { nodes: 'steward.nodes.events', tasks: 'steward.tasks.events', schedules: 'steward.schedule.events' };
+  const OUTCOME_CLASS = { succeeded: 'ok', failed: 'bad', missed: 'warn', skipped: '' };
   const ACTIVE = new Set(['pending', 'running', 'restarting']);
   const PROBLEMS = new Set(['failed', 'timed-out', 'lost', 'cancelled']);
   const STATE_CLASS = {
@@ -36,10 +38,12 @@
     nodes: [], nodeNames: new Map(), modules: new Set(), health: null,
     tasks: new Map(), tasksTotal: null, tasksIncomplete: false, rejected: { count: 0, last: null }, cancelling: new Set(),
     caches: [],
+    schedules: [], schedulesTotal: null, scheduleBusy: new Map(),
     // Per panel: when it was last read, its error, whether its events arrive ('live', 'refused', 'off').
     panels: {
       nodes: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
       tasks: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
+      schedules: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
       caches: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0 }
     },
     bridge: 'connecting', bridgeWhy: '', eb: null, unreachable: null, notice: null,
@@ -138,6 +142,7 @@
     if (!(await refreshNodes())) return;
     connectBridge();
     refreshTasks();
+    refreshSchedules();
     refreshCaches();
     if (!S.timer) S.timer = setInterval(tick, 1000);
   }
@@ -208,9 +213,11 @@
       S.bridgeWhy = '';
       listen(eb, 'nodes', EVENTS.nodes, onNodesEvent);
       listen(eb, 'tasks', EVENTS.tasks, onTasksEvent);
+      listen(eb, 'schedules', EVENTS.schedules, onSchedulesEvent);
       // Whatever happened while we were not listening: read it once.
       refreshNodes();
       refreshTasks();
+      refreshSchedules();
       render();
     };
     eb.onclose = () => {
@@ -219,6 +226,7 @@
       S.bridgeWhy = 'reconnecting';
       S.panels.nodes.live = 'off';
       S.panels.tasks.live = 'off';
+      S.panels.schedules.live = 'off';
       render();
     };
     S.eb = eb;
@@ -382,6 +390,68 @@
     }
   }
 
+  // ---------------------------------------------------------------- schedules
+
+  /**
+   * Read every 5 s even when live: by default (schedule.runEvents = problems) a successful run publishes no event,
+   * and the next fire time moves with every tick. Events (changes, failed, missed and skipped runs) read it at once.
+   */
+  async function refreshSchedules() {
+    const p = S.panels.schedules;
+    if (p.busy) return;
+    p.due = Date.now() + POLL_MS;
+    if (!S.modules.has('schedule')) {
+      p.error = null;
+      render();
+      return;
+    }
+    p.busy = true;
+    try {
+      const data = await api('GET', '/schedules?limit=' + SHOWN_SCHEDULES);
+      S.schedules = data.jobs || [];
+      S.schedulesTotal = data.count;
+      p.error = null;
+      p.at = Date.now();
+    } catch (e) {
+      if (e.status !== 401) p.error = describe(e, 'schedule');
+    } finally {
+      p.busy = false;
+      render();
+    }
+  }
+
+  let schedulesDebounce = null;
+  function onSchedulesEvent(body) {
+    if (body && (body.event === 'fenced' || body.event === 'unfenced')) {
+      refreshHealth();
+    }
+    clearTimeout(schedulesDebounce);
+    schedulesDebounce = setTimeout(refreshSchedules, 250);
+  }
+
+  /** verb: pause, resume or trigger. Pause and resume answer the job; trigger answers the run it made. */
+  async function scheduleAction(name, verb) {
+    S.scheduleBusy.set(name, verb);
+    render();
+    try {
+      const answer = await api('POST', '/schedules/' + encodeURIComponent(name) + '/' + verb);
+      const i = S.schedules.findIndex(j => j.name === name);
+      if (verb === 'trigger') {
+        if (i >= 0) S.schedules[i] = Object.assign({}, S.schedules[i], { lastRun: answer });
+      } else if (i >= 0) {
+        S.schedules[i] = answer;
+      }
+      S.notice = verb === 'trigger' && answer && answer.outcome === 'failed'
+        ? 'Triggered ' + name + ': the run failed: ' + (answer.error || 'no error message') : null;
+    } catch (e) {
+      if (e.status !== 401) S.notice = 'Could not ' + verb + ' schedule ' + name + ': ' + describe(e, 'schedule');
+    } finally {
+      S.scheduleBusy.delete(name);
+      S.panels.schedules.due = Math.min(S.panels.schedules.due, Date.now() + 500);
+      render();
+    }
+  }
+
   // ---------------------------------------------------------------- caches
 
   async function refreshCaches() {
@@ -416,6 +486,7 @@
     if (!document.hidden) {
       if (now >= S.panels.nodes.due) refreshNodes();
       if (now >= S.panels.tasks.due) refreshTasks();
+      if (now >= S.panels.schedules.due) refreshSchedules();
       if (now >= S.panels.caches.due) refreshCaches();
     }
     refreshTimes();
@@ -431,6 +502,7 @@
       renderHeader();
       renderNodes();
       renderTasks();
+      renderSchedules();
       renderCaches();
       refreshTimes();
     });
@@ -441,6 +513,10 @@
     for (const el of document.querySelectorAll('[data-ago]')) {
       const at = Number(el.dataset.ago);
       el.textContent = at ? (el.dataset.prefix || '') + ago(at) : '';
+    }
+    for (const el of document.querySelectorAll('[data-until]')) {
+      const at = Number(el.dataset.until);
+      el.textContent = at ? until(at) : (el.dataset.none || '');
     }
     for (const el of document.querySelectorAll('[data-from]')) {
       const from = Number(el.dataset.from);
@@ -509,6 +585,8 @@
     state.textContent = message || '';
     state.className = 'state ' + cls;
     root.querySelector('table').hidden = Boolean(message) && cls === 'warn';
+    // A module that runs nowhere has nothing to be live about.
+    note.hidden = Boolean(message) && cls === 'warn';
   }
 
   function renderNodes() {
@@ -569,6 +647,54 @@
     }
   }
 
+  function renderSchedules() {
+    renderPanelState('schedules', 'schedule', S.schedules.length);
+    $('#schedules .count').textContent = S.schedulesTotal === null ? ''
+      : '(' + (S.schedulesTotal > S.schedules.length ? S.schedules.length + ' of ' + S.schedulesTotal : S.schedulesTotal) + ')';
+    const rows = S.schedules.map(j => {
+      const state = !j.enabled ? ['disabled', ''] : j.paused ? ['paused', 'warn'] : j.nextFireAt ? ['active', 'ok'] : ['ended', ''];
+      const next = j.nextFireAt ? Date.parse(j.nextFireAt) : 0;
+      const last = j.lastRun;
+      const lastAt = last ? Date.parse(last.startedAt || last.scheduledAt) : 0;
+      const r = j.runs || {};
+      const busy = S.scheduleBusy.get(j.name);
+      const button = (verb, label, cls) => h('button', {
+        type: 'button', class: cls, 'data-action': verb, disabled: Boolean(busy),
+        title: verb === 'trigger' ? 'Run the action once now (POST /schedules/' + j.name + '/trigger)' : undefined,
+        onclick: () => scheduleAction(j.name, verb)
+      }, busy === verb ? label.toLowerCase() + 'ing…' : label);
+      return h('tr', { 'data-name': j.name, 'data-paused': String(Boolean(j.paused)) },
+        h('td', { title: j.description || '' }, j.name),
+        h('td', { class: 'mono' }, j.every ? 'every ' + j.every : j.cron + (j.zone && j.zone !== 'UTC' ? ' ' + j.zone : '')),
+        h('td', {}, describeAction(j.action)),
+        h('td', { title: j.paused && j.pausedAt ? 'paused at ' + j.pausedAt : '' }, h('span', { class: 'badge ' + state[1] }, state[0])),
+        h('td', { title: j.nextFireAt || '', 'data-until': next || '', 'data-none': j.paused ? '(paused)' : '—' }),
+        h('td', { class: last && last.outcome === 'failed' ? 'error-text' : '', title: last ? JSON.stringify(last) : '' },
+          last ? h('span', { class: 'badge ' + (OUTCOME_CLASS[last.outcome] || '') }, last.outcome) : h('span', { class: 'muted' }, 'never run'),
+          last ? ' ' : null, last ? h('span', { 'data-ago': lastAt || '' }) : null,
+          last && last.trigger ? ' (trigger)' : null,
+          last && (last.error || last.detail) ? ': ' + (last.error || last.detail) : null),
+        h('td', { class: 'muted', title: 'succeeded · failed · missed · skipped since the job was created' },
+          num(r.succeeded || 0) + ' ok · ' + num(r.failed || 0) + ' failed · ' + num(r.missed || 0) + ' missed · ' + num(r.skipped || 0) + ' skipped'),
+        h('td', { class: 'actions' },
+          j.paused ? button('resume', 'Resume', '') : button('pause', 'Pause', ''),
+          ' ', button('trigger', 'Trigger', '')));
+    });
+    // Rebuilt only when what it shows changed, so a button is not replaced under the pointer every 5 s.
+    const body = $('#schedules tbody');
+    const signature = JSON.stringify([S.schedules, [...S.scheduleBusy]]);
+    if (body.dataset.signature !== signature) {
+      body.dataset.signature = signature;
+      body.replaceChildren(...rows);
+    }
+  }
+
+  function describeAction(a) {
+    if (!a) return '';
+    if (a.type === 'task') return 'task ' + ((a.task && a.task.type) || '') + (a.wait === false ? ' (submit)' : '');
+    return a.type + ' ' + (a.address || '') + (a.type === 'send' && a.reply === false ? ' (no reply)' : '');
+  }
+
   function renderCaches() {
     renderPanelState('caches', 'cache', S.caches.length);
     const rows = S.caches.map(c => {
@@ -622,6 +748,12 @@
     if (ms < 60000) return (ms / 1000).toFixed(1) + ' s';
     if (ms < 3600000) return Math.floor(ms / 60000) + ' min ' + Math.floor((ms % 60000) / 1000) + ' s';
     return Math.floor(ms / 3600000) + ' h ' + Math.floor((ms % 3600000) / 60000) + ' min';
+  }
+
+  function until(ms) {
+    const d = ms - Date.now();
+    if (d < 1000) return 'now';
+    return 'in ' + duration(d).replace(/\.\d s$/, ' s');
   }
 
   function ago(ms) {

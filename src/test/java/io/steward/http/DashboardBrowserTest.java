@@ -53,7 +53,7 @@ class DashboardBrowserTest {
     cluster = TestCluster.create(DashboardBrowserTest.class, 2);
     JsonObject config = new JsonObject()
       .put("http", new JsonObject().put("tokens", new JsonArray().add(TOKEN))
-        .put("bridgeOutbound", new JsonArray().add(Addresses.Nodes.EVENTS).add(Addresses.Tasks.EVENTS)))
+        .put("bridgeOutbound", new JsonArray().add(Addresses.Nodes.EVENTS).add(Addresses.Tasks.EVENTS).add("steward.schedule.events")))
       .put("cache", new JsonObject().put("caches", new JsonObject().put("users", new JsonObject().put("ttlSeconds", 300))));
     guarded = cluster.start(List.of("http", "tasks", "fanout", "cache"), config).await(60, TimeUnit.SECONDS);
     url = TestCluster.httpUrl(guarded).await(10, TimeUnit.SECONDS);
