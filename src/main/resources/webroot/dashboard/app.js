@@ -666,16 +666,16 @@
       return h('tr', { 'data-name': j.name, 'data-paused': String(Boolean(j.paused)) },
         h('td', { title: j.description || '' }, j.name),
         h('td', { class: 'mono' }, j.every ? 'every ' + j.every : j.cron + (j.zone && j.zone !== 'UTC' ? ' ' + j.zone : '')),
-        h('td', {}, describeAction(j.action)),
+        h('td', { class: 'wrap' }, describeAction(j.action)),
         h('td', { title: j.paused && j.pausedAt ? 'paused at ' + j.pausedAt : '' }, h('span', { class: 'badge ' + state[1] }, state[0])),
         h('td', { title: j.nextFireAt || '', 'data-until': next || '', 'data-none': j.paused ? '(paused)' : '—' }),
-        h('td', { class: last && last.outcome === 'failed' ? 'error-text' : '', title: last ? JSON.stringify(last) : '' },
+        h('td', { class: last && last.outcome === 'failed' ? 'error-text' : 'wrap', title: last ? JSON.stringify(last) : '' },
           last ? h('span', { class: 'badge ' + (OUTCOME_CLASS[last.outcome] || '') }, last.outcome) : h('span', { class: 'muted' }, 'never run'),
           last ? ' ' : null, last ? h('span', { 'data-ago': lastAt || '' }) : null,
           last && last.trigger ? ' (trigger)' : null,
           last && (last.error || last.detail) ? ': ' + (last.error || last.detail) : null),
-        h('td', { class: 'muted', title: 'succeeded · failed · missed · skipped since the job was created' },
-          num(r.succeeded || 0) + ' ok · ' + num(r.failed || 0) + ' failed · ' + num(r.missed || 0) + ' missed · ' + num(r.skipped || 0) + ' skipped'),
+        h('td', { class: 'wrap', title: num(r.succeeded || 0) + ' succeeded, ' + num(r.failed || 0) + ' failed, ' + num(r.missed || 0)
+          + ' missed, ' + num(r.skipped || 0) + ' skipped since the job was created' }, ...runCounts(r)),
         h('td', { class: 'actions' },
           j.paused ? button('resume', 'Resume', '') : button('pause', 'Pause', ''),
           ' ', button('trigger', 'Trigger', '')));
@@ -687,6 +687,14 @@
       body.dataset.signature = signature;
       body.replaceChildren(...rows);
     }
+  }
+
+  /** Only the outcomes that happened, problems in their colour: "12 ok", "3 failed", "2 missed". */
+  function runCounts(r) {
+    const parts = [['succeeded', 'ok', 'ok'], ['failed', 'failed', 'bad'], ['missed', 'missed', 'warn'], ['skipped', 'skipped', '']]
+      .filter(([k]) => r[k] > 0).map(([k, label, cls]) => h('span', { class: 'count-' + (cls || 'idle') }, num(r[k]) + ' ' + label));
+    if (!parts.length) return [h('span', { class: 'muted' }, 'none yet')];
+    return parts.flatMap((p, i) => (i ? [' · ', p] : [p]));
   }
 
   function describeAction(a) {
@@ -720,7 +728,11 @@
         c.error ? null : h('td', { class: 'num' }, num(c.puts)),
         c.error ? null : h('td', { class: 'num' }, num(c.evictions)),
         c.error ? null : h('td', { class: 'num' }, num(c.expirations)),
-        h('td', { class: 'muted' }, options + (c.unreported && c.unreported.length ? ' · ' + c.unreported.length + ' member(s) did not report' : '')));
+        h('td', { class: 'muted', title: c.unreported && c.unreported.length ? 'Hazelcast data members that hold part of the cache but '
+          + 'did not answer (they do not run the cache module, or are unreachable): ' + c.unreported.map(id => S.nodeNames.get(id) || id).join(', ')
+          + '. Their evictions and expirations are not counted.' : '' },
+          options + (c.unreported && c.unreported.length ? (options ? ' · ' : '') + 'evictions/expirations of ' + c.unreported.length
+            + ' member(s) without the cache module not counted' : '')));
     });
     $('#caches tbody').replaceChildren(...rows);
     // Widths set through the DOM: the page's Content-Security-Policy allows no inline style attributes.
