@@ -40,6 +40,8 @@ class DashboardBrowserTest {
   static final String TOKEN = "dashboard-test-token-0123456789abcdef";
   static final Path JS = Path.of("src/test/js");
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  /** The schedules panel's scenario runs where the schedule module is built. */
+  static final boolean SCHEDULE = BuiltModules.has("schedule");
   static final Path SCREENSHOT = Path.of("target/dashboard.png");
   static final Path SCREENSHOT_DOWN = Path.of("target/dashboard-down.png");
 
@@ -55,7 +57,7 @@ class DashboardBrowserTest {
       .put("http", new JsonObject().put("tokens", new JsonArray().add(TOKEN))
         .put("bridgeOutbound", new JsonArray().add(Addresses.Nodes.EVENTS).add(Addresses.Tasks.EVENTS).add("steward.schedule.events")))
       .put("cache", new JsonObject().put("caches", new JsonObject().put("users", new JsonObject().put("ttlSeconds", 300))));
-    guarded = cluster.start(List.of("http", "tasks", "fanout", "cache"), config).await(60, TimeUnit.SECONDS);
+    guarded = cluster.start(BuiltModules.with(List.of("http", "tasks", "fanout", "cache"), "schedule"), config).await(60, TimeUnit.SECONDS);
     url = TestCluster.httpUrl(guarded).await(10, TimeUnit.SECONDS);
     // Two entries, three hits and a miss: the page shows 2 entries and a 75 % hit ratio.
     var bus = guarded.vertx().eventBus();
@@ -84,7 +86,7 @@ class DashboardBrowserTest {
     }
     Files.createDirectories(SCREENSHOT.getParent());
     Files.deleteIfExists(SCREENSHOT);
-    JsonObject config = new JsonObject().put("url", url).put("token", TOKEN).put("cache", "users")
+    JsonObject config = new JsonObject().put("url", url).put("token", TOKEN).put("cache", "users").put("schedules", SCHEDULE)
       .put("chromium", CHROMIUM.toString())
       .put("screenshots", new JsonObject().put("main", SCREENSHOT.toAbsolutePath().toString())
         .put("down", SCREENSHOT_DOWN.toAbsolutePath().toString())
@@ -110,6 +112,10 @@ class DashboardBrowserTest {
     assertThat(cache.getString("hits")).isEqualTo("3");
     assertThat(cache.getString("misses")).isEqualTo("1");
 
+    if (SCHEDULE) {
+      assertSchedules(steps);
+    }
+
     assertThat(Files.size(SCREENSHOT)).as("screenshot %s", SCREENSHOT).isGreaterThan(10_000);
     assertThat(steps.get("screenshot").getJsonArray("problems")).as("console errors, page errors, failed requests").isEmpty();
     assertThat(steps.get("done").getJsonArray("problems")).as("console errors, page errors, failed requests").isEmpty();
@@ -128,6 +134,26 @@ class DashboardBrowserTest {
     assertThat(wrong.getBoolean("mainHidden")).isTrue();
     assertThat(wrong.getJsonArray("problems")).as("only the refused API call")
       .allSatisfy(p -> assertThat(((JsonObject) p).getString("text")).contains("401"));
+  }
+
+  /** The page showed the schedules, paused, triggered and resumed one, and showed a failing one's error. */
+  private static void assertSchedules(Map<String, JsonObject> steps) {
+    JsonObject schedule = steps.get("schedule-shows");
+    assertThat(schedule.getString("when")).isEqualTo("every 2s");
+    assertThat(schedule.getString("action")).isEqualTo("publish dashboard.test.heartbeat");
+    assertThat(schedule.getString("state")).isEqualTo("active");
+    assertThat(schedule.getString("next")).matches("now|in [0-9.]+ (ms|s)");
+    assertThat(schedule.getString("last")).startsWith("succeeded");
+    JsonObject paused = steps.get("schedule-paused-from-page");
+    assertThat(paused.getBoolean("paused")).as("the API agrees the page paused it").isTrue();
+    assertThat(paused.getString("state")).isEqualTo("paused");
+    assertThat(paused.getString("next")).isEqualTo("(paused)");
+    assertThat(steps.get("schedule-triggered-from-page").getString("last")).startsWith("succeeded").contains("(trigger)");
+    assertThat(steps.get("schedule-resumed-from-page").getBoolean("paused")).isFalse();
+    JsonObject failed = steps.get("schedule-failure-shows");
+    assertThat(failed.getString("when")).isEqualTo("0 30 2 * * * Europe/Berlin");
+    assertThat(failed.getString("last")).startsWith("failed").contains("dashboard.test.nobody");
+    assertThat(failed.getString("notice")).startsWith("Triggered report: the run failed");
   }
 
   /** Runs the script, answers its requests, and returns its steps by name; fails on a failed step. */

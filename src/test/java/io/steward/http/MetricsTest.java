@@ -22,18 +22,21 @@ import java.io.DataOutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Steward's own meters in {@code /metrics}, after real work through every module on one node: tasks that
  * succeed, fail, restart and reach the dead letters; a fan-out and a gather; cache reads, writes and evictions;
- * bridge connections and refusals. Read back from the Prometheus text the way a scraper reads it, with the token.
+ * bridge connections and refusals; schedules whose runs succeed, fail, are skipped and missed. Read back from the Prometheus text the way a scraper reads it, with the token.
  */
 class MetricsTest {
 
@@ -58,7 +61,7 @@ class MetricsTest {
         .put("users", new JsonObject())
         .put("tiny", new JsonObject().put("maxSize", 1))))
       .put("tasks", new JsonObject().put("backoffMs", 10).put("maxBackoffMs", 50));
-    node = cluster.start(List.of("http", "tasks", "fanout", "cache", "bridge"), config).await(60, TimeUnit.SECONDS);
+    node = cluster.start(BuiltModules.with(List.of("http", "tasks", "fanout", "cache", "bridge"), "schedule"), config).await(60, TimeUnit.SECONDS);
     url = TestCluster.httpUrl(node).await(10, TimeUnit.SECONDS);
     client = WebClient.create(node.vertx());
     String bridgeUrl = node.vertx().eventBus().request(Addresses.moduleHealth(node.id(), "bridge"), new JsonObject(),
@@ -183,6 +186,58 @@ class MetricsTest {
 
       assertConventions(m);
     }
+  }
+
+  @Test
+  void metrics_shows_schedule_runs_by_outcome_lateness_claims_and_missed_ticks() throws Exception {
+    assumeTrue(BuiltModules.has("schedule"), "the schedule module is not in this build");
+    Vertx vertx = node.vertx();
+    var PUT = io.vertx.core.http.HttpMethod.PUT;
+    var POST = io.vertx.core.http.HttpMethod.POST;
+    // A consumer slower than the period: with overlap skip, the ticks in between are skipped.
+    vertx.eventBus().consumer("metrics.test.slow", msg -> vertx.setTimer(700, t -> msg.reply(new JsonObject())))
+      .completion().await(10, TimeUnit.SECONDS);
+    JsonObject beat = new JsonObject().put("every", "200ms").put("action", new JsonObject().put("type", "publish")
+      .put("address", "metrics.test.beat"));
+    JsonObject failing = new JsonObject().put("every", "200ms").put("action", new JsonObject().put("type", "send")
+      .put("address", "metrics.test.nobody").put("timeoutMs", 1000));
+    JsonObject slow = new JsonObject().put("every", "200ms").put("action", new JsonObject().put("type", "send")
+      .put("address", "metrics.test.slow").put("timeoutMs", 5000));
+    for (var job : List.of(Map.entry("beat", beat), Map.entry("failing", failing), Map.entry("slow", slow),
+        Map.entry("paused", beat.copy()))) {
+      assertThat(http(PUT, "/schedules/" + job.getKey(), job.getValue()).statusCode()).isEqualTo(200);
+    }
+    // Ticks that pass while a job is paused are recorded as missed when it resumes.
+    JsonObject paused = http(POST, "/schedules/paused/pause", null).bodyAsJsonObject();
+    long pausedAt = Instant.parse(paused.getString("pausedAt")).toEpochMilli();
+    Poll.until(vertx, "three periods of the paused job have passed", 30_000,
+      () -> Future.succeededFuture(System.currentTimeMillis() > pausedAt + 3 * 200)).await(40, TimeUnit.SECONDS);
+    assertThat(http(POST, "/schedules/paused/resume", null).statusCode()).isEqualTo(200);
+
+    Poll.until(vertx, "runs of every outcome are counted", 30_000, () -> scrapeAsync().map(m ->
+        m.value("steward_schedule_runs_total", "outcome", "succeeded") >= 3
+          && m.value("steward_schedule_runs_total", "outcome", "failed") >= 1
+          && m.value("steward_schedule_runs_total", "outcome", "skipped") >= 1
+          && m.value("steward_schedule_runs_total", "outcome", "missed") >= 1))
+      .await(40, TimeUnit.SECONDS);
+    for (String job : List.of("beat", "failing", "slow", "paused")) {
+      http(io.vertx.core.http.HttpMethod.DELETE, "/schedules/" + job, null);
+    }
+    PrometheusText m = scrape();
+
+    double started = m.value("steward_schedule_runs_total", "outcome", "succeeded")
+      + m.value("steward_schedule_runs_total", "outcome", "failed");
+    assertThat(m.value("steward_schedule_lateness_seconds_count")).as("every run that started has its lateness")
+      .isGreaterThanOrEqualTo(started); // recorded when a run starts, the outcome when it ends
+    assertThat(m.value("steward_schedule_lateness_seconds_sum")).isGreaterThanOrEqualTo(0);
+    assertThat(m.find("steward_schedule_lateness_seconds_bucket")).as("a histogram: Prometheus takes its quantiles").isNotEmpty();
+    assertThat(m.value("steward_schedule_run_duration_seconds_count")).isGreaterThan(0);
+    assertThat(m.value("steward_schedule_claims_total", "result", "won")).isGreaterThanOrEqualTo(started);
+    assertThat(m.value("steward_schedule_claims_total", "result", "error")).isZero();
+    assertThat(m.value("steward_schedule_abandoned_claims_total")).isZero();
+    assertThat(m.value("steward_schedule_jobs")).as("all four deleted").isZero();
+    assertThat(m.value("steward_schedule_fenced")).isZero();
+    assertConventions(m);
   }
 
   /** Every Steward family: Prometheus-style name, help text, and no label value that is an id. */
