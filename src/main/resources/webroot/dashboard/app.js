@@ -675,7 +675,8 @@
           last && last.trigger ? ' (trigger)' : null,
           last && (last.error || last.detail) ? ': ' + (last.error || last.detail) : null),
         h('td', { class: 'wrap', title: num(r.succeeded || 0) + ' succeeded, ' + num(r.failed || 0) + ' failed, ' + num(r.missed || 0)
-          + ' missed, ' + num(r.skipped || 0) + ' skipped since the job was created' }, ...runCounts(r)),
+          + ' missed, ' + num(r.skipped || 0) + ' skipped since the job was created; a run is counted once it is written to the'
+          + ' job\'s history (within schedule.historyFlushMs)' }, ...runCounts(r, last)),
         h('td', { class: 'actions' },
           j.paused ? button('resume', 'Resume', '') : button('pause', 'Pause', ''),
           ' ', button('trigger', 'Trigger', '')));
@@ -690,10 +691,10 @@
   }
 
   /** Only the outcomes that happened, problems in their colour: "12 ok", "3 failed", "2 missed". */
-  function runCounts(r) {
+  function runCounts(r, last) {
     const parts = [['succeeded', 'ok', 'ok'], ['failed', 'failed', 'bad'], ['missed', 'missed', 'warn'], ['skipped', 'skipped', '']]
       .filter(([k]) => r[k] > 0).map(([k, label, cls]) => h('span', { class: 'count-' + (cls || 'idle') }, num(r[k]) + ' ' + label));
-    if (!parts.length) return [h('span', { class: 'muted' }, 'none yet')];
+    if (!parts.length) return [h('span', { class: 'muted' }, last ? 'counting…' : 'none yet')];
     return parts.flatMap((p, i) => (i ? [' · ', p] : [p]));
   }
 
