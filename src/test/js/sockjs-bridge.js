@@ -75,7 +75,7 @@ const scenarios = {
     eb.sockJSConn.send(JSON.stringify({ type: 'send', address: 'steward.test.echo', headers: 'not an object', body: 5 }));
     let triggerTimer;
     const news = await new Promise((resolve) => {
-      eb.registerHandler('steward.test.secret', (err, msg) => out({ step: 'secret-received', err, msg }));
+      eb.registerHandler('steward.test.secret', (err, msg) => out(err ? { step: 'secret-refused', ...err } : { step: 'secret-received', msg }));
       eb.registerHandler('steward.test.news', (err, msg) => resolve(err ? { err } : msg.body));
       // Registration completes on the server after the frame is read: ask for news until it arrives.
       const trigger = () => {
@@ -94,7 +94,7 @@ const scenarios = {
   async empty() {
     out({ step: 'send', ...(await request('steward.test.echo', { n: 1 })) });
     eb.publish('steward.test.echo', { n: 2 });
-    eb.registerHandler('steward.test.echo', () => out({ step: 'received-unexpectedly' }));
+    eb.registerHandler('steward.test.echo', (err) => out(err ? { step: 'register-refused', ...err } : { step: 'received-unexpectedly' }));
     await until(() => errors.length >= 3);
     out({ step: 'errors', errors });
   },

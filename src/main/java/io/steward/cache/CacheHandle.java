@@ -7,6 +7,7 @@ import com.hazelcast.map.LocalMapStats;
 import com.hazelcast.nearcache.NearCacheStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 
@@ -44,6 +45,9 @@ final class CacheHandle {
         .description("Entries evicted for size from the partitions this member owns").tag("cache", name).register(meters);
       FunctionCounter.builder("steward_cache_expirations", values, m -> m.getLocalMapStats().getExpirationCount())
         .description("Entries expired (TTL, max idle) in the partitions this member owns").tag("cache", name).register(meters);
+      Gauge.builder("steward_cache_owned_entries", values, m -> m.getLocalMapStats().getOwnedEntryCount())
+        .description("Entries in the partitions this member owns (the cache's size is the sum over the members)")
+        .tag("cache", name).register(meters);
     }
   }
 

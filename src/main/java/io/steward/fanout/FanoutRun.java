@@ -73,6 +73,11 @@ final class FanoutRun implements Runs.Running {
     return aggregation;
   }
 
+  @Override
+  public long startedNanos() {
+    return startedNanos;
+  }
+
   /** Fills the window. Re-entrant calls (a send that fails at once answers inside the loop) are absorbed. */
   private void pump() {
     if (pumping) {

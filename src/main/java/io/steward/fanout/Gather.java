@@ -55,6 +55,11 @@ final class Gather implements Runs.Running {
     return aggregation;
   }
 
+  @Override
+  public long startedNanos() {
+    return startedNanos;
+  }
+
   /** Lists the nodes, then asks them all; the future is the aggregated reply. Call on the event loop. */
   Future<JsonObject> start() {
     listNodes().onComplete((list, err) -> {

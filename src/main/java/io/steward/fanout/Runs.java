@@ -1,14 +1,18 @@
 package io.steward.fanout;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.steward.bus.StewardException;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code fanout.maxRuns} at once (429 beyond), and keeps the meters:
  * {@code steward_fanout_runs_total{kind,outcome}}, {@code steward_fanout_items_total{kind,status}},
  * {@code steward_fanout_active{kind}} and {@code steward_fanout_in_flight{kind}} (requests sent and not yet
- * answered, read from the running state machines when scraped, so the hot path pays nothing).
+ * answered, read from the running state machines when scraped, so the hot path pays nothing), and per finished
+ * run its size, {@code steward_fanout_size_items{kind}}, and its duration,
+ * {@code steward_fanout_duration_seconds{kind,outcome}} (histograms with a few fixed buckets).
  */
 final class Runs {
 
@@ -29,7 +35,15 @@ final class Runs {
 
     /** Its state machine; null until it started sending (a gather lists the nodes first). */
     Aggregation aggregation();
+
+    /** {@link System#nanoTime()} when it was received. */
+    long startedNanos();
   }
+
+  /** Histogram buckets: a handful, so each series stays a few lines in /metrics. */
+  private static final double[] SIZE_BUCKETS = {1, 10, 100, 1_000, 10_000, 100_000};
+  private static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(10), Duration.ofMillis(100),
+    Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60)};
 
   static final String RUN = "run";
   static final String GATHER = "gather";
@@ -40,6 +54,7 @@ final class Runs {
   private final MeterRegistry registry;
   private final Map<Status, Counter> runItems = new EnumMap<>(Status.class);
   private final Map<Status, Counter> gatherItems = new EnumMap<>(Status.class);
+  private final Map<String, DistributionSummary> sizes = new ConcurrentHashMap<>();
 
   Runs(int max, MeterRegistry registry) {
     this.max = max;
@@ -59,6 +74,9 @@ final class Runs {
           .mapToInt(Running::inFlight).sum())
         .description("Requests a running fan-out or gather has sent and not yet had an answer to")
         .tag("kind", kind).register(registry);
+      sizes.put(kind, DistributionSummary.builder("steward_fanout_size").baseUnit("items")
+        .description("Items of each finished fan-out (nodes asked, for a gather)")
+        .serviceLevelObjectives(SIZE_BUCKETS).tag("kind", kind).register(registry));
     }
   }
 
@@ -96,5 +114,9 @@ final class Runs {
     }
     Counter.builder("steward_fanout_runs").description("Finished fan-outs and gathers, by outcome")
       .tag("kind", run.kind()).tag("outcome", outcome.text()).register(registry).increment();
+    sizes.get(run.kind()).record(aggregation.total());
+    Timer.builder("steward_fanout_duration").description("From receiving a fan-out or gather to its answer, by outcome")
+      .serviceLevelObjectives(DURATION_BUCKETS).tag("kind", run.kind()).tag("outcome", outcome.text()).register(registry)
+      .record(System.nanoTime() - run.startedNanos(), TimeUnit.NANOSECONDS);
   }
 }

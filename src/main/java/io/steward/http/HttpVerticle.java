@@ -28,7 +28,8 @@ import java.util.List;
 
 /**
  * The HTTP API. Every capability route forwards to the event bus; this verticle adds {@code /health},
- * {@code /metrics} and {@code /openapi.json}, and maps failures to statuses in one place ({@link HttpErrors}).
+ * {@code /metrics}, {@code /openapi.json} and the dashboard ({@link Dashboard}), and maps failures to statuses in
+ * one place ({@link HttpErrors}).
  */
 final class HttpVerticle extends VerticleBase {
 
@@ -91,6 +92,8 @@ final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     // Open to anyone who reaches the port, so load balancers need no token; every other route needs one.
     router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(healthChecks(nodeId)));
+    // The dashboard's files hold no data; the page asks for the token and sends it with every call.
+    Dashboard.mount(router, config.tokens());
     router.route().handler(new TokenAuth(vertx, config.tokens()));
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.bodyLimitBytes()));
     router.get("/openapi.json").handler(openApiHandler());

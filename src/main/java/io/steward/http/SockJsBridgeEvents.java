@@ -33,7 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  * A refused frame gets the library's {@code {"type":"err","body":"rejected"}}; a refused request (a send
  * with a {@code replyAddress}) is first failed on its reply address with code 401 or 403 and a message
- * saying why, so the client's callback fails at once instead of timing out.
+ * saying why, so the client's callback fails at once instead of timing out; a refused registration is failed
+ * the same way on the address itself, so the client's handlers for it learn why they will hear nothing (the
+ * dashboard says which event address is missing from {@code http.bridgeOutbound}).
  */
 final class SockJsBridgeEvents implements Handler<BridgeEvent> {
 
@@ -157,13 +159,18 @@ final class SockJsBridgeEvents implements Handler<BridgeEvent> {
     }));
   }
 
-  /** A refused request fails on its reply address, as the library answers a failed request. */
+  /**
+   * A refused request fails on its reply address, as the library answers a failed request; a refused
+   * registration fails on its address, where the official client hands the error to that address's handlers.
+   */
   private static void failRequest(BridgeEvent event, SockJSSocket socket, JsonObject frame, String message) {
     String replyAddress = frame.getString("replyAddress");
-    if (event.type() == BridgeEventType.SEND && replyAddress != null) {
+    String failed = event.type() == BridgeEventType.SEND ? replyAddress
+      : event.type() == BridgeEventType.REGISTER ? frame.getString("address") : null;
+    if (failed != null) {
       socket.write(Buffer.buffer(new JsonObject()
         .put("type", "err")
-        .put("address", replyAddress)
+        .put("address", failed)
         .put("failureCode", FORBIDDEN)
         .put("failureType", ReplyFailure.RECIPIENT_FAILURE.name())
         .put("message", message)

@@ -121,6 +121,29 @@ class HttpSecurityTest {
   }
 
   @Test
+  void the_dashboard_files_need_no_token_but_the_api_behind_them_does() throws Exception {
+    HttpResponse<Buffer> page = get(guardedUrl + "/", null);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.getHeader("content-type")).startsWith("text/html");
+    assertThat(page.bodyAsString()).contains("<title>Steward</title>").contains("/dashboard/app.js");
+    assertThat(page.getHeader("Content-Security-Policy")).contains("default-src 'self'").contains("frame-ancestors 'none'");
+    assertThat(page.getHeader("Cache-Control")).isEqualTo("no-cache");
+    assertThat(page.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(get(guardedUrl + "/dashboard/app.js", null).statusCode()).isEqualTo(200);
+    assertThat(get(guardedUrl + "/dashboard/vendor/sockjs.min.js", null).bodyAsString()).contains("sockjs-client v1.6.1");
+    assertThat(get(guardedUrl + "/dashboard/vendor/LICENSE-sockjs-client.txt", null).bodyAsString()).contains("MIT License");
+    JsonObject settings = get(guardedUrl + "/dashboard/settings.json", null).bodyAsJsonObject();
+    assertThat(settings.getBoolean("tokenRequired")).isTrue();
+    assertThat(settings.getString("bridge")).isEqualTo("/eventbus");
+    assertThat(get(openUrl + "/dashboard/settings.json", null).bodyAsJsonObject().getBoolean("tokenRequired")).isFalse();
+    // Nothing else under /dashboard/ is open: no directory listing, no other route.
+    assertThat(get(guardedUrl + "/dashboard/", null).statusCode()).isEqualTo(401);
+    assertThat(get(guardedUrl + "/dashboard/nothing-here", null).statusCode()).isEqualTo(401);
+    assertThat(get(guardedUrl + "/dashboard/nothing-here", TOKEN).statusCode()).isEqualTo(404);
+    assertThat(get(guardedUrl + "/nodes", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
   void the_sockjs_bridge_needs_the_token() throws Exception {
     double before = BridgeMeters.of(guarded.vertx(), "sockjs").refusals(BridgeMeters.TOKEN);
     assertThat(node(guardedUrl + "/eventbus", "connect")).first().satisfies(l -> assertThat(l.getString("event")).isEqualTo("closed"));
@@ -154,6 +177,9 @@ class HttpSecurityTest {
 
     assertThat(step(lines, "news-received").getJsonObject("body").getString("news")).isEqualTo("hello");
     assertThat(lines).noneMatch(l -> "secret-received".equals(l.getString("step")));
+    JsonObject refused = step(lines, "secret-refused");
+    assertThat(refused.getInteger("failureCode")).as("the handler of a refused registration hears why").isEqualTo(403);
+    assertThat(refused.getString("message")).contains("steward.test.secret").contains("http.bridgeOutbound");
     assertThat(step(lines, "send-permitted-again").getBoolean("ok")).isTrue();
 
     // The library's answer to each refused frame: the forbidden send, the forbidden publish, the malformed
@@ -175,6 +201,7 @@ class HttpSecurityTest {
     assertThat(send.getInteger("failureCode")).isEqualTo(403);
     assertThat(step(lines, "errors").getJsonArray("errors")).hasSize(3);
     assertThat(lines).noneMatch(l -> "received-unexpectedly".equals(l.getString("step")));
+    assertThat(step(lines, "register-refused").getInteger("failureCode")).isEqualTo(403);
     BridgeMeters meters = BridgeMeters.of(open.vertx(), "sockjs");
     assertThat(meters.refusals(BridgeMeters.INBOUND)).isGreaterThanOrEqualTo(2);
     assertThat(meters.refusals(BridgeMeters.OUTBOUND)).isGreaterThanOrEqualTo(1);

@@ -53,6 +53,15 @@ class NodeProcessIT {
   }
 
   @Test
+  @Order(1)
+  void the_dashboard_and_its_vendored_clients_are_served_from_the_fat_jar() {
+    assertThat(first.get("/").body()).contains("<title>Steward</title>");
+    assertThat(first.get("/dashboard/app.js").body()).contains("steward.tasks.events");
+    assertThat(first.get("/dashboard/vendor/sockjs.min.js").body()).contains("sockjs-client v1.6.1");
+    assertThat(first.get("/dashboard/vendor/vertx-eventbus.js").body()).contains("EventBus");
+  }
+
+  @Test
   @Order(2)
   void a_lite_member_client_joins_and_asks_over_the_bus_without_being_listed() throws Exception {
     Vertx client = cluster.joinLiteClient();

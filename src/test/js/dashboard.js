@@ -1,0 +1,211 @@
+'use strict';
+// Drives Steward's dashboard in Debian's Chromium with playwright-core, for DashboardBrowserTest.
+//   node dashboard.js <config JSON>
+// config: {url, token, cache, schedules (boolean: the node runs the schedule module), screenshots: {main, down, failure}, chromium}
+// Talks with the Java test over stdin/stdout, one JSON object per line:
+//   out {"step": name, ...}   a step passed (or {"step": name, "ok": false, "error": …} and exit 1)
+//   out {"wait": name, ...}   the test does something (starts or stops a node) and answers with one line on stdin
+// Exits 0 when every scenario ran to its end.
+
+const { chromium } = require('playwright-core');
+const readline = require('readline');
+
+const config = JSON.parse(process.argv[2] || '{}');
+const STEP_MS = 20000;
+const LAUNCH_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function out(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+const answers = [];
+const waiting = [];
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  const value = JSON.parse(line);
+  if (waiting.length) waiting.shift()(value);
+  else answers.push(value);
+});
+
+/** Asks the Java test to do something and waits for its answer. */
+function ask(name, extra) {
+  out(Object.assign({ wait: name }, extra || {}));
+  return new Promise((resolve) => (answers.length ? resolve(answers.shift()) : waiting.push(resolve)));
+}
+
+async function api(method, url, token, body) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = 'Bearer ' + token;
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(method + ' ' + url + ': ' + res.status + ' ' + text);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Every console message of type error, uncaught exception and failed request of a page. */
+function watch(page, name) {
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push({ page: name, kind: 'console.' + m.type(), text: m.text(), url: m.location().url });
+  });
+  page.on('pageerror', (e) => problems.push({ page: name, kind: 'pageerror', text: String(e && e.stack || e) }));
+  page.on('requestfailed', (r) => problems.push({ page: name, kind: 'requestfailed', text: r.url() + ' ' + (r.failure() || {}).errorText }));
+  return problems;
+}
+
+async function text(page, selector) {
+  return (await page.locator(selector).first().textContent({ timeout: STEP_MS })).trim();
+}
+
+let current = null; // the page in use, for a screenshot when a step fails
+
+async function main() {
+  const browser = await chromium.launch({ executablePath: config.chromium, args: LAUNCH_FLAGS, timeout: 60000 });
+  try {
+    // ---------------------------------------------------------------- A: the guarded node, with a token
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    current = page;
+    page.setDefaultTimeout(STEP_MS);
+    const problems = watch(page, 'main');
+    const t0 = Date.now();
+    await page.goto(config.url + '/');
+    await page.locator('#login').waitFor({ state: 'visible' });
+    out({ step: 'asks-for-token', ms: Date.now() - t0 });
+
+    await page.fill('#token', config.token);
+    await page.click('#login-form button[type=submit]');
+    await page.locator('#nodes tbody tr').first().waitFor();
+    await page.locator('#bridge.ok').waitFor();
+    await page.locator('#nodes .live-note.ok').waitFor();
+    await page.locator('#tasks .live-note.ok').waitFor();
+    out({
+      step: 'shows-nodes', ms: Date.now() - t0, rows: await page.locator('#nodes tbody tr').count(),
+      firstNode: await page.locator('#nodes tbody tr').first().getAttribute('data-id'),
+      modules: await text(page, '#nodes tbody tr td:nth-child(4)'), bridge: await text(page, '#bridge'),
+      token: await page.evaluate(() => sessionStorage.getItem('steward.dashboard.token'))
+    });
+
+    // A node that joins appears through steward.nodes.events (the page re-reads /nodes every 30 s otherwise).
+    const second = await ask('start-second-node');
+    const joinedAt = Date.now();
+    await page.locator(`#nodes tbody tr[data-id="${second.id}"]`).waitFor({ timeout: 15000 });
+    out({ step: 'node-joined-live', ms: Date.now() - joinedAt, rows: await page.locator('#nodes tbody tr').count() });
+
+    // A task submitted through the API appears, running; the page cancels it.
+    const sleeping = await api('POST', config.url + '/tasks', config.token, { type: 'sleep', payload: { ms: 120000 } });
+    const row = page.locator(`#tasks tbody tr[data-id="${sleeping.id}"]`);
+    await page.locator(`#tasks tbody tr[data-id="${sleeping.id}"][data-state="running"]`).waitFor();
+    out({ step: 'task-appears', id: sleeping.id, state: await row.getAttribute('data-state') });
+    await row.locator('button[data-action=cancel]').click();
+    await page.locator(`#tasks tbody tr[data-id="${sleeping.id}"][data-state="cancelled"]`).waitFor();
+    const record = await api('GET', config.url + '/tasks/' + sleeping.id, config.token);
+    out({ step: 'task-cancelled-from-page', id: sleeping.id, state: record.state });
+
+    const echo = await api('POST', config.url + '/tasks', config.token, { type: 'echo', payload: { hello: 'dashboard' } });
+    await page.locator(`#tasks tbody tr[data-id="${echo.id}"][data-state="succeeded"]`).waitFor();
+    out({ step: 'task-succeeds-live', id: echo.id });
+
+    // The caches the test filled: entries and hit ratio.
+    const cache = page.locator(`#caches tbody tr[data-name="${config.cache}"]`);
+    await cache.waitFor();
+    out({
+      step: 'cache-shows', entries: await text(cache, 'td:nth-child(2)'), ratio: await text(cache, 'td:nth-child(3)'),
+      hits: await text(cache, 'td:nth-child(4)'), misses: await text(cache, 'td:nth-child(5)')
+    });
+
+    // Schedules: one that runs every 2 s, one whose action fails (no handler). The page pauses, triggers and resumes.
+    if (config.schedules) {
+      await api('PUT', config.url + '/schedules/heartbeat', config.token,
+        { every: '2s', action: { type: 'publish', address: 'dashboard.test.heartbeat', body: {} }, description: 'dashboard test' });
+      await api('PUT', config.url + '/schedules/report', config.token,
+        { cron: '0 30 2 * * *', zone: 'Europe/Berlin', action: { type: 'send', address: 'dashboard.test.nobody', timeoutMs: 2000 } });
+      const beat = page.locator('#schedules tbody tr[data-name="heartbeat"]');
+      await beat.locator('td:nth-child(6) .badge:has-text("succeeded")').waitFor({ timeout: 30000 });
+      out({
+        step: 'schedule-shows', when: await text(beat, 'td:nth-child(2)'), action: await text(beat, 'td:nth-child(3)'),
+        state: await text(beat, 'td:nth-child(4)'), next: await text(beat, 'td:nth-child(5)'), last: await text(beat, 'td:nth-child(6)')
+      });
+
+      await beat.locator('button[data-action=pause]').click();
+      await page.locator('#schedules tbody tr[data-name="heartbeat"][data-paused="true"]').waitFor();
+      const paused = await api('GET', config.url + '/schedules/heartbeat', config.token);
+      out({ step: 'schedule-paused-from-page', paused: paused.paused, state: await text(beat, 'td:nth-child(4)'),
+        next: await text(beat, 'td:nth-child(5)') });
+
+      await beat.locator('button[data-action=trigger]').click();
+      await beat.locator('td:nth-child(6):has-text("(trigger)")').waitFor();
+      out({ step: 'schedule-triggered-from-page', last: await text(beat, 'td:nth-child(6)') });
+
+      await beat.locator('button[data-action=resume]').click();
+      await page.locator('#schedules tbody tr[data-name="heartbeat"][data-paused="false"]').waitFor();
+      const resumed = await api('GET', config.url + '/schedules/heartbeat', config.token);
+      out({ step: 'schedule-resumed-from-page', paused: resumed.paused });
+
+      const report = page.locator('#schedules tbody tr[data-name="report"]');
+      await report.locator('button[data-action=trigger]').click();
+      await report.locator('td:nth-child(6) .badge:has-text("failed")').waitFor();
+      out({ step: 'schedule-failure-shows', when: await text(report, 'td:nth-child(2)'), last: await text(report, 'td:nth-child(6)'),
+        notice: await page.locator('#banner').isVisible() ? await text(page, '#banner') : '' });
+    }
+
+    await page.screenshot({ path: config.screenshots.main, fullPage: true });
+    out({ step: 'screenshot', path: config.screenshots.main, problems });
+
+    // ---------------------------------------------------------------- B: a node with the default, empty bridge lists
+    const plain = await browser.newPage();
+    current = plain;
+    plain.setDefaultTimeout(STEP_MS);
+    const plainProblems = watch(plain, 'plain');
+    await plain.goto(second.url + '/');
+    await plain.locator('#nodes tbody tr').nth(1).waitFor();
+    await plain.locator('#nodes .live-note.warn:has-text("http.bridgeOutbound")').waitFor();
+    await plain.locator('#tasks .live-note.warn:has-text("http.bridgeOutbound")').waitFor();
+    out({
+      step: 'not-live-without-permission', nodesNote: await text(plain, '#nodes .live-note'),
+      tasksNote: await text(plain, '#tasks .live-note'), problems: plainProblems.slice()
+    });
+
+    // The node behind the page stops: the bridge is down and the page says it cannot reach the node.
+    await ask('stop-second-node');
+    await plain.locator('#bridge.bad').waitFor({ timeout: 30000 });
+    await plain.locator('#banner:not([hidden])').waitFor({ timeout: 30000 });
+    out({ step: 'node-down', bridge: await text(plain, '#bridge'), banner: await text(plain, '#banner') });
+    await plain.screenshot({ path: config.screenshots.down, fullPage: true });
+
+    // ---------------------------------------------------------------- C: a wrong token
+    const wrong = await browser.newPage();
+    current = wrong;
+    wrong.setDefaultTimeout(STEP_MS);
+    const wrongProblems = watch(wrong, 'wrong');
+    await wrong.goto(config.url + '/');
+    await wrong.fill('#token', 'not-the-token-0123456789');
+    await wrong.click('#login-form button[type=submit]');
+    await wrong.locator('#login-error:has-text("401")').waitFor();
+    out({
+      step: 'wrong-token', message: await text(wrong, '#login-error'), mainHidden: await wrong.locator('#main').isHidden(),
+      problems: wrongProblems.slice()
+    });
+    out({ step: 'done', problems: problems.slice() });
+  } catch (err) {
+    if (current && config.screenshots.failure) {
+      await current.screenshot({ path: config.screenshots.failure, fullPage: true }).catch(() => {});
+    }
+    throw err;
+  } finally {
+    await browser.close();
+  }
+}
+
+const deadline = setTimeout(() => {
+  out({ step: 'timeout', ok: false, error: 'the scenario did not finish in 150 s' });
+  process.exit(3);
+}, 150000);
+
+main().then(() => {
+  clearTimeout(deadline);
+  process.exit(0);
+}, (err) => {
+  out({ step: 'failed', ok: false, error: String(err && err.stack || err) });
+  process.exit(1);
+});
