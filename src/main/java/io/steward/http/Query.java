@@ -10,6 +10,17 @@ final class Query {
   private Query() {
   }
 
+  /** A 400 naming the first query parameter that is not one of {@code allowed} (a typo must not be ignored). */
+  static JsonObject only(RoutingContext ctx, String... allowed) {
+    java.util.List<String> known = java.util.List.of(allowed);
+    for (String name : ctx.queryParams().names()) {
+      if (!known.contains(name)) {
+        throw StewardException.badRequest(name, "unknown query parameter (expected one of: " + String.join(", ", allowed) + ")");
+      }
+    }
+    return new JsonObject();
+  }
+
   /** Copies a string parameter when present. */
   static JsonObject string(RoutingContext ctx, JsonObject body, String name) {
     String v = ctx.queryParams().get(name);

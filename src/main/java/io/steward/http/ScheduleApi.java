@@ -12,7 +12,7 @@ final class ScheduleApi implements Api {
   @Override
   public void mount(Router router, Forward forward) {
     router.get("/schedules").handler(forward.to(Addresses.Schedule.LIST, 200,
-      ctx -> Query.string(ctx, Query.integer(ctx, new JsonObject(), "limit"), "after")));
+      ctx -> Query.string(ctx, Query.integer(ctx, Query.only(ctx, "limit", "after"), "limit"), "after")));
     router.put("/schedules/:name").handler(forward.to(Addresses.Schedule.PUT, 200, ScheduleApi::job));
     router.get("/schedules/:name").handler(forward.params(Addresses.Schedule.GET, "name"));
     router.delete("/schedules/:name").handler(forward.params(Addresses.Schedule.DELETE, "name"));
@@ -20,7 +20,7 @@ final class ScheduleApi implements Api {
     router.post("/schedules/:name/resume").handler(forward.params(Addresses.Schedule.RESUME, "name"));
     router.post("/schedules/:name/trigger").handler(forward.params(Addresses.Schedule.TRIGGER, "name"));
     router.get("/schedules/:name/history").handler(forward.to(Addresses.Schedule.HISTORY, 200,
-      ctx -> Query.integer(ctx, new JsonObject().put("name", ctx.pathParam("name")), "limit")));
+      ctx -> Query.integer(ctx, Query.only(ctx, "limit").put("name", ctx.pathParam("name")), "limit")));
   }
 
   /** The job definition is the body; its name is the path's (a different name in the body is a 400). */

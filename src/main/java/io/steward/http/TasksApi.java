@@ -6,12 +6,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.Set;
 
 /** Routes of the tasks module: submit, run, get, list, cancel. */
 final class TasksApi implements Api {
 
-  private static final Set<String> LIST_PARAMS = Set.of("state", "type", "supervisor", "limit");
   /** A run may take as long as its task: the request waits for the task's timeout plus this margin. */
   static final long RUN_MARGIN_MS = 5_000;
 
@@ -40,12 +38,7 @@ final class TasksApi implements Api {
   }
 
   private static JsonObject listQuery(RoutingContext ctx) {
-    for (String name : ctx.queryParams().names()) {
-      if (!LIST_PARAMS.contains(name)) {
-        throw StewardException.badRequest(name, "unknown query parameter (expected one of: state, type, supervisor, limit)");
-      }
-    }
-    JsonObject body = new JsonObject();
+    JsonObject body = Query.only(ctx, "state", "type", "supervisor", "limit");
     Query.string(ctx, body, "state");
     Query.string(ctx, body, "type");
     Query.string(ctx, body, "supervisor");

@@ -336,6 +336,14 @@ class ScheduleModuleTest {
     assertThat(mismatch.statusCode()).isEqualTo(400);
     assertThat(mismatch.bodyAsJsonObject().getString("field")).isEqualTo("name");
 
+    HttpResponse<Buffer> typo = http.getAbs(url + "/schedules?limt=5").send().await(20, TimeUnit.SECONDS);
+    assertThat(typo.statusCode()).isEqualTo(400);
+    assertThat(typo.bodyAsJsonObject().getString("field")).isEqualTo("limt");
+    HttpResponse<Buffer> historyTypo = http.getAbs(url + "/schedules/" + name + "/history?after=x").send()
+      .await(20, TimeUnit.SECONDS);
+    assertThat(historyTypo.statusCode()).isEqualTo(400);
+    assertThat(historyTypo.bodyAsJsonObject().getString("field")).isEqualTo("after");
+
     HttpResponse<Buffer> deleted = http.deleteAbs(url + "/schedules/" + name).send().await(20, TimeUnit.SECONDS);
     assertThat(deleted.bodyAsJsonObject().getBoolean("deleted")).isTrue();
     HttpResponse<Buffer> gone = http.getAbs(url + "/schedules/" + name).send().await(20, TimeUnit.SECONDS);
