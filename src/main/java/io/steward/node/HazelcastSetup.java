@@ -63,6 +63,12 @@ final class HazelcastSetup {
         config.addMapConfig(maps);
       }
       maps.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
+      // Steward's maps declared outside the wildcard (the schedule's claim state) are protected the same way.
+      for (MapConfig m : config.getMapConfigs().values()) {
+        if (m.getName().startsWith("steward")) {
+          m.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
+        }
+      }
     }
     // Steward logs through SLF4J and never reports to Hazelcast's phone-home service.
     config.setProperty("hazelcast.logging.type", "slf4j");

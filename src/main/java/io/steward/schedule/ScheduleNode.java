@@ -160,7 +160,8 @@ final class ScheduleNode {
         config.addMapConfig(state);
       } catch (RuntimeException e) {
         LOG.warn("Could not configure {} ({}); it keeps Hazelcast's defaults. Claims then cost more, and after a split "
-          + "brain the claimed ticks of a job could move backwards: give every node the same Steward version.",
+          + "brain the claimed ticks of a job could move backwards: give every node the same Steward version, and keep "
+          + "the <map name=\"steward-schedule-state\"> entry of the packaged cluster.xml in yours (the store needs it).",
           STATE, e.getMessage());
       }
       return null;
