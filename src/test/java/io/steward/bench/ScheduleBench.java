@@ -187,6 +187,8 @@ final class ScheduleBench {
     int port = FreePorts.block(4);
     JsonObject config = new JsonObject()
       .put("modules", new JsonArray(new ArrayList<>(modules)))
+      // The scheduler is measured, not the store (StoreBench measures that): memory only, like Quartz's RAMJobStore.
+      .put("store", new JsonObject().put("kind", "none"))
       .put("cluster", new JsonObject().put("name", cluster).put("port", port)
         .put("members", new JsonArray().add("127.0.0.1:" + port)))
       .put("schedule", new JsonObject().put("instances", INSTANCES).put("maxJobs", 200_000)
@@ -373,6 +375,7 @@ final class ScheduleBench {
     List<StewardNode> nodes = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       nodes.add(StewardNode.start(new JsonObject().put("modules", new JsonArray())
+        .put("store", new JsonObject().put("kind", "none"))
         .put("cluster", new JsonObject().put("name", cluster).put("port", port).put("members", members))).await(2, TimeUnit.MINUTES));
     }
     try {
