@@ -104,7 +104,8 @@ class ReadmeTest {
   @Test
   void the_readme_starts_with_the_two_commands() throws Exception {
     String head = readme().lines().limit(30).reduce("", (a, b) -> a + b + "\n");
-    assertThat(head).contains("java -jar target/steward.jar").contains("mvn -B verify");
-    assertThat(Files.readString(Path.of(".ci/run"))).contains("mvn -B verify");
+    // The test command is .ci/run (it installs what the suite needs on a fresh machine), which runs mvn -B verify.
+    assertThat(head).contains("java -jar target/steward.jar").contains("bash .ci/run").contains("mvn -B verify");
+    assertThat(Files.readString(Path.of(".ci/run"))).contains("\nmvn -B verify");
   }
 }
