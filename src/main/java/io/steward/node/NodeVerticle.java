@@ -40,6 +40,8 @@ final class NodeVerticle extends VerticleBase {
   static final String REGISTRY = "steward.nodes";
   private static final Logger LOG = LoggerFactory.getLogger(NodeVerticle.class);
   private static final long MODULE_HEALTH_TIMEOUT_MS = 1_000;
+  /** How often a node checks that it is still in the registry (and puts itself back when it is not). */
+  private static final long REASSERT_MS = 2_000;
 
   private final NodeConfig config;
   private final Map<String, String> deployments;
@@ -48,6 +50,7 @@ final class NodeVerticle extends VerticleBase {
   private HazelcastInstance hz;
   private IMap<String, String> registry;
   private UUID listenerId;
+  private long reassertTimer = -1;
   private String nodeId;
   private JsonObject info;
 
@@ -71,11 +74,37 @@ final class NodeVerticle extends VerticleBase {
         Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.INFO), msg -> noArguments(msg.body()).info()).completion(),
         Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.HEALTH), msg -> noArguments(msg.body()).health()).completion(),
         Future.fromCompletionStage(registry.putAsync(nodeId, info.encode()), context));
-    }).onSuccess(v -> forgetDeparted());
+    }).onSuccess(v -> {
+      forgetDeparted();
+      reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> reassert());
+    });
+  }
+
+  /**
+   * Puts this node's entry back when it is missing. After a split brain heals (a node paused past failure
+   * detection, then resumed) the survivors have removed it, and the merge brings it back only if this node
+   * happened to hold a copy of its own entry's partition while it was cut off; likewise when the members holding
+   * the entry's partition and its backup die together.
+   */
+  private void reassert() {
+    if (!hz.getLifecycleService().isRunning()) {
+      return;
+    }
+    vertx.executeBlocking(() -> registry.putIfAbsent(nodeId, info.encode()), false).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.debug("Could not check this node's registry entry: {}", ar.cause().getMessage());
+      } else if (ar.result() == null) {
+        LOG.info("This node was missing from the node registry (after a split-brain merge or the loss of its "
+          + "entry's partition); listed again");
+      }
+    });
   }
 
   @Override
   public Future<?> stop() {
+    if (reassertTimer >= 0) {
+      vertx.cancelTimer(reassertTimer);
+    }
     if (listenerId != null) {
       hz.getCluster().removeMembershipListener(listenerId);
     }

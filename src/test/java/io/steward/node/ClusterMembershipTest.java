@@ -128,4 +128,15 @@ class ClusterMembershipTest {
     assertThat(two.getInteger("count")).isEqualTo(2);
     assertThat(two.getJsonArray("nodes").stream().map(n -> ((JsonObject) n).getString("id"))).doesNotContain(cId);
   }
+  @Test
+  void a_live_node_whose_registry_entry_was_lost_lists_itself_again() throws Exception {
+    // What a split-brain merge does to a node that was paused past failure detection: the survivors removed its
+    // entry, and the merge does not bring it back unless the node held a copy of that partition.
+    io.steward.bus.Cluster.hazelcast(a.vertx()).getMap(NodeVerticle.REGISTRY).remove(b.id());
+    io.steward.testing.Poll.until(a.vertx(), "b listed again", 30_000, () -> a.vertx().eventBus()
+        .request(Addresses.Nodes.LIST, new JsonObject())
+        .map(m -> ((JsonObject) m.body()).getJsonArray("nodes").stream()
+          .anyMatch(n -> b.id().equals(((JsonObject) n).getString("id")))))
+      .await(35, TimeUnit.SECONDS);
+  }
 }
