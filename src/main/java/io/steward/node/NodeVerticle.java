@@ -76,7 +76,10 @@ final class NodeVerticle extends VerticleBase {
         Future.fromCompletionStage(registry.putAsync(nodeId, info.encode()), context));
     }).onSuccess(v -> {
       forgetDeparted();
-      reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> reassert());
+      reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> {
+        reassert();
+        forgetDeparted(); // a merge can also bring back the entry of a node that died meanwhile
+      });
     });
   }
 

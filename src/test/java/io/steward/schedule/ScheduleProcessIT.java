@@ -193,8 +193,8 @@ class ScheduleProcessIT {
   void sigstop_of_the_firing_node_past_failure_detection_then_sigcont_fires_no_tick_twice() throws Exception {
     cluster.awaitHealthy(replacement, 90_000);
     NodeProcess ask = live().get(0);
-    cluster.awaitNodeCount(ask, 3, 30_000);
-    awaitFires(3, 30_000);
+    cluster.awaitNodeCount(ask, 3, 90_000);
+    awaitFires(3, 90_000);
     NodeProcess firing = process(latestFiringNode(), ask);
     NodeProcess other = anyOtherLive(firing);
     String firingId = latestFiringNode();
@@ -205,7 +205,7 @@ class ScheduleProcessIT {
       cluster.await("a fire from another node once the paused one is declared dead", 60_000,
         () -> FIRES.stream().anyMatch(f -> f.receivedAt > pausedAt + ProcessCluster.FAILURE_DETECTION_SECONDS * 1_000L
           && !f.node.equals(firingId)));
-      awaitFires(3, 20_000);
+      awaitFires(3, 90_000);
     } finally {
       firing.resume();
     }
@@ -231,10 +231,10 @@ class ScheduleProcessIT {
     for (NodeProcess node : nodes) {
       assertThat(node.terminate(60_000)).as("%s stopped cleanly", node.name()).isEqualTo(0);
       NodeProcess other = anyOtherLive(node);
-      cluster.awaitNodeCount(other, 2, 30_000);
+      cluster.awaitNodeCount(other, 2, 90_000);
       node.start();
       cluster.awaitHealthy(node, 90_000);
-      cluster.awaitNodeCount(other, 3, 30_000);
+      cluster.awaitNodeCount(other, 3, 120_000);
       cluster.await("partitions safe after " + node.name() + " rejoined", 60_000, () -> {
         JsonObject health = other.get("/health").json();
         return health.getJsonArray("checks").stream().map(c -> (JsonObject) c)
