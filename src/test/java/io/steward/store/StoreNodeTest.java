@@ -45,7 +45,7 @@ class StoreNodeTest {
     TaskTypes.register(TaskType.of("store.once-blocking", ctx -> {
       int run = RUNS.computeIfAbsent(ctx.id(), k -> new AtomicInteger()).incrementAndGet();
       if (run == 1 && ((JsonObject) ctx.payload()).getBoolean("block", false)) {
-        Thread.sleep(600_000);
+        new java.util.concurrent.CountDownLatch(1).await(); // runs until the node stops and interrupts it
       }
       return new JsonObject().put("run", run).put("attempt", ctx.attempt());
     }));
