@@ -139,6 +139,27 @@ final class Processors {
     }
   }
 
+  /** Keeps a key bound to this finished task for {@code ttlMs} more (its {@code uniqueForMs}), if it still is. */
+  static final class HoldKey implements EntryProcessor<String, String, Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final String id;
+    private final long ttlMs;
+
+    HoldKey(String id, long ttlMs) {
+      this.id = id;
+      this.ttlMs = ttlMs;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      if (!id.equals(entry.getValue())) {
+        return false;
+      }
+      ((ExtendedMapEntry<String, String>) entry).setValue(id, ttlMs, TimeUnit.MILLISECONDS);
+      return true;
+    }
+  }
+
   /** Frees a key if it is still bound to this task. */
   static final class UnbindKey implements EntryProcessor<String, String, Boolean> {
     private static final long serialVersionUID = 1L;

@@ -11,7 +11,8 @@ import io.vertx.core.json.JsonObject;
  * {@code submit} and {@code run}. Without an idempotency key, a temporary task touches nothing but this node:
  * resolve, admit, hand to the workers. With a key, the key is bound to the task id cluster-wide first; a key
  * bound to a task that is still pending or running answers with that task's id (and {@code run} waits for it),
- * a key bound to a finished one moves to the new task.
+ * a key bound to a task that ended less than {@code uniqueForMs} ago answers with that task too (its final
+ * record for {@code run}); a key bound to a task that ended before that moves to the new task.
  */
 final class Submissions {
 
@@ -77,7 +78,7 @@ final class Submissions {
         return startBound(spec, resolved, id, waiter);
       }
       return lookup.get(existing).transform(ar -> {
-        if (ar.succeeded() && !TaskState.of(ar.result().getString("state")).isFinal()) {
+        if (ar.succeeded() && stillHolds(ar.result(), spec.uniqueForMs())) {
           Future<JsonObject> result = waiter == null ? null : lookup.await(existing, TaskSpec.MAX_MS);
           return Future.succeededFuture(new Accepted(existing, true, result));
         }
@@ -96,6 +97,15 @@ final class Submissions {
         });
       });
     });
+  }
+
+  /** A live task holds its key; a finished one while its end is less than {@code uniqueForMs} ago. */
+  static boolean stillHolds(JsonObject record, long uniqueForMs) {
+    if (!TaskState.of(record.getString("state")).isFinal()) {
+      return true;
+    }
+    long endedAt = record.getLong("endedAt", 0L);
+    return uniqueForMs > 0 && endedAt > 0 && System.currentTimeMillis() - endedAt < uniqueForMs;
   }
 
   private Future<Accepted> startBound(TaskSpec spec, TaskEngine.Resolved resolved, String id, Promise<JsonObject> waiter) {

@@ -355,7 +355,11 @@ final class TaskEngine {
       }
     }
     if (r.spec.key() != null) {
-      store.unbindKey(r.spec.key(), r.id());
+      if (r.spec.uniqueForMs() > 0) {
+        store.holdKey(r.spec.key(), r.id(), r.spec.uniqueForMs());
+      } else {
+        store.unbindKey(r.spec.key(), r.id());
+      }
     }
   }
 
@@ -427,7 +431,8 @@ final class TaskEngine {
   void adopt(JsonObject rec, Resolved resolved) {
     TaskSpec spec = new TaskSpec(rec.getString("type"), rec.getValue("payload"), rec.getString("supervisor"),
       Restart.of(rec.getString("restart")), rec.getInteger("maxRestarts", config.maxRestarts()),
-      rec.getLong("withinMs", config.withinMs()), rec.getLong("timeoutMs"), rec.getString("key"));
+      rec.getLong("withinMs", config.withinMs()), rec.getLong("timeoutMs"), rec.getString("key"),
+      rec.getLong("uniqueForMs", 0L));
     Supervisor sup = resolved.supervisor();
     TaskRecord r = new TaskRecord(rec.getString("id"), spec, rec.getLong("timeoutMs", 0L), rec.getLong("submittedAt"),
       sup, resolved.type(), metersOf(sup, spec.type()), nodeId);

@@ -177,6 +177,9 @@ final class TaskRecord {
     }
     if (spec.key() != null) {
       o.put("key", spec.key());
+      if (spec.uniqueForMs() > 0) {
+        o.put("uniqueForMs", spec.uniqueForMs());
+      }
     }
     if (timeoutMs > 0) {
       o.put("timeoutMs", timeoutMs);

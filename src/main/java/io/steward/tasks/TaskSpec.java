@@ -7,11 +7,21 @@ import java.util.Map;
 
 /**
  * A submitted task as asked for: the body of {@code steward.tasks.submit} and {@code steward.tasks.run},
- * {@code {type, payload?, supervisor?, restart?, maxRestarts?, withinMs?, timeoutMs?, key?}}. Parsing only
- * checks shapes and ranges; whether the type and supervisor exist is the engine's business (404).
+ * {@code {type, payload?, supervisor?, restart?, maxRestarts?, withinMs?, timeoutMs?, key?, uniqueForMs?}}.
+ * Parsing only checks shapes and ranges; whether the type and supervisor exist is the engine's business (404).
+ *
+ * <p>{@code uniqueForMs} (with a {@code key}; default 0): how long after the keyed task ended a submit with the
+ * same key still answers that task instead of running a new one (Oban's unique {@code period}). A client that
+ * retries a submit whose answer it did not get (a 408 during a restart) sets it above its retry horizon.
  */
 public record TaskSpec(String type, Object payload, String supervisor, Restart restart, int maxRestarts,
-                       long withinMs, Long timeoutMs, String key) {
+                       long withinMs, Long timeoutMs, String key, long uniqueForMs) {
+
+  /** A spec without a key window (the common case, and every task rebuilt from a record). */
+  public TaskSpec(String type, Object payload, String supervisor, Restart restart, int maxRestarts,
+                  long withinMs, Long timeoutMs, String key) {
+    this(type, payload, supervisor, restart, maxRestarts, withinMs, timeoutMs, key, 0);
+  }
 
   static final long MAX_MS = 86_400_000L;
 
@@ -104,6 +114,9 @@ public record TaskSpec(String type, Object payload, String supervisor, Restart r
       key = s;
       found++;
     }
+    if (m.containsKey("uniqueForMs")) {
+      return null;
+    }
     // Another field (unknown, or a version), or a field set to null: the checked path decides.
     return found != m.size() ? null : new TaskSpec(t, payload, supervisor, restart, restarts, within, timeout, key);
   }
@@ -126,7 +139,11 @@ public record TaskSpec(String type, Object payload, String supervisor, Restart r
       f.integer("maxRestarts", maxRestarts, 0, 1_000),
       f.longValue("withinMs", withinMs, 1, MAX_MS),
       f.optionalLong("timeoutMs", 1, MAX_MS),
-      f.string("key", null, 200));
+      f.string("key", null, 200),
+      f.longValue("uniqueForMs", 0, 0, MAX_MS));
+    if (spec.uniqueForMs() > 0 && spec.key() == null) {
+      throw f.bad("uniqueForMs", "needs a key (it keeps a finished task's key bound)");
+    }
     f.done();
     return spec;
   }

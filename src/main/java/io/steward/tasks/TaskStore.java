@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code steward.tasks.deadletters}: tasks that reached their restart limit, kept
  *       {@code deadLetterTtlMs}, at most {@code maxDeadLetters} per node that wrote them.</li>
  *   <li>{@code steward.tasks.keys}: idempotency key → task id, while the task is live (and {@link #KEY_TTL_MS}
- *       at most, should its node die).</li>
+ *       at most, should its node die), and {@code uniqueForMs} after it ended when the submit asked for that.</li>
  *   <li>{@code steward.tasks.live}: per node, the temporary tasks it holds (see {@link LiveRecord}).</li>
  * </ul>
  * Values are JSON text. Every call is asynchronous; frequent writes are batched; the two queries (rare) run
@@ -160,6 +160,11 @@ final class TaskStore {
 
   Future<Boolean> rebindKey(String key, String expected, String id) {
     return future(keys.submitToKey(key, new Processors.RebindKey(expected, id, KEY_TTL_MS)));
+  }
+
+  /** Keeps a finished task's key bound for {@code ttlMs} (its {@code uniqueForMs}) instead of freeing it. */
+  void holdKey(String key, String id, long ttlMs) {
+    keys.submitToKey(key, new Processors.HoldKey(id, ttlMs));
   }
 
   void unbindKey(String key, String id) {

@@ -78,6 +78,7 @@ class RollingRestartIT {
       List<String> taskIds = java.util.Collections.synchronizedList(new ArrayList<>());
       Future<Void> tasks = load.run(n -> rig.bus.<JsonObject>retried(Addresses.Tasks.SUBMIT, new JsonObject()
           .put("type", "bus").put("restart", "transient").put("maxRestarts", 5).put("withinMs", 600_000).put("key", "t" + n)
+          .put("uniqueForMs", 600_000)
           .put("payload", new JsonObject().put("address", EFFECTS).put("body", new JsonObject().put("n", n))
             .put("timeoutMs", 30_000)), SEND_TIMEOUT_MS, deadline)
         .onSuccess(r -> taskIds.add(r.getString("id")))

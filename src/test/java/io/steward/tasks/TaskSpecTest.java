@@ -22,6 +22,9 @@ class TaskSpecTest {
     TaskSpec full = parse("{\"type\": \"sleep\", \"payload\": {\"ms\": 5}, \"supervisor\": \"io\", \"restart\": \"permanent\","
       + " \"maxRestarts\": 7, \"withinMs\": 9000, \"timeoutMs\": 100, \"key\": \"k\"}");
     assertThat(full).isEqualTo(new TaskSpec("sleep", new JsonObject().put("ms", 5), "io", Restart.PERMANENT, 7, 9_000, 100L, "k"));
+    assertThat(parse("{\"type\": \"echo\", \"key\": \"k\", \"uniqueForMs\": 60000}").uniqueForMs()).isEqualTo(60_000);
+    assertThatThrownBy(() -> parse("{\"type\": \"echo\", \"key\": \"k\", \"uniqueForMs\": -1}"))
+      .hasMessageStartingWith("uniqueForMs: ");
   }
 
   @Test

@@ -355,6 +355,30 @@ class TasksTest {
     });
   }
 
+  @Test
+  void a_key_with_uniqueForMs_answers_the_finished_task_so_a_retried_submit_does_not_run_it_again() throws Exception {
+    String key = unique("retried");
+    // A client that never got the answer to its first submit (a 408 during a restart) sends it again after the
+    // task ended, on another node: within the window it learns the first task's id and outcome, nothing runs twice.
+    JsonObject first = call(a, Addresses.Tasks.RUN, task("echo", "once").put("key", key).put("uniqueForMs", 600_000));
+    assertThat(first.getString("state")).isEqualTo("succeeded");
+    JsonObject retried = call(b, Addresses.Tasks.SUBMIT, task("echo", "again").put("key", key).put("uniqueForMs", 600_000));
+    assertThat(retried.getString("id")).isEqualTo(first.getString("id"));
+    assertThat(retried.getBoolean("existing")).isTrue();
+    JsonObject rerun = call(b, Addresses.Tasks.RUN, task("echo", "again").put("key", key).put("uniqueForMs", 600_000));
+    assertThat(rerun.getString("id")).isEqualTo(first.getString("id"));
+    assertThat(rerun.getString("result")).isEqualTo("once");
+
+    // Without the window (the default), the key of a finished task moves to a new task.
+    JsonObject fresh = call(b, Addresses.Tasks.RUN, task("echo", "new").put("key", key));
+    assertThat(fresh.getString("id")).isNotEqualTo(first.getString("id"));
+    assertThat(fresh.getString("result")).isEqualTo("new");
+
+    ReplyException noKey = failure(a, Addresses.Tasks.SUBMIT, task("echo", 1).put("uniqueForMs", 1_000));
+    assertThat(noKey.failureCode()).isEqualTo(400);
+    assertThat(noKey.getMessage()).startsWith("uniqueForMs: needs a key");
+  }
+
   // ---------------------------------------------------------------- bus type and durable records
 
   @Test
