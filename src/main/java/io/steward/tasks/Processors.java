@@ -116,7 +116,10 @@ final class Processors {
     }
   }
 
-  /** Moves a key from a finished task to a new one; false when someone else moved it first. */
+  /**
+   * Moves a key from a finished task to a new one; false when someone else moved it first. With {@code expected}
+   * equal to {@code id}, keeps a finished task's key bound for {@code ttlMs} more.
+   */
   static final class RebindKey implements EntryProcessor<String, String, Boolean> {
     private static final long serialVersionUID = 1L;
     private final String expected;
@@ -132,27 +135,6 @@ final class Processors {
     @Override
     public Boolean process(Map.Entry<String, String> entry) {
       if (!Objects.equals(entry.getValue(), expected)) {
-        return false;
-      }
-      ((ExtendedMapEntry<String, String>) entry).setValue(id, ttlMs, TimeUnit.MILLISECONDS);
-      return true;
-    }
-  }
-
-  /** Keeps a key bound to this finished task for {@code ttlMs} more (its {@code uniqueForMs}), if it still is. */
-  static final class HoldKey implements EntryProcessor<String, String, Boolean> {
-    private static final long serialVersionUID = 1L;
-    private final String id;
-    private final long ttlMs;
-
-    HoldKey(String id, long ttlMs) {
-      this.id = id;
-      this.ttlMs = ttlMs;
-    }
-
-    @Override
-    public Boolean process(Map.Entry<String, String> entry) {
-      if (!id.equals(entry.getValue())) {
         return false;
       }
       ((ExtendedMapEntry<String, String>) entry).setValue(id, ttlMs, TimeUnit.MILLISECONDS);

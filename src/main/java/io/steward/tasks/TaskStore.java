@@ -164,7 +164,7 @@ final class TaskStore {
 
   /** Keeps a finished task's key bound for {@code ttlMs} (its {@code uniqueForMs}) instead of freeing it. */
   void holdKey(String key, String id, long ttlMs) {
-    keys.submitToKey(key, new Processors.HoldKey(id, ttlMs));
+    keys.submitToKey(key, new Processors.RebindKey(id, id, ttlMs));
   }
 
   void unbindKey(String key, String id) {
