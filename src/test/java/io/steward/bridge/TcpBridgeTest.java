@@ -4,6 +4,7 @@ import io.steward.bus.Addresses;
 import io.steward.bus.BridgeMeters;
 import io.steward.node.StewardNode;
 import io.steward.testing.Certificates;
+import io.steward.testing.FramedClient;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;

@@ -1,6 +1,7 @@
 package io.steward.reliability;
 
 import io.steward.bus.Addresses;
+import io.steward.testing.FramedClient;
 import io.steward.testing.NodeProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -78,9 +79,9 @@ class BadInputIT {
       }
       JsonObject listed = rig.bus.<JsonObject>request(Addresses.Nodes.LIST, new JsonObject(), 10_000).await(15, TimeUnit.SECONDS);
       goodAfter &= listed.getInteger("count") == 3;
-      try (FrameSocket s = new FrameSocket("127.0.0.1", bridgePort(rig.nodes.get(0)))) {
+      try (FramedClient s = new FramedClient("tcp://127.0.0.1:" + bridgePort(rig.nodes.get(0)))) {
         s.send(new JsonObject().put("type", "send").put("address", Addresses.Nodes.LIST).put("body", new JsonObject())
-          .put("replyAddress", "good").encode());
+          .put("replyAddress", "good"));
         goodAfter &= "message".equals(s.read().getString("type"));
       }
 
@@ -377,7 +378,7 @@ class BadInputIT {
 
   private static void tcp(Rig rig, Targets targets, Tally tally) throws Exception {
     BadInputs corpus = new BadInputs(SEED + 3, 600_000); // under bridge.maxFrameBytes (1 MiB)
-    try (FrameSocket s = new FrameSocket("127.0.0.1", bridgePort(rig.nodes.get(0)))) {
+    try (FramedClient s = new FramedClient("tcp://127.0.0.1:" + bridgePort(rig.nodes.get(0)))) {
       List<String> malformed = new ArrayList<>(malformedFrames(corpus, true));
       byte[] bytes = new byte[256];
       new Random(SEED).nextBytes(bytes);
@@ -385,7 +386,7 @@ class BadInputIT {
       Conn conn = new Conn() {
         @Override
         public void send(String frame) throws Exception {
-          s.send(frame);
+          s.sendText(frame);
         }
 
         @Override
@@ -402,12 +403,12 @@ class BadInputIT {
         }
       };
       feedBridge("tcp", conn, malformed, targets, corpus, "message", tally);
-      s.send("{\"type\": \"ping\"}");
+      s.sendText("{\"type\": \"ping\"}");
       JsonObject pong = conn.read();
       tally.recordFrame("tcp", "ping after the corpus", pong != null && "pong".equals(pong.getString("type")), String.valueOf(pong));
     }
-    try (FrameSocket s = new FrameSocket("127.0.0.1", bridgePort(rig.nodes.get(1)))) {
-      s.announce(Integer.MAX_VALUE);
+    try (FramedClient s = new FramedClient("tcp://127.0.0.1:" + bridgePort(rig.nodes.get(1)))) {
+      s.sendHeader(Integer.MAX_VALUE);
       JsonObject answer = s.read();
       tally.recordFrame("tcp", "a frame of 2 GiB announced", "err".equals(answer.getString("type")) && s.closedByServer(),
         answer.encode());

@@ -1,4 +1,4 @@
-package io.steward.bridge;
+package io.steward.testing;
 
 import io.vertx.core.json.JsonObject;
 
@@ -16,20 +16,20 @@ import javax.net.ssl.SSLContext;
 /**
  * A TCP event-bus bridge client speaking the wire protocol by hand: each frame is a 4-byte big-endian
  * length and that many bytes of UTF-8 JSON, over TCP or TLS. Blocking, for tests; every read gives up
- * after 15 s.
+ * after 15 s. Used by the bridge tests and the reliability suite's bad-input scenario.
  */
-final class FramedClient implements AutoCloseable {
+public final class FramedClient implements AutoCloseable {
 
   private final Socket socket;
   private final DataInputStream in;
   private final DataOutputStream out;
 
-  FramedClient(String url) throws IOException {
+  public FramedClient(String url) throws IOException {
     this(url, null);
   }
 
   /** {@code tls://} URLs need {@code tls}, the client's TLS context. */
-  FramedClient(String url, SSLContext tls) throws IOException {
+  public FramedClient(String url, SSLContext tls) throws IOException {
     URI uri = URI.create(url);
     socket = uri.getScheme().equals("tls") ? tls.getSocketFactory().createSocket() : new Socket();
     socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
@@ -38,12 +38,16 @@ final class FramedClient implements AutoCloseable {
     out = new DataOutputStream(socket.getOutputStream());
   }
 
-  FramedClient send(JsonObject frame) throws IOException {
+  public FramedClient send(JsonObject frame) throws IOException {
     return sendText(frame.encode());
   }
 
-  FramedClient sendText(String text) throws IOException {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+  public FramedClient sendText(String text) throws IOException {
+    return sendBytes(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A frame of any bytes (not necessarily UTF-8, not necessarily JSON). */
+  public FramedClient sendBytes(byte[] bytes) throws IOException {
     out.writeInt(bytes.length);
     out.write(bytes);
     out.flush();
@@ -51,13 +55,13 @@ final class FramedClient implements AutoCloseable {
   }
 
   /** Just a length prefix, as a client announcing a frame it never sends. */
-  FramedClient sendHeader(long length) throws IOException {
+  public FramedClient sendHeader(long length) throws IOException {
     out.writeInt((int) length);
     out.flush();
     return this;
   }
 
-  JsonObject read() throws IOException {
+  public JsonObject read() throws IOException {
     int length = in.readInt();
     byte[] bytes = new byte[length];
     in.readFully(bytes);
@@ -65,7 +69,7 @@ final class FramedClient implements AutoCloseable {
   }
 
   /** True when the server has closed the connection (end of stream or reset) before sending anything more. */
-  boolean closedByServer() throws IOException {
+  public boolean closedByServer() throws IOException {
     try {
       return in.read() < 0;
     } catch (EOFException | SocketException e) {
@@ -73,7 +77,7 @@ final class FramedClient implements AutoCloseable {
     }
   }
 
-  static JsonObject request(String address, Object body, String token, String replyAddress) {
+  public static JsonObject request(String address, Object body, String token, String replyAddress) {
     JsonObject frame = new JsonObject().put("type", "send").put("address", address).put("body", body)
       .put("replyAddress", replyAddress);
     if (token != null) {
@@ -82,7 +86,7 @@ final class FramedClient implements AutoCloseable {
     return frame;
   }
 
-  static JsonObject frame(String type, String address, String token) {
+  public static JsonObject frame(String type, String address, String token) {
     JsonObject frame = new JsonObject().put("type", type).put("address", address);
     if (token != null) {
       frame.put("headers", new JsonObject().put("token", token));
