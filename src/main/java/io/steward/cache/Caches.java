@@ -2,9 +2,11 @@ package io.steward.cache;
 
 import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.steward.bus.Persistence;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -106,7 +108,7 @@ final class Caches {
 
   /** Adds the maps' configuration; a different definition already in the cluster is a 409. */
   private void configure(CacheSpec spec) {
-    MapConfig values = MapConfigs.of(spec, base(spec.mapName()));
+    MapConfig values = MapConfigs.of(spec, base(spec.mapName()), store(spec));
     try {
       hz.getConfig().addMapConfig(values);
       hz.getConfig().addMapConfig(MapConfigs.computing(spec, base(spec.computingMapName())));
@@ -122,6 +124,24 @@ final class Caches {
         + spec.mapName() + "): a pattern in the Hazelcast XML matches the name first. Set the property "
         + "hazelcast.data.search.dynamic.config.first.enabled to true in your cluster.xml, as Steward's own does");
     }
+  }
+
+  /**
+   * The node's write-behind store configuration for a cache that persists (null for one that does not); a 400
+   * on {@code persist} when the node has no store: the cache would silently lose its entries at the next full
+   * restart. Every full member uses the same store (the node checks), so this node's answer is the cluster's.
+   */
+  private MapStoreConfig store(CacheSpec spec) {
+    if (!spec.persist()) {
+      return null;
+    }
+    MapStoreConfig store = Persistence.mapStoreConfig(hz);
+    if (store == null) {
+      throw StewardException.badRequest("persist", "cache '" + spec.name() + "' asks to be written to the store, but "
+        + "this cluster has none (store.kind is none); set store.kind to embedded or postgres on every node, or drop "
+        + "persist");
+    }
+    return store;
   }
 
   private MapConfig base(String mapName) {
