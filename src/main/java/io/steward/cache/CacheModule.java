@@ -3,6 +3,7 @@ package io.steward.cache;
 import io.steward.bus.Cluster;
 import io.steward.bus.Persistence;
 import io.steward.node.ConfigException;
+import io.steward.node.PersistentMap;
 import io.steward.node.Setting;
 import io.steward.node.StewardModule;
 import io.vertx.core.DeploymentOptions;
@@ -30,6 +31,12 @@ public final class CacheModule implements StewardModule {
   @Override
   public void validate(JsonObject section) {
     CacheConfig.from(section);
+  }
+
+  /** The definitions of persisted caches created at run time; the entries' maps are configured per cache. */
+  @Override
+  public List<PersistentMap> persistentMaps() {
+    return List.of(PersistentMap.all(Caches.PERSISTED_DEFINITIONS));
   }
 
   @Override

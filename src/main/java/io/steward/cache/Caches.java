@@ -33,6 +33,13 @@ import java.util.function.Function;
 final class Caches {
 
   static final String REGISTRY = "steward.caches";
+  /**
+   * The definitions of the persisted caches created at run time (name → definition), written to the node's store
+   * so that such a cache, and then its entries, come back after a full restart; the registry itself stays in
+   * memory. Declared caches are not in it: their definition comes from the configuration at every start, and may
+   * change between two full restarts.
+   */
+  static final String PERSISTED_DEFINITIONS = "steward.cache-definitions";
   private static final Logger LOG = LoggerFactory.getLogger(Caches.class);
 
   private final Vertx vertx;
@@ -41,6 +48,7 @@ final class Caches {
   private final MeterRegistry meters;
   private final Function<CacheHandle, java.util.UUID> subscribeEvents;
   private final IMap<String, String> registry;
+  private final IMap<String, String> persistedDefinitions;
   private final Map<String, CacheHandle> open = new ConcurrentHashMap<>();
   private final Map<String, Future<CacheHandle>> opening = new ConcurrentHashMap<>();
 
@@ -52,6 +60,11 @@ final class Caches {
     this.meters = meters;
     this.subscribeEvents = subscribeEvents;
     this.registry = hz.getMap(REGISTRY);
+    this.persistedDefinitions = hz.getMap(PERSISTED_DEFINITIONS);
+  }
+
+  IMap<String, String> persistedDefinitions() {
+    return persistedDefinitions;
   }
 
   IMap<String, String> registry() {
@@ -173,6 +186,19 @@ final class Caches {
     }
     configure(spec);
     return false;
+  }
+
+  /**
+   * Defines a cache created at run time (blocking; a worker thread), as {@link #defineBlocking}; a persisted one's
+   * definition is also kept in the store ({@link #PERSISTED_DEFINITIONS}) so that it is defined again after a full
+   * restart. Kept after the registry has it: a definition that lost a race (409) is never kept.
+   */
+  boolean createBlocking(CacheSpec spec) {
+    boolean created = defineBlocking(spec);
+    if (spec.persist()) {
+      persistedDefinitions.set(spec.name(), spec.toJson().encode());
+    }
+    return created;
   }
 
   /** Every cache the cluster defines, by name (blocking; a worker thread). */

@@ -165,8 +165,9 @@ class StoreNodeTest {
   }
 
   /**
-   * Puts entries in the persisted cache {@code kept} (two with the cache's hour-long TTL, one with its own 1 s TTL)
-   * and in {@code lost}, waits until the database holds {@code kept}'s three and the short-lived one has expired in
+   * Puts entries in the persisted cache {@code kept} (two with the cache's hour-long TTL, one with its own 1 s TTL),
+   * in {@code lost}, and in two caches created at run time, {@code made} (persisted) and {@code made-lost}; waits
+   * until the database holds the entries of {@code kept} and {@code made}, and the short-lived one has expired in
    * memory (its row is still there, with its expiry). Returns the expiry of entry {@code a}.
    */
   private static long fillCaches(StewardNode node) throws Exception {
@@ -174,8 +175,15 @@ class StoreNodeTest {
     put(node, "kept", "b", "two", null);
     put(node, "kept", "brief", 3, 1);
     put(node, "lost", "a", new JsonObject().put("n", 1), null);
+    call(node, Addresses.Cache.CREATE, new JsonObject().put("name", "made").put("persist", true));
+    call(node, Addresses.Cache.CREATE, new JsonObject().put("name", "made-lost"));
+    put(node, "made", "x", List.of(1, 2), null);
+    put(node, "made-lost", "x", 1, null);
     Database db = node.store().database();
-    await("the persisted cache written", 30_000, () -> db.counts().getOrDefault("steward.cache.kept", 0L) == 3);
+    await("the persisted caches written", 30_000, () -> {
+      Map<String, Long> counts = db.counts();
+      return counts.getOrDefault("steward.cache.kept", 0L) == 3 && counts.getOrDefault("steward.cache.made", 0L) == 1;
+    });
     assertThat(db.counts()).as("a cache without persist is never written").doesNotContainKey("steward.cache.lost");
     await("the 1 s entry expired", 30_000, () -> !get(node, "kept", "brief").getBoolean("found"));
     return expiry(node, "a");
@@ -186,6 +194,13 @@ class StoreNodeTest {
     assertThat(get(node, "kept", "b").getString("value")).isEqualTo("two");
     assertThat(get(node, "kept", "brief").getBoolean("found")).as("an entry that expired is not loaded back").isFalse();
     assertThat(get(node, "lost", "a").getBoolean("found")).as("a cache without persist starts empty").isFalse();
+    assertThat(get(node, "made", "x").getJsonArray("value")).as("a persisted cache created at run time is defined again")
+      .containsExactly(1, 2);
+    ReplyException unknown = catchThrowableOfType(ReplyException.class, () -> get(node, "made-lost", "x"));
+    assertThat(unknown.failureCode()).as("one without persist is gone with the cluster, as before").isEqualTo(404);
+    call(node, Addresses.Cache.CLEAR, new JsonObject().put("cache", "made"));
+    Database db = node.store().database();
+    await("clear deletes the cache's rows", 30_000, () -> !db.counts().containsKey("steward.cache.made"));
     assertThat(expiry(node, "a")).as("the entry keeps its expiry, not a TTL restarted at the load").isBetween(expiresAt - 1_000, expiresAt + 1_000);
     assertThat(call(node, Addresses.Cache.SIZE, new JsonObject().put("cache", "kept")).getInteger("size")).isEqualTo(2);
   }
