@@ -151,6 +151,14 @@ class StoreNodeTest {
     assertThat(keyed.getBoolean("existing")).isTrue();
     call(second, Addresses.Tasks.CANCEL, new JsonObject().put("id", daemon));
     checkCaches(second, expiresAt);
+    // a lite member (no store of its own, no partitions) reaches the persisted caches like any node
+    StewardNode lite = cluster.start(List.of("cache"), config(storeDir).put("cluster", new JsonObject().put("liteMember", true)))
+      .await(60, TimeUnit.SECONDS);
+    assertThat(lite.store()).isNull();
+    assertThat(get(lite, "kept", "b").getString("value")).isEqualTo("two");
+    put(lite, "made", "from-lite", true, null);
+    assertThat(get(second, "made", "from-lite").getBoolean("value")).isTrue();
+    cluster.stop(lite).await(60, TimeUnit.SECONDS);
     cluster.stop(second).await(60, TimeUnit.SECONDS); // the cluster's other tests start nodes of their own
   }
 
