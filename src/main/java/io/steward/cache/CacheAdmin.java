@@ -43,7 +43,7 @@ final class CacheAdmin {
       throw StewardException.badRequest("name", "caches cannot be created at run time here (cache.allowCreate is "
         + "false); declare '" + name + "' in cache.caches on every node");
     }
-    return vertx.executeBlocking(() -> caches.defineBlocking(spec), false)
+    return vertx.executeBlocking(() -> caches.createBlocking(spec), false)
       .recover(err -> Future.failedFuture(Hz.translate(err, "create of cache '" + name + "'", true)))
       .compose(created -> caches.open(spec).map(h -> new JsonObject().put("name", name).put("created", created)
         .put("options", spec.toJson())));

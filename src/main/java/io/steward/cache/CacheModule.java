@@ -1,5 +1,9 @@
 package io.steward.cache;
 
+import io.steward.bus.Cluster;
+import io.steward.bus.Persistence;
+import io.steward.node.ConfigException;
+import io.steward.node.PersistentMap;
 import io.steward.node.Setting;
 import io.steward.node.StewardModule;
 import io.vertx.core.DeploymentOptions;
@@ -29,9 +33,25 @@ public final class CacheModule implements StewardModule {
     CacheConfig.from(section);
   }
 
+  /** The definitions of persisted caches created at run time; the entries' maps are configured per cache. */
+  @Override
+  public List<PersistentMap> persistentMaps() {
+    return List.of(PersistentMap.all(Caches.PERSISTED_DEFINITIONS));
+  }
+
   @Override
   public Future<String> deploy(Vertx vertx, JsonObject section) {
     CacheConfig config = CacheConfig.from(section);
+    if (Persistence.mapStoreConfig(Cluster.hazelcast(vertx)) == null) {
+      for (CacheSpec spec : config.caches().values()) {
+        if (spec.persist()) {
+          // Not a warning: the operator asked for entries that survive a restart and would silently get none.
+          return Future.failedFuture(new ConfigException("cache.caches." + spec.name() + ".persist", "is true but this "
+            + "node has no store (store.kind is none): the cache would lose its entries at the next full restart. Set "
+            + "store.kind to embedded or postgres on every node, or drop persist"));
+        }
+      }
+    }
     return vertx.deployVerticle(new CacheVerticle(config), new DeploymentOptions());
   }
 }

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * @param maxKeyBytes        largest key, UTF-8 bytes
  * @param maxValueBytes      largest value, encoded JSON in UTF-8 bytes
  * @param negativeTtlSeconds a failed computation is remembered this long (0: not at all)
+ * @param persist            write the entries to the node's store (README, Durability) so that they survive a
+ *                           full restart of the cluster; needs {@code store.kind} embedded or postgres
  */
 public record CacheSpec(
   String name,
@@ -39,7 +41,8 @@ public record CacheSpec(
   boolean events,
   int maxKeyBytes,
   int maxValueBytes,
-  int negativeTtlSeconds) {
+  int negativeTtlSeconds,
+  boolean persist) {
 
   /** Letters, digits, '_' and '-', starting with a letter or digit: safe in map names, addresses and URLs. */
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
@@ -80,6 +83,7 @@ public record CacheSpec(
     int maxKey = f.integer("maxKeyBytes", defaults.maxKeyBytes(), 1, MAX_KEY_BYTES);
     int maxValue = f.integer("maxValueBytes", defaults.maxValueBytes(), 16, MAX_VALUE_BYTES);
     int negativeTtl = f.integer("negativeTtlSeconds", 0, 0, 86_400);
+    boolean persist = f.bool("persist", false);
     f.done();
     if (near && maxIdle > 0) {
       throw f.bad("nearCache", "cannot be combined with maxIdleSeconds: reads served by a near cache never "
@@ -89,7 +93,7 @@ public record CacheSpec(
       throw f.bad("nearCacheMaxSize", "is only meaningful with nearCache: true");
     }
     return new CacheSpec(name, ttl, maxIdle, maxSize, eviction, backups, near, nearMax, stats, events, maxKey,
-      maxValue, negativeTtl);
+      maxValue, negativeTtl, persist);
   }
 
   /** The definition with every option spelled out, as the registry keeps it and {@code list} shows it. */
@@ -108,7 +112,8 @@ public record CacheSpec(
       .put("events", events)
       .put("maxKeyBytes", maxKeyBytes)
       .put("maxValueBytes", maxValueBytes)
-      .put("negativeTtlSeconds", negativeTtlSeconds);
+      .put("negativeTtlSeconds", negativeTtlSeconds)
+      .put("persist", persist);
   }
 
   /** Reads a definition the registry holds (written by {@link #toJson()}). */

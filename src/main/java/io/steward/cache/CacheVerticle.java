@@ -89,12 +89,40 @@ final class CacheVerticle extends VerticleBase {
       }
       specs.add(spec);
     }
+    restorePersisted();
     caches.registry().forEach((name, json) -> {
       if (!config.caches().containsKey(name)) {
         specs.add(CacheSpec.fromJson(name, new JsonObject(json)));
       }
     });
     return specs;
+  }
+
+  /**
+   * Defines again the persisted caches created at run time before the last full restart (their definitions come
+   * back from the store; the registry does not). A name now declared in configuration is the declared cache: the
+   * kept definition is dropped. One that cannot be defined (cache.maxCaches) is logged and kept for a later start.
+   */
+  private void restorePersisted() {
+    caches.persistedDefinitions().forEach((name, json) -> {
+      if (config.caches().containsKey(name)) {
+        caches.persistedDefinitions().delete(name);
+        LOG.info("Cache '{}' is declared in cache.caches now: the definition it was created with at run time is "
+          + "dropped, its stored entries are kept", name);
+        return;
+      }
+      if (caches.registry().containsKey(name)) {
+        return;
+      }
+      try {
+        caches.defineBlocking(CacheSpec.fromJson(name, new JsonObject(json)));
+        LOG.info("Cache '{}' (created at run time, persist: true) is defined again from the store", name);
+      } catch (RuntimeException e) {
+        LOG.warn("Cache '{}' (created at run time, persist: true) could not be defined again from the store ({}); its "
+          + "entries stay in the database. Create it again with the same options, or declare it in cache.caches",
+          name, e.getMessage());
+      }
+    });
   }
 
   /** Opens caches other nodes create (so this node publishes their events), and watches members leave. */

@@ -2,9 +2,11 @@ package io.steward.cache;
 
 import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.steward.bus.Persistence;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,6 +33,13 @@ import java.util.function.Function;
 final class Caches {
 
   static final String REGISTRY = "steward.caches";
+  /**
+   * The definitions of the persisted caches created at run time (name → definition), written to the node's store
+   * so that such a cache, and then its entries, come back after a full restart; the registry itself stays in
+   * memory. Declared caches are not in it: their definition comes from the configuration at every start, and may
+   * change between two full restarts.
+   */
+  static final String PERSISTED_DEFINITIONS = "steward.cache-definitions";
   private static final Logger LOG = LoggerFactory.getLogger(Caches.class);
 
   private final Vertx vertx;
@@ -39,6 +48,7 @@ final class Caches {
   private final MeterRegistry meters;
   private final Function<CacheHandle, java.util.UUID> subscribeEvents;
   private final IMap<String, String> registry;
+  private final IMap<String, String> persistedDefinitions;
   private final Map<String, CacheHandle> open = new ConcurrentHashMap<>();
   private final Map<String, Future<CacheHandle>> opening = new ConcurrentHashMap<>();
 
@@ -50,6 +60,11 @@ final class Caches {
     this.meters = meters;
     this.subscribeEvents = subscribeEvents;
     this.registry = hz.getMap(REGISTRY);
+    this.persistedDefinitions = hz.getMap(PERSISTED_DEFINITIONS);
+  }
+
+  IMap<String, String> persistedDefinitions() {
+    return persistedDefinitions;
   }
 
   IMap<String, String> registry() {
@@ -106,7 +121,7 @@ final class Caches {
 
   /** Adds the maps' configuration; a different definition already in the cluster is a 409. */
   private void configure(CacheSpec spec) {
-    MapConfig values = MapConfigs.of(spec, base(spec.mapName()));
+    MapConfig values = MapConfigs.of(spec, base(spec.mapName()), store(spec));
     try {
       hz.getConfig().addMapConfig(values);
       hz.getConfig().addMapConfig(MapConfigs.computing(spec, base(spec.computingMapName())));
@@ -122,6 +137,24 @@ final class Caches {
         + spec.mapName() + "): a pattern in the Hazelcast XML matches the name first. Set the property "
         + "hazelcast.data.search.dynamic.config.first.enabled to true in your cluster.xml, as Steward's own does");
     }
+  }
+
+  /**
+   * The node's write-behind store configuration for a cache that persists (null for one that does not); a 400
+   * on {@code persist} when the node has no store: the cache would silently lose its entries at the next full
+   * restart. Every full member uses the same store (the node checks), so this node's answer is the cluster's.
+   */
+  private MapStoreConfig store(CacheSpec spec) {
+    if (!spec.persist()) {
+      return null;
+    }
+    MapStoreConfig store = Persistence.mapStoreConfig(hz);
+    if (store == null) {
+      throw StewardException.badRequest("persist", "cache '" + spec.name() + "' asks to be written to the store, but "
+        + "this cluster has none (store.kind is none); set store.kind to embedded or postgres on every node, or drop "
+        + "persist");
+    }
+    return store;
   }
 
   private MapConfig base(String mapName) {
@@ -153,6 +186,19 @@ final class Caches {
     }
     configure(spec);
     return false;
+  }
+
+  /**
+   * Defines a cache created at run time (blocking; a worker thread), as {@link #defineBlocking}; a persisted one's
+   * definition is also kept in the store ({@link #PERSISTED_DEFINITIONS}) so that it is defined again after a full
+   * restart. Kept after the registry has it: a definition that lost a race (409) is never kept.
+   */
+  boolean createBlocking(CacheSpec spec) {
+    boolean created = defineBlocking(spec);
+    if (spec.persist()) {
+      persistedDefinitions.set(spec.name(), spec.toJson().encode());
+    }
+    return created;
   }
 
   /** Every cache the cluster defines, by name (blocking; a worker thread). */

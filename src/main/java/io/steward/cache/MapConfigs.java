@@ -4,6 +4,7 @@ import com.hazelcast.config.EvictionConfig;
 import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.NearCacheConfig;
 
@@ -18,8 +19,12 @@ final class MapConfigs {
   private MapConfigs() {
   }
 
-  /** The entries' map; {@code base} is the configuration Hazelcast would use for the name without ours. */
-  static MapConfig of(CacheSpec spec, MapConfig base) {
+  /**
+   * The entries' map; {@code base} is the configuration Hazelcast would use for the name without ours, and
+   * {@code store} the node's write-behind store configuration ({@code Persistence.mapStoreConfig}), put on the
+   * map when the cache persists (null otherwise).
+   */
+  static MapConfig of(CacheSpec spec, MapConfig base, MapStoreConfig store) {
     MapConfig c = new MapConfig(base)
       .setName(spec.mapName())
       .setInMemoryFormat(InMemoryFormat.BINARY)
@@ -37,6 +42,7 @@ final class MapConfigs {
       eviction.setEvictionPolicy(EvictionPolicy.NONE).setSize(Integer.MAX_VALUE);
     }
     c.setEvictionConfig(eviction);
+    c.setMapStoreConfig(spec.persist() && store != null ? store : new MapStoreConfig().setEnabled(false));
     if (spec.nearCache()) {
       c.setNearCacheConfig(new NearCacheConfig(spec.mapName())
         .setInMemoryFormat(InMemoryFormat.OBJECT)

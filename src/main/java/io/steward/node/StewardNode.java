@@ -222,8 +222,8 @@ public final class StewardNode {
     for (String name : config.modules()) {
       StewardModule module = available.get(name);
       chain = chain.compose(v -> module.deploy(vertx, config.section(name))
-        .recover(err -> Future.failedFuture(new StartupException("module '" + name + "' failed to start: "
-          + err.getMessage(), err)))
+        .recover(err -> Future.failedFuture(err instanceof ConfigException ? err // exit 2, naming the key
+          : new StartupException("module '" + name + "' failed to start: " + err.getMessage(), err)))
         .map(id -> {
           deployments.put(name, id);
           return null;

@@ -318,6 +318,12 @@ class CacheClusterTest {
     failure(a.vertx(), Addresses.Cache.CREATE, new JsonObject().put("name", "x").put("maxSize", -1), 400, "maxSize: must be");
     failure(a.vertx(), Addresses.Cache.CREATE, new JsonObject().put("name", "x").put("nearCache", true)
       .put("maxIdleSeconds", 5), 400, "nearCache: cannot be combined with maxIdleSeconds");
+    failure(a.vertx(), Addresses.Cache.CREATE, new JsonObject().put("name", "kept").put("persist", true), 400,
+      "persist: cache 'kept' asks to be written to the store, but this cluster has none (store.kind is none)");
+    failure(a.vertx(), Addresses.Cache.CREATE, new JsonObject().put("name", "kept").put("persist", 1), 400,
+      "persist: must be true or false");
+    assertThat(call(a.vertx(), Addresses.Cache.LIST, new JsonObject()).getJsonArray("caches").stream()
+      .map(o -> ((JsonObject) o).getString("name"))).as("a refused create defines nothing").doesNotContain("kept");
   }
 
   static void awaitGone(StewardNode node, String cache, String key, long timeoutMs) throws Exception {

@@ -55,6 +55,24 @@ class CacheConfigTest {
     assertThatThrownBy(() -> parse(new JsonObject().put("caches", new JsonObject()
       .put("users", new JsonObject().put("nearCache", true).put("maxIdleSeconds", 60)))))
       .hasMessageContaining("cache.caches.users.nearCache: cannot be combined with maxIdleSeconds");
+    assertThatThrownBy(() -> parse(new JsonObject().put("caches", new JsonObject()
+      .put("users", new JsonObject().put("persist", "yes")))))
+      .isInstanceOf(ConfigException.class)
+      .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("cache.caches.users.persist"));
+  }
+
+  @Test
+  void a_persisted_cache_gets_the_nodes_store_and_keeps_persist_in_its_definition() {
+    CacheSpec spec = parse(new JsonObject().put("caches", new JsonObject()
+      .put("kept", new JsonObject().put("persist", true)))).caches().get("kept");
+    assertThat(spec.persist()).isTrue();
+    assertThat(spec.toJson().getBoolean("persist")).isTrue();
+    assertThat(CacheSpec.fromJson("kept", spec.toJson())).isEqualTo(spec);
+    var store = new com.hazelcast.config.MapStoreConfig().setEnabled(true).setClassName("x.Store").setWriteDelaySeconds(1);
+    var map = MapConfigs.of(spec, new com.hazelcast.config.MapConfig("steward.*"), store);
+    assertThat(map.getMapStoreConfig()).isEqualTo(store);
+    assertThat(MapConfigs.computing(spec, new com.hazelcast.config.MapConfig("steward.*")).getMapStoreConfig().isEnabled())
+      .as("getOrCompute's claims stay in memory").isFalse();
   }
 
   @Test
@@ -63,7 +81,8 @@ class CacheConfigTest {
       .put("users", new JsonObject().put("ttlSeconds", 60).put("maxSize", 500).put("eviction", "LFU")
         .put("backupCount", 2).put("nearCache", true).put("nearCacheMaxSize", 100)))).caches().get("users");
     var base = new com.hazelcast.config.MapConfig("steward.*").setPerEntryStatsEnabled(true);
-    var map = MapConfigs.of(spec, base);
+    var store = new com.hazelcast.config.MapStoreConfig().setEnabled(true).setClassName("x.Store");
+    var map = MapConfigs.of(spec, base, store);
     assertThat(map.getName()).isEqualTo("steward.cache.users");
     assertThat(map.getTimeToLiveSeconds()).isEqualTo(60);
     assertThat(map.getBackupCount()).isEqualTo(2);
@@ -73,7 +92,8 @@ class CacheConfigTest {
     assertThat(map.getNearCacheConfig().getEvictionConfig().getSize()).isEqualTo(100);
     assertThat(map.getNearCacheConfig().getTimeToLiveSeconds()).as("a near-cached copy never outlives the TTL").isEqualTo(60);
     assertThat(map.isPerEntryStatsEnabled()).as("kept from cluster.xml's steward.*").isTrue();
-    assertThat(MapConfigs.of(spec, base)).as("the same on every node").isEqualTo(map);
+    assertThat(map.getMapStoreConfig().isEnabled()).as("no store without persist, whatever the node has").isFalse();
+    assertThat(MapConfigs.of(spec, base, store)).as("the same on every node").isEqualTo(map);
     assertThat(List.of(MapConfigs.computing(spec, base).getName())).containsExactly("steward.cache-computing.users");
   }
 }

@@ -2,7 +2,9 @@ package io.steward.store;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
 import io.steward.bus.Metrics;
+import io.steward.node.ConfigException;
 import io.steward.node.StewardNode;
 import io.steward.tasks.TaskType;
 import io.steward.tasks.TaskTypes;
@@ -62,8 +64,13 @@ class StoreNodeTest {
   private static JsonObject config(Path storeDir) {
     return new JsonObject()
       .put("store", new JsonObject().put("kind", "embedded").put("dir", storeDir.toString()))
-      .put("tasks", new JsonObject().put("orphanSweepMs", 500).put("publishMs", 50));
+      .put("tasks", new JsonObject().put("orphanSweepMs", 500).put("publishMs", 50))
+      .put("cache", new JsonObject().put("caches", new JsonObject()
+        .put("kept", new JsonObject().put("persist", true).put("ttlSeconds", 3_600))
+        .put("lost", new JsonObject())));
   }
+
+  private static final List<String> MODULES = List.of("tasks", "cache");
 
   static JsonObject call(StewardNode node, String address, JsonObject body) throws Exception {
     return Calls.call(node, address, body);
@@ -74,9 +81,10 @@ class StoreNodeTest {
   }
 
   @Test
-  void durable_tasks_and_dead_letters_survive_a_restart_of_the_only_node_and_temporary_tasks_do_not() throws Exception {
+  void durable_tasks_dead_letters_and_persisted_caches_survive_a_restart_of_the_only_node_and_the_rest_does_not()
+    throws Exception {
     Path storeDir = dir.resolve("restart");
-    StewardNode first = cluster.start(List.of("tasks"), config(storeDir)).await(60, TimeUnit.SECONDS);
+    StewardNode first = cluster.start(MODULES, config(storeDir)).await(60, TimeUnit.SECONDS);
     String running = call(first, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "store.once-blocking")
       .put("payload", new JsonObject().put("block", true)).put("restart", "transient")).getString("id");
     String daemon = call(first, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "sleep")
@@ -90,6 +98,7 @@ class StoreNodeTest {
     String temporary = call(first, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "sleep")
       .put("payload", new JsonObject().put("ms", 600_000))).getString("id");
     await("the blocking task runs", 30_000, () -> RUNS.containsKey(running));
+    long expiresAt = fillCaches(first);
 
     Database db = first.store().database();
     await("durable records and the dead letter written", 30_000, () -> {
@@ -110,7 +119,7 @@ class StoreNodeTest {
 
     cluster.stop(first).await(60, TimeUnit.SECONDS);
 
-    StewardNode second = cluster.start(List.of("tasks"), config(storeDir)).await(60, TimeUnit.SECONDS);
+    StewardNode second = cluster.start(MODULES, config(storeDir)).await(60, TimeUnit.SECONDS);
     assertThat(second.id()).isNotEqualTo(first.id());
     // the task that was running runs again (transient: its node was lost), this time to the end
     JsonObject again = call(second, Addresses.Tasks.AWAIT, new JsonObject().put("id", running).put("timeoutMs", 30_000));
@@ -141,5 +150,82 @@ class StoreNodeTest {
     assertThat(keyed.getString("id")).isEqualTo(daemon);
     assertThat(keyed.getBoolean("existing")).isTrue();
     call(second, Addresses.Tasks.CANCEL, new JsonObject().put("id", daemon));
+    checkCaches(second, expiresAt);
+    // a lite member (no store of its own, no partitions) reaches the persisted caches like any node
+    StewardNode lite = cluster.start(List.of("cache"), config(storeDir).put("cluster", new JsonObject().put("liteMember", true)))
+      .await(60, TimeUnit.SECONDS);
+    assertThat(lite.store()).isNull();
+    assertThat(get(lite, "kept", "b").getString("value")).isEqualTo("two");
+    put(lite, "made", "from-lite", true, null);
+    assertThat(get(second, "made", "from-lite").getBoolean("value")).isTrue();
+    cluster.stop(lite).await(60, TimeUnit.SECONDS);
+    cluster.stop(second).await(60, TimeUnit.SECONDS); // the cluster's other tests start nodes of their own
+  }
+
+  @Test
+  void a_node_without_a_store_refuses_to_start_with_a_persisted_cache_naming_the_key() {
+    JsonObject config = config(dir.resolve("unused")).put("store", new JsonObject().put("kind", "none"));
+    Throwable refused = catchThrowableOfType(Throwable.class, () -> cluster.start(List.of("cache"), config)
+      .await(60, TimeUnit.SECONDS));
+    assertThat(refused).isInstanceOf(ConfigException.class).hasMessageContaining("cache.caches.kept.persist: is true but "
+      + "this node has no store (store.kind is none)");
+    assertThat(((ConfigException) refused).key()).isEqualTo("cache.caches.kept.persist");
+  }
+
+  /**
+   * Puts entries in the persisted cache {@code kept} (two with the cache's hour-long TTL, one with its own 1 s TTL),
+   * in {@code lost}, and in two caches created at run time, {@code made} (persisted) and {@code made-lost}; waits
+   * until the database holds the entries of {@code kept} and {@code made}, and the short-lived one has expired in
+   * memory (its row is still there, with its expiry). Returns the expiry of entry {@code a}.
+   */
+  private static long fillCaches(StewardNode node) throws Exception {
+    put(node, "kept", "a", new JsonObject().put("n", 1), null);
+    put(node, "kept", "b", "two", null);
+    put(node, "kept", "brief", 3, 1);
+    put(node, "lost", "a", new JsonObject().put("n", 1), null);
+    call(node, Addresses.Cache.CREATE, new JsonObject().put("name", "made").put("persist", true));
+    call(node, Addresses.Cache.CREATE, new JsonObject().put("name", "made-lost"));
+    put(node, "made", "x", List.of(1, 2), null);
+    put(node, "made-lost", "x", 1, null);
+    Database db = node.store().database();
+    await("the persisted caches written", 30_000, () -> {
+      Map<String, Long> counts = db.counts();
+      return counts.getOrDefault("steward.cache.kept", 0L) == 3 && counts.getOrDefault("steward.cache.made", 0L) == 1;
+    });
+    assertThat(db.counts()).as("a cache without persist is never written").doesNotContainKey("steward.cache.lost");
+    await("the 1 s entry expired", 30_000, () -> !get(node, "kept", "brief").getBoolean("found"));
+    return expiry(node, "a");
+  }
+
+  private static void checkCaches(StewardNode node, long expiresAt) throws Exception {
+    assertThat(get(node, "kept", "a").getJsonObject("value")).isEqualTo(new JsonObject().put("n", 1));
+    assertThat(get(node, "kept", "b").getString("value")).isEqualTo("two");
+    assertThat(get(node, "kept", "brief").getBoolean("found")).as("an entry that expired is not loaded back").isFalse();
+    assertThat(get(node, "lost", "a").getBoolean("found")).as("a cache without persist starts empty").isFalse();
+    assertThat(get(node, "made", "x").getJsonArray("value")).as("a persisted cache created at run time is defined again")
+      .containsExactly(1, 2);
+    ReplyException unknown = catchThrowableOfType(ReplyException.class, () -> get(node, "made-lost", "x"));
+    assertThat(unknown.failureCode()).as("one without persist is gone with the cluster, as before").isEqualTo(404);
+    call(node, Addresses.Cache.CLEAR, new JsonObject().put("cache", "made"));
+    Database db = node.store().database();
+    await("clear deletes the cache's rows", 30_000, () -> !db.counts().containsKey("steward.cache.made"));
+    assertThat(expiry(node, "a")).as("the entry keeps its expiry, not a TTL restarted at the load").isBetween(expiresAt - 1_000, expiresAt + 1_000);
+    assertThat(call(node, Addresses.Cache.SIZE, new JsonObject().put("cache", "kept")).getInteger("size")).isEqualTo(2);
+  }
+
+  private static long expiry(StewardNode node, String key) {
+    return Cluster.hazelcast(node.vertx()).getMap("steward.cache.kept").getEntryView(key).getExpirationTime();
+  }
+
+  private static void put(StewardNode node, String cache, String key, Object value, Integer ttlSeconds) throws Exception {
+    JsonObject body = new JsonObject().put("cache", cache).put("key", key).put("value", value);
+    if (ttlSeconds != null) {
+      body.put("ttlSeconds", ttlSeconds);
+    }
+    call(node, Addresses.Cache.PUT, body);
+  }
+
+  private static JsonObject get(StewardNode node, String cache, String key) throws Exception {
+    return call(node, Addresses.Cache.GET, new JsonObject().put("cache", cache).put("key", key));
   }
 }

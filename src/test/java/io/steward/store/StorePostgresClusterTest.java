@@ -7,6 +7,7 @@ import io.steward.testing.Postgres;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A two-node cluster on the tests' PostgreSQL server ({@code .ci/run} starts one), stopped as a whole (both nodes
  * at once, as an operator stopping a deployment would) and started again: every durable task it acknowledged is
- * still there, finished ones with their results and unfinished ones running again per their restart strategy.
+ * still there, finished ones with their results and unfinished ones running again per their restart strategy;
+ * so are the entries of the persisted caches, declared or created at run time.
  */
 class StorePostgresClusterTest {
 
@@ -61,8 +63,12 @@ class StorePostgresClusterTest {
   private static JsonObject config(String name) {
     return new JsonObject()
       .put("store", new JsonObject().put("kind", "postgres").put("url", url).put("dir", dir.resolve(name).toString()))
-      .put("tasks", new JsonObject().put("orphanSweepMs", 500).put("publishMs", 50));
+      .put("tasks", new JsonObject().put("orphanSweepMs", 500).put("publishMs", 50))
+      .put("cache", new JsonObject().put("caches", new JsonObject().put("kept", new JsonObject().put("persist", true))));
   }
+
+  private static final List<String> MODULES = List.of("tasks", "cache");
+  private static final int ENTRIES = 200;
 
   private static JsonObject call(StewardNode node, String address, JsonObject body) throws Exception {
     return Calls.call(node, address, body);
@@ -73,9 +79,9 @@ class StorePostgresClusterTest {
   }
 
   @Test
-  void a_full_stop_and_restart_of_a_two_node_cluster_loses_no_durable_task() throws Exception {
-    StewardNode a = cluster.start(List.of("tasks"), config("a")).await(60, TimeUnit.SECONDS);
-    StewardNode b = cluster.start(List.of("tasks"), config("b")).await(60, TimeUnit.SECONDS);
+  void a_full_stop_and_restart_of_a_two_node_cluster_loses_no_durable_task_and_no_persisted_cache_entry() throws Exception {
+    StewardNode a = cluster.start(MODULES, config("a")).await(60, TimeUnit.SECONDS);
+    StewardNode b = cluster.start(MODULES, config("b")).await(60, TimeUnit.SECONDS);
     List<StewardNode> first = List.of(a, b);
 
     // finished durable tasks, submitted through both nodes (their records live on both members' partitions)
@@ -94,6 +100,14 @@ class StorePostgresClusterTest {
       unfinished.add(call(first.get(i % 2), Addresses.Tasks.SUBMIT, new JsonObject().put("type", "sleep")
         .put("payload", new JsonObject().put("ms", 600_000)).put("restart", "transient")).getString("id"));
     }
+    // entries of a declared persisted cache and of one created at run time, owned by both members
+    JsonObject entries = new JsonObject();
+    for (int i = 0; i < ENTRIES; i++) {
+      entries.put("k" + i, new JsonObject().put("i", i));
+    }
+    call(a, Addresses.Cache.PUT_ALL, new JsonObject().put("cache", "kept").put("entries", entries));
+    call(b, Addresses.Cache.CREATE, new JsonObject().put("name", "made").put("persist", true).put("ttlSeconds", 3_600));
+    call(b, Addresses.Cache.PUT_ALL, new JsonObject().put("cache", "made").put("entries", entries));
     // The nodes stop at once without waiting for the write-behind delay: what is still queued is written while
     // each member shuts down.
     Future.all(cluster.stop(a), cluster.stop(b)).await(120, TimeUnit.SECONDS);
@@ -110,8 +124,8 @@ class StorePostgresClusterTest {
       direct.close();
     }
 
-    StewardNode c = cluster.start(List.of("tasks"), config("c")).await(60, TimeUnit.SECONDS);
-    StewardNode d = cluster.start(List.of("tasks"), config("d")).await(60, TimeUnit.SECONDS);
+    StewardNode c = cluster.start(MODULES, config("c")).await(60, TimeUnit.SECONDS);
+    StewardNode d = cluster.start(MODULES, config("d")).await(60, TimeUnit.SECONDS);
     List<String> second = List.of(c.id(), d.id());
     for (Map.Entry<String, Integer> e : finished.entrySet()) {
       JsonObject t = call(e.getValue() % 2 == 0 ? c : d, Addresses.Tasks.GET, new JsonObject().put("id", e.getKey()));
@@ -131,6 +145,13 @@ class StorePostgresClusterTest {
     });
     for (String id : open) {
       call(c, Addresses.Tasks.CANCEL, new JsonObject().put("id", id));
+    }
+    JsonArray keys = new JsonArray(new ArrayList<>(entries.fieldNames()));
+    for (String cache : List.of("kept", "made")) {
+      JsonObject back = call(cache.equals("kept") ? d : c, Addresses.Cache.GET_ALL, new JsonObject().put("cache", cache)
+        .put("keys", keys));
+      assertThat(back.getJsonArray("missing")).as("entries of " + cache + " missing after the restart").isEmpty();
+      assertThat(back.getJsonObject("entries")).isEqualTo(entries);
     }
   }
 }
