@@ -130,7 +130,8 @@ public final class ProcessCluster implements AutoCloseable {
   /** The test JVM joins the cluster as a lite member, the way another Vert.x service would (README). */
   public Vertx joinLiteClient() throws Exception {
     if (client == null) {
-      client = JoinAsLiteMember.join(clusterName, List.of(members().split(",")), basePort + capacity)
+      client = JoinAsLiteMember.join(clusterName, List.of(members().split(",")), basePort + capacity,
+          FAILURE_DETECTION_SECONDS)
         .await(90, TimeUnit.SECONDS);
     }
     return client;
