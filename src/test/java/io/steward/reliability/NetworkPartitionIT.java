@@ -104,8 +104,8 @@ class NetworkPartitionIT {
       List<Run> minorityRuns = minorityHistory.status() == 200 ? fired(new JsonObject(minorityHistory.body())) : List.of();
       List<Run> majorityRuns = fired(history(majority.get(0)));
       long healAt = System.currentTimeMillis();
-      Set<Long> byMinority = ticks(minorityRuns, cutAt, healAt, id -> id.equals(minorityId));
-      Set<Long> byMajority = ticks(majorityRuns, cutAt, healAt, id -> !id.equals(minorityId));
+      TreeSet<Long> byMinority = ticks(minorityRuns, cutAt, healAt, id -> id.equals(minorityId));
+      TreeSet<Long> byMajority = ticks(majorityRuns, cutAt, healAt, id -> !id.equals(minorityId));
       Set<Long> bothSides = new TreeSet<>(byMinority);
       bothSides.retainAll(byMajority);
       net.heal(m);
@@ -133,10 +133,12 @@ class NetworkPartitionIT {
 
       Verdict v = Verdict.of("network-partition (cluster.minimumSize " + minimumSize + ")")
         .figure("partition ms", healAt - cutAt)
-        .figure("majority lists 2 after ms", detectedMs)
-        .figure("majority fires after ms", takenOverMs)
+        .figure("majority /nodes lists 2 after ms", detectedMs)
+        .figure("majority's first tick ms after the cut", byMajority.isEmpty() ? "none" : byMajority.first() - cutAt)
+        .figure("seen firing after ms", takenOverMs)
         .figure("cut-off node lists", minorityNodes.status() == 200 ? new JsonObject(minorityNodes.body()).getInteger("count") : minorityNodes.status())
         .figure("ticks fired by the cut-off node", minorityHistory.status() == 200 ? byMinority.size() : "history answered " + minorityHistory.status())
+        .figure("its last tick ms after the cut", byMinority.isEmpty() ? "none" : byMinority.last() - cutAt)
         .figure("by the majority", byMajority.size())
         .figure("ticks fired on both sides", bothSides.size())
         .figure("cache PUT status majority/minority", majorityPut + "/" + minorityPut)
@@ -198,8 +200,8 @@ class NetworkPartitionIT {
     return fired(history).stream().max((a, b) -> Long.compare(a.at, b.at)).orElseThrow().node;
   }
 
-  private static Set<Long> ticks(List<Run> runs, long from, long to, java.util.function.Predicate<String> node) {
-    Set<Long> out = new TreeSet<>();
+  private static TreeSet<Long> ticks(List<Run> runs, long from, long to, java.util.function.Predicate<String> node) {
+    TreeSet<Long> out = new TreeSet<>();
     runs.stream().filter(r -> r.at > from && r.at <= to && node.test(r.node)).forEach(r -> out.add(r.at));
     return out;
   }
