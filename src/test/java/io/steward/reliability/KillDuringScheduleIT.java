@@ -110,11 +110,11 @@ class KillDuringScheduleIT {
     long tookOverMs;
     try {
       // Past failure detection the survivors have removed it and one of them fires the job.
-      rig.cluster.await("a fire from another node once the paused one is declared dead", 90_000,
+      rig.cluster.await("a fire from another node once the paused one is declared dead", 120_000,
         () -> fires.otherFiredAfter(victimId, pausedAt + DETECTION_MS));
       tookOverMs = System.currentTimeMillis() - pausedAt;
       // (a fire the paused node sent just before SIGSTOP may arrive after it: only the survivors' count here)
-      rig.cluster.await("3 more fires from the survivors", 60_000, () -> fires.after(pausedAt + tookOverMs) >= 3);
+      rig.cluster.await("3 more fires from the survivors", 120_000, () -> fires.after(pausedAt + tookOverMs) >= 3);
     } finally {
       victim.resume();
     }
