@@ -70,6 +70,11 @@ public final class Endpoint {
    * ask for an answer.
    */
   public static void fail(Vertx vertx, String address, Message<?> message, Throwable error) {
+    if (splitBrainProtected(error)) {
+      error = StewardException.unavailable("refused: this side of the cluster has fewer members than "
+        + "cluster.minimumSize (split-brain protection, a network partition or too many nodes down); retry once the "
+        + "cluster is whole again");
+    }
     Failure failure = Failure.of(error);
     String text = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
     if (!(error instanceof StewardException) && !(error instanceof io.vertx.core.eventbus.ReplyException)) {
@@ -82,6 +87,19 @@ public final class Endpoint {
       return;
     }
     message.fail(failure.code(), text);
+  }
+
+  /**
+   * Whether Hazelcast refused the operation on this side of a split brain ({@code cluster.minimumSize}): an expected
+   * state, not a bug, so a 503 (retryable) rather than a 500 with an ERROR for any handler that meets it.
+   */
+  static boolean splitBrainProtected(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof com.hazelcast.splitbrainprotection.SplitBrainProtectionException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Counts and logs a failure nobody can be told about (a fire-and-forget send). */

@@ -172,10 +172,47 @@ public final class StewardNode {
         if (meters != null) {
           Metrics.bind(vertx, meters);
         }
-        return attachStore(vertx, config, store, storeIdentity, meters)
+        return awaitMinimumSize(vertx, config)
+          .compose(v -> attachStore(vertx, config, store, storeIdentity, meters))
           .compose(v -> deployAll(vertx, config, startedAt, store))
           .recover(err -> vertx.close().transform(ar -> Future.failedFuture(err)));
       });
+  }
+
+  /**
+   * With split-brain protection ({@code cluster.minimumSize}), Steward's maps refuse every operation until that many
+   * members are in the cluster, so a module started before (the first nodes of a cluster starting one by one) failed
+   * to start: wait for them first, saying so.
+   */
+  static Future<Void> awaitMinimumSize(Vertx vertx, NodeConfig config) {
+    int minimum = config.cluster().minimumSize();
+    if (minimum <= 1) {
+      return Future.succeededFuture();
+    }
+    com.hazelcast.core.HazelcastInstance hz = Cluster.hazelcast(vertx);
+    java.util.function.BooleanSupplier enough = () -> hz.getCluster().getMembers().size() >= minimum
+      && hz.getSplitBrainProtectionService().getSplitBrainProtection(HazelcastSetup.SPLIT_BRAIN_PROTECTION).hasMinimumSize();
+    if (enough.getAsBoolean()) {
+      return Future.succeededFuture();
+    }
+    LOG.warn("Waiting for the cluster to reach cluster.minimumSize = {} member(s) before starting the modules ({} now): "
+      + "split-brain protection refuses every operation on a smaller cluster. Start the other nodes.", minimum,
+      hz.getCluster().getMembers().size());
+    Promise<Void> reached = Promise.promise();
+    long startedAt = System.nanoTime();
+    long[] lastLog = {startedAt};
+    vertx.setPeriodic(200, id -> {
+      if (enough.getAsBoolean()) {
+        vertx.cancelTimer(id);
+        LOG.info("The cluster has {} member(s), at least cluster.minimumSize = {}: starting the modules after {} ms",
+          hz.getCluster().getMembers().size(), minimum, (System.nanoTime() - startedAt) / 1_000_000);
+        reached.tryComplete();
+      } else if (System.nanoTime() - lastLog[0] > 30_000_000_000L) {
+        lastLog[0] = System.nanoTime();
+        LOG.warn("Still waiting for cluster.minimumSize = {} member(s) ({} now)", minimum, hz.getCluster().getMembers().size());
+      }
+    });
+    return reached.future();
   }
 
   /** Checks that the cluster uses the same store, then loads the persisted maps before any module starts. */

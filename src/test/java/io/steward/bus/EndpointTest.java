@@ -29,6 +29,10 @@ class EndpointTest {
       if (say.equals("explode")) {
         throw new IllegalStateException("kaboom");
       }
+      if (say.equals("partitioned")) {
+        throw new java.util.concurrent.CompletionException(
+          new com.hazelcast.splitbrainprotection.SplitBrainProtectionException("steward-minimum-size has failed!"));
+      }
       if (say.equals("missing")) {
         throw StewardException.notFound("no such thing 'missing'");
       }
@@ -83,6 +87,13 @@ class EndpointTest {
       vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "missing")).recover(err -> check(err, 404, "no such thing")),
       vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "explode")).recover(err -> check(err, 500, "handler failed: IllegalStateException: kaboom"))
     ).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void a_split_brain_protection_refusal_is_a_503_not_a_bug(Vertx vertx, VertxTestContext ctx) {
+    vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "partitioned"))
+      .recover(err -> check(err, 503, "fewer members than cluster.minimumSize"))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test

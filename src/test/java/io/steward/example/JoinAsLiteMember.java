@@ -24,7 +24,13 @@ public final class JoinAsLiteMember {
   private JoinAsLiteMember() {
   }
 
+  /** Joins with the nodes' default failure detection ({@code cluster.xml}: 10 s). */
   public static Future<Vertx> join(String clusterName, List<String> members, int port) {
+    return join(clusterName, members, port, 10);
+  }
+
+  /** {@code failureDetectionSeconds}: the nodes' {@code cluster.failureDetectionSeconds}; use the same value. */
+  public static Future<Vertx> join(String clusterName, List<String> members, int port, int failureDetectionSeconds) {
     Config hazelcast = new Config()
       .setClusterName(clusterName)       // the nodes' cluster.name
       .setLiteMember(true);              // no data partitions on this JVM
@@ -38,6 +44,10 @@ public final class JoinAsLiteMember {
     // Members declare a silent member dead after cluster.failureDetectionSeconds (10 s by default), and this
     // lite member is a member too: heartbeat at least as often as the nodes do (cluster.xml: every second).
     hazelcast.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    // And suspect a silent member as soon as the nodes do. When the master (the oldest member) stops, a new
+    // master is agreed only once every member, this one included, suspects the old one: with Hazelcast's default
+    // (60 s) here, a paused master would stay in the cluster, and keep its partitions, for a minute.
+    hazelcast.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(failureDetectionSeconds));
     hazelcast.setProperty("hazelcast.logging.type", "slf4j");
     hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
 

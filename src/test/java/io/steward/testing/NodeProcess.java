@@ -23,6 +23,8 @@ public final class NodeProcess {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String name;
+  private final String host;
+  private final List<String> launcher;
   private final int httpPort;
   private final Path log;
   private final Map<String, String> env;
@@ -30,7 +32,17 @@ public final class NodeProcess {
   private Process process;
 
   NodeProcess(String name, int httpPort, Path log, Path workDir, Map<String, String> env) {
+    this(name, "127.0.0.1", List.of(), httpPort, log, workDir, env);
+  }
+
+  /**
+   * @param host     where the node's HTTP API is reached ({@code http.host})
+   * @param launcher a command the JVM runs under, e.g. {@code ip netns exec NS} (empty: none)
+   */
+  NodeProcess(String name, String host, List<String> launcher, int httpPort, Path log, Path workDir, Map<String, String> env) {
     this.name = name;
+    this.host = host;
+    this.launcher = List.copyOf(launcher);
     this.httpPort = httpPort;
     this.log = log;
     this.workDir = workDir;
@@ -50,7 +62,8 @@ public final class NodeProcess {
   public NodeProcess start() throws IOException {
     Files.createDirectories(log.getParent());
     Files.createDirectories(workDir);
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
+    List<String> cmd = new ArrayList<>(launcher);
+    cmd.addAll(List.of(javaBin(), "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
       "-Dhazelcast.phone.home.enabled=false", "-jar", jar().toAbsolutePath().toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
       .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -73,7 +86,7 @@ public final class NodeProcess {
   }
 
   public String url() {
-    return "http://127.0.0.1:" + httpPort;
+    return "http://" + host + ":" + httpPort;
   }
 
   public long pid() {

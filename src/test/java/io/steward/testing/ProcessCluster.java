@@ -68,6 +68,14 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** Starts one more node (not awaited: see {@link #awaitHealthy}). */
   public NodeProcess add(Map<String, String> extraEnv) throws IOException {
+    return add(extraEnv, "127.0.0.1", List.of());
+  }
+
+  /**
+   * Starts one more node whose HTTP API is reached at {@code host}, its JVM run under {@code launcher} (e.g.
+   * {@code ip netns exec NS}); {@code extraEnv} overrides the defaults (members, interface, ports).
+   */
+  public NodeProcess add(Map<String, String> extraEnv, String host, List<String> launcher) throws IOException {
     int index = nodes.size() + 1;
     int http = FreePorts.one();
     Map<String, String> env = new HashMap<>(commonEnv);
@@ -78,7 +86,7 @@ public final class ProcessCluster implements AutoCloseable {
     env.put("STEWARD_HTTP_PORT", Integer.toString(http));
     env.put("STEWARD_NODE_NAME", "node" + index);
     env.putAll(extraEnv);
-    NodeProcess node = new NodeProcess("node" + index, http, logDir.resolve("node" + index + ".log"),
+    NodeProcess node = new NodeProcess("node" + index, host, launcher, http, logDir.resolve("node" + index + ".log"),
       workDir.resolve("node" + index), env);
     nodes.add(node);
     return node.start();
@@ -130,7 +138,8 @@ public final class ProcessCluster implements AutoCloseable {
   /** The test JVM joins the cluster as a lite member, the way another Vert.x service would (README). */
   public Vertx joinLiteClient() throws Exception {
     if (client == null) {
-      client = JoinAsLiteMember.join(clusterName, List.of(members().split(",")), basePort + capacity)
+      client = JoinAsLiteMember.join(clusterName, List.of(members().split(",")), basePort + capacity,
+          FAILURE_DETECTION_SECONDS)
         .await(90, TimeUnit.SECONDS);
     }
     return client;
