@@ -98,8 +98,12 @@ final class Caches {
     if (h != null) {
       return Future.succeededFuture(h);
     }
-    return opening.computeIfAbsent(spec.name(), name -> vertx.executeBlocking(() -> openBlocking(spec), false)
-      .andThen(ar -> opening.remove(name)));
+    Future<CacheHandle> opened = opening.computeIfAbsent(spec.name(),
+      name -> vertx.executeBlocking(() -> openBlocking(spec), false));
+    // Outside computeIfAbsent: the open may already be done here (a fast worker), and removing the entry from
+    // inside the mapping function is a "Recursive update".
+    opened.onComplete(ar -> opening.remove(spec.name(), opened));
+    return opened;
   }
 
   private CacheHandle openBlocking(CacheSpec spec) {
