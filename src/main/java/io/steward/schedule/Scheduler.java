@@ -378,7 +378,11 @@ final class Scheduler {
       return;
     }
     long epoch = guard.epoch();
+    int sent = 0;
     for (List<Sent> batch : batches.values()) {
+      if ((++sent & 15) == 0) {
+        fireDue(); // each operation costs the loop some microseconds: a tick whose time comes meanwhile goes first
+      }
       List<ClaimRequest> requests = new ArrayList<>(batch.size());
       batch.forEach(s -> requests.add(s.request));
       inFlight++;

@@ -2,8 +2,11 @@ package io.steward.schedule;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Timer;
 import io.vertx.core.VerticleBase;
 
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -24,7 +27,7 @@ final class ShardVerticle extends VerticleBase {
   private final int index;
   private Scheduler scheduler;
   private BiConsumer<String, JobRecord> subscription;
-  private long timerId = -1;
+  private Timer timer;
   private long armedFor = Scheduler.NEVER;
   private long beatTimer = -1;
   private long reassessTimer = -1;
@@ -109,20 +112,27 @@ final class ShardVerticle extends VerticleBase {
       return;
     }
     long next = scheduler.nextWake();
-    if (next == armedFor && timerId >= 0) {
+    if (next == armedFor && timer != null) {
       return;
     }
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
+    if (timer != null) {
+      timer.cancel();
+      timer = null;
     }
     armedFor = next;
     if (next == Scheduler.NEVER) {
       return;
     }
-    long delay = Math.max(1, next - node.clock.millis());
-    timerId = vertx.setTimer(delay, id -> {
-      timerId = -1;
+    // To the microsecond: a delay in whole ms from a whole-ms clock would wake up to 1 ms after the tick's instant.
+    Instant now = node.clock.instant();
+    long delayMicros = next * 1_000 - (now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000);
+    Timer armed = vertx.timer(Math.max(1, delayMicros), TimeUnit.MICROSECONDS);
+    timer = armed;
+    armed.onSuccess(v -> {
+      if (timer != armed) {
+        return; // replaced meanwhile
+      }
+      timer = null;
       armedFor = Scheduler.NEVER;
       onTimer();
     });
@@ -148,8 +158,8 @@ final class ShardVerticle extends VerticleBase {
       vertx.cancelTimer(beatTimer);
       vertx.cancelTimer(reassessTimer);
       vertx.cancelTimer(flushTimer);
-      if (timerId >= 0) {
-        vertx.cancelTimer(timerId);
+      if (timer != null) {
+        timer.cancel();
       }
       return drain();
     });
