@@ -69,7 +69,7 @@ final class ShardVerticle extends VerticleBase {
       scheduler.reassess();
       arm();
     });
-    flushTimer = vertx.setPeriodic(Math.max(10, node.config.historyFlushMs() / 2), t -> scheduler.flushHistory(false));
+    flushTimer = vertx.setPeriodic(Math.max(10, node.config.historyFlushMs() / 2), t -> flush());
     node.register(this);
     arm();
     return Future.succeededFuture();
@@ -105,6 +105,14 @@ final class ShardVerticle extends VerticleBase {
 
   Scheduler scheduler() {
     return scheduler;
+  }
+
+  /** Writes the runs waiting too long for a claim, a budget per turn. */
+  private void flush() {
+    boolean more = !stopping && scheduler.flushHistory(false);
+    if (more) {
+      context.runOnContext(v -> flush()); // after the timers and answers that queued meanwhile
+    }
   }
 
   private void arm() {
