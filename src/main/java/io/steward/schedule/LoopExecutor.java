@@ -20,7 +20,7 @@ final class LoopExecutor implements Executor {
 
   /**
    * {@code afterDrain} runs after each batch of tasks (a scheduler re-arms its timer: a task may add a fire);
-   * {@code between} every 64 tasks of a long batch (a scheduler fires what has come due meanwhile).
+   * {@code between} every 16 tasks of a long batch (a scheduler fires what has come due meanwhile).
    */
   LoopExecutor(Context context, Runnable afterDrain, Runnable between) {
     this.context = context;
@@ -42,7 +42,7 @@ final class LoopExecutor implements Executor {
     int n = 0;
     while ((task = inbox.poll()) != null) {
       task.run();
-      if ((++n & 63) == 0) {
+      if ((++n & 15) == 0) {
         between.run();
       }
     }

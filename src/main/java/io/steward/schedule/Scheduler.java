@@ -202,18 +202,26 @@ final class Scheduler {
   /** Placement may have changed (membership, partitions, the fence): starts and stops jobs accordingly. */
   void reassess() {
     long now = clock.millis();
+    int n = 0;
     for (Entry e : entries.values()) {
       refresh(e, now);
+      if ((++n & 255) == 0) {
+        fireDue(); // a scan of many jobs must not hold back a tick whose time has come
+      }
     }
   }
 
   /** Forgets what this node handled, so every active job catches up (after the fence comes down). */
   void catchUp() {
     long now = clock.millis();
+    int n = 0;
     for (Entry e : entries.values()) {
       if (e.active) {
         deactivate(e);
         activate(e, now);
+      }
+      if ((++n & 255) == 0) {
+        fireDue();
       }
     }
   }
@@ -378,7 +386,11 @@ final class Scheduler {
       return;
     }
     long epoch = guard.epoch();
+    int sent = 0;
     for (List<Sent> batch : batches.values()) {
+      if ((++sent & 15) == 0) {
+        fireDue(); // each operation costs the loop some microseconds: a tick whose time comes meanwhile goes first
+      }
       List<ClaimRequest> requests = new ArrayList<>(batch.size());
       batch.forEach(s -> requests.add(s.request));
       inFlight++;
@@ -635,15 +647,26 @@ final class Scheduler {
   /**
    * Writes the runs that waited {@code historyFlushMs} without a claim to carry them (all of them if
    * {@code all}); nothing while the fence is up. A scan of this shard's jobs: no structure to keep per run.
+   * Unless {@code all}, at most {@code budget} writes per call: an overloaded node can have runs waiting on every
+   * job, and tens of thousands of writes in one turn held the loop for seconds (long enough to raise the fence);
+   * returns whether more are waiting (the caller goes on in a later turn).
    */
-  void flushHistory(boolean all) {
+  boolean flushHistory(boolean all) {
     if (guard.fenced()) {
-      return;
+      return false;
     }
     long cutoff = clock.millis() - settings.historyFlushMs();
+    int n = 0;
+    int written = 0;
     for (Entry e : entries.values()) {
+      if ((++n & 255) == 0) {
+        fireDue();
+      }
       if (e.pending == null || e.pending.isEmpty() || (!all && e.pendingSince > cutoff)) {
         continue;
+      }
+      if (!all && written++ == settings.budget()) {
+        return true;
       }
       List<RunRecord> records = takePending(e);
       inFlight++;
@@ -654,6 +677,7 @@ final class Scheduler {
         }
       }));
     }
+    return false;
   }
 
   private static long jitter(Entry e, long tick) {

@@ -2,8 +2,11 @@ package io.steward.schedule;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Timer;
 import io.vertx.core.VerticleBase;
 
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -24,7 +27,7 @@ final class ShardVerticle extends VerticleBase {
   private final int index;
   private Scheduler scheduler;
   private BiConsumer<String, JobRecord> subscription;
-  private long timerId = -1;
+  private Timer timer;
   private long armedFor = Scheduler.NEVER;
   private long beatTimer = -1;
   private long reassessTimer = -1;
@@ -66,7 +69,7 @@ final class ShardVerticle extends VerticleBase {
       scheduler.reassess();
       arm();
     });
-    flushTimer = vertx.setPeriodic(Math.max(10, node.config.historyFlushMs() / 2), t -> scheduler.flushHistory(false));
+    flushTimer = vertx.setPeriodic(Math.max(10, node.config.historyFlushMs() / 2), t -> flush());
     node.register(this);
     arm();
     return Future.succeededFuture();
@@ -104,25 +107,40 @@ final class ShardVerticle extends VerticleBase {
     return scheduler;
   }
 
+  /** Writes the runs waiting too long for a claim, a budget per turn. */
+  private void flush() {
+    boolean more = !stopping && scheduler.flushHistory(false);
+    if (more) {
+      context.runOnContext(v -> flush()); // after the timers and answers that queued meanwhile
+    }
+  }
+
   private void arm() {
     if (stopping) {
       return;
     }
     long next = scheduler.nextWake();
-    if (next == armedFor && timerId >= 0) {
+    if (next == armedFor && timer != null) {
       return;
     }
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
+    if (timer != null) {
+      timer.cancel();
+      timer = null;
     }
     armedFor = next;
     if (next == Scheduler.NEVER) {
       return;
     }
-    long delay = Math.max(1, next - node.clock.millis());
-    timerId = vertx.setTimer(delay, id -> {
-      timerId = -1;
+    // To the microsecond: a delay in whole ms from a whole-ms clock would wake up to 1 ms after the tick's instant.
+    Instant now = node.clock.instant();
+    long delayMicros = next * 1_000 - (now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000);
+    Timer armed = vertx.timer(Math.max(1, delayMicros), TimeUnit.MICROSECONDS);
+    timer = armed;
+    armed.onSuccess(v -> {
+      if (timer != armed) {
+        return; // replaced meanwhile
+      }
+      timer = null;
       armedFor = Scheduler.NEVER;
       onTimer();
     });
@@ -148,8 +166,8 @@ final class ShardVerticle extends VerticleBase {
       vertx.cancelTimer(beatTimer);
       vertx.cancelTimer(reassessTimer);
       vertx.cancelTimer(flushTimer);
-      if (timerId >= 0) {
-        vertx.cancelTimer(timerId);
+      if (timer != null) {
+        timer.cancel();
       }
       return drain();
     });
