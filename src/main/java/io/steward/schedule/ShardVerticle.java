@@ -159,7 +159,12 @@ final class ShardVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return node.leave().compose(v -> {
+    // The node leaves once for all shards, and its answer comes on a Hazelcast thread or another shard's loop:
+    // continue on this shard's loop, as the scheduler is confined to it (the drain's timer fired on another loop
+    // and corrupted the timer heap while this loop fired ticks).
+    Promise<Void> left = Promise.promise();
+    node.leave().onComplete(ar -> context.runOnContext(v -> left.handle(ar)));
+    return left.future().compose(v -> {
       stopping = true;
       node.unregister(this);
       node.store.unsubscribe(subscription);
