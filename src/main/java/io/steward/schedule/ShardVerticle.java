@@ -4,6 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Timer;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.ContextInternal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +19,7 @@ import java.util.function.BiConsumer;
  */
 final class ShardVerticle extends VerticleBase {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ShardVerticle.class);
   private static final long REASSESS_MS = 1_000;
   private static final int BUDGET = 2_000;
   private static final long DRAIN_MS = 5_000;
@@ -179,6 +183,20 @@ final class ShardVerticle extends VerticleBase {
   }
 
   /**
+   * The scheduler is confined to this shard's event loop (its timer heaps are not thread-safe). A callback that
+   * arrives elsewhere is a bug: it is logged and moved back, never run concurrently with the loop.
+   */
+  private boolean onOwnLoop(String what) {
+    if (((ContextInternal) context).nettyEventLoop().inEventLoop()) {
+      return true;
+    }
+    LOG.error("Schedule shard {} was about to run {} on {}, not on its own event loop: a bug in Steward, please report "
+      + "it with this line. It was moved back to the shard's loop; nothing was lost.", index, what,
+      Thread.currentThread().getName());
+    return false;
+  }
+
+  /**
    * Lets claims and runs in flight end (their runs are recorded), at most {@link #DRAIN_MS}, then writes the runs
    * not yet written.
    */
@@ -186,6 +204,11 @@ final class ShardVerticle extends VerticleBase {
     Promise<Void> done = Promise.promise();
     long deadline = System.currentTimeMillis() + DRAIN_MS;
     vertx.setPeriodic(20, id -> {
+      if (!onOwnLoop("its drain")) {
+        vertx.cancelTimer(id);
+        context.runOnContext(v -> drain().onComplete(done));
+        return;
+      }
       scheduler.runDue(); // claimed ticks still fire at their time while draining
       if (scheduler.inFlight() == 0 || System.currentTimeMillis() > deadline) {
         vertx.cancelTimer(id);
