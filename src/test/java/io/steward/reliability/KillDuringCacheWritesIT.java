@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Scenario 3 of the reliability suite (issue 9): SIGKILL a node during cache writes.
  *
@@ -113,7 +115,7 @@ class KillDuringCacheWritesIT {
           "failures with codes that are not documented as retryable: " + codesDuringWrites)
         .check(rig.allHealthy(), "a survivor is not healthy");
       NodeLogs.check(v, rig.nodes);
-      v.report();
+      assertThat(v.report()).as("failed checks of the verdict (line above)").isEmpty();
     }
   }
 

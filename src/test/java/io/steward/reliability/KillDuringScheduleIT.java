@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Scenario 2 of the reliability suite (issue 9): SIGKILL, then SIGSTOP, of the node firing a schedule.
  *
@@ -89,7 +91,7 @@ class KillDuringScheduleIT {
     BY_ID.put(rig.nodeId(replacement), replacement);
     v.check(rig.allHealthy(), "a survivor is not healthy");
     NodeLogs.check(v, rig.nodes);
-    v.report();
+    assertThat(v.report()).as("failed checks of the verdict (line above)").isEmpty();
   }
 
   @Test
@@ -136,7 +138,7 @@ class KillDuringScheduleIT {
     deleteJob(job);
     v.check(rig.allHealthy(), "a node is not healthy");
     NodeLogs.check(v, rig.nodes);
-    v.report();
+    assertThat(v.report()).as("failed checks of the verdict (line above)").isEmpty();
   }
 
   /** Starts counting a new job's fires, puts the job, and waits for its first fires. */

@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Scenario 1 of the reliability suite (issue 9): SIGKILL a node while durable tasks run.
  *
@@ -170,7 +172,7 @@ class KillDuringTasksIT {
           + "not reported lost")
         .check(rig.allHealthy(), "a survivor is not healthy");
       NodeLogs.check(v, rig.nodes);
-      v.report();
+      assertThat(v.report()).as("failed checks of the verdict (line above)").isEmpty();
     }
   }
 

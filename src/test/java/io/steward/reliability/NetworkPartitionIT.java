@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Scenario 7 of the reliability suite (issue 9, stretch): a real network partition. Behind {@code -Dpartition=true}
  * (it needs root; about two minutes per run).
@@ -156,7 +158,7 @@ class NetworkPartitionIT {
           + " ticks fired on both sides")
         .check(cluster.nodes().stream().allMatch(n -> n.get("/health").status() == 200), "a node is not healthy");
       NodeLogs.check(v, nodes);
-      v.report();
+      assertThat(v.report()).as("failed checks of the verdict (line above)").isEmpty();
     }
   }
 

@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Scenario 5 of the reliability suite (issue 9): ten times the task capacity at once.
  *
@@ -134,7 +136,7 @@ class OverloadIT {
         .check(runsAfter == 30, "after the burst only " + runsAfter + " of 30 tasks ran")
         .check(logged <= maxLogged, "refusals logged " + logged + " times (rate limit: one line per address and code every 10 s)");
       NodeLogs.check(v, rig.nodes);
-      v.report();
+      assertThat(v.report()).as("failed checks of the verdict (line above)").isEmpty();
     }
   }
 

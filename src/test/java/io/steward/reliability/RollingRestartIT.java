@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntFunction;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Scenario 4 of the reliability suite (issue 9): a rolling restart under load.
  *
@@ -144,7 +146,7 @@ class RollingRestartIT {
         .check(exitCodes.stream().allMatch(c -> c == 0), "a node did not exit 0 on SIGTERM: " + exitCodes)
         .check(rig.allHealthy() && rig.alive().size() == 3, "a node is not healthy after the restarts");
       NodeLogs.check(v, rig.nodes);
-      v.report();
+      assertThat(v.report()).as("failed checks of the verdict (line above)").isEmpty();
     }
   }
 
