@@ -125,8 +125,22 @@ public final class StewardNode {
     return Future.fromCompletionStage(done);
   }
 
+  private static void logTransport(Vertx vertx, NodeConfig config) {
+    if (vertx.isNativeTransportEnabled()) {
+      LOG.info("Event loops and sockets run on Linux epoll (vertx.nativeTransport)");
+    } else if (config.nativeTransport()) {
+      Throwable cause = vertx.unavailableNativeTransportCause();
+      LOG.info("Native transport unavailable on this machine ({}); event loops run on Java NIO, which works the same "
+          + "with a costlier wake-up per event-loop hop. Set vertx.nativeTransport=false to skip the attempt",
+        cause == null ? "no cause given" : cause.toString());
+    } else {
+      LOG.info("Event loops and sockets run on Java NIO (vertx.nativeTransport=false)");
+    }
+  }
+
   private static Future<StewardNode> start(NodeConfig config, Store store, long startedAt) {
-    VertxOptions options = new VertxOptions().setWorkerPoolSize(config.workerPoolSize());
+    VertxOptions options = new VertxOptions().setWorkerPoolSize(config.workerPoolSize())
+      .setPreferNativeTransport(config.nativeTransport());
     if (config.eventLoopPoolSize() > 0) {
       options.setEventLoopPoolSize(config.eventLoopPoolSize());
     }
@@ -172,6 +186,7 @@ public final class StewardNode {
         if (meters != null) {
           Metrics.bind(vertx, meters);
         }
+        logTransport(vertx, config);
         return awaitMinimumSize(vertx, config)
           .compose(v -> attachStore(vertx, config, store, storeIdentity, meters))
           .compose(v -> deployAll(vertx, config, startedAt, store))
