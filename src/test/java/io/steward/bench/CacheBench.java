@@ -41,8 +41,9 @@ import java.util.function.Predicate;
  * The bus and its IMap peer are called the same way: from a Vert.x context (a client verticle) with the result
  * back there, the IMap asynchronously with its JSON text decoded (get) or encoded (put), as a Vert.x caller
  * needs and as Steward does; the blocking {@code IMap.get} from a plain thread is printed beside, not compared.
- * Direct near-cache and Caffeine reads run on a plain thread. Consumers (Steward's and the Caffeine peer's)
- * live in verticles of their own. Latency: one operation at a time (p50/p99). Throughput:
+ * Direct near-cache and Caffeine reads run on a plain thread. The Caffeine peer's consumer runs on the cache
+ * module's event loop, the client on another loop. Latency: one operation at a time (p50/p99), Steward's and its
+ * peer's in alternating blocks. Throughput:
  * {@value #CONCURRENCY} operations in flight. Nodes run in this JVM (real Hazelcast on loopback), so "remote"
  * is a loopback hop.
  */
@@ -52,6 +53,7 @@ final class CacheBench {
   private static final int LATENCY_OPS = 20_000;
   private static final int THROUGHPUT_OPS = 100_000;
   private static final int CONCURRENCY = 32;
+  private static final int BLOCK = 500;
   private static final long DIRECT_MS = 2_000;
   private static final String CAFFEINE_GET = "bench.caffeine.get";
 
@@ -62,9 +64,13 @@ final class CacheBench {
     System.out.println("cache: shared 2-core machine, figures are noisy; ratios are what count (same run)");
     JsonObject caches = new JsonObject().put("cache", new JsonObject().put("caches", new JsonObject()
       .put("bench", new JsonObject())
-      .put("benchnear", new JsonObject().put("nearCache", true).put("nearCacheMaxSize", 100_000))));
+      .put("benchnear", new JsonObject().put("nearCache", true).put("nearCacheMaxSize", 100_000))))
+      // -Dbench.jvm=-Dcache.bench.nio=true: the same on Java NIO event loops, for comparison
+      .put("vertx", new JsonObject().put("nativeTransport", !Boolean.getBoolean("cache.bench.nio")));
     try (TestCluster cluster = TestCluster.create(CacheBench.class, 2)) {
       StewardNode one = cluster.start(List.of("cache"), caches).await(120, TimeUnit.SECONDS);
+      System.out.println("cache: event loops on " + (one.vertx().isNativeTransportEnabled() ? "epoll (native transport)"
+        : "Java NIO") + " (vertx.nativeTransport)");
       List<String> keys = keys(KEYS);
       fill(one, "bench", keys);
       fill(one, "benchnear", keys);
@@ -143,26 +149,29 @@ final class CacheBench {
 
     String module = consumerThread(vertx, Addresses.Cache.GET, gets[0]);
     Context client = clientContext(vertx, Set.of(module));
-    Result busGet = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % n], here).toCompletionStage());
-    Result mapGet = measure(client, i -> onClient(client, direct.getAsync(keys.get(i % n)), Json::decodeValue));
+    Result[] get = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % n], here).toCompletionStage(),
+      i -> onClient(client, direct.getAsync(keys.get(i % n)), Json::decodeValue));
+    Result busGet = get[0];
+    Result mapGet = get[1];
     report("get, " + where, busGet, "IMap.getAsync direct", mapGet);
 
-    Result busPut = measure(client, i -> vertx.eventBus().request(Addresses.Cache.PUT, puts[i % n], here).toCompletionStage());
-    Result mapPut = measure(client, i -> onClient(client, direct.setAsync(keys.get(i % n), values[i % n].encode()), v -> v));
-    report("put, " + where, busPut, "IMap.setAsync direct", mapPut);
+    Result[] put = measure(client, i -> vertx.eventBus().request(Addresses.Cache.PUT, puts[i % n], here).toCompletionStage(),
+      i -> onClient(client, direct.setAsync(keys.get(i % n), values[i % n].encode()), v -> v));
+    report("put, " + where, put[0], "IMap.setAsync direct", put[1]);
 
     Result blocking = blockingLatency(i -> Json.decodeValue(direct.get(keys.get(i % n))));
     System.out.printf("  (not the peer) IMap.get blocking a plain thread, value decoded: p50 %.3f ms, p99 %.3f ms; a caller on "
       + "an event loop cannot block%n", blocking.p50Ms(), blocking.p99Ms());
     if (remote) {
       DeliveryOptions anyNode = new DeliveryOptions().setSendTimeout(30_000);
-      Result routed = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % n], anyNode).toCompletionStage());
+      Result routed = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % n], anyNode).toCompletionStage(),
+        i -> onClient(client, direct.getAsync(keys.get(i % n)), Json::decodeValue))[0];
       System.out.printf("  get, remote key, default routing (the bus picks either node): p50 %.3f ms, p99 %.3f ms, %,.0f ops/s%n",
         routed.p50Ms(), routed.p99Ms(), routed.opsPerSec());
       Context beside = clientContext(vertx, module::equals, "no client verticle landed on the module's event loop");
-      Result sameLoop = measure(beside, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % n], here).toCompletionStage());
-      Result sameLoopPeer = measure(beside, i -> onClient(beside, direct.getAsync(keys.get(i % n)), Json::decodeValue));
-      report("get, remote, caller on module loop", sameLoop, "IMap.getAsync, same caller", sameLoopPeer);
+      Result[] sameLoop = measure(beside, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % n], here).toCompletionStage(),
+        i -> onClient(beside, direct.getAsync(keys.get(i % n)), Json::decodeValue));
+      report("get, remote, caller on module loop", sameLoop[0], "IMap.getAsync, same caller", sameLoop[1]);
       System.out.printf("  goal: get through the bus within 1.3x of IMap.getAsync for a remote key: p50 %.2fx -> %s%n",
         busGet.p50Ms() / mapGet.p50Ms(), busGet.p50Ms() / mapGet.p50Ms() <= 1.3 ? "met" : "NOT met");
     }
@@ -202,27 +211,30 @@ final class CacheBench {
     for (int i = 0; i < keys.size(); i++) {
       caffeine.put(keys.get(i), value(i));
     }
-    vertx.deployVerticle(new VerticleBase() {
-      @Override
-      public Future<?> start() {
-        return vertx.eventBus().<JsonObject>localConsumer(CAFFEINE_GET, m -> {
-          Object v = caffeine.getIfPresent(m.body().getString("key"));
-          m.reply(v == null ? new JsonObject().put("found", false) : new JsonObject().put("found", true).put("value", v));
-        }).completion();
-      }
-    }).await(10, TimeUnit.SECONDS);
     DeliveryOptions here = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
     JsonObject[] gets = bodies("benchnear", keys, false);
     JsonObject[] caffeineGets = bodies("caffeine", keys, false);
-    Context client = clientContext(vertx, Set.of(consumerThread(vertx, Addresses.Cache.GET, gets[0]),
-      consumerThread(vertx, CAFFEINE_GET, caffeineGets[0])));
+    // The Caffeine consumer on the module's own event loop, the client on another: both requests make the same
+    // two hops between the same two threads. (On two cores, consumers on different loops are at the scheduler's
+    // mercy: whichever consumer thread shares a core with the client answers several times faster, for seconds.)
+    String module = consumerThread(vertx, Addresses.Cache.GET, gets[0]);
+    Context beside = clientContext(vertx, module::equals, "no verticle landed on the module's event loop");
+    CompletableFuture<Void> registered = new CompletableFuture<>();
+    beside.runOnContext(v -> vertx.eventBus().<JsonObject>localConsumer(CAFFEINE_GET, m -> {
+      Object v2 = caffeine.getIfPresent(m.body().getString("key"));
+      m.reply(v2 == null ? new JsonObject().put("found", false) : new JsonObject().put("found", true).put("value", v2));
+    }).completion().onComplete(ar -> registered.complete(null)));
+    registered.get(10, TimeUnit.SECONDS);
+    Context client = clientContext(vertx, Set.of(module));
     IMap<String, Object> near = Cluster.hazelcast(vertx).getMap("steward.cache.benchnear");
     for (String k : keys) {
       near.get(k); // populate this node's near cache
     }
     System.out.println("cache: near-cache hits (two-node cluster, every key in node 1's near cache)");
-    Result bus = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % gets.length], here).toCompletionStage());
-    Result peer = measure(client, i -> vertx.eventBus().request(CAFFEINE_GET, caffeineGets[i % caffeineGets.length], here).toCompletionStage());
+    Result[] both = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % gets.length], here).toCompletionStage(),
+      i -> vertx.eventBus().request(CAFFEINE_GET, caffeineGets[i % caffeineGets.length], here).toCompletionStage());
+    Result bus = both[0];
+    Result peer = both[1];
     report("near-cache get through the bus", bus, "Caffeine behind a consumer", peer);
     System.out.printf("  goal: near-cache hits through the bus within 1.5x of Caffeine through the bus: p50 %.2fx, "
       + "throughput %.2fx -> %s%n", bus.p50Ms() / peer.p50Ms(), peer.opsPerSec() / bus.opsPerSec(),
@@ -322,27 +334,43 @@ final class CacheBench {
   }
 
   /**
-   * A bus operation issued from {@code client}: latency one at a time, then throughput with
-   * {@value #CONCURRENCY} in flight.
+   * Steward's operation and its peer's, issued from {@code client}: latency one at a time, in alternating blocks
+   * of {@value #BLOCK} (so that whatever else the shared machine does for a few seconds hits both alike, while
+   * each block runs as that operation runs alone: one-by-one alternation changes which event loops sleep); then
+   * throughput with {@value #CONCURRENCY} in flight, one after the other.
    */
-  private static Result measure(Context client, IntFunction<CompletionStage<?>> op) throws Exception {
-    IntFunction<CompletionStage<?>> onClient = i -> {
-      CompletableFuture<Object> done = new CompletableFuture<>();
-      client.runOnContext(v -> op.apply(i).whenComplete((r, err) -> {
-        if (err != null) {
-          done.completeExceptionally(err);
-        } else {
-          done.complete(r);
-        }
-      }));
-      return done;
-    };
-    sequentialOn(client, op, LATENCY_OPS); // warm-up
-    long[] latencies = sequentialOn(client, op, LATENCY_OPS);
-    closedLoop(onClient, THROUGHPUT_OPS / 2); // warm-up
-    double opsPerSec = closedLoop(onClient, THROUGHPUT_OPS);
-    Stats s = Stats.of(latencies);
-    return new Result(s.p(50) / 1e6, s.p(99) / 1e6, opsPerSec);
+  private static Result[] measure(Context client, IntFunction<CompletionStage<?>> steward, IntFunction<CompletionStage<?>> peer)
+    throws Exception {
+    IntFunction<CompletionStage<?>> alternating = i -> ((i / BLOCK) % 2 == 0 ? steward : peer).apply(i);
+    sequentialOn(client, alternating, 2 * LATENCY_OPS); // warm-up
+    long[] both = sequentialOn(client, alternating, 2 * LATENCY_OPS);
+    long[][] split = new long[2][LATENCY_OPS];
+    int[] filled = new int[2];
+    for (int i = 0; i < both.length; i++) {
+      int k = (i / BLOCK) % 2;
+      split[k][filled[k]++] = both[i];
+    }
+    IntFunction<CompletionStage<?>>[] ops = List.of(steward, peer).toArray(IntFunction[]::new);
+    Result[] out = new Result[2];
+    for (int k = 0; k < 2; k++) {
+      IntFunction<CompletionStage<?>> op = ops[k];
+      IntFunction<CompletionStage<?>> onClient = i -> {
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        client.runOnContext(v -> op.apply(i).whenComplete((r, err) -> {
+          if (err != null) {
+            done.completeExceptionally(err);
+          } else {
+            done.complete(r);
+          }
+        }));
+        return done;
+      };
+      closedLoop(onClient, THROUGHPUT_OPS / 2); // warm-up
+      double opsPerSec = closedLoop(onClient, THROUGHPUT_OPS);
+      Stats s = Stats.of(split[k]);
+      out[k] = new Result(s.p(50) / 1e6, s.p(99) / 1e6, opsPerSec);
+    }
+    return out;
   }
 
   /** One operation at a time, each started by the previous one's reply, on the client's event loop. */
