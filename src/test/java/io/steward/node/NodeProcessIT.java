@@ -54,6 +54,15 @@ class NodeProcessIT {
 
   @Test
   @Order(1)
+  void the_fat_jar_carries_the_epoll_library_and_runs_its_event_loops_on_it() {
+    String arch = System.getProperty("os.arch");
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+      && (arch.equals("amd64") || arch.equals("aarch64")), "the jar carries epoll for Linux x86_64 and aarch64 only");
+    assertThat(first.logText()).contains("Event loops and sockets run on Linux epoll");
+  }
+
+  @Test
+  @Order(1)
   void the_dashboard_and_its_vendored_clients_are_served_from_the_fat_jar() {
     assertThat(first.get("/").body()).contains("<title>Steward</title>");
     assertThat(first.get("/dashboard/app.js").body()).contains("steward.tasks.events");
