@@ -2,6 +2,7 @@ package io.steward.store;
 
 import io.steward.testing.NodeProcess;
 import io.steward.testing.ProcessCluster;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The one-node default as an operator runs it: the fat jar with the default embedded store (a {@code data}
  * directory in its working directory), stopped with SIGTERM and started again from the same directory. What it
- * acknowledged comes back; the task it was running runs again.
+ * acknowledged comes back: finished tasks, the task it was running (which runs again), and the entries of a cache
+ * created at run time with {@code persist: true}; a cache without it is gone.
  */
 class StoreProcessIT {
 
@@ -25,7 +27,7 @@ class StoreProcessIT {
   @BeforeAll
   static void start() {
     cluster = ProcessCluster.create(StoreProcessIT.class, 1)
-      .env("STEWARD_MODULES", "http,tasks")
+      .env("STEWARD_MODULES", "http,tasks,cache")
       .env("STEWARD_STORE_KIND", "embedded") // the default, which ProcessCluster turns off for other tests
       .env("STEWARD_TASKS_ORPHAN_SWEEP_MS", "500")
       .env("STEWARD_SHUTDOWN_DRAIN_MS", "2000");
@@ -37,7 +39,7 @@ class StoreProcessIT {
   }
 
   @Test
-  void the_only_node_stopped_with_sigterm_and_started_again_from_its_directory_keeps_its_durable_tasks() throws Exception {
+  void the_only_node_stopped_with_sigterm_and_started_again_from_its_directory_keeps_its_durable_tasks_and_persisted_cache() throws Exception {
     NodeProcess node = cluster.start(1).get(0);
     Map<String, Integer> finished = new LinkedHashMap<>();
     for (int i = 0; i < 20; i++) {
@@ -52,6 +54,15 @@ class StoreProcessIT {
     String daemonId = daemon.json().getString("id");
     cluster.await("the permanent task runs", 30_000,
       () -> "running".equals(node.get("/tasks/" + daemonId).json().getString("state")));
+
+    assertThat(node.post("/caches", new JsonObject().put("name", "sessions").put("persist", true)
+      .put("ttlSeconds", 3_600).encode()).status()).isEqualTo(201);
+    assertThat(node.post("/caches", new JsonObject().put("name", "scratch").encode()).status()).isEqualTo(201);
+    for (int i = 0; i < 50; i++) {
+      JsonObject value = new JsonObject().put("value", new JsonObject().put("user", i).put("roles", new JsonArray().add("r" + i)));
+      assertThat(node.put("/caches/sessions/s" + i, value.encode()).status()).isEqualTo(204);
+      assertThat(node.put("/caches/scratch/s" + i, value.encode()).status()).isEqualTo(204);
+    }
 
     // The ten-minute task outlasts the drain, so the node says it did not stop cleanly (exit 1: the tasks
     // module's rule); it still leaves the way SIGTERM makes it leave, writing what is pending.
@@ -70,6 +81,14 @@ class StoreProcessIT {
       JsonObject t = node.get("/tasks/" + daemonId).json();
       return "running".equals(t.getString("state")) && t.getInteger("attempts", 0) >= 2;
     });
+    for (int i = 0; i < 50; i++) {
+      NodeProcess.Response got = node.get("/caches/sessions/s" + i);
+      assertThat(got.status()).as("persisted entry s%d after the restart: %s", i, got.body()).isEqualTo(200);
+      assertThat(got.json().getJsonObject("value")).isEqualTo(new JsonObject().put("user", i)
+        .put("roles", new JsonArray().add("r" + i)));
+    }
+    NodeProcess.Response scratch = node.get("/caches/scratch/s0");
+    assertThat(scratch.status()).as("a cache without persist is gone with the cluster: %s", scratch.body()).isEqualTo(404);
     assertThat(node.get("/health").body()).contains("\"store\"");
   }
 }

@@ -111,6 +111,11 @@ public final class NodeProcess {
       .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  public Response put(String path, String json) {
+    return send(HttpRequest.newBuilder(URI.create(url() + path)).header("content-type", "application/json")
+      .PUT(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
   public Response send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
