@@ -164,10 +164,9 @@ final class CacheBench {
       + "an event loop cannot block%n", blocking.p50Ms(), blocking.p99Ms());
     if (remote) {
       DeliveryOptions anyNode = new DeliveryOptions().setSendTimeout(30_000);
-      Result routed = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % n], anyNode).toCompletionStage(),
-        i -> onClient(client, direct.getAsync(keys.get(i % n)), Json::decodeValue))[0];
-      System.out.printf("  get, remote key, default routing (the bus picks either node): p50 %.3f ms, p99 %.3f ms, %,.0f ops/s%n",
-        routed.p50Ms(), routed.p99Ms(), routed.opsPerSec());
+      Result[] routed = measure(client, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % n], anyNode).toCompletionStage(),
+        i -> onClient(client, direct.getAsync(keys.get(i % n)), Json::decodeValue));
+      report("get, remote, bus picks either node", routed[0], "IMap.getAsync direct", routed[1]);
       Context beside = clientContext(vertx, module::equals, "no client verticle landed on the module's event loop");
       Result[] sameLoop = measure(beside, i -> vertx.eventBus().request(Addresses.Cache.GET, gets[i % n], here).toCompletionStage(),
         i -> onClient(beside, direct.getAsync(keys.get(i % n)), Json::decodeValue));
@@ -350,10 +349,10 @@ final class CacheBench {
       int k = (i / BLOCK) % 2;
       split[k][filled[k]++] = both[i];
     }
-    IntFunction<CompletionStage<?>>[] ops = List.of(steward, peer).toArray(IntFunction[]::new);
+    List<IntFunction<CompletionStage<?>>> ops = List.of(steward, peer);
     Result[] out = new Result[2];
     for (int k = 0; k < 2; k++) {
-      IntFunction<CompletionStage<?>> op = ops[k];
+      IntFunction<CompletionStage<?>> op = ops.get(k);
       IntFunction<CompletionStage<?>> onClient = i -> {
         CompletableFuture<Object> done = new CompletableFuture<>();
         client.runOnContext(v -> op.apply(i).whenComplete((r, err) -> {

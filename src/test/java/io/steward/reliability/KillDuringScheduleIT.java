@@ -147,8 +147,7 @@ class KillDuringScheduleIT {
     JsonObject spec = new JsonObject().put("every", PERIOD_MS + "ms").put("runOn", "cluster-once")
       .put("action", new JsonObject().put("type", "send").put("address", "test.reliability.schedule." + job).put("reply", false));
     NodeProcess any = rig.alive().get(0);
-    NodeProcess.Response put = any.send(HttpRequest.newBuilder(URI.create(any.url() + "/schedules/" + job))
-      .header("content-type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(spec.encode())));
+    NodeProcess.Response put = any.put("/schedules/" + job, spec.encode());
     if (put.status() != 200) {
       throw new AssertionError("PUT /schedules/" + job + " answered " + put.status() + ": " + put.body());
     }

@@ -8,8 +8,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -73,10 +71,10 @@ class NetworkPartitionIT {
         indexById.put(o.getString("id"), Integer.parseInt(o.getString("name").substring("node".length())) - 1);
       }
 
-      expect(put(nodes.get(0), "/caches/data/before", new JsonObject().put("value", "v0")), 204, "PUT before");
+      expect(nodes.get(0).put("/caches/data/before", new JsonObject().put("value", "v0").encode()), 204, "PUT before");
       JsonObject spec = new JsonObject().put("every", PERIOD_MS + "ms")
         .put("action", new JsonObject().put("type", "send").put("address", "test.partition.ticks").put("reply", false));
-      expect(put(nodes.get(0), "/schedules/" + JOB, spec), 200, "PUT job");
+      expect(nodes.get(0).put("/schedules/" + JOB, spec.encode()), 200, "PUT job");
       cluster.await("the job fired 3 times", 60_000, () -> fired(history(nodes.get(0))).size() >= 3);
 
       // Cut off the node that fires the job: the others take it over, and it carries on by itself.
@@ -93,8 +91,8 @@ class NetworkPartitionIT {
       long takenOverMs = System.currentTimeMillis() - cutAt;
 
       // Writes on both sides: the same key (majority first, minority later), and a key on each side.
-      int majorityPut = put(majority.get(0), "/caches/data/both", new JsonObject().put("value", "majority")).status();
-      int majorityOnlyPut = put(majority.get(0), "/caches/data/majorityOnly", new JsonObject().put("value", 1)).status();
+      int majorityPut = majority.get(0).put("/caches/data/both", new JsonObject().put("value", "majority").encode()).status();
+      int majorityOnlyPut = majority.get(0).put("/caches/data/majorityOnly", new JsonObject().put("value", 1).encode()).status();
       int minorityPut = net.curl(m, "PUT", minority.url() + "/caches/data/both", new JsonObject().put("value", "minority").encode()).status();
       int minorityOnlyPut = net.curl(m, "PUT", minority.url() + "/caches/data/minorityOnly", new JsonObject().put("value", 1).encode()).status();
       Netns.Http minorityNodes = net.curl(m, "GET", minority.url() + "/nodes", null);
@@ -163,11 +161,6 @@ class NetworkPartitionIT {
   }
 
   private record Run(long at, String node) {
-  }
-
-  private static NodeProcess.Response put(NodeProcess n, String path, JsonObject body) {
-    return n.send(HttpRequest.newBuilder(URI.create(n.url() + path)).header("content-type", "application/json")
-      .PUT(HttpRequest.BodyPublishers.ofString(body.encode())));
   }
 
   private static void expect(NodeProcess.Response r, int status, String what) {

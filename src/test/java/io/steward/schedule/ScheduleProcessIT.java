@@ -47,9 +47,7 @@ class ScheduleProcessIT {
     fires = Fires.listen(client, ADDRESS).await(30, TimeUnit.SECONDS);
     JsonObject job = new JsonObject().put("every", "1s")
       .put("action", new JsonObject().put("type", "send").put("address", ADDRESS).put("reply", false));
-    NodeProcess.Response put = cluster.nodes().get(0).send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(cluster.nodes().get(0).url() + "/schedules/" + JOB))
-      .header("content-type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(job.encode())));
+    NodeProcess.Response put = cluster.nodes().get(0).put("/schedules/" + JOB, job.encode());
     assertThat(put.status()).as(put.body()).isEqualTo(200);
     cluster.await("3 fires", 30_000, () -> fires.size() >= 3);
   }
