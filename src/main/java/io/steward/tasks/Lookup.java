@@ -26,6 +26,8 @@ final class Lookup {
 
   private static final long ASK_TIMEOUT_MS = 5_000;
   private static final long OWNER_RETRY_MS = 250;
+  /** How long a lookup waits for a task whose id is being bound to a key (a few ms normally). */
+  private static final long ACCEPT_WAIT_MS = 3_000;
 
   private final Vertx vertx;
   private final String nodeId;
@@ -41,12 +43,14 @@ final class Lookup {
 
   // ---- what this node answers on its per-node addresses
 
-  JsonObject getHere(String id) {
-    TaskRecord r = engine.registry().get(id);
-    if (r == null) {
-      throw StewardException.notFound("id: no task '" + id + "' on node " + nodeId);
-    }
-    return r.toJson();
+  Future<JsonObject> getHere(String id) {
+    return accepted(id).map(v -> {
+      TaskRecord r = engine.registry().get(id);
+      if (r == null) {
+        throw StewardException.notFound("id: no task '" + id + "' on node " + nodeId);
+      }
+      return r.toJson();
+    });
   }
 
   Future<JsonObject> cancelHere(String id) {
@@ -59,11 +63,33 @@ final class Lookup {
 
   /** The task's final record, once it ends. */
   Future<JsonObject> awaitHere(String id, long timeoutMs) {
-    TaskRecord r = engine.registry().get(id);
-    if (r == null) {
-      throw StewardException.notFound("id: no task '" + id + "' on node " + nodeId);
+    return accepted(id).compose(v -> {
+      TaskRecord r = engine.registry().get(id);
+      if (r == null) {
+        throw StewardException.notFound("id: no task '" + id + "' on node " + nodeId);
+      }
+      return engine.await(r, timeoutMs);
+    });
+  }
+
+  /**
+   * Completes once the id is no longer being bound to a key here (its task registered or refused), at once for
+   * any other id; 503 if that takes longer than {@link #ACCEPT_WAIT_MS}. Checked before the registry: a task is
+   * registered before its id stops being "accepting", so one of the two always sees it.
+   */
+  private Future<Void> accepted(String id) {
+    Future<?> settling = engine.registry().acceptingOf(id);
+    if (settling == null) {
+      return Future.succeededFuture();
     }
-    return engine.await(r, timeoutMs);
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(ACCEPT_WAIT_MS, t -> done.tryFail(StewardException.unavailable("task " + id
+      + " is still being accepted on node " + nodeId + " (its key is being bound); retry")));
+    settling.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      done.tryComplete();
+    });
+    return done.future();
   }
 
   JsonObject listHere(ListQuery q) {
@@ -89,13 +115,28 @@ final class Lookup {
   // ---- cluster-wide
 
   Future<JsonObject> get(String id) {
-    TaskRecord r = engine.registry().get(id);
-    if (r != null) {
-      return Future.succeededFuture(r.toJson());
-    }
-    return askOrigin(id, Addresses.Tasks.NODE_GET, new JsonObject().put("id", id), ASK_TIMEOUT_MS)
-      .compose(found -> found != null ? Future.succeededFuture(found) : store.get(id))
-      .compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(unknown(id)));
+    return get(id, false);
+  }
+
+  /**
+   * The task an idempotency key is bound to, as {@link #get}, except that a live node that accepted the task
+   * and does not answer (its tasks module is stopping, or it is dying) is an error (503), not "unknown": only a
+   * task known to have ended, or whose node left the cluster, frees its key.
+   */
+  Future<JsonObject> keyHolder(String id) {
+    return get(id, true);
+  }
+
+  private Future<JsonObject> get(String id, boolean strict) {
+    return accepted(id).compose(v -> {
+      TaskRecord r = engine.registry().get(id);
+      if (r != null) {
+        return Future.succeededFuture(r.toJson());
+      }
+      return askOrigin(id, Addresses.Tasks.NODE_GET, new JsonObject().put("id", id), ASK_TIMEOUT_MS, strict)
+        .compose(found -> found != null ? Future.succeededFuture(found) : store.get(id))
+        .compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(unknown(id)));
+    });
   }
 
   Future<JsonObject> cancel(String id) {
@@ -137,6 +178,10 @@ final class Lookup {
     long left = deadline - System.currentTimeMillis();
     if (left <= 0) {
       done.tryFail(StewardException.timeout("task " + id + " did not end within " + timeoutMs + " ms"));
+      return;
+    }
+    if (engine.registry().acceptingOf(id) != null) { // being bound to a key: ask again once it is registered
+      accepted(id).onComplete(v -> awaitAttempt(id, deadline, timeoutMs, done));
       return;
     }
     TaskRecord r = engine.registry().get(id);
@@ -220,13 +265,26 @@ final class Lookup {
 
   /** Asks the node that accepted the task (if it is another live node); null when it does not know the task. */
   private Future<JsonObject> askOrigin(String id, String verb, JsonObject body, long timeoutMs) {
+    return askOrigin(id, verb, body, timeoutMs, false);
+  }
+
+  /** As above; {@code strict}: a live origin that does not answer (no handler) is a 503, not "does not know". */
+  private Future<JsonObject> askOrigin(String id, String verb, JsonObject body, long timeoutMs, boolean strict) {
     String origin = TaskIds.origin(id, live());
     if (origin == null || origin.equals(nodeId)) {
       return Future.succeededFuture(null);
     }
-    return ask(origin, verb, body, timeoutMs).recover(err -> Failure.of(err) == Failure.UNAVAILABLE
-      ? Future.succeededFuture(null) // it stopped running tasks, or just died
-      : Future.failedFuture(err));
+    return ask(origin, verb, body, timeoutMs).recover(err -> {
+      if (Failure.of(err) != Failure.UNAVAILABLE) {
+        return Future.failedFuture(err);
+      }
+      if (strict && live().contains(origin)) {
+        return Future.failedFuture(StewardException.unavailable("task " + id + " holds its key on node " + origin
+          + ", which does not answer (its tasks module is stopping, or it is dying); the key stays bound until the "
+          + "task ends or the node leaves; retry"));
+      }
+      return Future.succeededFuture(null); // it stopped running tasks, or just died
+    });
   }
 
   /** A request to a node's per-node address; null when it answers 404. */

@@ -1,5 +1,7 @@
 package io.steward.tasks;
 
+import io.vertx.core.Future;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +26,8 @@ final class Registry {
   /** Durable and lost tasks, by id. */
   private final ConcurrentHashMap<String, TaskRecord> indexed = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, TaskRecord> keys = new ConcurrentHashMap<>();
+  /** Ids bound to an idempotency key whose task is not registered yet (or not refused yet): settled when it is. */
+  private final ConcurrentHashMap<String, Future<?>> accepting = new ConcurrentHashMap<>();
   private final AtomicReferenceArray<TaskRecord> live;
   private final int mask;
   private final AtomicReferenceArray<TaskRecord> ring;
@@ -178,6 +182,21 @@ final class Registry {
       }
     }
     return null;
+  }
+
+  /**
+   * Notes an id about to be bound to an idempotency key: until {@code settled} completes (its task registered
+   * here, or refused), a lookup of the id waits for it instead of answering "unknown", so another submit of the
+   * same key cannot take the key from a task that is about to run.
+   */
+  void accepting(String id, Future<?> settled) {
+    accepting.put(id, settled);
+    settled.onComplete(ar -> accepting.remove(id, settled));
+  }
+
+  /** The settlement of an id being bound to a key (see {@link #accepting}), or null. Check before {@link #get}. */
+  Future<?> acceptingOf(String id) {
+    return accepting.get(id);
   }
 
   /** The live task holding an idempotency key, or null. */

@@ -73,11 +73,15 @@ final class Submissions {
       return Future.succeededFuture(new Accepted(local.id(), true, waiter == null ? null : waiter.future()));
     }
     String id = engine.ids().next();
+    // Until this attempt settles, a lookup of the id (here or from another node) waits rather than answering
+    // "unknown": a key bound to a task that is not registered yet is not free.
+    Promise<Void> settled = Promise.promise();
+    engine.registry().accepting(id, settled.future());
     return store.bindKey(key, id).compose(existing -> {
       if (existing == null) {
         return startBound(spec, resolved, id, waiter);
       }
-      return lookup.get(existing).transform(ar -> {
+      return lookup.keyHolder(existing).transform(ar -> {
         if (ar.succeeded() && stillHolds(ar.result(), spec.uniqueForMs())) {
           Future<JsonObject> result = waiter == null ? null : lookup.await(existing, TaskSpec.MAX_MS);
           return Future.succeededFuture(new Accepted(existing, true, result));
@@ -96,7 +100,7 @@ final class Submissions {
           return keyed(spec, resolved, waiter, tries + 1);
         });
       });
-    });
+    }).onComplete(ar -> settled.complete());
   }
 
   /** A live task holds its key; a finished one while its end is less than {@code uniqueForMs} ago. */

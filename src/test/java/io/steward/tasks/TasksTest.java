@@ -51,7 +51,8 @@ class TasksTest {
         .put("default", new JsonObject().put("workers", 4).put("maxQueued", 100))
         .put("tiny", new JsonObject().put("workers", 1).put("maxQueued", 1))
         .put("z", new JsonObject().put("workers", 1).put("maxQueued", 5).put("maxZombies", 1))
-        .put("one", new JsonObject().put("workers", 1).put("maxQueued", 5).put("dispatchAhead", 0)))
+        .put("one", new JsonObject().put("workers", 1).put("maxQueued", 5).put("dispatchAhead", 0))
+        .put("keyed", new JsonObject().put("workers", 2).put("maxQueued", 2_000)))
       .put("backoffMs", 20).put("maxBackoffMs", 200).put("publishMs", 50).put("orphanSweepMs", 1_000);
     List<StewardNode> nodes = cluster.startBlocking(2, List.of("tasks"), new JsonObject().put("tasks", tasks));
     a = nodes.get(0);
@@ -377,6 +378,37 @@ class TasksTest {
     ReplyException noKey = failure(a, Addresses.Tasks.SUBMIT, task("echo", 1).put("uniqueForMs", 1_000));
     assertThat(noKey.failureCode()).isEqualTo(400);
     assertThat(noKey.getMessage()).startsWith("uniqueForMs: needs a key");
+  }
+
+  @Test
+  void concurrent_submits_of_one_key_on_both_nodes_all_answer_the_same_task() throws Exception {
+    // Four submits of each key at once, two on each node and its two submit event loops: a key bound to a task
+    // that is not registered yet must not move to a second task.
+    String gate = unique("same-key");
+    int keys = 200;
+    List<Future<Object>> replies = new java.util.ArrayList<>();
+    for (int k = 0; k < keys; k++) {
+      String key = unique("same-key-" + k);
+      for (StewardNode node : List.of(a, b, a, b)) {
+        replies.add(node.vertx().eventBus().request(Addresses.Tasks.SUBMIT, block(gate, true).put("key", key)
+            .put("supervisor", "keyed"), new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000))
+          .map(m -> m.body()));
+      }
+    }
+    try {
+      Future.all(replies).await(60, TimeUnit.SECONDS);
+      java.util.Map<Integer, java.util.Set<String>> idsByKey = new java.util.TreeMap<>();
+      for (int i = 0; i < replies.size(); i++) {
+        idsByKey.computeIfAbsent(i / 4, k -> new java.util.TreeSet<>())
+          .add(((JsonObject) replies.get(i).result()).getString("id"));
+      }
+      assertThat(idsByKey.entrySet().stream().filter(e -> e.getValue().size() > 1).map(Object::toString).toList())
+        .as("keys answered with more than one task id").isEmpty();
+      assertThat(meter(a, "steward_tasks_submitted", "supervisor", "keyed")
+        + meter(b, "steward_tasks_submitted", "supervisor", "keyed")).as("tasks accepted").isEqualTo(keys);
+    } finally {
+      TestTypes.gate(gate).open();
+    }
   }
 
   // ---------------------------------------------------------------- bus type and durable records
