@@ -26,16 +26,20 @@ final class Processors {
   /**
    * Takes over a live durable task of a departed node: only if its owner is still {@code deadOwner}, so exactly
    * one survivor wins each task. Returns the updated record, or null when another node got it first, or it
-   * ended, or it is gone.
+   * ended, or it is gone. The record keeps {@code claimId}: when Hazelcast runs the claim again (a member lost
+   * while it was in flight, after the first run was applied and backed up), the retry finds its own claim and
+   * answers the record again, and a claimer that never got an answer finds it in the next sweep ({@link Orphans}).
    */
   static final class Claim implements EntryProcessor<String, String, String> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final String deadOwner;
     private final String newOwner;
+    private final String claimId;
 
-    Claim(String deadOwner, String newOwner) {
+    Claim(String deadOwner, String newOwner, String claimId) {
       this.deadOwner = deadOwner;
       this.newOwner = newOwner;
+      this.claimId = claimId;
     }
 
     @Override
@@ -45,30 +49,100 @@ final class Processors {
         return null;
       }
       JsonObject rec = new JsonObject(v);
-      if (!deadOwner.equals(rec.getString("node")) || !LIVE_STATES.contains(rec.getString("state"))) {
+      if (!LIVE_STATES.contains(rec.getString("state"))) {
+        return null;
+      }
+      if (newOwner.equals(rec.getString("node")) && claimId.equals(rec.getString("claimId"))) {
+        return v; // this very claim, applied before
+      }
+      if (!deadOwner.equals(rec.getString("node"))) {
         return null;
       }
       rec.put("node", newOwner).put("takeovers", rec.getInteger("takeovers", 0) + 1)
-        .put("lostNode", deadOwner).put("lostState", rec.getString("state"));
+        .put("lostNode", deadOwner).put("lostState", rec.getString("state")).put("claimId", claimId);
       String out = rec.encode();
       entry.setValue(out);
       return out;
     }
   }
 
-  /** Live records whose owner is not a live node. */
+  /**
+   * Live records whose owner is not a live node, and live records {@code self} claimed (they carry the claim
+   * id until their new owner writes them again): the caller re-runs a claim of its own that it does not run.
+   */
   static final class Orphans implements Predicate<String, String> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final Set<String> liveNodes;
+    private final String self;
 
-    Orphans(Set<String> liveNodes) {
+    Orphans(Set<String> liveNodes, String self) {
       this.liveNodes = liveNodes;
+      this.self = self;
     }
 
     @Override
     public boolean apply(Map.Entry<String, String> entry) {
       JsonObject rec = new JsonObject(entry.getValue());
-      return LIVE_STATES.contains(rec.getString("state")) && !liveNodes.contains(rec.getString("node"));
+      if (!LIVE_STATES.contains(rec.getString("state"))) {
+        return false;
+      }
+      String node = rec.getString("node");
+      return !liveNodes.contains(node) || (self.equals(node) && rec.containsKey("claimId"));
+    }
+  }
+
+  /** The mark a taken record of temporary tasks carries: {@code taken <claimId>}, a newline, the record. */
+  static final String TAKEN = "taken ";
+
+  /**
+   * Takes a departed node's record of temporary tasks for one survivor: returns the record to the first claim and
+   * leaves it marked as taken by {@code claimId} for {@code ttlMs}, so a retry of the same claim (Hazelcast runs it
+   * again after a member loss) answers the record again and any other claim answers null. The taker deletes the
+   * mark once it has reported the tasks ({@link ForgetTaken}).
+   */
+  static final class TakeLiveRecord implements EntryProcessor<String, String, String> {
+    private static final long serialVersionUID = 1L;
+    private final String claimId;
+    private final long ttlMs;
+
+    TakeLiveRecord(String claimId, long ttlMs) {
+      this.claimId = claimId;
+      this.ttlMs = ttlMs;
+    }
+
+    @Override
+    public String process(Map.Entry<String, String> entry) {
+      String v = entry.getValue();
+      if (v == null) {
+        return null;
+      }
+      if (v.startsWith(TAKEN)) {
+        int nl = v.indexOf('\n');
+        String by = v.substring(TAKEN.length(), nl < 0 ? v.length() : nl);
+        return claimId.equals(by) && nl >= 0 ? v.substring(nl + 1) : null;
+      }
+      ((ExtendedMapEntry<String, String>) entry).setValue(TAKEN + claimId + "\n" + v, ttlMs, TimeUnit.MILLISECONDS);
+      return v;
+    }
+  }
+
+  /** Deletes a record of temporary tasks taken by {@code claimId}. */
+  static final class ForgetTaken implements EntryProcessor<String, String, Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final String claimId;
+
+    ForgetTaken(String claimId) {
+      this.claimId = claimId;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      String v = entry.getValue();
+      if (v == null || !v.startsWith(TAKEN + claimId + "\n")) {
+        return false;
+      }
+      entry.setValue(null);
+      return true;
     }
   }
 

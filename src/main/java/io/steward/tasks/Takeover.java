@@ -14,7 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -22,12 +24,15 @@ import java.util.UUID;
  * What happens to the tasks of a node that dies (or leaves): when Hazelcast reports a member gone, and every
  * {@code orphanSweepMs} in case a report was missed or capacity was short,
  * <ul>
- *   <li>its cluster-wide record of temporary tasks is removed by exactly one survivor (the one whose remove
+ *   <li>its cluster-wide record of temporary tasks is taken by exactly one survivor (the one whose take
  *       returns it), which reports each of them {@code lost};</li>
  *   <li>its durable tasks are claimed one by one with an entry processor that sets the owner only if it is
  *       still the dead node, so exactly one survivor re-runs each, as far as its supervisor has room. A task
  *       that was running there is restarted as a possible duplicate.</li>
  * </ul>
+ * Each take and claim carries a claim id of its own: when Hazelcast runs one again after a member loss, or a
+ * failed one is made again, the one that was applied answers as it did the first time, so a task is never left
+ * owned by a survivor that does not run it.
  */
 final class Takeover {
 
@@ -45,6 +50,8 @@ final class Takeover {
   private final Counter lost;
   private HazelcastInstance hz;
   private UUID listener;
+  /** Claim ids of takes of departed nodes' temporary records whose outcome is unknown (retried as they are). */
+  private final Map<String, String> takes = new HashMap<>();
   private boolean sweeping;
   private boolean again;
 
@@ -108,9 +115,13 @@ final class Takeover {
       List<Future<?>> taken = new ArrayList<>();
       for (String owner : owners) {
         if (!live.contains(owner)) {
-          taken.add(store.takeLiveRecord(owner).onSuccess(record -> {
+          // A take that failed may have been applied: the next sweep takes again with the same claim id.
+          String claimId = takes.computeIfAbsent(owner, o -> UUID.randomUUID().toString());
+          taken.add(store.takeLiveRecord(owner, claimId).onSuccess(record -> {
+            takes.remove(owner);
             if (record != null) {
               reportLost(owner, record);
+              store.forgetTaken(owner, claimId);
             }
           }));
         }
@@ -151,27 +162,32 @@ final class Takeover {
   // ---- durable tasks: claimed and run again
 
   private Future<?> durable(Set<String> live) {
-    return store.orphans(live).compose(orphans -> {
+    return store.orphans(live, nodeId).compose(orphans -> {
       List<Future<Boolean>> claims = new ArrayList<>();
       for (JsonObject rec : orphans) {
-        claims.add(claim(rec));
+        if (!nodeId.equals(rec.getString("node"))) {
+          claims.add(claim(rec, rec.getString("node"), UUID.randomUUID().toString()));
+        } else if (engine.registry().get(rec.getString("id")) == null) {
+          // Claimed by this node, which never got the answer (the claim failed after it was applied): run it.
+          claims.add(claim(rec, rec.getString("lostNode"), rec.getString("claimId")));
+        }
       }
       return Future.join(claims).onComplete(ar -> {
         long won = claims.stream().filter(c -> c.succeeded() && c.result()).count();
         if (won > 0) {
           LOG.warn("Took over {} durable task(s) of departed node(s) {}; those that were running there run again here "
             + "(event 'restarted', reason node-lost; possibleDuplicate marks the ones that may have had effects)", won,
-            orphans.stream().map(o -> o.getString("node")).distinct().toList());
+            orphans.stream().map(o -> nodeId.equals(o.getString("node")) ? o.getString("lostNode") : o.getString("node"))
+              .distinct().toList());
         }
       });
     }).onFailure(err -> WARNINGS.warn("durable", "Could not look for durable tasks of departed nodes: "
       + err.getMessage() + "; retrying every tasks.orphanSweepMs"));
   }
 
-  /** True when this node won the task. */
-  private Future<Boolean> claim(JsonObject rec) {
+  /** True when this node won the task (or had won it with {@code claimId} without hearing the answer). */
+  private Future<Boolean> claim(JsonObject rec, String deadOwner, String claimId) {
     String id = rec.getString("id");
-    String deadOwner = rec.getString("node");
     TaskEngine.Resolved resolved;
     try {
       resolved = engine.resolve(new TaskSpec(rec.getString("type"), rec.getValue("payload"), rec.getString("supervisor"),
@@ -188,7 +204,7 @@ final class Takeover {
         + "for room (next look in tasks.orphanSweepMs)");
       return Future.succeededFuture(false);
     }
-    return store.claim(id, deadOwner, nodeId).compose(claimed -> {
+    return store.claim(id, deadOwner, nodeId, claimId).compose(claimed -> {
       if (claimed == null) {
         sup.release(); // another survivor got it
         return Future.succeededFuture(false);
@@ -199,7 +215,8 @@ final class Takeover {
     }).onFailure(err -> {
       sup.release();
       WARNINGS.warn("claim", "Could not take over durable task " + id + " of departed node " + deadOwner + ": "
-        + err.getMessage() + "; retrying every tasks.orphanSweepMs");
+        + err.getMessage() + "; retrying every tasks.orphanSweepMs (if the claim was applied, this node finds it "
+        + "and runs the task)");
     });
   }
 }

@@ -45,6 +45,8 @@ final class TaskStore {
   static final String KEYS = "steward.tasks.keys";
   static final String LIVE = "steward.tasks.live";
   static final long KEY_TTL_MS = TimeUnit.DAYS.toMillis(7);
+  /** How long a departed node's taken record of temporary tasks stays marked (for a retry of the take). */
+  static final long TAKEN_TTL_MS = TimeUnit.HOURS.toMillis(1);
   private static final int MAX_BATCH = 1_000;
 
   private final Vertx vertx;
@@ -118,14 +120,21 @@ final class TaskStore {
     return future(records.getAsync(id)).map(v -> v == null ? null : new JsonObject(v));
   }
 
-  /** Takes over a durable task of {@code deadOwner}: the updated record, or null when another node won. */
-  Future<JsonObject> claim(String id, String deadOwner, String me) {
-    return future(records.submitToKey(id, new Processors.Claim(deadOwner, me))).map(s -> s == null ? null : new JsonObject(s));
+  /**
+   * Takes over a durable task of {@code deadOwner}: the updated record, or null when another node won. A claim
+   * made again with the same {@code claimId} (after a failure whose outcome is unknown) answers the record.
+   */
+  Future<JsonObject> claim(String id, String deadOwner, String me, String claimId) {
+    return future(records.submitToKey(id, new Processors.Claim(deadOwner, me, claimId)))
+      .map(s -> s == null ? null : new JsonObject(s));
   }
 
-  /** Live durable records whose owner is not among {@code liveNodes} (a query: on a worker thread). */
-  Future<List<JsonObject>> orphans(Set<String> liveNodes) {
-    return vertx.executeBlocking(() -> values(records.values(new Processors.Orphans(Set.copyOf(liveNodes)))), false);
+  /**
+   * Live durable records whose owner is not among {@code liveNodes}, and those {@code me} claimed and has not
+   * written since (a query: on a worker thread).
+   */
+  Future<List<JsonObject>> orphans(Set<String> liveNodes, String me) {
+    return vertx.executeBlocking(() -> values(records.values(new Processors.Orphans(Set.copyOf(liveNodes), me))), false);
   }
 
   // ---- dead letters
@@ -177,9 +186,17 @@ final class TaskStore {
     return future(live.setAsync(node, record));
   }
 
-  /** Removes a node's record and returns it: whoever gets it non-null reports the node's tasks. */
-  Future<String> takeLiveRecord(String node) {
-    return future(live.removeAsync(node));
+  /**
+   * Takes a departed node's record and returns it: whoever gets it non-null reports the node's tasks, then
+   * {@link #forgetTaken}s it. The same {@code claimId} gets the record again (a retry); any other gets null.
+   */
+  Future<String> takeLiveRecord(String node, String claimId) {
+    return future(live.submitToKey(node, new Processors.TakeLiveRecord(claimId, TAKEN_TTL_MS)));
+  }
+
+  /** Deletes a taken record once its tasks are reported (else it expires after {@link #TAKEN_TTL_MS}). */
+  void forgetTaken(String node, String claimId) {
+    live.submitToKey(node, new Processors.ForgetTaken(claimId));
   }
 
   Future<Set<String>> liveRecordOwners() {

@@ -473,6 +473,24 @@ class TasksTest {
   }
 
   @Test
+  void a_durable_task_claimed_by_a_node_that_never_heard_the_answer_is_run_by_that_node() throws Exception {
+    // A survivor's claim was applied (the record names it) but its answer was lost (a second member loss under
+    // Hazelcast's retry, or a timeout): nothing else will ever run the task, so the claimer must.
+    String id = "0123456789ab-" + Math.floorMod(UUID.randomUUID().getMostSignificantBits(), 1_000_000L);
+    JsonObject rec = new JsonObject().put("id", id).put("type", "echo").put("payload", "adopted")
+      .put("supervisor", "default").put("restart", "transient").put("maxRestarts", 3).put("withinMs", 5_000)
+      .put("submittedAt", System.currentTimeMillis()).put("attempts", 1).put("state", "running")
+      .put("node", b.id()).put("takeovers", 1).put("lostNode", "gone-" + id).put("lostState", "running")
+      .put("claimId", "claim-" + id);
+    Cluster.hazelcast(a.vertx()).<String, String>getMap(TaskStore.RECORDS).set(id, rec.encode());
+    JsonObject done = call(a, Addresses.Tasks.AWAIT, new JsonObject().put("id", id).put("timeoutMs", 20_000));
+    assertThat(done.getString("state")).isEqualTo("succeeded");
+    assertThat(done.getString("result")).isEqualTo("adopted");
+    assertThat(done.getString("node")).isEqualTo(b.id());
+    assertThat(done.getBoolean("possibleDuplicate")).isTrue();
+  }
+
+  @Test
   void lifecycle_events_are_published_in_batches() throws Exception {
     String id = call(b, Addresses.Tasks.RUN, task("echo", "events")).getString("id");
     until("submitted, started and succeeded events", () -> events(id).stream().map(e -> e.getString("event")).toList()
