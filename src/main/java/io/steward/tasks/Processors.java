@@ -168,7 +168,22 @@ final class Processors {
     }
   }
 
-  /** Binds an idempotency key to a task id unless it is bound: returns the id already bound, or null. */
+  /**
+   * A key's binding: the task id while the task is live, {@code "<id> <endedAt>"} once it ended and the key is
+   * held for its {@code uniqueForMs}.
+   */
+  static String boundId(String binding) {
+    int sp = binding.indexOf(' ');
+    return sp < 0 ? binding : binding.substring(0, sp);
+  }
+
+  /** When the bound task ended (epoch ms), or 0 while it is live (or not known to have ended). */
+  static long boundEndedAt(String binding) {
+    int sp = binding.indexOf(' ');
+    return sp < 0 ? 0 : Long.parseLong(binding.substring(sp + 1));
+  }
+
+  /** Binds an idempotency key to a task id unless it is bound: returns the binding already there, or null. */
   static final class BindKey implements EntryProcessor<String, String, String> {
     private static final long serialVersionUID = 1L;
     private final String id;
@@ -190,12 +205,9 @@ final class Processors {
     }
   }
 
-  /**
-   * Moves a key from a finished task to a new one; false when someone else moved it first. With {@code expected}
-   * equal to {@code id}, keeps a finished task's key bound for {@code ttlMs} more.
-   */
+  /** Moves a key from a task that ended (or was never registered) to a new one; false when someone else moved it first. */
   static final class RebindKey implements EntryProcessor<String, String, Boolean> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final String expected;
     private final String id;
     private final long ttlMs;
@@ -208,10 +220,35 @@ final class Processors {
 
     @Override
     public Boolean process(Map.Entry<String, String> entry) {
-      if (!Objects.equals(entry.getValue(), expected)) {
+      String v = entry.getValue();
+      if (v == null || !boundId(v).equals(expected)) {
         return false;
       }
       ((ExtendedMapEntry<String, String>) entry).setValue(id, ttlMs, TimeUnit.MILLISECONDS);
+      return true;
+    }
+  }
+
+  /** Keeps a finished task's key bound for {@code ttlMs} more, noting when the task ended. */
+  static final class HoldKey implements EntryProcessor<String, String, Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final String id;
+    private final long endedAt;
+    private final long ttlMs;
+
+    HoldKey(String id, long endedAt, long ttlMs) {
+      this.id = id;
+      this.endedAt = endedAt;
+      this.ttlMs = ttlMs;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      String v = entry.getValue();
+      if (v == null || !boundId(v).equals(id)) {
+        return false;
+      }
+      ((ExtendedMapEntry<String, String>) entry).setValue(id + " " + endedAt, ttlMs, TimeUnit.MILLISECONDS);
       return true;
     }
   }
@@ -227,7 +264,8 @@ final class Processors {
 
     @Override
     public Boolean process(Map.Entry<String, String> entry) {
-      if (!id.equals(entry.getValue())) {
+      String v = entry.getValue();
+      if (v == null || !boundId(v).equals(id)) {
         return false;
       }
       entry.setValue(null);

@@ -12,7 +12,9 @@ import io.vertx.core.json.JsonObject;
  * resolve, admit, hand to the workers. With a key, the key is bound to the task id cluster-wide first; a key
  * bound to a task that is still pending or running answers with that task's id (and {@code run} waits for it),
  * a key bound to a task that ended less than {@code uniqueForMs} ago answers with that task too (its final
- * record for {@code run}); a key bound to a task that ended before that moves to the new task.
+ * record for {@code run}); a key bound to a task that ended before that moves to the new task. A key moves only
+ * when its task is known to be final, or is unknown to the node that accepted it once that node has settled it
+ * ({@link Registry#accepting}), or that node left the cluster.
  */
 final class Submissions {
 
@@ -77,17 +79,15 @@ final class Submissions {
     // "unknown": a key bound to a task that is not registered yet is not free.
     Promise<Void> settled = Promise.promise();
     engine.registry().accepting(id, settled.future());
-    return store.bindKey(key, id).compose(existing -> {
-      if (existing == null) {
+    return store.bindKey(key, id).compose(binding -> {
+      if (binding == null) {
         return startBound(spec, resolved, id, waiter);
       }
-      return lookup.keyHolder(existing).transform(ar -> {
-        if (ar.succeeded() && stillHolds(ar.result(), spec.uniqueForMs())) {
+      String existing = Processors.boundId(binding);
+      return holds(existing, Processors.boundEndedAt(binding), spec.uniqueForMs()).compose(holds -> {
+        if (holds) {
           Future<JsonObject> result = waiter == null ? null : lookup.await(existing, TaskSpec.MAX_MS);
           return Future.succeededFuture(new Accepted(existing, true, result));
-        }
-        if (ar.failed() && Failure.of(ar.cause()) != Failure.NOT_FOUND) {
-          return Future.failedFuture(ar.cause());
         }
         return store.rebindKey(key, existing, id).compose(moved -> {
           if (moved) {
@@ -101,6 +101,23 @@ final class Submissions {
         });
       });
     }).onComplete(ar -> settled.complete());
+  }
+
+  /**
+   * Whether the task a key is bound to still holds it: a binding that says when its task ended decides by
+   * itself (the task's record may be forgotten before its {@code uniqueForMs} is over); otherwise the task is
+   * looked up, and only a task known to be final, or unknown to its node or to a cluster it has left, frees it.
+   */
+  private Future<Boolean> holds(String existing, long endedAt, long uniqueForMs) {
+    if (endedAt > 0) {
+      return Future.succeededFuture(uniqueForMs > 0 && System.currentTimeMillis() - endedAt < uniqueForMs);
+    }
+    return lookup.keyHolder(existing).transform(ar -> {
+      if (ar.succeeded()) {
+        return Future.succeededFuture(stillHolds(ar.result(), uniqueForMs));
+      }
+      return Failure.of(ar.cause()) == Failure.NOT_FOUND ? Future.succeededFuture(false) : Future.failedFuture(ar.cause());
+    });
   }
 
   /** A live task holds its key; a finished one while its end is less than {@code uniqueForMs} ago. */

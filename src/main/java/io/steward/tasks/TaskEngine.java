@@ -356,7 +356,11 @@ final class TaskEngine {
     }
     if (r.spec.key() != null) {
       if (r.spec.uniqueForMs() > 0) {
-        store.holdKey(r.spec.key(), r.id(), r.spec.uniqueForMs());
+        long endedAt;
+        synchronized (r) {
+          endedAt = r.endedAt;
+        }
+        store.holdKey(r.spec.key(), r.id(), endedAt, r.spec.uniqueForMs());
       } else {
         store.unbindKey(r.spec.key(), r.id());
       }
@@ -453,9 +457,9 @@ final class TaskEngine {
     if (spec.key() != null) {
       // After a full-cluster restart the keys are gone (they are not persisted): bind this task's again.
       store.bindKey(spec.key(), r.id()).onSuccess(holder -> {
-        if (holder != null && !holder.equals(r.id())) {
+        if (holder != null && !Processors.boundId(holder).equals(r.id())) {
           WARNINGS.warn("rebind" + r.id(), "Durable task " + r.id() + " was taken over, but its key '" + spec.key()
-            + "' is now held by task " + holder + " (submitted while the task had no live owner); both run.");
+            + "' is now held by task " + Processors.boundId(holder) + " (submitted while the task had no live owner); both run.");
         }
       });
     }

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code steward.tasks.deadletters}: tasks that reached their restart limit, kept
  *       {@code deadLetterTtlMs}, at most {@code maxDeadLetters} per node that wrote them.</li>
  *   <li>{@code steward.tasks.keys}: idempotency key → task id, while the task is live (and {@link #KEY_TTL_MS}
- *       at most, should its node die), and {@code uniqueForMs} after it ended when the submit asked for that.</li>
+ *       at most, should its node die), and {@code uniqueForMs} after it ended when the submit asked for that
+ *       (then with the time it ended).</li>
  *   <li>{@code steward.tasks.live}: per node, the temporary tasks it holds (see {@link LiveRecord}).</li>
  * </ul>
  * Values are JSON text. Every call is asynchronous; frequent writes are batched; the two queries (rare) run
@@ -162,7 +163,10 @@ final class TaskStore {
 
   // ---- idempotency keys
 
-  /** Binds the key to {@code id}; the id it was already bound to, or null when the binding is new. */
+  /**
+   * Binds the key to {@code id}; the binding already there (see {@link Processors#boundId}), or null when the
+   * binding is new.
+   */
   Future<String> bindKey(String key, String id) {
     return future(keys.submitToKey(key, new Processors.BindKey(id, KEY_TTL_MS)));
   }
@@ -172,8 +176,8 @@ final class TaskStore {
   }
 
   /** Keeps a finished task's key bound for {@code ttlMs} (its {@code uniqueForMs}) instead of freeing it. */
-  void holdKey(String key, String id, long ttlMs) {
-    keys.submitToKey(key, new Processors.RebindKey(id, id, ttlMs));
+  void holdKey(String key, String id, long endedAt, long ttlMs) {
+    keys.submitToKey(key, new Processors.HoldKey(id, endedAt, ttlMs));
   }
 
   void unbindKey(String key, String id) {

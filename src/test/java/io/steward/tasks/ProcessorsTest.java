@@ -95,4 +95,25 @@ class ProcessorsTest {
     assertThat(e.getValue()).isNull();
     assertThat(take.process(e)).isNull();
   }
+
+  @Test
+  void a_held_key_notes_when_its_task_ended_and_still_moves_or_frees_by_its_task_id() {
+    Entry e = new Entry("key", null);
+    assertThat(new Processors.BindKey("n-1", 60_000).process(e)).isNull();
+    assertThat(new Processors.BindKey("n-2", 60_000).process(e)).isEqualTo("n-1");
+    assertThat(Processors.boundEndedAt(e.getValue())).as("live").isZero();
+    assertThat(new Processors.HoldKey("n-9", 1_000, 5_000).process(e)).as("another task's hold").isFalse();
+    assertThat(new Processors.HoldKey("n-1", 1_000, 5_000).process(e)).isTrue();
+    assertThat(e.ttlMs).isEqualTo(5_000);
+    String held = new Processors.BindKey("n-2", 60_000).process(e);
+    assertThat(Processors.boundId(held)).isEqualTo("n-1");
+    assertThat(Processors.boundEndedAt(held)).isEqualTo(1_000);
+    assertThat(new Processors.RebindKey("n-2", "n-3", 60_000).process(e)).isFalse();
+    assertThat(new Processors.RebindKey("n-1", "n-3", 60_000).process(e)).isTrue();
+    assertThat(e.getValue()).isEqualTo("n-3");
+    assertThat(new Processors.HoldKey("n-3", 2_000, 5_000).process(e)).isTrue();
+    assertThat(new Processors.UnbindKey("n-1").process(e)).isFalse();
+    assertThat(new Processors.UnbindKey("n-3").process(e)).isTrue();
+    assertThat(e.getValue()).isNull();
+  }
 }

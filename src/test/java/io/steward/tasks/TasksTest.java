@@ -411,6 +411,23 @@ class TasksTest {
     }
   }
 
+  @Test
+  void a_key_held_by_uniqueForMs_stays_bound_after_the_finished_task_s_record_is_forgotten() throws Exception {
+    // The binding notes when its task ended: the window does not depend on how long the final record is kept
+    // (tasks.maxFinished, tasks.finishedTtlMs). Here the task is one no node remembers any more.
+    String key = unique("held");
+    String gone = "0123456789ab-" + Math.floorMod(UUID.randomUUID().getMostSignificantBits(), 1_000_000L);
+    Cluster.hazelcast(a.vertx()).<String, String>getMap(TaskStore.KEYS)
+      .set(key, gone + " " + (System.currentTimeMillis() - 1_000), 600, TimeUnit.SECONDS);
+    JsonObject retried = call(b, Addresses.Tasks.SUBMIT, task("echo", "again").put("key", key).put("uniqueForMs", 600_000));
+    assertThat(retried.getString("id")).isEqualTo(gone);
+    assertThat(retried.getBoolean("existing")).isTrue();
+    // Past the submit's own window (or with none), the key moves to a new task.
+    JsonObject fresh = call(a, Addresses.Tasks.RUN, task("echo", "new").put("key", key).put("uniqueForMs", 500));
+    assertThat(fresh.getString("id")).isNotEqualTo(gone);
+    assertThat(fresh.getString("result")).isEqualTo("new");
+  }
+
   // ---------------------------------------------------------------- bus type and durable records
 
   @Test
