@@ -6,7 +6,6 @@ import com.hazelcast.query.Predicate;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
