@@ -134,9 +134,22 @@ final class Lookup {
         return Future.succeededFuture(r.toJson());
       }
       return askOrigin(id, Addresses.Tasks.NODE_GET, new JsonObject().put("id", id), ASK_TIMEOUT_MS, strict)
-        .compose(found -> found != null ? Future.succeededFuture(found) : store.get(id))
-        .compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(unknown(id)));
+        .compose(found -> found != null && found != SILENT ? Future.succeededFuture(found) : store.get(id).compose(rec -> {
+          if (rec != null) {
+            return Future.succeededFuture(rec);
+          }
+          return Future.failedFuture(found == SILENT ? silent(id) : unknown(id));
+        }));
     });
+  }
+
+  /** A live node that accepted the task did not answer for it (see {@link #keyHolder}). */
+  private static final JsonObject SILENT = new JsonObject();
+
+  private StewardException silent(String id) {
+    return StewardException.unavailable("task " + id + " holds its key on node " + TaskIds.origin(id, live())
+      + ", which does not answer (its tasks module is stopping, or it is dying); the key stays bound until the task "
+      + "ends or the node leaves; retry");
   }
 
   Future<JsonObject> cancel(String id) {
@@ -268,7 +281,7 @@ final class Lookup {
     return askOrigin(id, verb, body, timeoutMs, false);
   }
 
-  /** As above; {@code strict}: a live origin that does not answer (no handler) is a 503, not "does not know". */
+  /** As above; {@code strict}: a live origin that does not answer (no handler) answers {@link #SILENT}, not null. */
   private Future<JsonObject> askOrigin(String id, String verb, JsonObject body, long timeoutMs, boolean strict) {
     String origin = TaskIds.origin(id, live());
     if (origin == null || origin.equals(nodeId)) {
@@ -279,9 +292,7 @@ final class Lookup {
         return Future.failedFuture(err);
       }
       if (strict && live().contains(origin)) {
-        return Future.failedFuture(StewardException.unavailable("task " + id + " holds its key on node " + origin
-          + ", which does not answer (its tasks module is stopping, or it is dying); the key stays bound until the "
-          + "task ends or the node leaves; retry"));
+        return Future.succeededFuture(SILENT);
       }
       return Future.succeededFuture(null); // it stopped running tasks, or just died
     });
