@@ -1,5 +1,6 @@
 package io.steward.http;
 
+import io.steward.bus.Addresses;
 import io.steward.bus.BridgePermissions;
 import io.steward.bus.Door;
 import io.steward.bus.Fields;
@@ -12,10 +13,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Forwards an HTTP request to an event-bus address and writes the reply: the REST API is a thin door onto
@@ -24,6 +27,9 @@ import java.util.function.Function;
  * its body names may be one a route forwards to, or one in {@code http.targets}.
  */
 final class Forward {
+
+  /** {@code steward.node.<id>.info} and {@code steward.node.<id>.health} (see {@link Addresses#node}). */
+  static final Pattern NODE_INFO_AND_HEALTH = Pattern.compile("steward\\.node\\.[^.]+\\.(info|health)");
 
   private final Vertx vertx;
   private final long timeoutMs;
@@ -68,11 +74,15 @@ final class Forward {
   }
 
   /**
-   * Once every route is mounted: the HTTP API's door permits the addresses of its routes and {@code targets}
-   * ({@code http.targets}) as the targets of what it forwards (see {@link Door}).
+   * Once every route is mounted: the HTTP API's door permits as the targets of what it forwards (see {@link Door})
+   * the addresses of its routes, each node's {@code info} and {@code health} (what {@code GET /nodes} and
+   * {@code GET /health} show already; so {@code POST /fanout/gather} of them works), and {@code targets}
+   * ({@code http.targets}).
    */
   void permit(List<BridgePermissions.Rule> targets) {
-    List<BridgePermissions.Rule> own = routes.stream().map(a -> new BridgePermissions.Rule(a, null)).toList();
+    List<BridgePermissions.Rule> own = new ArrayList<>();
+    routes.forEach(a -> own.add(new BridgePermissions.Rule(a, null)));
+    own.add(new BridgePermissions.Rule(null, NODE_INFO_AND_HEALTH));
     door = Door.of("the HTTP API", "http.targets", own, targets);
   }
 

@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * An address inside a body is a forwarding address, also through the SockJS bridge (driven by the official npm
  * client, {@code src/test/js/sockjs-bridge.js}) and the HTTP API: the SockJS bridge permits as targets
- * {@code http.bridgeInbound} and {@code http.bridgeTargets}; HTTP permits the addresses of its routes and
- * {@code http.targets}. The node runs every module; its SockJS bridge permits nothing but
+ * {@code http.bridgeInbound} and {@code http.bridgeTargets}; HTTP permits the addresses of its routes, each node's
+ * info and health, and {@code http.targets}. The node runs every module; its SockJS bridge permits nothing but
  * {@code steward.tasks.submit}, and {@code steward.test.worker} as a target.
  */
 class DoorTargetsTest {
@@ -116,12 +116,12 @@ class DoorTargetsTest {
 
   @Test
   void an_http_client_reaches_only_the_routes_addresses_and_http_targets() throws Exception {
-    String nodeInfo = Addresses.node(node.id(), Addresses.Nodes.INFO);
+    String nodeInfo = Addresses.node(node.id(), Addresses.Tasks.NODE_LIST);
     forbidden(send(HttpMethod.POST, "/tasks/run", busTask(nodeInfo, new JsonObject())), "payload.address", nodeInfo);
     forbidden(send(HttpMethod.POST, "/tasks", busTask("__vertx.reply.1", new JsonObject())), "payload.address", "__vertx.reply.1");
     forbidden(send(HttpMethod.POST, "/fanout", new JsonObject().put("requests", new JsonArray()
       .add(new JsonObject().put("address", nodeInfo)))), "requests[0].address", nodeInfo);
-    forbidden(send(HttpMethod.POST, "/fanout/gather", new JsonObject().put("verb", "info")), "verb", nodeInfo);
+    forbidden(send(HttpMethod.POST, "/fanout/gather", new JsonObject().put("verb", Addresses.Tasks.NODE_LIST)), "verb", nodeInfo);
     forbidden(send(HttpMethod.PUT, "/schedules/node-info", new JsonObject().put("every", "1s")
       .put("action", new JsonObject().put("type", "send").put("address", nodeInfo))), "action.address", nodeInfo);
     forbidden(send(HttpMethod.POST, "/caches/c/k/compute", new JsonObject()
@@ -143,6 +143,9 @@ class DoorTargetsTest {
       .isEqualTo(200);
     assertThat(job.bodyAsJsonObject().getJsonObject("door").getString("setting")).isEqualTo("http.targets");
     assertThat(send(HttpMethod.DELETE, "/schedules/echo", null).statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> gather = send(HttpMethod.POST, "/fanout/gather", new JsonObject().put("verb", Addresses.Nodes.INFO));
+    assertThat(gather.statusCode()).as("each node's info, as GET /nodes shows: %s", gather.bodyAsString()).isEqualTo(200);
+    assertThat(gather.bodyAsJsonObject().getJsonObject("counts").getInteger("ok")).isEqualTo(1);
   }
 
   private static HttpResponse<Buffer> send(HttpMethod method, String path, JsonObject body) throws Exception {
