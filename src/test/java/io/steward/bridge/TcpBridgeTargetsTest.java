@@ -2,6 +2,7 @@ package io.steward.bridge;
 
 import io.steward.bus.Addresses;
 import io.steward.bus.Door;
+import io.steward.bus.Metrics;
 import io.steward.node.StewardNode;
 import io.steward.testing.FramedClient;
 import io.steward.testing.Poll;
@@ -89,6 +90,8 @@ class TcpBridgeTargetsTest {
       assertThat(bad.getString("message")).startsWith("payload.address: is required");
     }
     assertThat(entryPresent()).as("the cache was not cleared").isTrue();
+    assertThat(Metrics.registry(narrow.vertx()).find("steward_door_refusals").tag("address", Addresses.Tasks.SUBMIT)
+      .counter().count()).as("refusals are counted by entry address").isGreaterThanOrEqualTo(targets.size());
   }
 
   @Test
