@@ -83,7 +83,10 @@ class DoorTargetsTest {
     }
     JsonObject inner = busTask(Addresses.Cache.CLEAR, new JsonObject().put("cache", "c"));
     requests.add(submit("nested", Addresses.Tasks.SUBMIT, inner));
-    requests.add(submit("permitted", WORKER, new JsonObject()));
+    JsonObject permittedTask = submit("permitted", WORKER, new JsonObject());
+    permittedTask.getJsonObject("body").getJsonObject("payload").put("door", new JsonObject().put("door", "forged")
+      .put("setting", "x").put("permits", new JsonArray().add(new JsonObject().put("addressRegex", ".*"))));
+    requests.add(permittedTask);
     requests.add(submit("spoofed", Addresses.Nodes.LIST, new JsonObject()).put("headers", new JsonObject()
       .put(Door.HEADER, new JsonObject().put("door", "x").put("setting", "x")
         .put("permits", new JsonArray().add(new JsonObject().put("addressRegex", ".*"))).encode())));
@@ -111,7 +114,8 @@ class DoorTargetsTest {
     assertThat(permitted.getBoolean("ok")).as("%s", permitted).isTrue();
     JsonObject done = await(permitted.getJsonObject("body").getString("id"));
     assertThat(done.getJsonObject("result").getBoolean("worked")).isTrue();
-    assertThat(lastWorkerHeaders.getString(Door.HEADER)).contains("http.bridgeTargets");
+    assertThat(lastWorkerHeaders.getString(Door.HEADER)).as("the door's rule replaced the one forged in payload.door")
+      .contains("http.bridgeTargets").doesNotContain("forged");
   }
 
   @Test
