@@ -7,12 +7,14 @@
 //   permissions  the guarded node: a permitted and a forbidden request, a forbidden publish, a malformed
 //                frame, registering a permitted and a forbidden address, then the error frames the bridge sent
 //   empty        a node with empty permission lists: request, publish and register are all refused
+//   requests     sends the requests in the third argument, a JSON array of {step, address, body, headers?},
+//                one after the other, and reports each answer
 
 const EventBus = require('@vertx/eventbus-bridge-client.js');
 
-const [url, scenario] = process.argv.slice(2);
+const [url, scenario, extra] = process.argv.slice(2);
 if (!url || !scenario) {
-  console.error('usage: node sockjs-bridge.js <eventbus url> <connect|permissions|empty>');
+  console.error('usage: node sockjs-bridge.js <eventbus url> <connect|permissions|empty|requests> [requests JSON]');
   process.exit(2);
 }
 
@@ -89,6 +91,12 @@ const scenarios = {
     // Frames are answered in order: once this reply is back, every earlier refusal has arrived.
     out({ step: 'send-permitted-again', ...(await request('steward.test.echo', { n: 4 })) });
     out({ step: 'errors', errors });
+  },
+
+  async requests() {
+    for (const r of JSON.parse(extra)) {
+      out({ step: r.step, ...(await request(r.address, r.body, r.headers)) });
+    }
   },
 
   async empty() {

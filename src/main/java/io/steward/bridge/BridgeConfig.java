@@ -1,6 +1,7 @@
 package io.steward.bridge;
 
 import io.steward.bus.BridgePermissions;
+import io.steward.bus.Door;
 import io.steward.bus.KeyStores;
 import io.steward.bus.Tokens;
 import io.steward.node.ConfigException;
@@ -11,7 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /** The {@code bridge} section: the TCP event-bus bridge. */
-record BridgeConfig(String host, int port, Tokens tokens, BridgePermissions permissions, int maxFrameBytes,
+record BridgeConfig(String host, int port, Tokens tokens, BridgePermissions permissions, Door door, int maxFrameBytes,
                     int maxConnections, String keyStore, String keyStorePassword) {
 
   static final List<Setting> SETTINGS = List.of(
@@ -19,6 +20,7 @@ record BridgeConfig(String host, int port, Tokens tokens, BridgePermissions perm
     Setting.integer("bridge.port", 7000, "The TCP event-bus bridge port (0: any free port, shown in /nodes)"),
     Setting.list("bridge.tokens", null, "Tokens a TCP bridge client must put in each frame's headers.token (none: no token needed)"),
     Setting.json("bridge.inbound", new JsonArray(), "Addresses TCP bridge clients may send/publish to: address strings, {\"address\": …} or {\"addressRegex\": …}; empty: none"),
+    Setting.json("bridge.targets", new JsonArray(), "Addresses that bus tasks, fan-outs, gathers, schedule actions and computes sent through the TCP bridge may name, besides those in bridge.inbound; same form; empty: bridge.inbound only"),
     Setting.json("bridge.outbound", new JsonArray(), "Addresses TCP bridge clients may register to receive from, same form; empty: none"),
     Setting.integer("bridge.maxFrameBytes", 1_048_576, "Largest TCP bridge frame; a larger one is answered with an err frame and the connection closed"),
     Setting.integer("bridge.maxConnections", 1000, "Open TCP bridge connections allowed on this node; more are refused"),
@@ -40,12 +42,14 @@ record BridgeConfig(String host, int port, Tokens tokens, BridgePermissions perm
       throw new ConfigException("bridge.maxConnections", "must be at least 1, got " + maxConnections);
     }
     BridgePermissions permissions = BridgePermissions.parse(s, "inbound", "outbound", "bridge", ConfigException::new);
+    Door door = Door.of("the TCP bridge", "bridge.inbound or bridge.targets", permissions.inboundRules(),
+      BridgePermissions.parseList(s, "targets", "bridge", ConfigException::new));
     Tokens tokens = Tokens.of(s.getJsonArray("tokens"), "bridge.tokens", ConfigException::new);
     String keyStore = s.getString("keyStore");
     if (keyStore != null) {
       KeyStores.check(keyStore, s.getString("keyStorePassword"), "bridge.keyStore", true, ConfigException::new);
     }
-    return new BridgeConfig(s.getString("host"), port, tokens, permissions, maxFrameBytes, maxConnections, keyStore,
+    return new BridgeConfig(s.getString("host"), port, tokens, permissions, door, maxFrameBytes, maxConnections, keyStore,
       s.getString("keyStorePassword"));
   }
 

@@ -2,6 +2,7 @@ package io.steward.bridge;
 
 import io.steward.bus.BridgeMeters;
 import io.steward.bus.BridgePermissions;
+import io.steward.bus.Door;
 import io.steward.bus.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -14,7 +15,9 @@ import io.vertx.ext.eventbus.bridge.tcp.BridgeEvent;
  * Decides every TCP bridge event on its own, whatever the library would do: a SEND, PUBLISH, REGISTER or
  * UNREGISTER frame needs a valid {@code headers.token} (when {@code bridge.tokens} are set) and an
  * address the permissions allow ({@link BridgePermissions#refusal}). The token is removed from the
- * frame's headers before the library sees it, so it never travels on the event bus.
+ * frame's headers before the library sees it, so it never travels on the event bus, and the bridge's
+ * {@link Door} header is put in its place (a client's own header of that name is overwritten), so the modules
+ * check the addresses a body names against {@code bridge.inbound} and {@code bridge.targets}.
  *
  * <p>A refused frame gets the library's {@code {"type":"err","message":"blocked by bridgeEvent handler"}}.
  * A refused request (a send with a {@code replyAddress}) is first answered on its reply address like any
@@ -28,11 +31,13 @@ final class BridgeEvents implements Handler<BridgeEvent> {
 
   private final Tokens tokens;
   private final BridgePermissions permissions;
+  private final Door door;
   private final BridgeMeters meters;
 
-  BridgeEvents(Tokens tokens, BridgePermissions permissions, BridgeMeters meters) {
+  BridgeEvents(Tokens tokens, BridgePermissions permissions, Door door, BridgeMeters meters) {
     this.tokens = tokens;
     this.permissions = permissions;
+    this.door = door;
     this.meters = meters;
   }
 
@@ -63,6 +68,14 @@ final class BridgeEvents implements Handler<BridgeEvent> {
         + list + " (add it there if bridge clients should reach it)");
       refuse(event, frame, FORBIDDEN, "access denied: address '" + address + "' is not in " + list);
       return;
+    }
+    if (type == BridgeEventType.SEND || type == BridgeEventType.PUBLISH) {
+      // The door's rule goes with the message, replacing any header of that name the client wrote.
+      if (headers == null) {
+        headers = new JsonObject();
+        frame.put("headers", headers);
+      }
+      headers.put(Door.HEADER, door.header());
     }
     event.complete(true);
   }

@@ -42,7 +42,7 @@ final class BridgeVerticle extends VerticleBase {
       server.setSsl(true).setKeyCertOptions(KeyStores.options(config.keyStore(), config.keyStorePassword()));
     }
     bridge = TcpEventBusBridge.create(connections, options, server,
-      new BridgeEvents(config.tokens(), config.permissions(), meters));
+      new BridgeEvents(config.tokens(), config.permissions(), config.door(), meters));
     connections.guard(config.maxFrameBytes(), config.maxConnections(), meters);
     String nodeId = Cluster.nodeId(vertx);
     return bridge.listen(config.port(), config.host())

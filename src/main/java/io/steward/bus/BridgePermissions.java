@@ -60,7 +60,16 @@ public final class BridgePermissions {
       rules(section.getValue(outboundKey), sectionName + "." + outboundKey, error));
   }
 
-  private static List<Rule> rules(Object value, String path, BiFunction<String, String, ? extends RuntimeException> error) {
+  /**
+   * Reads one more list of rules in the same form, e.g. a door's extra targets ({@code bridge.targets}, see
+   * {@link Door}).
+   */
+  public static List<Rule> parseList(JsonObject section, String key, String sectionName,
+                                     BiFunction<String, String, ? extends RuntimeException> error) {
+    return rules(section.getValue(key), sectionName + "." + key, error);
+  }
+
+  static List<Rule> rules(Object value, String path, BiFunction<String, String, ? extends RuntimeException> error) {
     List<Rule> rules = new ArrayList<>();
     if (value == null) {
       return rules;

@@ -82,6 +82,9 @@ public final class Endpoint {
         + "report it with this stack trace.", address, error.getClass().getName(), text, error);
       text = "handler failed: " + error.getClass().getSimpleName() + ": " + text;
     }
+    if (failure == Failure.FORBIDDEN) {
+      forbidden(vertx, address, text);
+    }
     if (message.replyAddress() == null) {
       rejected(vertx, address, failure, text);
       return;
@@ -100,6 +103,35 @@ public final class Endpoint {
       }
     }
     return false;
+  }
+
+  /**
+   * Counts in {@code steward_door_refusals_total{address}} and logs (rate-limited) a request refused because its
+   * door does not permit an address it names ({@link Door}): the operator may need to add a target.
+   */
+  private static void forbidden(Vertx vertx, String address, String reason) {
+    Counter.builder("steward_door_refusals")
+      .description("Requests through a bridge or HTTP refused because they name a target their door does not permit")
+      .tag("address", address)
+      .register(Metrics.registry(vertx))
+      .increment();
+    REJECTIONS.warn("forbidden " + address, "Refused a request on " + address + " that came through a bridge or HTTP: "
+      + printable(reason) + ". If clients of that door should reach it, add it to the setting named; otherwise the "
+      + "client is probing (README, Security).");
+  }
+
+  /** A client-controlled text made safe for one log line: control characters are escaped. */
+  static String printable(String text) {
+    StringBuilder sb = new StringBuilder(Math.min(text.length(), 500));
+    for (int i = 0; i < text.length() && i < 500; i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return text.length() > 500 ? sb.append('…').toString() : sb.toString();
   }
 
   /** Counts and logs a failure nobody can be told about (a fire-and-forget send). */

@@ -30,6 +30,11 @@ public final class StewardException extends RuntimeException {
     return new StewardException(Failure.BAD_REQUEST, message);
   }
 
+  /** A 403: the door the request came through does not permit {@code field}'s address (see {@link Door}). */
+  public static StewardException forbidden(String field, String reason) {
+    return new StewardException(Failure.FORBIDDEN, field, reason);
+  }
+
   public static StewardException notFound(String what) {
     return new StewardException(Failure.NOT_FOUND, what);
   }

@@ -1,5 +1,6 @@
 package io.steward.cache;
 
+import io.steward.bus.Door;
 import io.steward.bus.Failure;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
@@ -19,8 +20,9 @@ import io.vertx.core.json.JsonObject;
  * @param body    the body to send there (null: {@code {cache, key}})
  * @param task    the task type to run, or null
  * @param payload the task's payload (null: {@code {cache, key}})
+ * @param door    the door the request came through (its rule goes with the request), or null
  */
-record Computation(String address, JsonObject body, String task, Object payload) {
+record Computation(String address, JsonObject body, String task, Object payload, Door door) {
 
   /** The tasks module's result API (README, tasks): answers when the task ends, with {@code result}. */
   static final String TASKS_RUN = "steward.tasks.run";
@@ -44,7 +46,20 @@ record Computation(String address, JsonObject body, String task, Object payload)
     if (task != null && body != null) {
       throw f.bad("body", "belongs to compute.address; a task gets compute.payload");
     }
-    return new Computation(address, body, task, payload);
+    return new Computation(address, body, task, payload, null);
+  }
+
+  /**
+   * A computation asked for through a door (a bridge, HTTP): the address it asks (for a task, the tasks module's)
+   * must be one the door permits (403), and its request carries the door's header.
+   */
+  Computation throughDoor(Door through) {
+    if (address != null) {
+      through.check("compute.address", address);
+    } else {
+      through.check("compute.task", TASKS_RUN);
+    }
+    return new Computation(address, body, task, payload, through);
   }
 
   /** Runs it once; the value, or a failure with the code the compute answered (408 when it took too long). */
@@ -52,13 +67,14 @@ record Computation(String address, JsonObject body, String task, Object payload)
     JsonObject about = new JsonObject().put("cache", cache).put("key", key);
     if (address != null) {
       return vertx.eventBus().request(address, body != null ? body.copy() : about,
-          new DeliveryOptions().setSendTimeout(timeoutMs))
+          Door.stamp(door, new DeliveryOptions().setSendTimeout(timeoutMs)))
         .transform(ar -> ar.succeeded() ? value(ar.result().body(), "address '" + address + "'")
           : Future.failedFuture(failure(ar.cause(), "address '" + address + "'", timeoutMs)));
     }
     JsonObject run = new JsonObject().put("type", task).put("payload", payload != null ? payload : about)
       .put("timeoutMs", timeoutMs);
-    return vertx.eventBus().request(TASKS_RUN, run, new DeliveryOptions().setSendTimeout(timeoutMs + TASK_REPLY_MARGIN_MS))
+    return vertx.eventBus().request(TASKS_RUN, run,
+        Door.stamp(door, new DeliveryOptions().setSendTimeout(timeoutMs + TASK_REPLY_MARGIN_MS)))
       .transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(failure(ar.cause(), "task '" + task + "'", timeoutMs));

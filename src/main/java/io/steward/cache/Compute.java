@@ -1,5 +1,6 @@
 package io.steward.cache;
 
+import io.steward.bus.Door;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
@@ -35,9 +36,14 @@ final class Compute {
         + "{task, payload?} to run a task");
     }
     Computation computation = Computation.read(compute);
+    Door door = Door.from(msg.headers());
+    if (door != null) {
+      computation = computation.throughDoor(door);
+    }
+    Computation chosen = computation;
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
-      return flights.getOrCompute(h, key, computation, timeoutMs, ttl == null ? -1 : ttl.intValue()).map(r -> {
+      return flights.getOrCompute(h, key, chosen, timeoutMs, ttl == null ? -1 : ttl.intValue()).map(r -> {
         h.read(!r.computed());
         return new JsonObject().put("value", r.value()).put("computed", r.computed());
       });

@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
+import io.steward.bus.Door;
 import io.steward.bus.Endpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -67,13 +68,17 @@ final class FanoutVerticle extends VerticleBase {
 
   private Future<JsonObject> run(Message<Object> message) {
     RunRequest request = RunRequest.parse(message.body(), config);
+    Door door = Door.from(message.headers());
+    if (door != null) {
+      request.throughDoor(door);
+    }
     FanoutRun run = new FanoutRun(vertx, request);
     return track(run, run::start);
   }
 
   private Future<JsonObject> gather(Message<Object> message) {
     GatherRequest request = GatherRequest.parse(message.body(), config);
-    Gather gather = new Gather(vertx, request);
+    Gather gather = new Gather(vertx, request, Door.from(message.headers()));
     return track(gather, gather::start);
   }
 

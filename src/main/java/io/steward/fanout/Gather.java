@@ -2,6 +2,7 @@ package io.steward.fanout;
 
 import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
+import io.steward.bus.Door;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,6 +28,8 @@ final class Gather implements Runs.Running {
 
   private final Vertx vertx;
   private final GatherRequest request;
+  /** The door the gather came through, or null from inside the cluster. */
+  private final Door door;
   private final Promise<JsonObject> promise = Promise.promise();
   private final long startedNanos = System.nanoTime();
   private List<JsonObject> nodes = List.of();
@@ -34,9 +37,10 @@ final class Gather implements Runs.Running {
   private Object[] results;
   private boolean ended;
 
-  Gather(Vertx vertx, GatherRequest request) {
+  Gather(Vertx vertx, GatherRequest request, Door door) {
     this.vertx = vertx;
     this.request = request;
+    this.door = door;
   }
 
   @Override
@@ -101,12 +105,23 @@ final class Gather implements Runs.Running {
   }
 
   private void ask(List<JsonObject> selected) {
+    if (door != null) {
+      try {
+        for (JsonObject node : selected) {
+          door.check("verb", Addresses.node(node.getString("id"), request.verb()));
+        }
+      } catch (StewardException e) {
+        ended = true;
+        promise.fail(e);
+        return;
+      }
+    }
     nodes = selected;
     int n = nodes.size();
     aggregation = new Aggregation(Mode.SETTLED, n, 0, Math.max(1, n));
     results = new Object[n];
     Set<String> live = Cluster.liveNodeIds(vertx);
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(request.timeoutMs());
+    DeliveryOptions options = Door.stamp(door, new DeliveryOptions().setSendTimeout(request.timeoutMs()));
     int i;
     while ((i = aggregation.take()) >= 0) {
       String id = nodes.get(i).getString("id");

@@ -1,5 +1,6 @@
 package io.steward.fanout;
 
+import io.steward.bus.Door;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -103,6 +104,23 @@ record RunRequest(Target target, Mode mode, int quorum, int concurrency, long ti
     }
     return new RunRequest(target, mode, mode == Mode.QUORUM ? n.intValue() : 0, (int) Math.min(concurrency, total),
       timeoutMs, deadlineMs, ordered, retry, delivery);
+  }
+
+  /**
+   * A request that came through a door: every address it would send to must be one the door permits (a 403 naming
+   * the first that is not), and every item carries the door's header.
+   */
+  void throughDoor(Door door) {
+    if (target instanceof Target.Requests r) {
+      for (int i = 0; i < r.size(); i++) {
+        door.check(at(i) + ".address", r.address(i));
+      }
+    } else if (target instanceof Target.OneAddress a) {
+      door.check("address", a.address());
+    } else {
+      door.check("type", target.address(0));
+    }
+    door.stamp(delivery);
   }
 
   private static void checkSize(Fields f, String name, int size, FanoutConfig config) {

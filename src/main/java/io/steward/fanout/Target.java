@@ -1,6 +1,7 @@
 package io.steward.fanout;
 
 import io.steward.bus.Addresses;
+import io.steward.bus.Door;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -58,6 +59,10 @@ sealed interface Target {
           own.getHeaders().set(h.getKey(), (String) h.getValue()); // the item's own value wins over a shared one
         }
       });
+      String door = shared.getHeaders() == null ? null : shared.getHeaders().get(Door.HEADER);
+      if (door != null) {
+        own.getHeaders().set(Door.HEADER, door); // but never over the door's rule
+      }
       return own;
     }
 

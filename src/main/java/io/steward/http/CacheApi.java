@@ -26,6 +26,7 @@ final class CacheApi implements Api {
     router.post("/caches/:name/getAll").handler(forward.to(Addresses.Cache.GET_ALL, 200, ctx -> cacheBody(ctx, Forward.jsonBody(ctx))));
     router.post("/caches/:name/putAll").handler(forward.to(Addresses.Cache.PUT_ALL, 200, ctx -> cacheBody(ctx, Forward.jsonBody(ctx))));
     router.get("/caches/:name/:key").handler(ctx -> get(ctx, forward.timeoutMs()));
+    forward.reaches(Addresses.Cache.GET);
     router.put("/caches/:name/:key").handler(forward.to(Addresses.Cache.PUT, 204, ctx -> keyBody(ctx, Forward.jsonBody(ctx))));
     router.delete("/caches/:name/:key").handler(forward.to(Addresses.Cache.DELETE, 200, ctx -> keyBody(ctx, new JsonObject())));
     router.post("/caches/:name/:key/putIfAbsent").handler(forward.to(Addresses.Cache.PUT_IF_ABSENT, 200, ctx -> keyBody(ctx, Forward.jsonBody(ctx))));
@@ -68,6 +69,7 @@ final class CacheApi implements Api {
 
   /** update and compute may take their own {@code timeoutMs}: wait for it, plus a margin, before a 408. */
   private static Handler<RoutingContext> slow(Forward forward, String address) {
+    forward.reaches(address);
     return ctx -> {
       JsonObject body;
       try {

@@ -32,6 +32,7 @@ final class FanoutApi implements Api {
   }
 
   private static Handler<RoutingContext> waitingFor(Forward forward, String address, String field, long extraMs) {
+    forward.reaches(address);
     return ctx -> {
       JsonObject body;
       try {

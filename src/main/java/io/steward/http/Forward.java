@@ -1,5 +1,8 @@
 package io.steward.http;
 
+import io.steward.bus.Addresses;
+import io.steward.bus.BridgePermissions;
+import io.steward.bus.Door;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
 import io.vertx.core.Handler;
@@ -10,17 +13,29 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Forwards an HTTP request to an event-bus address and writes the reply: the REST API is a thin door onto
  * the bus, so the HTTP module runs on nodes without the modules it fronts, and bus and HTTP clients get
- * the same validation and the same failure codes.
+ * the same validation and the same failure codes. Every request carries the HTTP API's {@link Door}: an address
+ * its body names may be one a route forwards to, or one in {@code http.targets}.
  */
 final class Forward {
 
+  /** {@code steward.node.<id>.info} and {@code steward.node.<id>.health} (see {@link Addresses#node}). */
+  static final Pattern NODE_INFO_AND_HEALTH = Pattern.compile("steward\\.node\\.[^.]+\\.(info|health)");
+
   private final Vertx vertx;
   private final long timeoutMs;
+  /** The addresses the routes forward to: what the HTTP API's door permits, with {@code http.targets}. */
+  private final Set<String> routes = new TreeSet<>();
+  private Door door;
 
   Forward(Vertx vertx, long timeoutMs) {
     this.vertx = vertx;
@@ -39,6 +54,7 @@ final class Forward {
 
   /** Any request: {@code request} builds the bus body (throw {@link StewardException} for a 400). */
   Handler<RoutingContext> to(String address, int status, Function<RoutingContext, JsonObject> request) {
+    reaches(address);
     return ctx -> {
       JsonObject body;
       try {
@@ -51,8 +67,31 @@ final class Forward {
     };
   }
 
+  /** Declares an address a route forwards to (routes built on {@link #to} declare theirs); returns it. */
+  String reaches(String address) {
+    routes.add(address);
+    return address;
+  }
+
+  /**
+   * Once every route is mounted: the HTTP API's door permits as the targets of what it forwards (see {@link Door})
+   * the addresses of its routes, each node's {@code info} and {@code health} (what {@code GET /nodes} and
+   * {@code GET /health} show already; so {@code POST /fanout/gather} of them works), and {@code targets}
+   * ({@code http.targets}).
+   */
+  void permit(List<BridgePermissions.Rule> targets) {
+    List<BridgePermissions.Rule> own = new ArrayList<>();
+    routes.forEach(a -> own.add(new BridgePermissions.Rule(a, null)));
+    own.add(new BridgePermissions.Rule(null, NODE_INFO_AND_HEALTH));
+    door = Door.of("the HTTP API", "http.targets", own, targets);
+  }
+
   void send(RoutingContext ctx, String address, JsonObject body, int status, long timeout) {
-    vertx.eventBus().request(address, body, new DeliveryOptions().setSendTimeout(timeout)).onComplete(ar -> {
+    if (!routes.contains(address)) {
+      throw new IllegalStateException("route to " + address + " was not declared with Forward.reaches");
+    }
+    DeliveryOptions options = Door.stamp(door, new DeliveryOptions().setSendTimeout(timeout));
+    vertx.eventBus().request(address, body, options).onComplete(ar -> {
       if (ar.failed()) {
         HttpErrors.send(ctx, ar.cause());
         return;

@@ -1,6 +1,7 @@
 package io.steward.http;
 
 import io.steward.bus.BridgePermissions;
+import io.steward.bus.Door;
 import io.steward.bus.KeyStores;
 import io.steward.bus.Tokens;
 import io.steward.node.ConfigException;
@@ -12,7 +13,8 @@ import java.util.List;
 
 /** The {@code http} section: the REST API and the SockJS event-bus bridge at {@code /eventbus}. */
 record HttpConfig(String host, int port, int bodyLimitBytes, int requestTimeoutMs, int instances, Tokens tokens,
-                  BridgePermissions bridge, int bridgeMaxConnections, String keyStore, String keyStorePassword) {
+                  BridgePermissions bridge, Door bridgeDoor, List<BridgePermissions.Rule> targets, int bridgeMaxConnections,
+                  String keyStore, String keyStorePassword) {
 
   static final List<Setting> SETTINGS = List.of(
     Setting.string("http.host", "127.0.0.1", "The interface the HTTP API listens on (0.0.0.0 for all; see README, Security)"),
@@ -22,6 +24,8 @@ record HttpConfig(String host, int port, int bodyLimitBytes, int requestTimeoutM
     Setting.integer("http.instances", 1, "HTTP server verticle instances (event loops serving HTTP)"),
     Setting.list("http.tokens", null, "Bearer tokens HTTP clients and the SockJS bridge must present (none: no token needed; /health stays open)"),
     Setting.json("http.bridgeInbound", new JsonArray(), "Addresses SockJS bridge clients may send/publish to: address strings, {\"address\": …} or {\"addressRegex\": …}; empty: none"),
+    Setting.json("http.targets", new JsonArray(), "Addresses that bus tasks, fan-outs, gathers, schedule actions and computes sent over the HTTP API may name, besides the addresses of its routes; address strings, {\"address\": …} or {\"addressRegex\": …}; empty: the routes' addresses only"),
+    Setting.json("http.bridgeTargets", new JsonArray(), "Addresses that bus tasks, fan-outs, gathers, schedule actions and computes sent through the SockJS bridge may name, besides those in http.bridgeInbound; same form; empty: http.bridgeInbound only"),
     Setting.json("http.bridgeOutbound", new JsonArray(), "Addresses SockJS bridge clients may register to receive from, same form; empty: none"),
     Setting.integer("http.bridgeMaxConnections", 1000, "Open SockJS bridge connections allowed on this node; more are refused"),
     Setting.string("http.keyStore", null, "Serve HTTPS (and the SockJS bridge over TLS) with this key and certificate, PKCS#12 or JKS (unset: plain HTTP)"),
@@ -54,12 +58,15 @@ record HttpConfig(String host, int port, int bodyLimitBytes, int requestTimeoutM
       throw new ConfigException("http.bridgeMaxConnections", "must be at least 1, got " + bridgeMaxConnections);
     }
     BridgePermissions bridge = BridgePermissions.parse(s, "bridgeInbound", "bridgeOutbound", "http", ConfigException::new);
+    Door bridgeDoor = Door.of("the SockJS bridge", "http.bridgeInbound or http.bridgeTargets", bridge.inboundRules(),
+      BridgePermissions.parseList(s, "bridgeTargets", "http", ConfigException::new));
+    List<BridgePermissions.Rule> targets = BridgePermissions.parseList(s, "targets", "http", ConfigException::new);
     Tokens tokens = Tokens.of(s.getJsonArray("tokens"), "http.tokens", ConfigException::new);
     String keyStore = s.getString("keyStore");
     if (keyStore != null) {
       KeyStores.check(keyStore, s.getString("keyStorePassword"), "http.keyStore", true, ConfigException::new);
     }
     return new HttpConfig(s.getString("host"), port, bodyLimitBytes, requestTimeoutMs, instances, tokens, bridge,
-      bridgeMaxConnections, keyStore, s.getString("keyStorePassword"));
+      bridgeDoor, targets, bridgeMaxConnections, keyStore, s.getString("keyStorePassword"));
   }
 }

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * The one place where failures become HTTP responses. A Steward failure code is the HTTP status
- * (400, 404, 408, 409, 429, 500, 503, 504); the body is always
+ * (400, 403, 404, 408, 409, 429, 500, 503, 504); the body is always
  * {@code {"code": 400, "error": "…", "field": "…", "retryable": false, "mayHaveApplied": false}}.
  */
 final class HttpErrors {
@@ -37,7 +37,7 @@ final class HttpErrors {
     Failure f = Failure.of(error);
     String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
     String field = error instanceof StewardException se ? se.field() : null;
-    if (field == null && f == Failure.BAD_REQUEST) {
+    if (field == null && (f == Failure.BAD_REQUEST || f == Failure.FORBIDDEN)) {
       Matcher m = FIELD.matcher(message);
       if (m.find()) {
         field = m.group(1);

@@ -104,6 +104,7 @@ final class HttpVerticle extends VerticleBase {
     for (Api api : apis()) {
       api.mount(router, forward);
     }
+    forward.permit(config.targets());
     router.route(TokenAuth.BRIDGE_PATH + "/*").subRouter(SockJsBridge.router(vertx, config));
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "no such route: " + ctx.request().method()
       + " " + ctx.request().path() + " (see /openapi.json)", null));

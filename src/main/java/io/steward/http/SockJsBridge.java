@@ -20,7 +20,7 @@ final class SockJsBridge {
 
   static Router router(Vertx vertx, HttpConfig config) {
     SockJSBridgeOptions options = config.bridge().applyTo(new SockJSBridgeOptions());
-    SockJsBridgeEvents events = new SockJsBridgeEvents(config.tokens(), config.bridge(), config.bridgeMaxConnections(),
+    SockJsBridgeEvents events = new SockJsBridgeEvents(config.tokens(), config.bridge(), config.bridgeDoor(), config.bridgeMaxConnections(),
       BridgeMeters.of(vertx, "sockjs"));
     return SockJSHandler.create(vertx, new SockJSHandlerOptions()).bridge(options, events);
   }

@@ -3,6 +3,7 @@ package io.steward.http;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.steward.bus.BridgeMeters;
 import io.steward.bus.BridgePermissions;
+import io.steward.bus.Door;
 import io.steward.bus.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -31,7 +32,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>RECEIVE (every message on its way to a client): the address is in {@code http.bridgeOutbound}, or it
  *       is the reply address of a request this client sent.</li>
  * </ul>
- * A refused frame gets the library's {@code {"type":"err","body":"rejected"}}; a refused request (a send
+ * A SEND or PUBLISH that passes carries the bridge's {@link Door} header (a client's own header of that name is
+ * overwritten), so the modules check the addresses a body names against {@code http.bridgeInbound} and
+ * {@code http.bridgeTargets}. A refused frame gets the library's {@code {"type":"err","body":"rejected"}}; a refused request (a send
  * with a {@code replyAddress}) is first failed on its reply address with code 401 or 403 and a message
  * saying why, so the client's callback fails at once instead of timing out; a refused registration is failed
  * the same way on the address itself, so the client's handlers for it learn why they will hear nothing (the
@@ -45,14 +48,16 @@ final class SockJsBridgeEvents implements Handler<BridgeEvent> {
 
   private final Tokens tokens;
   private final BridgePermissions permissions;
+  private final Door door;
   private final int maxConnections;
   private final BridgeMeters meters;
   /** Per open connection: the reply addresses of its requests still waiting for an answer. */
   private final Map<SockJSSocket, Set<String>> pendingReplies = new ConcurrentHashMap<>();
 
-  SockJsBridgeEvents(Tokens tokens, BridgePermissions permissions, int maxConnections, BridgeMeters meters) {
+  SockJsBridgeEvents(Tokens tokens, BridgePermissions permissions, Door door, int maxConnections, BridgeMeters meters) {
     this.tokens = tokens;
     this.permissions = permissions;
+    this.door = door;
     this.maxConnections = maxConnections;
     this.meters = meters;
   }
@@ -134,6 +139,15 @@ final class SockJsBridgeEvents implements Handler<BridgeEvent> {
     String replyAddress = frame.getString("replyAddress");
     if (event.type() == BridgeEventType.SEND && replyAddress != null && pending != null) {
       pending.add(replyAddress);
+    }
+    if (event.type() == BridgeEventType.SEND || event.type() == BridgeEventType.PUBLISH) {
+      // The door's rule goes with the message, replacing any header of that name the client wrote.
+      JsonObject headers = frame.getJsonObject("headers");
+      if (headers == null) {
+        headers = new JsonObject();
+        frame.put("headers", headers);
+      }
+      headers.put(Door.HEADER, door.header());
     }
     event.complete(true);
   }

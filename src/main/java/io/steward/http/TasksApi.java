@@ -17,6 +17,7 @@ final class TasksApi implements Api {
   public void mount(Router router, Forward forward) {
     router.post("/tasks").handler(forward.body(Addresses.Tasks.SUBMIT, 202));
     router.post("/tasks/run").handler(ctx -> run(ctx, forward));
+    forward.reaches(Addresses.Tasks.RUN);
     router.get("/tasks").handler(forward.to(Addresses.Tasks.LIST, 200, TasksApi::listQuery));
     router.get("/tasks/:id").handler(forward.params(Addresses.Tasks.GET, "id"));
     router.delete("/tasks/:id").handler(forward.params(Addresses.Tasks.CANCEL, "id"));

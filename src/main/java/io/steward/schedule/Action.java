@@ -1,5 +1,6 @@
 package io.steward.schedule;
 
+import io.steward.bus.Door;
 import io.steward.bus.Fields;
 import io.vertx.core.json.JsonObject;
 
@@ -23,6 +24,25 @@ sealed interface Action permits Action.Send, Action.Publish, Action.Task {
 
   /** How long a run may take before it counts as failed; null: the module's default. */
   Long timeoutMs();
+
+  /**
+   * Refuses (403) an action that would send where {@code door} does not permit: its address, or for a task the
+   * tasks module's address and, for a {@code bus} task, the task's own {@code payload.address} (the tasks module
+   * checks it again at each run).
+   */
+  default void checkTargets(Door door) {
+    if (this instanceof Send send) {
+      door.check("action.address", send.address());
+    } else if (this instanceof Publish publish) {
+      door.check("action.address", publish.address());
+    } else if (this instanceof Task t) {
+      door.check("action.task", t.awaitResult() ? ActionRunner.TASKS_RUN : ActionRunner.TASKS_SUBMIT);
+      if ("bus".equals(t.task().getValue("type")) && t.task().getValue("payload") instanceof JsonObject payload
+        && payload.getValue("address") instanceof String address) {
+        door.check("action.task.payload.address", address);
+      }
+    }
+  }
 
   /** The run's timeout in milliseconds, {@code defaultMs} when the job gives none. */
   default long timeoutOr(long defaultMs) {

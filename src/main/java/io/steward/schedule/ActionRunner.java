@@ -1,5 +1,6 @@
 package io.steward.schedule;
 
+import io.steward.bus.Door;
 import io.steward.bus.Failure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,7 +16,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * Runs actions over the event bus, with headers saying which job and tick a message belongs to (so a receiver
  * can tell a tick from another, and detect a duplicate if it ever cared to). A failure becomes a failed run
- * whose reason says what to do; it never escapes into the scheduler.
+ * whose reason says what to do; it never escapes into the scheduler. A job put through a door (a bridge, HTTP)
+ * sends with that door's header, so what it reaches is held to the door's rule.
  */
 final class ActionRunner implements Scheduler.Actions {
 
@@ -45,10 +47,10 @@ final class ActionRunner implements Scheduler.Actions {
   public CompletionStage<String> run(JobRecord job, long tick, boolean trigger) {
     Action action = job.spec().action();
     long timeout = action.timeoutOr(defaultTimeoutMs);
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeout)
+    DeliveryOptions options = Door.stamp(job.spec().door(), new DeliveryOptions().setSendTimeout(timeout)
       .addHeader(JOB_HEADER, job.name())
       .addHeader(TICK_HEADER, Long.toString(tick))
-      .addHeader(NODE_HEADER, nodeId);
+      .addHeader(NODE_HEADER, nodeId));
     if (trigger) {
       options.addHeader(TRIGGER_HEADER, "true");
     }

@@ -1,5 +1,6 @@
 package io.steward.schedule;
 
+import io.steward.bus.Door;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
 import io.vertx.core.json.JsonObject;
@@ -31,7 +32,8 @@ record JobSpec(
   Long startAt,
   Long endAt,
   boolean enabled,
-  String description) {
+  String description,
+  Door door) {
 
   static final int MAX_NAME = 200;
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*");
@@ -103,9 +105,11 @@ record JobSpec(
     }
     boolean enabled = f.bool("enabled", true);
     String description = f.string("description", null, 1_000);
+    Object doorJson = f.value("door");
+    Door door = doorJson == null ? null : Door.fromJson(doorJson, "door");
     f.done();
     JobSpec spec = new JobSpec(name, everyMs, cron == null ? null : cron.strip(), zone, action, runOn, overlap,
-      queueLimit, misfire, jitterMs, startAt, endAt, enabled, description);
+      queueLimit, misfire, jitterMs, startAt, endAt, enabled, description, door);
     if (cron != null) {
       CronSchedule parsed;
       try {
@@ -119,6 +123,17 @@ record JobSpec(
       }
     }
     return spec;
+  }
+
+  /**
+   * A job put through a door (a bridge, HTTP): it fires later, so every address its action will send to is
+   * checked now (a 403 naming the first the door does not permit), and the job keeps the door's rule, which
+   * every message it sends carries ({@link ActionRunner}).
+   */
+  JobSpec throughDoor(Door through) {
+    action.checkTargets(through);
+    return new JobSpec(name, everyMs, cron, zone, action, runOn, overlap, queueLimit, misfire, jitterMs, startAt, endAt,
+      enabled, description, through);
   }
 
   static JobSpec parse(JsonObject json) {
@@ -184,6 +199,9 @@ record JobSpec(
     o.put("enabled", enabled);
     if (description != null) {
       o.put("description", description);
+    }
+    if (door != null) {
+      o.put("door", door.toJson());
     }
     return o;
   }

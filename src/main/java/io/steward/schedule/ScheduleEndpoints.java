@@ -2,6 +2,7 @@ package io.steward.schedule;
 
 import com.hazelcast.map.IMap;
 import io.steward.bus.Addresses;
+import io.steward.bus.Door;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
@@ -50,6 +51,10 @@ final class ScheduleEndpoints {
 
   private Future<JsonObject> put(Message<Object> msg) {
     JobSpec spec = JobSpec.parse(Fields.of(msg.body()));
+    Door door = Door.from(msg.headers());
+    if (door != null) {
+      spec = spec.throughDoor(door);
+    }
     return put(spec);
   }
 

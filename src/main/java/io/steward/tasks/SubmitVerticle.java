@@ -1,10 +1,12 @@
 package io.steward.tasks;
 
 import io.steward.bus.Addresses;
+import io.steward.bus.Door;
 import io.steward.bus.Endpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 
 import java.util.List;
@@ -33,13 +35,17 @@ final class SubmitVerticle extends VerticleBase {
   /** The submit and run consumers, on the calling verticle's event loop. */
   static List<MessageConsumer<Object>> consumers(Vertx vertx, TasksConfig config, Submissions submissions) {
     return List.of(
-      Endpoint.consumer(vertx, Addresses.Tasks.SUBMIT, msg -> submissions.submit(spec(config, msg.body()),
+      Endpoint.consumer(vertx, Addresses.Tasks.SUBMIT, msg -> submissions.submit(spec(config, msg),
         msg.replyAddress() != null)),
-      Endpoint.consumer(vertx, Addresses.Tasks.RUN, msg -> submissions.run(spec(config, msg.body()))
+      Endpoint.consumer(vertx, Addresses.Tasks.RUN, msg -> submissions.run(spec(config, msg))
         .compose(Replies::outcome)));
   }
 
-  private static TaskSpec spec(TasksConfig config, Object body) {
-    return TaskSpec.parse(body, config.maxRestarts(), config.withinMs());
+  /** The spec of a request; one that came through a door has its targets checked and keeps the door. */
+  private static TaskSpec spec(TasksConfig config, Message<Object> msg) {
+    TaskSpec spec = TaskSpec.parse(msg.body(), config.maxRestarts(), config.withinMs());
+    Door door = Door.from(msg.headers());
+    TaskType type = door == null ? null : TaskTypes.get(spec.type());
+    return type == null ? spec : spec.withPayload(type.throughDoor(spec.payload(), door));
   }
 }

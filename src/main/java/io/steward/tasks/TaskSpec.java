@@ -148,6 +148,11 @@ public record TaskSpec(String type, Object payload, String supervisor, Restart r
     return spec;
   }
 
+  /** The same spec with another payload. */
+  TaskSpec withPayload(Object newPayload) {
+    return new TaskSpec(type, newPayload, supervisor, restart, maxRestarts, withinMs, timeoutMs, key, uniqueForMs);
+  }
+
   public boolean durable() {
     return restart.durable();
   }

@@ -25,6 +25,16 @@ public interface TaskType {
   }
 
   /**
+   * A task submitted through a door (a bridge, HTTP; see {@link io.steward.bus.Door}): a type that sends to an
+   * address named in its payload checks it here ({@link io.steward.bus.Door#check}, a 403) and returns the
+   * payload to keep, carrying the door so that what it sends is held to the same rule. By default the payload is
+   * kept as it is.
+   */
+  default Object throughDoor(Object payload, io.steward.bus.Door door) {
+    return payload;
+  }
+
+  /**
    * Runs one attempt. Returns the result: a JSON value (JsonObject, JsonArray, String, Number, Boolean, a Map
    * or List of those) or null, or a Vert.x {@code Future} / {@code CompletionStage} of one, which the worker
    * awaits. Throwing (or a failed future) fails the attempt; the error's message is the task's error.

@@ -52,7 +52,8 @@ class CacheClusterTest {
   static void start() throws Exception {
     cluster = TestCluster.create(CacheClusterTest.class, 3);
     JsonObject extra = new JsonObject().put("cache", new JsonObject().put("caches", CACHES));
-    a = cluster.start(List.of("http", "cache"), extra).await(60, TimeUnit.SECONDS);
+    a = cluster.start(List.of("http", "cache"), extra.copy().put("http", new JsonObject()
+      .put("targets", new JsonArray().add("test.http.compute").add("nobody.listens")))).await(60, TimeUnit.SECONDS);
     List<StewardNode> others = cluster.startBlocking(2, List.of("cache"), extra);
     b = others.get(0);
     c = others.get(1);
@@ -480,6 +481,7 @@ class CacheClusterTest {
       {HttpMethod.POST, "/caches/plain/k/update", "{}", 400, "increment"},
       {HttpMethod.POST, "/caches/plain/k/compute", "{\"compute\": {}}", 400, "compute.address"},
       {HttpMethod.POST, "/caches/plain/k/compute", "{\"compute\": {\"address\": \"nobody.listens\"}}", 503, null},
+      {HttpMethod.POST, "/caches/plain/k/compute", "{\"compute\": {\"address\": \"not.in.http.targets\"}}", 403, "compute.address"},
       {HttpMethod.PATCH, "/caches/plain/k", "{}", 405, null},
     };
     try {

@@ -56,7 +56,9 @@ class FanoutTest {
     cluster = TestCluster.create(FanoutTest.class, 1);
     List<String> modules = List.of("http", "fanout", "tasks");
     node = cluster.start(modules, new JsonObject().put("fanout", new JsonObject()
-      .put("maxItems", 1_000).put("maxBodyBytes", 65_536).put("maxRuns", 8))).await(60, TimeUnit.SECONDS);
+        .put("maxItems", 1_000).put("maxBodyBytes", 65_536).put("maxRuns", 8))
+      .put("http", new JsonObject().put("targets", new JsonArray().add(new JsonObject().put("addressRegex", "test\\.fanout\\..*")))))
+      .await(60, TimeUnit.SECONDS);
     vertx = node.vertx();
     url = TestCluster.httpUrl(node).await(10, TimeUnit.SECONDS);
     client = WebClient.create(vertx);

@@ -55,7 +55,8 @@ class DashboardBrowserTest {
     cluster = TestCluster.create(DashboardBrowserTest.class, 2);
     JsonObject config = new JsonObject()
       .put("http", new JsonObject().put("tokens", new JsonArray().add(TOKEN))
-        .put("bridgeOutbound", new JsonArray().add(Addresses.Nodes.EVENTS).add(Addresses.Tasks.EVENTS).add("steward.schedule.events")))
+        .put("bridgeOutbound", new JsonArray().add(Addresses.Nodes.EVENTS).add(Addresses.Tasks.EVENTS).add("steward.schedule.events"))
+        .put("targets", new JsonArray().add(new JsonObject().put("addressRegex", "dashboard\\.test\\..*"))))
       .put("cache", new JsonObject().put("caches", new JsonObject().put("users", new JsonObject().put("ttlSeconds", 300))));
     guarded = cluster.start(BuiltModules.with(List.of("http", "tasks", "fanout", "cache"), "schedule"), config).await(60, TimeUnit.SECONDS);
     url = TestCluster.httpUrl(guarded).await(10, TimeUnit.SECONDS);

@@ -54,7 +54,8 @@ class MetricsTest {
   static void start() throws Exception {
     cluster = TestCluster.create(MetricsTest.class, 1);
     JsonObject config = new JsonObject()
-      .put("http", new JsonObject().put("tokens", new JsonArray().add(TOKEN)))
+      .put("http", new JsonObject().put("tokens", new JsonArray().add(TOKEN))
+        .put("targets", new JsonArray().add(new JsonObject().put("addressRegex", "metrics\\.test\\..*"))))
       .put("bridge", new JsonObject().put("port", 0).put("inbound", new JsonArray().add(Addresses.Nodes.LIST)))
       // A maxSize below one entry per partition: every put beyond the first of a partition evicts.
       .put("cache", new JsonObject().put("caches", new JsonObject()

@@ -51,6 +51,7 @@ class KillDuringScheduleIT {
   static void start() throws Exception {
     rig = Rig.start(KillDuringScheduleIT.class, 3, Map.of(
       "STEWARD_MODULES", "http,schedule",
+      "STEWARD_HTTP_TARGETS", "[{\"addressRegex\": \"test\\\\.reliability\\\\.schedule\\\\..+\"}]",
       "STEWARD_SCHEDULE_HISTORY_SIZE", "1000",
       "STEWARD_SCHEDULE_HISTORY_FLUSH_MS", "200"));
     for (NodeProcess n : rig.nodes) {

@@ -47,6 +47,7 @@ class NetworkPartitionIT {
       String members = String.join(",", List.of(net.address(0) + ":" + hzPort, net.address(1) + ":" + hzPort,
         net.address(2) + ":" + hzPort));
       cluster.env("STEWARD_MODULES", "http,schedule,cache")
+        .env("STEWARD_HTTP_TARGETS", "[\"test.partition.ticks\"]")
         .env("STEWARD_CACHE_CACHES", "{\"data\": {}}")
         .env("STEWARD_SCHEDULE_HISTORY_SIZE", "1000")
         .env("STEWARD_SCHEDULE_HISTORY_FLUSH_MS", "200")

@@ -46,7 +46,8 @@ class ScheduleModuleTest {
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.create(ScheduleModuleTest.class, 3);
-    JsonObject extra = new JsonObject().put("schedule", new JsonObject()
+    JsonObject extra = new JsonObject().put("http", new JsonObject().put("targets", new JsonArray().add("nowhere")))
+      .put("schedule", new JsonObject()
       .put("historyFlushMs", 100)
       .put("jobs", new JsonArray().add(new JsonObject().put("name", "from-config").put("cron", "0 0 3 * * *")
         .put("zone", "Europe/Berlin").put("action", new JsonObject().put("type", "publish").put("address", "test.nowhere")))));

@@ -38,6 +38,7 @@ class ScheduleProcessIT {
       .put("zone", "Europe/Berlin").put("action", new JsonObject().put("type", "publish").put("address", "it.none"))).encode();
     cluster = ProcessCluster.create(ScheduleProcessIT.class, 4)
       .env("STEWARD_MODULES", "http,schedule")
+      .env("STEWARD_HTTP_TARGETS", "[\"" + ADDRESS + "\"]")
       .env("STEWARD_SCHEDULE_HISTORY_SIZE", "200")
       .env("STEWARD_SCHEDULE_HISTORY_FLUSH_MS", "200")
       .env("STEWARD_SCHEDULE_JOBS", declared)

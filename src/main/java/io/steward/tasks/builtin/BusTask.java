@@ -1,5 +1,6 @@
 package io.steward.tasks.builtin;
 
+import io.steward.bus.Door;
 import io.steward.bus.Failure;
 import io.steward.bus.Fields;
 import io.steward.tasks.TaskContext;
@@ -19,6 +20,10 @@ import io.vertx.core.json.JsonObject;
  * <p>The request carries the headers {@value #TASK_ID_HEADER} and {@value #ATTEMPT_HEADER}: a durable task runs
  * at least once, so the consumer may see the same task twice (a node died while it ran) and needs the id to
  * tell a repeat from new work.
+ *
+ * <p>Submitted through a door (a bridge, HTTP), the address must be one the door permits (else 403), and the
+ * payload keeps the door's rule as {@code door}: the request carries the door's header, so what the consumer
+ * forwards in turn is held to the same rule. From inside the cluster, {@code door} is optional.
  */
 public final class BusTask implements TaskType {
 
@@ -28,7 +33,7 @@ public final class BusTask implements TaskType {
   /** The attempt number (1, 2, …): a repeat after a node died has a higher one. */
   public static final String ATTEMPT_HEADER = "steward-task-attempt";
 
-  private record Request(String address, Object body, long timeoutMs) {
+  private record Request(String address, Object body, long timeoutMs, Door door) {
   }
 
   @Override
@@ -53,15 +58,25 @@ public final class BusTask implements TaskType {
       throw f.bad("body", "must be a JSON value, got " + Fields.typeName(body));
     }
     long timeoutMs = f.longValue("timeoutMs", DEFAULT_TIMEOUT_MS, 1, SleepTask.MAX_MS);
+    Object door = f.value("door");
     f.done();
-    return new Request(address, body == null ? new JsonObject() : body, timeoutMs);
+    return new Request(address, body == null ? new JsonObject() : body, timeoutMs,
+      door == null ? null : Door.fromJson(door, "payload.door"));
+  }
+
+  /** The address must be one the door permits; the payload keeps the door, so the request carries it. */
+  @Override
+  public Object throughDoor(Object payload, Door door) {
+    Request r = read(payload);
+    door.check("payload.address", r.address());
+    return ((JsonObject) payload).copy().put("door", door.toJson());
   }
 
   @Override
   public Object run(TaskContext context) {
     Request r = read(context.payload());
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(r.timeoutMs())
-      .addHeader(TASK_ID_HEADER, context.id()).addHeader(ATTEMPT_HEADER, Integer.toString(context.attempt()));
+    DeliveryOptions options = Door.stamp(r.door(), new DeliveryOptions().setSendTimeout(r.timeoutMs())
+      .addHeader(TASK_ID_HEADER, context.id()).addHeader(ATTEMPT_HEADER, Integer.toString(context.attempt())));
     return context.vertx().eventBus().request(r.address(), r.body(), options)
       .recover(err -> {
         Failure f = Failure.of(err);
