@@ -129,8 +129,8 @@ class ClockSkewIT {
     List<Arrival> early = arrivals.stream().filter(a -> a.at < a.tick - 100).toList();
     assertThat(early).as("fires that arrived more than 100 ms before their tick (node %s is %d ms ahead)%s",
       skewedId, SKEW_MS, cluster.logs(20)).isEmpty();
-    List<Arrival> late = arrivals.stream().filter(a -> a.at > a.tick + 2_000).toList();
-    assertThat(late).as("fires more than 2 s late").isEmpty();
+    List<Arrival> late = arrivals.stream().filter(a -> a.at > a.tick + 3_000).toList();
+    assertThat(late).as("fires more than 3 s late").isEmpty();
 
     JsonArray nodes = plain.get("/nodes").json().getJsonArray("nodes");
     Map<String, Long> offsets = nodes.stream().map(o -> (JsonObject) o)
@@ -146,7 +146,9 @@ class ClockSkewIT {
     Set<String> itsJobs = arrivals.stream().filter(a -> a.node.equals(skewedId)).map(Arrival::job).collect(Collectors.toSet());
     skewed.kill();
     long killedAt = System.currentTimeMillis();
-    long bound = ProcessCluster.FAILURE_DETECTION_SECONDS * 1_000L + 4_000;
+    // Failure detection (4 s) and migration, with room for a loaded machine; a claim mark the skewed node left in
+    // the future would keep its jobs silent for the whole skew (10 s) after the kill, however fast the takeover.
+    long bound = SKEW_MS - 1_000;
     cluster.await("the survivor fires every job the skewed node fired", bound + 10_000, () -> itsJobs.stream()
       .allMatch(job -> arrivals.stream().anyMatch(a -> a.job.equals(job) && a.node.equals(plainId) && a.at > killedAt)));
     for (String job : itsJobs) {
