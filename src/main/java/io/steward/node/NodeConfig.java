@@ -43,6 +43,7 @@ public record NodeConfig(
     Setting.bool("cluster.liteMember", false, "Join as a Hazelcast lite member: holds no data partitions (gateways, client apps)"),
     Setting.integer("cluster.failureDetectionSeconds", 0, "Seconds without a heartbeat before a member is declared dead (0: from cluster.xml, 10)"),
     Setting.integer("cluster.minimumSize", 0, "Split-brain protection: Steward's maps refuse operations on a side with fewer members (0: off)"),
+    Setting.integer("cluster.maxClockOffsetMs", 1000, "A node whose wall clock is further than this from the cluster clock (the Hazelcast master's) logs a WARN to fix its time sync; /nodes shows every node's offset"),
     Setting.string("eventBus.host", "127.0.0.1", "The interface the clustered event bus listens on"),
     Setting.integer("eventBus.port", 0, "The event-bus port (0: any free port)"),
     Setting.string("eventBus.publicHost", null, "The host other nodes use to reach this node's event bus"),
@@ -102,6 +103,7 @@ public record NodeConfig(
       cluster.getBoolean("liteMember"),
       atLeast(cluster, "failureDetectionSeconds", "cluster.failureDetectionSeconds", 0),
       atLeast(cluster, "minimumSize", "cluster.minimumSize", 0));
+    atLeast(cluster, "maxClockOffsetMs", "cluster.maxClockOffsetMs", 1); // read by the node verticle
     EventBus e = new EventBus(eb.getString("host"), port(eb, "eventBus.port", true), eb.getString("publicHost"),
       EventBusTls.from(eb));
     String level = level(log, "level");

@@ -53,6 +53,7 @@ final class NodeVerticle extends VerticleBase {
   private long reassertTimer = -1;
   private String nodeId;
   private JsonObject info;
+  private ClockOffset clock;
 
   NodeVerticle(NodeConfig config, Map<String, String> deployments, long startedAt, Store store) {
     this.config = config;
@@ -66,6 +67,8 @@ final class NodeVerticle extends VerticleBase {
     hz = Cluster.hazelcast(vertx);
     nodeId = Cluster.nodeId(vertx);
     registry = hz.getMap(REGISTRY);
+    clock = new ClockOffset(hz, config.merged().getJsonObject("cluster").getInteger("maxClockOffsetMs"),
+      config.metricsEnabled() ? io.steward.bus.Metrics.registry(vertx) : null);
     return moduleHealth().compose(modules -> {
       info = describe(modules);
       listenerId = hz.getCluster().addMembershipListener(new Forget());
@@ -77,6 +80,7 @@ final class NodeVerticle extends VerticleBase {
     }).onSuccess(v -> {
       forgetDeparted();
       reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> {
+        clockOffset();
         reassert();
         forgetDeparted(); // a merge can also bring back the entry of a node that died meanwhile
       });
@@ -101,6 +105,15 @@ final class NodeVerticle extends VerticleBase {
           + "entry's partition); listed again");
       }
     });
+  }
+
+  /** Publishes this node's clock offset in its registry entry when it moved by 100 ms or more (see ClockOffset). */
+  private void clockOffset() {
+    long offset = clock.check();
+    if (Math.abs(offset - info.getLong("clockOffsetMs", 0L)) >= 100 && hz.getLifecycleService().isRunning()) {
+      info.put("clockOffsetMs", offset);
+      registry.setAsync(nodeId, info.encode());
+    }
   }
 
   @Override
@@ -146,7 +159,8 @@ final class NodeVerticle extends VerticleBase {
       .put("startedAt", java.time.Instant.ofEpochMilli(startedAt).toString())
       .put("pid", ProcessHandle.current().pid())
       .put("modules", new JsonArray(new ArrayList<>(deployments.keySet())))
-      .put("endpoints", endpoints(modules));
+      .put("endpoints", endpoints(modules))
+      .put("clockOffsetMs", clock.check());
   }
 
   private static JsonObject endpoints(JsonObject modules) {

@@ -25,6 +25,12 @@ import java.util.function.Consumer;
  * time by default, so a node is fenced before the others can have removed it) raises the fence, as does a
  * split-brain merge. Claims won while the fence was raised, or that straddled it, are abandoned.
  *
+ * <p>Silence is the longer of the elapsed monotonic time ({@code System.nanoTime}, Linux's CLOCK_MONOTONIC) and
+ * the elapsed wall clock: the monotonic clock does not advance while the VM or the host is suspended, the wall
+ * clock does (Java has no CLOCK_BOOTTIME), so a suspend counts as a stall; a wall clock stepped forward by more
+ * than {@code pauseFenceMs} raises the fence too, which only costs a confirmation. Waits (the verification delay,
+ * {@code fenceAloneMs}) are measured on the monotonic clock alone, so a step of the wall clock cannot shorten them.
+ *
  * <p>The fence comes down when a peer, asked through Hazelcast's executor after two heartbeat intervals,
  * reports exactly the members this node sees (so the peers count it as a member again: it merged back, or was
  * never removed). A node alone in its view cannot ask anyone: it waits {@code fenceAloneMs} for a merge, then
@@ -43,6 +49,8 @@ final class Fence {
   private final long verifyDelayMs;
   private final long aloneMs;
   private final AtomicLongArray beats;
+  /** The wall clock at each loop's last beat, ms: see {@link #silentMs}. */
+  private final AtomicLongArray wallBeats;
   private final AtomicLong epoch = new AtomicLong();
   private final Consumer<Boolean> onChange;
   private volatile boolean up;
@@ -65,9 +73,9 @@ final class Fence {
     this.aloneMs = aloneMs;
     this.onChange = onChange;
     this.beats = new AtomicLongArray(shards);
-    long now = System.nanoTime();
+    this.wallBeats = new AtomicLongArray(shards);
     for (int i = 0; i < shards; i++) {
-      beats.set(i, now);
+      reset(i);
     }
   }
 
@@ -131,15 +139,34 @@ final class Fence {
   /** A scheduler loop (re)starts beating now. */
   void reset(int shard) {
     beats.set(shard, System.nanoTime());
+    wallBeats.set(shard, System.currentTimeMillis());
+  }
+
+  /** How long a loop was silent: the longer of the monotonic and the wall-clock time elapsed, ms. */
+  static long silentMs(long nanosElapsed, long wallElapsedMs) {
+    return Math.max(nanosElapsed / 1_000_000, wallElapsedMs);
+  }
+
+  private static String silence(long nanosElapsed, long wallElapsedMs) {
+    long mono = nanosElapsed / 1_000_000;
+    return wallElapsedMs > mono + 1_000 ? silentMs(nanosElapsed, wallElapsedMs) + " ms by the wall clock (" + mono
+      + " ms by the monotonic clock: the VM or host was suspended, or the wall clock was stepped)" : mono + " ms";
+  }
+
+  /** Milliseconds on the monotonic clock, for waits that a step of the wall clock must not shorten. */
+  private static long monotonicMs() {
+    return System.nanoTime() / 1_000_000;
   }
 
   /** Called every {@link #BEAT_MS} by each scheduler loop; raises the fence if that loop was silent too long. */
   void beat(int shard) {
     long now = System.nanoTime();
+    long wall = System.currentTimeMillis();
     long last = beats.getAndSet(shard, now);
-    if (now - last > pauseFenceNanos) {
-      raise("scheduler event loop " + shard + " was silent for " + (now - last) / 1_000_000 + " ms (a GC pause, "
-        + "SIGSTOP, or a blocked event loop)");
+    long lastWall = wallBeats.getAndSet(shard, wall);
+    if (silentMs(now - last, wall - lastWall) * 1_000_000 > pauseFenceNanos) {
+      raise("scheduler event loop " + shard + " was silent for " + silence(now - last, wall - lastWall) + " (a GC pause, "
+        + "SIGSTOP, a suspended VM, or a blocked event loop)");
     }
   }
 
@@ -153,8 +180,9 @@ final class Fence {
       @Override
       public boolean fenced() {
         long silent = System.nanoTime() - beats.get(shard);
-        if (silent > pauseFenceNanos) {
-          raise("scheduler event loop " + shard + " found itself silent for " + silent / 1_000_000 + " ms at a claim");
+        long silentWall = System.currentTimeMillis() - wallBeats.get(shard);
+        if (silentMs(silent, silentWall) * 1_000_000 > pauseFenceNanos) {
+          raise("scheduler event loop " + shard + " found itself silent for " + silence(silent, silentWall) + " at a claim");
         }
         return up;
       }
@@ -176,7 +204,7 @@ final class Fence {
 
   synchronized void raise(String why) {
     epoch.incrementAndGet();
-    raisedAt = System.currentTimeMillis();
+    raisedAt = monotonicMs();
     if (up || stopped) {
       return;
     }
@@ -192,7 +220,7 @@ final class Fence {
     if (stopped || !up) {
       return;
     }
-    if (System.currentTimeMillis() - raisedAt < verifyDelayMs) {
+    if (monotonicMs() - raisedAt < verifyDelayMs) {
       vertx.setTimer(verifyDelayMs, t -> verify()); // raised again meanwhile: let heartbeats flow first
       return;
     }
@@ -205,7 +233,7 @@ final class Fence {
     if (peers.isEmpty()) {
       if (!everHadPeers) {
         lower("this node has been alone in its cluster all along: nobody else could have taken its jobs over");
-      } else if (System.currentTimeMillis() - raisedAt >= aloneMs) {
+      } else if (monotonicMs() - raisedAt >= aloneMs) {
         lower("alone in the cluster for " + aloneMs + " ms without a merge: carrying on as the sole survivor");
       } else {
         vertx.setTimer(1_000, t -> verify());
@@ -214,7 +242,7 @@ final class Fence {
     }
     Member peer = peers.get((int) (epoch.get() % peers.size()));
     String mine = MembersProbe.members(hz);
-    long asked = System.currentTimeMillis();
+    long asked = monotonicMs();
     boolean[] answered = new boolean[1];
     long timeout = vertx.setTimer(PROBE_TIMEOUT_MS, t -> {
       synchronized (answered) {

@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
-import java.time.Clock;
 import java.util.List;
 
 /** Interval and cron jobs, fired once per cluster per tick (or on every node), surviving failover. */
@@ -36,7 +35,8 @@ public final class ScheduleModule implements StewardModule {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return vertx.deployVerticle(new ScheduleVerticle(config, Clock.systemUTC()));
+    // Ticks follow the cluster clock, not this node's wall clock: see ClusterClock.
+    return vertx.deployVerticle(new ScheduleVerticle(config, hz -> new ClusterClock(hz.getCluster())));
   }
 
   /**

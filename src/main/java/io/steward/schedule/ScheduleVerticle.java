@@ -1,5 +1,6 @@
 package io.steward.schedule;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.bus.Cluster;
@@ -11,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.function.Function;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,16 +28,18 @@ final class ScheduleVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ScheduleVerticle.class);
 
   private final ScheduleConfig config;
-  private final Clock clock;
+  private final Function<HazelcastInstance, Clock> clocks;
+  private Clock clock;
   private ScheduleNode node;
 
-  ScheduleVerticle(ScheduleConfig config, Clock clock) {
+  ScheduleVerticle(ScheduleConfig config, Function<HazelcastInstance, Clock> clocks) {
     this.config = config;
-    this.clock = clock;
+    this.clocks = clocks;
   }
 
   @Override
   public Future<?> start() {
+    clock = clocks.apply(Cluster.hazelcast(vertx));
     // The state map's configuration must be in place before anything touches the map.
     return ScheduleNode.configureStateMap(vertx, Cluster.hazelcast(vertx)).compose(v -> startNode());
   }

@@ -558,10 +558,16 @@ final class Scheduler {
     }));
   }
 
+  /**
+   * Ends a run's claim; the answer may hand over the next queued tick, which starts here only if this node was
+   * not fenced meanwhile (as for a claim): a node back from a stall may be answered from a stale replica, and a
+   * successor may already have run that tick. An abandoned tick holds the job until {@code nextRunUntil}.
+   */
   private void finish(Entry e, JobRecord rec, long tick) {
     long now = clock.millis();
     long nextRunUntil = now + rec.spec().action().timeoutOr(settings.defaultTimeoutMs()) + RUN_MARGIN_MS;
     List<RunRecord> records = takePending(e);
+    long epoch = guard.epoch();
     inFlight++;
     claims.finish(rec.name(), tick, settings.nodeId(), now, nextRunUntil, records).whenComplete((next, err) -> loop.execute(() -> {
       inFlight--;
@@ -569,7 +575,11 @@ final class Scheduler {
         requeue(e, records);
         out.claimFailed(rec, tick, err);
       } else if (next != null && next != NONE) {
-        start(e, rec, next, true, null);
+        if (guard.fenced() || guard.epoch() != epoch) {
+          abandon(e, rec, next);
+        } else {
+          start(e, rec, next, true, null);
+        }
       }
     }));
   }

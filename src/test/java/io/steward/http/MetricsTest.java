@@ -145,6 +145,9 @@ class MetricsTest {
           && m.value("steward_cache_evictions_total", "cache", "tiny") > 0)).await(40, TimeUnit.SECONDS);
       PrometheusText m = scrape();
 
+      // The node's wall clock against the cluster clock: one member, so none.
+      assertThat(Math.abs(m.value("steward_node_clock_offset_seconds"))).isLessThan(1.0);
+
       // Tasks, by state, type and supervisor.
       assertThat(m.value("steward_tasks_submitted_total", "supervisor", "default", "type", "echo")).isEqualTo(5 + 3); // and the fan-out's items
       assertThat(m.value("steward_tasks_finished_total", "supervisor", "default", "type", "echo", "state", "succeeded")).isEqualTo(5 + 3);
@@ -248,7 +251,7 @@ class MetricsTest {
     assertThat(families).isNotEmpty();
     List<String> problems = new ArrayList<>();
     for (String family : families) {
-      if (!family.matches("steward_(bus|http|tasks|fanout|schedule|cache|bridge)_[a-z][a-z0-9_]*")) {
+      if (!family.matches("steward_(node|bus|http|tasks|fanout|schedule|cache|bridge)_[a-z][a-z0-9_]*")) {
         problems.add(family + ": not steward_<module>_<what>");
       }
       String help = m.help(family);

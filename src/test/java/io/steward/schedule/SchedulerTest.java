@@ -73,6 +73,8 @@ class SchedulerTest {
     /** When set, actions stay unfinished until the test completes them. */
     boolean slowActions;
     final List<CompletableFuture<String>> pending = new ArrayList<>();
+    /** Runs while a finish is on its way (between the node's request and the answer). */
+    Runnable finishHook = () -> { };
 
     Node node(String id) {
       Node n = new Node(this, id);
@@ -154,6 +156,7 @@ class SchedulerTest {
         @Override
         public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil, List<RunRecord> records) {
           JobState s = world.states.get(job);
+          world.finishHook.run();
           return CompletableFuture.completedFuture(s == null ? JobState.NONE : s.finish(tick, node, now, nextRunUntil));
         }
 
@@ -303,6 +306,44 @@ class SchedulerTest {
     w.runUntil(T0 + 5_000);
     assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000, T0 + 5_000);
     assertThat(w.firedTicks("j")).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void a_queued_tick_does_not_start_on_a_fenced_node() {
+    World w = new World();
+    w.slowActions = true;
+    Node a = w.node("a");
+    a.scheduler.upsert(job(everyWithReply("j", "1s").put("overlap", "queue").put("queueLimit", 2), T0));
+    w.runUntil(T0 + 2_500);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000); // tick 2 waits in the queue
+    a.fenced = true; // the node stalls past failure detection while tick 1 runs; the others take its jobs over
+    a.epoch++;
+    w.completeOldest(); // tick 1 ends: the claim state hands over queued tick 2
+    assertThat(w.firedTicks("j")).as("a fenced node starts no queued tick").containsExactly(T0 + 1_000);
+    assertThat(a.abandoned).isEqualTo(1);
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).extracting(RunRecord::scheduledAt).containsExactly(T0 + 2_000);
+  }
+
+  @Test
+  void a_queued_tick_does_not_start_when_the_fence_went_up_and_down_while_its_turn_was_asked() {
+    World w = new World();
+    w.slowActions = true;
+    Node a = w.node("a");
+    a.scheduler.upsert(job(everyWithReply("j", "1s").put("overlap", "queue").put("queueLimit", 2), T0));
+    w.runUntil(T0 + 2_500);
+    a.epoch++; // a stall raised the fence since the run started, and a peer already confirmed the node
+    w.completeOldest();
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000); // the finish was asked after the stall
+
+    World w2 = new World();
+    w2.slowActions = true;
+    Node b = w2.node("b");
+    b.scheduler.upsert(job(everyWithReply("j", "1s").put("overlap", "queue").put("queueLimit", 2), T0));
+    w2.runUntil(T0 + 2_500);
+    w2.finishHook = () -> b.epoch++; // the node stalls while the finish is out
+    w2.completeOldest();
+    assertThat(w2.firedTicks("j")).containsExactly(T0 + 1_000);
+    assertThat(b.abandoned).isEqualTo(1);
   }
 
   @Test
