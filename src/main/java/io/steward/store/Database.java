@@ -242,19 +242,40 @@ final class Database implements AutoCloseable {
    * database was down: a cluster started since may have written the key again).
    */
   boolean writeIfNotNewer(Row r) throws SQLException {
+    return replay(r).written();
+  }
+
+  /**
+   * What replaying a row did: skipped (the database holds a newer version), or written over {@code previous}, the
+   * version the database held before (null: none, or expired).
+   */
+  record Replay(boolean written, Row previous) {
+  }
+
+  /** {@link #writeIfNotNewer}, telling which version the row replaced. */
+  Replay replay(Row r) throws SQLException {
     try (Connection c = pool.getConnection()) {
+      Row previous = null;
       try (PreparedStatement ps = c.prepareStatement(
-        "SELECT updated_at FROM steward_entries WHERE map_name = ? AND key_hash = ?")) {
+        "SELECT entry_key, value_text, value_bytes, expires_at, updated_at FROM steward_entries WHERE map_name = ? "
+          + "AND key_hash = ?")) {
         ps.setString(1, r.map());
         ps.setBytes(2, r.hash());
         try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next() && rs.getLong(1) > r.updatedAt()) {
-            return false;
+          if (rs.next()) {
+            if (rs.getLong(5) > r.updatedAt()) {
+              return new Replay(false, null);
+            }
+            long expires = rs.getLong(4);
+            Long expiresAt = rs.wasNull() ? null : expires;
+            if (expiresAt == null || expiresAt > System.currentTimeMillis()) {
+              previous = new Row(r.map(), rs.getString(1), rs.getString(2), rs.getBytes(3), expiresAt, rs.getLong(5));
+            }
           }
         }
       }
       writeBatch(c, List.of(r));
-      return true;
+      return new Replay(true, previous);
     }
   }
 

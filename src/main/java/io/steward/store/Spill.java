@@ -16,10 +16,12 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Writes the database could not take while the last node of the cluster was stopping (the database down): kept
- * in {@code <store.dir>/unstored/} as JSON lines, flushed to disk, and written to the database when a node next
- * starts from that directory — unless the database already holds a newer version of the entry. Without this,
- * a clean stop of the whole cluster during a database outage would lose what was acknowledged since it began.
+ * Writes the database could not take while this node was leaving the cluster (the database down, and the node's
+ * last write-behind flush failing, whether other nodes were stopping too or not): kept in
+ * {@code <store.dir>/unstored/} as JSON lines, flushed to disk, and written to the database when a node next
+ * starts from that directory — unless the database already holds a newer version of the entry — then into the
+ * cluster's maps if they were loaded before (see {@link Store#awaitLoaded}). Without this, a clean stop of the
+ * whole cluster during a database outage would lose what was acknowledged since it began.
  */
 final class Spill {
 
@@ -61,21 +63,34 @@ final class Spill {
     }
   }
 
-  /** Writes every waiting file to the database (oldest first), deleting each once done; returns rows written and skipped. */
-  int[] replay(Database db) throws IOException, SQLException {
-    int written = 0;
+  /** A row written back to the database at start-up, and the version it replaced there (null: none). */
+  record Replayed(Row row, Row previous) {
+  }
+
+  /** What {@link #replay} did: rows written, rows skipped (the database held newer versions), and the written ones. */
+  record Result(int written, int skipped, List<Replayed> rows) {
+  }
+
+  /**
+   * Writes every waiting file to the database (oldest first), deleting each once done. A row goes in unless the
+   * database holds a newer version of its key, so replaying files kept by several nodes (each kept what it held
+   * when the cluster stopped: owners' and backups' copies of the same change) is idempotent and the newest wins.
+   */
+  Result replay(Database db) throws IOException, SQLException {
     int skipped = 0;
+    List<Replayed> written = new ArrayList<>();
     for (Path file : pending()) {
       for (Row r : read(file)) {
-        if (db.writeIfNotNewer(r)) {
-          written++;
+        Database.Replay done = db.replay(r);
+        if (done.written()) {
+          written.add(new Replayed(r, done.previous()));
         } else {
           skipped++;
         }
       }
       Files.delete(file);
     }
-    return new int[] {written, skipped};
+    return new Result(written.size(), skipped, written);
   }
 
   static List<Row> read(Path file) throws IOException {

@@ -9,6 +9,7 @@ import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
 import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.map.EntryLoader.MetadataAwareValue;
+import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,6 +60,8 @@ public final class Store implements AutoCloseable {
   private static final long PROBE_EVERY_MS = 200;
   private static final long PING_WHEN_UP_MS = 5_000;
   private static final long PURGE_EVERY_MS = 60_000;
+  /** Hazelcast's service whose shutdown runs a leaving member's last write-behind flush ({@code flushMaps}). */
+  private static final String LAST_FLUSH_CLASS = "com.hazelcast.map.impl.MapManagedService";
 
   private static final Logger LOG = LoggerFactory.getLogger(Store.class);
   private static final RateLimitedLog WARN = new RateLimitedLog(LOG, 30_000);
@@ -80,15 +83,19 @@ public final class Store implements AutoCloseable {
   private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
   private volatile Timer writeTimer;
   private volatile HazelcastInstance hz;
+  private volatile boolean leaving;
   private volatile boolean lastLeaving;
   private volatile boolean refused;
   private volatile boolean closed;
   private long writtenAtLeave;
   private long nextPingAt;
   private long nextPurgeAt;
+  /** Rows written back from {@link Spill} at start-up, to put into the cluster's maps once joined. */
+  private final List<Spill.Replayed> replayed;
 
-  private Store(StoreConfig config, Database db, String storeId, List<PersistentMap> maps) {
+  private Store(StoreConfig config, Database db, String storeId, List<PersistentMap> maps, List<Spill.Replayed> replayed) {
     this.config = config;
+    this.replayed = new ArrayList<>(replayed);
     this.db = db;
     this.storeId = storeId;
     this.gate = new Gate(System::currentTimeMillis, config.maxBackoffMs());
@@ -122,12 +129,12 @@ public final class Store implements AutoCloseable {
       try {
         int migrations = db.migrate();
         String id = db.storeId();
-        int[] replayed = new Spill(config.dir()).replay(db);
+        Spill.Result replayed = new Spill(config.dir()).replay(db);
         LOG.info("Store: {} database at {} (id {}) ready in {} ms{}{}", config.kind().wire(), config.target(), id,
           System.currentTimeMillis() - started, migrations > 0 ? ", " + migrations + " schema migration(s) applied" : "",
-          replayed[0] + replayed[1] > 0 ? ", " + replayed[0] + " write(s) kept on disk at the last stop written ("
-            + replayed[1] + " skipped: the database had newer versions)" : "");
-        return new Store(config, db, id, maps);
+          replayed.written() + replayed.skipped() > 0 ? ", " + replayed.written() + " write(s) kept on disk at the last "
+            + "stop written (" + replayed.skipped() + " skipped: the database had newer versions)" : "");
+        return new Store(config, db, id, maps, replayed.rows());
       } catch (Exception e) {
         long now = System.currentTimeMillis();
         if (now >= deadline) {
@@ -243,23 +250,104 @@ public final class Store implements AutoCloseable {
       loadSeconds.put(name, seconds);
       LOG.info("Store: map {} ready with {} entr{} ({} ms)", name, size, size == 1 ? "y" : "ies", Math.round(seconds * 1000));
     }
+    mergeReplayed();
   }
 
   /**
-   * The node is about to leave the cluster. When it is the last full member, Hazelcast writes every pending
-   * change while it stops (a graceful shutdown flushes the write-behind queues); should the database fail
-   * then, the writes are kept on disk ({@link Spill}) instead of being lost. Other nodes hand their
-   * partitions, write-behind queues included, to the members that stay.
+   * Puts the rows this node wrote back at start-up ({@link Spill}) into the cluster's maps: the cluster may have
+   * loaded them before (nodes that stopped together start one after the other, and each kept on disk only what it
+   * held). An entry is set only where the map still holds the version the database held before the replay (or
+   * none, where it held none): a change made since the load is newer and stays. Where this node's own load read
+   * the replayed rows, nothing changes. Rows of a map no member has defined yet (a persisted cache created at run
+   * time) are left to the database, which the map loads from when its module defines it again.
+   */
+  private void mergeReplayed() {
+    if (replayed.isEmpty()) {
+      return;
+    }
+    SerializationService ss = ((SerializationServiceSupport) hz).getSerializationService();
+    Map<String, List<Spill.Replayed>> byMap = new LinkedHashMap<>();
+    replayed.forEach(r -> byMap.computeIfAbsent(r.row().map(), m -> new ArrayList<>()).add(r));
+    int merged = 0;
+    int kept = 0;
+    int undefined = 0;
+    long now = System.currentTimeMillis();
+    for (Map.Entry<String, List<Spill.Replayed>> e : byMap.entrySet()) {
+      String name = e.getKey();
+      MapStoreConfig msc = hz.getConfig().findMapConfig(name).getMapStoreConfig();
+      if (!declared.containsKey(name) && (msc == null || !msc.isEnabled())) {
+        undefined += e.getValue().size();
+        continue;
+      }
+      IMap<Object, Object> map = hz.getMap(name);
+      for (Spill.Replayed r : e.getValue()) {
+        try {
+          if (merge(map, r, ss, now)) {
+            merged++;
+          } else {
+            kept++;
+          }
+        } catch (RuntimeException ex) {
+          LOG.warn("Store: could not put {} kept on disk at the last stop into the cluster's map ({}); the database has "
+            + "it, so it is back at the next full restart", r.row(), Failures.describe(ex));
+        }
+      }
+    }
+    LOG.info("Store: of {} write(s) kept on disk at the last stop, {} put into the cluster's maps, {} already there or "
+      + "replaced since by newer changes, {} of maps not defined yet (the database has them)", replayed.size(), merged,
+      kept, undefined);
+    replayed.clear();
+  }
+
+  private static boolean merge(IMap<Object, Object> map, Spill.Replayed r, SerializationService ss, long now) {
+    Row row = r.row();
+    Row previous = r.previous();
+    if (row.expiresAt() != null && row.expiresAt() <= now) {
+      return false;
+    }
+    if (row.isDelete()) {
+      return previous != null && map.remove(row.key(), value(previous, ss));
+    }
+    Object value = value(row, ss);
+    if (previous == null) {
+      return (row.expiresAt() == null ? map.putIfAbsent(row.key(), value)
+        : map.putIfAbsent(row.key(), value, row.expiresAt() - now, TimeUnit.MILLISECONDS)) == null;
+    }
+    if (!map.replace(row.key(), value(previous, ss), value)) {
+      return false;
+    }
+    if (row.expiresAt() != null) {
+      map.setTtl(row.key(), Math.max(1, row.expiresAt() - now), TimeUnit.MILLISECONDS);
+    }
+    return true;
+  }
+
+  private static Object value(Row row, SerializationService ss) {
+    return row.text() != null ? row.text() : ss.toObject(new HeapData(row.bytes()));
+  }
+
+  /**
+   * The node is about to leave the cluster. A leaving member first hands its partitions, write-behind queues
+   * included, to the members that stay; then Hazelcast writes whatever it still holds (a graceful shutdown
+   * flushes the write-behind queues): everything, when it is the last full member or when every member is
+   * stopping at once. Should the database fail in that last flush, the writes are kept on disk ({@link Spill})
+   * instead of being lost, whatever the member count: whether the others are leaving too is not known here.
    */
   public void leaving() {
     HazelcastInstance h = hz;
     if (h == null || !h.getLifecycleService().isRunning()) {
       return;
     }
+    leaving = true;
+    writtenAtLeave = written.sum() + deleted.sum();
+    if (!gate.up()) {
+      LOG.warn("Store: leaving while the database is down ({} pending write(s) on this node): what Hazelcast's last flush "
+        + "cannot write is kept in {} and written when a node starts again from store.dir {}", pendingWrites(),
+        spill.dir(), config.target());
+    }
     long dataMembers = h.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
     if (dataMembers <= 1) {
       lastLeaving = true;
-      writtenAtLeave = written.sum() + deleted.sum();
       long pending = pendingWrites();
       LOG.info("Store: last data member leaving: {} pending write(s) go to the database before Hazelcast stops{}", pending,
         gate.up() ? "" : " (the database is down: they are kept in " + spill.dir() + " for the next start)");
@@ -274,9 +362,12 @@ public final class Store implements AutoCloseable {
     }
     closed = true;
     scheduler.shutdownNow();
-    if (lastLeaving) {
-      LOG.info("Store: {} write(s) made while leaving; {} kept on disk", written.sum() + deleted.sum() - writtenAtLeave,
-        spilled.sum());
+    if (spilled.sum() > 0) {
+      LOG.error("Store: {} write(s) made while leaving; {} the database could not take kept on disk in {}: start this node "
+        + "again from the same store.dir once the database is back", written.sum() + deleted.sum() - writtenAtLeave,
+        spilled.sum(), spill.dir());
+    } else if (lastLeaving) {
+      LOG.info("Store: {} write(s) made while leaving", written.sum() + deleted.sum() - writtenAtLeave);
     }
     db.close();
   }
@@ -370,7 +461,7 @@ public final class Store implements AutoCloseable {
       return true;
     }
     if (!gate.up()) {
-      if (lastLeaving && keep(rows)) {
+      if (spilling() && keep(rows)) {
         return false;
       }
       failed(op);
@@ -388,23 +479,38 @@ public final class Store implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       failed(op);
       outage(e);
-      if (lastLeaving && keep(rows)) {
+      if (spilling() && keep(rows)) {
         return false;
       }
       throw down(rows.size());
     }
   }
 
-  /** The last node is leaving and the database failed: keep the rows on disk. True when they are. */
+  /**
+   * Whether a write the database cannot take goes to disk: in the last flush of a leaving member (Hazelcast's
+   * {@code MapManagedService.shutdown} on the stack), after which this member's copy of the queue is gone. Not in
+   * the write-behind runs while the member hands its partitions over: those writes stay queued and move to the
+   * members that stay, which write them later.
+   */
+  private boolean spilling() {
+    return lastLeaving || (leaving && StackWalker.getInstance().walk(frames ->
+      frames.anyMatch(f -> LAST_FLUSH_CLASS.equals(f.getClassName()))));
+  }
+
+  /** The leaving member's last flush, which the database failed: keep the rows on disk. True when they are. */
   private boolean keep(List<Row> rows) {
     try {
       Path file = spill.write(rows);
+      boolean first = spilled.sum() == 0;
       spilled.add(rows.size());
-      LOG.error("Store: the database is down while the last node leaves: {} write(s) kept in {}; a node started from "
-        + "store.dir {} writes them to the database when it starts", rows.size(), file, config.target());
+      if (first) { // one flush per partition and map: the total is logged when the store closes
+        LOG.error("Store: the database is down while this node leaves: what it could not write is kept in {} (first "
+          + "file {}); the node started again from store.dir {} writes it to the database and the cluster's maps",
+          spill.dir(), file.getFileName(), config.target());
+      }
       return true;
     } catch (java.io.IOException e) {
-      LOG.error("Store: the database is down while the last node leaves and {} write(s) could not be kept on disk ({}); "
+      LOG.error("Store: the database is down while this node leaves and {} write(s) could not be kept on disk ({}); "
         + "they are lost: {}", rows.size(), e.getMessage(), rows.size() <= 20 ? rows : rows.subList(0, 20) + " …");
       return false;
     }
@@ -571,8 +677,9 @@ public final class Store implements AutoCloseable {
         .put("downForMs", s.downForMs())
         .put("nextAttemptInMs", s.nextAttemptInMs())
         .put("action", "Steward keeps working from memory and writes the pending changes when the database is back. "
-          + "Restore the database at " + config.target() + " (running? reachable? credentials?). Until then do not stop "
-          + "every node at once: changes since the outage began live only in the members' memory.");
+          + "Restore the database at " + config.target() + " (running? reachable? credentials?). Until then avoid "
+          + "stopping every node: changes since the outage began live only in the members' memory, and a node that "
+          + "stops keeps its part in store.dir, to be started again from there.");
     }
     return o;
   }
@@ -594,7 +701,7 @@ public final class Store implements AutoCloseable {
     FunctionCounter.builder("steward_store_rejected", rejected, LongAdder::sum)
       .description("Entries the database refused (a data problem; not retried)").register(r);
     FunctionCounter.builder("steward_store_spilled", spilled, LongAdder::sum)
-      .description("Writes kept on disk because the database was down while the last node left").register(r);
+      .description("Writes kept on disk because the database was down while this node left").register(r);
     for (String op : List.of("write", "delete", "load", "probe", "purge")) {
       LongAdder a = failures.computeIfAbsent(op, o -> new LongAdder());
       FunctionCounter.builder("steward_store_failures", a, LongAdder::sum).tag("op", op)

@@ -39,7 +39,7 @@ public record StoreConfig(Kind kind, Path dir, String url, String user, String p
       + "database in store.dir, one machine), postgres (store.url, for clusters) or none (memory only: a full restart loses "
       + "them). Every full member must use the same (README, Durability)"),
     Setting.string("store.dir", "data", "Directory of the embedded database (relative to the working directory); also "
-      + "where writes the database could not take while the last node stopped wait for the next start"),
+      + "where writes the database could not take while this node stopped wait for its next start"),
     Setting.string("store.url", null, "JDBC URL of the PostgreSQL database, e.g. jdbc:postgresql://db.internal:5432/steward "
       + "(store.kind postgres)"),
     Setting.string("store.user", null, "Database user (PostgreSQL)"),

@@ -182,6 +182,34 @@ final class Processors {
     return sp < 0 ? 0 : Long.parseLong(binding.substring(sp + 1));
   }
 
+  /**
+   * Takes back the live record of a submit that could not be confirmed (its batch write failed, perhaps after
+   * writing it): removes it if it is still {@code owner}'s and live. True when the record is gone (removed, or
+   * never written), false when it is no longer the submitter's to take back (a survivor took it over).
+   */
+  static final class Withdraw implements EntryProcessor<String, String, Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final String owner;
+
+    Withdraw(String owner) {
+      this.owner = owner;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      String v = entry.getValue();
+      if (v == null) {
+        return true;
+      }
+      JsonObject rec = new JsonObject(v);
+      if (!owner.equals(rec.getString("node")) || !LIVE_STATES.contains(rec.getString("state"))) {
+        return false;
+      }
+      entry.setValue(null);
+      return true;
+    }
+  }
+
   /** Binds an idempotency key to a task id unless it is bound: returns the binding already there, or null. */
   static final class BindKey implements EntryProcessor<String, String, String> {
     private static final long serialVersionUID = 1L;

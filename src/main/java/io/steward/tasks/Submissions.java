@@ -136,8 +136,13 @@ final class Submissions {
       store.unbindKey(spec.key(), id);
       return Future.failedFuture(e);
     }
+    // A 504 leaves the key bound: the task may exist, and a retry with the key then finds it rather than start another.
     return engine.start(spec, resolved, id, waiter)
-      .onFailure(err -> store.unbindKey(spec.key(), id))
+      .onFailure(err -> {
+        if (Failure.of(err) != Failure.INDETERMINATE) {
+          store.unbindKey(spec.key(), id);
+        }
+      })
       .map(r -> new Accepted(r.id(), false, waiter == null ? null : waiter.future()));
   }
 }

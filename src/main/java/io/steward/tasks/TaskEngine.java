@@ -1,5 +1,6 @@
 package io.steward.tasks;
 
+import io.steward.bus.Failure;
 import io.steward.bus.RateLimitedLog;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
@@ -149,9 +150,7 @@ final class TaskEngine {
         }
         registry.discard(r);
         sup.release();
-        String reason = "could not record durable task in the cluster (" + ar.cause().getMessage() + "); nothing was run";
-        events.rejected(r.id(), spec.type(), sup.name(), 503, reason);
-        return Future.failedFuture(StewardException.unavailable(reason));
+        return refused(r, ar.cause());
       }
       if (first != null) {
         dispatcher.go(r, first);
@@ -159,6 +158,32 @@ final class TaskEngine {
         dispatcher.dispatch(r);
       }
       return Future.succeededFuture(r);
+    });
+  }
+
+  /**
+   * The answer to a durable submit whose record could not be written. The batch may have been written in part (a
+   * putAll is not atomic across partitions) or in full (a timeout says nothing of the outcome): a record left
+   * behind would be adopted by a survivor once this node is gone and run a task its client was told was refused.
+   * So the record is taken back first: 503 (nothing was applied) once no record is left, else 504 (the outcome is
+   * unknown: the task may run).
+   */
+  private Future<TaskRecord> refused(TaskRecord r, Throwable writeError) {
+    String cause = writeError.getMessage();
+    return store.withdraw(r.id(), nodeId).transform(w -> {
+      if (w.succeeded() && w.result()) {
+        String reason = "could not record durable task " + r.id() + " in the cluster (" + cause + "); nothing was run "
+          + "and no record of it was kept; retry";
+        events.rejected(r.id(), r.spec.type(), r.supervisor.name(), Failure.UNAVAILABLE.code(), reason);
+        return Future.failedFuture(StewardException.unavailable(reason));
+      }
+      String reason = "could not confirm that durable task " + r.id() + " was recorded (" + cause + "), nor take its "
+        + "record back (" + (w.failed() ? w.cause().getMessage() : "another node has taken it over") + "): the outcome is "
+        + "unknown and the task may run; read it with get before retrying";
+      WARNINGS.warn("submit-unknown", "Durable task " + r.id() + ": " + reason + ". Check the cluster's health (a member "
+        + "lost or overloaded?).");
+      events.rejected(r.id(), r.spec.type(), r.supervisor.name(), Failure.INDETERMINATE.code(), reason);
+      return Future.failedFuture(StewardException.indeterminate(reason));
     });
   }
 

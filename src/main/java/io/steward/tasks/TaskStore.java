@@ -60,6 +60,26 @@ final class TaskStore {
   private record Write(String json, long ttlMs) {
   }
 
+  /**
+   * The two record calls a durable submit's answer depends on. A seam for tests, which replace it to write part
+   * of a batch and then fail, as Hazelcast's {@code putAll} may (it is not atomic across partitions, and a
+   * timeout leaves its outcome unknown).
+   */
+  interface RecordCalls {
+    RecordCalls HAZELCAST = new RecordCalls() {
+    };
+
+    default CompletionStage<?> putAll(IMap<String, String> records, Map<String, String> batch) {
+      return records.putAllAsync(batch);
+    }
+
+    default CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, String owner) {
+      return records.submitToKey(id, new Processors.Withdraw(owner));
+    }
+  }
+
+  static volatile RecordCalls calls = RecordCalls.HAZELCAST;
+
   private final BatchWriter<Write> recordWriter;
   private final long finishedTtlMs;
   private final long deadLetterTtlMs;
@@ -107,9 +127,23 @@ final class TaskStore {
       }
     });
     if (!live.isEmpty()) {
-      writes.add(records.putAllAsync(live).toCompletableFuture());
+      writes.add(calls.putAll(records, live).toCompletableFuture());
     }
     return CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
+  }
+
+  /**
+   * Takes back the live record of a submit whose write failed (it may have been written all the same): true
+   * when no record of it is left, false when it could not be taken back (a survivor owns it now).
+   */
+  Future<Boolean> withdraw(String id, String owner) {
+    CompletionStage<Boolean> stage;
+    try {
+      stage = calls.withdraw(records, id, owner);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return future(stage);
   }
 
   /** Forgets a final record early: its node's retention dropped it. */

@@ -143,6 +143,19 @@ public final class NodeProcess {
     return process.exitValue();
   }
 
+  /** SIGTERM without waiting (to stop several nodes at once); then {@link #awaitExit}. */
+  public void sigterm() {
+    process.destroy();
+  }
+
+  /** The exit code, or -1 if the process did not exit within {@code timeoutMs}. */
+  public int awaitExit(long timeoutMs) throws InterruptedException {
+    if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+      return -1;
+    }
+    return process.exitValue();
+  }
+
   /** SIGSTOP: the process freezes with its sockets open, as in a long GC pause or a hung VM. */
   public void pause() throws IOException, InterruptedException {
     signal("STOP");

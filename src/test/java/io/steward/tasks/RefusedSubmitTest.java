@@ -1,0 +1,149 @@
+package io.steward.tasks;
+
+import com.hazelcast.core.HazelcastException;
+import com.hazelcast.map.IMap;
+import io.steward.bus.Addresses;
+import io.steward.bus.Cluster;
+import io.steward.node.StewardNode;
+import io.steward.testing.Poll;
+import io.steward.testing.TestCluster;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * A durable submit whose record write fails after writing part of its batch (Hazelcast's putAll is not atomic
+ * across partitions; a timeout says nothing of the outcome): the client's answer is honest, and a task it was
+ * told was refused never runs, even once its node is gone and a survivor adopts what that node left behind.
+ */
+class RefusedSubmitTest {
+
+  private static final String MARK = "refused-";
+  private static TestCluster cluster;
+  private static StewardNode a;
+  private static StewardNode b;
+  /** Ids of the records the injected fault wrote before failing its batch. */
+  private static final Set<String> WRITTEN = ConcurrentHashMap.newKeySet();
+
+  @BeforeAll
+  static void start() throws Exception {
+    TestTypes.register();
+    cluster = TestCluster.create(RefusedSubmitTest.class, 3);
+    JsonObject tasks = new JsonObject().put("orphanSweepMs", 500);
+    List<StewardNode> nodes = cluster.startBlocking(2, List.of("tasks"), new JsonObject().put("tasks", tasks));
+    a = nodes.get(0);
+    b = nodes.get(1);
+  }
+
+  @AfterEach
+  void heal() {
+    TaskStore.calls = TaskStore.RecordCalls.HAZELCAST;
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    TaskStore.calls = TaskStore.RecordCalls.HAZELCAST;
+    cluster.close();
+  }
+
+  /** Writes the marked records of a batch (and only those), then fails the batch. */
+  private static class PartialBatch implements TaskStore.RecordCalls {
+    @Override
+    public CompletionStage<?> putAll(IMap<String, String> records, Map<String, String> batch) {
+      Map<String, String> marked = batch.entrySet().stream().filter(e -> e.getValue().contains(MARK))
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+      if (marked.isEmpty()) {
+        return records.putAllAsync(batch);
+      }
+      WRITTEN.addAll(marked.keySet());
+      return records.putAllAsync(marked).thenCompose(v -> CompletableFuture.failedFuture(
+        new HazelcastException("injected: the batch failed after writing " + marked.size() + " of " + batch.size())));
+    }
+  }
+
+  private static JsonObject counted(String key) {
+    return new JsonObject().put("type", "test.count").put("payload", new JsonObject().put("key", key))
+      .put("restart", "transient");
+  }
+
+  private static ReplyException submitFails(StewardNode node, JsonObject body) {
+    return catchThrowableOfType(ReplyException.class, () -> node.vertx().eventBus()
+      .request(Addresses.Tasks.SUBMIT, body, new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000))
+      .await(40, TimeUnit.SECONDS));
+  }
+
+  private static IMap<String, String> records() {
+    return Cluster.hazelcast(b.vertx()).getMap(TaskStore.RECORDS);
+  }
+
+  @Test
+  void a_submit_refused_after_its_record_was_partly_written_leaves_no_record_and_never_runs_after_a_takeover() throws Exception {
+    StewardNode c = cluster.start(List.of("tasks"), new JsonObject().put("tasks", new JsonObject().put("orphanSweepMs", 500)))
+      .await(60, TimeUnit.SECONDS);
+    String key = MARK + UUID.randomUUID();
+    WRITTEN.clear();
+    TaskStore.calls = new PartialBatch();
+
+    ReplyException e = submitFails(c, counted(key));
+    assertThat(e).as("the submit is refused").isNotNull();
+    assertThat(WRITTEN).as("the fault wrote the record before failing").hasSize(1);
+    String id = WRITTEN.iterator().next();
+    assertThat(e.failureCode()).as(e.getMessage()).isEqualTo(503);
+
+    // The node that refused it goes; a survivor adopts every live record it left behind, then has nothing to run.
+    TaskStore.calls = TaskStore.RecordCalls.HAZELCAST;
+    cluster.stop(c).await(60, TimeUnit.SECONDS);
+    String gone = c.id();
+    Poll.until(a.vertx(), "no live record owned by the stopped node", 30_000,
+        () -> b.vertx().executeBlocking(() -> records().values().stream().map(JsonObject::new)
+          .noneMatch(r -> gone.equals(r.getString("node")) && !TaskState.of(r.getString("state")).isFinal()), false))
+      .await(40, TimeUnit.SECONDS);
+    ReplyException unknown = catchThrowableOfType(ReplyException.class, () -> b.vertx().eventBus()
+      .request(Addresses.Tasks.AWAIT, new JsonObject().put("id", id).put("timeoutMs", 5_000),
+        new DeliveryOptions().setSendTimeout(30_000)).await(40, TimeUnit.SECONDS));
+    assertThat(unknown).as("the refused task is unknown to the cluster, not run by a survivor").isNotNull();
+    assertThat(unknown.failureCode()).as(unknown.getMessage()).isEqualTo(404);
+    assertThat(TestTypes.runs(key)).as("runs of the refused task").isZero();
+    assertThat(records().get(id)).as("no record is left behind").isNull();
+    assertThat(e.getMessage()).contains("nothing was run and no record of it was kept");
+  }
+
+  @Test
+  void a_submit_whose_record_can_be_neither_confirmed_nor_taken_back_answers_504_and_keeps_its_key() throws Exception {
+    String key = MARK + UUID.randomUUID();
+    WRITTEN.clear();
+    TaskStore.calls = new PartialBatch() {
+      @Override
+      public CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, String owner) {
+        return CompletableFuture.failedFuture(new HazelcastException("injected: the member holding " + id + " left"));
+      }
+    };
+
+    ReplyException e = submitFails(a, counted(key).put("key", key));
+    assertThat(e).as("the submit is not accepted").isNotNull();
+    assertThat(e.failureCode()).as(e.getMessage()).isEqualTo(504);
+    assertThat(e.getMessage()).contains("the outcome is unknown");
+    String id = WRITTEN.iterator().next();
+    assertThat(e.getMessage()).contains(id);
+    assertThat(Cluster.hazelcast(a.vertx()).<String, String>getMap(TaskStore.KEYS).get(key))
+      .as("the key stays bound to the task that may exist, so a retry with it does not start a second one").isEqualTo(id);
+  }
+}
