@@ -216,9 +216,8 @@ final class SingleFlight {
         return;
       }
       CacheValue value = CacheValue.of(json);
-      var store = f.ttlSeconds >= 0
-        ? f.cache.values().setAsync(f.key, value, f.ttlSeconds, java.util.concurrent.TimeUnit.SECONDS)
-        : f.cache.values().setAsync(f.key, value);
+      // Keeps the update ids of an entry an update wrote while this computed.
+      var store = f.cache.values().submitToKey(f.key, new Processors.Put(json, f.ttlSeconds >= 0 ? f.ttlSeconds : -1));
       Hz.on(context, store).onComplete(stored -> {
         if (stored.failed()) {
           LOG.warn("Computed '{}' in cache '{}' but could not store it ({}); the callers get the value, the next "
