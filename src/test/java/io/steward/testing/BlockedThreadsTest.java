@@ -35,5 +35,9 @@ class BlockedThreadsTest {
     List<String> warnings = BlockedThreads.drain(); // drained: this test's warning must not fail it
     assertThat(warnings).isNotEmpty();
     assertThat(warnings.get(0)).contains("vert.x-eventloop-thread").contains(BlockedThreads.WARNING);
+    assertThat(BlockedThreads.blockedMs(warnings.get(0))).isGreaterThanOrEqualTo(100);
+    assertThat(BlockedThreads.blockedMs("2026-12-06T13:49:26.788Z WARN  [vertx-blocked-thread-checker] "
+      + "i.v.c.i.BlockedThreadChecker - Thread vert.x-eventloop-thread-3 has been blocked for 2646 ms, time limit is "
+      + "2000 ms")).isEqualTo(2646);
   }
 }

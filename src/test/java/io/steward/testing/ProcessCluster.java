@@ -170,15 +170,16 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /**
-   * Fails when a node's log has a Vert.x blocked-thread warning (an event loop blocked past 2 s, a worker past
-   * 60 s): a blocking call on an event loop is a bug however the test went. Nodes the test SIGSTOPped are left
-   * out ({@link NodeProcess#wasPaused}).
+   * Fails when a node's log has a Vert.x blocked-thread warning of {@link BlockedThreads#PROCESS_FAIL_MS} or more
+   * (logged with the blocked thread's stack): a blocking call on an event loop is a bug however the test went.
+   * Nodes the test SIGSTOPped are left out ({@link NodeProcess#wasPaused}).
    */
   public static void checkNoBlockedThreads(List<NodeProcess> nodes) {
     List<String> found = new ArrayList<>();
     for (NodeProcess n : nodes) {
       if (!n.wasPaused()) {
-        n.blockedThreadWarnings().forEach(l -> found.add(n.name() + ": " + l));
+        n.blockedThreadWarnings().stream().filter(l -> BlockedThreads.blockedMs(l) >= BlockedThreads.PROCESS_FAIL_MS)
+          .forEach(l -> found.add(n.name() + ": " + l));
       }
     }
     if (!found.isEmpty()) {
