@@ -79,7 +79,7 @@ public final class Endpoint {
     String text = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
     if (!(error instanceof StewardException) && !(error instanceof io.vertx.core.eventbus.ReplyException)) {
       LOG.error("Handler for {} failed with an unexpected {}: {}. The caller got a 500; this is a bug, please "
-        + "report it with this stack trace.", address, error.getClass().getName(), text, error);
+        + "report it with this stack trace.", address, error.getClass().getName(), LogText.escape(text), error);
       text = "handler failed: " + error.getClass().getSimpleName() + ": " + text;
     }
     if (failure == Failure.FORBIDDEN) {

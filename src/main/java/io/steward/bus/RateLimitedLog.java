@@ -7,7 +7,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Logs at most one line per key per interval and says how many were suppressed, so a flood of rejected
- * messages stays readable and does not fill the disk.
+ * messages stays readable and does not fill the disk. The message is logged through {@link LogText#escape}:
+ * these lines quote what clients sent (addresses, keys, names), and a control character in them must not
+ * forge a line.
  */
 public final class RateLimitedLog {
 
@@ -36,7 +38,8 @@ public final class RateLimitedLog {
     if (windows.size() > 10_000) {
       windows.clear(); // keys come from addresses; never let them grow without bound
     }
-    log.warn(suppressed == 0 ? message : message + " (" + suppressed + " similar lines suppressed)");
+    String line = LogText.escape(message);
+    log.warn(suppressed == 0 ? line : line + " (" + suppressed + " similar lines suppressed)");
   }
 
   private static final class Window {

@@ -12,7 +12,8 @@ import java.util.UUID;
 /**
  * What a cache map holds for a key: the value as JSON text, and the ids of the last atomic updates applied
  * to it (most recent last). The ids travel with the value — to the backups, through migrations — so an
- * update Hazelcast retries after a member loss finds its own id and is not applied twice. Each id is kept as
+ * update Hazelcast retries after a member loss finds its own id and is not applied twice. Every write of the
+ * key keeps them ({@link #replacing}); only removing the entry (delete, expiry, eviction, clear) forgets them. Each id is kept as
  * a 122-bit hash (16 bytes, a name-based UUID), whatever its length.
  *
  * <p>Immutable once built. {@link DataSerializable} (no registration needed on the members); the decoded
@@ -38,6 +39,14 @@ public final class CacheValue implements DataSerializable {
 
   static CacheValue of(String json) {
     return new CacheValue(json, NO_OPS);
+  }
+
+  /**
+   * {@code json} as the key's new value, remembering the update ids {@code current} remembers (none when the key
+   * has no entry): a plain write between an update and its retry must not make the retry look new.
+   */
+  static CacheValue replacing(CacheValue current, String json) {
+    return new CacheValue(json, current == null ? NO_OPS : current.ops);
   }
 
   String json() {

@@ -8,6 +8,7 @@ import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Fields;
+import io.steward.bus.LogText;
 import io.steward.bus.Metrics;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
@@ -108,7 +109,7 @@ final class CacheVerticle extends VerticleBase {
       if (config.caches().containsKey(name)) {
         caches.persistedDefinitions().delete(name);
         LOG.info("Cache '{}' is declared in cache.caches now: the definition it was created with at run time is "
-          + "dropped, its stored entries are kept", name);
+          + "dropped, its stored entries are kept", LogText.escape(name));
         return;
       }
       if (caches.registry().containsKey(name)) {
@@ -116,11 +117,11 @@ final class CacheVerticle extends VerticleBase {
       }
       try {
         caches.defineBlocking(CacheSpec.fromJson(name, new JsonObject(json)));
-        LOG.info("Cache '{}' (created at run time, persist: true) is defined again from the store", name);
+        LOG.info("Cache '{}' (created at run time, persist: true) is defined again from the store", LogText.escape(name));
       } catch (RuntimeException e) {
         LOG.warn("Cache '{}' (created at run time, persist: true) could not be defined again from the store ({}); its "
           + "entries stay in the database. Create it again with the same options, or declare it in cache.caches",
-          name, e.getMessage());
+          LogText.escape(name), LogText.escape(e.getMessage()));
       }
     });
   }
@@ -129,8 +130,8 @@ final class CacheVerticle extends VerticleBase {
   private Void listen() {
     registryListener = caches.registry().addEntryListener((EntryAddedListener<String, String>) e ->
       context.runOnContext(v -> caches.open(CacheSpec.fromJson(e.getKey(), new JsonObject(e.getValue())))
-        .onFailure(err -> LOG.warn("Could not open cache '{}' created on another node: {}", e.getKey(),
-          err.getMessage()))), true);
+        .onFailure(err -> LOG.warn("Could not open cache '{}' created on another node: {}", LogText.escape(e.getKey()),
+          LogText.escape(err.getMessage())))), true);
     membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {

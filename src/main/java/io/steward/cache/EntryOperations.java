@@ -15,8 +15,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The reads and writes of entries: each validates its body, then makes one asynchronous Hazelcast call (or
@@ -128,10 +126,8 @@ final class EntryOperations {
     f.done();
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
-      CacheValue v = CacheValue.of(h.value("value", value));
-      CompletionStage<Void> set = ttl == null ? h.values().setAsync(key, v)
-        : h.values().setAsync(key, v, ttl, TimeUnit.SECONDS);
-      return written(h, Hz.direct(set), "put of '" + key + "'", 1).map(x -> null);
+      var put = new Processors.Put(h.value("value", value), ttl == null ? -1 : ttl);
+      return written(h, Hz.direct(h.values().submitToKey(key, put)), "put of '" + key + "'", 1).map(x -> null);
     });
   }
 
@@ -150,25 +146,22 @@ final class EntryOperations {
         + config.maxBatch() + " (cache.maxBatch)");
     }
     return caches.handle(cache).compose(h -> {
-      Map<String, CacheValue> batch = new LinkedHashMap<>();
+      Map<String, String> batch = new LinkedHashMap<>();
       for (String key : entries.fieldNames()) {
         if (key.isBlank()) {
           throw StewardException.badRequest("entries", "keys must not be blank");
         }
         h.key("entries." + key, key);
-        batch.put(key, CacheValue.of(h.value("entries." + key, entries.getValue(key))));
+        batch.put(key, h.value("entries." + key, entries.getValue(key)));
       }
       if (batch.isEmpty()) {
         return Future.succeededFuture(new JsonObject().put("stored", 0));
       }
-      Future<Void> all;
-      if (ttl == null) {
-        all = Hz.direct(h.values().setAllAsync(batch));
-      } else {
-        List<Future<Void>> sets = new ArrayList<>();
-        batch.forEach((k, v) -> sets.add(Hz.direct(h.values().setAsync(k, v, ttl, TimeUnit.SECONDS))));
-        all = Future.all(sets).mapEmpty();
-      }
+      // One entry processor per key, not setAll: each write keeps the update ids its entry remembers.
+      List<Future<Boolean>> puts = new ArrayList<>(batch.size());
+      batch.forEach((k, json) -> puts.add(Hz.direct(h.values().submitToKey(k, new Processors.Put(json,
+        ttl == null ? -1 : ttl)))));
+      Future<Void> all = Future.all(puts).mapEmpty();
       return written(h, all, "putAll of " + batch.size() + " entries", batch.size())
         .map(x -> new JsonObject().put("stored", batch.size()));
     });

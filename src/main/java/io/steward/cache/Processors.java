@@ -61,6 +61,41 @@ final class Processors {
     }
   }
 
+  /**
+   * Stores the value (put, putAll, a computed value), keeping the update ids the entry remembers so that an
+   * update retried after this write is still recognised. Result: true.
+   */
+  public static final class Put implements EntryProcessor<String, CacheValue, Boolean>, DataSerializable {
+    private String json;
+    private int ttlSeconds;
+
+    public Put() {
+    }
+
+    Put(String json, int ttlSeconds) {
+      this.json = json;
+      this.ttlSeconds = ttlSeconds;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, CacheValue> entry) {
+      set(entry, CacheValue.replacing(entry.getValue(), json), ttlSeconds);
+      return true;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(json);
+      out.writeInt(ttlSeconds);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      json = in.readString();
+      ttlSeconds = in.readInt();
+    }
+  }
+
   /** Stores the value if the key has none. Result: null when stored, else the current JSON text. */
   public static final class PutIfAbsent implements EntryProcessor<String, CacheValue, String>, DataSerializable {
     private String json;
@@ -121,7 +156,7 @@ final class Processors {
       if (current == null || !JsonValues.same(current.value(), Json.decodeValue(expected))) {
         return new String[]{REFUSED, current == null ? null : current.json()};
       }
-      set(entry, CacheValue.of(json), ttlSeconds);
+      set(entry, CacheValue.replacing(current, json), ttlSeconds);
       return new String[]{OK};
     }
 

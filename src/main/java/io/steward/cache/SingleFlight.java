@@ -4,6 +4,7 @@ import io.steward.bus.Addresses;
 import io.steward.bus.Cluster;
 import io.steward.bus.Failure;
 import io.steward.bus.Fields;
+import io.steward.bus.LogText;
 import io.steward.bus.StewardException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -216,13 +217,13 @@ final class SingleFlight {
         return;
       }
       CacheValue value = CacheValue.of(json);
-      var store = f.ttlSeconds >= 0
-        ? f.cache.values().setAsync(f.key, value, f.ttlSeconds, java.util.concurrent.TimeUnit.SECONDS)
-        : f.cache.values().setAsync(f.key, value);
+      // Keeps the update ids of an entry an update wrote while this computed.
+      var store = f.cache.values().submitToKey(f.key, new Processors.Put(json, f.ttlSeconds >= 0 ? f.ttlSeconds : -1));
       Hz.on(context, store).onComplete(stored -> {
         if (stored.failed()) {
           LOG.warn("Computed '{}' in cache '{}' but could not store it ({}); the callers get the value, the next "
-            + "caller computes again", f.key, f.cache.name(), Hz.unwrap(stored.cause()).toString());
+            + "caller computes again", LogText.escape(f.key), LogText.escape(f.cache.name()),
+            LogText.escape(Hz.unwrap(stored.cause())));
         } else {
           f.cache.stored(1);
         }
@@ -241,7 +242,8 @@ final class SingleFlight {
       .onComplete(ar -> {
         if (ar.failed()) {
           LOG.warn("Could not release the computation of '{}' in cache '{}' ({}); nodes waiting for it time out, "
-            + "and its marker expires after the compute timeout", f.key, f.cache.name(), Hz.unwrap(ar.cause()).toString());
+            + "and its marker expires after the compute timeout", LogText.escape(f.key), LogText.escape(f.cache.name()),
+            LogText.escape(Hz.unwrap(ar.cause())));
           return;
         }
         String[] waiters = ar.result();
@@ -300,8 +302,8 @@ final class SingleFlight {
       }
     }
     for (Local f : orphans) {
-      LOG.info("Node {} left while computing '{}' of cache '{}'; this node takes the computation over", node, f.key,
-        f.cache.name());
+      LOG.info("Node {} left while computing '{}' of cache '{}'; this node takes the computation over", node,
+        LogText.escape(f.key), LogText.escape(f.cache.name()));
       claim(f, node);
     }
   }

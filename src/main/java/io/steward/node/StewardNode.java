@@ -84,6 +84,7 @@ public final class StewardNode {
   public static Future<StewardNode> start(NodeConfig config) {
     long startedAt = System.currentTimeMillis();
     Logging.apply(config);
+    JsonDecoding.harden();
     return openStore(config).compose(store -> start(config, store, startedAt)
       .onFailure(err -> {
         if (store != null) {

@@ -53,18 +53,28 @@ final class JobStore {
 
   /** Starts listening, then loads what is there. */
   Future<Void> start() {
-    listenerId = map.addEntryListener(new Listener(), true);
-    return reload();
+    // Registering waits for every member: on a worker, never on the event loop.
+    return vertx.executeBlocking(() -> map.addEntryListener(new Listener(), true), false)
+      .compose(id -> {
+        listenerId = id;
+        return reload();
+      });
   }
 
-  void stop() {
-    if (listenerId != null) {
+  /** Stops listening (on a worker: removing a listener waits for every member). Never fails. */
+  Future<Void> stop() {
+    UUID id = listenerId;
+    if (id == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.<Void>executeBlocking(() -> {
       try {
-        map.removeEntryListener(listenerId);
+        map.removeEntryListener(id);
       } catch (RuntimeException e) {
         LOG.debug("Could not remove the jobs listener while leaving: {}", e.getMessage());
       }
-    }
+      return null;
+    }, false);
   }
 
   /** Loads every stored job; forgets local jobs the map no longer has (after a merge). */

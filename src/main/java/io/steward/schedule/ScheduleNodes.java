@@ -81,13 +81,19 @@ final class ScheduleNodes {
 
   /** Registers this node and starts following the registry, membership and partition migrations. */
   Future<Void> start() {
-    listeners.add(map.addEntryListener(new RegistryListener(), false));
-    membershipId = hz.getCluster().addMembershipListener(new Membership());
-    migrationId = hz.getPartitionService().addMigrationListener(new Migrations());
-    refreshOwners();
-    ownersTimer = vertx.setPeriodic(1_000, t -> refreshOwners());
-    JsonObject me = new JsonObject().put("id", myId);
-    return Future.fromCompletionStage(map.setAsync(myId, me.encode()))
+    // Registering a map or migration listener waits for every member: on a worker, never on the event loop.
+    return vertx.executeBlocking(() -> new UUID[] {map.addEntryListener(new RegistryListener(), false),
+        hz.getCluster().addMembershipListener(new Membership()),
+        hz.getPartitionService().addMigrationListener(new Migrations())}, false)
+      .compose(ids -> {
+        listeners.add(ids[0]);
+        membershipId = ids[1];
+        migrationId = ids[2];
+        refreshOwners();
+        ownersTimer = vertx.setPeriodic(1_000, t -> refreshOwners());
+        JsonObject me = new JsonObject().put("id", myId);
+        return Future.fromCompletionStage(map.setAsync(myId, me.encode()));
+      })
       .compose(v -> load())
       .onSuccess(v -> describeLater(0));
   }
@@ -98,13 +104,23 @@ final class ScheduleNodes {
     if (ownersTimer >= 0) {
       vertx.cancelTimer(ownersTimer);
     }
-    listeners.forEach(id -> safely(() -> map.removeEntryListener(id)));
-    safely(() -> hz.getCluster().removeMembershipListener(membershipId));
-    safely(() -> hz.getPartitionService().removeMigrationListener(migrationId));
-    if (!hz.getLifecycleService().isRunning()) {
-      return Future.succeededFuture();
-    }
-    return Future.fromCompletionStage(map.removeAsync(myId)).<Void>mapEmpty().otherwiseEmpty();
+    List<UUID> ids = List.copyOf(listeners);
+    listeners.clear();
+    UUID membership = membershipId;
+    UUID migration = migrationId;
+    // Removing a map or migration listener waits for every member: on a worker, never on the event loop.
+    return vertx.executeBlocking(() -> {
+      ids.forEach(id -> safely(() -> map.removeEntryListener(id)));
+      if (membership != null) {
+        safely(() -> hz.getCluster().removeMembershipListener(membership));
+      }
+      if (migration != null) {
+        safely(() -> hz.getPartitionService().removeMigrationListener(migration));
+      }
+      return hz.getLifecycleService().isRunning();
+    }, false).compose(running -> running
+      ? Future.fromCompletionStage(map.removeAsync(myId)).<Void>mapEmpty()
+      : Future.<Void>succeededFuture()).otherwiseEmpty();
   }
 
   /** The node's name and modules come from the node registry once the node has announced itself. */

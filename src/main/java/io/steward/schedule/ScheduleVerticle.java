@@ -96,6 +96,6 @@ final class ScheduleVerticle extends VerticleBase {
     }
     // The shards (children) stopped first; the first of them left the registry.
     node.fence.stop();
-    return node.leave().onComplete(ar -> node.store.stop());
+    return node.leave().eventually(() -> node.store.stop());
   }
 }

@@ -18,8 +18,10 @@ import java.util.function.Consumer;
  * temporary task takes a slot in a fixed table (open addressing from its id's hash; the table has twice as
  * many slots as the supervisors can hold tasks), and a finished one a place in the ring — no map entry is made
  * or dropped for it, because dropping the entry of a task finished thousands of tasks ago costs cache misses
- * that dominated the whole submit path. Looking one up by id probes its slot, then scans the ring: cheap
- * enough for get, cancel and await. Durable tasks (and lost ones reported here) are also kept by id.
+ * that dominated the whole submit path. A finished temporary task also takes a slot in a second table, by its
+ * counter value, for as long as the ring keeps it. Looking a task up by id (get, cancel, await) probes its home
+ * slot in each table and the few slots after it ({@link SeqTable}): a few slots whatever the registry holds,
+ * also for an id nobody knows. Durable tasks (and lost ones reported here) are kept by id.
  */
 final class Registry {
 
@@ -28,9 +30,10 @@ final class Registry {
   private final ConcurrentHashMap<String, TaskRecord> keys = new ConcurrentHashMap<>();
   /** Ids bound to an idempotency key whose task is not registered yet (or not refused yet): settled when it is. */
   private final ConcurrentHashMap<String, Future<?>> accepting = new ConcurrentHashMap<>();
-  private final AtomicReferenceArray<TaskRecord> live;
-  private final int mask;
+  private final SeqTable live;
   private final AtomicReferenceArray<TaskRecord> ring;
+  /** The finished temporary tasks the ring holds, by counter value. */
+  private final SeqTable finished;
   private final AtomicLong next = new AtomicLong();
   /** Set whenever the set of live temporary tasks changes (for their cluster-wide record); read mostly. */
   private volatile boolean changed;
@@ -44,9 +47,8 @@ final class Registry {
   Registry(TaskIds ids, int maxFinished, long capacity, Consumer<TaskRecord> dropped) {
     this.ids = ids;
     this.ring = new AtomicReferenceArray<>(maxFinished);
-    int slots = Integer.highestOneBit((int) Math.min(1 << 22, Math.max(64, capacity * 2 - 1))) << 1;
-    this.live = new AtomicReferenceArray<>(Math.min(slots, 1 << 23));
-    this.mask = live.length() - 1;
+    this.live = new SeqTable(capacity * 2, 1 << 23);
+    this.finished = new SeqTable(maxFinished * 2L, 1 << 24);
     this.dropped = dropped;
   }
 
@@ -68,28 +70,26 @@ final class Registry {
    * is its counter times an odd stride, so tasks accepted one after the other land on different cache lines.
    */
   private void place(TaskRecord r) {
-    int start = r.seq >= 0 ? home(r.seq) : spread(r.id().hashCode());
-    for (int i = 0; i <= mask; i++) {
-      int slot = (start + i) & mask;
-      if (live.get(slot) == null && live.compareAndSet(slot, null, r)) {
-        r.slot = slot;
-        return;
-      }
+    int slot = live.place(r, r.seq >= 0 ? live.homeOf(r.seq) : live.spread(r.id().hashCode()));
+    if (slot >= 0) {
+      r.slot = slot;
+      return;
     }
     r.indexed = true; // only with a capacity beyond the table's 8M slots: fall back to the map
     indexed.put(r.id(), r);
   }
 
-  private int home(long seq) {
-    return (int) (seq * 17) & mask;
-  }
-
-  private int spread(int h) {
-    return (h ^ (h >>> 16)) & mask;
-  }
-
-  /** A task became final: it stays until the ring drops it. */
+  /** A task became final: it stays until the ring drops it (findable all along). */
   void finished(TaskRecord r) {
+    if (!r.indexed && ring.length() > 0) {
+      int slot = r.seq >= 0 ? finished.place(r, finished.homeOf(r.seq)) : -1;
+      if (slot >= 0) {
+        r.finishedSlot = slot;
+      } else {
+        r.indexed = true; // a task from elsewhere, or a full table: by id
+        indexed.put(r.id(), r);
+      }
+    }
     unlive(r);
     ring(r);
   }
@@ -99,7 +99,7 @@ final class Registry {
       keys.remove(r.spec.key(), r);
     }
     if (r.slot >= 0) {
-      live.compareAndSet(r.slot, r, null);
+      live.remove(r.slot, r);
       changed();
     }
   }
@@ -153,35 +153,41 @@ final class Registry {
   }
 
   private void forget(TaskRecord r) {
+    unfile(r);
+    dropped.accept(r);
+  }
+
+  /** Removes a task the ring no longer holds from where it is found by id. */
+  private void unfile(TaskRecord r) {
     if (r.indexed) {
       indexed.remove(r.id(), r);
     }
-    dropped.accept(r);
+    if (r.finishedSlot >= 0) {
+      finished.remove(r.finishedSlot, r);
+    }
   }
+
+  /** Slots looked at by the last {@link #get} on any thread (for tests: a lookup must not scan). */
+  int looked;
 
   TaskRecord get(String id) {
     TaskRecord r = indexed.get(id);
     if (r != null) {
+      looked = 0;
       return r;
     }
     long seq = ids.seqOf(id);
     if (seq < 0) {
+      looked = 0;
       return null; // not a task this node accepted, and not one it took over
     }
-    int start = home(seq);
-    for (int i = 0; i <= mask; i++) {
-      TaskRecord t = live.get((start + i) & mask);
-      if (t != null && t.seq == seq) {
-        return t;
-      }
+    int[] count = new int[1];
+    TaskRecord t = live.find(seq, count);
+    if (t == null) {
+      t = finished.find(seq, count);
     }
-    for (int i = 0; i < ring.length(); i++) {
-      TaskRecord t = ring.get(i);
-      if (t != null && t.seq == seq) {
-        return t;
-      }
-    }
-    return null;
+    looked = count[0];
+    return t;
   }
 
   /**
@@ -207,12 +213,7 @@ final class Registry {
   /** Every task kept here, live and finished, each once (callers look at each one's state). */
   List<TaskRecord> all() {
     List<TaskRecord> out = new ArrayList<>(indexed.values());
-    for (int i = 0; i <= mask; i++) {
-      TaskRecord t = live.get(i);
-      if (t != null) {
-        out.add(t);
-      }
-    }
+    live.forEach(out::add);
     for (int i = 0; i < ring.length(); i++) {
       TaskRecord t = ring.get(i);
       if (t != null && !t.indexed) {
@@ -225,12 +226,7 @@ final class Registry {
   /** The live temporary tasks (for their cluster-wide record). */
   List<TaskRecord> liveTemporary() {
     List<TaskRecord> out = new ArrayList<>();
-    for (int i = 0; i <= mask; i++) {
-      TaskRecord t = live.get(i);
-      if (t != null) {
-        out.add(t);
-      }
-    }
+    live.forEach(out::add);
     return out;
   }
 
@@ -253,9 +249,7 @@ final class Registry {
     for (int i = 0; i < ring.length(); i++) {
       TaskRecord r = ring.get(i);
       if (r != null && endedAt(r) < before && ring.compareAndSet(i, r, null)) {
-        if (r.indexed) {
-          indexed.remove(r.id(), r);
-        }
+        unfile(r);
       }
     }
   }

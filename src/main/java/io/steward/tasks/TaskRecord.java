@@ -35,6 +35,8 @@ final class TaskRecord {
   volatile boolean recorded;
   /** Where the registry keeps it while it is live (temporary tasks), or -1; set before it is handed over. */
   int slot = -1;
+  /** Where the registry's table of finished tasks keeps it while the ring holds it, or -1. */
+  int finishedSlot = -1;
   /** Kept by id in the registry (durable and lost tasks); set before it is handed over. */
   boolean indexed;
 

@@ -1,10 +1,12 @@
 package io.steward.bridge;
 
+import ch.qos.logback.classic.Level;
 import io.steward.bus.Addresses;
 import io.steward.bus.BridgeMeters;
 import io.steward.node.StewardNode;
 import io.steward.testing.Certificates;
 import io.steward.testing.FramedClient;
+import io.steward.testing.LogCapture;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
@@ -85,6 +87,44 @@ class TcpBridgeTest {
 
   static double refusals(StewardNode node, String reason) {
     return BridgeMeters.of(node.vertx(), "tcp").refusals(reason);
+  }
+
+  @Test
+  void a_client_that_resets_its_connection_after_its_reply_makes_no_error_line() throws Exception {
+    BridgeMeters meters = BridgeMeters.of(guarded.vertx(), "tcp");
+    try (LogCapture log = LogCapture.open()) {
+      int open = meters.connections();
+      FramedClient c = new FramedClient(guardedUrl);
+      assertThat(c.send(FramedClient.request("steward.test.echo", 1, TOKEN, "r1")).read().getString("type"))
+        .isEqualTo("message");
+      c.reset();
+      Poll.until(guarded.vertx(), "the bridge to close the reset connection", 20_000,
+        () -> Future.succeededFuture(meters.connections() <= open)).await(30, TimeUnit.SECONDS);
+      assertThat(log.atLeast(Level.ERROR)).as("ERROR lines: %s", log.messages()).isEmpty();
+      assertThat(log.messages()).noneMatch(m -> m.contains("Exception") && m.startsWith("ERROR"));
+    }
+    // The one line it may cause is a WARN (rate-limited, no stack trace): see logback.xml, TcpClientErrors.
+    assertThat(new String(TcpBridgeTest.class.getResourceAsStream("/logback.xml").readAllBytes()))
+      .contains("io.steward.bridge.TcpClientErrors");
+  }
+
+  @Test
+  void an_address_with_control_characters_is_logged_on_one_line_with_escapes() throws Exception {
+    String address = "steward.test.forbidden\n2026-01-01T00:00:00Z ERROR [main] i.s.Forged - fake\r\u001b[31m";
+    try (LogCapture log = LogCapture.open(); FramedClient c = new FramedClient(guardedUrl)) {
+      // Refusals are logged once per 10 s per reason: ask until this address's refusal is the one logged.
+      long deadline = System.currentTimeMillis() + 30_000;
+      boolean logged = false;
+      while (!logged && System.currentTimeMillis() < deadline) {
+        assertThat(c.send(FramedClient.request(address, 1, TOKEN, "r1")).read().getInteger("failureCode")).isEqualTo(403);
+        c.read(); // "blocked by bridgeEvent handler"
+        logged = log.await(m -> m.contains("i.s.Forged"), 1_000);
+      }
+      assertThat(logged).as("a refusal of the forged address logged within 30 s").isTrue();
+      String line = log.messages().stream().filter(m -> m.contains("i.s.Forged")).findFirst().orElseThrow();
+      assertThat(line).doesNotContain("\n").doesNotContain("\r").doesNotContain("\u001b")
+        .contains("forbidden\\n2026-01-01T00:00:00Z ERROR").contains("fake\\r\\u001b[31m");
+    }
   }
 
   @Test

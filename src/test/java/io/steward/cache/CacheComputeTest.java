@@ -5,6 +5,7 @@ import io.steward.node.StewardNode;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -33,12 +34,15 @@ class CacheComputeTest {
   private static final String SLOW = "test.compute.slow";
   private static final String FAIL = "test.compute.fail";
   private static final String NEVER = "test.compute.never";
+  private static final String HELD = "test.compute.held";
   private static final long COMPUTE_MS = 500;
 
   private static TestCluster cluster;
   private static List<StewardNode> nodes;
   /** Computations started, per key (every node's compute consumer counts here: one JVM). */
   private static final ConcurrentHashMap<String, AtomicInteger> COMPUTED = new ConcurrentHashMap<>();
+  /** Computations asked of {@link #HELD}, by key, not answered until a test replies. */
+  private static final ConcurrentHashMap<String, Message<JsonObject>> HELD_COMPUTATIONS = new ConcurrentHashMap<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -65,6 +69,10 @@ class CacheComputeTest {
       n.vertx().setTimer(COMPUTE_MS, t -> m.fail(500, "boom: the database is down"));
     }).completion().await(10, TimeUnit.SECONDS);
     bus.<JsonObject>consumer(NEVER, m -> started(m.body())).completion().await(10, TimeUnit.SECONDS);
+    bus.<JsonObject>consumer(HELD, m -> {
+      started(m.body());
+      HELD_COMPUTATIONS.put(m.body().getString("key"), m);
+    }).completion().await(10, TimeUnit.SECONDS);
   }
 
   private static int started(JsonObject body) {
@@ -228,6 +236,46 @@ class CacheComputeTest {
     assertThat(retried.getBoolean("duplicate")).isTrue();
     assertThat(call(nodes.get(2).vertx(), Addresses.Cache.UPDATE, entry("counters", "idem").put("increment", 1))
       .getLong("value")).isEqualTo(6);
+  }
+
+  @Test
+  void an_update_retried_after_a_plain_write_of_its_key_is_recognised_as_applied() throws Exception {
+    var v = nodes.get(0).vertx();
+    // put, putAll and replace between an update and its retry.
+    JsonObject inc = entry("counters", "after-put").put("increment", 5).put("opId", "op-put");
+    assertThat(call(v, Addresses.Cache.UPDATE, inc).getLong("value")).isEqualTo(5);
+    call(v, Addresses.Cache.PUT, entry("counters", "after-put").put("value", 100));
+    JsonObject retried = call(nodes.get(1).vertx(), Addresses.Cache.UPDATE, inc);
+    assertThat(retried.getBoolean("duplicate")).as("retry after put: %s", retried).isTrue();
+    assertThat(retried.getLong("value")).isEqualTo(100);
+
+    JsonObject inc2 = entry("counters", "after-putAll").put("increment", 5).put("opId", "op-putAll");
+    call(v, Addresses.Cache.UPDATE, inc2);
+    call(v, Addresses.Cache.PUT_ALL, new JsonObject().put("cache", "counters")
+      .put("entries", new JsonObject().put("after-putAll", 100).put("other", 1)));
+    retried = call(nodes.get(2).vertx(), Addresses.Cache.UPDATE, inc2);
+    assertThat(retried.getBoolean("duplicate")).as("retry after putAll: %s", retried).isTrue();
+    assertThat(retried.getLong("value")).isEqualTo(100);
+
+    JsonObject inc3 = entry("counters", "after-replace").put("increment", 5).put("opId", "op-replace");
+    call(v, Addresses.Cache.UPDATE, inc3);
+    call(v, Addresses.Cache.REPLACE, entry("counters", "after-replace").put("expected", 5).put("value", 100));
+    retried = call(v, Addresses.Cache.UPDATE, inc3);
+    assertThat(retried.getBoolean("duplicate")).as("retry after replace: %s", retried).isTrue();
+    assertThat(retried.getLong("value")).isEqualTo(100);
+
+    // A computed value stored over an entry that an update wrote while the computation ran.
+    Future<JsonObject> computing = Bus.ask(v, Addresses.Cache.GET_OR_COMPUTE,
+      request("counters", "after-compute", new JsonObject().put("address", HELD)));
+    Poll.until(v, "the computation of after-compute to start", 20_000,
+      () -> Future.succeededFuture(HELD_COMPUTATIONS.containsKey("after-compute"))).await(25, TimeUnit.SECONDS);
+    JsonObject inc4 = entry("counters", "after-compute").put("increment", 5).put("opId", "op-compute");
+    call(v, Addresses.Cache.UPDATE, inc4);
+    HELD_COMPUTATIONS.remove("after-compute").reply(100);
+    assertThat(computing.await(30, TimeUnit.SECONDS).getLong("value")).isEqualTo(100);
+    retried = call(v, Addresses.Cache.UPDATE, inc4);
+    assertThat(retried.getBoolean("duplicate")).as("retry after a computed value: %s", retried).isTrue();
+    assertThat(retried.getLong("value")).isEqualTo(100);
   }
 
   @Test

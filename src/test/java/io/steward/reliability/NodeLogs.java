@@ -1,5 +1,6 @@
 package io.steward.reliability;
 
+import io.steward.testing.BlockedThreads;
 import io.steward.testing.NodeProcess;
 
 import java.util.ArrayList;
@@ -10,7 +11,9 @@ import java.util.regex.Pattern;
 /**
  * ERROR lines in a node's log ({@code logback.xml}: time, level, [thread], logger abbreviated to 24
  * characters, message). Steward's loggers ({@code io.steward}, printed {@code i.s.…}) must never log an ERROR in
- * these scenarios; ERRORs of Vert.x or Hazelcast are reported, not failed on.
+ * these scenarios; ERRORs of Vert.x or Hazelcast are reported, not failed on. Vert.x's blocked-thread warnings
+ * of {@link BlockedThreads#PROCESS_FAIL_MS} or more are failed on too (shorter ones are counted), except on nodes
+ * the scenario SIGSTOPped.
  */
 record NodeLogs(String node, List<String> steward, List<String> others) {
 
@@ -53,6 +56,21 @@ record NodeLogs(String node, List<String> steward, List<String> others) {
     }
     verdict.figure("Steward ERROR lines", stewardErrors);
     verdict.check(stewardErrors == 0, "Steward logged " + stewardErrors + " ERROR line(s)");
+    int blocked = 0;
+    int long_ = 0;
+    for (NodeProcess n : nodes) {
+      List<String> warnings = n.blockedThreadWarnings();
+      if (n.wasPaused()) {
+        warnings.stream().limit(2).forEach(w -> verdict.note(n.name() + " (SIGSTOPped, not counted) " + abbreviate(w)));
+      } else {
+        blocked += warnings.size();
+        long_ += (int) warnings.stream().filter(w -> BlockedThreads.blockedMs(w) >= BlockedThreads.PROCESS_FAIL_MS).count();
+        warnings.stream().limit(2).forEach(w -> verdict.note(n.name() + " " + abbreviate(w)));
+      }
+    }
+    verdict.figure("blocked-thread warnings", blocked);
+    verdict.check(long_ == 0, "Vert.x warned " + long_ + " time(s) that a thread was blocked for "
+      + BlockedThreads.PROCESS_FAIL_MS + " ms or more");
     if (!distinctOthers.isEmpty()) {
       verdict.figure("library ERROR lines", distinctOthers.size());
       distinctOthers.stream().limit(5).forEach(o -> verdict.note("library ERROR " + o));

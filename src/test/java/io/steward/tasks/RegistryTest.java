@@ -110,6 +110,29 @@ class RegistryTest {
     assertThat(reg.get("someone-else-1")).isNull();
   }
 
+  @Test
+  void a_lookup_by_id_looks_at_a_few_slots_however_many_tasks_the_node_keeps() {
+    Registry reg = new Registry(IDS, 100_000, 1_000_000, r -> { });
+    for (int i = 0; i < 200_000; i++) {
+      TaskRecord r = task(i, null);
+      reg.addLive(r);
+      if (i < 190_000) {
+        end(r, i);
+        reg.finished(r);
+      }
+    }
+    // Unknown ids of this node: dropped by the ring, never made, far beyond the counter.
+    for (long unknown : new long[] {5, 50_000, 89_999, 200_000, 1_234_567, 987_654_321_000L}) {
+      assertThat(reg.get(id(unknown))).isNull();
+      assertThat(reg.looked).as("slots looked at for unknown task %d", unknown).isLessThanOrEqualTo(16);
+    }
+    // Known ones, finished and live, are found as cheaply.
+    for (long known : new long[] {90_000, 150_000, 189_999, 190_000, 199_999}) {
+      assertThat(reg.get(id(known))).isNotNull();
+      assertThat(reg.looked).as("slots looked at for task %d", known).isLessThanOrEqualTo(16);
+    }
+  }
+
   private static TaskRecord durable(String id) {
     TaskSpec spec = new TaskSpec("echo", null, "default", Restart.TRANSIENT, 0, 1, null, null);
     return new TaskRecord(id, spec, 0, 0, null, null, null, "node");

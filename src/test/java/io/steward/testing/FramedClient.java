@@ -94,6 +94,12 @@ public final class FramedClient implements AutoCloseable {
     return frame;
   }
 
+  /** Closes with SO_LINGER 0: the peer gets a TCP reset ("Connection reset by peer"), not a clean close. */
+  public void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
   @Override
   public void close() throws IOException {
     socket.close();

@@ -30,6 +30,7 @@ public final class NodeProcess {
   private final Map<String, String> env;
   private final Path workDir;
   private Process process;
+  private volatile boolean paused;
 
   NodeProcess(String name, int httpPort, Path log, Path workDir, Map<String, String> env) {
     this(name, "127.0.0.1", List.of(), httpPort, log, workDir, env);
@@ -158,7 +159,21 @@ public final class NodeProcess {
 
   /** SIGSTOP: the process freezes with its sockets open, as in a long GC pause or a hung VM. */
   public void pause() throws IOException, InterruptedException {
+    paused = true;
     signal("STOP");
+  }
+
+  /**
+   * Whether this node was ever SIGSTOPped: a pause that catches an event loop in the middle of a task makes Vert.x
+   * report that loop blocked once the process runs again, so such a node's blocked-thread warnings prove nothing.
+   */
+  public boolean wasPaused() {
+    return paused;
+  }
+
+  /** Vert.x's blocked-thread warnings in this node's log ("Thread … has been blocked for … ms"). */
+  public List<String> blockedThreadWarnings() {
+    return logText().lines().filter(l -> l.contains(BlockedThreads.WARNING)).toList();
   }
 
   /** SIGCONT. */

@@ -166,6 +166,26 @@ public final class ProcessCluster implements AutoCloseable {
       }
     }
     poller.close();
+    checkNoBlockedThreads(nodes);
+  }
+
+  /**
+   * Fails when a node's log has a Vert.x blocked-thread warning of {@link BlockedThreads#PROCESS_FAIL_MS} or more
+   * (logged with the blocked thread's stack): a blocking call on an event loop is a bug however the test went.
+   * Nodes the test SIGSTOPped are left out ({@link NodeProcess#wasPaused}).
+   */
+  public static void checkNoBlockedThreads(List<NodeProcess> nodes) {
+    List<String> found = new ArrayList<>();
+    for (NodeProcess n : nodes) {
+      if (!n.wasPaused()) {
+        n.blockedThreadWarnings().stream().filter(l -> BlockedThreads.blockedMs(l) >= BlockedThreads.PROCESS_FAIL_MS)
+          .forEach(l -> found.add(n.name() + ": " + l));
+      }
+    }
+    if (!found.isEmpty()) {
+      throw new AssertionError(found.size() + " Vert.x blocked-thread warning(s) in the node logs (a blocking call on "
+        + "an event loop). First: " + found.get(0));
+    }
   }
 
   /** Runs a future-returning action and blocks for its result (test threads only). */
