@@ -114,6 +114,9 @@ final class Caches {
     configure(spec);
     IMap<String, CacheValue> values = hz.getMap(spec.mapName());
     IMap<String, Flight> computing = hz.getMap(spec.computingMapName());
+    if (spec.persist()) {
+      awaitLoaded(spec, values);
+    }
     CacheHandle h = new CacheHandle(spec, values, computing, meters);
     if (spec.events()) {
       h.eventListener(subscribeEvents.apply(h));
@@ -121,6 +124,20 @@ final class Caches {
     open.put(spec.name(), h);
     LOG.debug("Cache '{}' open on this node: {}", spec.name(), spec.toJson().encode());
     return h;
+  }
+
+  /**
+   * Loads a persisted cache's entries from the store now, before the cache is open here (and, at start-up,
+   * before the node is up). Hazelcast loads such a map lazily, at its first use, and a member that joins while it
+   * loads can lose the entries of the partitions that move to it (Hazelcast issue #11544): loaded while the node
+   * starts, the map is complete before the next node, started after this one is up, joins. {@code size()} waits
+   * until every partition has loaded.
+   */
+  private static void awaitLoaded(CacheSpec spec, IMap<String, CacheValue> values) {
+    long t0 = System.nanoTime();
+    int size = values.size();
+    LOG.info("Cache '{}' (persist: true) loaded with {} entr{} ({} ms)", spec.name(), size, size == 1 ? "y" : "ies",
+      (System.nanoTime() - t0) / 1_000_000);
   }
 
   /** Adds the maps' configuration; a different definition already in the cluster is a 409. */
