@@ -1,5 +1,6 @@
 package io.steward.cache;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MapStoreConfig;
@@ -15,8 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -114,6 +117,9 @@ final class Caches {
     configure(spec);
     IMap<String, CacheValue> values = hz.getMap(spec.mapName());
     IMap<String, Flight> computing = hz.getMap(spec.computingMapName());
+    if (spec.persist()) {
+      awaitLoaded(spec, values);
+    }
     CacheHandle h = new CacheHandle(spec, values, computing, meters);
     if (spec.events()) {
       h.eventListener(subscribeEvents.apply(h));
@@ -121,6 +127,29 @@ final class Caches {
     open.put(spec.name(), h);
     LOG.debug("Cache '{}' open on this node: {}", spec.name(), spec.toJson().encode());
     return h;
+  }
+
+  /**
+   * Loads a persisted cache's entries from the store now, before the cache is open here (and, at start-up,
+   * before the node is up). Hazelcast loads such a map lazily, at its first use, and a member that joins while it
+   * loads can lose the entries of the partitions that move to it (Hazelcast issue #11544): loaded while the node
+   * starts, the map is complete before the next node, started after this one is up, joins. {@code size()} waits
+   * until every partition has loaded.
+   */
+  private void awaitLoaded(CacheSpec spec, IMap<String, CacheValue> values) {
+    long t0 = System.nanoTime();
+    Set<Member> before = new HashSet<>(hz.getCluster().getMembers());
+    int size = values.size();
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    if (!before.equals(new HashSet<>(hz.getCluster().getMembers()))) {
+      LOG.warn("Cache '{}' (persist: true) loaded with {} entries ({} ms) while members joined or left the cluster: a "
+        + "member that joins during a load can lose the entries of the partitions that move to it (Hazelcast issue "
+        + "#11544); they stay in the database and come back at the next full restart. Compare with the cache's rows in "
+        + "the database. After a full stop, start the other nodes only once the first is up (README, Durability)",
+        spec.name(), size, ms);
+    } else {
+      LOG.info("Cache '{}' (persist: true) loaded with {} entr{} ({} ms)", spec.name(), size, size == 1 ? "y" : "ies", ms);
+    }
   }
 
   /** Adds the maps' configuration; a different definition already in the cluster is a 409. */

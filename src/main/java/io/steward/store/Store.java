@@ -26,6 +26,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -235,6 +236,7 @@ public final class Store implements AutoCloseable {
   public void awaitLoaded() {
     for (String name : declared.keySet()) {
       long t0 = System.nanoTime();
+      Set<Member> members = new HashSet<>(hz.getCluster().getMembers());
       int size = -1;
       while (size < 0) {
         if (closed) {
@@ -248,7 +250,15 @@ public final class Store implements AutoCloseable {
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       loadSeconds.put(name, seconds);
-      LOG.info("Store: map {} ready with {} entr{} ({} ms)", name, size, size == 1 ? "y" : "ies", Math.round(seconds * 1000));
+      if (!members.equals(new HashSet<>(hz.getCluster().getMembers()))) {
+        LOG.warn("Store: map {} ready with {} entries ({} ms), loaded while members joined or left the cluster: a member "
+          + "that joins during a load can lose the entries of the partitions that move to it (Hazelcast issue #11544); "
+          + "they stay in the database and come back at the next full restart. Compare with the map's rows in the "
+          + "database. After a full stop, start the other nodes only once the first is up (README, Durability)", name,
+          size, Math.round(seconds * 1000));
+      } else {
+        LOG.info("Store: map {} ready with {} entr{} ({} ms)", name, size, size == 1 ? "y" : "ies", Math.round(seconds * 1000));
+      }
     }
     mergeReplayed();
   }
