@@ -46,7 +46,9 @@ class FullStopDuringOutageIT {
       .env("STEWARD_STORE_CONNECT_TIMEOUT_MS", "1000")
       .env("STEWARD_STORE_MAX_BACKOFF_MS", "1000")
       .env("STEWARD_TASKS_ORPHAN_SWEEP_MS", "500")
-      .env("STEWARD_SHUTDOWN_DRAIN_MS", "2000");
+      .env("STEWARD_SHUTDOWN_DRAIN_MS", "2000")
+      // The jobs' send actions name test addresses: HTTP permits only the targets it is told of (Security).
+      .env("STEWARD_HTTP_TARGETS", "[{\"addressRegex\": \"test\\\\.outage\\\\..+\"}]");
   }
 
   @AfterAll
