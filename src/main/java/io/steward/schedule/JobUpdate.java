@@ -9,14 +9,14 @@ import java.util.Map;
  * The changes to a stored job, applied where the entry lives so that concurrent puts, pauses and resumes never
  * overwrite each other. Works on the stored JSON text only (no parsing of cron or actions here). Returns the
  * new stored text prefixed by what happened ({@code created|}, {@code updated|}, {@code unchanged|}), or null
- * when the job does not exist (pause/resume). Versions are at least the time of the change, so a job deleted and
+ * when the job does not exist (pause/resume/delete; a tombstone counts as absent). Versions are at least the time of the change, so a job deleted and
  * created again never goes back in version on a node that missed the deletion.
  */
 final class JobUpdate implements EntryProcessor<String, String, String> {
 
   private static final long serialVersionUID = 1L;
 
-  enum Kind { PUT, PAUSE, RESUME }
+  enum Kind { PUT, PAUSE, RESUME, DELETE, PURGE }
 
   private final Kind kind;
   private final String specJson;
@@ -40,13 +40,45 @@ final class JobUpdate implements EntryProcessor<String, String, String> {
     return new JobUpdate(Kind.RESUME, null, now);
   }
 
+  /** Replaces the job by a tombstone ({@link JobRecord#tombstone}); answers {@code deleted|<tombstone>}. */
+  static JobUpdate delete(long now) {
+    return new JobUpdate(Kind.DELETE, null, now);
+  }
+
+  /** Removes the entry if it is a tombstone of a delete made at or before {@code cutoff}; answers {@code purged|}. */
+  static JobUpdate purge(long cutoff) {
+    return new JobUpdate(Kind.PURGE, null, cutoff);
+  }
+
   @Override
   public String process(Map.Entry<String, String> entry) {
     String current = entry.getValue();
+    if (kind == Kind.PURGE) {
+      if (current != null && JobRecord.isTombstone(current) && JobRecord.deletedAt(current) <= now) {
+        entry.setValue(null);
+        return "purged|";
+      }
+      return null;
+    }
+    long buried = Long.MIN_VALUE;
+    if (current != null && JobRecord.isTombstone(current)) {
+      buried = JobRecord.storedVersion(current);
+      current = null;
+    }
+    if (kind == Kind.DELETE) {
+      if (current == null) {
+        return null;
+      }
+      String tombstone = JobRecord.tombstone(Math.max(new JsonObject(current).getLong("version") + 1, now), now);
+      entry.setValue(tombstone);
+      return "deleted|" + tombstone;
+    }
     if (kind == Kind.PUT) {
       JsonObject spec = new JsonObject(specJson);
       if (current == null) {
-        JsonObject stored = new JsonObject().put(JobRecord.SPEC, spec).put("version", now).put("createdAt", now)
+        // Created again after a delete: above the tombstone's version, so it wins a merge against it.
+        long version = buried == Long.MIN_VALUE ? now : Math.max(buried + 1, now);
+        JsonObject stored = new JsonObject().put(JobRecord.SPEC, spec).put("version", version).put("createdAt", now)
           .put("updatedAt", now).put("since", now).put("paused", false).put("pausedAt", 0L).put("resumedAt", 0L);
         entry.setValue(stored.encode());
         return "created|" + stored.encode();

@@ -57,6 +57,7 @@ final class ScheduleVerticle extends VerticleBase {
         return Future.all(endpoints.register(vertx));
       })
       .compose(v -> node.nodes.start())
+      .onSuccess(v -> purgeTombstones())
       .compose(v -> declared(endpoints))
       .onSuccess(v -> LOG.info("Schedule module up: {} job(s) in the cluster, {} scheduler instance(s), fence after "
         + "{} ms of silence", node.store.replica().size(), config.instances(), node.pauseFenceMs));
@@ -73,6 +74,24 @@ final class ScheduleVerticle extends VerticleBase {
       }));
     }
     return Future.all(puts).mapEmpty();
+  }
+
+  /**
+   * Every so often (a tenth of the retention, at most hourly), purges the tombstones of deletes older than
+   * {@code schedule.tombstoneRetentionMinutes} in the partitions this member owns.
+   */
+  private void purgeTombstones() {
+    long retentionMs = config.tombstoneRetentionMinutes() * 60_000L;
+    long every = Math.max(1_000, Math.min(retentionMs / 10, 3_600_000));
+    com.hazelcast.core.HazelcastInstance hz = Cluster.hazelcast(vertx);
+    vertx.setPeriodic(every, every, t -> {
+      int asked = node.store.purge(clock.millis() - retentionMs,
+        name -> hz.getPartitionService().getPartition(name).getOwner() != null
+          && hz.getPartitionService().getPartition(name).getOwner().localMember());
+      if (asked > 0) {
+        LOG.debug("Purging {} tombstone(s) of jobs deleted more than {} min ago", asked, config.tombstoneRetentionMinutes());
+      }
+    });
   }
 
   private void meters() {
