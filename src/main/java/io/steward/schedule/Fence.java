@@ -291,16 +291,17 @@ final class Fence {
     if (stopped || !up) {
       return;
     }
-    String why;
     synchronized (this) {
-      why = raisedAt <= asked && mine.equals(MembersProbe.members(hz))
+      // While this node merges, its side's entries are still on their way to the other side's partitions: claims
+      // made now could read the other side's older claim state.
+      String why = !merging && raisedAt <= asked && mine.equals(MembersProbe.members(hz))
         ? FenceRule.lower(java.util.Set.of(mine.split(",")), viewBefore, episodeStallStart, episodeStallEnd, answers,
           raisedAt, System.currentTimeMillis(), aloneMs)
         : null;
-    }
-    if (why != null) {
-      lower(why);
-      return;
+      if (why != null) {
+        lower(why);
+        return;
+      }
     }
     LOG.debug("Schedule fence stays up: no peer can vouch for this node yet ({} asked, {} answered)", answers.size(),
       answers.stream().filter(java.util.Objects::nonNull).count());

@@ -1,6 +1,8 @@
 package io.steward.schedule;
 
 import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.core.LifecycleService;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.MapEvent;
 import com.hazelcast.map.listener.EntryAddedListener;
@@ -44,11 +46,14 @@ final class JobStore {
   /** Deleted jobs this node knows of: name to the tombstone's (version, deletedAt), until purged. */
   private final ConcurrentHashMap<String, long[]> tombstones = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<BiConsumer<String, JobRecord>> subscribers = new CopyOnWriteArrayList<>();
+  private final LifecycleService lifecycle;
   private UUID listenerId;
+  private UUID lifecycleId;
 
-  JobStore(Vertx vertx, IMap<String, String> map) {
+  JobStore(Vertx vertx, IMap<String, String> map, LifecycleService lifecycle) {
     this.vertx = vertx;
     this.map = map;
+    this.lifecycle = lifecycle;
   }
 
   IMap<String, String> map() {
@@ -58,10 +63,25 @@ final class JobStore {
   /** Starts listening, then loads what is there. */
   Future<Void> start() {
     listenerId = map.addEntryListener(new Listener(), true);
+    // After a merge this node's side may have lost entries to the other side's copies without an event (the
+    // other side's tombstone of a job deleted there, kept over the job this side had): read the map again.
+    lifecycleId = lifecycle.addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+        reload().onFailure(err -> LOG.warn("Could not reload the jobs after a split-brain merge ({}); this node may "
+          + "fire a job deleted on the other side until the next change of it. Restart the node if it does.", err.toString()));
+      }
+    });
     return reload();
   }
 
   void stop() {
+    if (lifecycleId != null) {
+      try {
+        lifecycle.removeLifecycleListener(lifecycleId);
+      } catch (RuntimeException e) {
+        LOG.debug("Could not remove the jobs' lifecycle listener while leaving: {}", e.getMessage());
+      }
+    }
     if (listenerId != null) {
       try {
         map.removeEntryListener(listenerId);

@@ -61,7 +61,7 @@ final class ScheduleNode {
     this.vertx = vertx;
     this.hz = Cluster.hazelcast(vertx);
     this.nodeId = Cluster.nodeId(vertx);
-    this.store = new JobStore(vertx, hz.getMap(JobStore.JOBS));
+    this.store = new JobStore(vertx, hz.getMap(JobStore.JOBS), hz.getLifecycleService());
     this.state = hz.getMap(STATE);
     this.pauseFenceMs = config.pauseFenceMs() > 0 ? config.pauseFenceMs() : Fence.defaultPauseFenceMs(hz);
     this.fence = new Fence(vertx, hz, config.instances(), pauseFenceMs, config.fenceAloneMs(), this::fenceChanged);

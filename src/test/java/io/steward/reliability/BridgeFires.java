@@ -82,6 +82,11 @@ final class BridgeFires implements AutoCloseable {
     return seen.size();
   }
 
+  /** Whether one of {@code nodes} fired {@code job} in a message received after {@code millis}. */
+  boolean firedByAfter(String job, Set<String> nodes, long millis) {
+    return fires.stream().anyMatch(f -> f.job.equals(job) && f.receivedAt > millis && nodes.contains(f.node));
+  }
+
   /** Fires of {@code job} received after {@code millis} (one per (tick, node)), as "tick by node" for a report. */
   List<String> describeAfter(String job, long millis) {
     Set<String> seen = new java.util.TreeSet<>();
