@@ -87,11 +87,14 @@ final class BridgeFires implements AutoCloseable {
     return fires.stream().anyMatch(f -> f.job.equals(job) && f.receivedAt > millis && nodes.contains(f.node));
   }
 
-  /** Fires of {@code job} received after {@code millis} (one per (tick, node)), as "tick by node" for a report. */
-  List<String> describeAfter(String job, long millis) {
+  /**
+   * Fires of {@code job} for ticks scheduled after {@code millis} (one per (tick, node)), as "tick by node" for a
+   * report. By the tick, not by when it arrived: a fire sent before a delete may arrive late on a loaded machine.
+   */
+  List<String> ticksAfter(String job, long millis) {
     Set<String> seen = new java.util.TreeSet<>();
     for (Fire f : fires) {
-      if (f.job.equals(job) && f.receivedAt > millis) {
+      if (f.job.equals(job) && f.tick > millis) {
         seen.add(f.tick + " by " + f.node);
       }
     }
