@@ -21,11 +21,18 @@ final class JobUpdate implements EntryProcessor<String, String, String> {
   private final Kind kind;
   private final String specJson;
   private final long now;
+  /** For a delete: the version of the job on the deleting node, or {@link Long#MIN_VALUE} if it knows none. */
+  private final long known;
 
   private JobUpdate(Kind kind, String specJson, long now) {
+    this(kind, specJson, now, Long.MIN_VALUE);
+  }
+
+  private JobUpdate(Kind kind, String specJson, long now, long known) {
     this.kind = kind;
     this.specJson = specJson;
     this.now = now;
+    this.known = known;
   }
 
   static JobUpdate put(JobSpec spec, long now) {
@@ -40,9 +47,14 @@ final class JobUpdate implements EntryProcessor<String, String, String> {
     return new JobUpdate(Kind.RESUME, null, now);
   }
 
-  /** Replaces the job by a tombstone ({@link JobRecord#tombstone}); answers {@code deleted|<tombstone>}. */
-  static JobUpdate delete(long now) {
-    return new JobUpdate(Kind.DELETE, null, now);
+  /**
+   * Replaces the job by a tombstone ({@link JobRecord#tombstone}); answers {@code deleted|<tombstone>}. When the map
+   * has no entry but the deleting node knows the job at version {@code known} (its side of a split brain lost the
+   * partition holding it, while the other side still has the job), the tombstone is written anyway, above that
+   * version, so that the delete wins the merge. {@code known} is {@link Long#MIN_VALUE} when the node knows none.
+   */
+  static JobUpdate delete(long now, long known) {
+    return new JobUpdate(Kind.DELETE, null, now, known);
   }
 
   /** Removes the entry if it is a tombstone of a delete made at or before {@code cutoff}; answers {@code purged|}. */
@@ -66,10 +78,11 @@ final class JobUpdate implements EntryProcessor<String, String, String> {
       current = null;
     }
     if (kind == Kind.DELETE) {
-      if (current == null) {
+      if (buried != Long.MIN_VALUE || (current == null && known == Long.MIN_VALUE)) {
         return null;
       }
-      String tombstone = JobRecord.tombstone(Math.max(new JsonObject(current).getLong("version") + 1, now), now);
+      long above = current != null ? new JsonObject(current).getLong("version") : known;
+      String tombstone = JobRecord.tombstone(Math.max(above + 1, now), now);
       entry.setValue(tombstone);
       return "deleted|" + tombstone;
     }

@@ -109,7 +109,9 @@ final class ScheduleEndpoints {
   private Future<JsonObject> delete(Message<Object> msg) {
     String name = name(msg);
     long now = node.clock.millis();
-    return Future.fromCompletionStage(jobs.submitToKey(name, JobUpdate.delete(now)), node.vertx.getOrCreateContext()).compose(result -> {
+    JobRecord known = node.store.replica().get(name);
+    JobUpdate update = JobUpdate.delete(now, known == null ? Long.MIN_VALUE : known.version());
+    return Future.fromCompletionStage(jobs.submitToKey(name, update), node.vertx.getOrCreateContext()).compose(result -> {
       if (result == null) {
         return Future.failedFuture(notFound(name));
       }

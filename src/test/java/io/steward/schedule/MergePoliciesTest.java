@@ -117,11 +117,11 @@ class MergePoliciesTest {
   @Test
   void a_delete_leaves_a_tombstone_above_the_job_version_that_readers_and_updates_treat_as_absent() {
     Map.Entry<String, String> entry = new AbstractMap.SimpleEntry<>("j", stored(T0 + 100_000));
-    String deleted = run(JobUpdate.delete(T0 + 50_000), entry); // the deleting node's clock is behind
+    String deleted = run(JobUpdate.delete(T0 + 50_000, Long.MIN_VALUE), entry); // the deleting node's clock is behind
     assertThat(deleted).startsWith("deleted|");
     assertThat(JobRecord.isTombstone(entry.getValue())).isTrue();
     assertThat(JobRecord.storedVersion(entry.getValue())).isEqualTo(T0 + 100_001);
-    assertThat(run(JobUpdate.delete(T0 + 60_000), entry)).as("deleting twice: not found").isNull();
+    assertThat(run(JobUpdate.delete(T0 + 60_000, T0 + 100_000), entry)).as("deleting twice: not found").isNull();
     assertThat(run(JobUpdate.pause(T0 + 60_000), entry)).as("pausing a deleted job: not found").isNull();
     assertThat(run(JobUpdate.resume(T0 + 60_000), entry)).as("resuming a deleted job: not found").isNull();
 
@@ -131,6 +131,17 @@ class MergePoliciesTest {
     assertThat(created).startsWith("created|");
     assertThat(JobRecord.storedVersion(entry.getValue())).as("above the tombstone").isEqualTo(T0 + 100_002);
     assertThat(JobRecord.fromStored(entry.getValue()).createdAt()).isEqualTo(T0 + 70_000);
+  }
+
+  @Test
+  void a_delete_of_a_job_this_side_lost_but_the_node_still_knows_leaves_a_tombstone_above_the_known_version() {
+    Map.Entry<String, String> lost = new AbstractMap.SimpleEntry<>("j", null);
+    assertThat(run(JobUpdate.delete(T0, T0 + 500), lost)).startsWith("deleted|");
+    assertThat(JobRecord.storedVersion(lost.getValue())).isEqualTo(T0 + 501);
+    assertThat(new JobsMergePolicy().merge(value(stored(T0 + 500)), value(lost.getValue()))).isEqualTo(lost.getValue());
+    Map.Entry<String, String> unknown = new AbstractMap.SimpleEntry<>("k", null);
+    assertThat(run(JobUpdate.delete(T0, Long.MIN_VALUE), unknown)).as("a name nobody knows: not found").isNull();
+    assertThat(unknown.getValue()).isNull();
   }
 
   @Test
