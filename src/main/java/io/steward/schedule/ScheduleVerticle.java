@@ -100,6 +100,8 @@ final class ScheduleVerticle extends VerticleBase {
       .description("Jobs in the cluster, as this node's replica sees them").register(registry);
     Gauge.builder("steward_schedule_active_jobs", node, n -> n.shards().stream().mapToInt(ShardVerticle::active).sum())
       .description("Jobs this node fires now (queued in its timers)").register(registry);
+    Gauge.builder("steward_schedule_tombstones", node.store, JobStore::tombstones)
+      .description("Deleted jobs whose tombstone this node holds (kept schedule.tombstoneRetentionMinutes)").register(registry);
     Gauge.builder("steward_schedule_fenced", node.fence, f -> f.isUp() ? 1 : 0)
       .description("1 while this node claims no tick (it stalled and has not yet confirmed its membership)").register(registry);
   }
