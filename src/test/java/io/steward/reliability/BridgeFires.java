@@ -60,7 +60,11 @@ final class BridgeFires implements AutoCloseable {
       } catch (SocketTimeoutException e) {
         continue; // a paused node says nothing for a while
       } catch (IOException e) {
+        System.out.println("bridge connection " + index + " closed: " + e);
         return;
+      } catch (RuntimeException e) {
+        System.out.println("bridge connection " + index + " sent an unreadable frame: " + e);
+        continue;
       }
       JsonObject headers = frame.getJsonObject("headers");
       if (!"message".equals(frame.getString("type")) || headers == null || headers.getString(TICK) == null) {
