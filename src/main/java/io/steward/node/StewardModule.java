@@ -37,4 +37,12 @@ public interface StewardModule {
   default List<PersistentMap> persistentMaps() {
     return List.of();
   }
+
+  /**
+   * Adjusts the Hazelcast configuration before the member starts (e.g. a map's merge policy, which must be the same
+   * on every member). Asked of every known module, deployed or not, like {@link #persistentMaps()}. Nothing by
+   * default.
+   */
+  default void configureHazelcast(com.hazelcast.config.Config config) {
+  }
 }

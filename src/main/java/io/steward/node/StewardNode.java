@@ -161,6 +161,7 @@ public final class StewardNode {
     String storeIdentity = store != null ? store.identity() : Store.NO_STORE;
     try {
       com.hazelcast.config.Config hz = HazelcastSetup.build(config.cluster());
+      availableModules().values().forEach(m -> m.configureHazelcast(hz));
       if (store != null) {
         store.configure(hz);
       } else if (config.store().kind() != StoreConfig.Kind.NONE) {

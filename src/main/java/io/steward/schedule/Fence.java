@@ -30,11 +30,14 @@ import java.util.function.Consumer;
  * clock does (Java has no CLOCK_BOOTTIME), so a suspend counts as a stall; a wall clock stepped forward by more
  * than {@code pauseFenceMs} raises the fence too, which only costs a confirmation. Waits (the verification delay,
  * {@code fenceAloneMs}) are measured on the monotonic clock alone, so a step of the wall clock cannot shorten them.
+ * Stalls reported to peers are in Hazelcast's cluster time, compared across nodes with {@link FenceRule#MARGIN_MS}.
  *
- * <p>The fence comes down when a peer, asked through Hazelcast's executor after two heartbeat intervals,
- * reports exactly the members this node sees (so the peers count it as a member again: it merged back, or was
- * never removed). A node alone in its view cannot ask anyone: it waits {@code fenceAloneMs} for a merge, then
- * carries on as the sole survivor (or at once if it never had a peer).
+ * <p>The fence comes down when the peers, asked through Hazelcast's executor after two heartbeat intervals, show
+ * that this node is a member again by the rule of {@link FenceRule}: a peer that was not stalled meanwhile sees
+ * exactly its members (so it merged back, or was never removed), or every peer sees them and nobody was removed,
+ * or no merge came within {@code fenceAloneMs}. A peer that stalled together with this node cannot vouch for it. A
+ * node alone in its view cannot ask anyone: it waits {@code fenceAloneMs} for a merge, then carries on as the sole
+ * survivor (or at once if it never had a peer).
  */
 final class Fence {
 
@@ -60,6 +63,16 @@ final class Fence {
   private UUID lifecycleId;
   private UUID membershipId;
   private volatile boolean everHadPeers;
+  /** This node's latest stall (wall clock ms), reported to peers that ask ({@link MembersProbe}). */
+  private volatile long stallStart;
+  private volatile long stallEnd;
+  /** The stall of the current fence episode (0, 0 if a merge raised it), and the members seen before it. */
+  private long episodeStallStart;
+  private long episodeStallEnd;
+  private java.util.Set<String> viewBefore = java.util.Set.of();
+  private volatile java.util.Set<Member> viewAtBeat = java.util.Set.of();
+  private volatile boolean merging;
+  static final String CONTEXT_KEY = "steward.schedule.fence";
 
   /**
    * @param shards   scheduler event loops that beat
@@ -93,6 +106,8 @@ final class Fence {
 
   void start() {
     everHadPeers = hasPeers();
+    viewAtBeat = hz.getCluster().getMembers();
+    hz.getUserContext().put(CONTEXT_KEY, this);
     membershipId = hz.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
       @Override
       public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
@@ -108,7 +123,11 @@ final class Fence {
     });
     lifecycleId = hz.getLifecycleService().addLifecycleListener(event -> {
       if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
+        merging = true;
         raise("this node is merging back into the cluster after a split brain");
+      } else if (event.getState() == LifecycleEvent.LifecycleState.MERGED
+        || event.getState() == LifecycleEvent.LifecycleState.MERGE_FAILED) {
+        merging = false;
       }
     });
   }
@@ -116,6 +135,7 @@ final class Fence {
   void stop() {
     stopped = true;
     try {
+      hz.getUserContext().remove(CONTEXT_KEY, this);
       if (lifecycleId != null) {
         hz.getLifecycleService().removeLifecycleListener(lifecycleId);
       }
@@ -164,10 +184,30 @@ final class Fence {
     long wall = System.currentTimeMillis();
     long last = beats.getAndSet(shard, now);
     long lastWall = wallBeats.getAndSet(shard, wall);
-    if (silentMs(now - last, wall - lastWall) * 1_000_000 > pauseFenceNanos) {
-      raise("scheduler event loop " + shard + " was silent for " + silence(now - last, wall - lastWall) + " (a GC pause, "
-        + "SIGSTOP, a suspended VM, or a blocked event loop)");
+    long silent = silentMs(now - last, wall - lastWall);
+    if (silent * 1_000_000 > pauseFenceNanos) {
+      stalled(silent, "scheduler event loop " + shard + " was silent for " + silence(now - last, wall - lastWall)
+        + " (a GC pause, SIGSTOP, a suspended VM, or a blocked event loop)");
+    } else {
+      viewAtBeat = hz.getCluster().getMembers();
     }
+  }
+
+  /** A stall of {@code silentMs} ending now: remembered for the peers that ask, then the fence goes up. */
+  private synchronized void stalled(long silentMs, String why) {
+    long end = hz.getCluster().getClusterTime(); // the clock the nodes agree on: stalls are compared across nodes
+    stallStart = end - silentMs;
+    stallEnd = end;
+    if (episodeStallEnd == 0 || !up) {
+      episodeStallStart = stallStart;
+    }
+    episodeStallEnd = end;
+    raise(why);
+  }
+
+  /** What a peer's probe is answered ({@link MembersProbe}): members, this node's latest stall, whether merging. */
+  String status() {
+    return FenceRule.Answer.encode(MembersProbe.members(hz), stallStart, stallEnd, merging);
   }
 
   static long beatMs() {
@@ -181,8 +221,10 @@ final class Fence {
       public boolean fenced() {
         long silent = System.nanoTime() - beats.get(shard);
         long silentWall = System.currentTimeMillis() - wallBeats.get(shard);
-        if (silentMs(silent, silentWall) * 1_000_000 > pauseFenceNanos) {
-          raise("scheduler event loop " + shard + " found itself silent for " + silence(silent, silentWall) + " at a claim");
+        long silentMs = silentMs(silent, silentWall);
+        if (silentMs * 1_000_000 > pauseFenceNanos) {
+          stalled(silentMs, "scheduler event loop " + shard + " found itself silent for " + silence(silent, silentWall)
+            + " at a claim");
         }
         return up;
       }
@@ -210,6 +252,7 @@ final class Fence {
     }
     up = true;
     reason = why;
+    viewBefore = ids(episodeStallEnd != 0 ? viewAtBeat : hz.getCluster().getMembers());
     LOG.warn("Schedule fence raised: {}. This node claims no tick until a peer confirms it is still a member "
       + "(its view of the cluster may be stale; the others may have taken its jobs over).", why);
     onChange.accept(true);
@@ -240,51 +283,68 @@ final class Fence {
       }
       return;
     }
-    Member peer = peers.get((int) (epoch.get() % peers.size()));
     String mine = MembersProbe.members(hz);
     long asked = monotonicMs();
-    boolean[] answered = new boolean[1];
-    long timeout = vertx.setTimer(PROBE_TIMEOUT_MS, t -> {
-      synchronized (answered) {
-        if (answered[0]) {
-          return;
-        }
-        answered[0] = true;
-      }
-      vertx.setTimer(1_000, t2 -> verify());
-    });
-    try {
-      hz.getExecutorService(EXECUTOR).submitToMember(new MembersProbe(), peer, new com.hazelcast.core.ExecutionCallback<String>() {
-        @Override
-        public void onResponse(String theirs) {
-          vertx.runOnContext(v -> answer(answered, timeout, asked, peer, mine, theirs, null));
-        }
+    List<java.util.concurrent.CompletableFuture<FenceRule.Answer>> asking = new ArrayList<>();
+    for (Member peer : peers) {
+      java.util.concurrent.CompletableFuture<FenceRule.Answer> one = new java.util.concurrent.CompletableFuture<>();
+      asking.add(one);
+      String name = peer.getAddress().toString();
+      try {
+        one.completeOnTimeout(null, PROBE_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        hz.getExecutorService(EXECUTOR).submitToMember(new MembersProbe(), peer, new com.hazelcast.core.ExecutionCallback<String>() {
+          @Override
+          public void onResponse(String theirs) {
+            try {
+              one.complete(theirs == null ? null : FenceRule.Answer.parse(name, theirs));
+            } catch (RuntimeException e) {
+              one.complete(null);
+            }
+          }
 
-        @Override
-        public void onFailure(Throwable t) {
-          vertx.runOnContext(v -> answer(answered, timeout, asked, peer, mine, null, t));
-        }
-      });
-    } catch (RuntimeException e) {
-      answer(answered, timeout, asked, peer, mine, null, e);
+          @Override
+          public void onFailure(Throwable t) {
+            one.complete(null);
+          }
+        });
+      } catch (RuntimeException e) {
+        one.complete(null);
+      }
     }
+    java.util.concurrent.CompletableFuture.allOf(asking.toArray(new java.util.concurrent.CompletableFuture[0]))
+      .whenComplete((v, err) -> vertx.runOnContext(x -> {
+        List<FenceRule.Answer> answers = asking.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+        answer(asked, mine, answers);
+      }));
   }
 
-  private void answer(boolean[] answered, long timeout, long asked, Member peer, String mine, String theirs, Throwable err) {
-    synchronized (answered) {
-      if (answered[0]) {
-        return;
-      }
-      answered[0] = true;
-    }
-    vertx.cancelTimer(timeout);
-    if (err == null && theirs.equals(mine) && raisedAt <= asked && theirs.equals(MembersProbe.members(hz))) {
-      lower("peer " + peer.getAddress() + " sees the same " + theirs.split(",").length + " member(s) as this node");
+  private void answer(long asked, String mine, List<FenceRule.Answer> answers) {
+    if (stopped || !up) {
       return;
     }
-    LOG.debug("Schedule fence stays up: peer {} {}", peer.getAddress(), err != null ? "did not answer (" + err.getMessage() + ")"
-      : "sees other members than this node");
+    synchronized (this) {
+      // While this node merges, its side's entries are still on their way to the other side's partitions: claims
+      // made now could read the other side's older claim state.
+      String why = !merging && raisedAt <= asked && mine.equals(MembersProbe.members(hz))
+        ? FenceRule.lower(java.util.Set.of(mine.split(",")), viewBefore, episodeStallStart, episodeStallEnd, answers,
+          raisedAt, monotonicMs(), aloneMs)
+        : null;
+      if (why != null) {
+        lower(why);
+        return;
+      }
+    }
+    LOG.debug("Schedule fence stays up: no peer can vouch for this node yet ({} asked, {} answered)", answers.size(),
+      answers.stream().filter(java.util.Objects::nonNull).count());
     vertx.setTimer(1_000, t -> verify());
+  }
+
+  private static java.util.Set<String> ids(java.util.Set<Member> members) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (Member m : members) {
+      out.add(m.getUuid().toString());
+    }
+    return out;
   }
 
   private synchronized void lower(String why) {
@@ -293,6 +353,8 @@ final class Fence {
     }
     up = false;
     reason = null;
+    episodeStallStart = 0;
+    episodeStallEnd = 0;
     LOG.warn("Schedule fence lowered: {}. Claiming ticks again.", why);
     onChange.accept(false);
   }

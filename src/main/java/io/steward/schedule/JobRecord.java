@@ -14,6 +14,7 @@ record JobRecord(JobSpec spec, long version, long createdAt, long updatedAt, lon
                  long pausedAt, long resumedAt) {
 
   static final String SPEC = "spec";
+  static final String DELETED = "deleted";
 
   String name() {
     return spec.name();
@@ -40,6 +41,30 @@ record JobRecord(JobSpec spec, long version, long createdAt, long updatedAt, lon
       .put("resumedAt", resumedAt);
   }
 
+  /**
+   * The stored text of a deleted job: a tombstone with a version above the job's last, so that after a split brain
+   * the delete wins over an older copy of the job kept by the other side ({@link JobsMergePolicy}). Readers treat it
+   * as absent; it is purged after {@code schedule.tombstoneRetentionMinutes}.
+   */
+  static String tombstone(long version, long deletedAt) {
+    return new JsonObject().put(DELETED, true).put("version", version).put("deletedAt", deletedAt).encode();
+  }
+
+  static boolean isTombstone(String stored) {
+    return new JsonObject(stored).getBoolean(DELETED, false);
+  }
+
+  /** When a tombstone's job was deleted (epoch ms). */
+  static long deletedAt(String tombstone) {
+    return new JsonObject(tombstone).getLong("deletedAt");
+  }
+
+  /** The version of stored text, job or tombstone. */
+  static long storedVersion(String stored) {
+    return new JsonObject(stored).getLong("version");
+  }
+
+  /** Throws on a tombstone: check {@link #isTombstone} first. */
   static JobRecord fromStored(String text) {
     JsonObject o = new JsonObject(text);
     return new JobRecord(JobSpec.parse(o.getJsonObject(SPEC)), o.getLong("version"), o.getLong("createdAt"),

@@ -1,6 +1,8 @@
 package io.steward.schedule;
 
 import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.core.LifecycleService;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.MapEvent;
 import com.hazelcast.map.listener.EntryAddedListener;
@@ -20,6 +22,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
@@ -28,7 +31,8 @@ import java.util.function.BiConsumer;
  * The jobs of the cluster: the map {@code steward.schedule.jobs} (one synchronous backup, so it survives the loss
  * of any one node) and this node's replica of it, kept current by an entry listener and reloaded after a
  * split-brain merge. Changes are passed on to the schedulers ({@link #subscribe}); a change never goes back in
- * version.
+ * version. A deleted job stays in the map as a tombstone ({@link JobRecord#tombstone}) until purged, so a delete
+ * survives a split brain ({@link JobsMergePolicy}); readers treat it as absent.
  */
 final class JobStore {
 
@@ -39,12 +43,17 @@ final class JobStore {
   private final Vertx vertx;
   private final IMap<String, String> map;
   private final ConcurrentSkipListMap<String, JobRecord> replica = new ConcurrentSkipListMap<>();
+  /** Deleted jobs this node knows of: name to the tombstone's (version, deletedAt), until purged. */
+  private final ConcurrentHashMap<String, long[]> tombstones = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<BiConsumer<String, JobRecord>> subscribers = new CopyOnWriteArrayList<>();
+  private final LifecycleService lifecycle;
   private UUID listenerId;
+  private UUID lifecycleId;
 
-  JobStore(Vertx vertx, IMap<String, String> map) {
+  JobStore(Vertx vertx, IMap<String, String> map, LifecycleService lifecycle) {
     this.vertx = vertx;
     this.map = map;
+    this.lifecycle = lifecycle;
   }
 
   IMap<String, String> map() {
@@ -57,6 +66,15 @@ final class JobStore {
     return vertx.executeBlocking(() -> map.addEntryListener(new Listener(), true), false)
       .compose(id -> {
         listenerId = id;
+        // After a merge this node's side may have lost entries to the other side's copies without an event (the
+        // other side's tombstone of a job deleted there, kept over the job this side had): read the map again.
+        lifecycleId = lifecycle.addLifecycleListener(event -> {
+          if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+            reload().onFailure(err -> LOG.warn("Could not reload the jobs after a split-brain merge ({}); this node may "
+              + "fire a job deleted on the other side until the next change of it. Restart the node if it does.",
+              err.toString()));
+          }
+        });
         return reload();
       });
   }
@@ -64,6 +82,14 @@ final class JobStore {
   /** Stops listening (on a worker: removing a listener waits for every member). Never fails. */
   Future<Void> stop() {
     UUID id = listenerId;
+    UUID lifecycleListener = lifecycleId;
+    if (lifecycleListener != null) {
+      try {
+        lifecycle.removeLifecycleListener(lifecycleListener);
+      } catch (RuntimeException e) {
+        LOG.debug("Could not remove the jobs' lifecycle listener while leaving: {}", e.getMessage());
+      }
+    }
     if (id == null) {
       return Future.succeededFuture();
     }
@@ -108,16 +134,30 @@ final class JobStore {
     return replica;
   }
 
-  /** Applies a stored value read from the map (event, reload or a write's answer); returns its record. */
+  /**
+   * Applies a stored value read from the map (event, reload or a write's answer); returns its record, or null for
+   * a tombstone (the job is deleted) or unreadable text.
+   */
   JobRecord apply(String name, String stored) {
     JobRecord rec;
     try {
+      if (JobRecord.isTombstone(stored)) {
+        buried(name, JobRecord.storedVersion(stored), JobRecord.deletedAt(stored));
+        return null;
+      }
       rec = JobRecord.fromStored(stored);
     } catch (RuntimeException e) {
       UNREADABLE.warn(name, "Job '" + name + "' in " + JOBS + " cannot be read by this node (" + e.getMessage()
         + "); it is not scheduled here. A node with a newer Steward may have written it: upgrade this node, or "
         + "put the job again.");
       return null;
+    }
+    long[] tombstone = tombstones.get(name);
+    if (tombstone != null) {
+      if (tombstone[0] >= rec.version()) {
+        return rec; // an older copy of a job deleted since
+      }
+      tombstones.remove(name, tombstone);
     }
     JobRecord[] changed = new JobRecord[1];
     replica.compute(name, (k, current) -> {
@@ -133,10 +173,54 @@ final class JobStore {
     return rec;
   }
 
+  /** The job was deleted: a tombstone of {@code version} replaces any older copy here. */
+  void buried(String name, long version, long deletedAt) {
+    tombstones.merge(name, new long[] {version, deletedAt}, (a, b) -> a[0] >= b[0] ? a : b);
+    JobRecord[] gone = new JobRecord[1];
+    replica.computeIfPresent(name, (k, current) -> {
+      if (current.version() > version) {
+        return current;
+      }
+      gone[0] = current;
+      return null;
+    });
+    if (gone[0] != null) {
+      subscribers.forEach(s -> s.accept(name, null));
+    }
+  }
+
+  /** The entry is gone from the map (removed, evicted, or a tombstone purged). */
   void removed(String name) {
+    tombstones.remove(name);
     if (replica.remove(name) != null) {
       subscribers.forEach(s -> s.accept(name, null));
     }
+  }
+
+  /**
+   * Removes from the map the tombstones of deletes made at or before {@code cutoff} whose key this member owns
+   * (each member purges its own partitions; a tombstone that reappears later is purged again). Returns how many
+   * were asked to go.
+   */
+  int purge(long cutoff, java.util.function.Predicate<String> ownedHere) {
+    int asked = 0;
+    for (Map.Entry<String, long[]> e : tombstones.entrySet()) {
+      if (e.getValue()[1] <= cutoff && ownedHere.test(e.getKey())) {
+        asked++;
+        String name = e.getKey();
+        map.submitToKey(name, JobUpdate.purge(cutoff)).whenComplete((r, err) -> {
+          if (err != null) {
+            LOG.debug("Could not purge the tombstone of job '{}' (tried again later): {}", name, err.toString());
+          }
+        });
+      }
+    }
+    return asked;
+  }
+
+  /** Deleted jobs whose tombstone this node holds (for tests and metrics). */
+  int tombstones() {
+    return tombstones.size();
   }
 
   private final class Listener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,

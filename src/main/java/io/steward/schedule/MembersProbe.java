@@ -9,8 +9,8 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /**
- * Runs on a peer and answers with the member UUIDs the peer sees, so a fenced node can check that its own view
- * of the cluster is the peers' view ({@link Fence}). Public only for Hazelcast's executor.
+ * Runs on a peer and answers with the member UUIDs the peer sees and the peer's latest stall, so a fenced node can
+ * check that its own view of the cluster is the view of a peer that did not stall with it ({@link Fence}). Public only for Hazelcast's executor.
  */
 public final class MembersProbe implements Callable<String>, Serializable, HazelcastInstanceAware {
 
@@ -22,9 +22,11 @@ public final class MembersProbe implements Callable<String>, Serializable, Hazel
     this.hz = hazelcastInstance;
   }
 
+  /** {@code members|stallStart|stallEnd|merging} ({@link FenceRule.Answer}), or just the members without a fence. */
   @Override
   public String call() {
-    return members(hz);
+    Object fence = hz.getUserContext().get(Fence.CONTEXT_KEY);
+    return fence instanceof Fence f ? f.status() : FenceRule.Answer.encode(members(hz), 0, Long.MAX_VALUE, false);
   }
 
   static String members(HazelcastInstance hz) {

@@ -13,7 +13,8 @@ import java.util.Set;
 
 /** The {@code schedule} section, parsed once. */
 record ScheduleConfig(List<JobSpec> jobs, int instances, int historySize, int historyFlushMs, int misfireThresholdMs,
-                      int defaultTimeoutMs, int maxJobs, int pauseFenceMs, int fenceAloneMs, String runEvents) {
+                      int defaultTimeoutMs, int maxJobs, int pauseFenceMs, int fenceAloneMs, String runEvents,
+                      int tombstoneRetentionMinutes) {
 
   static final List<Setting> SETTINGS = List.of(
     Setting.json("schedule.jobs", new JsonArray(), "Jobs declared in configuration, created or updated at start-up: a JSON array of job definitions (README, Scheduling); declare the same list on every node"),
@@ -23,16 +24,18 @@ record ScheduleConfig(List<JobSpec> jobs, int instances, int historySize, int hi
     Setting.integer("schedule.misfireThresholdMs", 5000, "A tick that starts later than this after its time (or after the next tick is due) counts as missed and follows the job's misfire policy"),
     Setting.integer("schedule.defaultTimeoutMs", 30000, "How long a run of a job without timeoutMs may take (reply, task result) before it counts as failed"),
     Setting.integer("schedule.maxJobs", 100000, "Most jobs the cluster holds; a put beyond it gets 429"),
-    Setting.integer("schedule.pauseFenceMs", 0, "An event-loop stall (GC pause, SIGSTOP) this long fences the node: it claims no tick until a peer confirms its membership (0: half the cluster's failure detection time)"),
-    Setting.integer("schedule.fenceAloneMs", 60000, "A fenced node that finds itself alone in the cluster waits this long for a split-brain merge before it fires as the sole survivor"),
-    Setting.string("schedule.runEvents", "problems", "Which runs are published on steward.schedule.events: all, problems (failed runs, missed and skipped ticks) or none; job changes and fencing always are")
+    Setting.integer("schedule.pauseFenceMs", 0, "An event-loop stall (GC pause, SIGSTOP) this long fences the node: it claims no tick until a peer that did not stall with it confirms its membership (0: half the cluster's failure detection time)"),
+    Setting.integer("schedule.fenceAloneMs", 60000, "A fenced node with no peer to vouch for it (alone, or with only peers that stalled with it and lost members) waits this long for a split-brain merge before it fires as the survivors"),
+    Setting.string("schedule.runEvents", "problems", "Which runs are published on steward.schedule.events: all, problems (failed runs, missed and skipped ticks) or none; job changes and fencing always are"),
+    Setting.integer("schedule.tombstoneRetentionMinutes", 10080, "How long a deleted job's tombstone is kept, so that the delete survives a split brain that heals within this time (README, Scheduling); longer splits can bring a deleted job back")
   );
 
   static ScheduleConfig from(JsonObject s) {
     ScheduleConfig c = new ScheduleConfig(jobs(s.getJsonArray("jobs", new JsonArray())), s.getInteger("instances"),
       s.getInteger("historySize"), s.getInteger("historyFlushMs"), s.getInteger("misfireThresholdMs"),
       s.getInteger("defaultTimeoutMs"), s.getInteger("maxJobs"), s.getInteger("pauseFenceMs"),
-      s.getInteger("fenceAloneMs"), s.getString("runEvents"));
+      s.getInteger("fenceAloneMs"), s.getString("runEvents"), s.getInteger("tombstoneRetentionMinutes"));
+    range("schedule.tombstoneRetentionMinutes", c.tombstoneRetentionMinutes, 1, 527_040);
     range("schedule.instances", c.instances, 1, 64);
     range("schedule.historySize", c.historySize, 1, 1_000);
     range("schedule.historyFlushMs", c.historyFlushMs, 10, 60_000);

@@ -113,11 +113,14 @@ final class ScheduleEndpoints {
 
   private Future<JsonObject> delete(Message<Object> msg) {
     String name = name(msg);
-    return Future.fromCompletionStage(jobs.removeAsync(name), node.vertx.getOrCreateContext()).compose(old -> {
-      if (old == null) {
+    long now = node.clock.millis();
+    JobRecord known = node.store.replica().get(name);
+    JobUpdate update = JobUpdate.delete(now, known == null ? Long.MIN_VALUE : known.version());
+    return Future.fromCompletionStage(jobs.submitToKey(name, update), node.vertx.getOrCreateContext()).compose(result -> {
+      if (result == null) {
         return Future.failedFuture(notFound(name));
       }
-      node.store.removed(name);
+      node.store.apply(name, result.substring(result.indexOf('|') + 1));
       event("deleted", name);
       return Future.fromCompletionStage(node.state.deleteAsync(name))
         .map(v -> new JsonObject().put("name", name).put("deleted", true));
@@ -178,7 +181,7 @@ final class ScheduleEndpoints {
 
   private Future<JobRecord> stored(String name) {
     return Future.fromCompletionStage(jobs.getAsync(name), node.vertx.getOrCreateContext()).compose(stored -> {
-      if (stored == null) {
+      if (stored == null || isTombstone(stored)) {
         return Future.failedFuture(notFound(name));
       }
       JobRecord rec = node.store.apply(name, stored);
@@ -216,6 +219,14 @@ final class ScheduleEndpoints {
     }
     f.done();
     return name;
+  }
+
+  private static boolean isTombstone(String stored) {
+    try {
+      return JobRecord.isTombstone(stored);
+    } catch (RuntimeException e) {
+      return false; // unreadable: store.apply says so
+    }
   }
 
   private static StewardException notFound(String name) {

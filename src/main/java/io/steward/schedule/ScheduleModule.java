@@ -1,5 +1,9 @@
 package io.steward.schedule;
 
+import com.hazelcast.config.Config;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import io.steward.node.PersistentMap;
 import io.steward.node.Setting;
 import io.steward.node.StewardModule;
@@ -37,6 +41,26 @@ public final class ScheduleModule implements StewardModule {
     }
     // Ticks follow the cluster clock, not this node's wall clock: see ClusterClock.
     return vertx.deployVerticle(new ScheduleVerticle(config, hz -> new ClusterClock(hz.getCluster())));
+  }
+
+  /**
+   * The merge policies of the module's maps, which its guarantees depend on (README, Scheduling): the jobs map keeps
+   * the newer version of a job or of its tombstone ({@link JobsMergePolicy}), the state map the higher claimed tick
+   * ({@link StateMergePolicy}). Set whatever cluster.xml says, on an exact-name configuration (a wildcard such as
+   * {@code steward.*} would otherwise give the jobs map its own policy); the rest is copied from what cluster.xml
+   * gives the map.
+   */
+  @Override
+  public void configureHazelcast(Config config) {
+    policy(config, JobStore.JOBS, JobsMergePolicy.class.getName());
+    policy(config, ScheduleNode.STATE, StateMergePolicy.class.getName()).setInMemoryFormat(InMemoryFormat.OBJECT);
+  }
+
+  private static MapConfig policy(Config config, String map, String policy) {
+    MapConfig mine = new MapConfig(config.findMapConfig(map)).setName(map);
+    mine.setMergePolicyConfig(new MergePolicyConfig(policy, mine.getMergePolicyConfig().getBatchSize()));
+    config.addMapConfig(mine);
+    return mine;
   }
 
   /**

@@ -6,7 +6,6 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import io.steward.bus.Cluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -62,7 +61,7 @@ final class ScheduleNode {
     this.vertx = vertx;
     this.hz = Cluster.hazelcast(vertx);
     this.nodeId = Cluster.nodeId(vertx);
-    this.store = new JobStore(vertx, hz.getMap(JobStore.JOBS));
+    this.store = new JobStore(vertx, hz.getMap(JobStore.JOBS), hz.getLifecycleService());
     this.state = hz.getMap(STATE);
     this.pauseFenceMs = config.pauseFenceMs() > 0 ? config.pauseFenceMs() : Fence.defaultPauseFenceMs(hz);
     this.fence = new Fence(vertx, hz, config.instances(), pauseFenceMs, config.fenceAloneMs(), this::fenceChanged);
@@ -138,8 +137,8 @@ final class ScheduleNode {
 
   /**
    * The job state map: held in object form (its entry processors work on the stored object, no deserializing on
-   * every claim) and, after a split brain heals, the larger side's entries win (Hazelcast merges the smaller side
-   * into the larger): a node that was cut off never moves a job's claimed ticks backwards. Backups and split-brain
+   * every claim) and, after a split brain heals, the copy with the higher claimed tick wins whichever side is merged
+   * into the other ({@link StateMergePolicy}): a merge never moves a job's claimed ticks backwards. Backups and split-brain
    * protection are copied from {@code steward.*} in cluster.xml. Added as dynamic configuration, identical on every
    * node, before the map is used (a map created earlier keeps the configuration it was created with).
    */
@@ -147,7 +146,7 @@ final class ScheduleNode {
     return vertx.executeBlocking(() -> {
       Config config = hz.getConfig();
       MapConfig current = config.findMapConfig(STATE);
-      String policy = PutIfAbsentMergePolicy.class.getName();
+      String policy = StateMergePolicy.class.getName();
       if (current.getInMemoryFormat() == InMemoryFormat.OBJECT && policy.equals(current.getMergePolicyConfig().getPolicy())) {
         return null; // another node configured it
       }

@@ -61,6 +61,7 @@ final class ScheduleVerticle extends VerticleBase {
         return Future.all(endpoints.register(vertx));
       })
       .compose(v -> node.nodes.start())
+      .onSuccess(v -> purgeTombstones())
       .compose(v -> declared(endpoints))
       .onSuccess(v -> LOG.info("Schedule module up: {} job(s) in the cluster, {} scheduler instance(s), fence after "
         + "{} ms of silence", node.store.replica().size(), config.instances(), node.pauseFenceMs));
@@ -79,12 +80,32 @@ final class ScheduleVerticle extends VerticleBase {
     return Future.all(puts).mapEmpty();
   }
 
+  /**
+   * Every so often (a tenth of the retention, at most hourly), purges the tombstones of deletes older than
+   * {@code schedule.tombstoneRetentionMinutes} in the partitions this member owns.
+   */
+  private void purgeTombstones() {
+    long retentionMs = config.tombstoneRetentionMinutes() * 60_000L;
+    long every = Math.max(1_000, Math.min(retentionMs / 10, 3_600_000));
+    com.hazelcast.core.HazelcastInstance hz = Cluster.hazelcast(vertx);
+    vertx.setPeriodic(every, every, t -> {
+      int asked = node.store.purge(clock.millis() - retentionMs,
+        name -> hz.getPartitionService().getPartition(name).getOwner() != null
+          && hz.getPartitionService().getPartition(name).getOwner().localMember());
+      if (asked > 0) {
+        LOG.debug("Purging {} tombstone(s) of jobs deleted more than {} min ago", asked, config.tombstoneRetentionMinutes());
+      }
+    });
+  }
+
   private void meters() {
     MeterRegistry registry = Metrics.registry(vertx);
     Gauge.builder("steward_schedule_jobs", node.store.replica(), java.util.Map::size)
       .description("Jobs in the cluster, as this node's replica sees them").register(registry);
     Gauge.builder("steward_schedule_active_jobs", node, n -> n.shards().stream().mapToInt(ShardVerticle::active).sum())
       .description("Jobs this node fires now (queued in its timers)").register(registry);
+    Gauge.builder("steward_schedule_tombstones", node.store, JobStore::tombstones)
+      .description("Deleted jobs whose tombstone this node holds (kept schedule.tombstoneRetentionMinutes)").register(registry);
     Gauge.builder("steward_schedule_fenced", node.fence, f -> f.isUp() ? 1 : 0)
       .description("1 while this node claims no tick (it stalled and has not yet confirmed its membership)").register(registry);
   }

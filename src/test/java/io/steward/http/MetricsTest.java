@@ -240,6 +240,7 @@ class MetricsTest {
     assertThat(m.value("steward_schedule_claims_total", "result", "error")).isZero();
     assertThat(m.value("steward_schedule_abandoned_claims_total")).isZero();
     assertThat(m.value("steward_schedule_jobs")).as("all four deleted").isZero();
+    assertThat(m.value("steward_schedule_tombstones")).as("a tombstone for each deleted job").isGreaterThanOrEqualTo(4);
     assertThat(m.value("steward_schedule_fenced")).isZero();
     assertConventions(m);
   }

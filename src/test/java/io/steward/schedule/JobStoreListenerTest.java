@@ -43,7 +43,14 @@ class JobStoreListenerTest {
       });
     Vertx vertx = Vertx.vertx();
     try {
-      JobStore store = new JobStore(vertx, map);
+      com.hazelcast.core.LifecycleService lifecycle = (com.hazelcast.core.LifecycleService) java.lang.reflect.Proxy
+        .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {com.hazelcast.core.LifecycleService.class},
+          (proxy, method, args) -> switch (method.getName()) {
+            case "addLifecycleListener" -> UUID.randomUUID();
+            case "removeLifecycleListener" -> true;
+            default -> throw new UnsupportedOperationException(method.getName());
+          });
+      JobStore store = new JobStore(vertx, map, lifecycle);
       Promise<Void> started = Promise.promise();
       vertx.runOnContext(v -> store.start().onComplete(started));
       started.future().await(20, TimeUnit.SECONDS);

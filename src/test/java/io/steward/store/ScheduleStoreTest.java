@@ -78,7 +78,7 @@ class ScheduleStoreTest {
     com.hazelcast.config.MapConfig state = io.steward.bus.Cluster.hazelcast(first.vertx()).getConfig()
       .findMapConfig("steward-schedule-state");
     assertThat(state.getInMemoryFormat()).isEqualTo(com.hazelcast.config.InMemoryFormat.OBJECT);
-    assertThat(state.getMergePolicyConfig().getPolicy()).isEqualTo(com.hazelcast.spi.merge.PutIfAbsentMergePolicy.class.getName());
+    assertThat(state.getMergePolicyConfig().getPolicy()).isEqualTo(io.steward.schedule.StateMergePolicy.class.getName());
     assertThat(state.getMapStoreConfig().isEnabled()).isTrue();
     Calls.call(first, Addresses.Schedule.PUT, job("catch-up-once", "fire-once"));
     Calls.call(first, Addresses.Schedule.PUT, job("skip-missed", "skip"));

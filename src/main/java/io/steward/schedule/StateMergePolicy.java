@@ -1,0 +1,56 @@
+package io.steward.schedule;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.spi.merge.MergingValue;
+import com.hazelcast.spi.merge.SplitBrainMergePolicy;
+
+/**
+ * How the job state map ({@code steward-schedule-state}) heals after a split brain: of the two copies of a job's
+ * state, the one with the higher claimed tick wins (on a tie, the one updated last; on a full tie, the one already
+ * there), whichever side Hazelcast merges into the other. Equal-sized sides merge in an order fixed by the
+ * members' addresses, not by freshness, so a policy that keeps the target's copy (put-if-absent) could move a job's
+ * high-water mark back to the stale side's, and the scheduler would claim again ticks the other side already fired.
+ * The winner's copy comes with its run history and run in progress.
+ *
+ * <p>Configured by {@link ScheduleModule#configureHazelcast}; public with a no-argument constructor and
+ * {@code DataSerializable} (it has no fields), as Hazelcast requires of a merge policy on every member.
+ */
+public final class StateMergePolicy implements SplitBrainMergePolicy<Object, MergingValue<Object>, Object> {
+
+  private static final long serialVersionUID = 1L;
+
+  @Override
+  public Object merge(MergingValue<Object> merging, MergingValue<Object> existing) {
+    if (existing == null) {
+      return merging.getRawValue();
+    }
+    Object in = merging.getDeserializedValue();
+    Object here = existing.getDeserializedValue();
+    if (!(in instanceof JobState a)) {
+      return existing.getRawValue();
+    }
+    if (!(here instanceof JobState b)) {
+      return merging.getRawValue();
+    }
+    return newer(a, b) ? merging.getRawValue() : existing.getRawValue();
+  }
+
+  /** Whether {@code merging} should replace {@code existing}: higher claimed tick, then later update. */
+  static boolean newer(JobState merging, JobState existing) {
+    if (merging.lastTick != existing.lastTick) {
+      return merging.lastTick > existing.lastTick;
+    }
+    return merging.updatedAt > existing.updatedAt;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) {
+    // no state
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) {
+    // no state
+  }
+}
