@@ -56,7 +56,9 @@ class ClockSkewIT {
     int plainBridge = FreePorts.one();
     cluster = ProcessCluster.create(ClockSkewIT.class, 3)
       .env("STEWARD_MODULES", "http,schedule,bridge")
-      .env("STEWARD_BRIDGE_OUTBOUND", new JsonArray().add(ADDRESS).encode());
+      .env("STEWARD_BRIDGE_OUTBOUND", new JsonArray().add(ADDRESS).encode())
+      // The jobs are put over HTTP and send to the test's address: HTTP permits only the targets it is told of.
+      .env("STEWARD_HTTP_TARGETS", new JsonArray().add(ADDRESS).encode());
     plain = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(plainBridge)));
     cluster.awaitHealthy(plain, 90_000);
     // The preload library directly (not the faketime wrapper, which forks: a signal must reach the JVM). A relative
