@@ -141,7 +141,7 @@ final class HttpVerticle extends VerticleBase {
           data.put("safe", ar.result());
         } else {
           data.putNull("safe").put("safeReason", check.isComplete()
-            ? "the partition check failed: " + ar.cause().getMessage()
+            ? "the partition check failed: " + ar.cause()
             : "the partition check did not answer within " + SAFE_CHECK_MS + " ms: a member is slow or frozen (it is "
               + "removed after cluster.failureDetectionSeconds)");
         }
