@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP API. Every capability route forwards to the event bus; this verticle adds {@code /health},
@@ -39,9 +40,13 @@ final class HttpVerticle extends VerticleBase {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+  /** How long /health waits for the partition check (within the cluster check's 2 s) before it says "unknown". */
+  private static final long SAFE_CHECK_MS = 1_500;
 
   private final HttpConfig config;
   private HttpServer server;
+  /** The partition check in flight or last run (see {@link #clusterSafe}). */
+  private volatile Future<Boolean> safeCheck;
 
   HttpVerticle(HttpConfig config) {
     this.config = config;
@@ -124,16 +129,41 @@ final class HttpVerticle extends VerticleBase {
     HealthChecks checks = HealthChecks.create(vertx);
     checks.register("cluster", 2_000, promise -> {
       HazelcastInstance hz = Cluster.hazelcast(vertx);
-      boolean running = hz.getLifecycleService().isRunning();
       JsonObject data = new JsonObject().put("clusterName", hz.getConfig().getClusterName());
-      if (running) {
-        data.put("members", hz.getCluster().getMembers().size())
-          .put("safe", hz.getPartitionService().isClusterSafe());
+      if (!hz.getLifecycleService().isRunning()) {
+        promise.complete(Status.KO(data.put("reason", "Hazelcast is not running")));
+        return;
       }
-      promise.complete(running ? Status.OK(data) : Status.KO(data.put("reason", "Hazelcast is not running")));
+      data.put("members", hz.getCluster().getMembers().size());
+      Future<Boolean> check = clusterSafe(hz);
+      check.timeout(SAFE_CHECK_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
+        if (ar.succeeded()) {
+          data.put("safe", ar.result());
+        } else {
+          data.putNull("safe").put("safeReason", check.isComplete()
+            ? "the partition check failed: " + ar.cause()
+            : "the partition check did not answer within " + SAFE_CHECK_MS + " ms: a member is slow or frozen (it is "
+              + "removed after cluster.failureDetectionSeconds)");
+        }
+        promise.complete(Status.OK(data));
+      });
     });
     checks.register("node", 3_000, promise -> nodeHealth(nodeId, promise));
     return checks;
+  }
+
+  /**
+   * Whether every partition is backed up. Hazelcast asks every member and waits for each (on a frozen member, until
+   * it is declared dead), so this runs on a worker, one check at a time: a /health that comes while one is in
+   * flight shares it rather than take another worker.
+   */
+  private Future<Boolean> clusterSafe(HazelcastInstance hz) {
+    Future<Boolean> inFlight = safeCheck;
+    if (inFlight == null || inFlight.isComplete()) {
+      inFlight = vertx.executeBlocking(() -> hz.getPartitionService().isClusterSafe(), false);
+      safeCheck = inFlight;
+    }
+    return inFlight;
   }
 
   private void nodeHealth(String nodeId, Promise<Status> promise) {
