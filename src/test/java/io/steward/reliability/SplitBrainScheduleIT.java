@@ -69,7 +69,9 @@ class SplitBrainScheduleIT {
     try (ProcessCluster cluster = ProcessCluster.create(SplitBrainScheduleIT.class, size)) {
       cluster.env("STEWARD_MODULES", "http,schedule,bridge")
         .env("STEWARD_BRIDGE_PORT", "0")
-        .env("STEWARD_BRIDGE_OUTBOUND", new JsonArray().add(ADDRESS).encode());
+        .env("STEWARD_BRIDGE_OUTBOUND", new JsonArray().add(ADDRESS).encode())
+        // The jobs' publish actions name the test address: HTTP permits only the targets it is told of (Security).
+        .env("STEWARD_HTTP_TARGETS", new JsonArray().add(ADDRESS).encode());
       List<NodeProcess> nodes = new ArrayList<>();
       for (int i = 0; i < size; i++) {
         nodes.add(cluster.add(size > 2
