@@ -7,6 +7,7 @@ import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.partition.MigrationListener;
@@ -42,6 +43,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ScheduleNodes {
 
   static final String NODES = "steward.schedule.nodes";
+  /** How often a node checks that it is listed and reloads its view of the registry. */
+  static final long REASSERT_MS = 2_000;
   private static final Logger LOG = LoggerFactory.getLogger(ScheduleNodes.class);
 
   record Info(String id, String name, List<String> modules) {
@@ -66,6 +69,9 @@ final class ScheduleNodes {
   private UUID membershipId;
   private UUID migrationId;
   private volatile boolean stopped;
+  /** This node's registry entry as last written, put back by {@link #reassert} when it is missing. */
+  private volatile String entry;
+  private long reassertTimer = -1;
 
   ScheduleNodes(Vertx vertx, HazelcastInstance hz, String myId, Runnable onChange) {
     this.vertx = vertx;
@@ -92,10 +98,50 @@ final class ScheduleNodes {
         refreshOwners();
         ownersTimer = vertx.setPeriodic(1_000, t -> refreshOwners());
         JsonObject me = new JsonObject().put("id", myId);
-        return Future.fromCompletionStage(map.setAsync(myId, me.encode()));
+        entry = me.encode();
+        return Future.fromCompletionStage(map.setAsync(myId, entry));
       })
       .compose(v -> load())
-      .onSuccess(v -> describeLater(0));
+      .onSuccess(v -> {
+        describeLater(0);
+        reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> reassert());
+      });
+  }
+
+  /**
+   * Puts this node's entry back when it is missing, then reloads the view. After a split brain heals, each side's
+   * oldest member has removed the other side's entries, and the merge brings an entry back only if its side held a
+   * copy of the entry's partition; an entry also goes when both members holding its partition die together. A
+   * node missing from the registry fires nothing ({@link #fires}) although its fence is down and it lists every job,
+   * and nothing else puts it back; the others' views load at membership changes, before the merge's entries arrive,
+   * so they may count on a node that does not count itself. The reload makes every view converge within this
+   * period, whatever events were missed.
+   */
+  private void reassert() {
+    String mine = entry;
+    if (stopped || mine == null || !hz.getLifecycleService().isRunning()) {
+      return;
+    }
+    // IMap has no asynchronous putIfAbsent: on a worker, never on the event loop.
+    vertx.executeBlocking(() -> {
+      if (stopped) {
+        return Boolean.FALSE;
+      }
+      boolean added = map.putIfAbsent(myId, mine) == null;
+      if (added && stopped) {
+        map.remove(myId); // left meanwhile: the others take this node's jobs over now, not at its member removal
+        return Boolean.FALSE;
+      }
+      return added;
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.debug("Could not check this node's schedule registry entry: {}", ar.cause().getMessage());
+      } else if (ar.result()) {
+        LOG.info("This node was missing from the schedule registry {} (after a split-brain merge or the loss of its "
+          + "entry's partition) and fired no job meanwhile; listed again", NODES);
+      }
+      refresh();
+    });
   }
 
   /** Leaves the registry first, so the others take this node's jobs over while it still answers. */
@@ -103,6 +149,9 @@ final class ScheduleNodes {
     stopped = true;
     if (ownersTimer >= 0) {
       vertx.cancelTimer(ownersTimer);
+    }
+    if (reassertTimer >= 0) {
+      vertx.cancelTimer(reassertTimer);
     }
     List<UUID> ids = List.copyOf(listeners);
     listeners.clear();
@@ -135,7 +184,8 @@ final class ScheduleNodes {
         JsonObject me = new JsonObject().put("id", myId).put("name", info.getString("name"))
           .put("modules", info.getJsonArray("modules", new JsonArray()));
         if (!stopped) {
-          map.setAsync(myId, me.encode());
+          entry = me.encode();
+          map.setAsync(myId, entry);
         }
       })
       .onFailure(err -> describeLater(attempt + 1)));
@@ -287,8 +337,14 @@ final class ScheduleNodes {
     }
   }
 
+  /** Merge events too: a split-brain merge brings entries back without an add or update event. */
   private final class RegistryListener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
-    EntryRemovedListener<String, String> {
+    EntryRemovedListener<String, String>, EntryMergedListener<String, String> {
+    @Override
+    public void entryMerged(EntryEvent<String, String> event) {
+      refresh();
+    }
+
     @Override
     public void entryAdded(EntryEvent<String, String> event) {
       refresh();
