@@ -1,10 +1,5 @@
 package io.steward.schedule;
 
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.spi.merge.MergingValue;
-import com.hazelcast.spi.merge.SplitBrainMergePolicy;
-
 /**
  * How the jobs map ({@code steward.schedule.jobs}) heals after a split brain: of the two copies of a job, the one
  * with the higher version wins, whichever side Hazelcast merges into the other. A deleted job is a tombstone with
@@ -16,24 +11,17 @@ import com.hazelcast.spi.merge.SplitBrainMergePolicy;
  * <p>Configured by {@link ScheduleModule#configureHazelcast}; public, stateless and {@code DataSerializable}, as
  * Hazelcast requires of a merge policy on every member.
  */
-public final class JobsMergePolicy implements SplitBrainMergePolicy<Object, MergingValue<Object>, Object> {
+public final class JobsMergePolicy extends NewerWinsMergePolicy<String> {
 
   private static final long serialVersionUID = 1L;
 
+  public JobsMergePolicy() {
+    super(String.class);
+  }
+
   @Override
-  public Object merge(MergingValue<Object> merging, MergingValue<Object> existing) {
-    if (existing == null) {
-      return merging.getRawValue();
-    }
-    Object in = merging.getDeserializedValue();
-    Object here = existing.getDeserializedValue();
-    if (!(in instanceof String a)) {
-      return existing.getRawValue();
-    }
-    if (!(here instanceof String b)) {
-      return merging.getRawValue();
-    }
-    return newer(a, b) ? merging.getRawValue() : existing.getRawValue();
+  boolean newerOf(String merging, String existing) {
+    return newer(merging, existing);
   }
 
   /** Whether stored job text {@code merging} should replace {@code existing}. Unreadable text loses. */
@@ -59,15 +47,5 @@ public final class JobsMergePolicy implements SplitBrainMergePolicy<Object, Merg
       return ta;
     }
     return merging.compareTo(existing) > 0;
-  }
-
-  @Override
-  public void writeData(ObjectDataOutput out) {
-    // no state
-  }
-
-  @Override
-  public void readData(ObjectDataInput in) {
-    // no state
   }
 }

@@ -1,10 +1,5 @@
 package io.steward.schedule;
 
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.spi.merge.MergingValue;
-import com.hazelcast.spi.merge.SplitBrainMergePolicy;
-
 /**
  * How the job state map ({@code steward-schedule-state}) heals after a split brain: of the two copies of a job's
  * state, the one with the higher claimed tick wins (on a tie, the one updated last; on a full tie, the one already
@@ -14,26 +9,19 @@ import com.hazelcast.spi.merge.SplitBrainMergePolicy;
  * The winner's copy comes with its run history and run in progress.
  *
  * <p>Configured by {@link ScheduleModule#configureHazelcast}; public with a no-argument constructor and
- * {@code DataSerializable} (it has no fields), as Hazelcast requires of a merge policy on every member.
+ * {@code DataSerializable} (no state of its own), as Hazelcast requires of a merge policy on every member.
  */
-public final class StateMergePolicy implements SplitBrainMergePolicy<Object, MergingValue<Object>, Object> {
+public final class StateMergePolicy extends NewerWinsMergePolicy<JobState> {
 
   private static final long serialVersionUID = 1L;
 
+  public StateMergePolicy() {
+    super(JobState.class);
+  }
+
   @Override
-  public Object merge(MergingValue<Object> merging, MergingValue<Object> existing) {
-    if (existing == null) {
-      return merging.getRawValue();
-    }
-    Object in = merging.getDeserializedValue();
-    Object here = existing.getDeserializedValue();
-    if (!(in instanceof JobState a)) {
-      return existing.getRawValue();
-    }
-    if (!(here instanceof JobState b)) {
-      return merging.getRawValue();
-    }
-    return newer(a, b) ? merging.getRawValue() : existing.getRawValue();
+  boolean newerOf(JobState merging, JobState existing) {
+    return newer(merging, existing);
   }
 
   /** Whether {@code merging} should replace {@code existing}: higher claimed tick, then later update. */
@@ -42,15 +30,5 @@ public final class StateMergePolicy implements SplitBrainMergePolicy<Object, Mer
       return merging.lastTick > existing.lastTick;
     }
     return merging.updatedAt > existing.updatedAt;
-  }
-
-  @Override
-  public void writeData(ObjectDataOutput out) {
-    // no state
-  }
-
-  @Override
-  public void readData(ObjectDataInput in) {
-    // no state
   }
 }
