@@ -13,25 +13,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's tables are generated from the code they describe; this test fails, printing the table to
- * paste, when they drift apart. Every address constant must appear in the README too.
+ * The documentation's tables are generated from the code they describe: the configuration table in
+ * docs/configuration.md, the failure codes in docs/reference.md. This test fails, printing the table to paste, when
+ * they drift apart (and {@link #main} prints them). Every address constant must appear in docs/reference.md, the
+ * README must start with the two commands and stay a short guide, and every relative link in README.md and docs/
+ * must lead to a file (and heading) that exists.
  */
 class ReadmeTest {
 
+  private static final Path README = Path.of("README.md");
+  private static final Path DOCS = Path.of("docs");
+  private static final Path CONFIGURATION = DOCS.resolve("configuration.md");
+  private static final Path REFERENCE = DOCS.resolve("reference.md");
+
   private static String readme() throws Exception {
-    return Files.readString(Path.of("README.md"));
+    return Files.readString(README);
   }
 
-  private static String between(String text, String marker) {
+  private static String between(Path file, String marker) throws Exception {
+    String text = Files.readString(file);
     String start = "<!-- " + marker + ":start -->\n";
     String end = "<!-- " + marker + ":end -->";
     int a = text.indexOf(start);
     int b = text.indexOf(end);
-    assertThat(a).as("README has the %s markers", marker).isNotNegative();
+    assertThat(a).as("%s has the %s markers", file, marker).isNotNegative();
     assertThat(b).isGreaterThan(a);
     return text.substring(a + start.length(), b);
   }
@@ -66,7 +76,7 @@ class ReadmeTest {
     return sb.toString();
   }
 
-  /** Prints the generated tables, to paste into README.md. */
+  /** Prints the generated tables, to paste into docs/configuration.md and docs/reference.md. */
   public static void main(String[] args) {
     System.out.println(configTable());
     System.out.println(failureTable());
@@ -75,30 +85,32 @@ class ReadmeTest {
   @Test
   void the_configuration_table_matches_the_settings() throws Exception {
     String expected = configTable();
-    assertThat(between(readme(), "config-table")).as("README configuration table; paste:\n%s", expected).isEqualTo(expected);
+    assertThat(between(CONFIGURATION, "config-table")).as("%s configuration table; paste:\n%s", CONFIGURATION, expected)
+      .isEqualTo(expected);
   }
 
   @Test
   void the_failure_code_table_matches_the_codes() throws Exception {
     String expected = failureTable();
-    assertThat(between(readme(), "failure-table")).as("README failure-code table; paste:\n%s", expected).isEqualTo(expected);
+    assertThat(between(REFERENCE, "failure-table")).as("%s failure-code table; paste:\n%s", REFERENCE, expected)
+      .isEqualTo(expected);
   }
 
   @Test
   void every_address_is_documented() throws Exception {
-    String readme = readme();
+    String reference = Files.readString(REFERENCE);
     List<String> missing = new ArrayList<>();
     for (Class<?> group : Addresses.class.getDeclaredClasses()) {
       for (Field f : group.getDeclaredFields()) {
         if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
           String value = (String) f.get(null);
-          if (value.startsWith(Addresses.PREFIX) && !readme.contains("`" + value + "`")) {
+          if (value.startsWith(Addresses.PREFIX) && !reference.contains("`" + value + "`")) {
             missing.add(value);
           }
         }
       }
     }
-    assertThat(missing).as("addresses missing from README.md").isEmpty();
+    assertThat(missing).as("addresses missing from %s", REFERENCE).isEmpty();
   }
 
   @Test
@@ -107,5 +119,39 @@ class ReadmeTest {
     // The test command is .ci/run (it installs what the suite needs on a fresh machine), which runs mvn -B verify.
     assertThat(head).contains("java -jar target/steward.jar").contains("bash .ci/run").contains("mvn -B verify");
     assertThat(Files.readString(Path.of(".ci/run"))).contains("\nmvn -B verify");
+  }
+
+  @Test
+  void the_readme_is_a_short_guide() throws Exception {
+    // The README is the front door; reference and figures live in docs/.
+    assertThat(readme().lines().count()).as("lines of README.md (move details to docs/)").isLessThanOrEqualTo(320);
+  }
+
+  @Test
+  void every_relative_link_leads_to_a_file_and_heading_that_exist() throws Exception {
+    List<Path> pages = new ArrayList<>();
+    pages.add(README);
+    try (Stream<Path> docs = Files.list(DOCS)) {
+      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+    }
+    List<String> broken = new ArrayList<>();
+    for (Path page : pages) {
+      for (String target : Markdown.links(Files.readString(page))) {
+        if (target.matches("^[a-z][a-z0-9+.-]*:.*")) {
+          continue;                                   // https:, mailto: and the like
+        }
+        int hash = target.indexOf('#');
+        String file = hash < 0 ? target : target.substring(0, hash);
+        String anchor = hash < 0 ? null : target.substring(hash + 1);
+        Path resolved = file.isEmpty() ? page : page.toAbsolutePath().getParent().resolve(file).normalize();
+        if (!Files.exists(resolved)) {
+          broken.add(page + ": " + target + " (no file " + resolved + ")");
+        } else if (anchor != null && resolved.toString().endsWith(".md")
+            && !Markdown.anchors(Files.readString(resolved)).contains(anchor)) {
+          broken.add(page + ": " + target + " (no heading #" + anchor + " in " + resolved.getFileName() + ")");
+        }
+      }
+    }
+    assertThat(broken).as("broken links in README.md and docs/").isEmpty();
   }
 }

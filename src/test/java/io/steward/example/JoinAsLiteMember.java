@@ -57,7 +57,8 @@ public final class JoinAsLiteMember {
   }
 
   public static void main(String[] args) {
-    join("steward", List.of("127.0.0.1"), 5801)
+    // Name the nodes' port: a member without one is looked for in this JVM's own port range (5801 and up).
+    join("steward", List.of("127.0.0.1:5701"), 5801)
       .compose(vertx -> vertx.eventBus().request("steward.nodes.list", new JsonObject())
         .onComplete(reply -> vertx.close()))
       .onSuccess(reply -> System.out.println("Steward nodes: " + reply.body()))
