@@ -204,6 +204,10 @@ final class TaskEngine {
    */
   void withdrawRefused() {
     refusedUntil.forEach((id, until) -> {
+      if (registry.get(id) != null) { // this node runs it after all (it took its own record over from a survivor)
+        refusedUntil.remove(id);
+        return;
+      }
       long asked = System.currentTimeMillis();
       store.withdraw(id, nodeId).onComplete(w -> {
         if (w.failed()) {
