@@ -49,6 +49,7 @@ class TwoLossesDuringTakeoverIT {
   private static final int WORKERS = 2;
   private static final int DISPATCH_AHEAD = 2;
   private static final int TASKS = 90;
+  private static final int BURST_TASKS = 3_000;
   /**
    * How long the bridge client takes to answer an effect: the survivor that takes the first victim's tasks over
    * needs seconds to run them, so it still holds them when it is killed.
@@ -65,7 +66,7 @@ class TwoLossesDuringTakeoverIT {
   @Test
   void with_two_backups_every_durable_task_ends_with_its_effect_when_a_second_node_dies_while_the_claims_are_made()
     throws Exception {
-    scenario("two backups, second kill during the claims", 2);
+    scenario("two backups, second kill during the claims", 2, TASKS, false);
   }
 
   /**
@@ -77,10 +78,23 @@ class TwoLossesDuringTakeoverIT {
   @EnabledIfSystemProperty(named = "takeover", matches = "true")
   void with_one_backup_every_durable_task_ends_with_its_effect_when_a_node_dies_holding_tasks_it_took_over()
     throws Exception {
-    scenario("one backup, second kill once safe", 1);
+    scenario("one backup, second kill once safe", 1, TASKS, false);
   }
 
-  private static void scenario(String name, int backups) throws Exception {
+  /**
+   * As with two backups, with {@value #BURST_TASKS} tasks, so that the survivors make about two thousand claims at
+   * once when the first node is gone, and the second kill lands while many are in flight (Hazelcast then runs some
+   * again on the promoted backups: item 5's hole). The effects are answered at once after the first kill so that the
+   * run ends in time. Behind {@code -Dtakeover=true}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "takeover", matches = "true")
+  void with_two_backups_every_durable_task_ends_with_its_effect_when_a_second_node_dies_during_a_burst_of_claims()
+    throws Exception {
+    scenario("two backups, second kill during a burst of claims", 2, BURST_TASKS, true);
+  }
+
+  private static void scenario(String name, int backups, int tasks, boolean burst) throws Exception {
     ExecutorService http = Executors.newFixedThreadPool(8);
     try (ProcessCluster cluster = ProcessCluster.create(TwoLossesDuringTakeoverIT.class, NODES)) {
       if (backups != 1) {
@@ -93,7 +107,7 @@ class TwoLossesDuringTakeoverIT {
         .env("STEWARD_CLUSTER_FAILURE_DETECTION_SECONDS", Integer.toString(DETECTION_SECONDS))
         .env("STEWARD_TASKS_ORPHAN_SWEEP_MS", "500")
         .env("STEWARD_TASKS_SUPERVISORS", new JsonObject().put("default", new JsonObject().put("workers", WORKERS)
-          .put("maxQueued", TASKS).put("dispatchAhead", DISPATCH_AHEAD)).encode());
+          .put("maxQueued", tasks).put("dispatchAhead", DISPATCH_AHEAD)).encode());
       // One after the other: JVMs starting together on two loaded cores block each other's event loops for seconds.
       List<NodeProcess> nodes = new ArrayList<>();
       for (int i = 0; i < NODES; i++) {
@@ -119,39 +133,47 @@ class TwoLossesDuringTakeoverIT {
 
         // Durable tasks, submitted over HTTP (spread over the nodes), every submit answered before the kill.
         List<Future<JsonObject>> answers = new ArrayList<>();
-        for (int n = 1; n <= TASKS; n++) {
+        long submitStart = System.currentTimeMillis();
+        for (int n = 1; n <= tasks; n++) {
           int k = n;
           answers.add(http.submit(() -> submit(observer, k)));
         }
         List<String> acknowledged = new ArrayList<>();
         Map<Integer, Integer> refused = new TreeMap<>();
         for (Future<JsonObject> a : answers) {
-          JsonObject r = a.get(60, TimeUnit.SECONDS);
+          JsonObject r = a.get(300, TimeUnit.SECONDS);
           if (r.containsKey("id")) {
             acknowledged.add(r.getString("id"));
           } else {
             refused.merge(r.getInteger("status"), 1, Integer::sum);
           }
         }
+        long submitMs = System.currentTimeMillis() - submitStart;
         Function<NodeProcess, List<String>> tasksOf = n -> acknowledged.stream()
           .filter(id -> id.startsWith(prefix(ids.get(n)))).toList();
         List<String> firstTasks = tasksOf.apply(first);
 
-        cluster.await("10 % of the effects", 120_000, () -> effects.tasks() >= TASKS / 10);
+        int before = Math.min(tasks / 10, 20);
+        cluster.await(before + " effects", 120_000, () -> effects.tasks() >= before);
         int effectsAtFirstKill = effects.tasks();
         long firstKillAt = System.currentTimeMillis();
         first.kill();
+        if (burst) {
+          effects.delayMs = 0;
+        }
 
         // The takeover is under way once one of the two other task nodes owns one of the first victim's tasks: it is
         // the second victim (the survivor whose sweep comes first claims all it has room for). With one backup, the
         // second kill also waits for a backup of every partition (README: one node may die at a time), not for the
         // takeover to end.
         String firstId = ids.get(first);
+        List<String> sample = new ArrayList<>(firstTasks);
+        java.util.Collections.shuffle(sample, new java.util.Random(firstKillAt));
+        List<String> watched = sample.subList(0, Math.min(32, sample.size()));
         NodeProcess[] taker = new NodeProcess[1];
         cluster.await("a survivor owns one of " + first.name() + "'s tasks", 120_000, () -> {
-          for (String id : firstTasks) {
-            NodeProcess.Response r = observer.get("/tasks/" + id);
-            String owner = r.status() == 200 ? r.json().getString("node") : firstId;
+          for (JsonObject t : states(http, observer, watched).values()) {
+            String owner = t.getString("node");
             if (!owner.equals(firstId)) {
               taker[0] = nodes.stream().filter(n -> owner.equals(ids.get(n))).findFirst().orElseThrow();
               return true;
@@ -160,25 +182,15 @@ class TwoLossesDuringTakeoverIT {
           return false;
         });
         NodeProcess second = taker[0];
-        String secondId = ids.get(second);
         long takeoverSeenMs = System.currentTimeMillis() - firstKillAt;
         if (backups == 1) {
           awaitSafe(cluster, observer, NODES - 1);
         }
-        Map<String, Integer> heldLive = new HashMap<>();
-        int firstTasksLive = 0;
-        for (JsonObject t : states(http, observer, firstTasks).values()) {
-          if (!isFinal(t)) {
-            firstTasksLive++;
-            heldLive.merge(t.getString("node"), 1, Integer::sum);
-          }
-        }
-        int secondHeld = heldLive.getOrDefault(secondId, 0);
         List<String> secondTasks = tasksOf.apply(second);
         long secondKillAt = System.currentTimeMillis();
         second.kill();
 
-        Map<String, JsonObject> finals = awaitFinal(cluster, http, List.of(observer), acknowledged, 180_000);
+        Map<String, JsonObject> finals = awaitFinal(cluster, http, List.of(observer), acknowledged, 240_000);
         long recoveryMs = System.currentTimeMillis() - secondKillAt;
 
         Set<String> dead = Set.of(ids.get(first), ids.get(second));
@@ -219,14 +231,13 @@ class TwoLossesDuringTakeoverIT {
         notVictims.removeIf(id -> finals.containsKey(id) && finals.get(id).getInteger("takeovers", 0) > 0);
 
         Verdict v = Verdict.of("two-losses-during-takeover (" + name + ")")
-          .figure("durable tasks", TASKS)
+          .figure("durable tasks", tasks)
+          .figure("submit ms", submitMs)
           .figure("acknowledged", acknowledged.size())
           .figure("on the first victim", firstTasks.size())
           .figure("on the second victim", secondTasks.size())
           .figure("effects before the first kill", effectsAtFirstKill)
-          .figure("first kill to a claim by the second victim seen ms", takeoverSeenMs)
-          .figure("first victim's tasks live at the second kill", firstTasksLive)
-          .figure("of them held by the second victim", secondHeld)
+          .figure("first kill to a claim seen ms", takeoverSeenMs)
           .figure("taken over twice", takenOverTwice)
           .figure("not final", stuck.size())
           .figure("missing effects", missing.size())
@@ -242,8 +253,8 @@ class TwoLossesDuringTakeoverIT {
         stuck.stream().limit(5).forEach(s -> v.note("not final: " + s));
         otherFinal.stream().limit(5).forEach(s -> v.note("ended otherwise: " + s));
         v.check(refused.isEmpty(), "submits refused before any fault: " + refused)
-          .check(secondHeld > 0, "precondition: the takeover had ended when the second node was killed (it held none of "
-            + "the first victim's unfinished tasks)")
+          .check(takenOverTwice > 0, "precondition: no task was taken over twice (the second victim held none of the "
+            + "first victim's unfinished tasks when it was killed)")
           .check(stuck.isEmpty(), stuck.size() + " acknowledged durable task(s) never reached a final state")
           .check(missing.isEmpty(), missing.size() + " acknowledged durable task(s) never had their effect: "
             + missing.stream().limit(5).toList())
@@ -374,23 +385,26 @@ class TwoLossesDuringTakeoverIT {
     private final Map<String, List<Effect>> byTask = new ConcurrentHashMap<>();
     private final List<FramedClient> clients = new ArrayList<>();
     private final ScheduledExecutorService replies = Executors.newSingleThreadScheduledExecutor();
+    /** How long an answer waits; 0 answers at once. */
+    volatile long delayMs;
     private volatile boolean closed;
 
     static BridgeEffects listen(List<NodeProcess> nodes, String address, long delayMs) throws IOException {
       BridgeEffects out = new BridgeEffects();
+      out.delayMs = delayMs;
       for (int i = 0; i < nodes.size(); i++) {
         FramedClient c = new FramedClient("tcp://127.0.0.1:" + BadInputIT.bridgePort(nodes.get(i)));
         c.send(new JsonObject().put("type", "register").put("address", address));
         out.clients.add(c);
         int index = i;
-        Thread t = new Thread(() -> out.read(index, c, delayMs), "bridge-effects-" + nodes.get(i).name());
+        Thread t = new Thread(() -> out.read(index, c), "bridge-effects-" + nodes.get(i).name());
         t.setDaemon(true);
         t.start();
       }
       return out;
     }
 
-    private void read(int index, FramedClient c, long delayMs) {
+    private void read(int index, FramedClient c) {
       while (!closed) {
         JsonObject frame;
         try {
@@ -417,6 +431,7 @@ class TwoLossesDuringTakeoverIT {
         if (replyAddress != null) {
           JsonObject reply = new JsonObject().put("type", "send").put("address", replyAddress)
             .put("body", new JsonObject().put("done", frame.getJsonObject("body", new JsonObject()).getValue("n")));
+          long delay = delayMs;
           replies.schedule(() -> {
             try {
               synchronized (c) {
@@ -425,7 +440,7 @@ class TwoLossesDuringTakeoverIT {
             } catch (IOException e) {
               System.out.println("bridge connection " + index + " could not answer: " + e);
             }
-          }, delayMs, TimeUnit.MILLISECONDS);
+          }, delay, TimeUnit.MILLISECONDS);
         }
       }
     }
