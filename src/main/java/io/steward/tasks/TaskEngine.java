@@ -174,7 +174,8 @@ final class TaskEngine {
    * putAll is not atomic across partitions) or in full (a timeout says nothing of the outcome): a record left
    * behind would be adopted by a survivor once this node is gone and run a task its client was told was refused.
    * So the record is taken back first: 503 (nothing was applied) once no record is left, else 504 (the outcome is
-   * unknown: the task may run).
+   * unknown: the task may run). Either way the sweeps take it back again for a while ({@link #withdrawRefused}): this
+   * node has discarded the task, so a record left under its name would be run by nobody while it lives.
    */
   private Future<TaskRecord> refused(TaskRecord r, Throwable writeError) {
     String cause = writeError.getMessage();
