@@ -32,7 +32,8 @@ import java.util.UUID;
  * </ul>
  * Each take and claim carries a claim id of its own: when Hazelcast runs one again after a member loss, or a
  * failed one is made again, the one that was applied answers as it did the first time, so a task is never left
- * owned by a survivor that does not run it.
+ * owned by a survivor that does not run it. Each sweep also takes back the records of this node's refused submits
+ * ({@link TaskEngine#withdrawRefused}), which no node would run while this one lives.
  */
 final class Takeover {
 
@@ -98,6 +99,7 @@ final class Takeover {
       return;
     }
     sweeping = true;
+    engine.withdrawRefused();
     Set<String> live = Cluster.liveNodeIds(vertx);
     Future.join(temporary(live), durable(live)).onComplete(ar -> {
       sweeping = false;

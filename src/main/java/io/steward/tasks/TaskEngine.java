@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -44,6 +45,13 @@ final class TaskEngine {
   private final Runner runner;
   private final Dispatcher dispatcher;
   private volatile boolean stopping;
+  /**
+   * Refused durable submits whose record may still exist (its withdraw failed) or land late (a timed-out batch
+   * still in flight), by id: taken back again in every sweep until one withdraw answered after {@link #REFUSED_WINDOW_MS}.
+   */
+  private final Map<String, Long> refusedUntil = new ConcurrentHashMap<>();
+  /** Longer than Hazelcast's operation call timeout (60 s by default), after which a write in flight is dropped. */
+  static final long REFUSED_WINDOW_MS = 120_000;
 
   TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TaskIds ids, TasksConfig config,
              Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store) {
@@ -166,10 +174,12 @@ final class TaskEngine {
    * putAll is not atomic across partitions) or in full (a timeout says nothing of the outcome): a record left
    * behind would be adopted by a survivor once this node is gone and run a task its client was told was refused.
    * So the record is taken back first: 503 (nothing was applied) once no record is left, else 504 (the outcome is
-   * unknown: the task may run).
+   * unknown: the task may run). Either way the sweeps take it back again for a while ({@link #withdrawRefused}): this
+   * node has discarded the task, so a record left under its name would be run by nobody while it lives.
    */
   private Future<TaskRecord> refused(TaskRecord r, Throwable writeError) {
     String cause = writeError.getMessage();
+    refusedUntil.put(r.id(), System.currentTimeMillis() + REFUSED_WINDOW_MS);
     return store.withdraw(r.id(), nodeId).transform(w -> {
       if (w.succeeded() && w.result()) {
         String reason = "could not record durable task " + r.id() + " in the cluster (" + cause + "); nothing was run "
@@ -184,6 +194,30 @@ final class TaskEngine {
         + "lost or overloaded?).");
       events.rejected(r.id(), r.spec.type(), r.supervisor.name(), Failure.INDETERMINATE.code(), reason);
       return Future.failedFuture(StewardException.indeterminate(reason));
+    });
+  }
+
+  /**
+   * Takes back, again, the records of refused submits ({@link #refused}): this node discarded those tasks, so a
+   * record of one left under its name (a withdraw that failed, a write that landed late) would be run by nobody
+   * while it lives, and by a survivor after. Called by every sweep; an id is dropped once a withdraw has answered
+   * after its window. On the event loop.
+   */
+  void withdrawRefused() {
+    refusedUntil.forEach((id, until) -> {
+      if (registry.get(id) != null) { // this node runs it after all (it took its own record over from a survivor)
+        refusedUntil.remove(id);
+        return;
+      }
+      long asked = System.currentTimeMillis();
+      store.withdraw(id, nodeId).onComplete(w -> {
+        if (w.failed()) {
+          WARNINGS.warn("withdraw-retry", "Could not yet take back the record of refused durable task " + id + " ("
+            + w.cause().getMessage() + "); retrying every tasks.orphanSweepMs");
+        } else if (asked >= until) {
+          refusedUntil.remove(id);
+        }
+      });
     });
   }
 

@@ -146,4 +146,36 @@ class RefusedSubmitTest {
     assertThat(Cluster.hazelcast(a.vertx()).<String, String>getMap(TaskStore.KEYS).get(key))
       .as("the key stays bound to the task that may exist, so a retry with it does not start a second one").isEqualTo(id);
   }
+  @Test
+  void a_submit_answered_504_leaves_no_live_record_that_no_node_runs() throws Exception {
+    String key = MARK + UUID.randomUUID();
+    WRITTEN.clear();
+    TaskStore.calls = new PartialBatch() {
+      @Override
+      public CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, String owner) {
+        return CompletableFuture.failedFuture(new HazelcastException("injected: the member holding " + id + " left"));
+      }
+    };
+    ReplyException e = submitFails(a, counted(key));
+    assertThat(e).as("the submit is not accepted").isNotNull();
+    assertThat(e.failureCode()).as(e.getMessage()).isEqualTo(504);
+    String id = WRITTEN.iterator().next();
+    assertThat(records().get(id)).as("the fault left a live record owned by the node that refused the task").isNotNull();
+
+    // The cluster heals. The node that wrote the record lives on and does not run the task: the record must not
+    // stay live under its name (await would time out and cancel answer 503 for ever).
+    TaskStore.calls = TaskStore.RecordCalls.HAZELCAST;
+    Poll.until(a.vertx(), "the record of the refused task is taken back or final", 15_000,
+        () -> b.vertx().executeBlocking(() -> {
+          String v = records().get(id);
+          return v == null || TaskState.of(new JsonObject(v).getString("state")).isFinal();
+        }, false))
+      .await(30, TimeUnit.SECONDS);
+    ReplyException unknown = catchThrowableOfType(ReplyException.class, () -> b.vertx().eventBus()
+      .request(Addresses.Tasks.AWAIT, new JsonObject().put("id", id).put("timeoutMs", 5_000),
+        new DeliveryOptions().setSendTimeout(30_000)).await(40, TimeUnit.SECONDS));
+    assertThat(unknown).as("the task answered 504 is unknown once taken back, so its client submits it again").isNotNull();
+    assertThat(unknown.failureCode()).as(unknown.getMessage()).isEqualTo(404);
+    assertThat(TestTypes.runs(key)).as("runs of the task taken back").isZero();
+  }
 }
