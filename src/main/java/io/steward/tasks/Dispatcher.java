@@ -60,13 +60,9 @@ final class Dispatcher {
 
   /** Hands a pending task to its workers (durable ones through the dispatch gate). Any thread. */
   void dispatch(TaskRecord r) {
-    Attempt a;
-    synchronized (r) {
-      if (r.state != TaskState.PENDING) {
-        return;
-      }
-      a = new Attempt(runner, r, r.attempts + 1);
-      r.attempt = a;
+    Attempt a = r.nextAttempt(runner);
+    if (a == null) {
+      return; // not pending (cancelled)
     }
     if (!r.durable()) {
       execute(r, a);
@@ -150,10 +146,10 @@ final class Dispatcher {
         break;
       }
     }
-    Attempt a;
-    synchronized (r) {
-      a = new Attempt(runner, r, r.attempts + 1);
-      r.attempt = a;
+    Attempt a = r.nextAttempt(runner);
+    if (a == null) { // not pending any more: the permit goes back
+      sup.durableDispatched.decrementAndGet();
+      return null;
     }
     a.takePermit();
     return a;
@@ -168,11 +164,7 @@ final class Dispatcher {
 
   /** Its running record is written: hand the attempt to a worker, unless it was cancelled meanwhile. */
   void go(TaskRecord r, Attempt a) {
-    boolean go;
-    synchronized (r) {
-      go = r.state == TaskState.PENDING && r.attempt == a;
-    }
-    if (go) {
+    if (r.awaits(a)) {
       execute(r, a);
     } else {
       releasePermit(a);
@@ -189,12 +181,9 @@ final class Dispatcher {
       if (r == null) {
         return;
       }
-      Attempt a;
-      synchronized (r) {
-        a = r.attempt;
-        if (r.state != TaskState.PENDING || a == null) {
-          continue;
-        }
+      Attempt a = r.pendingAttempt();
+      if (a == null) {
+        continue; // cancelled while it waited
       }
       sup.durableDispatched.incrementAndGet();
       a.takePermit();

@@ -49,14 +49,10 @@ final class Runner {
     TaskRecord r = a.record;
     long deadline = 0;
     synchronized (r) {
-      if (r.attempt != a || r.state != TaskState.PENDING) {
+      if (!r.begin(a, nodeId, System.currentTimeMillis())) {
         dispatcher.releasePermit(a); // cancelled while it waited
         return;
       }
-      r.state = TaskState.RUNNING;
-      r.attempts = a.number;
-      r.startedAt = System.currentTimeMillis();
-      r.node = nodeId;
       a.thread = Thread.currentThread();
       a.phase = Attempt.Phase.RUNNING;
       if (r.timeoutMs > 0) {
@@ -86,7 +82,7 @@ final class Runner {
       if (!abandoned) {
         a.phase = Attempt.Phase.ENDED;
       } else {
-        r.zombies--;
+        r.zombieReturned();
       }
       a.thread = null;
       replaced = a.slotReplaced;
@@ -130,7 +126,7 @@ final class Runner {
       if (a.thread != null) {
         // Counted before the interrupt, so whoever sees the handler react also sees the zombie.
         a.slotReplaced = r.supervisor.workers.abandoned();
-        r.zombies++;
+        r.zombieStarted();
         a.thread.interrupt();
       }
     }

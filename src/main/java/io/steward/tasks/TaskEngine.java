@@ -135,7 +135,7 @@ final class TaskEngine {
       dispatcher.dispatch(r);
       return Future.succeededFuture(r);
     }
-    r.recorded = true;
+    r.markRecorded();
     // When a dispatch permit is free, the first record already says running: one write instead of two.
     Attempt first = dispatcher.reserve(r);
     JsonObject record = first != null ? dispatcher.runningRecord(r, first) : r.toJson();
@@ -144,10 +144,7 @@ final class TaskEngine {
         if (first != null) {
           dispatcher.releasePermit(first);
         }
-        synchronized (r) {
-          r.state = TaskState.FAILED;
-          r.takeWaiters();
-        }
+        r.refused();
         registry.discard(r);
         sup.release();
         return refused(r, ar.cause());
@@ -204,10 +201,7 @@ final class TaskEngine {
       finish(r, outcome.finalState(), outcome, result, error, false);
       return;
     }
-    RestartHistory history;
-    synchronized (r) {
-      history = r.history;
-    }
+    RestartHistory history = r.history();
     long now = System.currentTimeMillis();
     RestartPolicy.Decision d = RestartPolicy.decide(r.spec.restart(), outcome, history, r.spec.maxRestarts(),
       r.spec.withinMs(), now, config.backoff(), ThreadLocalRandom.current().nextDouble());
@@ -246,20 +240,12 @@ final class TaskEngine {
 
   /** Schedules the next attempt after {@code delayMs}. On the event loop. */
   private void restart(TaskRecord r, Outcome outcome, String error, long delayMs, boolean possibleDuplicate) {
-    int attempts;
-    Attempt ended;
-    synchronized (r) {
-      if (r.state.isFinal()) {
-        return;
-      }
-      ended = r.attempt;
-      r.state = TaskState.RESTARTING;
-      r.lastOutcome = outcome;
-      r.error = error;
-      r.history = r.history.plus(System.currentTimeMillis(), r.spec.withinMs());
-      r.attempt = null;
-      attempts = r.attempts;
+    TaskRecord.Restarting restarting = r.restartAfter(outcome, error, System.currentTimeMillis());
+    if (restarting == null) {
+      return; // it ended meanwhile (cancelled)
     }
+    Attempt ended = restarting.ended();
+    int attempts = restarting.attempts();
     Supervisor sup = r.supervisor;
     sup.restarting.incrementAndGet();
     r.meters.restarted(reason(outcome));
@@ -279,19 +265,13 @@ final class TaskEngine {
       requeue(r);
       return;
     }
-    long timer = vertx.setTimer(delayMs, t -> requeue(r));
-    synchronized (r) {
-      r.restartTimer = timer;
-    }
+    r.restartTimer(vertx.setTimer(delayMs, t -> requeue(r)));
   }
 
   private void requeue(TaskRecord r) {
-    synchronized (r) {
-      if (r.state != TaskState.RESTARTING || stopping) { // stopping: a survivor restarts it (durable) or reports it
-        return;
-      }
-      r.state = TaskState.PENDING;
-      r.restartTimer = -1;
+    // stopping: a survivor restarts it (durable) or reports it
+    if (stopping || !r.requeue()) {
+      return;
     }
     r.supervisor.restarting.decrementAndGet();
     dispatcher.dispatch(r);
@@ -301,30 +281,16 @@ final class TaskEngine {
 
   /** Makes a task final (once). Any thread; durable tasks complete after their final record is written. */
   private void finish(TaskRecord r, TaskState state, Outcome outcome, Object result, String error, boolean deadLetter) {
-    List<Promise<JsonObject>> waiters;
-    TaskState prior;
-    Attempt last;
-    synchronized (r) {
-      if (r.state.isFinal()) {
-        return;
-      }
-      last = r.attempt;
-      prior = r.state;
-      r.state = state;
-      if (outcome != null) {
-        r.lastOutcome = outcome;
-      }
-      r.result = result;
-      r.error = error;
-      r.deadLetter = deadLetter;
-      r.endedAt = System.currentTimeMillis();
-      if (r.restartTimer >= 0) {
-        vertx.cancelTimer(r.restartTimer);
-        r.restartTimer = -1;
-      }
-      waiters = r.takeWaiters();
+    TaskRecord.Ended ended = r.end(state, outcome, result, error, deadLetter, System.currentTimeMillis());
+    if (ended == null) {
+      return; // final already
     }
-    if (prior == TaskState.RESTARTING) {
+    if (ended.restartTimer() >= 0) {
+      vertx.cancelTimer(ended.restartTimer());
+    }
+    List<Promise<JsonObject>> waiters = ended.waiters();
+    Attempt last = ended.last();
+    if (ended.prior() == TaskState.RESTARTING) {
       r.supervisor.restarting.decrementAndGet();
     }
     if (!r.durable()) {
@@ -361,9 +327,9 @@ final class TaskEngine {
     String error;
     boolean deadLetter;
     synchronized (r) {
-      attempts = r.attempts;
-      error = r.error;
-      deadLetter = r.deadLetter;
+      attempts = r.attempts();
+      error = r.error();
+      deadLetter = r.deadLetter();
     }
     events.ended(r, state, attempts, error, deadLetter);
     if (deadLetter || waiters != null) {
@@ -381,11 +347,7 @@ final class TaskEngine {
     }
     if (r.spec.key() != null) {
       if (r.spec.uniqueForMs() > 0) {
-        long endedAt;
-        synchronized (r) {
-          endedAt = r.endedAt;
-        }
-        store.holdKey(r.spec.key(), r.id(), endedAt, r.spec.uniqueForMs());
+        store.holdKey(r.spec.key(), r.id(), r.endedAt(), r.spec.uniqueForMs());
       } else {
         store.unbindKey(r.spec.key(), r.id());
       }
@@ -398,13 +360,14 @@ final class TaskEngine {
   Future<JsonObject> cancel(TaskRecord r) {
     Promise<JsonObject> done = context.promise();
     synchronized (r) {
-      if (r.state.isFinal()) {
-        throw StewardException.conflict("task " + r.id() + " already ended: " + r.state.wire());
+      TaskState state = r.state();
+      if (state.isFinal()) {
+        throw StewardException.conflict("task " + r.id() + " already ended: " + state.wire());
       }
-      Attempt a = r.attempt;
-      if (r.state == TaskState.RUNNING && a != null) {
+      Attempt a = r.attempt();
+      if (state == TaskState.RUNNING && a != null) {
         runner.abandon(a);
-      } else if (r.state == TaskState.PENDING && a != null) {
+      } else if (state == TaskState.PENDING && a != null) {
         if (r.supervisor.workers.remove(a)) {
           dispatcher.releasePermit(a);
         }
@@ -419,7 +382,7 @@ final class TaskEngine {
   /** Completes {@code waiter} with the task's final record when it ends (at once if it has). */
   void watch(TaskRecord r, Promise<JsonObject> waiter) {
     synchronized (r) {
-      if (!r.state.isFinal()) {
+      if (!r.state().isFinal()) {
         if (!r.addWaiter(waiter)) {
           throw StewardException.overCapacity("task " + r.id() + " already has " + TaskRecord.MAX_WAITERS + " waiters");
         }
@@ -433,7 +396,7 @@ final class TaskEngine {
   Future<JsonObject> await(TaskRecord r, long timeoutMs) {
     Promise<JsonObject> done = context.promise();
     synchronized (r) {
-      if (r.state.isFinal()) {
+      if (r.state().isFinal()) {
         return Future.succeededFuture(r.toJson());
       }
       if (!r.addWaiter(done)) {
@@ -465,19 +428,13 @@ final class TaskEngine {
     Supervisor sup = resolved.supervisor();
     TaskRecord r = new TaskRecord(rec.getString("id"), spec, rec.getLong("timeoutMs", 0L), rec.getLong("submittedAt"),
       sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
-    r.recorded = true;
+    r.markRecorded();
     String lostState = rec.getString("lostState", TaskState.PENDING.wire());
     boolean wasRunning = TaskState.RUNNING.wire().equals(lostState);
-    synchronized (r) {
-      r.attempts = rec.getInteger("attempts", 0);
-      r.takeovers = rec.getInteger("takeovers", 1);
-      r.possibleDuplicate = wasRunning || rec.getBoolean("possibleDuplicate", false);
-      r.error = rec.getString("error");
-      JsonArray times = rec.getJsonArray("restartedAt");
-      if (times != null) {
-        r.history = RestartHistory.of(times.stream().mapToLong(t -> ((Number) t).longValue()).toArray());
-      }
-    }
+    JsonArray times = rec.getJsonArray("restartedAt");
+    r.takeOver(rec.getInteger("attempts", 0), rec.getInteger("takeovers", 1),
+      wasRunning || rec.getBoolean("possibleDuplicate", false), rec.getString("error"),
+      times == null ? RestartHistory.EMPTY : RestartHistory.of(times.stream().mapToLong(t -> ((Number) t).longValue()).toArray()));
     registry.addLive(r);
     if (spec.key() != null) {
       // After a full-cluster restart the keys are gone (they are not persisted): bind this task's again.
@@ -490,14 +447,14 @@ final class TaskEngine {
     }
     String lostNode = rec.getString("lostNode");
     if (!wasRunning) {
-      events.restarted(r, r.attempts, "node-lost", 0, false);
+      events.restarted(r, r.attempts(), "node-lost", 0, false);
       r.meters.restarted("node-lost");
       dispatcher.dispatch(r);
       return;
     }
-    RestartPolicy.Decision d = RestartPolicy.decide(spec.restart(), Outcome.NODE_LOST, r.history, spec.maxRestarts(),
+    RestartPolicy.Decision d = RestartPolicy.decide(spec.restart(), Outcome.NODE_LOST, r.history(), spec.maxRestarts(),
       spec.withinMs(), System.currentTimeMillis(), config.backoff(), 0);
-    String error = "node " + lostNode + " died while running attempt " + r.attempts;
+    String error = "node " + lostNode + " died while running attempt " + r.attempts();
     if (d.kind() == RestartPolicy.Decision.Kind.GIVE_UP) {
       finish(r, TaskState.FAILED, Outcome.NODE_LOST, null, "restart limit reached (" + d.restartsInWindow()
         + " restarts within " + spec.withinMs() + " ms); last attempt lost with its node " + lostNode, true);

@@ -74,7 +74,7 @@ final class TasksVerticle extends VerticleBase {
     long capacity = config.supervisors().values().stream().mapToLong(SupervisorConfig::capacity).sum();
     TaskIds ids = new TaskIds(nodeId);
     Registry registry = new Registry(ids, config.maxFinished(), capacity, dropped -> {
-      if (dropped.recorded) {
+      if (dropped.recorded()) {
         store.forget(dropped.id());
       }
     });
