@@ -68,7 +68,7 @@ final class Dispatcher {
       execute(r, a);
       return;
     }
-    r.supervisor.durableQueue.add(r);
+    r.supervisor.queueDurable(r);
     onContext(() -> pump(r.supervisor));
   }
 
@@ -122,33 +122,15 @@ final class Dispatcher {
     notRun.accept(a);
   }
 
-  /**
-   * The number of durable attempts that may be dispatched (recorded as running, then handed to the pool) at
-   * once per supervisor: its workers, plus {@code dispatchAhead} to keep recording while they run. It bounds
-   * how many tasks a survivor reports as possible duplicates if this node dies.
-   */
-  static int dispatchWindow(Supervisor sup) {
-    return sup.config.workers() + sup.config.dispatchAhead();
-  }
-
   /** Takes a dispatch permit for a pending durable task if one is free and none waits before it; else null. */
   Attempt reserve(TaskRecord r) {
     Supervisor sup = r.supervisor;
-    if (stopping || !sup.durableQueue.isEmpty()) {
+    if (stopping || !sup.tryTakeDispatchPermit()) {
       return null;
-    }
-    for (;;) {
-      int n = sup.durableDispatched.get();
-      if (n >= dispatchWindow(sup)) {
-        return null;
-      }
-      if (sup.durableDispatched.compareAndSet(n, n + 1)) {
-        break;
-      }
     }
     Attempt a = r.nextAttempt(runner);
     if (a == null) { // not pending any more: the permit goes back
-      sup.durableDispatched.decrementAndGet();
+      sup.giveDispatchPermitBack();
       return null;
     }
     a.takePermit();
@@ -176,8 +158,8 @@ final class Dispatcher {
    * attempt number) in Hazelcast, then handed to a worker. On the event loop.
    */
   private void pump(Supervisor sup) {
-    while (!stopping && sup.durableDispatched.get() < dispatchWindow(sup)) {
-      TaskRecord r = sup.durableQueue.poll();
+    while (!stopping && sup.dispatchRoom()) {
+      TaskRecord r = sup.nextDurable();
       if (r == null) {
         return;
       }
@@ -185,7 +167,7 @@ final class Dispatcher {
       if (a == null) {
         continue; // cancelled while it waited
       }
-      sup.durableDispatched.incrementAndGet();
+      sup.takeDispatchPermit();
       a.takePermit();
       store.putLive(r.id(), runningRecord(r, a)).onComplete(ar -> {
         if (ar.failed()) {
@@ -193,7 +175,7 @@ final class Dispatcher {
           WARNINGS.warn("start-record", "Could not record the start of durable task " + r.id() + " in the cluster ("
             + ar.cause().getMessage() + "); retrying in " + RETRY_MS + " ms. Check the cluster's health (/health).");
           vertx.setTimer(RETRY_MS, t -> {
-            sup.durableQueue.add(r);
+            sup.queueDurable(r);
             pump(sup);
           });
           return;
@@ -207,8 +189,8 @@ final class Dispatcher {
   void releasePermit(Attempt a) {
     if (a.releasePermit()) {
       Supervisor sup = a.record.supervisor;
-      sup.durableDispatched.decrementAndGet();
-      if (!sup.durableQueue.isEmpty()) {
+      sup.giveDispatchPermitBack();
+      if (sup.durableWaiting()) {
         onContext(() -> pump(sup));
       }
     }

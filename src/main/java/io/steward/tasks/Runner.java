@@ -60,7 +60,7 @@ final class Runner {
         a.deadlineNanos = deadline;
       }
     }
-    r.supervisor.running.increment();
+    r.supervisor.attemptStarted();
     if (deadline != 0) {
       watched.add(a);
     }
@@ -105,7 +105,7 @@ final class Runner {
    * dispatch permit until the engine has recorded how it ended (its record says running until then).
    */
   private void attemptOver(Attempt a) {
-    a.record.supervisor.running.decrement();
+    a.record.supervisor.attemptStopped();
     if (a.deadlineNanos != 0) {
       watched.remove(a);
     }

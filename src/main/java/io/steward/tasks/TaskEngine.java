@@ -103,10 +103,9 @@ final class TaskEngine {
 
   /** Takes one unit of the supervisor's capacity, or throws 429 (counted, with a {@code rejected} event). */
   void admit(TaskSpec spec, Supervisor sup) {
-    if (sup.tryAdmit()) {
+    if (sup.admit()) {
       return;
     }
-    sup.countRejected();
     String reason = "supervisor '" + sup.name() + "' is full: " + sup.admitted() + " tasks running, queued or waiting to "
       + "restart (workers " + sup.config.workers() + " + maxQueued " + sup.config.maxQueued() + "); retry after a backoff";
     events.rejected(null, spec.type(), sup.name(), 429, reason);
@@ -185,8 +184,7 @@ final class TaskEngine {
   }
 
   private TaskMeters metersOf(Supervisor sup, String type) {
-    TaskMeters m = sup.metersByType.get(type);
-    return m != null ? m : sup.metersByType.computeIfAbsent(type, t -> meters.of(sup.name(), t));
+    return sup.metersOf(type, meters);
   }
 
   /** Gives back a unit of capacity taken by {@link #admit} for a task that was not started after all. */
@@ -247,7 +245,7 @@ final class TaskEngine {
     Attempt ended = restarting.ended();
     int attempts = restarting.attempts();
     Supervisor sup = r.supervisor;
-    sup.restarting.incrementAndGet();
+    sup.restartWaiting();
     r.meters.restarted(reason(outcome));
     events.restarted(r, attempts, reason(outcome), delayMs, possibleDuplicate);
     if (r.durable()) {
@@ -273,7 +271,7 @@ final class TaskEngine {
     if (stopping || !r.requeue()) {
       return;
     }
-    r.supervisor.restarting.decrementAndGet();
+    r.supervisor.restartOver();
     dispatcher.dispatch(r);
   }
 
@@ -291,7 +289,7 @@ final class TaskEngine {
     List<Promise<JsonObject>> waiters = ended.waiters();
     Attempt last = ended.last();
     if (ended.prior() == TaskState.RESTARTING) {
-      r.supervisor.restarting.decrementAndGet();
+      r.supervisor.restartOver();
     }
     if (!r.durable()) {
       completed(r, state, waiters, null);
@@ -368,10 +366,10 @@ final class TaskEngine {
       if (state == TaskState.RUNNING && a != null) {
         runner.abandon(a);
       } else if (state == TaskState.PENDING && a != null) {
-        if (r.supervisor.workers.remove(a)) {
+        if (r.supervisor.withdraw(a)) {
           dispatcher.releasePermit(a);
         }
-        r.supervisor.durableQueue.remove(r);
+        r.supervisor.unqueueDurable(r);
       }
       r.addWaiter(done);
       finish(r, TaskState.CANCELLED, null, null, "cancelled", false);
@@ -491,7 +489,7 @@ final class TaskEngine {
    */
   boolean idle() {
     for (Supervisor s : supervisors.values()) {
-      if (s.running.sum() > 0 || s.workers.queued() > 0 || s.durableDispatched.get() > 0) {
+      if (!s.idle()) {
         return false;
       }
     }

@@ -143,25 +143,25 @@ class TaskStateTest {
           .as("field %s is private or final", f.getName()).isTrue();
       }
     }
-    // The bytecode of every class of the package: which methods write TaskRecord.state.
+    // The bytecode of every class of the package (one javap run): which methods write TaskRecord.state.
     Set<String> writers = new TreeSet<>();
-    for (Path file : classFiles()) {
-      String code = javap(file);
-      String method = null;
-      for (String line : code.split("\n")) {
-        if (line.startsWith("  ") && !line.startsWith("   ") && line.endsWith(";") && line.contains("(")) {
-          method = line.trim();
-        } else if (line.contains("putfield") && (line.contains("TaskRecord.state:") || (file.endsWith("TaskRecord.class")
-          && line.contains("Field state:")))) {
-          writers.add(file.getFileName() + " " + method);
-        }
+    String type = null;
+    String method = null;
+    for (String line : javap(classFiles()).split("\n")) {
+      if (!line.startsWith(" ") && line.matches(".*\\b(class|interface) .*\\{")) {
+        type = line.replaceAll(".*?\\b(?:class|interface) ([\\w.$]+).*", "$1");
+      } else if (line.startsWith("  ") && !line.startsWith("   ") && line.endsWith(";") && line.contains("(")) {
+        method = line.trim();
+      } else if (line.contains("putfield") && (line.contains("TaskRecord.state:")
+        || ("io.steward.tasks.TaskRecord".equals(type) && line.contains("Field state:")))) {
+        writers.add(type + " " + method);
       }
     }
     // The constructor sets the first state (PENDING, the field's initialiser); after that, only transition().
-    assertThat(writers).containsExactly("TaskRecord.class private io.steward.tasks.TaskRecord(java.lang.String, "
+    assertThat(writers).containsExactly("io.steward.tasks.TaskRecord private io.steward.tasks.TaskRecord(java.lang.String, "
       + "java.lang.String, long, io.steward.tasks.TaskSpec, long, long, io.steward.tasks.Supervisor, "
       + "io.steward.tasks.TaskType, io.steward.tasks.TaskMeters, java.lang.String);",
-      "TaskRecord.class private void transition(io.steward.tasks.TaskState);");
+      "io.steward.tasks.TaskRecord private void transition(io.steward.tasks.TaskState);");
   }
 
   private static List<Path> classFiles() throws URISyntaxException, java.io.IOException {
@@ -173,13 +173,15 @@ class TaskStateTest {
     }
   }
 
-  private static String javap(Path classFile) {
+  private static String javap(List<Path> classFiles) {
     ToolProvider javap = ToolProvider.findFirst("javap").orElseThrow(() -> new AssertionError("javap: run the tests on a JDK"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> args = new ArrayList<>(List.of("-c", "-p"));
+    classFiles.forEach(f -> args.add(f.toString()));
     int rc = javap.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-      "-c", "-p", classFile.toString());
-    assertThat(rc).as("javap %s: %s", classFile, err.toString(StandardCharsets.UTF_8)).isZero();
+      args.toArray(String[]::new));
+    assertThat(rc).as("javap: %s", err.toString(StandardCharsets.UTF_8)).isZero();
     return out.toString(StandardCharsets.UTF_8);
   }
 }
