@@ -2,6 +2,7 @@ package io.steward.tasks;
 
 import io.vertx.core.Vertx;
 
+import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -12,28 +13,28 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Runner {
 
-  /** Told how each attempt ended (not when it was abandoned by a cancel). */
-  @FunctionalInterface
-  interface Ended {
+  /** Told what became of each attempt it was handed. */
+  interface Listener {
+    /** The attempt did not run: its task moved on (cancelled) while it waited for a worker. */
+    void notStarted(Attempt a);
+
+    /** How an attempt ended (not when it was abandoned by a cancel). */
     void ended(Attempt a, Outcome outcome, Object result, String error);
   }
 
   private final Vertx vertx;
   private final String nodeId;
   private final Events events;
+  private final Clock clock;
+  private final Listener listener;
   private final Set<Attempt> watched = ConcurrentHashMap.newKeySet();
-  private Dispatcher dispatcher;
-  private Ended ended;
 
-  Runner(Vertx vertx, String nodeId, Events events) {
+  Runner(Vertx vertx, String nodeId, Events events, Clock clock, Listener listener) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.events = events;
-  }
-
-  void wire(Dispatcher dispatcher, Ended ended) {
-    this.dispatcher = dispatcher;
-    this.ended = ended;
+    this.clock = clock;
+    this.listener = listener;
   }
 
   Vertx vertx() {
@@ -49,16 +50,15 @@ final class Runner {
     TaskRecord r = a.record;
     long deadline = 0;
     synchronized (r) {
-      if (!r.begin(a, nodeId, System.currentTimeMillis())) {
-        dispatcher.releasePermit(a); // cancelled while it waited
+      long now = clock.millis();
+      if (!r.begin(a, nodeId, now)) {
+        listener.notStarted(a); // cancelled while it waited
         return;
       }
-      a.thread = Thread.currentThread();
-      a.phase = Attempt.Phase.RUNNING;
       if (r.timeoutMs > 0) {
-        deadline = System.nanoTime() + r.timeoutMs * 1_000_000L;
-        a.deadlineNanos = deadline;
+        deadline = now + r.timeoutMs;
       }
+      a.started(Thread.currentThread(), deadline);
     }
     r.supervisor.attemptStarted();
     if (deadline != 0) {
@@ -75,28 +75,15 @@ final class Runner {
       error = t;
     }
 
-    boolean abandoned;
-    boolean replaced;
-    synchronized (r) {
-      abandoned = a.phase == Attempt.Phase.ABANDONED;
-      if (!abandoned) {
-        a.phase = Attempt.Phase.ENDED;
-      } else {
-        r.zombieReturned();
-      }
-      a.thread = null;
-      replaced = a.slotReplaced;
-      Thread.interrupted(); // an interrupt meant for this attempt must not reach the next task on this thread
-    }
-    if (abandoned) {
-      r.supervisor.workers.zombieReturned(replaced);
+    if (a.handlerReturned()) { // abandoned: a zombie that returned
+      r.supervisor.workers.zombieReturned(a.slotReplaced());
       return;
     }
     attemptOver(a);
     if (error == null) {
-      ended.ended(a, Outcome.SUCCEEDED, result, null);
+      listener.ended(a, Outcome.SUCCEEDED, result, null);
     } else {
-      ended.ended(a, Outcome.FAILED, null, Results.message(error));
+      listener.ended(a, Outcome.FAILED, null, Results.message(error));
     }
   }
 
@@ -106,7 +93,7 @@ final class Runner {
    */
   private void attemptOver(Attempt a) {
     a.record.supervisor.attemptStopped();
-    if (a.deadlineNanos != 0) {
+    if (a.deadline() != 0) {
       watched.remove(a);
     }
   }
@@ -116,35 +103,24 @@ final class Runner {
    * replace one more zombie. False if the attempt is not running any more.
    */
   boolean abandon(Attempt a) {
-    TaskRecord r = a.record;
-    synchronized (r) {
-      if (a.phase != Attempt.Phase.RUNNING) {
-        return false;
-      }
-      a.phase = Attempt.Phase.ABANDONED;
-      a.markAbandoned();
-      if (a.thread != null) {
-        // Counted before the interrupt, so whoever sees the handler react also sees the zombie.
-        a.slotReplaced = r.supervisor.workers.abandoned();
-        r.zombieStarted();
-        a.thread.interrupt();
-      }
+    if (!a.abandon(a.record.supervisor.workers)) {
+      return false;
     }
     attemptOver(a);
     return true;
   }
 
-  /** The watchdog: times out attempts past their deadline. On the event loop, every few ms. */
+  /** The watchdog: times out attempts past their deadline (by the clock). On the event loop, every few ms. */
   void tick() {
     if (watched.isEmpty()) {
       return;
     }
-    long now = System.nanoTime();
+    long now = clock.millis();
     for (Attempt a : watched) {
-      if (now - a.deadlineNanos >= 0 && abandon(a)) {
+      if (now - a.deadline() >= 0 && abandon(a)) {
         TaskRecord r = a.record;
         events.timedOut(r, a.number, r.timeoutMs, false);
-        ended.ended(a, Outcome.TIMED_OUT, null, "timed out after " + r.timeoutMs + " ms (attempt " + a.number + ")");
+        listener.ended(a, Outcome.TIMED_OUT, null, "timed out after " + r.timeoutMs + " ms (attempt " + a.number + ")");
       }
     }
   }

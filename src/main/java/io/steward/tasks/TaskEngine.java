@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -58,10 +59,22 @@ final class TaskEngine {
     this.meters = meters;
     this.store = store;
     this.ids = ids;
-    this.runner = new Runner(vertx, nodeId, events);
+    this.runner = new Runner(vertx, nodeId, events, Clock.systemUTC(), new AttemptListener());
     this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, runner, a -> finish(a.record, TaskState.FAILED,
       Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false));
-    runner.wire(dispatcher, this::attemptEnded);
+  }
+
+  /** What the runner reports of the attempts it was handed. */
+  private final class AttemptListener implements Runner.Listener {
+    @Override
+    public void notStarted(Attempt a) {
+      dispatcher.releasePermit(a);
+    }
+
+    @Override
+    public void ended(Attempt a, Outcome outcome, Object result, String error) {
+      attemptEnded(a, outcome, result, error);
+    }
   }
 
   TaskIds ids() {
