@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ final class Dispatcher {
   private final Mailbox mailbox;
   private final TaskStore store;
   private final String nodeId;
+  private final Clock clock;
   private final Runner runner;
   private final Consumer<Attempt> notRun;
   private volatile boolean stopping;
@@ -42,8 +44,9 @@ final class Dispatcher {
   };
 
   /** @param notRun told about an attempt the workers refused (they are stopped) */
-  Dispatcher(Vertx vertx, ContextInternal context, Mailbox mailbox, TaskStore store, String nodeId, Runner runner,
-             Consumer<Attempt> notRun) {
+  Dispatcher(Vertx vertx, ContextInternal context, Mailbox mailbox, TaskStore store, String nodeId, Clock clock,
+             Runner runner, Consumer<Attempt> notRun) {
+    this.clock = clock;
     this.vertx = vertx;
     this.context = context;
     this.mailbox = mailbox;
@@ -140,7 +143,7 @@ final class Dispatcher {
   JsonObject runningRecord(TaskRecord r, Attempt a) {
     synchronized (r) {
       return r.toJson().put("state", TaskState.RUNNING.wire()).put("attempts", a.number)
-        .put("startedAt", System.currentTimeMillis()).put("node", nodeId);
+        .put("startedAt", clock.millis()).put("node", nodeId);
     }
   }
 

@@ -133,7 +133,7 @@ final class Takeover {
 
   private void reportLost(String deadNode, String record) {
     List<LiveRecord.Entry> entries = LiveRecord.decode(record);
-    long now = System.currentTimeMillis();
+    long now = engine.clock().millis();
     for (LiveRecord.Entry e : entries) {
       String error = "node " + deadNode + " died while the task was " + e.state() + " (attempt " + e.attempts()
         + "); its outcome is unknown";

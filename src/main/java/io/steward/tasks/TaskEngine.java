@@ -13,8 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -44,11 +46,20 @@ final class TaskEngine {
   private final Mailbox mailbox;
   private final Runner runner;
   private final Dispatcher dispatcher;
+  private final Clock clock;
+  /** Tasks waiting for their backoff delay, soonest first. On the event loop. */
+  private final PriorityQueue<Due> restarts = new PriorityQueue<>(Comparator.comparingLong(Due::at));
   private volatile boolean stopping;
 
+  /** A task that restarts once the clock reads {@code at}. */
+  private record Due(long at, TaskRecord record) {
+  }
+
   TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TaskIds ids, TasksConfig config,
-             Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store) {
+             Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store,
+             Clock clock) {
     this.vertx = vertx;
+    this.clock = clock;
     this.context = context;
     this.mailbox = mailbox;
     this.nodeId = nodeId;
@@ -59,8 +70,8 @@ final class TaskEngine {
     this.meters = meters;
     this.store = store;
     this.ids = ids;
-    this.runner = new Runner(vertx, nodeId, events, Clock.systemUTC(), new AttemptListener());
-    this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, runner, a -> finish(a.record, TaskState.FAILED,
+    this.runner = new Runner(vertx, nodeId, events, clock, new AttemptListener());
+    this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, clock, runner, a -> finish(a.record, TaskState.FAILED,
       Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false));
   }
 
@@ -75,6 +86,11 @@ final class TaskEngine {
     public void ended(Attempt a, Outcome outcome, Object result, String error) {
       attemptEnded(a, outcome, result, error);
     }
+  }
+
+  /** The time of this node's tasks: when they were submitted, started, restarted and ended, and when they time out. */
+  Clock clock() {
+    return clock;
   }
 
   TaskIds ids() {
@@ -134,9 +150,9 @@ final class TaskEngine {
     long timeout = spec.timeoutMs() != null ? spec.timeoutMs() : sup.config.timeoutMs();
     long seq = id == null ? ids.nextSeq() : ids.seqOf(id);
     TaskRecord r = seq >= 0
-      ? new TaskRecord(ids.prefix(), seq, spec, timeout, System.currentTimeMillis(), sup, resolved.type(),
+      ? new TaskRecord(ids.prefix(), seq, spec, timeout, clock.millis(), sup, resolved.type(),
         metersOf(sup, spec.type()), nodeId)
-      : new TaskRecord(id, spec, timeout, System.currentTimeMillis(), sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
+      : new TaskRecord(id, spec, timeout, clock.millis(), sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
     if (waiter != null) {
       r.addWaiter(waiter);
     }
@@ -213,7 +229,7 @@ final class TaskEngine {
       return;
     }
     RestartHistory history = r.history();
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     RestartPolicy.Decision d = RestartPolicy.decide(r.spec.restart(), outcome, history, r.spec.maxRestarts(),
       r.spec.withinMs(), now, config.backoff(), ThreadLocalRandom.current().nextDouble());
     if (d.kind() == RestartPolicy.Decision.Kind.FINISH && !r.durable()) {
@@ -249,9 +265,9 @@ final class TaskEngine {
     };
   }
 
-  /** Schedules the next attempt after {@code delayMs}. On the event loop. */
+  /** Schedules the next attempt after {@code delayMs} by the clock ({@link #tick} requeues it). On the event loop. */
   private void restart(TaskRecord r, Outcome outcome, String error, long delayMs, boolean possibleDuplicate) {
-    TaskRecord.Restarting restarting = r.restartAfter(outcome, error, System.currentTimeMillis());
+    TaskRecord.Restarting restarting = r.restartAfter(outcome, error, clock.millis());
     if (restarting == null) {
       return; // it ended meanwhile (cancelled)
     }
@@ -276,7 +292,8 @@ final class TaskEngine {
       requeue(r);
       return;
     }
-    r.restartTimer(vertx.setTimer(delayMs, t -> requeue(r)));
+    // A task that ends meanwhile (cancelled) stays here until it is due; requeue then leaves it alone.
+    restarts.add(new Due(clock.millis() + delayMs, r));
   }
 
   private void requeue(TaskRecord r) {
@@ -292,12 +309,9 @@ final class TaskEngine {
 
   /** Makes a task final (once). Any thread; durable tasks complete after their final record is written. */
   private void finish(TaskRecord r, TaskState state, Outcome outcome, Object result, String error, boolean deadLetter) {
-    TaskRecord.Ended ended = r.end(state, outcome, result, error, deadLetter, System.currentTimeMillis());
+    TaskRecord.Ended ended = r.end(state, outcome, result, error, deadLetter, clock.millis());
     if (ended == null) {
       return; // final already
-    }
-    if (ended.restartTimer() >= 0) {
-      vertx.cancelTimer(ended.restartTimer());
     }
     List<Promise<JsonObject>> waiters = ended.waiters();
     Attempt last = ended.last();
@@ -464,7 +478,7 @@ final class TaskEngine {
       return;
     }
     RestartPolicy.Decision d = RestartPolicy.decide(spec.restart(), Outcome.NODE_LOST, r.history(), spec.maxRestarts(),
-      spec.withinMs(), System.currentTimeMillis(), config.backoff(), 0);
+      spec.withinMs(), clock.millis(), config.backoff(), 0);
     String error = "node " + lostNode + " died while running attempt " + r.attempts();
     if (d.kind() == RestartPolicy.Decision.Kind.GIVE_UP) {
       finish(r, TaskState.FAILED, Outcome.NODE_LOST, null, "restart limit reached (" + d.restartsInWindow()
@@ -485,9 +499,17 @@ final class TaskEngine {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** The watchdog: times out attempts past their deadline. On the event loop, every few ms. */
+  /**
+   * The watchdog, on the event loop every few ms: times out attempts past their deadline and requeues tasks whose
+   * backoff delay is over, both by the clock.
+   */
   void tick() {
     runner.tick();
+    long now = clock.millis();
+    for (Due d = restarts.peek(); d != null && d.at() - now <= 0; d = restarts.peek()) {
+      restarts.poll();
+      requeue(d.record());
+    }
   }
 
   /** Refuses new tasks; those accepted carry on. */

@@ -55,7 +55,6 @@ final class TaskRecord {
   private int takeovers;
   private int zombies;
   private Attempt attempt;
-  private long restartTimer = -1;
   private List<Promise<JsonObject>> waiters;
 
   /** A task this node accepted: its id is {@code prefix + seq}. */
@@ -193,23 +192,17 @@ final class TaskRecord {
     return new Restarting(ended, attempts);
   }
 
-  /** The timer that ends this task's backoff delay (to cancel if it ends first). */
-  synchronized void restartTimer(long timer) {
-    restartTimer = timer;
-  }
-
   /** RESTARTING to PENDING once the backoff delay passed; false if it is not waiting to restart any more. */
   synchronized boolean requeue() {
     if (state != TaskState.RESTARTING) {
       return false;
     }
     transition(TaskState.PENDING);
-    restartTimer = -1;
     return true;
   }
 
-  /** What {@link #end} left behind: the prior state, the last attempt, the restart timer to cancel, the waiters. */
-  record Ended(TaskState prior, Attempt last, long restartTimer, List<Promise<JsonObject>> waiters) {
+  /** What {@link #end} left behind: the prior state, the last attempt, the waiters. */
+  record Ended(TaskState prior, Attempt last, List<Promise<JsonObject>> waiters) {
   }
 
   /**
@@ -232,9 +225,7 @@ final class TaskRecord {
     this.error = error;
     this.deadLetter = deadLetter;
     endedAt = now;
-    long timer = restartTimer;
-    restartTimer = -1;
-    return new Ended(prior, attempt, timer, takeWaiters());
+    return new Ended(prior, attempt, takeWaiters());
   }
 
   /** PENDING to FAILED for a submit that was refused (its record could not be written): its waiters are dropped. */

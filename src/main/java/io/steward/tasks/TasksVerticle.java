@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -39,6 +40,7 @@ final class TasksVerticle extends VerticleBase {
   static final int MAX_DEAD_LETTERS_PAGE = 1_000;
 
   private final TasksConfig config;
+  private final Clock clock;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private TaskEngine engine;
@@ -50,7 +52,13 @@ final class TasksVerticle extends VerticleBase {
   private LiveRecorder recorder;
 
   TasksVerticle(TasksConfig config) {
+    this(config, Clock.systemUTC());
+  }
+
+  /** @param clock the time of this node's tasks (timeouts, backoff delays, timestamps, retention): tests move it */
+  TasksVerticle(TasksConfig config, Clock clock) {
     this.config = config;
+    this.clock = clock;
   }
 
   @Override
@@ -79,9 +87,10 @@ final class TasksVerticle extends VerticleBase {
       }
     });
     events = new Events(vertx, nodeId, config.maxEvents(), Counter.builder("steward_tasks_events_dropped")
-      .description("Lifecycle events not published because an interval had more than tasks.maxEvents").register(meterRegistry));
+      .description("Lifecycle events not published because an interval had more than tasks.maxEvents").register(meterRegistry),
+      clock);
     TaskMeters.Cache meters = new TaskMeters.Cache(meterRegistry);
-    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store);
+    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store, clock);
     lookup = new Lookup(vertx, nodeId, engine, store);
     submissions = new Submissions(ctx, engine, lookup, store);
     takeover = new Takeover(vertx, ctx, nodeId, engine, store, events, meters,
@@ -126,7 +135,7 @@ final class TasksVerticle extends VerticleBase {
       recorder.tick();
     }));
     long expireEvery = Math.max(1_000, config.finishedTtlMs() / 10);
-    timers.add(vertx.setPeriodic(expireEvery, t -> registry.expire(System.currentTimeMillis() - config.finishedTtlMs())));
+    timers.add(vertx.setPeriodic(expireEvery, t -> registry.expire(clock.millis() - config.finishedTtlMs())));
     timers.add(vertx.setPeriodic(config.orphanSweepMs(), t -> takeover.sweep()));
 
     List<Future<?>> ready = new ArrayList<>();
