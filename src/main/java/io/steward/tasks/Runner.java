@@ -26,10 +26,16 @@ final class Runner {
   private final String nodeId;
   private final Events events;
   private final Clock clock;
+  private final Clock elapsed;
   private final Listener listener;
   private final Set<Attempt> watched = ConcurrentHashMap.newKeySet();
 
-  Runner(Vertx vertx, String nodeId, Events events, Clock clock, Listener listener) {
+  /**
+   * @param clock   the dates an attempt records (when it started)
+   * @param elapsed what its timeout is measured on (monotonic in production)
+   */
+  Runner(Vertx vertx, String nodeId, Events events, Clock clock, Clock elapsed, Listener listener) {
+    this.elapsed = elapsed;
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.events = events;
@@ -50,13 +56,15 @@ final class Runner {
     TaskRecord r = a.record;
     long deadline = 0;
     synchronized (r) {
-      long now = clock.millis();
-      if (!r.begin(a, nodeId, now)) {
+      if (!r.begin(a, nodeId, clock.millis())) {
         listener.notStarted(a); // cancelled while it waited
         return;
       }
       if (r.timeoutMs > 0) {
-        deadline = now + r.timeoutMs;
+        deadline = elapsed.millis() + r.timeoutMs;
+        if (deadline == 0) {
+          deadline = 1; // 0 means none
+        }
       }
       a.started(Thread.currentThread(), deadline);
     }
@@ -110,12 +118,12 @@ final class Runner {
     return true;
   }
 
-  /** The watchdog: times out attempts past their deadline (by the clock). On the event loop, every few ms. */
+  /** The watchdog: times out attempts past their deadline (on the elapsed clock). On the event loop, every few ms. */
   void tick() {
     if (watched.isEmpty()) {
       return;
     }
-    long now = clock.millis();
+    long now = elapsed.millis();
     for (Attempt a : watched) {
       if (now - a.deadline() >= 0 && abandon(a)) {
         TaskRecord r = a.record;

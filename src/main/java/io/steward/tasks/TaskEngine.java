@@ -47,19 +47,21 @@ final class TaskEngine {
   private final Runner runner;
   private final Dispatcher dispatcher;
   private final Clock clock;
-  /** Tasks waiting for their backoff delay, soonest first. On the event loop. */
+  private final Clock elapsed;
+  /** Tasks waiting for their backoff delay, soonest first (on the elapsed clock). On the event loop. */
   private final PriorityQueue<Due> restarts = new PriorityQueue<>(Comparator.comparingLong(Due::at));
   private volatile boolean stopping;
 
-  /** A task that restarts once the clock reads {@code at}. */
+  /** A task that restarts once the elapsed clock reads {@code at}. */
   private record Due(long at, TaskRecord record) {
   }
 
   TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TaskIds ids, TasksConfig config,
              Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store,
-             Clock clock) {
+             Clock clock, Clock elapsed) {
     this.vertx = vertx;
     this.clock = clock;
+    this.elapsed = elapsed;
     this.context = context;
     this.mailbox = mailbox;
     this.nodeId = nodeId;
@@ -70,7 +72,7 @@ final class TaskEngine {
     this.meters = meters;
     this.store = store;
     this.ids = ids;
-    this.runner = new Runner(vertx, nodeId, events, clock, new AttemptListener());
+    this.runner = new Runner(vertx, nodeId, events, clock, elapsed, new AttemptListener());
     this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, clock, runner, a -> finish(a.record, TaskState.FAILED,
       Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false));
   }
@@ -88,7 +90,7 @@ final class TaskEngine {
     }
   }
 
-  /** The time of this node's tasks: when they were submitted, started, restarted and ended, and when they time out. */
+  /** The dates of this node's tasks: when they were submitted, started, restarted and ended. */
   Clock clock() {
     return clock;
   }
@@ -265,7 +267,7 @@ final class TaskEngine {
     };
   }
 
-  /** Schedules the next attempt after {@code delayMs} by the clock ({@link #tick} requeues it). On the event loop. */
+  /** Schedules the next attempt after {@code delayMs} on the elapsed clock ({@link #tick} requeues it). On the event loop. */
   private void restart(TaskRecord r, Outcome outcome, String error, long delayMs, boolean possibleDuplicate) {
     TaskRecord.Restarting restarting = r.restartAfter(outcome, error, clock.millis());
     if (restarting == null) {
@@ -293,7 +295,7 @@ final class TaskEngine {
       return;
     }
     // A task that ends meanwhile (cancelled) stays here until it is due; requeue then leaves it alone.
-    restarts.add(new Due(clock.millis() + delayMs, r));
+    restarts.add(new Due(elapsed.millis() + delayMs, r));
   }
 
   private void requeue(TaskRecord r) {
@@ -501,11 +503,11 @@ final class TaskEngine {
 
   /**
    * The watchdog, on the event loop every few ms: times out attempts past their deadline and requeues tasks whose
-   * backoff delay is over, both by the clock.
+   * backoff delay is over, both on the elapsed clock.
    */
   void tick() {
     runner.tick();
-    long now = clock.millis();
+    long now = elapsed.millis();
     for (Due d = restarts.peek(); d != null && d.at() - now <= 0; d = restarts.peek()) {
       restarts.poll();
       requeue(d.record());

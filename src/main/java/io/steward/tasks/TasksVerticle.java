@@ -41,6 +41,7 @@ final class TasksVerticle extends VerticleBase {
 
   private final TasksConfig config;
   private final Clock clock;
+  private final Clock elapsed;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private TaskEngine engine;
@@ -52,13 +53,22 @@ final class TasksVerticle extends VerticleBase {
   private LiveRecorder recorder;
 
   TasksVerticle(TasksConfig config) {
-    this(config, Clock.systemUTC());
+    this(config, Clock.systemUTC(), MonotonicClock.INSTANCE);
   }
 
-  /** @param clock the time of this node's tasks (timeouts, backoff delays, timestamps, retention): tests move it */
+  /** A tasks module on one clock that a test moves: its dates, timeouts and backoff delays all follow it. */
   TasksVerticle(TasksConfig config, Clock clock) {
+    this(config, clock, clock);
+  }
+
+  /**
+   * @param clock   the dates of this node's tasks (submitted, started, restarted, ended; events; retention)
+   * @param elapsed what attempt timeouts and backoff delays are measured on: monotonic in production
+   */
+  TasksVerticle(TasksConfig config, Clock clock, Clock elapsed) {
     this.config = config;
     this.clock = clock;
+    this.elapsed = elapsed;
   }
 
   @Override
@@ -90,7 +100,7 @@ final class TasksVerticle extends VerticleBase {
       .description("Lifecycle events not published because an interval had more than tasks.maxEvents").register(meterRegistry),
       clock);
     TaskMeters.Cache meters = new TaskMeters.Cache(meterRegistry);
-    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store, clock);
+    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store, clock, elapsed);
     lookup = new Lookup(vertx, nodeId, engine, store);
     submissions = new Submissions(ctx, engine, lookup, store);
     takeover = new Takeover(vertx, ctx, nodeId, engine, store, events, meters,
