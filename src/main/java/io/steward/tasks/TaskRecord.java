@@ -9,7 +9,10 @@ import java.util.List;
 
 /**
  * One task on the node that owns it: what was asked ({@link TaskSpec}) and where it is now. The mutable part
- * is guarded by the record's monitor: a worker thread, the watchdog and the verticle's event loop all move it.
+ * is private and guarded by the record's monitor: a worker thread, the watchdog and the verticle's event loop all
+ * move it, only through its transitions ({@link #begin}, {@link #restartAfter}, {@link #requeue}, {@link #end}, ...),
+ * each checked against the one table of legal moves ({@link TaskState#next()}). A transition that lost a race (the
+ * task ended first) changes nothing and says so; one the table forbids throws {@link IllegalStateException}.
  * Its JSON is the task's public view ({@code get}, {@code list}, {@code run}'s reply) and, for durable tasks,
  * the record kept in Hazelcast.
  */
@@ -228,8 +231,14 @@ final class TaskRecord {
     return new Ended(prior, attempt, takeWaiters());
   }
 
-  /** PENDING to FAILED for a submit that was refused (its record could not be written): its waiters are dropped. */
+  /**
+   * PENDING to FAILED for a submit that was refused (its record could not be written): its waiters are dropped.
+   * Nothing changes if it ended meanwhile (a cancel by id while its record was being written).
+   */
   synchronized void refused() {
+    if (state.isFinal()) {
+      return;
+    }
     transition(TaskState.FAILED);
     takeWaiters();
   }

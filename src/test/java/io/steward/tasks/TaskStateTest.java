@@ -111,8 +111,8 @@ class TaskStateTest {
       .isInstanceOf(IllegalStateException.class).hasMessageContaining("RUNNING -> LOST");
     assertThatThrownBy(() -> in(TaskState.RESTARTING).end(TaskState.TIMED_OUT, Outcome.TIMED_OUT, null, "t", false, 9))
       .isInstanceOf(IllegalStateException.class).hasMessageContaining("RESTARTING -> TIMED_OUT");
-    assertThatThrownBy(() -> in(TaskState.SUCCEEDED).refused())
-      .isInstanceOf(IllegalStateException.class).hasMessageContaining("SUCCEEDED -> FAILED");
+    assertThatThrownBy(() -> in(TaskState.RESTARTING).lost(1, "x", 9))
+      .isInstanceOf(IllegalStateException.class).hasMessageContaining("RESTARTING -> LOST");
     assertThatThrownBy(() -> in(TaskState.LOST).lost(1, "x", 9))
       .isInstanceOf(IllegalStateException.class).hasMessageContaining("LOST -> LOST");
     assertThatThrownBy(() -> in(TaskState.RUNNING).end(TaskState.RUNNING, null, null, null, false, 9))
@@ -126,6 +126,8 @@ class TaskStateTest {
     assertThat(cancelled.restartAfter(Outcome.FAILED, "boom", 9)).as("restart after a cancel").isNull();
     assertThat(cancelled.requeue()).isFalse();
     assertThat(cancelled.nextAttempt(null)).isNull();
+    cancelled.refused(); // a durable submit whose record could not be written, cancelled by id meanwhile
+    assertThat(cancelled.state()).isEqualTo(TaskState.CANCELLED);
     TaskRecord pending = task();
     Attempt stale = pending.nextAttempt(null);
     pending.nextAttempt(null);
