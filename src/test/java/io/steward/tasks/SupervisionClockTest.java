@@ -172,6 +172,46 @@ class SupervisionClockTest {
     assertThat(TestTypes.runs(key)).isEqualTo(1);
   }
 
+  /** Submits a transient {@code test.flaky} task that fails its first {@code failures} attempts. */
+  private static String flaky(String key, int failures, int maxRestarts, long withinMs) throws Exception {
+    return call(Addresses.Tasks.SUBMIT, new JsonObject().put("type", "test.flaky")
+      .put("payload", new JsonObject().put("key", key).put("failures", failures))
+      .put("restart", "transient").put("maxRestarts", maxRestarts).put("withinMs", withinMs)).getString("id");
+  }
+
+  /** Moves the clock past any first backoff delay and waits for attempt {@code n} to have run. */
+  private static void nextAttempt(String key, int n) throws Exception {
+    CLOCK.advance(2 * BACKOFF_MS);
+    Poll.until(node.vertx(), "attempt " + n + " of " + key, 30_000, () -> Future.succeededFuture(TestTypes.runs(key) >= n))
+      .await(40, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void restarts_that_left_the_window_on_the_clock_do_not_count_against_the_limit() throws Exception {
+    // One restart allowed per 50 s; the clock moves 200 s between attempts, so each restart is alone in its window.
+    String key = unique("window");
+    String id = flaky(key, 3, 1, BACKOFF_MS / 2);
+    for (int n = 2; n <= 4; n++) {
+      until(id, "restarting");
+      nextAttempt(key, n);
+    }
+    JsonObject done = call(Addresses.Tasks.AWAIT, new JsonObject().put("id", id).put("timeoutMs", 30_000));
+    assertThat(done.getString("state")).isEqualTo("succeeded");
+    assertThat(done.getInteger("attempts")).isEqualTo(4);
+    assertThat(done.getJsonArray("restartedAt")).as("only the restarts still in the window are kept").hasSize(1);
+
+    // The same task with a window of an hour: its second failure is over the limit, and it is a dead letter.
+    String limited = unique("limited");
+    String limitedId = flaky(limited, 3, 1, 3_600_000);
+    until(limitedId, "restarting");
+    nextAttempt(limited, 2);
+    until(limitedId, "failed");
+    JsonObject failed = call(Addresses.Tasks.GET, new JsonObject().put("id", limitedId));
+    assertThat(failed.getBoolean("deadLetter")).isTrue();
+    assertThat(failed.getString("error")).contains("restart limit reached (1 restarts within 3600000 ms");
+    assertThat(TestTypes.runs(limited)).isEqualTo(2);
+  }
+
   @Test
   void an_attempt_times_out_when_the_clock_passes_its_deadline() throws Exception {
     String gate = unique("slow");
