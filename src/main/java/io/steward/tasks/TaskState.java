@@ -15,7 +15,7 @@ import java.util.Set;
  *   PENDING    -> RUNNING (an attempt begins), RESTARTING (taken over after its node died while running it),
  *                 FAILED (refused, or its workers stopped), CANCELLED, LOST (reported lost by a survivor)
  *   RUNNING    -> SUCCEEDED, FAILED, TIMED_OUT (its attempt ended for good), RESTARTING, CANCELLED
- *   RESTARTING -> PENDING (its backoff delay passed), FAILED, CANCELLED
+ *   RESTARTING -> PENDING (its backoff delay passed), CANCELLED
  * </pre>
  */
 public enum TaskState {
@@ -41,7 +41,7 @@ public enum TaskState {
     // The table of legal transitions: the only one. Final states have none.
     PENDING.next = EnumSet.of(RUNNING, RESTARTING, FAILED, CANCELLED, LOST);
     RUNNING.next = EnumSet.of(SUCCEEDED, FAILED, TIMED_OUT, RESTARTING, CANCELLED);
-    RESTARTING.next = EnumSet.of(PENDING, FAILED, CANCELLED);
+    RESTARTING.next = EnumSet.of(PENDING, CANCELLED);
     for (TaskState s : values()) {
       if (s.next == null) {
         s.next = EnumSet.noneOf(TaskState.class);
