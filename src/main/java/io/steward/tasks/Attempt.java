@@ -18,10 +18,10 @@ final class Attempt implements Runnable, TaskContext {
   final int number;
   private final Runner runner;
   // Guarded by record.
-  Phase phase = Phase.QUEUED;
-  Thread thread;
-  long deadlineNanos;
-  boolean slotReplaced;
+  private Phase phase = Phase.QUEUED;
+  private Thread thread;
+  private long deadline;
+  private boolean slotReplaced;
   /**
    * A durable attempt holds a dispatch permit from its start record until the record of how it ended (final, or
    * restarting) is written: at most the dispatch window of a node's durable tasks are recorded as running.
@@ -44,8 +44,67 @@ final class Attempt implements Runnable, TaskContext {
     return permit.compareAndSet(true, false);
   }
 
-  void markAbandoned() {
-    abandoned = true;
+  /** QUEUED to RUNNING on {@code thread}; {@code deadline} is when the watchdog times it out (0: never). */
+  void started(Thread thread, long deadline) {
+    synchronized (record) {
+      if (phase != Phase.QUEUED) {
+        throw new IllegalStateException("task " + record.id() + ": attempt " + number + " started twice (" + phase + ")");
+      }
+      this.thread = thread;
+      this.deadline = deadline;
+      phase = Phase.RUNNING;
+    }
+  }
+
+  /** When the watchdog times it out, or 0 (never). */
+  long deadline() {
+    return deadline;
+  }
+
+  /**
+   * Its handler returned: RUNNING to ENDED, unless it was abandoned meanwhile (then it was a zombie and is not
+   * one any more). True if it had been abandoned. On the worker's thread, whose pending interrupt it clears.
+   */
+  boolean handlerReturned() {
+    synchronized (record) {
+      boolean wasAbandoned = phase == Phase.ABANDONED;
+      if (wasAbandoned) {
+        record.zombieReturned();
+      } else {
+        phase = Phase.ENDED;
+      }
+      thread = null;
+      Thread.interrupted(); // an interrupt meant for this attempt must not reach the next task on this thread
+      return wasAbandoned;
+    }
+  }
+
+  /** An abandoned attempt whose thread's slot in the pool was given to a new worker. */
+  boolean slotReplaced() {
+    synchronized (record) {
+      return slotReplaced;
+    }
+  }
+
+  /**
+   * RUNNING to ABANDONED (timeout, cancel): interrupts its thread, and frees its slot if {@code workers} may replace
+   * one more zombie. False if it is not running any more.
+   */
+  boolean abandon(Workers workers) {
+    synchronized (record) {
+      if (phase != Phase.RUNNING) {
+        return false;
+      }
+      phase = Phase.ABANDONED;
+      abandoned = true;
+      if (thread != null) {
+        // Counted before the interrupt, so whoever sees the handler react also sees the zombie.
+        slotReplaced = workers.abandoned();
+        record.zombieStarted();
+        thread.interrupt();
+      }
+      return true;
+    }
   }
 
   @Override

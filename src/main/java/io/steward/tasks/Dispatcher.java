@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ final class Dispatcher {
   private final Mailbox mailbox;
   private final TaskStore store;
   private final String nodeId;
+  private final Clock clock;
   private final Runner runner;
   private final Consumer<Attempt> notRun;
   private volatile boolean stopping;
@@ -42,8 +44,9 @@ final class Dispatcher {
   };
 
   /** @param notRun told about an attempt the workers refused (they are stopped) */
-  Dispatcher(Vertx vertx, ContextInternal context, Mailbox mailbox, TaskStore store, String nodeId, Runner runner,
-             Consumer<Attempt> notRun) {
+  Dispatcher(Vertx vertx, ContextInternal context, Mailbox mailbox, TaskStore store, String nodeId, Clock clock,
+             Runner runner, Consumer<Attempt> notRun) {
+    this.clock = clock;
     this.vertx = vertx;
     this.context = context;
     this.mailbox = mailbox;
@@ -60,19 +63,15 @@ final class Dispatcher {
 
   /** Hands a pending task to its workers (durable ones through the dispatch gate). Any thread. */
   void dispatch(TaskRecord r) {
-    Attempt a;
-    synchronized (r) {
-      if (r.state != TaskState.PENDING) {
-        return;
-      }
-      a = new Attempt(runner, r, r.attempts + 1);
-      r.attempt = a;
+    Attempt a = r.nextAttempt(runner);
+    if (a == null) {
+      return; // not pending (cancelled)
     }
     if (!r.durable()) {
       execute(r, a);
       return;
     }
-    r.supervisor.durableQueue.add(r);
+    r.supervisor.queueDurable(r);
     onContext(() -> pump(r.supervisor));
   }
 
@@ -126,34 +125,16 @@ final class Dispatcher {
     notRun.accept(a);
   }
 
-  /**
-   * The number of durable attempts that may be dispatched (recorded as running, then handed to the pool) at
-   * once per supervisor: its workers, plus {@code dispatchAhead} to keep recording while they run. It bounds
-   * how many tasks a survivor reports as possible duplicates if this node dies.
-   */
-  static int dispatchWindow(Supervisor sup) {
-    return sup.config.workers() + sup.config.dispatchAhead();
-  }
-
   /** Takes a dispatch permit for a pending durable task if one is free and none waits before it; else null. */
   Attempt reserve(TaskRecord r) {
     Supervisor sup = r.supervisor;
-    if (stopping || !sup.durableQueue.isEmpty()) {
+    if (stopping || !sup.tryTakeDispatchPermit()) {
       return null;
     }
-    for (;;) {
-      int n = sup.durableDispatched.get();
-      if (n >= dispatchWindow(sup)) {
-        return null;
-      }
-      if (sup.durableDispatched.compareAndSet(n, n + 1)) {
-        break;
-      }
-    }
-    Attempt a;
-    synchronized (r) {
-      a = new Attempt(runner, r, r.attempts + 1);
-      r.attempt = a;
+    Attempt a = r.nextAttempt(runner);
+    if (a == null) { // not pending any more: the permit goes back
+      sup.giveDispatchPermitBack();
+      return null;
     }
     a.takePermit();
     return a;
@@ -162,17 +143,13 @@ final class Dispatcher {
   JsonObject runningRecord(TaskRecord r, Attempt a) {
     synchronized (r) {
       return r.toJson().put("state", TaskState.RUNNING.wire()).put("attempts", a.number)
-        .put("startedAt", System.currentTimeMillis()).put("node", nodeId);
+        .put("startedAt", clock.millis()).put("node", nodeId);
     }
   }
 
   /** Its running record is written: hand the attempt to a worker, unless it was cancelled meanwhile. */
   void go(TaskRecord r, Attempt a) {
-    boolean go;
-    synchronized (r) {
-      go = r.state == TaskState.PENDING && r.attempt == a;
-    }
-    if (go) {
+    if (r.awaits(a)) {
       execute(r, a);
     } else {
       releasePermit(a);
@@ -184,19 +161,16 @@ final class Dispatcher {
    * attempt number) in Hazelcast, then handed to a worker. On the event loop.
    */
   private void pump(Supervisor sup) {
-    while (!stopping && sup.durableDispatched.get() < dispatchWindow(sup)) {
-      TaskRecord r = sup.durableQueue.poll();
+    while (!stopping && sup.dispatchRoom()) {
+      TaskRecord r = sup.nextDurable();
       if (r == null) {
         return;
       }
-      Attempt a;
-      synchronized (r) {
-        a = r.attempt;
-        if (r.state != TaskState.PENDING || a == null) {
-          continue;
-        }
+      Attempt a = r.pendingAttempt();
+      if (a == null) {
+        continue; // cancelled while it waited
       }
-      sup.durableDispatched.incrementAndGet();
+      sup.takeDispatchPermit();
       a.takePermit();
       store.putLive(r.id(), runningRecord(r, a)).onComplete(ar -> {
         if (ar.failed()) {
@@ -204,7 +178,7 @@ final class Dispatcher {
           WARNINGS.warn("start-record", "Could not record the start of durable task " + r.id() + " in the cluster ("
             + ar.cause().getMessage() + "); retrying in " + RETRY_MS + " ms. Check the cluster's health (/health).");
           vertx.setTimer(RETRY_MS, t -> {
-            sup.durableQueue.add(r);
+            sup.queueDurable(r);
             pump(sup);
           });
           return;
@@ -218,8 +192,8 @@ final class Dispatcher {
   void releasePermit(Attempt a) {
     if (a.releasePermit()) {
       Supervisor sup = a.record.supervisor;
-      sup.durableDispatched.decrementAndGet();
-      if (!sup.durableQueue.isEmpty()) {
+      sup.giveDispatchPermitBack();
+      if (sup.durableWaiting()) {
         onContext(() -> pump(sup));
       }
     }

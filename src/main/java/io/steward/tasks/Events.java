@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Clock;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -46,9 +47,11 @@ final class Events {
   private final Buffer routine = new Buffer();
   private final Buffer important = new Buffer();
   private final Counter droppedCounter;
+  private final Clock clock;
 
-  Events(Vertx vertx, String node, int max, Counter droppedCounter) {
+  Events(Vertx vertx, String node, int max, Counter droppedCounter, Clock clock) {
     this.vertx = vertx;
+    this.clock = clock;
     this.node = node;
     this.max = max;
     this.droppedCounter = droppedCounter;
@@ -58,14 +61,14 @@ final class Events {
     if (routine.full(max)) {
       return;
     }
-    routine.offer(new Event("submitted", r.id(), r.typeName(), r.supervisorName(), 0, System.currentTimeMillis(), null), max);
+    routine.offer(new Event("submitted", r.id(), r.typeName(), r.supervisorName(), 0, clock.millis(), null), max);
   }
 
   void started(TaskRecord r, int attempt) {
     if (routine.full(max)) {
       return;
     }
-    routine.offer(new Event("started", r.id(), r.typeName(), r.supervisorName(), attempt, System.currentTimeMillis(), null), max);
+    routine.offer(new Event("started", r.id(), r.typeName(), r.supervisorName(), attempt, clock.millis(), null), max);
   }
 
   /** A task reached a final state. */
@@ -83,7 +86,7 @@ final class Events {
         extra.put("deadLetter", true);
       }
     }
-    Event e = new Event(state.wire(), r.id(), r.typeName(), r.supervisorName(), attempts, System.currentTimeMillis(), extra);
+    Event e = new Event(state.wire(), r.id(), r.typeName(), r.supervisorName(), attempts, clock.millis(), extra);
     (state == TaskState.SUCCEEDED ? routine : important).offer(e, max);
   }
 
@@ -92,7 +95,7 @@ final class Events {
     if (possibleDuplicate) {
       extra.put("possibleDuplicate", true);
     }
-    important.offer(new Event("restarted", r.id(), r.typeName(), r.supervisorName(), attempts, System.currentTimeMillis(), extra), max);
+    important.offer(new Event("restarted", r.id(), r.typeName(), r.supervisorName(), attempts, clock.millis(), extra), max);
   }
 
   /** An attempt timed out (the task may still be restarted). */
@@ -101,17 +104,17 @@ final class Events {
     if (zombie) {
       extra.put("zombie", true);
     }
-    important.offer(new Event("timed-out", r.id(), r.typeName(), r.supervisorName(), attempt, System.currentTimeMillis(), extra), max);
+    important.offer(new Event("timed-out", r.id(), r.typeName(), r.supervisorName(), attempt, clock.millis(), extra), max);
   }
 
   void rejected(String id, String type, String supervisor, int code, String reason) {
-    important.offer(new Event("rejected", id, type, supervisor, 0, System.currentTimeMillis(),
+    important.offer(new Event("rejected", id, type, supervisor, 0, clock.millis(),
       new JsonObject().put("code", code).put("reason", reason)), max);
   }
 
   /** A temporary task of a departed node. */
   void lost(String id, String type, String supervisor, String deadNode) {
-    important.offer(new Event("lost", id, type, supervisor, 0, System.currentTimeMillis(),
+    important.offer(new Event("lost", id, type, supervisor, 0, clock.millis(),
       new JsonObject().put("node", deadNode)), max);
   }
 

@@ -26,9 +26,7 @@ record ListQuery(TaskState state, String type, String supervisor, int limit) {
       return false;
     }
     if (state != null) {
-      synchronized (r) {
-        return r.state == state;
-      }
+      return r.state() == state;
     }
     return true;
   }

@@ -37,8 +37,8 @@ final class LiveRecord {
       TaskState state;
       int attempts;
       synchronized (r) {
-        state = r.state;
-        attempts = r.attempts;
+        state = r.state();
+        attempts = r.attempts();
       }
       if (state.isFinal()) {
         continue;

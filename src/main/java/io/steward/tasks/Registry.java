@@ -54,7 +54,7 @@ final class Registry {
 
   void addLive(TaskRecord r) {
     if (r.durable()) {
-      r.indexed = true;
+      r.markIndexed();
       indexed.put(r.id(), r);
     } else {
       place(r);
@@ -72,21 +72,21 @@ final class Registry {
   private void place(TaskRecord r) {
     int slot = live.place(r, r.seq >= 0 ? live.homeOf(r.seq) : live.spread(r.id().hashCode()));
     if (slot >= 0) {
-      r.slot = slot;
+      r.placedLive(slot);
       return;
     }
-    r.indexed = true; // only with a capacity beyond the table's 8M slots: fall back to the map
+    r.markIndexed(); // only with a capacity beyond the table's 8M slots: fall back to the map
     indexed.put(r.id(), r);
   }
 
   /** A task became final: it stays until the ring drops it (findable all along). */
   void finished(TaskRecord r) {
-    if (!r.indexed && ring.length() > 0) {
+    if (!r.indexed() && ring.length() > 0) {
       int slot = r.seq >= 0 ? finished.place(r, finished.homeOf(r.seq)) : -1;
       if (slot >= 0) {
-        r.finishedSlot = slot;
+        r.placedFinished(slot);
       } else {
-        r.indexed = true; // a task from elsewhere, or a full table: by id
+        r.markIndexed(); // a task from elsewhere, or a full table: by id
         indexed.put(r.id(), r);
       }
     }
@@ -98,8 +98,8 @@ final class Registry {
     if (r.spec.key() != null) {
       keys.remove(r.spec.key(), r);
     }
-    if (r.slot >= 0) {
-      live.remove(r.slot, r);
+    if (r.slot() >= 0) {
+      live.remove(r.slot(), r);
       changed();
     }
   }
@@ -107,7 +107,7 @@ final class Registry {
   /** Forgets a task that was never accepted after all (its durable record could not be written). */
   void discard(TaskRecord r) {
     unlive(r);
-    if (r.indexed) {
+    if (r.indexed()) {
       indexed.remove(r.id(), r);
     }
   }
@@ -133,7 +133,7 @@ final class Registry {
 
   /** Keeps a finished task that never was live here (a lost task of a departed node). */
   void keepFinished(TaskRecord r) {
-    r.indexed = true;
+    r.markIndexed();
     indexed.put(r.id(), r);
     ring(r);
   }
@@ -159,11 +159,11 @@ final class Registry {
 
   /** Removes a task the ring no longer holds from where it is found by id. */
   private void unfile(TaskRecord r) {
-    if (r.indexed) {
+    if (r.indexed()) {
       indexed.remove(r.id(), r);
     }
-    if (r.finishedSlot >= 0) {
-      finished.remove(r.finishedSlot, r);
+    if (r.finishedSlot() >= 0) {
+      finished.remove(r.finishedSlot(), r);
     }
   }
 
@@ -216,7 +216,7 @@ final class Registry {
     live.forEach(out::add);
     for (int i = 0; i < ring.length(); i++) {
       TaskRecord t = ring.get(i);
-      if (t != null && !t.indexed) {
+      if (t != null && !t.indexed()) {
         out.add(t);
       }
     }
@@ -255,14 +255,10 @@ final class Registry {
   }
 
   private static TaskState stateOf(TaskRecord r) {
-    synchronized (r) {
-      return r.state;
-    }
+    return r.state();
   }
 
   private static long endedAt(TaskRecord r) {
-    synchronized (r) {
-      return r.endedAt;
-    }
+    return r.endedAt();
   }
 }

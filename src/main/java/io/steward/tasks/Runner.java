@@ -2,6 +2,7 @@ package io.steward.tasks;
 
 import io.vertx.core.Vertx;
 
+import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -12,28 +13,34 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Runner {
 
-  /** Told how each attempt ended (not when it was abandoned by a cancel). */
-  @FunctionalInterface
-  interface Ended {
+  /** Told what became of each attempt it was handed. */
+  interface Listener {
+    /** The attempt did not run: its task moved on (cancelled) while it waited for a worker. */
+    void notStarted(Attempt a);
+
+    /** How an attempt ended (not when it was abandoned by a cancel). */
     void ended(Attempt a, Outcome outcome, Object result, String error);
   }
 
   private final Vertx vertx;
   private final String nodeId;
   private final Events events;
+  private final Clock clock;
+  private final Clock elapsed;
+  private final Listener listener;
   private final Set<Attempt> watched = ConcurrentHashMap.newKeySet();
-  private Dispatcher dispatcher;
-  private Ended ended;
 
-  Runner(Vertx vertx, String nodeId, Events events) {
+  /**
+   * @param clock   the dates an attempt records (when it started)
+   * @param elapsed what its timeout is measured on (monotonic in production)
+   */
+  Runner(Vertx vertx, String nodeId, Events events, Clock clock, Clock elapsed, Listener listener) {
+    this.elapsed = elapsed;
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.events = events;
-  }
-
-  void wire(Dispatcher dispatcher, Ended ended) {
-    this.dispatcher = dispatcher;
-    this.ended = ended;
+    this.clock = clock;
+    this.listener = listener;
   }
 
   Vertx vertx() {
@@ -49,22 +56,19 @@ final class Runner {
     TaskRecord r = a.record;
     long deadline = 0;
     synchronized (r) {
-      if (r.attempt != a || r.state != TaskState.PENDING) {
-        dispatcher.releasePermit(a); // cancelled while it waited
+      if (!r.begin(a, nodeId, clock.millis())) {
+        listener.notStarted(a); // cancelled while it waited
         return;
       }
-      r.state = TaskState.RUNNING;
-      r.attempts = a.number;
-      r.startedAt = System.currentTimeMillis();
-      r.node = nodeId;
-      a.thread = Thread.currentThread();
-      a.phase = Attempt.Phase.RUNNING;
       if (r.timeoutMs > 0) {
-        deadline = System.nanoTime() + r.timeoutMs * 1_000_000L;
-        a.deadlineNanos = deadline;
+        deadline = elapsed.millis() + r.timeoutMs;
+        if (deadline == 0) {
+          deadline = 1; // 0 means none
+        }
       }
+      a.started(Thread.currentThread(), deadline);
     }
-    r.supervisor.running.increment();
+    r.supervisor.attemptStarted();
     if (deadline != 0) {
       watched.add(a);
     }
@@ -79,28 +83,15 @@ final class Runner {
       error = t;
     }
 
-    boolean abandoned;
-    boolean replaced;
-    synchronized (r) {
-      abandoned = a.phase == Attempt.Phase.ABANDONED;
-      if (!abandoned) {
-        a.phase = Attempt.Phase.ENDED;
-      } else {
-        r.zombies--;
-      }
-      a.thread = null;
-      replaced = a.slotReplaced;
-      Thread.interrupted(); // an interrupt meant for this attempt must not reach the next task on this thread
-    }
-    if (abandoned) {
-      r.supervisor.workers.zombieReturned(replaced);
+    if (a.handlerReturned()) { // abandoned: a zombie that returned
+      r.supervisor.workers.zombieReturned(a.slotReplaced());
       return;
     }
     attemptOver(a);
     if (error == null) {
-      ended.ended(a, Outcome.SUCCEEDED, result, null);
+      listener.ended(a, Outcome.SUCCEEDED, result, null);
     } else {
-      ended.ended(a, Outcome.FAILED, null, Results.message(error));
+      listener.ended(a, Outcome.FAILED, null, Results.message(error));
     }
   }
 
@@ -109,8 +100,8 @@ final class Runner {
    * dispatch permit until the engine has recorded how it ended (its record says running until then).
    */
   private void attemptOver(Attempt a) {
-    a.record.supervisor.running.decrement();
-    if (a.deadlineNanos != 0) {
+    a.record.supervisor.attemptStopped();
+    if (a.deadline() != 0) {
       watched.remove(a);
     }
   }
@@ -120,35 +111,24 @@ final class Runner {
    * replace one more zombie. False if the attempt is not running any more.
    */
   boolean abandon(Attempt a) {
-    TaskRecord r = a.record;
-    synchronized (r) {
-      if (a.phase != Attempt.Phase.RUNNING) {
-        return false;
-      }
-      a.phase = Attempt.Phase.ABANDONED;
-      a.markAbandoned();
-      if (a.thread != null) {
-        // Counted before the interrupt, so whoever sees the handler react also sees the zombie.
-        a.slotReplaced = r.supervisor.workers.abandoned();
-        r.zombies++;
-        a.thread.interrupt();
-      }
+    if (!a.abandon(a.record.supervisor.workers)) {
+      return false;
     }
     attemptOver(a);
     return true;
   }
 
-  /** The watchdog: times out attempts past their deadline. On the event loop, every few ms. */
+  /** The watchdog: times out attempts past their deadline (on the elapsed clock). On the event loop, every few ms. */
   void tick() {
     if (watched.isEmpty()) {
       return;
     }
-    long now = System.nanoTime();
+    long now = elapsed.millis();
     for (Attempt a : watched) {
-      if (now - a.deadlineNanos >= 0 && abandon(a)) {
+      if (now - a.deadline() >= 0 && abandon(a)) {
         TaskRecord r = a.record;
         events.timedOut(r, a.number, r.timeoutMs, false);
-        ended.ended(a, Outcome.TIMED_OUT, null, "timed out after " + r.timeoutMs + " ms (attempt " + a.number + ")");
+        listener.ended(a, Outcome.TIMED_OUT, null, "timed out after " + r.timeoutMs + " ms (attempt " + a.number + ")");
       }
     }
   }

@@ -27,13 +27,13 @@ final class Supervisor {
   final Workers workers;
   private final AtomicInteger admitted = new AtomicInteger();
   /** Attempts running (a sum of per-thread cells: workers change it all the time). */
-  final LongAdder running = new LongAdder();
-  final AtomicInteger restarting = new AtomicInteger();
+  private final LongAdder running = new LongAdder();
+  private final AtomicInteger restarting = new AtomicInteger();
   /** Durable tasks waiting for a dispatch permit; bounded by admission. */
-  final ConcurrentLinkedQueue<TaskRecord> durableQueue = new ConcurrentLinkedQueue<>();
-  final AtomicInteger durableDispatched = new AtomicInteger();
+  private final ConcurrentLinkedQueue<TaskRecord> durableQueue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger durableDispatched = new AtomicInteger();
   /** Meters by task type, so the submit path finds them with one lookup. */
-  final ConcurrentHashMap<String, TaskMeters> metersByType = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TaskMeters> metersByType = new ConcurrentHashMap<>();
   private final Counter rejected;
   private final List<Meter> meters = new ArrayList<>();
   private final MeterRegistry registry;
@@ -63,7 +63,18 @@ final class Supervisor {
     return config.name();
   }
 
-  /** Takes one unit of capacity; false (and counted) when the supervisor is full. */
+  // ---------------------------------------------------------------- admission: a unit per task until it is final
+
+  /** Takes one unit of capacity for a submitted task; false, and counted as rejected, when the supervisor is full. */
+  boolean admit() {
+    if (tryAdmit()) {
+      return true;
+    }
+    rejected.increment();
+    return false;
+  }
+
+  /** Takes one unit of capacity (for a task taken over: not a client's submit, so not counted); false when full. */
   boolean tryAdmit() {
     int cap = config.capacity();
     for (;;) {
@@ -77,10 +88,7 @@ final class Supervisor {
     }
   }
 
-  void countRejected() {
-    rejected.increment();
-  }
-
+  /** Gives back the unit of a task that is final, or was not started after all. */
   void release() {
     admitted.decrementAndGet();
   }
@@ -91,6 +99,99 @@ final class Supervisor {
 
   int free() {
     return config.capacity() - admitted.get();
+  }
+
+  // ---------------------------------------------------------------- attempts running, tasks waiting to restart
+
+  void attemptStarted() {
+    running.increment();
+  }
+
+  void attemptStopped() {
+    running.decrement();
+  }
+
+  void restartWaiting() {
+    restarting.incrementAndGet();
+  }
+
+  void restartOver() {
+    restarting.decrementAndGet();
+  }
+
+  /** Takes a queued attempt back from the workers (a cancel); false if a worker has taken it already. */
+  boolean withdraw(Attempt a) {
+    return workers.remove(a);
+  }
+
+  /** Nothing runs, waits for a worker, or is dispatched (durable). */
+  boolean idle() {
+    return running.sum() == 0 && workers.queued() == 0 && durableDispatched.get() == 0;
+  }
+
+  // ---------------------------------------------------------------- the durable dispatch gate
+
+  /**
+   * The number of durable attempts that may be dispatched (recorded as running, then handed to the pool) at
+   * once: the workers, plus {@code dispatchAhead} to keep recording while they run. It bounds how many tasks a
+   * survivor reports as possible duplicates if this node dies.
+   */
+  int dispatchWindow() {
+    return config.workers() + config.dispatchAhead();
+  }
+
+  /** A pending durable task waits for a dispatch permit. */
+  void queueDurable(TaskRecord r) {
+    durableQueue.add(r);
+  }
+
+  /** The next durable task waiting for a permit, or null. */
+  TaskRecord nextDurable() {
+    return durableQueue.poll();
+  }
+
+  void unqueueDurable(TaskRecord r) {
+    durableQueue.remove(r);
+  }
+
+  boolean durableWaiting() {
+    return !durableQueue.isEmpty();
+  }
+
+  /** True when the dispatch window has room for one more durable attempt. */
+  boolean dispatchRoom() {
+    return durableDispatched.get() < dispatchWindow();
+  }
+
+  /** Takes a dispatch permit if the window has room and no durable task waits for one before; false if not. */
+  boolean tryTakeDispatchPermit() {
+    if (!durableQueue.isEmpty()) {
+      return false;
+    }
+    for (;;) {
+      int n = durableDispatched.get();
+      if (n >= dispatchWindow()) {
+        return false;
+      }
+      if (durableDispatched.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Takes a dispatch permit (after {@link #dispatchRoom}, on the event loop that alone takes them so). */
+  void takeDispatchPermit() {
+    durableDispatched.incrementAndGet();
+  }
+
+  void giveDispatchPermitBack() {
+    durableDispatched.decrementAndGet();
+  }
+
+  /** The meters of one task type here, made at its first use. */
+  TaskMeters metersOf(String type, TaskMeters.Cache meters) {
+    TaskMeters m = metersByType.get(type);
+    return m != null ? m : metersByType.computeIfAbsent(type, t -> meters.of(name(), t));
   }
 
   double queued() {

@@ -135,20 +135,14 @@ final class Takeover {
 
   private void reportLost(String deadNode, String record) {
     List<LiveRecord.Entry> entries = LiveRecord.decode(record);
-    long now = System.currentTimeMillis();
+    long now = engine.clock().millis();
     for (LiveRecord.Entry e : entries) {
       String error = "node " + deadNode + " died while the task was " + e.state() + " (attempt " + e.attempts()
         + "); its outcome is unknown";
       TaskSpec spec = new TaskSpec(e.type(), null, e.supervisor(), Restart.TEMPORARY, 0, 1, null, null);
       TaskRecord r = new TaskRecord(e.id(), spec, 0, e.submittedAt(), null, null, null, deadNode);
-      synchronized (r) {
-        r.state = TaskState.LOST;
-        r.lastOutcome = Outcome.NODE_LOST;
-        r.attempts = e.attempts();
-        r.endedAt = now;
-        r.error = error;
-      }
-      r.recorded = true;
+      r.lost(e.attempts(), error, now);
+      r.markRecorded();
       engine.registry().keepFinished(r);
       store.putFinal(e.id(), r.toJson());
       meters.of(e.supervisor(), e.type()).finished(TaskState.LOST);

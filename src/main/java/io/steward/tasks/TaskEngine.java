@@ -12,8 +12,11 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -44,6 +47,10 @@ final class TaskEngine {
   private final Mailbox mailbox;
   private final Runner runner;
   private final Dispatcher dispatcher;
+  private final Clock clock;
+  private final Clock elapsed;
+  /** Tasks waiting for their backoff delay, soonest first (on the elapsed clock). On the event loop. */
+  private final PriorityQueue<Due> restarts = new PriorityQueue<>(Comparator.comparingLong(Due::at));
   private volatile boolean stopping;
   /**
    * Refused durable submits whose record may still exist (its withdraw failed) or land late (a timed-out batch
@@ -53,9 +60,16 @@ final class TaskEngine {
   /** Longer than Hazelcast's operation call timeout (60 s by default), after which a write in flight is dropped. */
   static final long REFUSED_WINDOW_MS = 120_000;
 
+  /** A task that restarts once the elapsed clock reads {@code at}. */
+  private record Due(long at, TaskRecord record) {
+  }
+
   TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TaskIds ids, TasksConfig config,
-             Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store) {
+             Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store,
+             Clock clock, Clock elapsed) {
     this.vertx = vertx;
+    this.clock = clock;
+    this.elapsed = elapsed;
     this.context = context;
     this.mailbox = mailbox;
     this.nodeId = nodeId;
@@ -66,10 +80,27 @@ final class TaskEngine {
     this.meters = meters;
     this.store = store;
     this.ids = ids;
-    this.runner = new Runner(vertx, nodeId, events);
-    this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, runner, a -> finish(a.record, TaskState.FAILED,
+    this.runner = new Runner(vertx, nodeId, events, clock, elapsed, new AttemptListener());
+    this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, clock, runner, a -> finish(a.record, TaskState.FAILED,
       Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false));
-    runner.wire(dispatcher, this::attemptEnded);
+  }
+
+  /** What the runner reports of the attempts it was handed. */
+  private final class AttemptListener implements Runner.Listener {
+    @Override
+    public void notStarted(Attempt a) {
+      dispatcher.releasePermit(a);
+    }
+
+    @Override
+    public void ended(Attempt a, Outcome outcome, Object result, String error) {
+      attemptEnded(a, outcome, result, error);
+    }
+  }
+
+  /** The dates of this node's tasks: when they were submitted, started, restarted and ended. */
+  Clock clock() {
+    return clock;
   }
 
   TaskIds ids() {
@@ -111,10 +142,9 @@ final class TaskEngine {
 
   /** Takes one unit of the supervisor's capacity, or throws 429 (counted, with a {@code rejected} event). */
   void admit(TaskSpec spec, Supervisor sup) {
-    if (sup.tryAdmit()) {
+    if (sup.admit()) {
       return;
     }
-    sup.countRejected();
     String reason = "supervisor '" + sup.name() + "' is full: " + sup.admitted() + " tasks running, queued or waiting to "
       + "restart (workers " + sup.config.workers() + " + maxQueued " + sup.config.maxQueued() + "); retry after a backoff";
     events.rejected(null, spec.type(), sup.name(), 429, reason);
@@ -130,9 +160,9 @@ final class TaskEngine {
     long timeout = spec.timeoutMs() != null ? spec.timeoutMs() : sup.config.timeoutMs();
     long seq = id == null ? ids.nextSeq() : ids.seqOf(id);
     TaskRecord r = seq >= 0
-      ? new TaskRecord(ids.prefix(), seq, spec, timeout, System.currentTimeMillis(), sup, resolved.type(),
+      ? new TaskRecord(ids.prefix(), seq, spec, timeout, clock.millis(), sup, resolved.type(),
         metersOf(sup, spec.type()), nodeId)
-      : new TaskRecord(id, spec, timeout, System.currentTimeMillis(), sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
+      : new TaskRecord(id, spec, timeout, clock.millis(), sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
     if (waiter != null) {
       r.addWaiter(waiter);
     }
@@ -143,7 +173,7 @@ final class TaskEngine {
       dispatcher.dispatch(r);
       return Future.succeededFuture(r);
     }
-    r.recorded = true;
+    r.markRecorded();
     // When a dispatch permit is free, the first record already says running: one write instead of two.
     Attempt first = dispatcher.reserve(r);
     JsonObject record = first != null ? dispatcher.runningRecord(r, first) : r.toJson();
@@ -152,10 +182,7 @@ final class TaskEngine {
         if (first != null) {
           dispatcher.releasePermit(first);
         }
-        synchronized (r) {
-          r.state = TaskState.FAILED;
-          r.takeWaiters();
-        }
+        r.refused();
         registry.discard(r);
         sup.release();
         return refused(r, ar.cause());
@@ -179,7 +206,7 @@ final class TaskEngine {
    */
   private Future<TaskRecord> refused(TaskRecord r, Throwable writeError) {
     String cause = writeError.getMessage();
-    refusedUntil.put(r.id(), System.currentTimeMillis() + REFUSED_WINDOW_MS);
+    refusedUntil.put(r.id(), elapsed.millis() + REFUSED_WINDOW_MS);
     return store.withdraw(r.id(), nodeId).transform(w -> {
       if (w.succeeded() && w.result()) {
         String reason = "could not record durable task " + r.id() + " in the cluster (" + cause + "); nothing was run "
@@ -209,7 +236,7 @@ final class TaskEngine {
         refusedUntil.remove(id);
         return;
       }
-      long asked = System.currentTimeMillis();
+      long asked = elapsed.millis();
       store.withdraw(id, nodeId).onComplete(w -> {
         if (w.failed()) {
           WARNINGS.warn("withdraw-retry", "Could not yet take back the record of refused durable task " + id + " ("
@@ -222,8 +249,7 @@ final class TaskEngine {
   }
 
   private TaskMeters metersOf(Supervisor sup, String type) {
-    TaskMeters m = sup.metersByType.get(type);
-    return m != null ? m : sup.metersByType.computeIfAbsent(type, t -> meters.of(sup.name(), t));
+    return sup.metersOf(type, meters);
   }
 
   /** Gives back a unit of capacity taken by {@link #admit} for a task that was not started after all. */
@@ -238,11 +264,8 @@ final class TaskEngine {
       finish(r, outcome.finalState(), outcome, result, error, false);
       return;
     }
-    RestartHistory history;
-    synchronized (r) {
-      history = r.history;
-    }
-    long now = System.currentTimeMillis();
+    RestartHistory history = r.history();
+    long now = clock.millis();
     RestartPolicy.Decision d = RestartPolicy.decide(r.spec.restart(), outcome, history, r.spec.maxRestarts(),
       r.spec.withinMs(), now, config.backoff(), ThreadLocalRandom.current().nextDouble());
     if (d.kind() == RestartPolicy.Decision.Kind.FINISH && !r.durable()) {
@@ -278,24 +301,16 @@ final class TaskEngine {
     };
   }
 
-  /** Schedules the next attempt after {@code delayMs}. On the event loop. */
+  /** Schedules the next attempt after {@code delayMs} on the elapsed clock ({@link #tick} requeues it). On the event loop. */
   private void restart(TaskRecord r, Outcome outcome, String error, long delayMs, boolean possibleDuplicate) {
-    int attempts;
-    Attempt ended;
-    synchronized (r) {
-      if (r.state.isFinal()) {
-        return;
-      }
-      ended = r.attempt;
-      r.state = TaskState.RESTARTING;
-      r.lastOutcome = outcome;
-      r.error = error;
-      r.history = r.history.plus(System.currentTimeMillis(), r.spec.withinMs());
-      r.attempt = null;
-      attempts = r.attempts;
+    TaskRecord.Restarting restarting = r.restartAfter(outcome, error, clock.millis());
+    if (restarting == null) {
+      return; // it ended meanwhile (cancelled)
     }
+    Attempt ended = restarting.ended();
+    int attempts = restarting.attempts();
     Supervisor sup = r.supervisor;
-    sup.restarting.incrementAndGet();
+    sup.restartWaiting();
     r.meters.restarted(reason(outcome));
     events.restarted(r, attempts, reason(outcome), delayMs, possibleDuplicate);
     if (r.durable()) {
@@ -313,21 +328,16 @@ final class TaskEngine {
       requeue(r);
       return;
     }
-    long timer = vertx.setTimer(delayMs, t -> requeue(r));
-    synchronized (r) {
-      r.restartTimer = timer;
-    }
+    // A task that ends meanwhile (cancelled) stays here until it is due; requeue then leaves it alone.
+    restarts.add(new Due(elapsed.millis() + delayMs, r));
   }
 
   private void requeue(TaskRecord r) {
-    synchronized (r) {
-      if (r.state != TaskState.RESTARTING || stopping) { // stopping: a survivor restarts it (durable) or reports it
-        return;
-      }
-      r.state = TaskState.PENDING;
-      r.restartTimer = -1;
+    // stopping: a survivor restarts it (durable) or reports it
+    if (stopping || !r.requeue()) {
+      return;
     }
-    r.supervisor.restarting.decrementAndGet();
+    r.supervisor.restartOver();
     dispatcher.dispatch(r);
   }
 
@@ -335,31 +345,14 @@ final class TaskEngine {
 
   /** Makes a task final (once). Any thread; durable tasks complete after their final record is written. */
   private void finish(TaskRecord r, TaskState state, Outcome outcome, Object result, String error, boolean deadLetter) {
-    List<Promise<JsonObject>> waiters;
-    TaskState prior;
-    Attempt last;
-    synchronized (r) {
-      if (r.state.isFinal()) {
-        return;
-      }
-      last = r.attempt;
-      prior = r.state;
-      r.state = state;
-      if (outcome != null) {
-        r.lastOutcome = outcome;
-      }
-      r.result = result;
-      r.error = error;
-      r.deadLetter = deadLetter;
-      r.endedAt = System.currentTimeMillis();
-      if (r.restartTimer >= 0) {
-        vertx.cancelTimer(r.restartTimer);
-        r.restartTimer = -1;
-      }
-      waiters = r.takeWaiters();
+    TaskRecord.Ended ended = r.end(state, outcome, result, error, deadLetter, clock.millis());
+    if (ended == null) {
+      return; // final already
     }
-    if (prior == TaskState.RESTARTING) {
-      r.supervisor.restarting.decrementAndGet();
+    List<Promise<JsonObject>> waiters = ended.waiters();
+    Attempt last = ended.last();
+    if (ended.prior() == TaskState.RESTARTING) {
+      r.supervisor.restartOver();
     }
     if (!r.durable()) {
       completed(r, state, waiters, null);
@@ -395,9 +388,9 @@ final class TaskEngine {
     String error;
     boolean deadLetter;
     synchronized (r) {
-      attempts = r.attempts;
-      error = r.error;
-      deadLetter = r.deadLetter;
+      attempts = r.attempts();
+      error = r.error();
+      deadLetter = r.deadLetter();
     }
     events.ended(r, state, attempts, error, deadLetter);
     if (deadLetter || waiters != null) {
@@ -415,11 +408,7 @@ final class TaskEngine {
     }
     if (r.spec.key() != null) {
       if (r.spec.uniqueForMs() > 0) {
-        long endedAt;
-        synchronized (r) {
-          endedAt = r.endedAt;
-        }
-        store.holdKey(r.spec.key(), r.id(), endedAt, r.spec.uniqueForMs());
+        store.holdKey(r.spec.key(), r.id(), r.endedAt(), r.spec.uniqueForMs());
       } else {
         store.unbindKey(r.spec.key(), r.id());
       }
@@ -432,17 +421,18 @@ final class TaskEngine {
   Future<JsonObject> cancel(TaskRecord r) {
     Promise<JsonObject> done = context.promise();
     synchronized (r) {
-      if (r.state.isFinal()) {
-        throw StewardException.conflict("task " + r.id() + " already ended: " + r.state.wire());
+      TaskState state = r.state();
+      if (state.isFinal()) {
+        throw StewardException.conflict("task " + r.id() + " already ended: " + state.wire());
       }
-      Attempt a = r.attempt;
-      if (r.state == TaskState.RUNNING && a != null) {
+      Attempt a = r.attempt();
+      if (state == TaskState.RUNNING && a != null) {
         runner.abandon(a);
-      } else if (r.state == TaskState.PENDING && a != null) {
-        if (r.supervisor.workers.remove(a)) {
+      } else if (state == TaskState.PENDING && a != null) {
+        if (r.supervisor.withdraw(a)) {
           dispatcher.releasePermit(a);
         }
-        r.supervisor.durableQueue.remove(r);
+        r.supervisor.unqueueDurable(r);
       }
       r.addWaiter(done);
       finish(r, TaskState.CANCELLED, null, null, "cancelled", false);
@@ -453,7 +443,7 @@ final class TaskEngine {
   /** Completes {@code waiter} with the task's final record when it ends (at once if it has). */
   void watch(TaskRecord r, Promise<JsonObject> waiter) {
     synchronized (r) {
-      if (!r.state.isFinal()) {
+      if (!r.state().isFinal()) {
         if (!r.addWaiter(waiter)) {
           throw StewardException.overCapacity("task " + r.id() + " already has " + TaskRecord.MAX_WAITERS + " waiters");
         }
@@ -467,7 +457,7 @@ final class TaskEngine {
   Future<JsonObject> await(TaskRecord r, long timeoutMs) {
     Promise<JsonObject> done = context.promise();
     synchronized (r) {
-      if (r.state.isFinal()) {
+      if (r.state().isFinal()) {
         return Future.succeededFuture(r.toJson());
       }
       if (!r.addWaiter(done)) {
@@ -499,19 +489,13 @@ final class TaskEngine {
     Supervisor sup = resolved.supervisor();
     TaskRecord r = new TaskRecord(rec.getString("id"), spec, rec.getLong("timeoutMs", 0L), rec.getLong("submittedAt"),
       sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
-    r.recorded = true;
+    r.markRecorded();
     String lostState = rec.getString("lostState", TaskState.PENDING.wire());
     boolean wasRunning = TaskState.RUNNING.wire().equals(lostState);
-    synchronized (r) {
-      r.attempts = rec.getInteger("attempts", 0);
-      r.takeovers = rec.getInteger("takeovers", 1);
-      r.possibleDuplicate = wasRunning || rec.getBoolean("possibleDuplicate", false);
-      r.error = rec.getString("error");
-      JsonArray times = rec.getJsonArray("restartedAt");
-      if (times != null) {
-        r.history = RestartHistory.of(times.stream().mapToLong(t -> ((Number) t).longValue()).toArray());
-      }
-    }
+    JsonArray times = rec.getJsonArray("restartedAt");
+    r.takeOver(rec.getInteger("attempts", 0), rec.getInteger("takeovers", 1),
+      wasRunning || rec.getBoolean("possibleDuplicate", false), rec.getString("error"),
+      times == null ? RestartHistory.EMPTY : RestartHistory.of(times.stream().mapToLong(t -> ((Number) t).longValue()).toArray()));
     registry.addLive(r);
     if (spec.key() != null) {
       // After a full-cluster restart the keys are gone (they are not persisted): bind this task's again.
@@ -524,14 +508,14 @@ final class TaskEngine {
     }
     String lostNode = rec.getString("lostNode");
     if (!wasRunning) {
-      events.restarted(r, r.attempts, "node-lost", 0, false);
+      events.restarted(r, r.attempts(), "node-lost", 0, false);
       r.meters.restarted("node-lost");
       dispatcher.dispatch(r);
       return;
     }
-    RestartPolicy.Decision d = RestartPolicy.decide(spec.restart(), Outcome.NODE_LOST, r.history, spec.maxRestarts(),
-      spec.withinMs(), System.currentTimeMillis(), config.backoff(), 0);
-    String error = "node " + lostNode + " died while running attempt " + r.attempts;
+    RestartPolicy.Decision d = RestartPolicy.decide(spec.restart(), Outcome.NODE_LOST, r.history(), spec.maxRestarts(),
+      spec.withinMs(), clock.millis(), config.backoff(), 0);
+    String error = "node " + lostNode + " died while running attempt " + r.attempts();
     if (d.kind() == RestartPolicy.Decision.Kind.GIVE_UP) {
       finish(r, TaskState.FAILED, Outcome.NODE_LOST, null, "restart limit reached (" + d.restartsInWindow()
         + " restarts within " + spec.withinMs() + " ms); last attempt lost with its node " + lostNode, true);
@@ -551,9 +535,17 @@ final class TaskEngine {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** The watchdog: times out attempts past their deadline. On the event loop, every few ms. */
+  /**
+   * The watchdog, on the event loop every few ms: times out attempts past their deadline and requeues tasks whose
+   * backoff delay is over, both on the elapsed clock.
+   */
   void tick() {
     runner.tick();
+    long now = elapsed.millis();
+    for (Due d = restarts.peek(); d != null && d.at() - now <= 0; d = restarts.peek()) {
+      restarts.poll();
+      requeue(d.record());
+    }
   }
 
   /** Refuses new tasks; those accepted carry on. */
@@ -568,7 +560,7 @@ final class TaskEngine {
    */
   boolean idle() {
     for (Supervisor s : supervisors.values()) {
-      if (s.running.sum() > 0 || s.workers.queued() > 0 || s.durableDispatched.get() > 0) {
+      if (!s.idle()) {
         return false;
       }
     }

@@ -9,7 +9,10 @@ import java.util.List;
 
 /**
  * One task on the node that owns it: what was asked ({@link TaskSpec}) and where it is now. The mutable part
- * is guarded by the record's monitor: a worker thread, the watchdog and the verticle's event loop all move it.
+ * is private and guarded by the record's monitor: a worker thread, the watchdog and the verticle's event loop all
+ * move it, only through its transitions ({@link #begin}, {@link #restartAfter}, {@link #requeue}, {@link #end}, ...),
+ * each checked against the one table of legal moves ({@link TaskState#next()}). A transition that lost a race (the
+ * task ended first) changes nothing and says so; one the table forbids throws {@link IllegalStateException}.
  * Its JSON is the task's public view ({@code get}, {@code list}, {@code run}'s reply) and, for durable tasks,
  * the record kept in Hazelcast.
  */
@@ -32,30 +35,29 @@ final class TaskRecord {
   final TaskMeters meters;
 
   /** Its record is in the cluster (durable, or lost and reported here): forget it there when dropped here. */
-  volatile boolean recorded;
+  private volatile boolean recorded;
   /** Where the registry keeps it while it is live (temporary tasks), or -1; set before it is handed over. */
-  int slot = -1;
+  private int slot = -1;
   /** Where the registry's table of finished tasks keeps it while the ring holds it, or -1. */
-  int finishedSlot = -1;
+  private int finishedSlot = -1;
   /** Kept by id in the registry (durable and lost tasks); set before it is handed over. */
-  boolean indexed;
+  private boolean indexed;
 
-  // Guarded by this.
-  TaskState state = TaskState.PENDING;
-  int attempts;
-  String node;
-  long startedAt;
-  long endedAt;
-  String error;
-  Outcome lastOutcome;
-  Object result;
-  boolean deadLetter;
-  RestartHistory history = RestartHistory.EMPTY;
-  boolean possibleDuplicate;
-  int takeovers;
-  int zombies;
-  Attempt attempt;
-  long restartTimer = -1;
+  // Guarded by this. Written only by the transitions below; the state only by transition().
+  private TaskState state = TaskState.PENDING;
+  private int attempts;
+  private String node;
+  private long startedAt;
+  private long endedAt;
+  private String error;
+  private Outcome lastOutcome;
+  private Object result;
+  private boolean deadLetter;
+  private RestartHistory history = RestartHistory.EMPTY;
+  private boolean possibleDuplicate;
+  private int takeovers;
+  private int zombies;
+  private Attempt attempt;
   private List<Promise<JsonObject>> waiters;
 
   /** A task this node accepted: its id is {@code prefix + seq}. */
@@ -106,7 +108,7 @@ final class TaskRecord {
   }
 
   /** Adds a waiter for the final state; false when there are too many. Call under the monitor. */
-  boolean addWaiter(Promise<JsonObject> p) {
+  synchronized boolean addWaiter(Promise<JsonObject> p) {
     if (waiters == null) {
       waiters = new ArrayList<>(1);
     }
@@ -117,17 +119,225 @@ final class TaskRecord {
     return true;
   }
 
-  void removeWaiter(Promise<JsonObject> p) {
+  synchronized void removeWaiter(Promise<JsonObject> p) {
     if (waiters != null) {
       waiters.remove(p);
     }
   }
 
   /** Takes the waiters away (to answer them once final). Call under the monitor. */
-  List<Promise<JsonObject>> takeWaiters() {
+  private List<Promise<JsonObject>> takeWaiters() {
     List<Promise<JsonObject>> w = waiters;
     waiters = null;
     return w;
+  }
+
+  // ---------------------------------------------------------------- transitions
+
+  /** The one writer of {@link #state}: checks the move against {@link TaskState}'s table. Call under the monitor. */
+  private void transition(TaskState to) {
+    if (!state.canMoveTo(to)) {
+      throw new IllegalStateException("task " + id() + ": illegal transition " + state + " -> " + to + " (legal from "
+        + state + ": " + state.next() + ")");
+    }
+    state = to;
+  }
+
+  /** The next attempt of a pending task, made its current one; null when the task is not pending. */
+  synchronized Attempt nextAttempt(Runner runner) {
+    if (state != TaskState.PENDING) {
+      return null;
+    }
+    attempt = new Attempt(runner, this, attempts + 1);
+    return attempt;
+  }
+
+  /** The attempt waiting to be handed to a worker: the current one of a pending task, else null. */
+  synchronized Attempt pendingAttempt() {
+    return state == TaskState.PENDING ? attempt : null;
+  }
+
+  /** True when {@code a} is still the attempt this pending task waits to run (not cancelled meanwhile). */
+  synchronized boolean awaits(Attempt a) {
+    return state == TaskState.PENDING && attempt == a;
+  }
+
+  /** PENDING to RUNNING: attempt {@code a} begins on {@code node}; false if it is not the one awaited any more. */
+  synchronized boolean begin(Attempt a, String node, long now) {
+    if (attempt != a || state != TaskState.PENDING) {
+      return false;
+    }
+    transition(TaskState.RUNNING);
+    attempts = a.number;
+    startedAt = now;
+    this.node = node;
+    return true;
+  }
+
+  /** What {@link #restartAfter} left behind: the attempt that ended (its permit to give back) and the attempts made. */
+  record Restarting(Attempt ended, int attempts) {
+  }
+
+  /**
+   * To RESTARTING after an attempt ended with {@code outcome} (or was lost with its node), counted in the restart
+   * history at {@code now}; null (and nothing changes) if the task is final already.
+   */
+  synchronized Restarting restartAfter(Outcome outcome, String error, long now) {
+    if (state.isFinal()) {
+      return null;
+    }
+    transition(TaskState.RESTARTING);
+    Attempt ended = attempt;
+    lastOutcome = outcome;
+    this.error = error;
+    history = history.plus(now, spec.withinMs());
+    attempt = null;
+    return new Restarting(ended, attempts);
+  }
+
+  /** RESTARTING to PENDING once the backoff delay passed; false if it is not waiting to restart any more. */
+  synchronized boolean requeue() {
+    if (state != TaskState.RESTARTING) {
+      return false;
+    }
+    transition(TaskState.PENDING);
+    return true;
+  }
+
+  /** What {@link #end} left behind: the prior state, the last attempt, the waiters. */
+  record Ended(TaskState prior, Attempt last, List<Promise<JsonObject>> waiters) {
+  }
+
+  /**
+   * To a final state (once): null (and nothing changes) if the task is final already. The waiters are taken away,
+   * to be answered once the end is recorded.
+   */
+  synchronized Ended end(TaskState to, Outcome outcome, Object result, String error, boolean deadLetter, long now) {
+    if (state.isFinal()) {
+      return null;
+    }
+    if (!to.isFinal()) {
+      throw new IllegalStateException("task " + id() + ": end in " + to + ", which is not final");
+    }
+    TaskState prior = state;
+    transition(to);
+    if (outcome != null) {
+      lastOutcome = outcome;
+    }
+    this.result = result;
+    this.error = error;
+    this.deadLetter = deadLetter;
+    endedAt = now;
+    return new Ended(prior, attempt, takeWaiters());
+  }
+
+  /**
+   * PENDING to FAILED for a submit that was refused (its record could not be written): its waiters are dropped.
+   * Nothing changes if it ended meanwhile (a cancel by id while its record was being written).
+   */
+  synchronized void refused() {
+    if (state.isFinal()) {
+      return;
+    }
+    transition(TaskState.FAILED);
+    takeWaiters();
+  }
+
+  /** A pending durable task claimed from a departed node: what that node's record says of its past. */
+  synchronized void takeOver(int attempts, int takeovers, boolean possibleDuplicate, String error, RestartHistory history) {
+    if (state != TaskState.PENDING) {
+      throw new IllegalStateException("task " + id() + ": taken over in " + state + ", not " + TaskState.PENDING);
+    }
+    this.attempts = attempts;
+    this.takeovers = takeovers;
+    this.possibleDuplicate = possibleDuplicate;
+    this.error = error;
+    this.history = history;
+  }
+
+  /** PENDING to LOST: a temporary task of a departed node, reported here by the survivor that took its record. */
+  synchronized void lost(int attempts, String error, long now) {
+    transition(TaskState.LOST);
+    lastOutcome = Outcome.NODE_LOST;
+    this.attempts = attempts;
+    this.error = error;
+    endedAt = now;
+  }
+
+  /** A handler of this task was abandoned but holds its thread. */
+  synchronized void zombieStarted() {
+    zombies++;
+  }
+
+  /** An abandoned handler of this task returned. */
+  synchronized void zombieReturned() {
+    zombies--;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  synchronized TaskState state() {
+    return state;
+  }
+
+  synchronized int attempts() {
+    return attempts;
+  }
+
+  synchronized long endedAt() {
+    return endedAt;
+  }
+
+  synchronized String error() {
+    return error;
+  }
+
+  synchronized boolean deadLetter() {
+    return deadLetter;
+  }
+
+  synchronized RestartHistory history() {
+    return history;
+  }
+
+  /** The current attempt (queued or running), or null. */
+  synchronized Attempt attempt() {
+    return attempt;
+  }
+
+  // ---------------------------------------------------------------- the registry's bookkeeping
+
+  /** Its record is in the cluster: forget it there when it is dropped here. */
+  void markRecorded() {
+    recorded = true;
+  }
+
+  boolean recorded() {
+    return recorded;
+  }
+
+  void placedLive(int slot) {
+    this.slot = slot;
+  }
+
+  int slot() {
+    return slot;
+  }
+
+  void placedFinished(int slot) {
+    finishedSlot = slot;
+  }
+
+  int finishedSlot() {
+    return finishedSlot;
+  }
+
+  void markIndexed() {
+    indexed = true;
+  }
+
+  boolean indexed() {
+    return indexed;
   }
 
   /** The full record: the public view plus the payload and what a survivor needs to carry on. */

@@ -1,9 +1,23 @@
 package io.steward.tasks;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
-/** Where a task is in its life. The last five are final. */
+/**
+ * Where a task is in its life, and the one table of the moves between states that are legal ({@link #next()}).
+ * The last five are final: nothing leaves them. {@link TaskRecord} checks every change of a task's state
+ * against this table and throws {@link IllegalStateException} on any other move (a bug, never a client's
+ * input: client errors are refused before a task's state is touched).
+ *
+ * <pre>
+ *   PENDING    -> RUNNING (an attempt begins), RESTARTING (taken over after its node died while running it),
+ *                 FAILED (refused, or its workers stopped), CANCELLED, LOST (reported lost by a survivor)
+ *   RUNNING    -> SUCCEEDED, FAILED, TIMED_OUT (its attempt ended for good), RESTARTING, CANCELLED
+ *   RESTARTING -> PENDING (its backoff delay passed), CANCELLED
+ * </pre>
+ */
 public enum TaskState {
   PENDING("pending"),
   RUNNING("running"),
@@ -24,9 +38,19 @@ public enum TaskState {
       names.add(s.wire);
     }
     NAMES = List.copyOf(names);
+    // The table of legal transitions: the only one. Final states have none.
+    PENDING.next = EnumSet.of(RUNNING, RESTARTING, FAILED, CANCELLED, LOST);
+    RUNNING.next = EnumSet.of(SUCCEEDED, FAILED, TIMED_OUT, RESTARTING, CANCELLED);
+    RESTARTING.next = EnumSet.of(PENDING, CANCELLED);
+    for (TaskState s : values()) {
+      if (s.next == null) {
+        s.next = EnumSet.noneOf(TaskState.class);
+      }
+    }
   }
 
   private final String wire;
+  private EnumSet<TaskState> next;
 
   TaskState(String wire) {
     this.wire = wire;
@@ -38,6 +62,16 @@ public enum TaskState {
 
   public boolean isFinal() {
     return ordinal() >= SUCCEEDED.ordinal();
+  }
+
+  /** The states this one may move to (none for a final state). */
+  Set<TaskState> next() {
+    return EnumSet.copyOf(next);
+  }
+
+  /** True when a task in this state may move to {@code to}. */
+  boolean canMoveTo(TaskState to) {
+    return next.contains(to);
   }
 
   public static TaskState of(String wire) {

@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -39,6 +40,8 @@ final class TasksVerticle extends VerticleBase {
   static final int MAX_DEAD_LETTERS_PAGE = 1_000;
 
   private final TasksConfig config;
+  private final Clock clock;
+  private final Clock elapsed;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private TaskEngine engine;
@@ -50,7 +53,22 @@ final class TasksVerticle extends VerticleBase {
   private LiveRecorder recorder;
 
   TasksVerticle(TasksConfig config) {
+    this(config, Clock.systemUTC(), MonotonicClock.INSTANCE);
+  }
+
+  /** A tasks module on one clock that a test moves: its dates, timeouts and backoff delays all follow it. */
+  TasksVerticle(TasksConfig config, Clock clock) {
+    this(config, clock, clock);
+  }
+
+  /**
+   * @param clock   the dates of this node's tasks (submitted, started, restarted, ended; events; retention)
+   * @param elapsed what attempt timeouts and backoff delays are measured on: monotonic in production
+   */
+  TasksVerticle(TasksConfig config, Clock clock, Clock elapsed) {
     this.config = config;
+    this.clock = clock;
+    this.elapsed = elapsed;
   }
 
   @Override
@@ -74,14 +92,15 @@ final class TasksVerticle extends VerticleBase {
     long capacity = config.supervisors().values().stream().mapToLong(SupervisorConfig::capacity).sum();
     TaskIds ids = new TaskIds(nodeId);
     Registry registry = new Registry(ids, config.maxFinished(), capacity, dropped -> {
-      if (dropped.recorded) {
+      if (dropped.recorded()) {
         store.forget(dropped.id());
       }
     });
     events = new Events(vertx, nodeId, config.maxEvents(), Counter.builder("steward_tasks_events_dropped")
-      .description("Lifecycle events not published because an interval had more than tasks.maxEvents").register(meterRegistry));
+      .description("Lifecycle events not published because an interval had more than tasks.maxEvents").register(meterRegistry),
+      clock);
     TaskMeters.Cache meters = new TaskMeters.Cache(meterRegistry);
-    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store);
+    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store, clock, elapsed);
     lookup = new Lookup(vertx, nodeId, engine, store);
     submissions = new Submissions(ctx, engine, lookup, store);
     takeover = new Takeover(vertx, ctx, nodeId, engine, store, events, meters,
@@ -126,7 +145,7 @@ final class TasksVerticle extends VerticleBase {
       recorder.tick();
     }));
     long expireEvery = Math.max(1_000, config.finishedTtlMs() / 10);
-    timers.add(vertx.setPeriodic(expireEvery, t -> registry.expire(System.currentTimeMillis() - config.finishedTtlMs())));
+    timers.add(vertx.setPeriodic(expireEvery, t -> registry.expire(clock.millis() - config.finishedTtlMs())));
     timers.add(vertx.setPeriodic(config.orphanSweepMs(), t -> takeover.sweep()));
 
     List<Future<?>> ready = new ArrayList<>();

@@ -13,10 +13,7 @@ class LiveRecordTest {
     TaskIds ids = new TaskIds("3f2a9c81-b0d4-4e3a-9f00-123456789abc");
     TaskRecord pending = task(ids, "echo", "default", Restart.TEMPORARY);
     TaskRecord running = task(ids, "sleep", "slow", Restart.TEMPORARY);
-    synchronized (running) {
-      running.state = TaskState.RUNNING;
-      running.attempts = 1;
-    }
+    running.begin(running.nextAttempt(null), "node-a", 8);
     TaskRecord durable = task(ids, "echo", "default", Restart.TRANSIENT);
     String text = LiveRecord.encode("node-a", ids.prefix(), 42, List.of(pending, running, durable));
     List<LiveRecord.Entry> entries = LiveRecord.decode(text);
