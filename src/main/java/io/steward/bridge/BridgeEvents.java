@@ -1,9 +1,9 @@
 package io.steward.bridge;
 
-import io.steward.bus.BridgeMeters;
-import io.steward.bus.BridgePermissions;
+import io.steward.edge.BridgeMeters;
+import io.steward.edge.BridgePermissions;
 import io.steward.bus.Door;
-import io.steward.bus.Tokens;
+import io.steward.edge.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyFailure;

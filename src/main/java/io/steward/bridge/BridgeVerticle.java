@@ -1,13 +1,12 @@
 package io.steward.bridge;
 
 import io.steward.bus.Addresses;
-import io.steward.bus.BridgeMeters;
-import io.steward.bus.Cluster;
+import io.steward.edge.BridgeMeters;
+import io.steward.spi.Cluster;
 import io.steward.bus.Endpoint;
-import io.steward.bus.KeyStores;
+import io.steward.edge.KeyStores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.ext.bridge.BridgeOptions;
@@ -35,13 +34,13 @@ final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     BridgeMeters meters = BridgeMeters.of(vertx, "tcp");
-    GuardedConnections connections = new GuardedConnections((VertxInternal) vertx);
+    GuardedConnections connections = new GuardedConnections(vertx);
     BridgeOptions options = config.permissions().applyTo(new BridgeOptions());
     NetServerOptions server = new NetServerOptions().setTcpNoDelay(true);
     if (config.tls()) {
       server.setSsl(true).setKeyCertOptions(KeyStores.options(config.keyStore(), config.keyStorePassword()));
     }
-    bridge = TcpEventBusBridge.create(connections, options, server,
+    bridge = TcpEventBusBridge.create(connections.vertx(), options, server,
       new BridgeEvents(config.tokens(), config.permissions(), config.door(), meters));
     connections.guard(config.maxFrameBytes(), config.maxConnections(), meters);
     String nodeId = Cluster.nodeId(vertx);

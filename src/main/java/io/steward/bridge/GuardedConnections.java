@@ -2,14 +2,11 @@ package io.steward.bridge;
 
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.steward.bus.BridgeMeters;
+import io.steward.edge.BridgeMeters;
+import io.steward.spi.VertxInternals;
 import io.vertx.core.Handler;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.internal.VertxWrapper;
-import io.vertx.core.internal.net.NetServerInternal;
-import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 
 /**
@@ -17,26 +14,30 @@ import io.vertx.core.net.NetSocket;
  * connections.
  *
  * <p>The library creates its own {@link NetServer} and keeps its connection handler private, with no
- * bridge event before the first frame is parsed. So the bridge is built with this {@link VertxWrapper},
- * which hands it a server we keep; {@link #guard} then wraps the handler the library installed: each new
- * socket first gets the guard in its Netty pipeline (before Vert.x's own handler, after TLS if any), then
- * is given to the library. No bytes have been read at that point.
+ * bridge event before the first frame is parsed. So the bridge is built with {@link #vertx()}, which hands us
+ * the server it creates ({@link VertxInternals#tappingNetServers}); {@link #guard} then wraps the handler the
+ * library installed: each new socket first gets the guard in its Netty pipeline (before Vert.x's own handler,
+ * after TLS if any), then is given to the library. No bytes have been read at that point.
  */
-final class GuardedConnections extends VertxWrapper {
+final class GuardedConnections {
 
-  private NetServerInternal server;
+  private final Vertx vertx;
+  private NetServer server;
 
-  GuardedConnections(VertxInternal vertx) {
-    super(vertx);
+  GuardedConnections(Vertx vertx) {
+    this.vertx = VertxInternals.tappingNetServers(vertx, this::created);
   }
 
-  @Override
-  public NetServerInternal createNetServer(NetServerOptions options) {
+  /** The Vert.x to build the bridge with. */
+  Vertx vertx() {
+    return vertx;
+  }
+
+  private void created(NetServer created) {
     if (server != null) {
       throw new IllegalStateException("the TCP bridge was expected to create one server");
     }
-    server = delegate.createNetServer(options);
-    return server;
+    server = created;
   }
 
   /** The port the bridge listens on (after it listens). */
@@ -55,12 +56,12 @@ final class GuardedConnections extends VertxWrapper {
       if (!meters.tryOpen(maxConnections)) {
         meters.refused(BridgeMeters.CONNECTION_LIMIT, "a connection from " + socket.remoteAddress() + ": "
           + maxConnections + " are open already (bridge.maxConnections)");
-        ChannelHandlerContext chctx = ((NetSocketInternal) socket).channelHandlerContext();
+        ChannelHandlerContext chctx = VertxInternals.channel(socket);
         chctx.writeAndFlush(FrameGuard.errFrame("too many connections to this bridge (bridge.maxConnections "
           + maxConnections + "); try again later or another node")).addListener(ChannelFutureListener.CLOSE);
         return;
       }
-      ChannelHandlerContext chctx = ((NetSocketInternal) socket).channelHandlerContext();
+      ChannelHandlerContext chctx = VertxInternals.channel(socket);
       chctx.channel().closeFuture().addListener(f -> meters.closed());
       chctx.pipeline().addBefore(chctx.name(), "steward-frame-guard", new FrameGuard(maxFrameBytes, meters::refused));
       library.handle(socket);

@@ -4,15 +4,14 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.Door;
 import io.steward.bus.Endpoint;
+import io.steward.spi.VertxInternals;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -20,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -36,7 +36,7 @@ final class FanoutVerticle extends VerticleBase {
   private HazelcastInstance hz;
   private UUID listener;
   /** A plain context on this verticle's event loop, where fan-outs send their requests (see {@link #sending}). */
-  private ContextInternal sendingContext;
+  private Executor sendingContext;
 
   FanoutVerticle(FanoutConfig config, Runs runs) {
     this.config = config;
@@ -46,8 +46,7 @@ final class FanoutVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     hz = Cluster.hazelcast(vertx);
-    sendingContext = ((VertxInternal) vertx).contextBuilder()
-      .withEventLoop(((ContextInternal) context).nettyEventLoop()).build();
+    sendingContext = VertxInternals.unhookedContextOn(vertx, context);
     listener = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -101,7 +100,7 @@ final class FanoutVerticle extends VerticleBase {
    */
   private Future<JsonObject> sending(Supplier<Future<JsonObject>> start) {
     Promise<JsonObject> reply = Promise.promise();
-    sendingContext.dispatch(() -> {
+    sendingContext.execute(() -> {
       try {
         start.get().onComplete(reply);
       } catch (RuntimeException e) {

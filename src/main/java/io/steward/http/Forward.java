@@ -1,7 +1,7 @@
 package io.steward.http;
 
+import io.steward.bus.AddressRule;
 import io.steward.bus.Addresses;
-import io.steward.bus.BridgePermissions;
 import io.steward.bus.Door;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
@@ -79,10 +79,10 @@ final class Forward {
    * {@code GET /health} show already; so {@code POST /fanout/gather} of them works), and {@code targets}
    * ({@code http.targets}).
    */
-  void permit(List<BridgePermissions.Rule> targets) {
-    List<BridgePermissions.Rule> own = new ArrayList<>();
-    routes.forEach(a -> own.add(new BridgePermissions.Rule(a, null)));
-    own.add(new BridgePermissions.Rule(null, NODE_INFO_AND_HEALTH));
+  void permit(List<AddressRule> targets) {
+    List<AddressRule> own = new ArrayList<>();
+    routes.forEach(a -> own.add(new AddressRule(a, null)));
+    own.add(new AddressRule(null, NODE_INFO_AND_HEALTH));
     door = Door.of("the HTTP API", "http.targets", own, targets);
   }
 

@@ -1,10 +1,10 @@
 package io.steward.http;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.steward.bus.BridgeMeters;
-import io.steward.bus.BridgePermissions;
+import io.steward.edge.BridgeMeters;
+import io.steward.edge.BridgePermissions;
 import io.steward.bus.Door;
-import io.steward.bus.Tokens;
+import io.steward.edge.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyFailure;

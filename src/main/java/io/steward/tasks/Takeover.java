@@ -4,7 +4,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package io.steward.reliability;
 
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.testing.NodeProcess;
 import io.steward.testing.ProcessCluster;
 import io.vertx.core.Vertx;

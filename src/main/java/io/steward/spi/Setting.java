@@ -1,4 +1,4 @@
-package io.steward.node;
+package io.steward.spi;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -75,7 +75,7 @@ public record Setting(String path, Kind kind, Object defaultValue, String meanin
   }
 
   /** Parses an override given as text by {@code source} (an env var or system property name). */
-  Object parse(String text, String source) {
+  public Object parse(String text, String source) {
     String t = text.trim();
     switch (kind) {
       case STRING:
@@ -112,7 +112,7 @@ public record Setting(String path, Kind kind, Object defaultValue, String meanin
   }
 
   /** Checks a value read from the config file; returns it normalised. */
-  Object check(Object value, String where) {
+  public Object check(Object value, String where) {
     switch (kind) {
       case STRING:
         if (value instanceof String) {

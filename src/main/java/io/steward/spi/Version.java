@@ -1,4 +1,4 @@
-package io.steward.node;
+package io.steward.spi;
 
 /** The build's version, from the jar manifest ({@code dev} when run from classes). */
 public final class Version {

@@ -1,4 +1,4 @@
-package io.steward.node;
+package io.steward.spi;
 
 /**
  * A configuration key or value Steward cannot start with. The message names the key (as written in the

@@ -1,4 +1,4 @@
-package io.steward.node;
+package io.steward.spi;
 
 import java.util.function.Predicate;
 

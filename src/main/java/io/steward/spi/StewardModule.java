@@ -1,4 +1,4 @@
-package io.steward.node;
+package io.steward.spi;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

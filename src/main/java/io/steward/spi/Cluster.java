@@ -1,9 +1,8 @@
-package io.steward.bus;
+package io.steward.spi;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -23,7 +22,7 @@ public final class Cluster {
   public static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
 
   /**
-   * This node's Vert.x node id, as used in {@link Addresses#node}. Not the Hazelcast member UUID: Vert.x 5
+   * This node's Vert.x node id, as used in {@link io.steward.bus.Addresses#node}. Not the Hazelcast member UUID: Vert.x 5
    * gives each node its own id and stores it as a member attribute (see {@link #nodeIdOf(Member)}).
    */
   public static String nodeId(Vertx vertx) {
@@ -56,7 +55,7 @@ public final class Cluster {
   }
 
   private static ClusterManager manager(Vertx vertx) {
-    ClusterManager cm = vertx.isClustered() ? ((VertxInternal) vertx).clusterManager() : null;
+    ClusterManager cm = vertx.isClustered() ? VertxInternals.clusterManager(vertx) : null;
     if (cm == null) {
       throw new IllegalStateException("Steward modules need a clustered Vert.x (Vertx.builder().buildClustered())");
     }

@@ -1,4 +1,4 @@
-package io.steward.bus;
+package io.steward.edge;
 
 import io.vertx.core.json.JsonArray;
 

@@ -1,4 +1,4 @@
-package io.steward.bus;
+package io.steward.spi;
 
 import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.core.HazelcastInstance;
