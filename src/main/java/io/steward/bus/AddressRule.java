@@ -22,6 +22,19 @@ public record AddressRule(String address, Pattern regex) {
     return address != null ? address.equals(candidate) : regex.matcher(candidate).matches();
   }
 
+  /** Whether any of {@code rules} permits {@code address}; never a null address. */
+  public static boolean anyPermits(List<AddressRule> rules, String address) {
+    if (address == null) {
+      return false;
+    }
+    for (AddressRule r : rules) {
+      if (r.permits(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Reads a list of rules: each entry is an address string, {@code {"address": "…"}} or
    * {@code {"addressRegex": "…"}}. A bad entry is thrown as {@code error.apply(path, reason)} with the path of

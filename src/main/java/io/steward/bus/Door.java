@@ -100,15 +100,7 @@ public final class Door {
 
   /** Whether a request through this door may reach {@code address}. */
   public boolean permits(String address) {
-    if (address == null) {
-      return false;
-    }
-    for (AddressRule r : rules) {
-      if (r.permits(address)) {
-        return true;
-      }
-    }
-    return false;
+    return AddressRule.anyPermits(rules, address);
   }
 
   /**

@@ -54,24 +54,12 @@ public final class BridgePermissions {
 
   /** May a client send or publish to this address? */
   public boolean inbound(String address) {
-    return matches(inbound, address);
+    return AddressRule.anyPermits(inbound, address);
   }
 
   /** May a client register to receive what is sent to this address? */
   public boolean outbound(String address) {
-    return matches(outbound, address);
-  }
-
-  private static boolean matches(List<AddressRule> rules, String address) {
-    if (address == null) {
-      return false;
-    }
-    for (AddressRule r : rules) {
-      if (r.permits(address)) {
-        return true;
-      }
-    }
-    return false;
+    return AddressRule.anyPermits(outbound, address);
   }
 
   /**

@@ -1,7 +1,5 @@
 package io.steward.fanout;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.steward.bus.Addresses;
 import io.steward.spi.Cluster;
@@ -18,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
@@ -34,7 +31,7 @@ final class FanoutVerticle extends VerticleBase {
   /** Fan-outs and gathers of this instance, touched only on its event loop; at most fanout.maxRuns. */
   private final Map<Runs.Running, Future<JsonObject>> mine = new HashMap<>();
   private HazelcastInstance hz;
-  private UUID listener;
+  private Cluster.Listening listener;
   /** A plain context on this verticle's event loop, where fan-outs send their requests (see {@link #sending}). */
   private Executor sendingContext;
 
@@ -47,19 +44,7 @@ final class FanoutVerticle extends VerticleBase {
   public Future<?> start() {
     hz = Cluster.hazelcast(vertx);
     sendingContext = VertxInternals.unhookedContextOn(vertx, context);
-    listener = hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        String id = Cluster.nodeIdOf(event.getMember());
-        if (id != null) {
-          context.runOnContext(v -> nodeLeft(id));
-        }
-      }
-    });
+    listener = Cluster.onNodeLeft(hz, context, this::nodeLeft);
     return Future.all(
       Endpoint.consumer(vertx, Addresses.Fanout.RUN, this::run).completion(),
       Endpoint.consumer(vertx, Addresses.Fanout.GATHER, this::gather).completion());
@@ -121,8 +106,8 @@ final class FanoutVerticle extends VerticleBase {
   /** Lets running fan-outs answer (each ends by its deadline; the node's drain bounds the wait). */
   @Override
   public Future<?> stop() {
-    if (listener != null && hz.getLifecycleService().isRunning()) {
-      hz.getCluster().removeMembershipListener(listener);
+    if (listener != null) {
+      listener.close();
     }
     return Future.join(new ArrayList<>(mine.values()));
   }

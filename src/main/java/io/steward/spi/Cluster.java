@@ -1,13 +1,18 @@
 package io.steward.spi;
 
 import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * The cluster a module runs in: this node's id and the Hazelcast instance behind the Vert.x cluster
@@ -44,6 +49,39 @@ public final class Cluster {
       }
     }
     return ids;
+  }
+
+  /**
+   * Calls {@code onLeft} on {@code context} with the Vert.x node id of each Vert.x node that leaves the cluster
+   * (a member that is no Vert.x node is ignored); the one "a member left" listener of the modules. Close the
+   * returned listening when the module stops.
+   */
+  public static Listening onNodeLeft(HazelcastInstance hz, Context context, Consumer<String> onLeft) {
+    UUID id = hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        // nothing to do: a new member takes partitions, Hazelcast moves the entries
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        String node = nodeIdOf(event.getMember());
+        if (node != null) {
+          context.runOnContext(v -> onLeft.accept(node));
+        }
+      }
+    });
+    return new Listening(hz, id);
+  }
+
+  /** A membership listener of {@link #onNodeLeft}. */
+  public record Listening(HazelcastInstance hz, UUID id) {
+    /** Stops listening; nothing to do once Hazelcast is shut down (it dropped its listeners). */
+    public void close() {
+      if (hz.getLifecycleService().isRunning()) {
+        hz.getCluster().removeMembershipListener(id);
+      }
+    }
   }
 
   public static HazelcastInstance hazelcast(Vertx vertx) {
