@@ -4,7 +4,9 @@ import io.steward.bus.Addresses;
 import io.steward.edge.BridgeMeters;
 import io.steward.spi.Cluster;
 import io.steward.bus.Endpoint;
+import io.steward.edge.GuardedConnections;
 import io.steward.edge.KeyStores;
+import io.steward.edge.TcpBridgeEvents;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -17,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the TCP event-bus bridge ({@code vertx-tcp-eventbus-bridge}) with Steward's guards: frames are
  * capped and checked before the library parses them ({@link FrameGuard}), every bridge event is checked
- * against the tokens and permissions ({@link BridgeEvents}), connections are counted and capped. Answers
+ * against the tokens and permissions ({@link TcpBridgeEvents}), connections are counted and capped. Answers
  * its health on {@code steward.node.<id>.health.bridge} with the bridge's URL.
  */
 final class BridgeVerticle extends VerticleBase {
@@ -41,7 +43,7 @@ final class BridgeVerticle extends VerticleBase {
       server.setSsl(true).setKeyCertOptions(KeyStores.options(config.keyStore(), config.keyStorePassword()));
     }
     bridge = TcpEventBusBridge.create(connections.vertx(), options, server,
-      new BridgeEvents(config.tokens(), config.permissions(), config.door(), meters));
+      new TcpBridgeEvents(config.tokens(), config.permissions(), config.door(), meters));
     connections.guard(config.maxFrameBytes(), config.maxConnections(), meters);
     String nodeId = Cluster.nodeId(vertx);
     return bridge.listen(config.port(), config.host())

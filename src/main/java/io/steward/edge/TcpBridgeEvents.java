@@ -1,9 +1,6 @@
-package io.steward.bridge;
+package io.steward.edge;
 
-import io.steward.edge.BridgeMeters;
-import io.steward.edge.BridgePermissions;
 import io.steward.bus.Door;
-import io.steward.edge.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -24,7 +21,7 @@ import io.vertx.ext.eventbus.bridge.tcp.BridgeEvent;
  * failed request, {@code {"type":"err","address":<replyAddress>,"failureCode":401|403,"message":…}}, so
  * the client's callback fails at once instead of timing out.
  */
-final class BridgeEvents implements Handler<BridgeEvent> {
+public final class TcpBridgeEvents implements Handler<BridgeEvent> {
 
   static final int UNAUTHORIZED = 401;
   static final int FORBIDDEN = 403;
@@ -34,7 +31,7 @@ final class BridgeEvents implements Handler<BridgeEvent> {
   private final Door door;
   private final BridgeMeters meters;
 
-  BridgeEvents(Tokens tokens, BridgePermissions permissions, Door door, BridgeMeters meters) {
+  public TcpBridgeEvents(Tokens tokens, BridgePermissions permissions, Door door, BridgeMeters meters) {
     this.tokens = tokens;
     this.permissions = permissions;
     this.door = door;

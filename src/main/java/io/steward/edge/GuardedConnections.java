@@ -1,8 +1,7 @@
-package io.steward.bridge;
+package io.steward.edge;
 
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.steward.edge.BridgeMeters;
 import io.steward.spi.VertxInternals;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -19,17 +18,17 @@ import io.vertx.core.net.NetSocket;
  * library installed: each new socket first gets the guard in its Netty pipeline (before Vert.x's own handler,
  * after TLS if any), then is given to the library. No bytes have been read at that point.
  */
-final class GuardedConnections {
+public final class GuardedConnections {
 
   private final Vertx vertx;
   private NetServer server;
 
-  GuardedConnections(Vertx vertx) {
+  public GuardedConnections(Vertx vertx) {
     this.vertx = VertxInternals.tappingNetServers(vertx, this::created);
   }
 
   /** The Vert.x to build the bridge with. */
-  Vertx vertx() {
+  public Vertx vertx() {
     return vertx;
   }
 
@@ -41,12 +40,12 @@ final class GuardedConnections {
   }
 
   /** The port the bridge listens on (after it listens). */
-  int actualPort() {
+  public int actualPort() {
     return server.actualPort();
   }
 
   /** Wraps the library's connection handler; call after the bridge is created, before it listens. */
-  void guard(int maxFrameBytes, int maxConnections, BridgeMeters meters) {
+  public void guard(int maxFrameBytes, int maxConnections, BridgeMeters meters) {
     if (server == null || server.connectHandler() == null) {
       throw new IllegalStateException("the TCP bridge library did not create its server as expected;"
         + " this Steward version does not match its vertx-tcp-eventbus-bridge");

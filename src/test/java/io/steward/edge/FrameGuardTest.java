@@ -1,4 +1,4 @@
-package io.steward.bridge;
+package io.steward.edge;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,10 +1,7 @@
-package io.steward.http;
+package io.steward.edge;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.steward.edge.BridgeMeters;
-import io.steward.edge.BridgePermissions;
 import io.steward.bus.Door;
-import io.steward.edge.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -40,7 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the same way on the address itself, so the client's handlers for it learn why they will hear nothing (the
  * dashboard says which event address is missing from {@code http.bridgeOutbound}).
  */
-final class SockJsBridgeEvents implements Handler<BridgeEvent> {
+public final class SockJsBridgeEvents implements Handler<BridgeEvent> {
 
   static final int FORBIDDEN = 403;
   /** Reply addresses remembered per connection; the library caps pending requests per socket lower (1000). */
@@ -54,7 +51,7 @@ final class SockJsBridgeEvents implements Handler<BridgeEvent> {
   /** Per open connection: the reply addresses of its requests still waiting for an answer. */
   private final Map<SockJSSocket, Set<String>> pendingReplies = new ConcurrentHashMap<>();
 
-  SockJsBridgeEvents(Tokens tokens, BridgePermissions permissions, Door door, int maxConnections, BridgeMeters meters) {
+  public SockJsBridgeEvents(Tokens tokens, BridgePermissions permissions, Door door, int maxConnections, BridgeMeters meters) {
     this.tokens = tokens;
     this.permissions = permissions;
     this.door = door;
