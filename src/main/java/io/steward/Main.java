@@ -1,9 +1,9 @@
 package io.steward;
 
-import io.steward.node.ConfigException;
+import io.steward.spi.ConfigException;
 import io.steward.node.NodeConfig;
 import io.steward.node.StewardNode;
-import io.steward.node.Version;
+import io.steward.spi.Version;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

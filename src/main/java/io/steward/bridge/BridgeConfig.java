@@ -1,11 +1,11 @@
 package io.steward.bridge;
 
-import io.steward.bus.BridgePermissions;
+import io.steward.edge.BridgePermissions;
 import io.steward.bus.Door;
-import io.steward.bus.KeyStores;
-import io.steward.bus.Tokens;
-import io.steward.node.ConfigException;
-import io.steward.node.Setting;
+import io.steward.edge.KeyStores;
+import io.steward.edge.Tokens;
+import io.steward.spi.ConfigException;
+import io.steward.spi.Setting;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

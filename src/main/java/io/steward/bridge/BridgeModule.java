@@ -1,7 +1,7 @@
 package io.steward.bridge;
 
-import io.steward.node.Setting;
-import io.steward.node.StewardModule;
+import io.steward.spi.Setting;
+import io.steward.spi.StewardModule;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,13 +1,14 @@
 package io.steward.bridge;
 
 import io.steward.bus.Addresses;
-import io.steward.bus.BridgeMeters;
-import io.steward.bus.Cluster;
+import io.steward.edge.BridgeMeters;
+import io.steward.spi.Cluster;
 import io.steward.bus.Endpoint;
-import io.steward.bus.KeyStores;
+import io.steward.edge.GuardedConnections;
+import io.steward.edge.KeyStores;
+import io.steward.edge.TcpBridgeEvents;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.ext.bridge.BridgeOptions;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the TCP event-bus bridge ({@code vertx-tcp-eventbus-bridge}) with Steward's guards: frames are
  * capped and checked before the library parses them ({@link FrameGuard}), every bridge event is checked
- * against the tokens and permissions ({@link BridgeEvents}), connections are counted and capped. Answers
+ * against the tokens and permissions ({@link TcpBridgeEvents}), connections are counted and capped. Answers
  * its health on {@code steward.node.<id>.health.bridge} with the bridge's URL.
  */
 final class BridgeVerticle extends VerticleBase {
@@ -35,14 +36,14 @@ final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     BridgeMeters meters = BridgeMeters.of(vertx, "tcp");
-    GuardedConnections connections = new GuardedConnections((VertxInternal) vertx);
+    GuardedConnections connections = new GuardedConnections(vertx);
     BridgeOptions options = config.permissions().applyTo(new BridgeOptions());
     NetServerOptions server = new NetServerOptions().setTcpNoDelay(true);
     if (config.tls()) {
       server.setSsl(true).setKeyCertOptions(KeyStores.options(config.keyStore(), config.keyStorePassword()));
     }
-    bridge = TcpEventBusBridge.create(connections, options, server,
-      new BridgeEvents(config.tokens(), config.permissions(), config.door(), meters));
+    bridge = TcpEventBusBridge.create(connections.vertx(), options, server,
+      new TcpBridgeEvents(config.tokens(), config.permissions(), config.door(), meters));
     connections.guard(config.maxFrameBytes(), config.maxConnections(), meters);
     String nodeId = Cluster.nodeId(vertx);
     return bridge.listen(config.port(), config.host())

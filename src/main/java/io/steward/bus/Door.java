@@ -34,10 +34,10 @@ public final class Door {
 
   private final String name;
   private final String setting;
-  private final List<BridgePermissions.Rule> rules;
+  private final List<AddressRule> rules;
   private final String header;
 
-  private Door(String name, String setting, List<BridgePermissions.Rule> rules) {
+  private Door(String name, String setting, List<AddressRule> rules) {
     this.name = name;
     this.setting = setting;
     this.rules = List.copyOf(rules);
@@ -49,9 +49,9 @@ public final class Door {
    * ("bridge.inbound or bridge.targets"); a target is permitted when any rule of any list matches it.
    */
   @SafeVarargs
-  public static Door of(String name, String setting, List<BridgePermissions.Rule>... lists) {
-    List<BridgePermissions.Rule> all = new ArrayList<>();
-    for (List<BridgePermissions.Rule> l : lists) {
+  public static Door of(String name, String setting, List<AddressRule>... lists) {
+    List<AddressRule> all = new ArrayList<>();
+    for (List<AddressRule> l : lists) {
       all.addAll(l);
     }
     return new Door(name, setting, all);
@@ -73,7 +73,7 @@ public final class Door {
     if (door == null || setting == null || o.size() != 3) {
       throw StewardException.badRequest(field, "must be a door's rule {door, setting, permits} (set by Steward's doors)");
     }
-    List<BridgePermissions.Rule> rules = BridgePermissions.rules(o.getValue("permits"), field + ".permits",
+    List<AddressRule> rules = AddressRule.parseList(o.getValue("permits"), field + ".permits",
       StewardException::badRequest);
     return new Door(door, setting, rules);
   }
@@ -100,15 +100,7 @@ public final class Door {
 
   /** Whether a request through this door may reach {@code address}. */
   public boolean permits(String address) {
-    if (address == null) {
-      return false;
-    }
-    for (BridgePermissions.Rule r : rules) {
-      if (r.permits(address)) {
-        return true;
-      }
-    }
-    return false;
+    return AddressRule.anyPermits(rules, address);
   }
 
   /**
@@ -145,7 +137,7 @@ public final class Door {
   /** The rule as kept with a job or a task: {@code {door, setting, permits}}. */
   public JsonObject toJson() {
     JsonArray permits = new JsonArray();
-    for (BridgePermissions.Rule r : rules) {
+    for (AddressRule r : rules) {
       permits.add(r.address() != null ? r.address() : new JsonObject().put("addressRegex", r.regex().pattern()));
     }
     return new JsonObject().put("door", name).put("setting", setting).put("permits", permits);

@@ -2,7 +2,7 @@ package io.steward.cache;
 
 import com.hazelcast.cluster.Member;
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;

@@ -2,8 +2,8 @@ package io.steward.cache;
 
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
-import io.steward.node.ConfigException;
-import io.steward.node.Setting;
+import io.steward.spi.ConfigException;
+import io.steward.spi.Setting;
 import io.vertx.core.json.JsonObject;
 
 import java.util.LinkedHashMap;

@@ -1,17 +1,17 @@
 package io.steward.cache;
 
-import com.hazelcast.internal.nearcache.NearCache;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.impl.proxy.NearCachedMapProxyImpl;
 import com.hazelcast.map.LocalMapStats;
 import com.hazelcast.nearcache.NearCacheStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.steward.spi.HazelcastInternals;
 import io.vertx.core.json.JsonObject;
 
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * One cache as this node uses it: its definition, its two Hazelcast maps, and this node's counters (the
@@ -25,14 +25,14 @@ final class CacheHandle {
   private final Counter hits;
   private final Counter misses;
   private final Counter puts;
-  private final NearCache<Object, Object> nearCache;
+  private final Function<Object, Object> nearCache;
   private volatile UUID eventListener;
 
   CacheHandle(CacheSpec spec, IMap<String, CacheValue> values, IMap<String, Flight> computing, MeterRegistry meters) {
     this.spec = spec;
     this.values = values;
     this.computing = computing;
-    this.nearCache = values instanceof NearCachedMapProxyImpl<?, ?> proxy ? proxy.getNearCache() : null;
+    this.nearCache = HazelcastInternals.nearCacheReader(values);
     String name = spec.name();
     this.hits = Counter.builder("steward_cache_gets").description("Reads of a cache served by this node")
       .tag("cache", name).tag("result", "hit").register(meters);
@@ -73,7 +73,7 @@ final class CacheHandle {
    * Keys are not serialized in Steward's near caches, so the key is the string itself.
    */
   CacheValue nearCached(String key) {
-    return nearCache != null && nearCache.get(key) instanceof CacheValue v ? v : null;
+    return nearCache != null && nearCache.apply(key) instanceof CacheValue v ? v : null;
   }
 
   void eventListener(UUID id) {

@@ -1,11 +1,11 @@
 package io.steward.cache;
 
-import io.steward.bus.Cluster;
-import io.steward.bus.Persistence;
-import io.steward.node.ConfigException;
-import io.steward.node.PersistentMap;
-import io.steward.node.Setting;
-import io.steward.node.StewardModule;
+import io.steward.spi.Cluster;
+import io.steward.spi.Persistence;
+import io.steward.spi.ConfigException;
+import io.steward.spi.PersistentMap;
+import io.steward.spi.Setting;
+import io.steward.spi.StewardModule;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

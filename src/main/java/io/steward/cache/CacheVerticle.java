@@ -1,11 +1,9 @@
 package io.steward.cache;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.listener.EntryAddedListener;
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Fields;
 import io.steward.bus.LogText;
@@ -35,7 +33,7 @@ final class CacheVerticle extends VerticleBase {
   private Caches caches;
   private SingleFlight flights;
   private UUID registryListener;
-  private UUID membershipListener;
+  private Cluster.Listening membershipListener;
 
   CacheVerticle(CacheConfig config) {
     this.config = config;
@@ -132,20 +130,7 @@ final class CacheVerticle extends VerticleBase {
       context.runOnContext(v -> caches.open(CacheSpec.fromJson(e.getKey(), new JsonObject(e.getValue())))
         .onFailure(err -> LOG.warn("Could not open cache '{}' created on another node: {}", LogText.escape(e.getKey()),
           LogText.escape(err.getMessage())))), true);
-    membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-        // nothing to do: a new member takes partitions, Hazelcast moves the entries
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        String node = Cluster.nodeIdOf(event.getMember());
-        if (node != null) {
-          context.runOnContext(v -> flights.nodeLeft(node));
-        }
-      }
-    });
+    membershipListener = Cluster.onNodeLeft(hz, context, flights::nodeLeft);
     return null;
   }
 
@@ -165,7 +150,7 @@ final class CacheVerticle extends VerticleBase {
     }
     return vertx.executeBlocking(() -> {
       if (membershipListener != null) {
-        hz.getCluster().removeMembershipListener(membershipListener);
+        membershipListener.close();
       }
       if (registryListener != null) {
         caches.registry().removeEntryListener(registryListener);

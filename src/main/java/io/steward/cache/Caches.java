@@ -7,7 +7,7 @@ import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.steward.bus.Persistence;
+import io.steward.spi.Persistence;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -8,13 +8,12 @@ import com.hazelcast.spi.exception.RetryableException;
 import com.hazelcast.spi.exception.TargetDisconnectedException;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.steward.bus.StewardException;
-import com.hazelcast.spi.impl.DelegatingCompletableFuture;
+import io.steward.spi.HazelcastInternals;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -68,25 +67,8 @@ final class Hz {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private static <T> void whenDone(CompletionStage<T> stage, BiConsumer<T, Throwable> callback) {
-    if (stage instanceof DelegatingCompletableFuture<?> delegating
-      && delegating.getDelegate() instanceof CompletableFuture<?> inner) {
-      inner.whenCompleteAsync((raw, err) -> {
-        if (err != null) {
-          callback.accept(null, err);
-          return;
-        }
-        T value;
-        try {
-          value = (T) delegating.join(); // deserializes the result the inner future holds
-        } catch (Throwable t) {
-          callback.accept(null, t);
-          return;
-        }
-        callback.accept(value, null);
-      }, DIRECT);
-    } else {
+    if (!HazelcastInternals.whenDoneWithoutHop(stage, callback)) {
       stage.whenCompleteAsync(callback, DIRECT);
     }
   }

@@ -1,7 +1,7 @@
 package io.steward.fanout;
 
-import io.steward.node.ConfigException;
-import io.steward.node.Setting;
+import io.steward.spi.ConfigException;
+import io.steward.spi.Setting;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;

@@ -1,25 +1,22 @@
 package io.steward.fanout;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.Door;
 import io.steward.bus.Endpoint;
+import io.steward.spi.VertxInternals;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -34,9 +31,9 @@ final class FanoutVerticle extends VerticleBase {
   /** Fan-outs and gathers of this instance, touched only on its event loop; at most fanout.maxRuns. */
   private final Map<Runs.Running, Future<JsonObject>> mine = new HashMap<>();
   private HazelcastInstance hz;
-  private UUID listener;
+  private Cluster.Listening listener;
   /** A plain context on this verticle's event loop, where fan-outs send their requests (see {@link #sending}). */
-  private ContextInternal sendingContext;
+  private Executor sendingContext;
 
   FanoutVerticle(FanoutConfig config, Runs runs) {
     this.config = config;
@@ -46,21 +43,8 @@ final class FanoutVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     hz = Cluster.hazelcast(vertx);
-    sendingContext = ((VertxInternal) vertx).contextBuilder()
-      .withEventLoop(((ContextInternal) context).nettyEventLoop()).build();
-    listener = hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        String id = Cluster.nodeIdOf(event.getMember());
-        if (id != null) {
-          context.runOnContext(v -> nodeLeft(id));
-        }
-      }
-    });
+    sendingContext = VertxInternals.unhookedContextOn(vertx, context);
+    listener = Cluster.onNodeLeft(hz, context, this::nodeLeft);
     return Future.all(
       Endpoint.consumer(vertx, Addresses.Fanout.RUN, this::run).completion(),
       Endpoint.consumer(vertx, Addresses.Fanout.GATHER, this::gather).completion());
@@ -101,7 +85,7 @@ final class FanoutVerticle extends VerticleBase {
    */
   private Future<JsonObject> sending(Supplier<Future<JsonObject>> start) {
     Promise<JsonObject> reply = Promise.promise();
-    sendingContext.dispatch(() -> {
+    sendingContext.execute(() -> {
       try {
         start.get().onComplete(reply);
       } catch (RuntimeException e) {
@@ -122,8 +106,8 @@ final class FanoutVerticle extends VerticleBase {
   /** Lets running fan-outs answer (each ends by its deadline; the node's drain bounds the wait). */
   @Override
   public Future<?> stop() {
-    if (listener != null && hz.getLifecycleService().isRunning()) {
-      hz.getCluster().removeMembershipListener(listener);
+    if (listener != null) {
+      listener.close();
     }
     return Future.join(new ArrayList<>(mine.values()));
   }

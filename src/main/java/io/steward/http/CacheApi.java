@@ -15,8 +15,6 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class CacheApi implements Api {
 
-  private static final long MARGIN_MS = 2_000;
-
   @Override
   public void mount(Router router, Forward forward) {
     router.get("/caches").handler(forward.params(Addresses.Cache.LIST));
@@ -67,23 +65,9 @@ final class CacheApi implements Api {
     });
   }
 
-  /** update and compute may take their own {@code timeoutMs}: wait for it, plus a margin, before a 408. */
+  /** update and compute may take their own {@code timeoutMs}: wait for it, plus the margin, before a 408. */
   private static Handler<RoutingContext> slow(Forward forward, String address) {
-    forward.reaches(address);
-    return ctx -> {
-      JsonObject body;
-      try {
-        body = keyBody(ctx, Forward.jsonBody(ctx));
-      } catch (StewardException e) {
-        HttpErrors.send(ctx, e);
-        return;
-      }
-      long timeout = forward.timeoutMs();
-      if (body.getValue("timeoutMs") instanceof Number n && n.longValue() > 0) {
-        timeout = Math.max(timeout, Math.min(n.longValue(), 3_600_000L) + MARGIN_MS);
-      }
-      forward.send(ctx, address, body, 200, timeout);
-    };
+    return forward.waitingFor(address, "timeoutMs", 0, ctx -> keyBody(ctx, Forward.jsonBody(ctx)));
   }
 
   private static JsonObject optionalBody(RoutingContext ctx) {

@@ -1,6 +1,6 @@
 package io.steward.http;
 
-import io.steward.bus.Tokens;
+import io.steward.edge.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

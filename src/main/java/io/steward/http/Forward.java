@@ -1,7 +1,7 @@
 package io.steward.http;
 
+import io.steward.bus.AddressRule;
 import io.steward.bus.Addresses;
-import io.steward.bus.BridgePermissions;
 import io.steward.bus.Door;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -30,6 +31,8 @@ final class Forward {
 
   /** {@code steward.node.<id>.info} and {@code steward.node.<id>.health} (see {@link Addresses#node}). */
   static final Pattern NODE_INFO_AND_HEALTH = Pattern.compile("steward\\.node\\.[^.]+\\.(info|health)");
+  /** Room for a module to build and send its reply after the time the request gave it. */
+  static final long REPLY_MARGIN_MS = 5_000;
 
   private final Vertx vertx;
   private final long timeoutMs;
@@ -54,6 +57,32 @@ final class Forward {
 
   /** Any request: {@code request} builds the bus body (throw {@link StewardException} for a 400). */
   Handler<RoutingContext> to(String address, int status, Function<RoutingContext, JsonObject> request) {
+    return forward(address, status, request, body -> timeoutMs);
+  }
+
+  /**
+   * A request that says how long it may take (its {@code field}, in ms: a run's {@code timeoutMs}, a fan-out's
+   * {@code deadlineMs}): the route waits for the reply that long, plus {@code extraMs} the module needs
+   * before it starts counting, plus {@link #REPLY_MARGIN_MS}; never less than {@code http.requestTimeoutMs}.
+   * So HTTP never cuts off an answer the module still gives.
+   */
+  Handler<RoutingContext> waitingFor(String address, String field, long extraMs, Function<RoutingContext, JsonObject> request) {
+    return forward(address, 200, request, body -> waitMs(timeoutMs, body.getValue(field), extraMs));
+  }
+
+  /**
+   * The one rule of {@link #waitingFor}. The module checks the value (a 400 past its own maximum, which a setting
+   * can raise at most to {@link Integer#MAX_VALUE} ms); here it is only capped there, so the sum cannot overflow.
+   */
+  static long waitMs(long requestTimeoutMs, Object asked, long extraMs) {
+    if (asked instanceof Number n && n.longValue() > 0) {
+      return Math.max(requestTimeoutMs, Math.min(n.longValue(), Integer.MAX_VALUE) + extraMs + REPLY_MARGIN_MS);
+    }
+    return requestTimeoutMs;
+  }
+
+  private Handler<RoutingContext> forward(String address, int status, Function<RoutingContext, JsonObject> request,
+                                          ToLongFunction<JsonObject> timeout) {
     reaches(address);
     return ctx -> {
       JsonObject body;
@@ -63,7 +92,7 @@ final class Forward {
         HttpErrors.send(ctx, e);
         return;
       }
-      send(ctx, address, body, status, timeoutMs);
+      send(ctx, address, body, status, timeout.applyAsLong(body));
     };
   }
 
@@ -79,10 +108,10 @@ final class Forward {
    * {@code GET /health} show already; so {@code POST /fanout/gather} of them works), and {@code targets}
    * ({@code http.targets}).
    */
-  void permit(List<BridgePermissions.Rule> targets) {
-    List<BridgePermissions.Rule> own = new ArrayList<>();
-    routes.forEach(a -> own.add(new BridgePermissions.Rule(a, null)));
-    own.add(new BridgePermissions.Rule(null, NODE_INFO_AND_HEALTH));
+  void permit(List<AddressRule> targets) {
+    List<AddressRule> own = new ArrayList<>();
+    routes.forEach(a -> own.add(new AddressRule(a, null)));
+    own.add(new AddressRule(null, NODE_INFO_AND_HEALTH));
     door = Door.of("the HTTP API", "http.targets", own, targets);
   }
 

@@ -1,11 +1,12 @@
 package io.steward.http;
 
-import io.steward.bus.BridgePermissions;
+import io.steward.bus.AddressRule;
+import io.steward.edge.BridgePermissions;
 import io.steward.bus.Door;
-import io.steward.bus.KeyStores;
-import io.steward.bus.Tokens;
-import io.steward.node.ConfigException;
-import io.steward.node.Setting;
+import io.steward.edge.KeyStores;
+import io.steward.edge.Tokens;
+import io.steward.spi.ConfigException;
+import io.steward.spi.Setting;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -13,7 +14,7 @@ import java.util.List;
 
 /** The {@code http} section: the REST API and the SockJS event-bus bridge at {@code /eventbus}. */
 record HttpConfig(String host, int port, int bodyLimitBytes, int requestTimeoutMs, int instances, Tokens tokens,
-                  BridgePermissions bridge, Door bridgeDoor, List<BridgePermissions.Rule> targets, int bridgeMaxConnections,
+                  BridgePermissions bridge, Door bridgeDoor, List<AddressRule> targets, int bridgeMaxConnections,
                   String keyStore, String keyStorePassword) {
 
   static final List<Setting> SETTINGS = List.of(
@@ -60,7 +61,7 @@ record HttpConfig(String host, int port, int bodyLimitBytes, int requestTimeoutM
     BridgePermissions bridge = BridgePermissions.parse(s, "bridgeInbound", "bridgeOutbound", "http", ConfigException::new);
     Door bridgeDoor = Door.of("the SockJS bridge", "http.bridgeInbound or http.bridgeTargets", bridge.inboundRules(),
       BridgePermissions.parseList(s, "bridgeTargets", "http", ConfigException::new));
-    List<BridgePermissions.Rule> targets = BridgePermissions.parseList(s, "targets", "http", ConfigException::new);
+    List<AddressRule> targets = BridgePermissions.parseList(s, "targets", "http", ConfigException::new);
     Tokens tokens = Tokens.of(s.getJsonArray("tokens"), "http.tokens", ConfigException::new);
     String keyStore = s.getString("keyStore");
     if (keyStore != null) {

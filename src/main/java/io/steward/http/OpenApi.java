@@ -1,6 +1,6 @@
 package io.steward.http;
 
-import io.steward.node.Version;
+import io.steward.spi.Version;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 

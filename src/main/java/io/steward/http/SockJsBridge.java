@@ -1,6 +1,7 @@
 package io.steward.http;
 
-import io.steward.bus.BridgeMeters;
+import io.steward.edge.BridgeMeters;
+import io.steward.edge.SockJsBridgeEvents;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;

@@ -1,10 +1,10 @@
 package io.steward.http;
 
 import io.micrometer.core.instrument.Counter;
-import io.steward.bus.BridgeMeters;
+import io.steward.edge.BridgeMeters;
 import io.steward.bus.Metrics;
 import io.steward.bus.RateLimitedLog;
-import io.steward.bus.Tokens;
+import io.steward.edge.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;

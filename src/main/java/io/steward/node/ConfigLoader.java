@@ -1,5 +1,8 @@
 package io.steward.node;
 
+import io.steward.spi.StewardModule;
+import io.steward.spi.Setting;
+import io.steward.spi.ConfigException;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;

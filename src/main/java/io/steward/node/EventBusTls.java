@@ -1,6 +1,7 @@
 package io.steward.node;
 
-import io.steward.bus.KeyStores;
+import io.steward.spi.ConfigException;
+import io.steward.edge.KeyStores;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.json.JsonObject;

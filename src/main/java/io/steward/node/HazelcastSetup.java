@@ -1,5 +1,6 @@
 package io.steward.node;
 
+import io.steward.spi.ConfigException;
 import com.hazelcast.config.ClasspathXmlConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;

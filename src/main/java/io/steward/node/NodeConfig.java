@@ -1,5 +1,7 @@
 package io.steward.node;
 
+import io.steward.spi.Setting;
+import io.steward.spi.ConfigException;
 import io.steward.store.StoreConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

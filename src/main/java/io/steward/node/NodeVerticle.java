@@ -1,12 +1,13 @@
 package io.steward.node;
 
+import io.steward.spi.Version;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Fields;
 import io.steward.bus.Failure;

@@ -1,11 +1,13 @@
 package io.steward.node;
 
+import io.steward.spi.StewardModule;
+import io.steward.spi.ConfigException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.Metrics;
-import io.steward.bus.Persistence;
+import io.steward.spi.Persistence;
 import io.steward.store.Store;
 import io.steward.store.StoreConfig;
 import io.vertx.core.DeploymentOptions;
@@ -101,7 +103,7 @@ public final class StewardNode {
     if (config.store().kind() == StoreConfig.Kind.NONE || config.cluster().liteMember()) {
       return Future.succeededFuture(null);
     }
-    List<io.steward.node.PersistentMap> maps = new ArrayList<>();
+    List<io.steward.spi.PersistentMap> maps = new ArrayList<>();
     availableModules().values().forEach(m -> maps.addAll(m.persistentMaps()));
     return onOwnThread("steward-store-open", () -> Store.open(config.store(), maps))
       .recover(err -> Future.failedFuture(new StartupException(err.getMessage(), err)));

@@ -1,8 +1,8 @@
 package io.steward.schedule;
 
 import io.steward.bus.StewardException;
-import io.steward.node.ConfigException;
-import io.steward.node.Setting;
+import io.steward.spi.ConfigException;
+import io.steward.spi.Setting;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -3,7 +3,7 @@ package io.steward.schedule;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.Metrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;

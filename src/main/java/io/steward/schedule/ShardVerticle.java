@@ -1,10 +1,10 @@
 package io.steward.schedule;
 
+import io.steward.spi.VertxInternals;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Timer;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.internal.ContextInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,7 +187,7 @@ final class ShardVerticle extends VerticleBase {
    * arrives elsewhere is a bug: it is logged and moved back, never run concurrently with the loop.
    */
   private boolean onOwnLoop(String what) {
-    if (((ContextInternal) context).nettyEventLoop().inEventLoop()) {
+    if (VertxInternals.onEventLoopOf(context)) {
       return true;
     }
     LOG.error("Schedule shard {} was about to run {} on {}, not on its own event loop: a bug in Steward, please report "

@@ -5,18 +5,16 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.internal.serialization.SerializationService;
-import com.hazelcast.spi.impl.SerializationServiceSupport;
-import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.map.EntryLoader.MetadataAwareValue;
 import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.steward.bus.Persistence;
+import io.steward.spi.Persistence;
 import io.steward.bus.RateLimitedLog;
-import io.steward.node.PersistentMap;
+import io.steward.spi.HazelcastInternals;
+import io.steward.spi.PersistentMap;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,8 +59,6 @@ public final class Store implements AutoCloseable {
   private static final long PROBE_EVERY_MS = 200;
   private static final long PING_WHEN_UP_MS = 5_000;
   private static final long PURGE_EVERY_MS = 60_000;
-  /** Hazelcast's service whose shutdown runs a leaving member's last write-behind flush ({@code flushMaps}). */
-  private static final String LAST_FLUSH_CLASS = "com.hazelcast.map.impl.MapManagedService";
 
   private static final Logger LOG = LoggerFactory.getLogger(Store.class);
   private static final RateLimitedLog WARN = new RateLimitedLog(LOG, 30_000);
@@ -275,7 +271,7 @@ public final class Store implements AutoCloseable {
     if (replayed.isEmpty()) {
       return;
     }
-    SerializationService ss = ((SerializationServiceSupport) hz).getSerializationService();
+    HazelcastInternals.Serialization ss = HazelcastInternals.serialization(hz);
     Map<String, List<Spill.Replayed>> byMap = new LinkedHashMap<>();
     replayed.forEach(r -> byMap.computeIfAbsent(r.row().map(), m -> new ArrayList<>()).add(r));
     int merged = 0;
@@ -309,7 +305,7 @@ public final class Store implements AutoCloseable {
     replayed.clear();
   }
 
-  private static boolean merge(IMap<Object, Object> map, Spill.Replayed r, SerializationService ss, long now) {
+  private static boolean merge(IMap<Object, Object> map, Spill.Replayed r, HazelcastInternals.Serialization ss, long now) {
     Row row = r.row();
     Row previous = r.previous();
     if (row.expiresAt() != null && row.expiresAt() <= now) {
@@ -332,8 +328,8 @@ public final class Store implements AutoCloseable {
     return true;
   }
 
-  private static Object value(Row row, SerializationService ss) {
-    return row.text() != null ? row.text() : ss.toObject(new HeapData(row.bytes()));
+  private static Object value(Row row, HazelcastInternals.Serialization ss) {
+    return row.text() != null ? row.text() : ss.toObject(row.bytes());
   }
 
   /**
@@ -398,9 +394,9 @@ public final class Store implements AutoCloseable {
   static final class MapHandle {
     final String name;
     final Predicate<Object> keep;
-    final SerializationService serialization;
+    final HazelcastInternals.Serialization serialization;
 
-    MapHandle(String name, Predicate<Object> keep, SerializationService serialization) {
+    MapHandle(String name, Predicate<Object> keep, HazelcastInternals.Serialization serialization) {
       this.name = name;
       this.keep = keep;
       this.serialization = serialization;
@@ -410,8 +406,7 @@ public final class Store implements AutoCloseable {
   MapHandle handle(String mapName, HazelcastInstance instance) {
     persisted.add(mapName);
     Predicate<Object> keep = declared.getOrDefault(mapName, v -> true);
-    SerializationService ss = ((SerializationServiceSupport) instance).getSerializationService();
-    return new MapHandle(mapName, keep, ss);
+    return new MapHandle(mapName, keep, HazelcastInternals.serialization(instance));
   }
 
   void write(MapHandle map, Map<Object, MetadataAwareValue<Object>> entries) {
@@ -432,7 +427,7 @@ public final class Store implements AutoCloseable {
       if (value instanceof String text) {
         rows.add(new Row(map.name, key, text, null, expiresAt, now));
       } else {
-        rows.add(new Row(map.name, key, null, map.serialization.toData(value).toByteArray(), expiresAt, now));
+        rows.add(new Row(map.name, key, null, map.serialization.toBytes(value), expiresAt, now));
       }
     }
     if (writeRows(rows, "write")) {
@@ -503,8 +498,7 @@ public final class Store implements AutoCloseable {
    * members that stay, which write them later.
    */
   private boolean spilling() {
-    return lastLeaving || (leaving && StackWalker.getInstance().walk(frames ->
-      frames.anyMatch(f -> LAST_FLUSH_CLASS.equals(f.getClassName()))));
+    return lastLeaving || (leaving && HazelcastInternals.inLastFlush());
   }
 
   /** The leaving member's last flush, which the database failed: keep the rows on disk. True when they are. */
@@ -578,7 +572,7 @@ public final class Store implements AutoCloseable {
     rows.forEach((k, r) -> {
       Object value;
       try {
-        value = r.text() != null ? r.text() : map.serialization.toObject(new HeapData(r.bytes()));
+        value = r.text() != null ? r.text() : map.serialization.toObject(r.bytes());
       } catch (RuntimeException e) {
         rejected.increment();
         LOG.error("Store: entry {} in the database cannot be read ({}); it is not loaded", r, e.getMessage());

@@ -1,7 +1,7 @@
 package io.steward.store;
 
-import io.steward.node.ConfigException;
-import io.steward.node.Setting;
+import io.steward.spi.ConfigException;
+import io.steward.spi.Setting;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;

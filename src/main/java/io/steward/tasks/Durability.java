@@ -3,7 +3,7 @@ package io.steward.tasks;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.steward.node.PersistentMap;
+import io.steward.spi.PersistentMap;
 
 import java.io.IOException;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.steward.tasks;
 
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.Failure;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;

@@ -1,10 +1,8 @@
 package io.steward.tasks;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -50,7 +48,7 @@ final class Takeover {
   private final Counter takenOver;
   private final Counter lost;
   private HazelcastInstance hz;
-  private UUID listener;
+  private Cluster.Listening listener;
   /** Claim ids of takes of departed nodes' temporary records whose outcome is unknown (retried as they are). */
   private final Map<String, String> takes = new HashMap<>();
   private boolean sweeping;
@@ -71,24 +69,12 @@ final class Takeover {
 
   void start(HazelcastInstance hz) {
     this.hz = hz;
-    listener = hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        String id = Cluster.nodeIdOf(event.getMember());
-        if (id != null) {
-          context.runOnContext(v -> sweep());
-        }
-      }
-    });
+    listener = Cluster.onNodeLeft(hz, context, id -> sweep());
   }
 
   void stop() {
-    if (listener != null && hz.getLifecycleService().isRunning()) {
-      hz.getCluster().removeMembershipListener(listener);
+    if (listener != null) {
+      listener.close();
     }
   }
 

@@ -1,8 +1,8 @@
 package io.steward.tasks;
 
-import io.steward.node.PersistentMap;
-import io.steward.node.Setting;
-import io.steward.node.StewardModule;
+import io.steward.spi.PersistentMap;
+import io.steward.spi.Setting;
+import io.steward.spi.StewardModule;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package io.steward.bridge;
 
-import io.steward.node.ConfigException;
+import io.steward.spi.ConfigException;
 import io.steward.node.StewardNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -2,7 +2,7 @@ package io.steward.bridge;
 
 import ch.qos.logback.classic.Level;
 import io.steward.bus.Addresses;
-import io.steward.bus.BridgeMeters;
+import io.steward.edge.BridgeMeters;
 import io.steward.node.StewardNode;
 import io.steward.testing.Certificates;
 import io.steward.testing.FramedClient;
@@ -103,9 +103,9 @@ class TcpBridgeTest {
       assertThat(log.atLeast(Level.ERROR)).as("ERROR lines: %s", log.messages()).isEmpty();
       assertThat(log.messages()).noneMatch(m -> m.contains("Exception") && m.startsWith("ERROR"));
     }
-    // The one line it may cause is a WARN (rate-limited, no stack trace): see logback.xml, TcpClientErrors.
+    // The one line it may cause is a WARN (rate-limited, no stack trace): see logback.xml, edge/LibraryLogs.
     assertThat(new String(TcpBridgeTest.class.getResourceAsStream("/logback.xml").readAllBytes()))
-      .contains("io.steward.bridge.TcpClientErrors");
+      .contains("io.steward.edge.LibraryLogs");
   }
 
   @Test

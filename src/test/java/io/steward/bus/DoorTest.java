@@ -1,5 +1,6 @@
 package io.steward.bus;
 
+import io.steward.edge.BridgePermissions;
 import io.vertx.core.MultiMap;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
@@ -16,7 +17,7 @@ class DoorTest {
   private static final Door DOOR = Door.of("the TCP bridge", "bridge.inbound or bridge.targets",
     BridgePermissions.parseList(new JsonObject().put("inbound", new JsonArray().add("steward.tasks.submit")), "inbound",
       "bridge", StewardException::badRequest),
-    List.of(new BridgePermissions.Rule(null, java.util.regex.Pattern.compile("app\\.workers\\.[a-z]+"))));
+    List.of(new AddressRule(null, java.util.regex.Pattern.compile("app\\.workers\\.[a-z]+"))));
 
   @Test
   void a_door_permits_the_addresses_of_its_lists_and_nothing_else() {

@@ -2,6 +2,7 @@ package io.steward.cache;
 
 import io.steward.bus.Addresses;
 import io.steward.node.StewardNode;
+import io.steward.testing.Bus;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
@@ -21,9 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static io.steward.cache.Bus.call;
-import static io.steward.cache.Bus.entry;
-import static io.steward.cache.Bus.failure;
+import static io.steward.testing.Bus.call;
+import static io.steward.testing.Bus.entry;
+import static io.steward.testing.Bus.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

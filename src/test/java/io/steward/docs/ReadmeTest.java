@@ -2,7 +2,7 @@ package io.steward.docs;
 
 import io.steward.bus.Addresses;
 import io.steward.bus.Failure;
-import io.steward.node.Setting;
+import io.steward.spi.Setting;
 import io.steward.node.StewardNode;
 import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.Test;

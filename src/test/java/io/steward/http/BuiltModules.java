@@ -1,6 +1,6 @@
 package io.steward.http;
 
-import io.steward.node.StewardModule;
+import io.steward.spi.StewardModule;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.steward.http;
 
-import io.steward.bus.BridgeMeters;
+import io.steward.edge.BridgeMeters;
 import io.steward.node.StewardNode;
 import io.steward.testing.Certificates;
 import io.steward.testing.TestCluster;

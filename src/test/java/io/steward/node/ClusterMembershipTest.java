@@ -96,7 +96,7 @@ class ClusterMembershipTest {
       JsonObject entry = reply.getJsonArray("nodes").stream().map(JsonObject.class::cast)
         .filter(n -> n.getString("id").equals(lite.id())).findFirst().orElseThrow();
       assertThat(entry.getBoolean("liteMember")).isTrue();
-      var hz = io.steward.bus.Cluster.hazelcast(lite.vertx());
+      var hz = io.steward.spi.Cluster.hazelcast(lite.vertx());
       assertThat(hz.getCluster().getLocalMember().isLiteMember()).isTrue();
       // A lite member owns no partition: every partition is owned by one of the two full members.
       assertThat(hz.getPartitionService().getPartitions())
@@ -132,7 +132,7 @@ class ClusterMembershipTest {
   void a_live_node_whose_registry_entry_was_lost_lists_itself_again() throws Exception {
     // What a split-brain merge does to a node that was paused past failure detection: the survivors removed its
     // entry, and the merge does not bring it back unless the node held a copy of that partition.
-    io.steward.bus.Cluster.hazelcast(a.vertx()).getMap(NodeVerticle.REGISTRY).remove(b.id());
+    io.steward.spi.Cluster.hazelcast(a.vertx()).getMap(NodeVerticle.REGISTRY).remove(b.id());
     io.steward.testing.Poll.until(a.vertx(), "b listed again", 30_000, () -> a.vertx().eventBus()
         .request(Addresses.Nodes.LIST, new JsonObject())
         .map(m -> ((JsonObject) m.body()).getJsonArray("nodes").stream()

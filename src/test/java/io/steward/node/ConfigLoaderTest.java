@@ -1,5 +1,7 @@
 package io.steward.node;
 
+import io.steward.spi.Setting;
+import io.steward.spi.ConfigException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;

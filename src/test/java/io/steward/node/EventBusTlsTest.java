@@ -1,6 +1,7 @@
 package io.steward.node;
 
-import io.steward.bus.Cluster;
+import io.steward.spi.ConfigException;
+import io.steward.spi.Cluster;
 import io.steward.testing.Certificates;
 import io.steward.testing.FreePorts;
 import io.steward.testing.Poll;

@@ -1,6 +1,7 @@
 package io.steward.reliability;
 
 import io.steward.bus.Addresses;
+import io.steward.testing.Bus;
 import io.steward.testing.FramedClient;
 import io.steward.testing.NodeProcess;
 import io.vertx.core.Vertx;

@@ -1,6 +1,7 @@
 package io.steward.reliability;
 
 import io.steward.bus.Addresses;
+import io.steward.testing.Bus;
 import io.steward.testing.NodeProcess;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -111,7 +112,7 @@ class KillDuringCacheWritesIT {
         .check(counterMismatches == 0, "counters differ from the acknowledged increments by " + (storedTotal - countedTotal))
         .check(putGaveUp.isEmpty(), "puts that never succeeded, by last code: " + putGaveUp)
         .check(incrementGaveUp.isEmpty(), "increments that never succeeded, by last code: " + incrementGaveUp)
-        .check(codesDuringWrites.keySet().stream().allMatch(Bus.RETRYABLE::contains),
+        .check(codesDuringWrites.keySet().stream().allMatch(Bus::retryableCode),
           "failures with codes that are not documented as retryable: " + codesDuringWrites)
         .check(rig.allHealthy(), "a survivor is not healthy");
       NodeLogs.check(v, rig.nodes);

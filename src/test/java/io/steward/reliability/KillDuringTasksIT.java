@@ -2,7 +2,8 @@ package io.steward.reliability;
 
 import com.hazelcast.map.IMap;
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
+import io.steward.testing.Bus;
 import io.steward.testing.NodeProcess;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

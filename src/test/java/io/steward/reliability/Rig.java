@@ -1,6 +1,7 @@
 package io.steward.reliability;
 
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
+import io.steward.testing.Bus;
 import io.steward.testing.NodeProcess;
 import io.steward.testing.ProcessCluster;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package io.steward.schedule;
 
-import io.steward.bus.BridgePermissions;
+import io.steward.bus.AddressRule;
 import io.steward.bus.Door;
 import io.steward.bus.Failure;
 import io.steward.bus.StewardException;
@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class JobDoorTest {
 
   private static final Door DOOR = Door.of("the TCP bridge", "bridge.inbound or bridge.targets",
-    List.of(new BridgePermissions.Rule("steward.schedule.put", null), new BridgePermissions.Rule("steward.tasks.run", null),
-      new BridgePermissions.Rule("app.report", null)));
+    List.of(new AddressRule("steward.schedule.put", null), new AddressRule("steward.tasks.run", null),
+      new AddressRule("app.report", null)));
 
   private static JsonObject job(JsonObject action) {
     return new JsonObject().put("name", "j").put("every", "1m").put("action", action);

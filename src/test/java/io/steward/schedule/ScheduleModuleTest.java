@@ -294,11 +294,11 @@ class ScheduleModuleTest {
 
   @Test
   void the_job_state_map_is_held_in_object_form_with_backups_and_both_maps_merge_by_our_policies() {
-    com.hazelcast.config.MapConfig state = io.steward.bus.Cluster.hazelcast(b.vertx()).getConfig().findMapConfig(ScheduleNode.STATE);
+    com.hazelcast.config.MapConfig state = io.steward.spi.Cluster.hazelcast(b.vertx()).getConfig().findMapConfig(ScheduleNode.STATE);
     assertThat(state.getInMemoryFormat()).isEqualTo(com.hazelcast.config.InMemoryFormat.OBJECT);
     assertThat(state.getBackupCount()).isEqualTo(1);
     assertThat(state.getMergePolicyConfig().getPolicy()).isEqualTo(StateMergePolicy.class.getName());
-    assertThat(io.steward.bus.Cluster.hazelcast(b.vertx()).getConfig().findMapConfig(JobStore.JOBS).getMergePolicyConfig().getPolicy())
+    assertThat(io.steward.spi.Cluster.hazelcast(b.vertx()).getConfig().findMapConfig(JobStore.JOBS).getMergePolicyConfig().getPolicy())
       .isEqualTo(JobsMergePolicy.class.getName());
   }
 

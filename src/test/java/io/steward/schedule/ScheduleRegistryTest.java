@@ -2,7 +2,7 @@ package io.steward.schedule;
 
 import com.hazelcast.map.IMap;
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.node.StewardNode;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;

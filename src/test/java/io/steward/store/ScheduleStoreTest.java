@@ -75,7 +75,7 @@ class ScheduleStoreTest {
   void jobs_put_through_the_api_survive_a_restart_of_the_only_node_and_resume_per_their_misfire_policy() throws Exception {
     StewardNode first = cluster.start(List.of("schedule"), config()).await(60, TimeUnit.SECONDS);
     // The claim state keeps its own configuration (object form, the larger side wins a merge) with the store added.
-    com.hazelcast.config.MapConfig state = io.steward.bus.Cluster.hazelcast(first.vertx()).getConfig()
+    com.hazelcast.config.MapConfig state = io.steward.spi.Cluster.hazelcast(first.vertx()).getConfig()
       .findMapConfig("steward-schedule-state");
     assertThat(state.getInMemoryFormat()).isEqualTo(com.hazelcast.config.InMemoryFormat.OBJECT);
     assertThat(state.getMergePolicyConfig().getPolicy()).isEqualTo(io.steward.schedule.StateMergePolicy.class.getName());

@@ -2,9 +2,9 @@ package io.steward.store;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.bus.Metrics;
-import io.steward.node.ConfigException;
+import io.steward.spi.ConfigException;
 import io.steward.node.StewardNode;
 import io.steward.tasks.TaskType;
 import io.steward.tasks.TaskTypes;

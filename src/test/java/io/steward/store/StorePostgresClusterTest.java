@@ -1,7 +1,7 @@
 package io.steward.store;
 
 import io.steward.bus.Addresses;
-import io.steward.bus.Cluster;
+import io.steward.spi.Cluster;
 import io.steward.node.StewardNode;
 import io.steward.testing.Poll;
 import io.steward.testing.Postgres;

@@ -1,6 +1,6 @@
 package io.steward.tasks;
 
-import io.steward.node.ConfigException;
+import io.steward.spi.ConfigException;
 import io.steward.node.StewardNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

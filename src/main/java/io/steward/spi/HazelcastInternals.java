@@ -1,0 +1,115 @@
+package io.steward.spi;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.internal.nearcache.NearCache;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.internal.serialization.impl.HeapData;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.proxy.NearCachedMapProxyImpl;
+import com.hazelcast.spi.impl.DelegatingCompletableFuture;
+import com.hazelcast.spi.impl.SerializationServiceSupport;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * Steward's one use of Hazelcast internals ({@code com.hazelcast.internal}, {@code ..impl..}: no compatibility
+ * promise, changed in minor releases). Nothing else imports them (ArchitectureTest). Each method says which
+ * public API is missing and what breaks on an upgrade; after a Hazelcast (or vertx-hazelcast) upgrade, compile,
+ * then run the tests named here.
+ */
+public final class HazelcastInternals {
+
+  /**
+   * The class whose {@code shutdown} runs a leaving member's last write-behind flush ({@code flushMaps}).
+   * Missing: a public event for "this member's last flush". On upgrade: if it is renamed, the store stops
+   * spilling the last flush to disk when the database is down at shutdown (StoreOutageTest,
+   * FullStopDuringOutageIT); nothing fails to compile, so run them.
+   */
+  private static final String LAST_FLUSH_CLASS = "com.hazelcast.map.impl.MapManagedService";
+
+  private HazelcastInternals() {
+  }
+
+  /**
+   * Reads {@code map}'s near cache on this member without going remote: the value it holds for {@code key}
+   * (or null), or null for the whole function when the map has no near cache. Missing: {@code IMap} has no
+   * "near cache only" read; {@code get} goes remote on a miss, and the cache's event-loop fast path must not
+   * block. On upgrade: if the proxy class changes, this returns null for every map and every read takes the
+   * async path (correct, slower: CacheBench shows it; CacheClusterTest still passes).
+   */
+  public static Function<Object, Object> nearCacheReader(IMap<?, ?> map) {
+    if (map instanceof NearCachedMapProxyImpl<?, ?> proxy) {
+      NearCache<Object, Object> near = proxy.getNearCache();
+      return near::get;
+    }
+    return null;
+  }
+
+  /**
+   * Calls {@code callback} on the thread that completes {@code stage}, without the hop through the common
+   * ForkJoinPool that Hazelcast's public async results ({@code DelegatingCompletableFuture}) make for every
+   * callback (one more thread wake-up per operation, expensive on two cores). Returns false, having done
+   * nothing, when {@code stage} is not such a future. Missing: an executor argument Hazelcast honours for its
+   * own callbacks. On upgrade: if the class changes, callers fall back to {@code whenCompleteAsync} on the
+   * stage (correct, slower: HzTest, CacheBench).
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> boolean whenDoneWithoutHop(CompletionStage<T> stage, BiConsumer<T, Throwable> callback) {
+    if (!(stage instanceof DelegatingCompletableFuture<?> delegating
+      && delegating.getDelegate() instanceof CompletableFuture<?> inner)) {
+      return false;
+    }
+    inner.whenCompleteAsync((raw, err) -> {
+      if (err != null) {
+        callback.accept(null, err);
+        return;
+      }
+      T value;
+      try {
+        value = (T) delegating.join(); // deserializes the result the inner future holds
+      } catch (Throwable t) {
+        callback.accept(null, t);
+        return;
+      }
+      callback.accept(value, null);
+    }, Runnable::run);
+    return true;
+  }
+
+  /** A member's own serialization: the bytes Hazelcast would store for a value, and back. */
+  public interface Serialization {
+    byte[] toBytes(Object value);
+
+    Object toObject(byte[] bytes);
+  }
+
+  /**
+   * The member's serialization service, so the store writes the bytes Hazelcast itself stores (any value type a
+   * module puts, with the member's serializers). Missing: public serialization of an arbitrary value to bytes.
+   * On upgrade: if {@code SerializationServiceSupport} or {@code HeapData} change, the store stops compiling;
+   * a changed byte format would make stored rows unreadable (logged, counted as rejected: StoreNodeTest,
+   * DatabaseTest).
+   */
+  public static Serialization serialization(HazelcastInstance instance) {
+    SerializationService ss = ((SerializationServiceSupport) instance).getSerializationService();
+    return new Serialization() {
+      @Override
+      public byte[] toBytes(Object value) {
+        return ss.toData(value).toByteArray();
+      }
+
+      @Override
+      public Object toObject(byte[] bytes) {
+        return ss.toObject(new HeapData(bytes));
+      }
+    };
+  }
+
+  /** Whether the calling thread runs a leaving member's last write-behind flush (see {@link #LAST_FLUSH_CLASS}). */
+  public static boolean inLastFlush() {
+    return StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> LAST_FLUSH_CLASS.equals(f.getClassName())));
+  }
+}

@@ -1,0 +1,5 @@
+package io.steward.archfixture.node;
+
+/** A class of the node, which deploys the modules. */
+public final class NodeThing {
+}

@@ -1,0 +1,5 @@
+package io.steward.archfixture.spi;
+
+/** A class of the module SPI. */
+public final class SpiThing {
+}

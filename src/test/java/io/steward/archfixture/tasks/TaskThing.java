@@ -1,0 +1,5 @@
+package io.steward.archfixture.tasks;
+
+/** A class of the tasks module. */
+public final class TaskThing {
+}
