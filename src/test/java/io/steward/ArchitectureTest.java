@@ -47,14 +47,8 @@ class ArchitectureTest {
   static final List<String> DOORS = List.of("http", "bridge");
   /** The only classes that may use library internals: one adapter per library, in {@code spi}. */
   static final List<String> ADAPTERS = List.of("spi.VertxInternals", "spi.HazelcastInternals");
-  /**
-   * Not yet through the adapter: the tasks module's engine still holds a {@code ContextInternal} (for
-   * {@code promise()}, {@code isRunningOnContext()}, {@code nettyEventLoop()}). Issue 17 item 3 rewrites these
-   * classes on another branch; after that merge, use {@code VertxInternals.promise / isRunningOnContext /
-   * onEventLoopOf} there and empty this list.
-   */
-  static final List<String> PENDING = List.of("tasks.TaskEngine", "tasks.Dispatcher", "tasks.Submissions",
-    "tasks.Takeover", "tasks.TasksVerticle");
+  /** Classes let through the internals rule by name while they move behind the adapters: none left. */
+  static final List<String> PENDING = List.of();
   /** Library internals: no compatibility promise, an upgrade may change or remove any of them. */
   static final String[] INTERNALS = {"io.vertx..internal..", "io.vertx..impl..", "com.hazelcast..impl..",
     "com.hazelcast.internal.."};

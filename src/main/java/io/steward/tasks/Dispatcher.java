@@ -1,9 +1,10 @@
 package io.steward.tasks;
 
+import io.vertx.core.Context;
+import io.steward.spi.VertxInternals;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.steward.bus.RateLimitedLog;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,7 @@ final class Dispatcher {
   private static final long RETRY_MS = 1_000;
 
   private final Vertx vertx;
-  private final ContextInternal context;
+  private final Context context;
   private final Mailbox mailbox;
   private final TaskStore store;
   private final String nodeId;
@@ -44,7 +45,7 @@ final class Dispatcher {
   };
 
   /** @param notRun told about an attempt the workers refused (they are stopped) */
-  Dispatcher(Vertx vertx, ContextInternal context, Mailbox mailbox, TaskStore store, String nodeId, Clock clock,
+  Dispatcher(Vertx vertx, Context context, Mailbox mailbox, TaskStore store, String nodeId, Clock clock,
              Runner runner, Consumer<Attempt> notRun) {
     this.clock = clock;
     this.vertx = vertx;
@@ -81,8 +82,8 @@ final class Dispatcher {
    * spares most wake-ups under load.
    */
   private void execute(TaskRecord r, Attempt a) {
-    ContextInternal here = (ContextInternal) Vertx.currentContext();
-    if (here == null || !here.isEventLoopContext() || !here.nettyEventLoop().inEventLoop()) {
+    Context here = Vertx.currentContext();
+    if (here == null || !here.isEventLoopContext() || !VertxInternals.onEventLoopOf(here)) {
       try {
         r.supervisor.workers.execute(a);
       } catch (RejectedExecutionException e) {
@@ -201,7 +202,7 @@ final class Dispatcher {
 
   /** Runs now if on the verticle's event loop, else there. */
   private void onContext(Runnable action) {
-    if (context.isRunningOnContext()) {
+    if (VertxInternals.isRunningOnContext(context)) {
       action.run();
     } else {
       mailbox.post(action);

@@ -1,10 +1,11 @@
 package io.steward.tasks;
 
+import io.vertx.core.Context;
+import io.steward.spi.VertxInternals;
 import io.steward.bus.Failure;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -20,12 +21,12 @@ final class Submissions {
 
   private static final int KEY_TRIES = 3;
 
-  private final ContextInternal context;
+  private final Context context;
   private final TaskEngine engine;
   private final Lookup lookup;
   private final TaskStore store;
 
-  Submissions(ContextInternal context, TaskEngine engine, Lookup lookup, TaskStore store) {
+  Submissions(Context context, TaskEngine engine, Lookup lookup, TaskStore store) {
     this.context = context;
     this.engine = engine;
     this.lookup = lookup;
@@ -57,7 +58,7 @@ final class Submissions {
   /** The final record of the task, once it ends (or that of the live task holding its key). */
   Future<JsonObject> run(TaskSpec spec) {
     TaskEngine.Resolved resolved = engine.resolve(spec);
-    Promise<JsonObject> waiter = context.promise();
+    Promise<JsonObject> waiter = VertxInternals.promise(context);
     if (spec.key() != null) {
       return keyed(spec, resolved, waiter, 1).compose(Accepted::result);
     }

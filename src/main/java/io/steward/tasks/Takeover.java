@@ -1,12 +1,12 @@
 package io.steward.tasks;
 
+import io.vertx.core.Context;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
 import io.steward.spi.Cluster;
 import io.steward.bus.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +39,7 @@ final class Takeover {
   private static final RateLimitedLog WARNINGS = new RateLimitedLog(LOG, 30_000);
 
   private final Vertx vertx;
-  private final ContextInternal context;
+  private final Context context;
   private final String nodeId;
   private final TaskEngine engine;
   private final TaskStore store;
@@ -54,7 +54,7 @@ final class Takeover {
   private boolean sweeping;
   private boolean again;
 
-  Takeover(Vertx vertx, ContextInternal context, String nodeId, TaskEngine engine, TaskStore store, Events events,
+  Takeover(Vertx vertx, Context context, String nodeId, TaskEngine engine, TaskStore store, Events events,
            TaskMeters.Cache meters, Counter takenOver, Counter lost) {
     this.vertx = vertx;
     this.context = context;

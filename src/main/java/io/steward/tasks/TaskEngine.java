@@ -1,12 +1,13 @@
 package io.steward.tasks;
 
+import io.vertx.core.Context;
+import io.steward.spi.VertxInternals;
 import io.steward.bus.Failure;
 import io.steward.bus.RateLimitedLog;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ final class TaskEngine {
   private static final RateLimitedLog WARNINGS = new RateLimitedLog(LOG, 10_000);
 
   private final Vertx vertx;
-  private final ContextInternal context;
+  private final Context context;
   private final String nodeId;
   private final TasksConfig config;
   private final Map<String, Supervisor> supervisors;
@@ -64,7 +65,7 @@ final class TaskEngine {
   private record Due(long at, TaskRecord record) {
   }
 
-  TaskEngine(Vertx vertx, ContextInternal context, Mailbox mailbox, String nodeId, TaskIds ids, TasksConfig config,
+  TaskEngine(Vertx vertx, Context context, Mailbox mailbox, String nodeId, TaskIds ids, TasksConfig config,
              Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store,
              Clock clock, Clock elapsed) {
     this.vertx = vertx;
@@ -419,7 +420,7 @@ final class TaskEngine {
 
   /** Cancels a task this node owns; the future holds its final record. On the event loop. */
   Future<JsonObject> cancel(TaskRecord r) {
-    Promise<JsonObject> done = context.promise();
+    Promise<JsonObject> done = VertxInternals.promise(context);
     synchronized (r) {
       TaskState state = r.state();
       if (state.isFinal()) {
@@ -455,7 +456,7 @@ final class TaskEngine {
 
   /** Waits for a task this node owns to end; 408 if {@code timeoutMs} passes first. On the event loop. */
   Future<JsonObject> await(TaskRecord r, long timeoutMs) {
-    Promise<JsonObject> done = context.promise();
+    Promise<JsonObject> done = VertxInternals.promise(context);
     synchronized (r) {
       if (r.state().isFinal()) {
         return Future.succeededFuture(r.toJson());
@@ -526,7 +527,7 @@ final class TaskEngine {
 
   /** Runs now if on the verticle's event loop, else there. */
   private void onContext(Runnable action) {
-    if (context.isRunningOnContext()) {
+    if (VertxInternals.isRunningOnContext(context)) {
       action.run();
     } else {
       mailbox.post(action);

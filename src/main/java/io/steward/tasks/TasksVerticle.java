@@ -1,5 +1,6 @@
 package io.steward.tasks;
 
+import io.vertx.core.Context;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +15,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -75,7 +75,7 @@ final class TasksVerticle extends VerticleBase {
   public Future<?> start() {
     String nodeId = Cluster.nodeId(vertx);
     HazelcastInstance hz = Cluster.hazelcast(vertx);
-    ContextInternal ctx = (ContextInternal) context;
+    Context ctx = context;
     MeterRegistry meterRegistry = Metrics.registry(vertx);
 
     Map<String, Supervisor> supervisors = new LinkedHashMap<>();
