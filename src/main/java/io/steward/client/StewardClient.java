@@ -59,6 +59,12 @@ public final class StewardClient {
     return new StewardClient(bus, false, new LocalComputes(bus));
   }
 
+  /** A client on any Vert.x, clustered or not (tests answer the addresses in one JVM). */
+  static StewardClient over(Vertx vertx, long requestTimeoutMs) {
+    Bus bus = new Bus(vertx, requestTimeoutMs, null);
+    return new StewardClient(bus, false, new LocalComputes(bus));
+  }
+
   /** The same client, retrying failed calls by {@code retry} (see {@link Retry} for which and how). */
   public StewardClient withRetry(Retry retry) {
     Bus retrying = bus.withRetry(Objects.requireNonNull(retry, "retry"));
