@@ -31,6 +31,33 @@ class ClientContractTest {
   }
 
   @Test
+  void every_address_the_client_sends_to_is_one_the_nodes_answer_on() throws Exception {
+    List<String> nodes = new ArrayList<>();
+    for (Class<?> c : io.steward.bus.Addresses.class.getDeclaredClasses()) {
+      nodes.addAll(constants(c));
+    }
+    List<String> client = new ArrayList<>();
+    for (Class<?> c : List.of(Tasks.class, Fanout.class, Schedule.class, Cache.class)) {
+      client.addAll(constants(c));
+    }
+    assertThat(client).hasSizeGreaterThan(20).allSatisfy(a -> assertThat(nodes).as("io.steward.bus.Addresses").contains(a));
+  }
+
+  private static List<String> constants(Class<?> c) throws IllegalAccessException {
+    List<String> values = new ArrayList<>();
+    for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+      if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+        f.setAccessible(true);
+        String v = (String) f.get(null);
+        if (v.startsWith("steward.")) {
+          values.add(v);
+        }
+      }
+    }
+    return values;
+  }
+
+  @Test
   void the_client_classes_refer_to_no_steward_class_outside_the_client_package() throws IOException {
     Path dir = Path.of(StewardClient.class.getProtectionDomain().getCodeSource().getLocation().getPath(),
       "io", "steward", "client");
