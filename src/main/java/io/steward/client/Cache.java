@@ -52,12 +52,19 @@ public final class Cache {
     return bus.request(GET, keyed(key), true).map(o -> o.getBoolean("found", false) ? o.getValue("value") : null);
   }
 
+  /** The value as a {@code type} (a record or bean is mapped by Jackson databind), or null. */
+  public <T> Future<T> get(String key, Class<T> type) {
+    return get(key).map(value -> Values.as(value, type));
+  }
+
+  /** Stores {@code value}: a JSON value, or an object Jackson databind maps to a JSON object. */
   public Future<Void> put(String key, Object value) {
-    return bus.request(PUT, keyed(key).put("value", value), true).mapEmpty();
+    return bus.request(PUT, keyed(key).put("value", Values.json(value)), true).mapEmpty();
   }
 
   public Future<Void> put(String key, Object value, Duration ttl) {
-    return bus.request(PUT, keyed(key).put("value", value).put("ttlSeconds", ttl.toSeconds()), true).mapEmpty();
+    return bus.request(PUT, keyed(key).put("value", Values.json(value)).put("ttlSeconds", ttl.toSeconds()), true)
+      .mapEmpty();
   }
 
   /** Whether there was an entry to delete. */

@@ -23,6 +23,11 @@ public record FanoutResult(String outcome, String mode, JsonObject counts, long 
       return "ok".equals(status);
     }
 
+    /** The value as a {@code type} (mapped by Jackson databind unless it is one already). */
+    public <T> T value(Class<T> type) {
+      return Values.as(value, type);
+    }
+
     static Item from(JsonObject o) {
       JsonObject error = o.getJsonObject("error");
       return new Item(o.getInteger("index", -1), o.getString("status"), o.getValue("value"),

@@ -56,12 +56,12 @@ public final class Job {
 
   /** Each tick sends {@code body} to {@code address} as a request; the run succeeds with the reply. */
   public Job send(String address, Object body) {
-    return with("action", new JsonObject().put("type", "send").put("address", address).put("body", body));
+    return with("action", new JsonObject().put("type", "send").put("address", address).put("body", Values.json(body)));
   }
 
   /** Each tick publishes {@code body} on {@code address}. */
   public Job publish(String address, Object body) {
-    return with("action", new JsonObject().put("type", "publish").put("address", address).put("body", body));
+    return with("action", new JsonObject().put("type", "publish").put("address", address).put("body", Values.json(body)));
   }
 
   public Job overlap(Overlap overlap) {

@@ -58,7 +58,7 @@ final class LocalComputes {
     }
     value.onComplete(ar -> {
       if (ar.succeeded()) {
-        msg.reply(ar.result());
+        msg.reply(Values.json(ar.result()));
       } else if (ar.cause() instanceof StewardException se) {
         msg.fail(se.code(), se.getMessage());
       } else {

@@ -28,6 +28,11 @@ public record Task(String id, String type, String state, String supervisor, Stri
     return v instanceof String s ? Instant.parse(s) : null;
   }
 
+  /** The result as a {@code type} (mapped by Jackson databind unless it is one already). */
+  public <T> T result(Class<T> type) {
+    return Values.as(result, type);
+  }
+
   public boolean succeeded() {
     return "succeeded".equals(state);
   }

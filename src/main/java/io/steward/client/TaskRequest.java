@@ -35,9 +35,9 @@ public final class TaskRequest {
     return new TaskRequest(json.copy().put(field, value));
   }
 
-  /** Any JSON value: a {@code JsonObject}, {@code JsonArray}, string, number or boolean. */
+  /** A JSON value ({@code JsonObject}, {@code JsonArray}, string, number, boolean), or an object Jackson maps. */
   public TaskRequest payload(Object payload) {
-    return with("payload", payload);
+    return with("payload", Values.json(payload));
   }
 
   public TaskRequest supervisor(String supervisor) {

@@ -156,6 +156,27 @@ class StewardClientTest {
       .as("a five-field cron").isEqualTo(400);
   }
 
+  /** A value type of the application's own, mapped by Jackson databind. */
+  record User(String name, int age) {
+  }
+
+  @Test
+  void records_go_in_and_come_out_typed() throws Exception {
+    Cache users = client.cache("client-typed");
+    await(users.create(Duration.ofMinutes(5)));
+    await(users.put("ada", new User("Ada", 36)));
+    assertThat(await(users.get("ada"))).as("stored as JSON").isEqualTo(new JsonObject().put("name", "Ada").put("age", 36));
+    assertThat(await(users.get("ada", User.class))).isEqualTo(new User("Ada", 36));
+    assertThat(await(users.get("nobody", User.class))).isNull();
+
+    Task echoed = await(client.tasks().run(TaskRequest.of("echo").payload(new User("Grace", 45))));
+    assertThat(echoed.result(User.class)).isEqualTo(new User("Grace", 45));
+    FanoutResult fanned = await(client.fanout().run(FanoutRequest.tasks("echo", List.of(new JsonObject().put("name", "Alan")))));
+    assertThat(fanned.results().get(0).value(User.class)).isEqualTo(new User("Alan", 0));
+    Computed computed = await(users.getOrCompute("linus", key -> Future.succeededFuture(new User("Linus", 54))));
+    assertThat(computed.value(User.class)).isEqualTo(new User("Linus", 54));
+  }
+
   @Test
   void a_cache_gets_puts_updates_and_computes_once() throws Exception {
     Cache users = client.cache("client-users");

@@ -18,15 +18,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The client jar on its own: a separate JVM whose class path is the client jar and the client's declared
- * dependencies (vertx-core, vertx-hazelcast and what they bring: Netty, Jackson, Hazelcast), never
+ * dependencies (vertx-core, vertx-hazelcast and what they bring: Netty, jackson-core, Hazelcast; and jackson-databind
+ * for records as values), never
  * {@code target/classes} or the fat jar, joins two fat-jar nodes as a lite member, submits a task and awaits it,
- * puts a job, puts and gets a cache entry, and gets a typed failure back.
+ * puts a job, puts and gets a cache entry (a record), and gets a typed failure back.
  */
 class ClientJarIT {
 
   /** The client's declared dependencies and theirs, as paths in the local Maven repository. */
   private static final Pattern DECLARED = Pattern.compile(".*/(io/vertx/vertx-core|io/vertx/vertx-core-logging"
-    + "|io/vertx/vertx-hazelcast|com/hazelcast/hazelcast|com/fasterxml/jackson/core/jackson-core"
+    + "|io/vertx/vertx-hazelcast|com/hazelcast/hazelcast|com/fasterxml/jackson/core/jackson-(core|databind|annotations)"
     + "|io/netty/netty-(?!.*native)(?!transport-classes)[a-z0-9-]+)/[^/]+/[^/]+\\.jar");
 
   @Test
@@ -80,9 +81,9 @@ class ClientJarIT {
       assertThat(result.getJsonObject("task").getJsonObject("result")).isEqualTo(new JsonObject().put("from", "another JVM"));
       assertThat(result.getJsonObject("job").getString("name")).isEqualTo("separate-jvm");
       assertThat(nodes.get(1).get("/schedules/separate-jvm").status()).as("the job, read over HTTP").isEqualTo(200);
-      assertThat(result.getJsonObject("cache")).isEqualTo(new JsonObject().put("name", "Ada"));
+      assertThat(result.getJsonObject("cache")).as("a record, through Jackson databind").isEqualTo(new JsonObject().put("name", "Ada").put("age", 36));
       assertThat(nodes.get(1).get("/caches/separate-jvm/42").json().getJsonObject("value"))
-        .isEqualTo(new JsonObject().put("name", "Ada"));
+        .isEqualTo(new JsonObject().put("name", "Ada").put("age", 36));
       assertThat(result.getJsonObject("failure")).isEqualTo(new JsonObject().put("type", "io.steward.client.StewardException")
         .put("code", 404).put("name", "NOT_FOUND").put("retryable", false).put("mayHaveApplied", false));
       assertThat(nodes.get(0).get("/tasks/" + result.getJsonObject("task").getString("id")).status())

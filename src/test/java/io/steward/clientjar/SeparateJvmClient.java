@@ -23,6 +23,10 @@ public final class SeparateJvmClient {
   private SeparateJvmClient() {
   }
 
+  /** A value of the application's own, mapped by Jackson databind. */
+  public record User(String name, int age) {
+  }
+
   public static void main(String[] args) {
     ClientOptions options = ClientOptions.defaults().clusterName(args[0]).members(List.of(args[1].split(",")))
       .port(Integer.parseInt(args[2])).failureDetectionSeconds(Integer.parseInt(args[3]));
@@ -50,10 +54,10 @@ public final class SeparateJvmClient {
         out.put("job", new JsonObject().put("name", job.name()).put("nextFireAt", String.valueOf(job.nextFireAt())));
         return client.cache("separate-jvm").create(Duration.ofMinutes(5));
       })
-      .compose(created -> client.cache("separate-jvm").put("42", new JsonObject().put("name", "Ada")))
-      .compose(stored -> client.cache("separate-jvm").get("42"))
-      .compose(value -> {
-        out.put("cache", value);
+      .compose(created -> client.cache("separate-jvm").put("42", new User("Ada", 36)))
+      .compose(stored -> client.cache("separate-jvm").get("42", User.class))
+      .compose(user -> {
+        out.put("cache", new JsonObject().put("name", user.name()).put("age", user.age()));
         return client.tasks().get("no-such-task");
       })
       .transform(ar -> {
