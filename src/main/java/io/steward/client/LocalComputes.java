@@ -20,6 +20,7 @@ final class LocalComputes {
   private final Bus bus;
   private final String address = "steward.client." + UUID.randomUUID() + ".compute";
   private final Map<String, Supplier<Future<?>>> calls = new ConcurrentHashMap<>();
+  private MessageConsumer<JsonObject> consumer;
   private Future<Void> registered;
 
   LocalComputes(Bus bus) {
@@ -37,10 +38,18 @@ final class LocalComputes {
 
   private synchronized Future<Void> register() {
     if (registered == null || registered.failed()) {
-      MessageConsumer<JsonObject> consumer = bus.vertx.eventBus().consumer(address, this::compute);
+      consumer = bus.vertx.eventBus().consumer(address, this::compute);
       registered = consumer.completion();
     }
     return registered;
+  }
+
+  /** Unregisters the consumer, if there is one. */
+  synchronized Future<Void> close() {
+    MessageConsumer<JsonObject> c = consumer;
+    consumer = null;
+    registered = null;
+    return c == null ? Future.succeededFuture() : c.unregister();
   }
 
   private void compute(Message<JsonObject> msg) {

@@ -68,7 +68,7 @@ public final class StewardClient {
   /** The same client, retrying failed calls by {@code retry} (see {@link Retry} for which and how). */
   public StewardClient withRetry(Retry retry) {
     Bus retrying = bus.withRetry(Objects.requireNonNull(retry, "retry"));
-    return new StewardClient(retrying, owned, new LocalComputes(retrying));
+    return new StewardClient(retrying, owned, computes);
   }
 
   public Tasks tasks() {
@@ -91,8 +91,11 @@ public final class StewardClient {
     return bus.vertx;
   }
 
-  /** Leaves the cluster if {@link #join} joined it; a client {@link #create}d on your Vert.x leaves it be. */
+  /**
+   * Leaves the cluster if {@link #join} joined it; a client {@link #create}d on your Vert.x only unregisters the
+   * address its compute functions are asked on.
+   */
   public Future<Void> close() {
-    return owned ? bus.vertx.close() : Future.succeededFuture();
+    return owned ? bus.vertx.close() : computes.close();
   }
 }
