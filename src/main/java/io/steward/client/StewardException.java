@@ -35,7 +35,9 @@ public final class StewardException extends RuntimeException {
       if (re.failureType() == ReplyFailure.TIMEOUT) {
         return new StewardException(408, "no answer in time: " + re.getMessage(), address, error);
       }
-      return new StewardException(re.failureCode(), String.valueOf(re.getMessage()), address, error);
+      // A handler that failed without a code of its own (an exception, code -1) answers 500, as on the nodes.
+      int code = re.failureCode() >= 100 ? re.failureCode() : 500;
+      return new StewardException(code, String.valueOf(re.getMessage()), address, error);
     }
     return new StewardException(500, String.valueOf(error), address, error);
   }

@@ -99,6 +99,16 @@ class RetryTest {
   }
 
   @Test
+  void a_failure_without_a_code_reads_as_500() {
+    vertx.eventBus().consumer(Tasks.GET, msg -> msg.fail(-1, "a handler of your own failing without a code")).completion().await();
+    assertThatThrownBy(() -> StewardClient.over(vertx, 5_000).tasks().get("t-1").await(10, TimeUnit.SECONDS))
+      .isInstanceOfSatisfying(StewardException.class, e -> {
+        assertThat(e.code()).isEqualTo(500);
+        assertThat(e.failure()).isEqualTo(FailureCode.HANDLER_FAILED);
+      });
+  }
+
+  @Test
   void without_a_handler_a_call_fails_as_unavailable() {
     StewardClient plain = StewardClient.over(vertx, 5_000);
     assertThatThrownBy(() -> plain.tasks().get("t-1").await(10, TimeUnit.SECONDS))
