@@ -109,6 +109,18 @@ class StewardClientTest {
   }
 
   @Test
+  void a_retrying_client_binds_a_key_of_its_own_that_the_node_keeps_after_the_task_ended() throws Exception {
+    StewardClient retrying = client.withRetry(Retry.attempts(3));
+    Task ran = await(retrying.tasks().run("echo", "once"));
+    assertThat(ran.json().getString("key")).startsWith("client-");
+    assertThat(ran.json().getLong("uniqueForMs")).isEqualTo(Duration.ofMinutes(10).toMillis());
+    // What the retry sends: the same body, key and window included.
+    Submitted again = await(client.tasks().submit(TaskRequest.of("echo").payload("once").key(ran.json().getString("key"))
+      .uniqueFor(Duration.ofMinutes(10))));
+    assertThat(again).as("a retry after the task ended answers it, not a new one").isEqualTo(new Submitted(ran.id(), true));
+  }
+
+  @Test
   void a_fanout_runs_every_item_and_a_gather_asks_every_node() throws Exception {
     FanoutResult result = await(client.fanout().run(FanoutRequest.tasks("echo", List.of(1, 2, 3))
       .mode(FanoutRequest.Mode.SETTLED).concurrency(2)));
