@@ -64,7 +64,8 @@ final class ScheduleNode {
     this.store = new JobStore(vertx, hz.getMap(JobStore.JOBS), hz.getLifecycleService());
     this.state = hz.getMap(STATE);
     this.pauseFenceMs = config.pauseFenceMs() > 0 ? config.pauseFenceMs() : Fence.defaultPauseFenceMs(hz);
-    this.fence = new Fence(vertx, hz, config.instances(), pauseFenceMs, config.fenceAloneMs(), this::fenceChanged);
+    this.fence = new Fence(vertx, hz, config.instances(), pauseFenceMs, config.fenceAloneMs(), config.clockFenceMs(),
+      this::fenceChanged, this::clockFenced, Fence.Clocks.SYSTEM);
     this.log = new RunLog(vertx, state, config);
     this.nodes = new ScheduleNodes(vertx, hz, nodeId, this::reassessAll);
     this.actions = new ActionRunner(vertx, nodeId, config.defaultTimeoutMs());
@@ -194,10 +195,16 @@ final class ScheduleNode {
 
   private void fenceChanged(boolean up) {
     vertx.eventBus().publish(io.steward.bus.Addresses.Schedule.EVENTS, new io.vertx.core.json.JsonObject()
-      .put("event", up ? "fenced" : "unfenced").put("node", nodeId).put("reason", up ? fence.reason() : null));
+      .put("event", up ? "fenced" : "unfenced").put("node", nodeId).put("reason", up ? fence.reason() : null)
+      .put("clock", fence.clockFenced()).put("clockOffsetMs", fence.clockOffsetMs()));
     if (!up) {
       shards.forEach(ShardVerticle::catchUp);
     }
+  }
+
+  /** The clock fence went up or down: the registry says so, and the others take this node's jobs (or give them back). */
+  private void clockFenced(boolean fenced) {
+    nodes.clockFenced(fenced);
   }
 
   /** Leaves the registry once (the first shard to stop asks), so the others take over at once. */
