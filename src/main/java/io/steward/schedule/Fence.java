@@ -235,9 +235,9 @@ final class Fence {
     return clocks.nanoTime() / 1_000_000;
   }
 
-  /** This node's wall clock minus the cluster clock (Hazelcast's, which is the real wall clock plus its offset), ms. */
+  /** This node's wall clock minus the cluster clock (Hazelcast's: this node's wall clock plus its offset), ms. */
   long clockOffsetMs() {
-    return System.currentTimeMillis() - hz.getCluster().getClusterTime();
+    return clocks.wallMillis() - hz.getCluster().getClusterTime();
   }
 
   /** Measures the offset to the cluster clock, and raises or lowers the clock fence ({@link ClockBound}). */

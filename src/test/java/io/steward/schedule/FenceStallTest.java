@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The fence's stall detection, end to end on a real two-member cluster in this JVM (issue 15, item 10): node A's
+ * The fence's stall detection (and its clock bound), end to end on a real two-member cluster in this JVM (issue 15, item 10): node A's
  * fence reads clocks the test moves, as a suspend of the VM or the host moves them (the wall clock jumps, the
  * monotonic clock does not), or as a step of the wall clock and a stall disagree; node B's fence reads the system
  * clocks and is the witness A asks. A SIGSTOP cannot show the first case: a stopped process's monotonic clock goes
@@ -143,6 +143,32 @@ class FenceStallTest {
 
     assertThat(fenceA.isUp()).as("fenced after a 12 s stall").isTrue();
     assertThat(fenceA.reason()).contains("silent for 12");
+  }
+
+  @Test
+  void a_wall_clock_beyond_the_bound_fences_the_node_until_it_has_been_back_within_the_bound_for_the_settle_time() throws Exception {
+    List<Boolean> clockChanges = new CopyOnWriteArrayList<>();
+    clocksA.wallShift = 10_000; // this node's wall clock is 10 s ahead of the cluster clock from the start
+    fenceA = new Fence(a.vertx(), Cluster.hazelcast(a.vertx()), 1, PAUSE_FENCE_MS, 60_000, 5_000, changesA::add,
+      clockChanges::add, clocksA);
+    fenceA.start();
+
+    assertThat(fenceA.isUp()).as("fenced before it ever registers").isTrue();
+    assertThat(fenceA.clockFenced()).isTrue();
+    assertThat(fenceA.guard(0).fenced()).isTrue();
+    assertThat(fenceA.reason()).contains("ahead of the cluster clock").contains("schedule.clockFenceMs (5000 ms)");
+    assertThat(clockChanges).containsExactly(true);
+    assertThat(changesA).containsExactly(true);
+
+    clocksA.wallShift = 0; // NTP fixed it
+    long fixed = System.nanoTime();
+    await(a, "the clock fence comes down", () -> !fenceA.isUp());
+    assertThat((System.nanoTime() - fixed) / 1_000_000).as("within the bound for the settle time first")
+      .isGreaterThanOrEqualTo(ClockBound.SETTLE_MS - 1_000);
+    assertThat(fenceA.clockFenced()).isFalse();
+    assertThat(fenceA.reason()).isNull();
+    assertThat(clockChanges).containsExactly(true, false);
+    assertThat(changesA).containsExactly(true, false);
   }
 
   @Test
