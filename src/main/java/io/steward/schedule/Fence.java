@@ -40,13 +40,15 @@ import java.util.function.Consumer;
  * survivor (or at once if it never had a peer).
  *
  * <p>The same fence holds a node whose wall clock is further from the cluster clock than
- * {@code schedule.clockFenceMs} ({@link ClockBound}), checked every second: its ticks follow the cluster clock, but
+ * {@code schedule.clockFenceMs} while most other schedule nodes are within it ({@link ClockBound}), checked every
+ * second and once before the node registers: its ticks follow the cluster clock, but
  * a clock that far off is broken time sync, and the step that corrects it moves this node's cluster time with it
  * until the master's next heartbeat. That fence comes down by itself, not by a peer's word, once the offset has
- * been within the bound for {@link ClockBound#SETTLE_MS}; while it is up, {@code onClockFence} is told, so that the
- * other schedule nodes fire this node's cluster-once jobs ({@link ScheduleNodes}). Every-node jobs are not claimed
- * and go on here. The master's offset is zero by construction (the cluster clock is its wall clock), so a master
- * whose clock is wrong is not fenced: it shifts every node's ticks, and every other node shows the offset.
+ * been within the bound for {@link ClockBound#SETTLE_MS}; while it is up, the registry says so ({@link ClockPeers}),
+ * so that the other schedule nodes fire this node's cluster-once jobs ({@link ScheduleNodes}). Every-node jobs are
+ * not claimed and go on here. The master's offset is zero by construction (the cluster clock is its wall clock), so
+ * a master whose clock is wrong is not fenced, and then neither is anyone else: it shifts every node's ticks alike,
+ * and every other node shows the offset.
  */
 final class Fence {
 
@@ -71,6 +73,33 @@ final class Fence {
     };
   }
 
+  /** What the clock fence needs of the schedule registry ({@link ScheduleNodes}). */
+  interface ClockPeers {
+    /** The offsets to the cluster clock that the other live schedule nodes last published, ms. */
+    List<Long> offsets();
+
+    /** This node's offset, just measured (published in its registry entry when it moved). */
+    void publish(long offsetMs);
+
+    /** The clock fence went up ({@code true}) or came down. */
+    void fenced(boolean fenced);
+
+    ClockPeers NONE = new ClockPeers() {
+      @Override
+      public List<Long> offsets() {
+        return List.of();
+      }
+
+      @Override
+      public void publish(long offsetMs) {
+      }
+
+      @Override
+      public void fenced(boolean fenced) {
+      }
+    };
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(Fence.class);
   static final String EXECUTOR = "steward.schedule.fence";
   private static final long BEAT_MS = 100;
@@ -89,7 +118,7 @@ final class Fence {
   private final Consumer<Boolean> onChange;
   private final Clocks clocks;
   private final ClockBound clockBound;
-  private final Consumer<Boolean> onClockFence;
+  private final ClockPeers peers;
   /** Why the clock fence is up (this node's offset to the cluster clock), or null while it is down. */
   private volatile String clockReason;
   private long clockTimer = -1;
@@ -117,19 +146,19 @@ final class Fence {
    * @param onChange told {@code true} when the fence goes up and {@code false} when it comes down
    */
   Fence(Vertx vertx, HazelcastInstance hz, int shards, long pauseFenceMs, long aloneMs, Consumer<Boolean> onChange) {
-    this(vertx, hz, shards, pauseFenceMs, aloneMs, 0, onChange, f -> { }, Clocks.SYSTEM);
+    this(vertx, hz, shards, pauseFenceMs, aloneMs, 0, onChange, ClockPeers.NONE, Clocks.SYSTEM);
   }
 
   /**
    * @param clockFenceMs the largest offset to the cluster clock this node may have and claim ticks (0: no bound)
-   * @param onClockFence told {@code true} when the clock fence goes up and {@code false} when it comes down
+   * @param peers        the other schedule nodes' offsets, and where this node's offset and clock fence are published
    */
   Fence(Vertx vertx, HazelcastInstance hz, int shards, long pauseFenceMs, long aloneMs, long clockFenceMs,
-        Consumer<Boolean> onChange, Consumer<Boolean> onClockFence, Clocks clocks) {
+        Consumer<Boolean> onChange, ClockPeers peers, Clocks clocks) {
     this.vertx = vertx;
     this.clocks = clocks;
     this.clockBound = new ClockBound(clockFenceMs);
-    this.onClockFence = onClockFence;
+    this.peers = peers;
     this.hz = hz;
     this.pauseFenceNanos = pauseFenceMs * 1_000_000;
     this.verifyDelayMs = 2_000L * heartbeatSeconds(hz);
@@ -171,7 +200,6 @@ final class Fence {
         // a peer that leaves does not make this node's view stale
       }
     });
-    checkClock(); // before this node registers as a schedule node: a skewed node never claims a tick
     if (clockBound.maxMs() > 0) {
       clockTimer = vertx.setPeriodic(CLOCK_CHECK_MS, t -> checkClock());
     }
@@ -240,13 +268,17 @@ final class Fence {
     return clocks.wallMillis() - hz.getCluster().getClusterTime();
   }
 
-  /** Measures the offset to the cluster clock, and raises or lowers the clock fence ({@link ClockBound}). */
-  private void checkClock() {
-    if (stopped || !hz.getLifecycleService().isRunning()) {
+  /**
+   * Measures the offset to the cluster clock, and raises or lowers the clock fence ({@link ClockBound}). Every
+   * second, and once before this node registers as a schedule node (so a skewed node never claims a tick).
+   */
+  synchronized void checkClock() {
+    if (stopped || clockBound.maxMs() <= 0 || !hz.getLifecycleService().isRunning()) {
       return;
     }
     long offset = clockOffsetMs();
-    switch (clockBound.observe(offset, monotonicMs())) {
+    peers.publish(offset);
+    switch (clockBound.observe(offset, peers.offsets(), monotonicMs())) {
       case FENCE -> clockFence(offset);
       case CLEAR -> clockClear(offset);
       default -> {
@@ -257,22 +289,24 @@ final class Fence {
   private synchronized void clockFence(long offset) {
     epoch.incrementAndGet();
     clockReason = "this node's wall clock is " + Math.abs(offset) + " ms " + (offset > 0 ? "ahead of" : "behind")
-      + " the cluster clock (the Hazelcast master's), beyond schedule.clockFenceMs (" + clockBound.maxMs() + " ms)";
+      + " the cluster clock (the Hazelcast master's), beyond schedule.clockFenceMs (" + clockBound.maxMs() + " ms), "
+      + "while most other schedule nodes are within it";
     LOG.warn("Schedule fence raised: {}. This node claims no cluster-once tick, and the other schedule nodes fire its "
         + "jobs, until its clock has been back within the bound for {} s; every-node jobs go on here, on the cluster "
         + "clock. Fix time sync (NTP: chrony or systemd-timesyncd) on this host. If /nodes shows every other node "
         + "fenced with the same offset, it is the master's clock that is wrong: fix it there.", clockReason,
       ClockBound.SETTLE_MS / 1_000);
-    onClockFence.accept(true);
+    peers.fenced(true);
     onChange.accept(true);
   }
 
   private synchronized void clockClear(long offset) {
     clockReason = null;
-    LOG.warn("Schedule clock fence lowered: this node's wall clock has been within schedule.clockFenceMs ({} ms) of "
-      + "the cluster clock for {} s (now {} ms).{}", clockBound.maxMs(), ClockBound.SETTLE_MS / 1_000, offset,
+    LOG.warn("Schedule clock fence lowered: for {} s this node's wall clock has been within schedule.clockFenceMs "
+      + "({} ms) of the cluster clock, or no longer the odd one out (now {} ms).{}", ClockBound.SETTLE_MS / 1_000,
+      clockBound.maxMs(), offset,
       up ? " The stall fence stays up until a peer vouches for this node." : " Claiming ticks again.");
-    onClockFence.accept(false);
+    peers.fenced(false);
     if (!up) {
       onChange.accept(false);
     }

@@ -65,9 +65,24 @@ final class ScheduleNode {
     this.state = hz.getMap(STATE);
     this.pauseFenceMs = config.pauseFenceMs() > 0 ? config.pauseFenceMs() : Fence.defaultPauseFenceMs(hz);
     this.fence = new Fence(vertx, hz, config.instances(), pauseFenceMs, config.fenceAloneMs(), config.clockFenceMs(),
-      this::fenceChanged, this::clockFenced, Fence.Clocks.SYSTEM);
+      this::fenceChanged, new Fence.ClockPeers() {
+        @Override
+        public List<Long> offsets() {
+          return ScheduleNode.this.nodes.peerOffsets();
+        }
+
+        @Override
+        public void publish(long offsetMs) {
+          ScheduleNode.this.nodes.offset(offsetMs);
+        }
+
+        @Override
+        public void fenced(boolean fenced) {
+          ScheduleNode.this.nodes.clockFenced(fenced);
+        }
+      }, Fence.Clocks.SYSTEM);
     this.log = new RunLog(vertx, state, config);
-    this.nodes = new ScheduleNodes(vertx, hz, nodeId, this::reassessAll);
+    this.nodes = new ScheduleNodes(vertx, hz, nodeId, this::reassessAll, fence::checkClock);
     this.actions = new ActionRunner(vertx, nodeId, config.defaultTimeoutMs());
     int capacity = config.historySize();
     this.claimsApi = new Scheduler.Claims() {
@@ -200,11 +215,6 @@ final class ScheduleNode {
     if (!up) {
       shards.forEach(ShardVerticle::catchUp);
     }
-  }
-
-  /** The clock fence went up or down: the registry says so, and the others take this node's jobs (or give them back). */
-  private void clockFenced(boolean fenced) {
-    nodes.clockFenced(fenced);
   }
 
   /** Leaves the registry once (the first shard to stop asks), so the others take over at once. */

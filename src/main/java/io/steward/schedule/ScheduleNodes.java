@@ -49,7 +49,8 @@ final class ScheduleNodes {
   static final long REASSERT_MS = 2_000;
   private static final Logger LOG = LoggerFactory.getLogger(ScheduleNodes.class);
 
-  record Info(String id, String name, List<String> modules, boolean clockFenced) {
+  /** A schedule node as its entry describes it; {@code offsetMs} is its latest published clock offset (or null). */
+  record Info(String id, String name, List<String> modules, boolean clockFenced, Long offsetMs) {
   }
 
   /** The live schedule nodes, and those of them that may fire cluster-once jobs (not clock-fenced), sorted. */
@@ -62,6 +63,8 @@ final class ScheduleNodes {
   private final IMap<String, String> map;
   private final String myId;
   private final Runnable onChange;
+  /** Run once the view is loaded, before this node registers: the clock fence's first check. */
+  private final Runnable beforeRegister;
   private final AtomicBoolean refreshPending = new AtomicBoolean();
   private final AtomicBoolean changePending = new AtomicBoolean();
   private volatile View view = View.EMPTY;
@@ -76,9 +79,13 @@ final class ScheduleNodes {
   private volatile String entry;
   /** Whether this node's clock fence is up, written in its entry. */
   private volatile boolean clockFenced;
+  /** This node's offset to the cluster clock, as last measured and as last written in its entry. */
+  private volatile long offsetMs;
+  private volatile long publishedOffsetMs;
   private long reassertTimer = -1;
 
-  ScheduleNodes(Vertx vertx, HazelcastInstance hz, String myId, Runnable onChange) {
+  ScheduleNodes(Vertx vertx, HazelcastInstance hz, String myId, Runnable onChange, Runnable beforeRegister) {
+    this.beforeRegister = beforeRegister;
     this.vertx = vertx;
     this.hz = hz;
     this.map = hz.getMap(NODES);
@@ -102,6 +109,10 @@ final class ScheduleNodes {
         migrationId = ids[2];
         refreshOwners();
         ownersTimer = vertx.setPeriodic(1_000, t -> refreshOwners());
+        return load(); // the other nodes' offsets, for the clock fence's first check
+      })
+      .compose(v -> {
+        beforeRegister.run();
         JsonObject me = new JsonObject().put("id", myId);
         entry = withFence(me);
         return Future.fromCompletionStage(map.setAsync(myId, entry));
@@ -149,8 +160,36 @@ final class ScheduleNodes {
     });
   }
 
+  /** This node's entry: its id (name, modules), its clock offset and whether its clock fence is up. */
   private String withFence(JsonObject me) {
+    long offset = offsetMs;
+    publishedOffsetMs = offset;
+    me.put("clockOffsetMs", offset);
     return (clockFenced ? me.put("clockFenced", true) : me).encode();
+  }
+
+  /** This node's offset to the cluster clock, just measured: written in its entry when it moved by 250 ms or more. */
+  synchronized void offset(long ms) {
+    offsetMs = ms;
+    String mine = entry;
+    if (mine == null || stopped || Math.abs(ms - publishedOffsetMs) < 250 || !hz.getLifecycleService().isRunning()) {
+      return;
+    }
+    JsonObject me = new JsonObject(mine);
+    me.remove("clockFenced");
+    entry = withFence(me);
+    map.setAsync(myId, entry);
+  }
+
+  /** The offsets to the cluster clock that the other live schedule nodes last published. */
+  List<Long> peerOffsets() {
+    List<Long> out = new ArrayList<>();
+    for (Info info : view.nodes.values()) {
+      if (!info.id().equals(myId) && info.offsetMs() != null) {
+        out.add(info.offsetMs());
+      }
+    }
+    return out;
   }
 
   /**
@@ -227,7 +266,8 @@ final class ScheduleNodes {
           JsonObject o = new JsonObject(json);
           List<String> modules = o.getJsonArray("modules") == null ? null
             : o.getJsonArray("modules").stream().map(Object::toString).toList();
-          nodes.put(id, new Info(id, o.getString("name"), modules, o.getBoolean("clockFenced", false)));
+          nodes.put(id, new Info(id, o.getString("name"), modules, o.getBoolean("clockFenced", false),
+            o.getLong("clockOffsetMs")));
         }
       });
       List<String> ids = new ArrayList<>(nodes.keySet());

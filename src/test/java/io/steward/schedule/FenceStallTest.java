@@ -70,8 +70,8 @@ class FenceStallTest {
   private void fences() {
     HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
     HazelcastInstance hzB = Cluster.hazelcast(b.vertx());
-    fenceA = new Fence(a.vertx(), hzA, 1, PAUSE_FENCE_MS, 60_000, 0, changesA::add, f -> { }, clocksA);
-    fenceB = new Fence(b.vertx(), hzB, 1, PAUSE_FENCE_MS, 60_000, 0, up -> { }, f -> { }, Fence.Clocks.SYSTEM);
+    fenceA = new Fence(a.vertx(), hzA, 1, PAUSE_FENCE_MS, 60_000, 0, changesA::add, Fence.ClockPeers.NONE, clocksA);
+    fenceB = new Fence(b.vertx(), hzB, 1, PAUSE_FENCE_MS, 60_000, 0, up -> { }, Fence.ClockPeers.NONE, Fence.Clocks.SYSTEM);
     fenceA.start();
     fenceB.start();
     fenceA.beat(0);
@@ -149,9 +149,27 @@ class FenceStallTest {
   void a_wall_clock_beyond_the_bound_fences_the_node_until_it_has_been_back_within_the_bound_for_the_settle_time() throws Exception {
     List<Boolean> clockChanges = new CopyOnWriteArrayList<>();
     clocksA.wallShift = 10_000; // this node's wall clock is 10 s ahead of the cluster clock from the start
+    List<Long> published = new CopyOnWriteArrayList<>();
+    Fence.ClockPeers peers = new Fence.ClockPeers() {
+      @Override
+      public List<Long> offsets() {
+        return List.of(0L); // one other schedule node, on time
+      }
+
+      @Override
+      public void publish(long offsetMs) {
+        published.add(offsetMs);
+      }
+
+      @Override
+      public void fenced(boolean fenced) {
+        clockChanges.add(fenced);
+      }
+    };
     fenceA = new Fence(a.vertx(), Cluster.hazelcast(a.vertx()), 1, PAUSE_FENCE_MS, 60_000, 5_000, changesA::add,
-      clockChanges::add, clocksA);
+      peers, clocksA);
     fenceA.start();
+    fenceA.checkClock(); // as the registry does before this node registers
 
     assertThat(fenceA.isUp()).as("fenced before it ever registers").isTrue();
     assertThat(fenceA.clockFenced()).isTrue();
@@ -159,6 +177,7 @@ class FenceStallTest {
     assertThat(fenceA.reason()).contains("ahead of the cluster clock").contains("schedule.clockFenceMs (5000 ms)");
     assertThat(clockChanges).containsExactly(true);
     assertThat(changesA).containsExactly(true);
+    assertThat(published).as("the offset, published for the other nodes").allMatch(o -> o > 9_000 && o < 11_000);
 
     clocksA.wallShift = 0; // NTP fixed it
     long fixed = System.nanoTime();
