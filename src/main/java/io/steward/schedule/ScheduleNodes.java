@@ -36,10 +36,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Which nodes run the schedule module ({@code steward.schedule.nodes}, filtered by live membership) and which of
  * them fires a job: for {@code cluster-once}, the owner of the partition that holds the job's key, so its claims
  * are local operations, when that owner runs the module; otherwise the highest rendezvous hash of the job and
- * the schedule nodes. A node whose clock fence is up ({@link Fence}: its offset to the cluster clock is beyond
- * {@code schedule.clockFenceMs}) says so in its entry, and is left out of cluster-once placement (its partitions'
- * jobs go to the rendezvous of the others) but still fires every-node jobs. When a node dies, Hazelcast promotes the backup of its partitions on a survivor, which
- * then owns the job's key, its claim state, and the job. Views can briefly disagree while membership or
+ * the schedule nodes. Each entry carries the node's offset to the cluster clock; a node whose clock fence is up
+ * ({@link Fence}, {@link ClockBound}: its offset is beyond {@code schedule.clockFenceMs} while most others are
+ * within it) says so in its entry, and is left out of cluster-once placement (its partitions' jobs go to the
+ * rendezvous of the others) but still fires every-node jobs. When a node dies, Hazelcast promotes the backup of its
+ * partitions on a survivor, which then owns the job's key, its claim state, and the job. Views can briefly disagree while membership or
  * partitions change; the claim settles who fires a tick.
  */
 final class ScheduleNodes {
