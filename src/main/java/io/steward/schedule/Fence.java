@@ -293,8 +293,9 @@ final class Fence {
       + "while most other schedule nodes are within it";
     LOG.warn("Schedule fence raised: {}. This node claims no cluster-once tick, and the other schedule nodes fire its "
         + "jobs, until its clock has been back within the bound for {} s; every-node jobs go on here, on the cluster "
-        + "clock. Fix time sync (NTP: chrony or systemd-timesyncd) on this host. If /nodes shows every other node "
-        + "fenced with the same offset, it is the master's clock that is wrong: fix it there.", clockReason,
+        + "clock. Fix time sync (NTP: chrony or systemd-timesyncd) on this host (with two schedule nodes the master's "
+        + "clock wins the tie: if this host's clock is right, fix the master's; /nodes shows each node's offset).",
+      clockReason,
       ClockBound.SETTLE_MS / 1_000);
     peers.fenced(true);
     onChange.accept(true);
