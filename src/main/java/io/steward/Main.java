@@ -52,7 +52,7 @@ public final class Main {
         case "-h", "--help" -> {
           System.out.println("usage: java -jar steward.jar [-conf FILE]\n"
             + "Configuration: FILE (default conf/config.json, optional), then STEWARD_* environment variables,\n"
-            + "then steward.* system properties. See README.md for every key.");
+            + "then steward.* system properties. See docs/configuration.md for every key.");
           System.exit(EXIT_OK);
         }
         case "--version" -> {

@@ -16,7 +16,7 @@ record BridgeConfig(String host, int port, Tokens tokens, BridgePermissions perm
                     int maxConnections, String keyStore, String keyStorePassword) {
 
   static final List<Setting> SETTINGS = List.of(
-    Setting.string("bridge.host", "127.0.0.1", "The interface the TCP event-bus bridge listens on (see README, Security)"),
+    Setting.string("bridge.host", "127.0.0.1", "The interface the TCP event-bus bridge listens on (see docs/security.md)"),
     Setting.integer("bridge.port", 7000, "The TCP event-bus bridge port (0: any free port, shown in /nodes)"),
     Setting.list("bridge.tokens", null, "Tokens a TCP bridge client must put in each frame's headers.token (none: no token needed)"),
     Setting.json("bridge.inbound", new JsonArray(), "Addresses TCP bridge clients may send/publish to: address strings, {\"address\": …} or {\"addressRegex\": …}; empty: none"),

@@ -57,9 +57,9 @@ final class BridgeVerticle extends VerticleBase {
         }
         if (!config.tokens().required() && !isLoopback(config.host())) {
           LOG.warn("The TCP bridge listens on {} without tokens: anyone who reaches it can use the permitted "
-            + "addresses; set bridge.tokens (see README, Security)", url);
+            + "addresses; set bridge.tokens (see docs/security.md)", url);
         } else if (!config.tls() && !isLoopback(config.host())) {
-          LOG.warn("The TCP bridge on {} receives its tokens in clear text: set bridge.keyStore (see README, Security)", url);
+          LOG.warn("The TCP bridge on {} receives its tokens in clear text: set bridge.keyStore (see docs/security.md)", url);
         }
         LOG.info("TCP event-bus bridge listening on {} ({} inbound, {} outbound rules, tokens {})", url,
           config.permissions().inboundRules().size(), config.permissions().outboundRules().size(),

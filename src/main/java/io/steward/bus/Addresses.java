@@ -3,7 +3,7 @@ package io.steward.bus;
 /**
  * Every event-bus address Steward answers on, in one place: {@code steward.<module>.<verb>}, events on
  * {@code steward.<module>.events}, and per-node addresses {@code steward.node.<nodeId>.<verb>}.
- * Tests and other Java services use these constants; non-JVM services use the strings (README).
+ * Tests and other Java services use these constants; non-JVM services use the strings (docs/reference.md).
  */
 public final class Addresses {
 
@@ -37,7 +37,7 @@ public final class Addresses {
     }
   }
 
-  /** Supervised tasks (README, Tasks). */
+  /** Supervised tasks (docs/tasks.md). */
   public static final class Tasks {
     /** {@code send}: fire-and-forget; {@code request}: answered {@code {id}} once accepted. */
     public static final String SUBMIT = "steward.tasks.submit";
@@ -70,7 +70,7 @@ public final class Addresses {
     }
   }
 
-  /** The clustered cache on Hazelcast maps (README, Cache). Bodies name the cache in {@code cache}. */
+  /** The clustered cache on Hazelcast maps (docs/cache.md). Bodies name the cache in {@code cache}. */
   public static final class Cache {
     public static final String GET = "steward.cache.get";
     public static final String GET_ALL = "steward.cache.getAll";
@@ -96,7 +96,7 @@ public final class Addresses {
     }
   }
 
-  /** The schedule module: interval and cron jobs, once per cluster per tick (README, Scheduling). */
+  /** The schedule module: interval and cron jobs, once per cluster per tick (docs/schedule.md). */
   public static final class Schedule {
     public static final String PUT = "steward.schedule.put";
     public static final String GET = "steward.schedule.get";

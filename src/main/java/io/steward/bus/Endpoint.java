@@ -117,7 +117,7 @@ public final class Endpoint {
       .increment();
     REJECTIONS.warn("forbidden " + address, "Refused a request on " + address + " that came through a bridge or HTTP: "
       + printable(reason) + ". If clients of that door should reach it, add it to the setting named; otherwise the "
-      + "client is probing (README, Security).");
+      + "client is probing (docs/security.md).");
   }
 
   /** A client-controlled text made safe for one log line: control characters are escaped. */

@@ -10,7 +10,7 @@ import io.vertx.core.eventbus.ReplyFailure;
  */
 public enum Failure {
   BAD_REQUEST(400, false, false, "the request is malformed or a field is invalid; fix it, do not retry as is"),
-  FORBIDDEN(403, false, false, "a door (bridge, HTTP) does not permit the address the request names; see README, Security"),
+  FORBIDDEN(403, false, false, "a door (bridge, HTTP) does not permit the address the request names; see docs/security.md"),
   NOT_FOUND(404, false, false, "the id, name, type or cache does not exist"),
   TIMEOUT(408, true, true, "no answer in time; the operation may still complete, so retry only if it is idempotent"),
   CONFLICT(409, false, false, "the state changed under you (compare-and-set lost, name taken); re-read, then decide"),

@@ -15,7 +15,7 @@ import java.util.Set;
  * Call {@link #done()} last: a field nobody asked for is rejected, so a typo never silently falls back to
  * a default.
  *
- * <p>Every body may carry {@code "version": 1} (the message-format version, see README); a version this
+ * <p>Every body may carry {@code "version": 1} (the message-format version, see docs/reference.md); a version this
  * node does not speak is refused.
  */
 public final class Fields {

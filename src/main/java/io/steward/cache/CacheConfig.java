@@ -24,7 +24,7 @@ record CacheConfig(
 
   static final List<Setting> SETTINGS = List.of(
     Setting.json("cache.caches", new JsonObject(), "Named caches: {name: {ttlSeconds, maxIdleSeconds, maxSize, eviction, "
-      + "backupCount, nearCache, nearCacheMaxSize, stats, events, maxKeyBytes, maxValueBytes, negativeTtlSeconds, persist}} (README, Cache)"),
+      + "backupCount, nearCache, nearCacheMaxSize, stats, events, maxKeyBytes, maxValueBytes, negativeTtlSeconds, persist}} (docs/cache.md)"),
     Setting.bool("cache.allowCreate", true, "Whether caches may be created at run time (steward.cache.create)"),
     Setting.integer("cache.maxCaches", 64, "Most caches the cluster may hold, declared and created"),
     Setting.integer("cache.maxKeyBytes", 512, "Largest key, UTF-8 bytes, for caches that do not set maxKeyBytes"),

@@ -13,7 +13,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
-/** The clustered cache: named caches on Hazelcast maps, reached through {@code steward.cache.*} (README, Cache). */
+/** The clustered cache: named caches on Hazelcast maps, reached through {@code steward.cache.*} (docs/cache.md). */
 public final class CacheModule implements StewardModule {
 
   static final String NAME = "cache";

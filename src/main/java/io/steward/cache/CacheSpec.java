@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * @param maxKeyBytes        largest key, UTF-8 bytes
  * @param maxValueBytes      largest value, encoded JSON in UTF-8 bytes
  * @param negativeTtlSeconds a failed computation is remembered this long (0: not at all)
- * @param persist            write the entries to the node's store (README, Durability) so that they survive a
+ * @param persist            write the entries to the node's store (docs/durability.md) so that they survive a
  *                           full restart of the cluster; needs {@code store.kind} embedded or postgres
  */
 public record CacheSpec(

@@ -145,7 +145,7 @@ final class Caches {
       LOG.warn("Cache '{}' (persist: true) loaded with {} entries ({} ms) while members joined or left the cluster: a "
         + "member that joins during a load can lose the entries of the partitions that move to it (Hazelcast issue "
         + "#11544); they stay in the database and come back at the next full restart. Compare with the cache's rows in "
-        + "the database. After a full stop, start the other nodes only once the first is up (README, Durability)",
+        + "the database. After a full stop, start the other nodes only once the first is up (docs/durability.md)",
         spec.name(), size, ms);
     } else {
       LOG.info("Cache '{}' (persist: true) loaded with {} entr{} ({} ms)", spec.name(), size, size == 1 ? "y" : "ies", ms);

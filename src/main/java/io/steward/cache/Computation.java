@@ -24,7 +24,7 @@ import io.vertx.core.json.JsonObject;
  */
 record Computation(String address, JsonObject body, String task, Object payload, Door door) {
 
-  /** The tasks module's result API (README, tasks): answers when the task ends, with {@code result}. */
+  /** The tasks module's result API (docs/tasks.md): answers when the task ends, with {@code result}. */
   static final String TASKS_RUN = "steward.tasks.run";
   private static final long TASK_REPLY_MARGIN_MS = 1_000;
 

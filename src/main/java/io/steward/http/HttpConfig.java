@@ -18,7 +18,7 @@ record HttpConfig(String host, int port, int bodyLimitBytes, int requestTimeoutM
                   String keyStore, String keyStorePassword) {
 
   static final List<Setting> SETTINGS = List.of(
-    Setting.string("http.host", "127.0.0.1", "The interface the HTTP API listens on (0.0.0.0 for all; see README, Security)"),
+    Setting.string("http.host", "127.0.0.1", "The interface the HTTP API listens on (0.0.0.0 for all; see docs/security.md)"),
     Setting.integer("http.port", 8080, "The HTTP API port (0: any free port, shown in /nodes)"),
     Setting.integer("http.bodyLimitBytes", 1_048_576, "Largest request body (and SockJS bridge message) accepted; larger ones get 413"),
     Setting.integer("http.requestTimeoutMs", 30_000, "How long a request forwarded over the event bus may take before 408"),

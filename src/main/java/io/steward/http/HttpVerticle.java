@@ -86,10 +86,10 @@ final class HttpVerticle extends VerticleBase {
     }
     if (!config.tokens().required()) {
       LOG.warn("The HTTP API and the SockJS bridge on {} need no token: anyone who reaches this interface can use them; "
-        + "set http.tokens (see README, Security)", url);
+        + "set http.tokens (see docs/security.md)", url);
     } else if (!config.tls()) {
       LOG.warn("The HTTP API on {} receives its tokens in clear text: set http.keyStore, or put a TLS proxy in front "
-        + "(see README, Security)", url);
+        + "(see docs/security.md)", url);
     }
   }
 

@@ -50,7 +50,9 @@ final class ClockOffset {
         over = true;
         warnedAt = now;
         LOG.warn("This node's wall clock is {} ms {} the cluster clock (the Hazelcast master's, {}), beyond "
-            + "cluster.maxClockOffsetMs ({} ms). Schedule ticks follow the cluster clock and stay on time, but log lines "
+            + "cluster.maxClockOffsetMs ({} ms). Schedule ticks follow the cluster clock and stay on time (beyond "
+            + "schedule.clockFenceMs, while most other nodes are within it, this node's schedule module is fenced and "
+            + "the others fire its jobs), but log lines "
             + "and records this node stamps from its own clock are off by as much. Fix time sync (NTP: chrony or "
             + "systemd-timesyncd) on this host; if /nodes shows every other node with the same offset, fix the master's.",
           Math.abs(offset), offset > 0 ? "ahead of" : "behind", master(), maxMs);

@@ -182,7 +182,7 @@ public final class ConfigLoader {
         best = k;
       }
     }
-    return bestDistance <= 3 ? "did you mean " + best + "?" : "see the configuration table in README.md";
+    return bestDistance <= 3 ? "did you mean " + best + "?" : "see docs/configuration.md for every key";
   }
 
   private static int distance(String a, String b) {

@@ -13,7 +13,7 @@ import io.vertx.core.json.JsonObject;
  * event bus), so the trust store is what decides: keep it to the cluster's own CA or certificates.
  *
  * <p>This protects the messages between nodes. It does not protect Hazelcast's own traffic (cluster
- * membership and the data of the maps), which open-source Hazelcast cannot encrypt: see README, Security.
+ * membership and the data of the maps), which open-source Hazelcast cannot encrypt: see docs/security.md.
  */
 public record EventBusTls(String keyStore, String keyStorePassword, String trustStore, String trustStorePassword) {
 

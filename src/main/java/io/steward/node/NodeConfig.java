@@ -49,7 +49,7 @@ public record NodeConfig(
     Setting.string("eventBus.host", "127.0.0.1", "The interface the clustered event bus listens on"),
     Setting.integer("eventBus.port", 0, "The event-bus port (0: any free port)"),
     Setting.string("eventBus.publicHost", null, "The host other nodes use to reach this node's event bus"),
-    Setting.bool("eventBus.tls", false, "Mutual TLS between the nodes' event buses: encrypted, and only peers with a trusted certificate connect (all nodes alike; see README, Security)"),
+    Setting.bool("eventBus.tls", false, "Mutual TLS between the nodes' event buses: encrypted, and only peers with a trusted certificate connect (all nodes alike; see docs/security.md)"),
     Setting.string("eventBus.keyStore", null, "This node's key and certificate for event-bus TLS: a PKCS#12 (.p12/.pfx) or JKS (.jks) file"),
     Setting.string("eventBus.keyStorePassword", null, "Password of eventBus.keyStore (set it in the environment, not in a file)"),
     Setting.string("eventBus.trustStore", null, "The certificates, or the CA, of the nodes this one talks to (PKCS#12 or JKS); others are refused"),

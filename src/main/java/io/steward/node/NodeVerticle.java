@@ -82,6 +82,7 @@ final class NodeVerticle extends VerticleBase {
       forgetDeparted();
       reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> {
         clockOffset();
+        scheduleFence();
         reassert();
         forgetDeparted(); // a merge can also bring back the entry of a node that died meanwhile
       });
@@ -117,6 +118,32 @@ final class NodeVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Publishes in this node's registry entry, as {@code scheduleFence}, why its schedule module claims no tick (its
+   * fence: a stall, a merge, or its clock beyond {@code schedule.clockFenceMs}), so that {@code /nodes} shows it;
+   * asked of the module's health over the bus, like {@code /health}.
+   */
+  private void scheduleFence() {
+    if (!deployments.containsKey("schedule") || !vertx.deploymentIDs().contains(deployments.get("schedule"))) {
+      return;
+    }
+    vertx.eventBus().request(Addresses.moduleHealth(nodeId, "schedule"), new JsonObject(),
+        new DeliveryOptions().setSendTimeout(MODULE_HEALTH_TIMEOUT_MS).setLocalOnly(true))
+      .onSuccess(reply -> {
+        JsonObject h = reply.body() instanceof JsonObject o ? o : new JsonObject();
+        String fence = h.getBoolean("fenced", false) ? h.getString("fenceReason", "fenced") : null;
+        if (java.util.Objects.equals(fence, info.getString("scheduleFence")) || !hz.getLifecycleService().isRunning()) {
+          return;
+        }
+        if (fence == null) {
+          info.remove("scheduleFence");
+        } else {
+          info.put("scheduleFence", fence);
+        }
+        registry.setAsync(nodeId, info.encode());
+      });
+  }
+
   @Override
   public Future<?> stop() {
     if (reassertTimer >= 0) {
@@ -138,7 +165,7 @@ final class NodeVerticle extends VerticleBase {
 
   /**
    * These verbs take no arguments: a body is nothing, {@code {}} or {@code {"version": 1}}; anything else (text,
-   * bytes, an unknown field) is a 400, as on every other address (README, The event-bus contract).
+   * bytes, an unknown field) is a 400, as on every other address (docs/reference.md).
    */
   private NodeVerticle noArguments(Object body) {
     if (body != null) {

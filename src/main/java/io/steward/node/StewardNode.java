@@ -96,7 +96,7 @@ public final class StewardNode {
   }
 
   /**
-   * The node's store (README, Durability), opened before Hazelcast starts so that the maps can load from it:
+   * The node's store (docs/durability.md), opened before Hazelcast starts so that the maps can load from it:
    * none with {@code store.kind none}, and none on a lite member, which holds no data.
    */
   private static Future<Store> openStore(NodeConfig config) {
@@ -309,7 +309,7 @@ public final class StewardNode {
     return config;
   }
 
-  /** The node's store (README, Durability), or null with {@code store.kind none} and on lite members. */
+  /** The node's store (docs/durability.md), or null with {@code store.kind none} and on lite members. */
   public Store store() {
     return store;
   }

@@ -27,7 +27,7 @@ final class ActionRunner implements Scheduler.Actions {
   static final String NODE_HEADER = "steward-schedule-node";
   static final String TRIGGER_HEADER = "steward-schedule-trigger";
 
-  /** The tasks module's addresses (its contract; see README, tasks). */
+  /** The tasks module's addresses (its contract; see docs/tasks.md). */
   static final String TASKS_RUN = "steward.tasks.run";
   static final String TASKS_SUBMIT = "steward.tasks.submit";
 

@@ -38,13 +38,73 @@ import java.util.function.Consumer;
  * or no merge came within {@code fenceAloneMs}. A peer that stalled together with this node cannot vouch for it. A
  * node alone in its view cannot ask anyone: it waits {@code fenceAloneMs} for a merge, then carries on as the sole
  * survivor (or at once if it never had a peer).
+ *
+ * <p>The same fence holds a node whose wall clock is further from the cluster clock than
+ * {@code schedule.clockFenceMs} while most other schedule nodes are within it ({@link ClockBound}), checked every
+ * second and once before the node registers: its ticks follow the cluster clock, but
+ * a clock that far off is broken time sync, and the step that corrects it moves this node's cluster time with it
+ * until the master's next heartbeat. That fence comes down by itself, not by a peer's word, once the offset has
+ * been within the bound for {@link ClockBound#SETTLE_MS}; while it is up, the registry says so ({@link ClockPeers}),
+ * so that the other schedule nodes fire this node's cluster-once jobs ({@link ScheduleNodes}). Every-node jobs are
+ * not claimed and go on here. The master's offset is zero by construction (the cluster clock is its wall clock), so
+ * a master whose clock is wrong is not fenced, and then neither is anyone else: it shifts every node's ticks alike,
+ * and every other node shows the offset.
  */
 final class Fence {
+
+  /** The two clocks a stall is measured on; tests inject clocks that disagree, as they do across a suspend. */
+  interface Clocks {
+    /** {@code System.nanoTime}: CLOCK_MONOTONIC, which stands still while the VM or host is suspended. */
+    long nanoTime();
+
+    /** {@code System.currentTimeMillis}: the wall clock, which a suspend (or a step) moves on. */
+    long wallMillis();
+
+    Clocks SYSTEM = new Clocks() {
+      @Override
+      public long nanoTime() {
+        return System.nanoTime();
+      }
+
+      @Override
+      public long wallMillis() {
+        return System.currentTimeMillis();
+      }
+    };
+  }
+
+  /** What the clock fence needs of the schedule registry ({@link ScheduleNodes}). */
+  interface ClockPeers {
+    /** The offsets to the cluster clock that the other live schedule nodes last published, ms. */
+    List<Long> offsets();
+
+    /** This node's offset, just measured (published in its registry entry when it moved). */
+    void publish(long offsetMs);
+
+    /** The clock fence went up ({@code true}) or came down. */
+    void fenced(boolean fenced);
+
+    ClockPeers NONE = new ClockPeers() {
+      @Override
+      public List<Long> offsets() {
+        return List.of();
+      }
+
+      @Override
+      public void publish(long offsetMs) {
+      }
+
+      @Override
+      public void fenced(boolean fenced) {
+      }
+    };
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(Fence.class);
   static final String EXECUTOR = "steward.schedule.fence";
   private static final long BEAT_MS = 100;
   private static final long PROBE_TIMEOUT_MS = 2_000;
+  private static final long CLOCK_CHECK_MS = 1_000;
 
   private final Vertx vertx;
   private final HazelcastInstance hz;
@@ -56,6 +116,13 @@ final class Fence {
   private final AtomicLongArray wallBeats;
   private final AtomicLong epoch = new AtomicLong();
   private final Consumer<Boolean> onChange;
+  private final Clocks clocks;
+  private final ClockBound clockBound;
+  private final ClockPeers peers;
+  /** Why the clock fence is up (this node's offset to the cluster clock), or null while it is down. */
+  private volatile String clockReason;
+  private long clockTimer = -1;
+  /** The stall or merge fence (the clock fence is {@link #clockReason}). */
   private volatile boolean up;
   private volatile String reason;
   private volatile long raisedAt;
@@ -79,7 +146,19 @@ final class Fence {
    * @param onChange told {@code true} when the fence goes up and {@code false} when it comes down
    */
   Fence(Vertx vertx, HazelcastInstance hz, int shards, long pauseFenceMs, long aloneMs, Consumer<Boolean> onChange) {
+    this(vertx, hz, shards, pauseFenceMs, aloneMs, 0, onChange, ClockPeers.NONE, Clocks.SYSTEM);
+  }
+
+  /**
+   * @param clockFenceMs the largest offset to the cluster clock this node may have and claim ticks (0: no bound)
+   * @param peers        the other schedule nodes' offsets, and where this node's offset and clock fence are published
+   */
+  Fence(Vertx vertx, HazelcastInstance hz, int shards, long pauseFenceMs, long aloneMs, long clockFenceMs,
+        Consumer<Boolean> onChange, ClockPeers peers, Clocks clocks) {
     this.vertx = vertx;
+    this.clocks = clocks;
+    this.clockBound = new ClockBound(clockFenceMs);
+    this.peers = peers;
     this.hz = hz;
     this.pauseFenceNanos = pauseFenceMs * 1_000_000;
     this.verifyDelayMs = 2_000L * heartbeatSeconds(hz);
@@ -121,6 +200,9 @@ final class Fence {
         // a peer that leaves does not make this node's view stale
       }
     });
+    if (clockBound.maxMs() > 0) {
+      clockTimer = vertx.setPeriodic(CLOCK_CHECK_MS, t -> checkClock());
+    }
     lifecycleId = hz.getLifecycleService().addLifecycleListener(event -> {
       if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
         merging = true;
@@ -134,6 +216,9 @@ final class Fence {
 
   void stop() {
     stopped = true;
+    if (clockTimer >= 0) {
+      vertx.cancelTimer(clockTimer);
+    }
     try {
       hz.getUserContext().remove(CONTEXT_KEY, this);
       if (lifecycleId != null) {
@@ -158,8 +243,8 @@ final class Fence {
 
   /** A scheduler loop (re)starts beating now. */
   void reset(int shard) {
-    beats.set(shard, System.nanoTime());
-    wallBeats.set(shard, System.currentTimeMillis());
+    beats.set(shard, clocks.nanoTime());
+    wallBeats.set(shard, clocks.wallMillis());
   }
 
   /** How long a loop was silent: the longer of the monotonic and the wall-clock time elapsed, ms. */
@@ -174,14 +259,64 @@ final class Fence {
   }
 
   /** Milliseconds on the monotonic clock, for waits that a step of the wall clock must not shorten. */
-  private static long monotonicMs() {
-    return System.nanoTime() / 1_000_000;
+  private long monotonicMs() {
+    return clocks.nanoTime() / 1_000_000;
+  }
+
+  /** This node's wall clock minus the cluster clock (Hazelcast's: this node's wall clock plus its offset), ms. */
+  long clockOffsetMs() {
+    return clocks.wallMillis() - hz.getCluster().getClusterTime();
+  }
+
+  /**
+   * Measures the offset to the cluster clock, and raises or lowers the clock fence ({@link ClockBound}). Every
+   * second, and once before this node registers as a schedule node (so a skewed node never claims a tick).
+   */
+  synchronized void checkClock() {
+    if (stopped || clockBound.maxMs() <= 0 || !hz.getLifecycleService().isRunning()) {
+      return;
+    }
+    long offset = clockOffsetMs();
+    peers.publish(offset);
+    switch (clockBound.observe(offset, peers.offsets(), monotonicMs())) {
+      case FENCE -> clockFence(offset);
+      case CLEAR -> clockClear(offset);
+      default -> {
+      }
+    }
+  }
+
+  private synchronized void clockFence(long offset) {
+    epoch.incrementAndGet();
+    clockReason = "this node's wall clock is " + Math.abs(offset) + " ms " + (offset > 0 ? "ahead of" : "behind")
+      + " the cluster clock (the Hazelcast master's), beyond schedule.clockFenceMs (" + clockBound.maxMs() + " ms), "
+      + "while most other schedule nodes are within it";
+    LOG.warn("Schedule fence raised: {}. This node claims no cluster-once tick, and the other schedule nodes fire its "
+        + "jobs, until its clock has been back within the bound for {} s; every-node jobs go on here, on the cluster "
+        + "clock. Fix time sync (NTP: chrony or systemd-timesyncd) on this host (with two schedule nodes the master's "
+        + "clock wins the tie: if this host's clock is right, fix the master's; /nodes shows each node's offset).",
+      clockReason,
+      ClockBound.SETTLE_MS / 1_000);
+    peers.fenced(true);
+    onChange.accept(true);
+  }
+
+  private synchronized void clockClear(long offset) {
+    clockReason = null;
+    LOG.warn("Schedule clock fence lowered: for {} s this node's wall clock has been within schedule.clockFenceMs "
+      + "({} ms) of the cluster clock, or no longer the odd one out (now {} ms).{}", ClockBound.SETTLE_MS / 1_000,
+      clockBound.maxMs(), offset,
+      up ? " The stall fence stays up until a peer vouches for this node." : " Claiming ticks again.");
+    peers.fenced(false);
+    if (!up) {
+      onChange.accept(false);
+    }
   }
 
   /** Called every {@link #BEAT_MS} by each scheduler loop; raises the fence if that loop was silent too long. */
   void beat(int shard) {
-    long now = System.nanoTime();
-    long wall = System.currentTimeMillis();
+    long now = clocks.nanoTime();
+    long wall = clocks.wallMillis();
     long last = beats.getAndSet(shard, now);
     long lastWall = wallBeats.getAndSet(shard, wall);
     long silent = silentMs(now - last, wall - lastWall);
@@ -219,14 +354,14 @@ final class Fence {
     return new Scheduler.Guard() {
       @Override
       public boolean fenced() {
-        long silent = System.nanoTime() - beats.get(shard);
-        long silentWall = System.currentTimeMillis() - wallBeats.get(shard);
+        long silent = clocks.nanoTime() - beats.get(shard);
+        long silentWall = clocks.wallMillis() - wallBeats.get(shard);
         long silentMs = silentMs(silent, silentWall);
         if (silentMs * 1_000_000 > pauseFenceNanos) {
           stalled(silentMs, "scheduler event loop " + shard + " found itself silent for " + silence(silent, silentWall)
             + " at a claim");
         }
-        return up;
+        return isUp();
       }
 
       @Override
@@ -236,12 +371,21 @@ final class Fence {
     };
   }
 
+  /** Whether this node claims no tick: the stall or merge fence, or the clock fence, is up. */
   boolean isUp() {
-    return up;
+    return up || clockReason != null;
   }
 
+  /** Whether the clock fence is up (this node's offset to the cluster clock is beyond the bound). */
+  boolean clockFenced() {
+    return clockReason != null;
+  }
+
+  /** Why the node is fenced, or null. */
   String reason() {
-    return reason;
+    String clock = clockReason;
+    String stall = up ? reason : null;
+    return stall == null ? clock : clock == null ? stall : stall + "; and " + clock;
   }
 
   synchronized void raise(String why) {
@@ -355,6 +499,10 @@ final class Fence {
     reason = null;
     episodeStallStart = 0;
     episodeStallEnd = 0;
+    if (clockReason != null) {
+      LOG.warn("Schedule fence lowered: {}. The clock fence stays up: {}.", why, clockReason);
+      return;
+    }
     LOG.warn("Schedule fence lowered: {}. Claiming ticks again.", why);
     onChange.accept(false);
   }

@@ -59,7 +59,7 @@ final class RunLog implements Scheduler.Out {
     claimErrors = Counter.builder("steward_schedule_claims").description("Cluster-once claims made by this node, by result")
       .tag("result", "error").register(registry);
     abandoned = Counter.builder("steward_schedule_abandoned_claims")
-      .description("Claims won while this node stalled; the tick was not run (see README, Scheduling)").register(registry);
+      .description("Claims won while this node stalled; the tick was not run (see docs/schedule.md)").register(registry);
   }
 
   @Override

@@ -176,6 +176,7 @@ final class ScheduleEndpoints {
     if (node.fence.isUp()) {
       h.put("fenceReason", node.fence.reason());
     }
+    h.put("clockFenced", node.fence.clockFenced());
     return h.put("jobsInShards", jobsHere);
   }
 

@@ -44,7 +44,7 @@ public final class ScheduleModule implements StewardModule {
   }
 
   /**
-   * The merge policies of the module's maps, which its guarantees depend on (README, Scheduling): the jobs map keeps
+   * The merge policies of the module's maps, which its guarantees depend on (docs/schedule.md): the jobs map keeps
    * the newer version of a job or of its tombstone ({@link JobsMergePolicy}), the state map the higher claimed tick
    * ({@link StateMergePolicy}). Set whatever cluster.xml says, on an exact-name configuration (a wildcard such as
    * {@code steward.*} would otherwise give the jobs map its own policy); the rest is copied from what cluster.xml
@@ -64,7 +64,7 @@ public final class ScheduleModule implements StewardModule {
   }
 
   /**
-   * What survives a full-cluster restart with a store (README, Durability): the job definitions and each job's
+   * What survives a full-cluster restart with a store (docs/durability.md): the job definitions and each job's
    * state (the claim high-water mark and the run history), so that after the restart the ticks of the downtime
    * follow the job's misfire policy. The membership map ({@code steward.schedule.nodes}) is rebuilt by the nodes.
    */

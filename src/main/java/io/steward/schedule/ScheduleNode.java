@@ -64,9 +64,25 @@ final class ScheduleNode {
     this.store = new JobStore(vertx, hz.getMap(JobStore.JOBS), hz.getLifecycleService());
     this.state = hz.getMap(STATE);
     this.pauseFenceMs = config.pauseFenceMs() > 0 ? config.pauseFenceMs() : Fence.defaultPauseFenceMs(hz);
-    this.fence = new Fence(vertx, hz, config.instances(), pauseFenceMs, config.fenceAloneMs(), this::fenceChanged);
+    this.fence = new Fence(vertx, hz, config.instances(), pauseFenceMs, config.fenceAloneMs(), config.clockFenceMs(),
+      this::fenceChanged, new Fence.ClockPeers() {
+        @Override
+        public List<Long> offsets() {
+          return ScheduleNode.this.nodes.peerOffsets();
+        }
+
+        @Override
+        public void publish(long offsetMs) {
+          ScheduleNode.this.nodes.offset(offsetMs);
+        }
+
+        @Override
+        public void fenced(boolean fenced) {
+          ScheduleNode.this.nodes.clockFenced(fenced);
+        }
+      }, Fence.Clocks.SYSTEM);
     this.log = new RunLog(vertx, state, config);
-    this.nodes = new ScheduleNodes(vertx, hz, nodeId, this::reassessAll);
+    this.nodes = new ScheduleNodes(vertx, hz, nodeId, this::reassessAll, fence::checkClock);
     this.actions = new ActionRunner(vertx, nodeId, config.defaultTimeoutMs());
     int capacity = config.historySize();
     this.claimsApi = new Scheduler.Claims() {
@@ -194,7 +210,8 @@ final class ScheduleNode {
 
   private void fenceChanged(boolean up) {
     vertx.eventBus().publish(io.steward.bus.Addresses.Schedule.EVENTS, new io.vertx.core.json.JsonObject()
-      .put("event", up ? "fenced" : "unfenced").put("node", nodeId).put("reason", up ? fence.reason() : null));
+      .put("event", up ? "fenced" : "unfenced").put("node", nodeId).put("reason", up ? fence.reason() : null)
+      .put("clock", fence.clockFenced()).put("clockOffsetMs", fence.clockOffsetMs()));
     if (!up) {
       shards.forEach(ShardVerticle::catchUp);
     }

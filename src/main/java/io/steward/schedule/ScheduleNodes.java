@@ -36,8 +36,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Which nodes run the schedule module ({@code steward.schedule.nodes}, filtered by live membership) and which of
  * them fires a job: for {@code cluster-once}, the owner of the partition that holds the job's key, so its claims
  * are local operations, when that owner runs the module; otherwise the highest rendezvous hash of the job and
- * the schedule nodes. When a node dies, Hazelcast promotes the backup of its partitions on a survivor, which
- * then owns the job's key, its claim state, and the job. Views can briefly disagree while membership or
+ * the schedule nodes. Each entry carries the node's offset to the cluster clock; a node whose clock fence is up
+ * ({@link Fence}, {@link ClockBound}: its offset is beyond {@code schedule.clockFenceMs} while most others are
+ * within it) says so in its entry, and is left out of cluster-once placement (its partitions' jobs go to the
+ * rendezvous of the others) but still fires every-node jobs. When a node dies, Hazelcast promotes the backup of its
+ * partitions on a survivor, which then owns the job's key, its claim state, and the job. Views can briefly disagree while membership or
  * partitions change; the claim settles who fires a tick.
  */
 final class ScheduleNodes {
@@ -47,11 +50,13 @@ final class ScheduleNodes {
   static final long REASSERT_MS = 2_000;
   private static final Logger LOG = LoggerFactory.getLogger(ScheduleNodes.class);
 
-  record Info(String id, String name, List<String> modules) {
+  /** A schedule node as its entry describes it; {@code offsetMs} is its latest published clock offset (or null). */
+  record Info(String id, String name, List<String> modules, boolean clockFenced, Long offsetMs) {
   }
 
-  record View(Map<String, Info> nodes, List<String> ids) {
-    static final View EMPTY = new View(Map.of(), List.of());
+  /** The live schedule nodes, and those of them that may fire cluster-once jobs (not clock-fenced), sorted. */
+  record View(Map<String, Info> nodes, List<String> ids, List<String> placeable) {
+    static final View EMPTY = new View(Map.of(), List.of(), List.of());
   }
 
   private final Vertx vertx;
@@ -59,6 +64,8 @@ final class ScheduleNodes {
   private final IMap<String, String> map;
   private final String myId;
   private final Runnable onChange;
+  /** Run once the view is loaded, before this node registers: the clock fence's first check. */
+  private final Runnable beforeRegister;
   private final AtomicBoolean refreshPending = new AtomicBoolean();
   private final AtomicBoolean changePending = new AtomicBoolean();
   private volatile View view = View.EMPTY;
@@ -71,9 +78,15 @@ final class ScheduleNodes {
   private volatile boolean stopped;
   /** This node's registry entry as last written, put back by {@link #reassert} when it is missing. */
   private volatile String entry;
+  /** Whether this node's clock fence is up, written in its entry. */
+  private volatile boolean clockFenced;
+  /** This node's offset to the cluster clock, as last measured and as last written in its entry. */
+  private volatile long offsetMs;
+  private volatile long publishedOffsetMs;
   private long reassertTimer = -1;
 
-  ScheduleNodes(Vertx vertx, HazelcastInstance hz, String myId, Runnable onChange) {
+  ScheduleNodes(Vertx vertx, HazelcastInstance hz, String myId, Runnable onChange, Runnable beforeRegister) {
+    this.beforeRegister = beforeRegister;
     this.vertx = vertx;
     this.hz = hz;
     this.map = hz.getMap(NODES);
@@ -97,8 +110,12 @@ final class ScheduleNodes {
         migrationId = ids[2];
         refreshOwners();
         ownersTimer = vertx.setPeriodic(1_000, t -> refreshOwners());
+        return load(); // the other nodes' offsets, for the clock fence's first check
+      })
+      .compose(v -> {
+        beforeRegister.run();
         JsonObject me = new JsonObject().put("id", myId);
-        entry = me.encode();
+        entry = withFence(me);
         return Future.fromCompletionStage(map.setAsync(myId, entry));
       })
       .compose(v -> load())
@@ -144,6 +161,56 @@ final class ScheduleNodes {
     });
   }
 
+  /** This node's entry: its id (name, modules), its clock offset and whether its clock fence is up. */
+  private String withFence(JsonObject me) {
+    long offset = offsetMs;
+    publishedOffsetMs = offset;
+    me.put("clockOffsetMs", offset);
+    return (clockFenced ? me.put("clockFenced", true) : me).encode();
+  }
+
+  /** This node's offset to the cluster clock, just measured: written in its entry when it moved by 250 ms or more. */
+  synchronized void offset(long ms) {
+    offsetMs = ms;
+    String mine = entry;
+    if (mine == null || stopped || Math.abs(ms - publishedOffsetMs) < 250 || !hz.getLifecycleService().isRunning()) {
+      return;
+    }
+    JsonObject me = new JsonObject(mine);
+    me.remove("clockFenced");
+    entry = withFence(me);
+    map.setAsync(myId, entry);
+  }
+
+  /** The offsets to the cluster clock that the other live schedule nodes last published. */
+  List<Long> peerOffsets() {
+    List<Long> out = new ArrayList<>();
+    for (Info info : view.nodes.values()) {
+      if (!info.id().equals(myId) && info.offsetMs() != null) {
+        out.add(info.offsetMs());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * This node's clock fence went up or down: its entry says so, and every node (this one too) reloads its view, so
+   * that the others take its cluster-once jobs over (or give them back).
+   */
+  synchronized void clockFenced(boolean fenced) {
+    clockFenced = fenced;
+    String mine = entry;
+    if (mine == null || stopped) {
+      return; // not registered yet: start() writes the flag
+    }
+    JsonObject me = new JsonObject(mine);
+    me.remove("clockFenced");
+    entry = withFence(me);
+    if (hz.getLifecycleService().isRunning()) {
+      map.setAsync(myId, entry);
+    }
+  }
+
   /** Leaves the registry first, so the others take this node's jobs over while it still answers. */
   Future<Void> leave() {
     stopped = true;
@@ -184,7 +251,7 @@ final class ScheduleNodes {
         JsonObject me = new JsonObject().put("id", myId).put("name", info.getString("name"))
           .put("modules", info.getJsonArray("modules", new JsonArray()));
         if (!stopped) {
-          entry = me.encode();
+          entry = withFence(me);
           map.setAsync(myId, entry);
         }
       })
@@ -200,12 +267,14 @@ final class ScheduleNodes {
           JsonObject o = new JsonObject(json);
           List<String> modules = o.getJsonArray("modules") == null ? null
             : o.getJsonArray("modules").stream().map(Object::toString).toList();
-          nodes.put(id, new Info(id, o.getString("name"), modules));
+          nodes.put(id, new Info(id, o.getString("name"), modules, o.getBoolean("clockFenced", false),
+            o.getLong("clockOffsetMs")));
         }
       });
       List<String> ids = new ArrayList<>(nodes.keySet());
       ids.sort(null);
-      view = new View(Map.copyOf(nodes), List.copyOf(ids));
+      List<String> placeable = ids.stream().filter(id -> !nodes.get(id).clockFenced()).toList();
+      view = new View(Map.copyOf(nodes), List.copyOf(ids), placeable);
       return null;
     });
   }
@@ -280,7 +349,7 @@ final class ScheduleNodes {
       List<String> eligible = new ArrayList<>();
       for (String id : v.ids) {
         Info info = v.nodes.get(id);
-        if (runOn.admits(id, info.name(), info.modules())) {
+        if (runOn.admits(id, info.name(), info.modules()) && (runOn.every() || !info.clockFenced())) {
           eligible.add(id);
         }
       }
@@ -292,13 +361,17 @@ final class ScheduleNodes {
     if (runOn.every()) {
       return true;
     }
+    if (v.nodes.get(myId).clockFenced()) {
+      return false; // the others fire its cluster-once jobs meanwhile
+    }
     String[] snapshot = owners;
     int p = partition(e);
     String ownerId = p < snapshot.length ? snapshot[p] : null;
-    if (ownerId != null && v.nodes.containsKey(ownerId)) {
+    Info owner = ownerId == null ? null : v.nodes.get(ownerId);
+    if (owner != null && !owner.clockFenced()) {
       return ownerId.equals(myId);
     }
-    return myId.equals(rendezvous(v.ids, e.name()));
+    return myId.equals(rendezvous(v.placeable, e.name()));
   }
 
   /** The node with the highest hash of (node, job): stable, and only the jobs of a departed node move. */

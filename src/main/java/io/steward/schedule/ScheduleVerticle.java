@@ -107,7 +107,9 @@ final class ScheduleVerticle extends VerticleBase {
     Gauge.builder("steward_schedule_tombstones", node.store, JobStore::tombstones)
       .description("Deleted jobs whose tombstone this node holds (kept schedule.tombstoneRetentionMinutes)").register(registry);
     Gauge.builder("steward_schedule_fenced", node.fence, f -> f.isUp() ? 1 : 0)
-      .description("1 while this node claims no tick (it stalled and has not yet confirmed its membership)").register(registry);
+      .description("1 while this node claims no tick (it stalled and has not yet confirmed its membership, or its clock is beyond schedule.clockFenceMs)").register(registry);
+    Gauge.builder("steward_schedule_clock_fenced", node.fence, f -> f.clockFenced() ? 1 : 0)
+      .description("1 while this node's wall clock is further than schedule.clockFenceMs from the cluster clock: it claims no tick, the others fire its jobs").register(registry);
   }
 
   @Override

@@ -8,7 +8,7 @@ import com.hazelcast.core.HazelcastInstance;
  * the node's {@link MapStoreConfig} to the map's dynamic configuration. The node keeps that configuration in the
  * Hazelcast user context when it has a store ({@code store.kind} embedded or postgres), so every member builds
  * the same one. Such a map loads lazily: the module loads it ({@code IMap.size()} waits for the load) before its
- * deployment completes, so that no member joins while it loads (README, Durability, "When a restart misses
+ * deployment completes, so that no member joins while it loads (docs/durability.md, "When a restart misses
  * entries"). Maps known at start-up are declared with {@code StewardModule.persistentMaps()} instead.
  */
 public final class Persistence {

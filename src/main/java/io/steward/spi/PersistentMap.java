@@ -3,7 +3,7 @@ package io.steward.spi;
 import java.util.function.Predicate;
 
 /**
- * A Hazelcast map whose entries a module wants written to the node's store (README, Durability), so they
+ * A Hazelcast map whose entries a module wants written to the node's store (docs/durability.md), so they
  * survive a full-cluster restart. Every full member configures the store for every module's maps, whatever
  * modules it runs: the map's partitions live on all of them.
  *

@@ -10,7 +10,7 @@ import java.util.Locale;
 /**
  * One configuration key: its path in {@code conf/config.json} ({@code http.port}), the environment variable
  * ({@code STEWARD_HTTP_PORT}) and system property ({@code steward.http.port}) that override it, its kind,
- * default and meaning. The README's configuration table lists every setting.
+ * default and meaning. docs/configuration.md lists every setting.
  */
 public record Setting(String path, Kind kind, Object defaultValue, String meaning) {
 

@@ -31,7 +31,7 @@ public interface StewardModule {
   Future<String> deploy(Vertx vertx, JsonObject section);
 
   /**
-   * The Hazelcast maps whose entries must survive a full-cluster restart (README, Durability). Asked of every
+   * The Hazelcast maps whose entries must survive a full-cluster restart (docs/durability.md). Asked of every
    * known module, deployed or not, because every full member holds partitions of every map. None by default.
    */
   default List<PersistentMap> persistentMaps() {

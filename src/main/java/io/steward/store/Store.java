@@ -38,7 +38,7 @@ import java.util.function.Predicate;
 
 /**
  * The node's store: where jobs, durable tasks and persistent caches are written so that they survive a full
- * restart of the cluster (README, Durability). Node-level, because every full member holds partitions of
+ * restart of the cluster (docs/durability.md). Node-level, because every full member holds partitions of
  * every map whatever modules it runs: each member writes the entries it owns, through Hazelcast's write-behind
  * {@link StewardMapStore}, and the cluster loads them back the first time it uses a map.
  *
@@ -250,7 +250,7 @@ public final class Store implements AutoCloseable {
         LOG.warn("Store: map {} ready with {} entries ({} ms), loaded while members joined or left the cluster: a member "
           + "that joins during a load can lose the entries of the partitions that move to it (Hazelcast issue #11544); "
           + "they stay in the database and come back at the next full restart. Compare with the map's rows in the "
-          + "database. After a full stop, start the other nodes only once the first is up (README, Durability)", name,
+          + "database. After a full stop, start the other nodes only once the first is up (docs/durability.md)", name,
           size, Math.round(seconds * 1000));
       } else {
         LOG.info("Store: map {} ready with {} entr{} ({} ms)", name, size, size == 1 ? "y" : "ies", Math.round(seconds * 1000));

@@ -37,7 +37,7 @@ public record StoreConfig(Kind kind, Path dir, String url, String user, String p
   public static final List<Setting> SETTINGS = List.of(
     Setting.string("store.kind", "embedded", "Where jobs, durable tasks and persistent caches are written: embedded (a file "
       + "database in store.dir, one machine), postgres (store.url, for clusters) or none (memory only: a full restart loses "
-      + "them). Every full member must use the same (README, Durability)"),
+      + "them). Every full member must use the same (docs/durability.md)"),
     Setting.string("store.dir", "data", "Directory of the embedded database (relative to the working directory); also "
       + "where writes the database could not take while this node stopped wait for its next start"),
     Setting.string("store.url", null, "JDBC URL of the PostgreSQL database, e.g. jdbc:postgresql://db.internal:5432/steward "
@@ -46,7 +46,7 @@ public record StoreConfig(Kind kind, Path dir, String url, String user, String p
     Setting.string("store.password", null, "Database password (set it in the environment, not in a file)"),
     Setting.integer("store.poolSize", 4, "Database connections this node keeps open"),
     Setting.integer("store.writeDelaySeconds", 1, "Write-behind delay: a change reaches the database this many seconds "
-      + "after it was acknowledged (at least 1; README, Durability)"),
+      + "after it was acknowledged (at least 1; docs/durability.md)"),
     Setting.integer("store.writeBatchSize", 500, "Most entries written to the database in one batch"),
     Setting.integer("store.startupTimeoutMs", 60_000, "How long a starting node waits for the database before it gives "
       + "up (exit 1)"),

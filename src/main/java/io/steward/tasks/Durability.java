@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * What of the tasks module survives a full-cluster restart (README, Durability): the records of durable tasks
+ * What of the tasks module survives a full-cluster restart (docs/durability.md): the records of durable tasks
  * ({@code transient}, {@code permanent}: live ones, so they run again, and final ones, so {@code get} still
  * finds them) and the dead letters. Temporary tasks stay in memory, as their contract says: their records (the
  * final records of lost temporary tasks, in the same map) are not written, nor the per-node record of

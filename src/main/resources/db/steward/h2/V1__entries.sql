@@ -1,4 +1,4 @@
--- Steward's durable state (README, Durability): one row per entry of a persisted Hazelcast map.
+-- Steward's durable state (docs/durability.md): one row per entry of a persisted Hazelcast map.
 -- The key is hashed for the primary key (keys may be long); entry_key keeps it readable.
 -- A value is text (JSON: task records, jobs) or bytes (Hazelcast-serialized, e.g. cache values).
 -- expires_at: epoch ms after which the entry is gone (null: never); such rows are skipped when loading

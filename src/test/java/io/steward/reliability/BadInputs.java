@@ -41,7 +41,7 @@ final class BadInputs {
     }
   }
 
-  /** Field names Steward's addresses read (README, Addresses), plus the cache's internal {@code computed} message. */
+  /** Field names Steward's addresses read (docs/reference.md, Addresses), plus the cache's internal {@code computed} message. */
   static final List<String> FIELDS = List.of("cache", "key", "keys", "value", "entries", "ttlSeconds", "expected",
     "increment", "initial", "merge", "opId", "timeoutMs", "compute", "name", "type", "payload", "supervisor", "restart",
     "maxRestarts", "withinMs", "id", "state", "limit", "requests", "address", "items", "mode", "n", "concurrency",

@@ -41,7 +41,7 @@ class KillDuringCacheWritesIT {
       "STEWARD_MODULES", "http,cache",
       "STEWARD_CACHE_CACHES", "{\"data\": {}, \"counters\": {}}",
       // A retried increment must still be recognised after the other increments of its key in between
-      // (README, Cache: size rememberedUpdates to the update rate of a key times the retry delay).
+      // (docs/cache.md: size rememberedUpdates to the update rate of a key times the retry delay).
       "STEWARD_CACHE_REMEMBERED_UPDATES", "4000");
     try (Rig rig = Rig.start(KillDuringCacheWritesIT.class, 3, env)) {
       long deadline = System.currentTimeMillis() + 240_000;

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@link Fires}, the counting {@code ScheduleProcessIT} uses too). Run 1: midway, the node firing the job is
  * SIGKILLed and a replacement starts. Run 2 (a new job, three nodes again): midway, the firing node is SIGSTOPped
  * past failure detection (the survivors remove it and take the job over), then SIGCONTed; it is fenced until a peer
- * confirms it is a member again. Expected (README, Scheduling, The guarantee): no tick fired twice; at most
+ * confirms it is a member again. Expected (docs/schedule.md, The guarantee): no tick fired twice; at most
  * ⌈(failure detection + migration) / period⌉ ticks missed per run; every missed tick in the job's history as missed,
  * except at most the one tick the lost node had claimed and not yet sent.
  */

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * durable {@code bus} tasks whose side effect is a request to a consumer here, counted by task id and attempt;
  * the consumer answers after a random delay, so attempts are mid-flight. It also submits temporary
  * {@code sleep} tasks. Once the submits are acknowledged and part of the effects happened, one node is
- * SIGKILLed. Expected (README, Tasks, When a node dies): every acknowledged durable task reaches a final state
+ * SIGKILLed. Expected (docs/tasks.md, When a node dies): every acknowledged durable task reaches a final state
  * on a survivor, every side effect happens at least once, duplicates are only tasks that were mid-flight on
  * the dead node, each reported as a possible duplicate, and the reports stay within {@code workers +
  * dispatchAhead}; the dead node's temporary tasks are reported {@code lost}.

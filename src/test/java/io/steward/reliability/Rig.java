@@ -86,7 +86,7 @@ final class Rig implements AutoCloseable {
     }
   }
 
-  /** Every partition has its backup: one member may now die without losing an entry (README, Tasks). */
+  /** Every partition has its backup: one member may now die without losing an entry (docs/tasks.md). */
   void awaitSafe() throws Exception {
     cluster.await("the cluster safe (every partition backed up)", 90_000,
       () -> Cluster.hazelcast(client).getPartitionService().isClusterSafe());

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * are paused past failure detection (so the others remove them and take their jobs over); while they are paused,
  * some jobs are deleted on a survivor; then they are resumed and Hazelcast merges the halves, in a direction fixed
  * by the members' addresses (so the scenarios pause each half in turn). Every fire is counted from outside the
- * cluster, through each node's TCP bridge ({@link BridgeFires}). Expected (README, Scheduling): no tick fired
+ * cluster, through each node's TCP bridge ({@link BridgeFires}). Expected (docs/schedule.md): no tick fired
  * twice, no deleted job fires again, and the deleted jobs are gone from every node, with the default settings.
  *
  * <p>The two-node scenario with the higher address paused runs in every build (about 80 s); the other direction

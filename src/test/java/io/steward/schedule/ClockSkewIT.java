@@ -58,7 +58,9 @@ class ClockSkewIT {
       .env("STEWARD_MODULES", "http,schedule,bridge")
       .env("STEWARD_BRIDGE_OUTBOUND", new JsonArray().add(ADDRESS).encode())
       // The jobs are put over HTTP and send to the test's address: HTTP permits only the targets it is told of.
-      .env("STEWARD_HTTP_TARGETS", new JsonArray().add(ADDRESS).encode());
+      .env("STEWARD_HTTP_TARGETS", new JsonArray().add(ADDRESS).encode())
+      // The cluster clock alone: with the clock fence (ClockFenceIT) the skewed node would fire nothing.
+      .env("STEWARD_SCHEDULE_CLOCK_FENCE_MS", "0");
     plain = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(plainBridge)));
     cluster.awaitHealthy(plain, 90_000);
     // The preload library directly (not the faketime wrapper, which forks: a signal must reach the JVM). A relative

@@ -104,7 +104,7 @@ class TasksProcessIT {
 
     // One cluster (a start on a busy machine can be slow enough to split it for a while), and Hazelcast keeps a
     // backup of every entry once the new member holds its replicas: wait for both, as an operator would
-    // before taking a node down (README, Tasks: guarantees on node death).
+    // before taking a node down (docs/tasks.md: guarantees on node death).
     cluster.awaitNodeCount(victim, 2, 60_000);
     cluster.awaitNodeCount(survivor, 2, 60_000);
     cluster.await("the cluster safe (every partition backed up)", 60_000,
