@@ -47,8 +47,8 @@ final class Submissions {
     if (spec.key() != null) {
       return keyed(spec, resolved, null, 1).map(Accepted::reply);
     }
-    engine.admit(spec, resolved.supervisor());
-    Future<TaskRecord> started = engine.start(spec, resolved, null, null);
+    Supervisor.Admission admission = engine.admit(spec, resolved.supervisor());
+    Future<TaskRecord> started = engine.start(spec, resolved, admission, null, null);
     if (!wantsReply && started.succeeded()) {
       return null;
     }
@@ -62,8 +62,8 @@ final class Submissions {
     if (spec.key() != null) {
       return keyed(spec, resolved, waiter, 1).compose(Accepted::result);
     }
-    engine.admit(spec, resolved.supervisor());
-    return engine.start(spec, resolved, null, waiter).compose(r -> waiter.future());
+    Supervisor.Admission admission = engine.admit(spec, resolved.supervisor());
+    return engine.start(spec, resolved, admission, null, waiter).compose(r -> waiter.future());
   }
 
   private Future<Accepted> keyed(TaskSpec spec, TaskEngine.Resolved resolved, Promise<JsonObject> waiter, int tries) {
@@ -131,14 +131,15 @@ final class Submissions {
   }
 
   private Future<Accepted> startBound(TaskSpec spec, TaskEngine.Resolved resolved, String id, Promise<JsonObject> waiter) {
+    Supervisor.Admission admission;
     try {
-      engine.admit(spec, resolved.supervisor());
+      admission = engine.admit(spec, resolved.supervisor());
     } catch (StewardException e) {
       store.unbindKey(spec.key(), id);
       return Future.failedFuture(e);
     }
     // A 504 leaves the key bound: the task may exist, and a retry with the key then finds it rather than start another.
-    return engine.start(spec, resolved, id, waiter)
+    return engine.start(spec, resolved, admission, id, waiter)
       .onFailure(err -> {
         if (Failure.of(err) != Failure.INDETERMINATE) {
           store.unbindKey(spec.key(), id);

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,32 +67,66 @@ final class Supervisor {
 
   // ---------------------------------------------------------------- admission: a unit per task until it is final
 
-  /** Takes one unit of capacity for a submitted task; false, and counted as rejected, when the supervisor is full. */
-  boolean admit() {
-    if (tryAdmit()) {
-      return true;
+  /**
+   * One unit of a supervisor's capacity, held by one task from its admission until it is final (or not started
+   * after all). The only way to give a unit back, and it gives it back once: a second {@link #release} (a refused
+   * write of a task a cancel ended meanwhile, a takeover whose adopted task ended) changes nothing, so the
+   * supervisor's count can never drift below what it holds.
+   */
+  static final class Admission {
+    private static final VarHandle HELD;
+
+    static {
+      try {
+        HELD = MethodHandles.lookup().findVarHandle(Admission.class, "held", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
     }
-    rejected.increment();
-    return false;
+
+    private final Supervisor supervisor;
+    @SuppressWarnings("unused") // through HELD
+    private volatile boolean held = true;
+
+    private Admission(Supervisor supervisor) {
+      this.supervisor = supervisor;
+    }
+
+    Supervisor supervisor() {
+      return supervisor;
+    }
+
+    /** Gives the unit back; true the first time, false (and nothing changes) after. Any thread. */
+    boolean release() {
+      if (HELD.compareAndSet(this, true, false)) {
+        supervisor.admitted.decrementAndGet();
+        return true;
+      }
+      return false;
+    }
   }
 
-  /** Takes one unit of capacity (for a task taken over: not a client's submit, so not counted); false when full. */
-  boolean tryAdmit() {
+  /** One unit of capacity for a submitted task; null, and counted as rejected, when the supervisor is full. */
+  Admission admit() {
+    Admission a = tryAdmit();
+    if (a == null) {
+      rejected.increment();
+    }
+    return a;
+  }
+
+  /** One unit of capacity (for a task taken over: not a client's submit, so not counted); null when full. */
+  Admission tryAdmit() {
     int cap = config.capacity();
     for (;;) {
       int n = admitted.get();
       if (n >= cap) {
-        return false;
+        return null;
       }
       if (admitted.compareAndSet(n, n + 1)) {
-        return true;
+        return new Admission(this);
       }
     }
-  }
-
-  /** Gives back the unit of a task that is final, or was not started after all. */
-  void release() {
-    admitted.decrementAndGet();
   }
 
   int admitted() {

@@ -181,21 +181,22 @@ final class Takeover {
       return Future.succeededFuture(false);
     }
     Supervisor sup = resolved.supervisor();
-    if (!sup.tryAdmit()) {
+    Supervisor.Admission admission = sup.tryAdmit();
+    if (admission == null) {
       WARNINGS.warn("full" + sup.name(), "Supervisor '" + sup.name() + "' is full; durable tasks of departed nodes wait "
         + "for room (next look in tasks.orphanSweepMs)");
       return Future.succeededFuture(false);
     }
     return store.claim(id, deadOwner, nodeId, claimId).compose(claimed -> {
       if (claimed == null) {
-        sup.release(); // another survivor got it
+        admission.release(); // another survivor got it
         return Future.succeededFuture(false);
       }
       takenOver.increment();
-      engine.adopt(claimed, resolved);
+      engine.adopt(claimed, resolved, admission);
       return Future.succeededFuture(true);
     }).onFailure(err -> {
-      sup.release();
+      admission.release(); // once: if adopt made the task before it failed, the task's end gives nothing back again
       WARNINGS.warn("claim", "Could not take over durable task " + id + " of departed node " + deadOwner + ": "
         + err.getMessage() + "; retrying every tasks.orphanSweepMs (if the claim was applied, this node finds it "
         + "and runs the task)");

@@ -142,9 +142,10 @@ final class TaskEngine {
   }
 
   /** Takes one unit of the supervisor's capacity, or throws 429 (counted, with a {@code rejected} event). */
-  void admit(TaskSpec spec, Supervisor sup) {
-    if (sup.admit()) {
-      return;
+  Supervisor.Admission admit(TaskSpec spec, Supervisor sup) {
+    Supervisor.Admission admission = sup.admit();
+    if (admission != null) {
+      return admission;
     }
     String reason = "supervisor '" + sup.name() + "' is full: " + sup.admitted() + " tasks running, queued or waiting to "
       + "restart (workers " + sup.config.workers() + " + maxQueued " + sup.config.maxQueued() + "); retry after a backoff";
@@ -153,17 +154,20 @@ final class TaskEngine {
   }
 
   /**
-   * Creates an admitted task and starts it: durable ones are recorded in Hazelcast first (the future completes
-   * once they are), temporary ones go to their workers at once. {@code waiter}, if any, gets the final record.
+   * Creates a task holding {@code admission} ({@link #admit}) and starts it: durable ones are recorded in Hazelcast
+   * first (the future completes once they are), temporary ones go to their workers at once. {@code waiter}, if
+   * any, gets the final record.
    */
-  Future<TaskRecord> start(TaskSpec spec, Resolved resolved, String id, Promise<JsonObject> waiter) {
+  Future<TaskRecord> start(TaskSpec spec, Resolved resolved, Supervisor.Admission admission, String id,
+                           Promise<JsonObject> waiter) {
     Supervisor sup = resolved.supervisor();
     long timeout = spec.timeoutMs() != null ? spec.timeoutMs() : sup.config.timeoutMs();
     long seq = id == null ? ids.nextSeq() : ids.seqOf(id);
     TaskRecord r = seq >= 0
-      ? new TaskRecord(ids.prefix(), seq, spec, timeout, clock.millis(), sup, resolved.type(),
+      ? new TaskRecord(ids.prefix(), seq, spec, timeout, clock.millis(), admission, resolved.type(),
         metersOf(sup, spec.type()), nodeId)
-      : new TaskRecord(id, spec, timeout, clock.millis(), sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
+      : new TaskRecord(id, spec, timeout, clock.millis(), admission, resolved.type(), metersOf(sup, spec.type()),
+        nodeId);
     if (waiter != null) {
       r.addWaiter(waiter);
     }
@@ -185,7 +189,8 @@ final class TaskEngine {
         }
         r.refused();
         registry.discard(r);
-        sup.release();
+        // Once: a cancel that ended the task while its record was being written has given it back already.
+        r.admission.release();
         return refused(r, ar.cause());
       }
       if (first != null) {
@@ -251,11 +256,6 @@ final class TaskEngine {
 
   private TaskMeters metersOf(Supervisor sup, String type) {
     return sup.metersOf(type, meters);
-  }
-
-  /** Gives back a unit of capacity taken by {@link #admit} for a task that was not started after all. */
-  void unadmit(Supervisor sup) {
-    sup.release();
   }
 
   /** Applies the restart policy. Temporary tasks that end for good finish on the calling thread. */
@@ -383,7 +383,7 @@ final class TaskEngine {
 
   private void completed(TaskRecord r, TaskState state, List<Promise<JsonObject>> waiters, JsonObject json) {
     registry.finished(r);
-    r.supervisor.release();
+    r.admission.release();
     r.meters.finished(state);
     int attempts;
     String error;
@@ -480,16 +480,16 @@ final class TaskEngine {
   /**
    * Runs a durable task claimed from a departed node (the claim made this node its owner). If it was running
    * there, it may have had effects: it restarts at once as a {@code node-lost} restart (counted against its
-   * limit) and is reported as a possible duplicate. A capacity unit must already be admitted.
+   * limit) and is reported as a possible duplicate. The task holds {@code admission} from now on.
    */
-  void adopt(JsonObject rec, Resolved resolved) {
+  void adopt(JsonObject rec, Resolved resolved, Supervisor.Admission admission) {
     TaskSpec spec = new TaskSpec(rec.getString("type"), rec.getValue("payload"), rec.getString("supervisor"),
       Restart.of(rec.getString("restart")), rec.getInteger("maxRestarts", config.maxRestarts()),
       rec.getLong("withinMs", config.withinMs()), rec.getLong("timeoutMs"), rec.getString("key"),
       rec.getLong("uniqueForMs", 0L));
     Supervisor sup = resolved.supervisor();
     TaskRecord r = new TaskRecord(rec.getString("id"), spec, rec.getLong("timeoutMs", 0L), rec.getLong("submittedAt"),
-      sup, resolved.type(), metersOf(sup, spec.type()), nodeId);
+      admission, resolved.type(), metersOf(sup, spec.type()), nodeId);
     r.markRecorded();
     String lostState = rec.getString("lostState", TaskState.PENDING.wire());
     boolean wasRunning = TaskState.RUNNING.wire().equals(lostState);

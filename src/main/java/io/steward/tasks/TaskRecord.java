@@ -31,6 +31,8 @@ final class TaskRecord {
   final long timeoutMs;
   final long submittedAt;
   final Supervisor supervisor;
+  /** Its unit of the supervisor's capacity, given back (once) when it is final or not started; null if none. */
+  final Supervisor.Admission admission;
   final TaskType type;
   final TaskMeters meters;
 
@@ -60,27 +62,28 @@ final class TaskRecord {
   private Attempt attempt;
   private List<Promise<JsonObject>> waiters;
 
-  /** A task this node accepted: its id is {@code prefix + seq}. */
-  TaskRecord(String prefix, long seq, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor supervisor,
+  /** A task this node accepted, holding {@code admission}: its id is {@code prefix + seq}. */
+  TaskRecord(String prefix, long seq, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor.Admission admission,
              TaskType type, TaskMeters meters, String node) {
-    this(null, prefix, seq, spec, timeoutMs, submittedAt, supervisor, type, meters, node);
+    this(null, prefix, seq, spec, timeoutMs, submittedAt, admission, type, meters, node);
   }
 
-  /** A task known by its id (taken over, or reported lost). */
-  TaskRecord(String id, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor supervisor, TaskType type,
+  /** A task known by its id (taken over, holding {@code admission}; or reported lost, with none). */
+  TaskRecord(String id, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor.Admission admission, TaskType type,
              TaskMeters meters, String node) {
-    this(id, null, -1, spec, timeoutMs, submittedAt, supervisor, type, meters, node);
+    this(id, null, -1, spec, timeoutMs, submittedAt, admission, type, meters, node);
   }
 
   private TaskRecord(String id, String prefix, long seq, TaskSpec spec, long timeoutMs, long submittedAt,
-                     Supervisor supervisor, TaskType type, TaskMeters meters, String node) {
+                     Supervisor.Admission admission, TaskType type, TaskMeters meters, String node) {
     this.id = id;
     this.prefix = prefix;
     this.seq = seq;
     this.spec = spec;
     this.timeoutMs = timeoutMs;
     this.submittedAt = submittedAt;
-    this.supervisor = supervisor;
+    this.admission = admission;
+    this.supervisor = admission == null ? null : admission.supervisor();
     this.type = type;
     this.meters = meters;
     this.node = node;

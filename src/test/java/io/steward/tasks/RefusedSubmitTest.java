@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +38,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class RefusedSubmitTest {
 
   private static final String MARK = "refused-";
+  private static final String HELD = "held-";
+  /** A supervisor of capacity one (one worker, no queue). */
+  private static final String SINGLE = "single";
   private static TestCluster cluster;
   private static StewardNode a;
   private static StewardNode b;
@@ -47,7 +51,8 @@ class RefusedSubmitTest {
   static void start() throws Exception {
     TestTypes.register();
     cluster = TestCluster.create(RefusedSubmitTest.class, 3);
-    JsonObject tasks = new JsonObject().put("orphanSweepMs", 500);
+    JsonObject tasks = new JsonObject().put("orphanSweepMs", 500)
+      .put("supervisors", new JsonObject().put(SINGLE, new JsonObject().put("workers", 1).put("maxQueued", 0)));
     List<StewardNode> nodes = cluster.startBlocking(2, List.of("tasks"), new JsonObject().put("tasks", tasks));
     a = nodes.get(0);
     b = nodes.get(1);
@@ -79,6 +84,23 @@ class RefusedSubmitTest {
     }
   }
 
+  /** Holds the batch that carries a {@link #HELD} record until the test completes {@link #outcome}. */
+  private static final class HeldBatch implements TaskStore.RecordCalls {
+    final CompletableFuture<String> held = new CompletableFuture<>();
+    final CompletableFuture<Void> outcome = new CompletableFuture<>();
+
+    @Override
+    public CompletionStage<?> putAll(IMap<String, String> records, Map<String, String> batch) {
+      Optional<String> id = batch.entrySet().stream().filter(e -> e.getValue().contains(HELD)).map(Map.Entry::getKey)
+        .findFirst();
+      if (id.isEmpty()) {
+        return records.putAllAsync(batch);
+      }
+      held.complete(id.get());
+      return outcome;
+    }
+  }
+
   private static JsonObject counted(String key) {
     return new JsonObject().put("type", "test.count").put("payload", new JsonObject().put("key", key))
       .put("restart", "transient");
@@ -88,6 +110,17 @@ class RefusedSubmitTest {
     return catchThrowableOfType(ReplyException.class, () -> node.vertx().eventBus()
       .request(Addresses.Tasks.SUBMIT, body, new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000))
       .await(40, TimeUnit.SECONDS));
+  }
+
+  /** A request to node a itself (a submit there runs on its supervisors). */
+  private static JsonObject call(String address, JsonObject body) throws Exception {
+    return (JsonObject) a.vertx().eventBus().request(address, body,
+      new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)).await(40, TimeUnit.SECONDS).body();
+  }
+
+  private static int admitted(String supervisor) throws Exception {
+    return call(Addresses.moduleHealth(a.id(), "tasks"), new JsonObject()).getJsonObject("supervisors")
+      .getJsonObject(supervisor).getInteger("admitted");
   }
 
   private static IMap<String, String> records() {
@@ -177,5 +210,46 @@ class RefusedSubmitTest {
     assertThat(unknown).as("the task answered 504 is unknown once taken back, so its client submits it again").isNotNull();
     assertThat(unknown.failureCode()).as(unknown.getMessage()).isEqualTo(404);
     assertThat(TestTypes.runs(key)).as("runs of the task taken back").isZero();
+  }
+
+  @Test
+  void a_task_cancelled_while_its_refused_record_was_being_written_gives_its_capacity_back_once() throws Exception {
+    String key = HELD + UUID.randomUUID();
+    HeldBatch hold = new HeldBatch();
+    TaskStore.calls = hold;
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
+    var submit = a.vertx().eventBus().request(Addresses.Tasks.SUBMIT, counted(key).put("supervisor", SINGLE), local);
+    String id = hold.held.get(30, TimeUnit.SECONDS);
+
+    // The client cancels the task while its record is being written; the cancel ends it (its final record waits
+    // behind the held write).
+    var cancel = a.vertx().eventBus().request(Addresses.Tasks.CANCEL, new JsonObject().put("id", id), local);
+    Poll.until(a.vertx(), "the task is cancelled while its record write is held", 30_000,
+        () -> a.vertx().eventBus().request(Addresses.Tasks.GET, new JsonObject().put("id", id), local)
+          .map(m -> "cancelled".equals(((JsonObject) m.body()).getString("state"))))
+      .await(40, TimeUnit.SECONDS);
+    // Then the write fails: the submit is refused.
+    hold.outcome.completeExceptionally(new HazelcastException("injected: the write of " + id + " failed"));
+    ReplyException refused = catchThrowableOfType(ReplyException.class, () -> submit.await(40, TimeUnit.SECONDS));
+    assertThat(refused).as("the submit whose write failed is refused").isNotNull();
+    assertThat(((JsonObject) cancel.await(40, TimeUnit.SECONDS).body()).getString("state")).isEqualTo("cancelled");
+    TaskStore.calls = TaskStore.RecordCalls.HAZELCAST;
+
+    // Its one unit of capacity was given back once: the supervisor holds none, and still takes one task, not two.
+    String gate = "single-" + UUID.randomUUID();
+    JsonObject blocked = new JsonObject().put("type", "test.block").put("supervisor", SINGLE)
+      .put("payload", new JsonObject().put("gate", gate));
+    try {
+      assertThat(admitted(SINGLE)).as("units of capacity supervisor '" + SINGLE + "' holds once its only task ended")
+        .isZero();
+      call(Addresses.Tasks.SUBMIT, blocked);
+      assertThat(TestTypes.gate(gate).awaitStarted()).as("the first task runs").isTrue();
+      ReplyException full = submitFails(a, blocked.copy());
+      assertThat(full).as("a second task on supervisor '" + SINGLE + "' (capacity 1, one task running) is refused")
+        .isNotNull();
+      assertThat(full.failureCode()).as(full.getMessage()).isEqualTo(429);
+    } finally {
+      TestTypes.gate(gate).open();
+    }
   }
 }

@@ -160,7 +160,7 @@ class TaskStateTest {
     }
     // The constructor sets the first state (PENDING, the field's initialiser); after that, only transition().
     assertThat(writers).containsExactly("io.steward.tasks.TaskRecord private io.steward.tasks.TaskRecord(java.lang.String, "
-      + "java.lang.String, long, io.steward.tasks.TaskSpec, long, long, io.steward.tasks.Supervisor, "
+      + "java.lang.String, long, io.steward.tasks.TaskSpec, long, long, io.steward.tasks.Supervisor$Admission, "
       + "io.steward.tasks.TaskType, io.steward.tasks.TaskMeters, java.lang.String);",
       "io.steward.tasks.TaskRecord private void transition(io.steward.tasks.TaskState);");
   }
