@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.URI;
@@ -95,8 +96,14 @@ class KillDuringScheduleIT {
     assertThat(v.report()).as("failed checks of the verdict (line above)").isEmpty();
   }
 
+  /**
+   * Behind {@code -Dsigstop=true} to keep CI under 15 minutes: every build already pauses a firing node past failure
+   * detection and checks that no tick fires twice ({@code SplitBrainScheduleIT}'s first case, and the fault
+   * campaign's pauses, judged by its missed-ticks and double-fire checkers).
+   */
   @Test
   @Order(2)
+  @EnabledIfSystemProperty(named = "sigstop", matches = "true")
   void sigstop_of_the_firing_node_past_failure_detection_then_sigcont_fires_no_tick_twice() throws Exception {
     rig.awaitMembers(3);
     rig.awaitSafe();
