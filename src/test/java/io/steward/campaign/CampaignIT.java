@@ -1,0 +1,54 @@
+package io.steward.campaign;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The randomized fault campaign (issue 16, docs/campaign.md). In every build: a short campaign, {@value #CI_SEEDS}
+ * fixed seeds with a {@value #CI_FAULT_SECONDS} s fault phase. On demand:
+ * <ul>
+ *   <li>{@code -Dcampaign.seeds=N}: N seeds from {@code campaign.firstSeed} (default 1), in order;</li>
+ *   <li>{@code -Dcampaign.minutes=M}: seeds one after the other until M minutes have passed (with {@code seeds}: whichever
+ *   ends first);</li>
+ *   <li>{@code -Dcampaign.seed=S}: replays seed S alone (the same cluster size, settings, jobs, operations and fault
+ *   schedule; not the same timing, so not the same interleaving);</li>
+ *   <li>{@code -Dcampaign.faultSeconds=F}: the fault phase of each seed (part of what a seed decides: replay with the
+ *   same F); {@code -Dcampaign.keep=true} keeps every seed's history, not only a failing one's.</li>
+ * </ul>
+ * Needs root (network namespaces), like {@code NetworkPartitionIT}.
+ */
+class CampaignIT {
+
+  static final int CI_SEEDS = 2;
+  static final int CI_FAULT_SECONDS = 25;
+
+  @Test
+  void every_seed_of_the_campaign_keeps_every_promise_its_checkers_judge() throws Exception {
+    long faultMs = Long.getLong("campaign.faultSeconds", CI_FAULT_SECONDS) * 1_000L;
+    boolean keep = Boolean.getBoolean("campaign.keep");
+    List<Long> seeds = new ArrayList<>();
+    String one = System.getProperty("campaign.seed");
+    long minutes = Long.getLong("campaign.minutes", 0);
+    int count = Integer.getInteger("campaign.seeds", one != null ? 1 : minutes > 0 ? Integer.MAX_VALUE : CI_SEEDS);
+    long first = one != null ? Long.parseLong(one) : Long.getLong("campaign.firstSeed", 1);
+    long until = minutes > 0 ? System.currentTimeMillis() + minutes * 60_000 : Long.MAX_VALUE;
+    List<Campaign.Result> results = new ArrayList<>();
+    for (long seed = first; seed < first + count && System.currentTimeMillis() < until; seed++) {
+      seeds.add(seed);
+      results.add(Campaign.run(seed, faultMs, keep));
+    }
+    Map<String, Integer> faults = new TreeMap<>();
+    results.forEach(r -> r.faultsByKind().forEach((k, v) -> faults.merge(k, v, Integer::sum)));
+    List<String> failed = results.stream().filter(r -> !r.passed()).map(Campaign.Result::line).toList();
+    System.out.println("CAMPAIGN SUMMARY seeds=" + seeds.size() + " (" + seeds.get(0) + ".." + seeds.get(seeds.size() - 1)
+      + ") faults=" + faults + " ops=" + results.stream().mapToLong(Campaign.Result::ops).sum() + " failed=" + failed.size()
+      + " anomalies=" + results.stream().mapToInt(Campaign.Result::anomalies).sum());
+    assertThat(failed).as("seeds that broke a promise (history and node logs under " + Campaign.ROOT + "/<seed>/)").isEmpty();
+  }
+}

@@ -1,0 +1,131 @@
+package io.steward.campaign;
+
+import io.steward.testing.NodeProcess;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Injects the plan's faults at their times: SIGKILL then a restart, SIGSTOP then SIGCONT, partitions of any shape.
+ * Each fault is recorded as {@code fault.start} when it begins and {@code fault.end} once it is undone (for a kill:
+ * once the restarted node answers /health). At most one node is down (killed or paused) at a time and one partition
+ * holds at a time, whatever the timing: a fault whose turn comes while another of its class still holds waits for it.
+ */
+final class Nemesis implements AutoCloseable {
+
+  private final CampaignCluster cluster;
+  private final Recorder history;
+  private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(4, r -> {
+    Thread t = new Thread(r, "campaign-nemesis");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Semaphore down = new Semaphore(1);
+  private final Semaphore partition = new Semaphore(1);
+  private final CountDownLatch ended;
+  private final Map<Integer, String> problems = new ConcurrentHashMap<>();
+
+  Nemesis(CampaignCluster cluster, Recorder history) {
+    this.cluster = cluster;
+    this.history = history;
+    this.ended = new CountDownLatch(cluster.plan.faults().size());
+  }
+
+  void start() {
+    for (Plan.Fault f : cluster.plan.faults()) {
+      timer.schedule(() -> begin(f), f.atMs(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Waits until every fault has ended; false if {@code timeoutMs} passed first. */
+  boolean awaitEnd(long timeoutMs) throws InterruptedException {
+    return ended.await(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Faults the nemesis could not inject or undo, with the reason (a harness problem, not an anomaly). */
+  Map<Integer, String> problems() {
+    return problems;
+  }
+
+  private void begin(Plan.Fault f) {
+    Semaphore gate = f.down() ? down : partition;
+    try {
+      gate.acquire();
+      JsonArray names = new JsonArray(f.nodes().stream().map(Plan::name).toList());
+      JsonObject fault = new JsonObject().put("fault", f.id()).put("kind", f.kind()).put("nodes", names).put("detail", f.detail());
+      switch (f.kind()) {
+        case "kill" -> {
+          history.record("fault.start", fault);
+          cluster.nodes.get(f.nodes().get(0)).kill();
+        }
+        case "pause" -> {
+          history.record("fault.start", fault);
+          cluster.nodes.get(f.nodes().get(0)).pause();
+        }
+        default -> {
+          history.record("fault.start", fault);
+          cluster.partition(f.sides(), true);
+        }
+      }
+      timer.schedule(() -> end(f, fault, gate), f.durationMs(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      problems.put(f.id(), "could not start: " + e);
+      gate.release();
+      ended.countDown();
+    }
+  }
+
+  private void end(Plan.Fault f, JsonObject fault, Semaphore gate) {
+    try {
+      int i = f.nodes().get(0);
+      NodeProcess node = cluster.nodes.get(i);
+      switch (f.kind()) {
+        case "kill" -> {
+          node.start();
+          cluster.up(i);
+        }
+        case "pause" -> node.resume();
+        default -> cluster.partition(f.sides(), false);
+      }
+      history.record("fault.end", fault);
+    } catch (Exception e) {
+      problems.put(f.id(), "could not end: " + e);
+      history.record("fault.end", fault.copy().put("detail", fault.getJsonObject("detail").copy().put("problem", e.toString())));
+    } finally {
+      gate.release();
+      ended.countDown();
+    }
+  }
+
+  /** Undoes whatever still holds (after a timeout): resumes every node, heals every link. */
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    for (NodeProcess n : cluster.nodes) {
+      try {
+        if (n.isAlive()) {
+          n.resume();
+        }
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+    for (Plan.Fault f : cluster.plan.faults()) {
+      if (f.sides() != null) {
+        try {
+          cluster.partition(f.sides(), false);
+        } catch (Exception ignored) {
+          // not blocked (already healed)
+        }
+      }
+    }
+  }
+}
