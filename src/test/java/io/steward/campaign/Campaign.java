@@ -181,14 +181,19 @@ final class Campaign {
           .put("state", r.status() == 200 ? r.json().getString("state") : "unknown (" + r.status() + ")").put("attempts", 0)
           .put("possibleDuplicate", false));
       } else {
-        rec.record("task.final", new JsonObject().put("taskId", id).put("state", t.getString("state"))
-          .put("attempts", t.getInteger("attempts", 0)).put("possibleDuplicate", t.getBoolean("possibleDuplicate", false)));
+        JsonObject fin = new JsonObject().put("taskId", id).put("state", t.getString("state"))
+          .put("attempts", t.getInteger("attempts", 0)).put("possibleDuplicate", t.getBoolean("possibleDuplicate", false))
+          .put("takeovers", t.getInteger("takeovers", 0));
+        if (t.getValue("error") != null) {
+          fin.put("error", abbreviate(String.valueOf(t.getValue("error"))));
+        }
+        rec.record("task.final", fin);
       }
     }
 
     rec.ofType("job.put.invoke").forEach(e -> jobs.add(e.getString("job")));
     for (String job : jobs) {
-      NodeProcess.Response r = reader.get("/schedules/" + job + "/history?limit=5000");
+      NodeProcess.Response r = reader.get("/schedules/" + job + "/history?limit=1000");
       if (r.status() != 200) {
         continue;
       }

@@ -67,7 +67,7 @@ final class CampaignCluster implements AutoCloseable {
       .env("STEWARD_HTTP_TARGETS", addresses)
       .env("STEWARD_BRIDGE_OUTBOUND", addresses)
       .env("STEWARD_CACHE_CACHES", new JsonObject().put(Workload.CACHE, new JsonObject()).encode())
-      .env("STEWARD_SCHEDULE_HISTORY_SIZE", "5000")
+      .env("STEWARD_SCHEDULE_HISTORY_SIZE", "1000")
       .env("STEWARD_SCHEDULE_HISTORY_FLUSH_MS", "200")
       .env("STEWARD_TASKS_ORPHAN_SWEEP_MS", "1000");
     if (plan.minimumSize() != null) {
@@ -95,7 +95,11 @@ final class CampaignCluster implements AutoCloseable {
   /** Waits for node {@code i} to answer /health, records {@code node.up} and (re)connects the observer to it. */
   void up(int i) throws Exception {
     NodeProcess node = nodes.get(i);
-    processes.awaitHealthy(node, 180_000);
+    processes.await(node.name() + " healthy (log: " + node.log() + ")", 180_000,
+      () -> !node.isAlive() || node.get("/health").status() == 200);
+    if (!node.isAlive()) {
+      throw new IllegalStateException(node.name() + " exited before it was healthy:\n" + node.tail(20));
+    }
     history.record("node.up", new JsonObject().put("node", node.name()).put("pid", node.pid()).put("id", id(node)));
     observer.connect(i, net.address(i), BRIDGE_PORT);
   }

@@ -10,8 +10,9 @@ import java.util.TreeMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The randomized fault campaign (issue 16, docs/campaign.md). In every build: a short campaign, {@value #CI_SEEDS}
- * fixed seeds with a {@value #CI_FAULT_SECONDS} s fault phase. On demand:
+ * The randomized fault campaign (issue 16, docs/campaign.md). In every build: a short campaign, the fixed seeds
+ * {@link #CI_SEEDS} (a two-node cluster with a partition, a kill and a pause; a three-node one with a partition and a
+ * kill) with a {@value #CI_FAULT_SECONDS} s fault phase. On demand:
  * <ul>
  *   <li>{@code -Dcampaign.seeds=N}: N seeds from {@code campaign.firstSeed} (default 1), in order;</li>
  *   <li>{@code -Dcampaign.minutes=M}: seeds one after the other until M minutes have passed (with {@code seeds}: whichever
@@ -25,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CampaignIT {
 
-  static final int CI_SEEDS = 2;
+  static final List<Long> CI_SEEDS = List.of(4L, 24L);
   static final int CI_FAULT_SECONDS = 25;
 
   @Test
@@ -35,11 +36,25 @@ class CampaignIT {
     List<Long> seeds = new ArrayList<>();
     String one = System.getProperty("campaign.seed");
     long minutes = Long.getLong("campaign.minutes", 0);
-    int count = Integer.getInteger("campaign.seeds", one != null ? 1 : minutes > 0 ? Integer.MAX_VALUE : CI_SEEDS);
+    Integer count = Integer.getInteger("campaign.seeds");
     long first = one != null ? Long.parseLong(one) : Long.getLong("campaign.firstSeed", 1);
     long until = minutes > 0 ? System.currentTimeMillis() + minutes * 60_000 : Long.MAX_VALUE;
+    List<Long> planned = new ArrayList<>();
+    if (one != null) {
+      planned.add(first);
+    } else if (count == null && minutes == 0) {
+      planned.addAll(CI_SEEDS);
+    } else {
+      long n = count == null ? Long.MAX_VALUE - first : count;
+      for (long s = first; s - first < n && s - first < 1_000_000; s++) {
+        planned.add(s);
+      }
+    }
     List<Campaign.Result> results = new ArrayList<>();
-    for (long seed = first; seed < first + count && System.currentTimeMillis() < until; seed++) {
+    for (long seed : planned) {
+      if (System.currentTimeMillis() >= until) {
+        break;
+      }
       seeds.add(seed);
       results.add(Campaign.run(seed, faultMs, keep));
     }

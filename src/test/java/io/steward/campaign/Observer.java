@@ -102,7 +102,7 @@ final class Observer implements AutoCloseable {
     }
     history.record("task.start", who);
     history.record("task.effect", new JsonObject().put("marker", body.getString("marker")).put("taskId", taskId)
-      .put("attempt", attempt).put("node", Plan.name(index)).put("possibleDuplicate", attempt > 1));
+      .put("attempt", attempt).put("node", Plan.name(index)).put("possibleDuplicate", false)); // the observer cannot tell: task.final carries the report
     String replyAddress = frame.getString("replyAddress");
     replies.schedule(() -> {
       history.record("task.end", who);

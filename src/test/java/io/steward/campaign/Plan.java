@@ -18,16 +18,16 @@ import java.util.stream.IntStream;
 record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, long faultPhaseMs, List<Fault> faults,
             List<Job> jobs) {
 
-  /** Kinds the nemesis knows (docs/campaign.md); the others of the format (netem, clock, db-outage) are not made yet. */
-  static final List<String> KINDS = List.of("kill", "pause", "partition");
+  /** Kinds the nemesis knows (docs/campaign.md); the others of the format (netem, db-outage) are not made yet. */
+  static final List<String> KINDS = List.of("kill", "pause", "partition", "clock", "restart");
 
   /** One fault: starts {@code atMs} after the fault phase began, lasts {@code durationMs}. */
   record Fault(int id, String kind, long atMs, long durationMs, List<Integer> nodes, List<List<Integer>> sides,
-               List<Integer> bridges) {
+               List<Integer> bridges, long skewMs) {
 
-    /** Kill and pause take a node down: at most one at a time, so one synchronous backup is enough. */
+    /** All but a partition take a node down: at most one at a time, so one synchronous backup is enough. */
     boolean down() {
-      return kind.equals("kill") || kind.equals("pause");
+      return !kind.equals("partition");
     }
 
     long endMs() {
@@ -36,6 +36,9 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
 
     JsonObject detail() {
       JsonObject d = new JsonObject().put("plannedAtMs", atMs).put("plannedMs", durationMs);
+      if (kind.equals("clock")) {
+        d.put("skewMs", skewMs);
+      }
       if (sides != null) {
         d.put("sides", new JsonArray(sides.stream().map(s -> new JsonArray(s.stream().map(Plan::name).toList())).toList()));
         d.put("bridges", new JsonArray(bridges.stream().map(Plan::name).toList()));
@@ -53,7 +56,7 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
   }
 
   static Plan of(long seed, long faultPhaseMs) {
-    Random r = new Random(seed);
+    Random r = new Random(mix(seed)); // java.util.Random's first draws of nearby seeds are alike: spread them
     int[] sizes = {2, 2, 2, 3, 4, 4, 4, 5};
     int n = sizes[r.nextInt(sizes.length)];
     Integer minimumSize = r.nextInt(3) == 0 ? n / 2 + 1 : null;
@@ -78,15 +81,18 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
     int wanted = 2 + r.nextInt(faultPhaseMs >= 60_000 ? 5 : 2);
     long detectionMs = detection * 1_000L;
     for (int k = 0, tries = 0; k < wanted && tries < 50; tries++) {
-      String kind = pick(r, n);
+      String kind = pick(r, faultPhaseMs);
       long duration = switch (kind) {
         case "kill" -> 1_000 + r.nextInt(7_000);
         case "pause" -> (long) (detectionMs * (0.5 + 2.5 * r.nextDouble()));
+        case "clock" -> 10_000 + r.nextInt(20_000);
+        case "restart" -> n * 15_000L; // an estimate: each node stops, starts and is healthy again in turn
         default -> (long) (detectionMs * (0.5 + 3.5 * r.nextDouble()));
       };
-      duration = Math.min(duration, faultPhaseMs - 1_000);
+      duration = Math.max(0, Math.min(duration, faultPhaseMs - 1_000));
       long at = (long) (r.nextDouble() * (faultPhaseMs - duration));
-      Fault f = shape(r, faults.size() + 1, kind, at, duration, n);
+      long skew = kind.equals("clock") ? (r.nextBoolean() ? 1 : -1) * (2_000L + 1_000L * r.nextInt(29)) : 0;
+      Fault f = shape(r, faults.size() + 1, kind, at, duration, n, skew);
       // at most one node down at a time, at most one partition at a time
       boolean clash = faults.stream().anyMatch(o -> o.down() == f.down() && o.atMs < f.endMs() + 2_000 && f.atMs < o.endMs() + 2_000);
       if (!clash) {
@@ -98,21 +104,27 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
     List<Fault> numbered = new ArrayList<>();
     for (int k = 0; k < faults.size(); k++) {
       Fault f = faults.get(k);
-      numbered.add(new Fault(k + 1, f.kind, f.atMs, f.durationMs, f.nodes, f.sides, f.bridges));
+      numbered.add(new Fault(k + 1, f.kind, f.atMs, f.durationMs, f.nodes, f.sides, f.bridges, f.skewMs));
     }
     return new Plan(seed, n, minimumSize, detection, faultPhaseMs, List.copyOf(numbered), List.copyOf(jobs));
   }
 
-  private static String pick(Random r, int n) {
-    int x = r.nextInt(10);
-    return x < 3 ? "kill" : x < 6 ? "pause" : "partition";
+  private static String pick(Random r, long faultPhaseMs) {
+    int x = r.nextInt(12);
+    if (x == 11 && faultPhaseMs >= 60_000) {
+      return "restart"; // a rolling restart needs a long fault phase
+    }
+    return x < 3 ? "kill" : x < 6 ? "pause" : x < 10 ? "partition" : x == 10 ? "clock" : "kill";
   }
 
-  private static Fault shape(Random r, int id, String kind, long at, long duration, int n) {
+  private static Fault shape(Random r, int id, String kind, long at, long duration, int n, long skew) {
     List<Integer> all = new ArrayList<>(IntStream.range(0, n).boxed().toList());
     Collections.shuffle(all, r);
+    if (kind.equals("restart")) {
+      return new Fault(id, kind, at, duration, List.copyOf(all), null, null, 0); // in this order
+    }
     if (!kind.equals("partition")) {
-      return new Fault(id, kind, at, duration, List.of(all.get(0)), null, null);
+      return new Fault(id, kind, at, duration, List.of(all.get(0)), null, null, skew);
     }
     // one node away, majority/minority, equal halves, or a bridge node that sees both sides
     List<String> shapes = new ArrayList<>(List.of("one-away"));
@@ -143,7 +155,7 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
     }
     List<Integer> involved = new ArrayList<>();
     sides.forEach(involved::addAll);
-    return new Fault(id, "partition", at, duration, sorted(involved), sides, bridges);
+    return new Fault(id, "partition", at, duration, sorted(involved), sides, bridges, 0);
   }
 
   private static List<Integer> sorted(List<Integer> in) {
@@ -151,7 +163,14 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
   }
 
   long workloadSeed() {
-    return seed * 0x9E3779B97F4A7C15L + 1;
+    return mix(seed + 0x9E3779B97F4A7C15L);
+  }
+
+  /** SplitMix64's finalizer. */
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   /** The missed-tick bound the checkers apply: failure detection, then migration and a misfire threshold. */
@@ -161,7 +180,9 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
 
   String summary() {
     return "nodes=" + nodes + " minimumSize=" + (minimumSize == null ? "-" : minimumSize) + " faults="
-      + faults.stream().map(f -> f.kind + (f.sides != null ? f.detail().getJsonArray("sides").encode() : "(" + name(f.nodes.get(0)) + ")")
+      + faults.stream().map(f -> f.kind + (f.sides != null ? f.detail().getJsonArray("sides").encode()
+        + (f.bridges.isEmpty() ? "" : "bridge" + f.detail().getJsonArray("bridges").encode()) : "(" + name(f.nodes.get(0)) + ")")
+      + (f.kind.equals("clock") ? (f.skewMs > 0 ? "+" : "") + f.skewMs / 1000 + "s" : "")
       + "@" + f.atMs / 1000 + "s+" + f.durationMs / 1000 + "s").toList();
   }
 }
