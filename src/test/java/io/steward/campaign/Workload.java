@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * answer, or the lack of one, is part of the history): durable and temporary {@code bus} task submits with and
  * without keys and {@code uniqueForMs}, cache puts, deletes, {@code opId} increments and {@code getOrCompute} on a
  * few hot keys, and jobs put and deleted. Which operation comes next is drawn by one thread from the seed, so a
- * replay makes the same operations in the same order; when each completes depends on the run.
+ * replay makes the same operations in the same order; when each completes depends on the run. 48 calls may be in
+ * flight (a paused node holds each of its calls for the 10 s of the client's timeout).
  */
 final class Workload {
 
@@ -31,7 +32,7 @@ final class Workload {
   private final List<NodeProcess> nodes;
   private final Random random;
   private final ScheduledExecutorService generator = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "campaign-workload"));
-  private final ExecutorService calls = Executors.newFixedThreadPool(16, r -> daemon(r, "campaign-op"));
+  private final ExecutorService calls = Executors.newFixedThreadPool(48, r -> daemon(r, "campaign-op"));
   private final List<String> churnJobs = new ArrayList<>();
   private long drawn;
   private int computeGeneration;
