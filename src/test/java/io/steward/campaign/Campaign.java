@@ -54,7 +54,8 @@ final class Campaign {
     Recorder rec = new Recorder(dir.resolve("history.jsonl"));
     try (rec; Observer observer = new Observer(rec)) {
       JsonObject settings = new JsonObject().put("nodes", plan.nodes()).put("seed", seed).put("missedBoundMs", plan.missedBoundMs())
-        .put("failureDetectionMs", plan.detectionSeconds() * 1_000L).put("faultPhaseMs", faultPhaseMs);
+        .put("failureDetectionMs", plan.detectionSeconds() * 1_000L).put("faultPhaseMs", faultPhaseMs)
+        .put("mergeWindowMs", plan.mergeWindowMs());
       if (plan.minimumSize() != null) {
         settings.put("minimumSize", plan.minimumSize());
       }
@@ -206,9 +207,11 @@ final class Campaign {
       r.json().getJsonArray("runs").forEach(o -> runs.add((JsonObject) o));
       runs.sort(Comparator.comparing(o -> o.getString("scheduledAt")));
       for (JsonObject run : runs) {
-        if (run.getBoolean("missed", false)) {
+        String outcome = run.getBoolean("missed", false) ? "missed" : run.getString("outcome", "");
+        if (outcome.equals("missed") || outcome.equals("skipped") || outcome.equals("failed")) {
+          Object why = run.getValue(outcome.equals("failed") ? "error" : "detail");
           rec.record("missed", new JsonObject().put("job", job).put("tick", Instant.parse(run.getString("scheduledAt")).toEpochMilli())
-            .put("reason", run.getValue("detail") == null ? "" : String.valueOf(run.getValue("detail"))));
+            .put("reason", why == null ? "" : String.valueOf(why)).put("outcome", outcome));
         }
       }
     }

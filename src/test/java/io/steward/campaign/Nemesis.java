@@ -64,7 +64,7 @@ final class Nemesis implements AutoCloseable {
     try {
       gate.acquire();
       JsonArray names = new JsonArray(f.nodes().stream().map(Plan::name).toList());
-      JsonObject fault = new JsonObject().put("fault", f.id()).put("kind", f.kind()).put("nodes", names).put("detail", f.detail());
+      JsonObject fault = new JsonObject().put("fault", Integer.toString(f.id())).put("kind", f.kind()).put("nodes", names).put("detail", f.detail());
       switch (f.kind()) {
         case "kill" -> {
           history.record("fault.start", fault);

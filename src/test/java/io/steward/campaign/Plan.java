@@ -40,7 +40,12 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
         d.put("skewMs", skewMs);
       }
       if (sides != null) {
-        d.put("sides", new JsonArray(sides.stream().map(s -> new JsonArray(s.stream().map(Plan::name).toList())).toList()));
+        // each side with the bridge nodes, which reach every side (docs/campaign.md)
+        d.put("sides", new JsonArray(sides.stream().map(s -> {
+          List<String> names = new ArrayList<>(s.stream().map(Plan::name).toList());
+          bridges.forEach(b -> names.add(name(b)));
+          return new JsonArray(names);
+        }).toList()));
         d.put("bridges", new JsonArray(bridges.stream().map(Plan::name).toList()));
       }
       return d;
@@ -173,6 +178,11 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
     return z ^ (z >>> 31);
   }
 
+  /** How long after a partition or pause ends the sides may still be merging: Hazelcast's merge runs every 10 s. */
+  long mergeWindowMs() {
+    return 30_000;
+  }
+
   /** The missed-tick bound the checkers apply: failure detection, then migration and a misfire threshold. */
   long missedBoundMs() {
     return detectionSeconds * 1_000L + 10_000;
@@ -180,7 +190,7 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
 
   String summary() {
     return "nodes=" + nodes + " minimumSize=" + (minimumSize == null ? "-" : minimumSize) + " faults="
-      + faults.stream().map(f -> f.kind + (f.sides != null ? f.detail().getJsonArray("sides").encode()
+      + faults.stream().map(f -> f.kind + (f.sides != null ? new JsonArray(f.sides.stream().map(x -> new JsonArray(x.stream().map(Plan::name).toList())).toList()).encode()
         + (f.bridges.isEmpty() ? "" : "bridge" + f.detail().getJsonArray("bridges").encode()) : "(" + name(f.nodes.get(0)) + ")")
       + (f.kind.equals("clock") ? (f.skewMs > 0 ? "+" : "") + f.skewMs / 1000 + "s" : "")
       + "@" + f.atMs / 1000 + "s+" + f.durationMs / 1000 + "s").toList();
