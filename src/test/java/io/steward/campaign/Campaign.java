@@ -155,9 +155,11 @@ final class Campaign {
     List<NodeProcess> nodes = cluster.nodes;
     NodeProcess reader = nodes.stream().filter(n -> n.get("/health").status() == 200).findFirst().orElse(nodes.get(0));
 
-    // Every acknowledged task, until it is final (bounded): durable ones may still be restarting.
+    // Every task, until it is final (bounded): durable ones may still be restarting.
     Set<String> ids = new LinkedHashSet<>();
     rec.ofType("task.submit.ok").forEach(e -> ids.add(e.getString("taskId")));
+    // and every task that ran, acknowledged or not (a submit whose answer was lost may have been accepted)
+    rec.ofType("task.effect").forEach(e -> ids.add(e.getString("taskId")));
     Map<String, JsonObject> finals = new ConcurrentHashMap<>();
     Map<String, Integer> unknown = new ConcurrentHashMap<>();
     long deadline = System.currentTimeMillis() + 90_000;
