@@ -90,8 +90,7 @@ final class Campaign {
     boolean passed = anomalies.isEmpty();
     String line = "CAMPAIGN seed=" + seed + " nodes=" + plan.nodes() + " faults=" + (byKind.isEmpty() ? "none"
       : byKind.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue()).collect(Collectors.joining(",")))
-      + " ops=" + ops + (passed ? " PASS" : " FAIL: " + anomalies.stream().map(Anomaly::toString).map(Campaign::abbreviate)
-      .collect(Collectors.joining("; ")));
+      + " ops=" + ops + (passed ? " PASS" : " FAIL: " + summary(anomalies));
     System.out.println(line);
     Path latest = findLogs(logs[0]);
     if (!passed || keep) {
@@ -274,6 +273,15 @@ final class Campaign {
         Files.delete(p);
       }
     }
+  }
+
+  /** Anomalies by checker with the first of each (all of them are in anomalies.txt). */
+  private static String summary(List<Anomaly> anomalies) {
+    Map<String, List<Anomaly>> by = new TreeMap<>();
+    anomalies.forEach(a -> by.computeIfAbsent(a.checker(), k -> new ArrayList<>()).add(a));
+    return anomalies.size() + " anomalies: " + by.entrySet().stream()
+      .map(e -> e.getKey() + " x" + e.getValue().size() + " (first: " + abbreviate(e.getValue().get(0).what()) + ")")
+      .collect(Collectors.joining("; "));
   }
 
   static String abbreviate(String s) {
