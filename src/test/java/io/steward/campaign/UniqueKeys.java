@@ -1,0 +1,185 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A key never bound to two running tasks (README, Tasks, "Idempotency"; {@code tasks/Submissions}): a key is bound
+ * to one task from its acceptance until it is final; it moves to another task only when that task is final, or is
+ * a temporary task whose node has left the cluster; with {@code uniqueForMs} on both the first submit and the new
+ * one, it stays bound to the finished task for the shorter of the two after the task ended (a submit without it
+ * moves the key at once). A task that ended frees the key.
+ *
+ * <p>A task's life: from its acceptance (its creating {@code task.submit.ok}, or its first {@code task.start} if
+ * earlier) to the last {@code task.end} of any of its attempts; an attempt with no end ends when a {@code kill} or
+ * {@code restart} fault of its node begins (its process died), else it is still running at the end. For two
+ * different task ids with one key, anomalies:
+ * <ul>
+ *   <li><b>two running</b>: their {@code task.start}..end intervals (first start to last end) overlap by more than
+ *   {@value #TOLERANCE_MS} ms (the observer sees starts and ends through different nodes' bridges: their transit
+ *   differs);</li>
+ *   <li><b>bound while live</b>: one was accepted (its whole submit, invoke to ok, with {@code existing: false})
+ *   while the other was certainly live (after its acceptance, more than {@value #TOLERANCE_MS} ms before its last
+ *   end);</li>
+ *   <li><b>bound within uniqueForMs</b>: the later one's submit was answered (ok) earlier than the first one's
+ *   last end + min(both {@code uniqueForMs}) − {@value #TOLERANCE_MS} ms (the end's transit to the observer).</li>
+ * </ul>
+ * Not an anomaly: the first of the two is a temporary task whose node was under a {@code pause} or
+ * {@code partition} fault that began before the second task's acceptance (the node left the cluster; the key moved
+ * by design, and the resumed node may still finish the old task).
+ */
+final class UniqueKeys implements Checker {
+
+  static final long TOLERANCE_MS = 1000;
+
+  private record Life(String taskId, String key, JsonObject submit, Op submitOp, long accepted, long firstStart,
+                      long lastEnd, Set<String> nodes, List<JsonObject> events) { }
+
+  @Override
+  public String name() {
+    return "unique-keys";
+  }
+
+  @Override
+  public List<Anomaly> check(History history) {
+    Nodes nodes = new Nodes(history);
+    List<Fault> faults = Fault.all(history);
+    Map<String, Op> submitOfMarker = new HashMap<>();
+    Map<String, Op> creatorOf = new HashMap<>();
+    for (Op s : Op.of(history, "task.submit")) {
+      submitOfMarker.put(s.invoke().getString("marker"), s);
+      if (s.status() == Op.Status.OK && !s.completion().getBoolean("existing", false)) {
+        creatorOf.put(s.completion().getString("taskId"), s);
+      }
+    }
+    Map<String, List<JsonObject>> byTask = new LinkedHashMap<>();
+    for (JsonObject e : history.select(e -> "task.start".equals(e.getString("type"))
+        || "task.end".equals(e.getString("type")))) {
+      byTask.computeIfAbsent(e.getString("taskId"), k -> new ArrayList<>()).add(e);
+    }
+    Map<String, List<Life>> byKey = new LinkedHashMap<>();
+    byTask.forEach((id, events) -> {
+      JsonObject start = events.stream().filter(e -> e.getString("type").equals("task.start")).findFirst().orElse(null);
+      if (start == null) {
+        return;
+      }
+      Op submit = creatorOf.getOrDefault(id, submitOfMarker.get(start.getString("marker")));
+      String key = start.getString("key", submit == null ? null : submit.invoke().getString("key"));
+      if (key == null) {
+        return;
+      }
+      long firstStart = Long.MAX_VALUE;
+      long lastEnd = Long.MIN_VALUE;
+      Map<Object, JsonObject> startOfAttempt = new HashMap<>();
+      Map<Object, Long> endOfAttempt = new HashMap<>();
+      java.util.Set<String> ran = new java.util.HashSet<>();
+      for (JsonObject e : events) {
+        if (e.getString("type").equals("task.start")) {
+          firstStart = Math.min(firstStart, e.getLong("t"));
+          startOfAttempt.putIfAbsent(e.getValue("attempt"), e);
+          ran.add(nodes.name(e.getString("node")));
+        } else {
+          endOfAttempt.merge(e.getValue("attempt"), e.getLong("t"), Math::max);
+        }
+      }
+      for (Map.Entry<Object, JsonObject> a : startOfAttempt.entrySet()) {
+        Long end = endOfAttempt.get(a.getKey());
+        if (end == null) {
+          end = diedAt(a.getValue(), nodes, faults);
+        }
+        lastEnd = Math.max(lastEnd, end);
+      }
+      for (Long end : endOfAttempt.values()) {
+        lastEnd = Math.max(lastEnd, end);
+      }
+      long accepted = submit != null && submit.status() == Op.Status.OK && creatorOf.get(id) == submit
+          ? Math.min(submit.completion().getLong("t"), firstStart) : firstStart;
+      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(new Life(id, key, submit == null ? null : submit.invoke(),
+          submit, accepted, firstStart, lastEnd, ran, events));
+    });
+    List<Anomaly> out = new ArrayList<>();
+    byKey.forEach((key, lives) -> {
+      lives.sort((x, y) -> Long.compare(x.firstStart(), y.firstStart()));
+      for (int i = 0; i < lives.size(); i++) {
+        for (int j = i + 1; j < lives.size(); j++) {
+          judge(lives.get(i), lives.get(j), faults, out);
+        }
+      }
+    });
+    return out;
+  }
+
+  private void judge(Life a, Life b, List<Fault> faults, List<Anomaly> out) {
+    if (movedByDesign(a, b, faults)) {
+      return;
+    }
+    String what = null;
+    if (a.firstStart() < b.lastEnd() && b.firstStart() < minus(a.lastEnd(), TOLERANCE_MS)) {
+      what = "tasks " + a.taskId() + " and " + b.taskId() + " of key " + a.key() + " ran at the same time";
+    } else if (b.submitOp() != null && b.submitOp().status() == Op.Status.OK
+        && !b.submitOp().completion().getBoolean("existing", false)
+        && b.submitOp().invokedAt() > a.accepted() && b.submitOp().settledAt() < minus(a.lastEnd(), TOLERANCE_MS)) {
+      what = "key " + a.key() + " was bound to task " + b.taskId() + " while task " + a.taskId() + " was live";
+    } else if (b.firstStart() >= a.lastEnd() && a.lastEnd() != Long.MAX_VALUE) {
+      long window = Math.min(uniqueFor(a), uniqueFor(b));
+      long answered = b.submitOp() != null && b.submitOp().status() == Op.Status.OK
+          ? b.submitOp().completion().getLong("t") : b.firstStart();
+      if (window > 0 && answered < a.lastEnd() + window - TOLERANCE_MS) {
+        what = "key " + a.key() + " moved to task " + b.taskId() + " " + (answered - a.lastEnd())
+            + " ms after task " + a.taskId() + " ended, within uniqueForMs " + window;
+      }
+    }
+    if (what != null) {
+      out.add(new Anomaly(name(), what, new JsonObject()
+          .put("first", evidence(a)).put("second", evidence(b))));
+    }
+  }
+
+  private static long minus(long t, long ms) {
+    return t == Long.MAX_VALUE ? t : t - ms;
+  }
+
+  private static JsonObject evidence(Life l) {
+    return new JsonObject().put("taskId", l.taskId()).put("submit", l.submitOp() == null ? null : l.submitOp().evidence())
+        .put("events", new JsonArray(l.events()));
+  }
+
+  private static long uniqueFor(Life l) {
+    return l.submit() == null ? 0 : l.submit().getLong("uniqueForMs", 0L);
+  }
+
+  /** A temporary task whose node left the cluster (paused or cut off) before the other task was accepted. */
+  private static boolean movedByDesign(Life a, Life b, List<Fault> faults) {
+    if (a.submit() == null || a.submit().getBoolean("durable", false)) {
+      return false;
+    }
+    long bAccepted = Math.min(b.accepted(), b.submitOp() == null ? Long.MAX_VALUE : b.submitOp().settledAt());
+    for (Fault f : faults) {
+      if ((f.kind().equals("pause") || f.kind().equals("partition")) && f.start() <= bAccepted
+          && f.end() >= a.accepted() && a.nodes().stream().anyMatch(f.nodes()::contains)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** When the process of the attempt's node died after the attempt began ({@code kill} or {@code restart}). */
+  private static long diedAt(JsonObject start, Nodes nodes, List<Fault> faults) {
+    String node = nodes.name(start.getString("node"));
+    long died = Long.MAX_VALUE;
+    for (Fault f : faults) {
+      if ((f.kind().equals("kill") || f.kind().equals("restart")) && f.nodes().contains(node)
+          && f.start() >= start.getLong("t")) {
+        died = Math.min(died, f.start());
+      }
+    }
+    return died;
+  }
+}
