@@ -1,0 +1,110 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.steward.campaign.HistoryBuilder.WALL0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MissedTicksTest {
+
+  private final Checker checker = new MissedTicks();
+
+  /** A 500 ms cluster-once job put at t=0 (acknowledged at t=10), ticks on wall time WALL0 + 500 k. */
+  private static HistoryBuilder job() {
+    return new HistoryBuilder().settings(null, 3, 3_000).putJob(0, 10, "j", "cluster", 500);
+  }
+
+  private static HistoryBuilder fires(HistoryBuilder h, long fromTick, long toTick) {
+    for (long tick = fromTick; tick <= toTick; tick += 500) {
+      h.fire(tick + 5, "j", WALL0 + tick, "n1", "c1");
+    }
+    return h;
+  }
+
+  private static HistoryBuilder end(HistoryBuilder h, long quietAt, long finalAt) {
+    return h.at(quietAt, "quiet", new JsonObject()).at(finalAt, "node.final", "node", "n1", "healthy", true);
+  }
+
+  @Test
+  void a_job_that_fires_every_tick_to_the_end_passes() {
+    History h = end(fires(job(), 500, 20_000), 15_000, 20_100).build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void ticks_missed_during_a_kill_and_recorded_as_missed_pass() {
+    HistoryBuilder b = fires(job(), 500, 5_000);
+    fires(b, 8_000, 20_000);
+    b.fault("k1", "kill", 5_100, 9_000, new JsonObject(), "n1");
+    for (long tick = 5_500; tick < 8_000; tick += 500) {
+      b.at(20_200, "missed", "job", "j", "tick", WALL0 + tick, "reason", "failover");
+    }
+    assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+  }
+
+  @Test
+  void one_unrecorded_tick_per_kill_is_the_lost_claim_of_the_dying_node() {
+    HistoryBuilder b = fires(job(), 500, 5_000);
+    fires(b, 6_000, 20_000);
+    b.fault("k1", "kill", 5_100, 9_000, new JsonObject(), "n1");
+    assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+  }
+
+  @Test
+  void a_tick_neither_fired_nor_recorded_as_missed_is_reported() {
+    HistoryBuilder b = fires(job(), 500, 5_000);
+    fires(b, 6_500, 20_000);
+    b.at(20_200, "missed", "job", "j", "tick", WALL0 + 5_500, "reason", "x");
+    List<Anomaly> found = checker.check(end(b, 15_000, 20_100).build());
+    assertThat(found).singleElement().satisfies(a -> {
+      assertThat(a.what()).contains("1 ticks of job j", "neither fired nor recorded as missed");
+      assertThat(a.evidence().getJsonArray("unrecorded").getList()).containsExactly(WALL0 + 6_000);
+    });
+  }
+
+  @Test
+  void a_silence_longer_than_the_bound_outside_any_fault_is_reported_even_when_recorded() {
+    HistoryBuilder b = fires(job(), 500, 5_000);
+    fires(b, 10_000, 20_000);
+    for (long tick = 5_500; tick < 10_000; tick += 500) {
+      b.at(20_200, "missed", "job", "j", "tick", WALL0 + tick, "reason", "x");
+    }
+    List<Anomaly> found = checker.check(end(b, 15_000, 20_100).build());
+    assertThat(found).singleElement().satisfies(a -> assertThat(a.what()).contains("fired nothing for", "missedBoundMs 3000"));
+  }
+
+  @Test
+  void a_silence_inside_a_fault_window_is_not_judged_by_the_bound() {
+    HistoryBuilder b = fires(job(), 500, 5_000);
+    fires(b, 14_000, 20_000);
+    b.fault("p1", "partition", 5_100, 12_000, HistoryBuilder.sides(List.of("n1"), List.of("n2", "n3")), "n1");
+    for (long tick = 5_500; tick < 14_000; tick += 500) {
+      b.at(20_200, "missed", "job", "j", "tick", WALL0 + tick, "reason", "x");
+    }
+    assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+  }
+
+  @Test
+  void a_job_that_stops_firing_for_good_is_reported() {
+    History h = end(fires(job(), 500, 5_000), 15_000, 20_100).build();
+    assertThat(checker.check(h)).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("after its last fire, to the end"));
+  }
+
+  @Test
+  void a_deleted_job_is_not_expected_to_fire() {
+    HistoryBuilder b = fires(job(), 500, 5_000);
+    b.op("job.delete", 5_100, HistoryBuilder.fields("node", "n1", "job", "j"), "ok", 5_120, new JsonObject());
+    assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+  }
+
+  @Test
+  void a_job_that_never_fires_after_its_put_is_reported() {
+    History h = end(job(), 15_000, 20_100).build();
+    assertThat(checker.check(h)).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("after its put, never"));
+  }
+}
