@@ -79,7 +79,8 @@ final class MissedTicks implements Checker {
         silent(job, a, b, "between two fires", settings, faults, out);
       }
       for (Op put : jobs.puts(job)) {
-        if (put.status() != Op.Status.OK || !"cluster".equals(put.invoke().getString("mode", "cluster"))) {
+        if (put.status() != Op.Status.OK || !"cluster".equals(put.invoke().getString("mode", "cluster"))
+            || put.invoke().getLong("everyMs") == null) {
           continue;
         }
         long ack = put.completion().getLong("wall");
@@ -91,7 +92,9 @@ final class MissedTicks implements Checker {
         }
       }
       Long last = fired.containsKey(job) ? fired.get(job).last() : null;
-      if (last != null && definedAtEnd(jobs, job) && !changedBetween(jobs, job, last, endOfObservation)) {
+      JsonObject lastDef = last == null ? null : jobs.definitionAt(job, receivedAt.get(job).get(last));
+      if (last != null && lastDef != null && lastDef.getLong("everyMs") != null && definedAtEnd(jobs, job)
+          && !changedBetween(jobs, job, last, endOfObservation)) {
         silent(job, last, endOfObservation, "after its last fire, to the end", settings, faults, out);
       }
     }

@@ -107,4 +107,13 @@ class MissedTicksTest {
     assertThat(checker.check(h)).singleElement()
         .satisfies(a -> assertThat(a.what()).contains("after its put, never"));
   }
+
+  @Test
+  void a_cron_job_has_no_grid_to_judge() {
+    HistoryBuilder b = new HistoryBuilder().settings(null, 3, 3_000)
+        .op("job.put", 0, HistoryBuilder.fields("node", "n1", "job", "j", "mode", "cluster", "cron", "*/1 * * * * *"),
+            "ok", 10, new JsonObject());
+    b.fire(1_005, "j", WALL0 + 1_000, "n1", "c1").fire(9_005, "j", WALL0 + 9_000, "n1", "c1");
+    assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+  }
 }
