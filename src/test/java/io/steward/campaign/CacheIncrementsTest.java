@@ -89,4 +89,16 @@ class CacheIncrementsTest {
     assertThat(CacheIncrements.reachable(6, List.of(2L, 5L, 9L))).isFalse();
     assertThat(CacheIncrements.reachable(0, List.of())).isTrue();
   }
+
+  @Test
+  void a_counter_lost_with_two_members_killed_at_once_may_read_low_but_never_high() {
+    HistoryBuilder h = incr(incr(base(), "a", 1, "ok", 100), "b", 2, "ok", 200)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(h, 0))).isEmpty();
+    HistoryBuilder high = incr(incr(base(), "a", 1, "ok", 100), "b", 2, "ok", 200)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(high, 4))).hasSize(1);
+  }
 }

@@ -103,4 +103,19 @@ class CachePutsTest {
     HistoryBuilder h = put(base(), new JsonObject().put("n", 1).put("s", "x"), 100, "ok", 110);
     assertThat(checker.check(read(h, new JsonObject().put("s", "x").put("n", 1.0)).build())).isEmpty();
   }
+
+  @Test
+  void a_put_lost_with_two_members_killed_at_once_is_the_documented_loss_and_one_kill_is_not() {
+    HistoryBuilder two = put(put(base(), "a", 100, "ok", 110), "b", 200, "ok", 210)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(two, null).build())).isEmpty();
+    HistoryBuilder one = put(put(base(), "a", 100, "ok", 110), "b", 200, "ok", 210)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1");
+    assertThat(checker.check(read(one, null).build())).hasSize(1);
+    HistoryBuilder apart = put(put(base(), "a", 100, "ok", 110), "b", 200, "ok", 210)
+        .fault("k1", "kill", 1_000, 2_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 8_000, 9_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(apart, null).build())).as("kills 6 s apart, merge window 5 s").hasSize(1);
+  }
 }

@@ -18,7 +18,9 @@ import java.util.Set;
  * <ul>
  *   <li><b>not final</b>: a durable task acknowledged by a {@code task.submit.ok} (its own, or one that answered
  *   {@code existing}) with no {@code task.final}, or whose final state is not {@code succeeded}, {@code failed},
- *   {@code timed-out}/{@code timed_out} or {@code cancelled} ({@code lost} is for temporary tasks only);</li>
+ *   {@code timed-out}/{@code timed_out} or {@code cancelled} ({@code lost} is for temporary tasks only), unless two
+ *   members were lost at once after its submit ({@link Fault#doubleLosses}: "One backup means one node may die at a
+ *   time");</li>
  *   <li><b>no effect</b>: such a task final {@code succeeded} with no {@code task.effect} of its id;</li>
  *   <li><b>unreported duplicate</b>: a task (durable or not) with two or more {@code task.effect}s (two attempts, or
  *   one attempt twice) while neither its {@code task.final.possibleDuplicate} nor any of those effects'
@@ -81,14 +83,16 @@ final class DurableTasks implements Checker {
         }
       }
     }
+    List<long[]> losses = Fault.doubleLosses(history, settings.mergeWindowMs());
     for (String id : acknowledged) {
       JsonObject fin = finals.get(id);
       String state = fin == null ? null : fin.getString("state", "").replace('_', '-');
-      if (fin == null || !DURABLE_FINAL.contains(state)) {
+      boolean lostCopy = losses.stream().anyMatch(w -> w[1] >= ackOf.get(id).invokedAt());
+      if ((fin == null || !DURABLE_FINAL.contains(state)) && !lostCopy) {
         out.add(new Anomaly(name(), "acknowledged durable task " + id + (fin == null ? " has no final record"
             : " is not final: " + fin.getString("state")),
             new JsonObject().put("submit", ackOf.get(id).evidence()).put("final", fin)));
-      } else if (state.equals("succeeded") && !effects.containsKey(id)) {
+      } else if ("succeeded".equals(state) && !effects.containsKey(id)) {
         out.add(new Anomaly(name(), "durable task " + id + " succeeded but its effect never reached the observer",
             new JsonObject().put("submit", ackOf.get(id).evidence()).put("final", fin)));
       }

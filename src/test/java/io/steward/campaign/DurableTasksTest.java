@@ -134,4 +134,12 @@ class DurableTasksTest {
         .at(200, "task.effect", effect("t1", 1, "n1", false)).build();
     assertThat(checker.check(h)).singleElement().satisfies(a -> assertThat(a.what()).contains("t1 has no final"));
   }
+
+  @Test
+  void a_durable_task_lost_with_two_members_killed_at_once_is_the_documented_loss() {
+    History h = submitted(true)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2").build();
+    assertThat(checker.check(h)).isEmpty();
+  }
 }

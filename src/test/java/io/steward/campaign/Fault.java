@@ -65,6 +65,39 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
     return sides.stream().anyMatch(s -> s.contains(a)) && sides.stream().anyMatch(s -> s.contains(b));
   }
 
+  /**
+   * The times when two different nodes were killed at once, so Hazelcast's one backup may not hold a copy (README:
+   * "One backup means one node may die at a time"; {@code backupCount}: "losing that many members at once loses
+   * nothing"): each {@code [from, to]} is where the windows of two {@code kill} faults on different nodes, each
+   * widened by {@code graceMs} after its end (the restarted node takes its replicas a few seconds after it joins),
+   * overlap.
+   */
+  static List<long[]> doubleLosses(History history, long graceMs) {
+    List<Fault> kills = all(history).stream().filter(f -> f.kind().equals("kill")).toList();
+    List<long[]> out = new ArrayList<>();
+    for (int i = 0; i < kills.size(); i++) {
+      for (int j = i + 1; j < kills.size(); j++) {
+        Fault a = kills.get(i);
+        Fault b = kills.get(j);
+        if (a.nodes().equals(b.nodes()) && a.nodes().size() == 1) {
+          continue;
+        }
+        long aEnd = a.end() == Long.MAX_VALUE ? a.end() : a.end() + graceMs;
+        long bEnd = b.end() == Long.MAX_VALUE ? b.end() : b.end() + graceMs;
+        long from = Math.max(a.start(), b.start());
+        long to = Math.min(aEnd, bEnd);
+        if (from <= to) {
+          out.add(new long[] {from, to});
+        }
+      }
+      if (kills.get(i).nodes().size() > 1) {
+        Fault a = kills.get(i);
+        out.add(new long[] {a.start(), a.end() == Long.MAX_VALUE ? a.end() : a.end() + graceMs});
+      }
+    }
+    return out;
+  }
+
   static List<Fault> all(History history) {
     long quietT = Long.MAX_VALUE;
     long quietWall = Long.MAX_VALUE;
