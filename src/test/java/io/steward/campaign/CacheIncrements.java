@@ -80,6 +80,11 @@ final class CacheIncrements implements Checker {
             new JsonObject().put("applied", applied)));
       }
       for (JsonObject read : finals) {
+        if (read.getValue("error") != null) {
+          out.add(new Anomaly(name(), "key " + k + " could not be read after the quiet phase: " + read.getValue("error"),
+              new JsonObject().put("read", read)));
+          continue;
+        }
         Object v = read.getValue("value");
         if (v != null && !(v instanceof Number)) {
           out.add(new Anomaly(name(), "counter " + k + " reads a value that is not a number: " + v,

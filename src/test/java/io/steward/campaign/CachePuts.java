@@ -85,6 +85,11 @@ final class CachePuts implements Checker {
             new JsonObject().put("writes", evidence(ops))));
       }
       for (JsonObject read : finals) {
+        if (read.getValue("error") != null) {
+          out.add(new Anomaly(name(), "key " + k + " could not be read after the quiet phase: " + read.getValue("error"),
+              new JsonObject().put("read", read)));
+          continue;
+        }
         boolean ok = read.getValue("value") == null ? absentAllowed
             : candidates.stream().anyMatch(w -> w.kind().equals("cache.put")
                 && Values.same(w.invoke().getValue("value"), read.getValue("value")));

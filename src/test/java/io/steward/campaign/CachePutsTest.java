@@ -118,4 +118,12 @@ class CachePutsTest {
         .fault("k2", "kill", 8_000, 9_000, new JsonObject(), "n2");
     assertThat(checker.check(read(apart, null).build())).as("kills 6 s apart, merge window 5 s").hasSize(1);
   }
+
+  @Test
+  void a_final_read_that_failed_is_reported() {
+    HistoryBuilder h = put(base(), "a", 100, "ok", 110).at(10_000, "cache.read.final",
+        fields("cache", "c", "key", "k", "error", 503));
+    assertThat(checker.check(h.build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("could not be read", "503"));
+  }
 }

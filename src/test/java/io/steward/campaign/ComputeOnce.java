@@ -23,7 +23,8 @@ import java.util.Set;
  *   <li>a {@code cache.compute} of the key answered with a failure ({@code fail} or {@code info}) between the two
  *   runs, or invoked before the later run and never answered: the earlier computation may have failed or timed
  *   out, and nothing was stored;</li>
- *   <li>a change of membership: a {@code kill}, {@code restart}, {@code pause} or {@code partition} fault whose
+ *   <li>a change of membership: a {@code kill}, {@code restart}, {@code pause}, {@code partition} or {@code clock}
+ *   (the node is stopped and started again under another clock) fault whose
  *   window, widened by {@code settings.mergeWindowMs} after its end, meets the time between the two runs.</li>
  * </ul>
  * Anomaly: two runs in one miss epoch (two consecutive runs with no boundary between them). Entries must not
@@ -32,7 +33,7 @@ import java.util.Set;
  */
 final class ComputeOnce implements Checker {
 
-  private static final Set<String> MEMBERSHIP = Set.of("kill", "restart", "pause", "partition");
+  private static final Set<String> MEMBERSHIP = Set.of("kill", "restart", "pause", "partition", "clock");
 
   @Override
   public String name() {

@@ -71,9 +71,9 @@ class ComputeOnceTest {
   }
 
   @Test
-  void a_clock_step_is_no_membership_change() {
+  void packet_delay_is_no_membership_change() {
     HistoryBuilder h = compute(compute(base(), 100, "ok", 4_000), 110, "ok", 4_000);
-    h.fault("c1", "clock", 150, 2_000, fields("stepMs", 10_000), "n1");
+    h.fault("d1", "netem", 150, 2_000, fields("delayMs", 200), "n1");
     run(run(h, 200, "r1", "n1"), 1_500, "r2", "n2");
     assertThat(checker.check(h.build())).hasSize(1);
   }

@@ -24,9 +24,12 @@ import java.util.Set;
  *   <li><b>no effect</b>: such a task final {@code succeeded} with no {@code task.effect} of its id;</li>
  *   <li><b>unreported duplicate</b>: a task (durable or not) with two or more {@code task.effect}s (two attempts, or
  *   one attempt twice) while neither its {@code task.final.possibleDuplicate} nor any of those effects'
- *   {@code possibleDuplicate} is true, unless one of the effects came from a node under a {@code pause} fault (from
- *   its start to {@code settings.mergeWindowMs} after its end: the README's documented unreported duplicates of a
- *   node paused past failure detection);</li>
+ *   {@code possibleDuplicate} is true, unless the task was taken over ({@code task.final.takeovers} above 0, or no
+ *   final record) and one of the effects came during a {@code pause} fault (from its start to
+ *   {@code settings.mergeWindowMs} after its end): the README's documented unreported duplicates of a node paused
+ *   past failure detection. (The history does not name the node that ran an attempt: {@code task.effect.node} is the
+ *   bridge that delivered it, so the pause of any node counts.) A restart after a failed or timed-out attempt
+ *   repeats the effect too: the campaign's task bodies must not fail, or their restarts count here;</li>
  *   <li><b>refused but ran</b>: a submit answered {@code task.submit.fail} (a definite refusal) whose marker shows
  *   up in a {@code task.start} or {@code task.effect}.</li>
  * </ul>
@@ -43,7 +46,6 @@ final class DurableTasks implements Checker {
   @Override
   public List<Anomaly> check(History history) {
     Settings settings = Settings.of(history);
-    Nodes nodes = new Nodes(history);
     List<Op> submits = Op.of(history, "task.submit");
     Map<String, JsonObject> submitOfMarker = new HashMap<>();
     for (Op s : submits) {
@@ -105,9 +107,9 @@ final class DurableTasks implements Checker {
       JsonObject fin = finals.get(id);
       boolean reported = (fin != null && fin.getBoolean("possibleDuplicate", false))
           || list.stream().anyMatch(e -> e.getBoolean("possibleDuplicate", false));
-      boolean paused = list.stream().anyMatch(e -> pauses.stream().anyMatch(p ->
-          p.nodes().contains(nodes.name(e.getString("node")))
-              && p.contains(e.getLong("t"), e.getLong("t"), settings.mergeWindowMs())));
+      boolean takenOver = fin == null || fin.getInteger("takeovers", 1) > 0;
+      boolean paused = takenOver && list.stream().anyMatch(e -> pauses.stream().anyMatch(p ->
+          p.contains(e.getLong("t"), e.getLong("t"), settings.mergeWindowMs())));
       if (!reported && !paused) {
         out.add(new Anomaly(name(), "task " + id + " had its effect " + list.size()
             + " times and no report of a possible duplicate",

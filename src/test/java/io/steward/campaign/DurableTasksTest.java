@@ -142,4 +142,14 @@ class DurableTasksTest {
         .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2").build();
     assertThat(checker.check(h)).isEmpty();
   }
+
+  @Test
+  void a_duplicate_during_a_pause_of_a_task_never_taken_over_is_reported() {
+    History h = submitted(true)
+        .fault("f1", "pause", 150, 5_000, new JsonObject(), "n1")
+        .at(2_000, "task.effect", effect("t1", 1, "n2", false))
+        .at(5_100, "task.effect", effect("t1", 1, "n1", false))
+        .at(9_000, "task.final", fin("succeeded", false).put("takeovers", 0)).build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
 }

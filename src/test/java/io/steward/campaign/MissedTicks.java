@@ -19,8 +19,9 @@ import java.util.TreeSet;
  * of a cron job is not derived here), between two fires with no put or delete of the job in between. Anomalies:
  * <ul>
  *   <li><b>unrecorded</b>: a tick on the grid between two consecutive fired ticks that neither fired nor has a
- *   {@code missed} event (any {@code outcome}), beyond one per {@code kill} or {@code restart} fault that started
- *   between the two fires (the lost claim of the dying node);</li>
+ *   {@code missed} event (any {@code outcome}), beyond one per node stop between the two fires (the lost claim of
+ *   the dying node): a {@code kill} that started then, a {@code clock} fault's start and end (each restarts the
+ *   node), each node of a {@code restart} fault that overlaps them;</li>
  *   <li><b>silent</b>: the job fired nothing for longer than {@code settings.missedBoundMs} outside every fault
  *   window (each widened by {@code missedBoundMs} after its end, the failover time): between the acknowledgement
  *   of its put and its first fire, between two fires, or, for a job still defined at the end, between its last
@@ -109,10 +110,17 @@ final class MissedTicks implements Checker {
         lost.add(tick);
       }
     }
-    long failures = faults.stream()
-        .filter(f -> (f.kind().equals("kill") || f.kind().equals("restart")) && f.startWall() >= a - period
-            && f.startWall() <= b)
-        .count();
+    long failures = 0;
+    for (Fault f : faults) {
+      boolean startsIn = f.startWall() >= a - period && f.startWall() <= b;
+      boolean endsIn = f.endWall() >= a - period && f.endWall() <= b;
+      switch (f.kind()) {
+        case "kill" -> failures += startsIn ? 1 : 0;
+        case "clock" -> failures += (startsIn ? 1 : 0) + (endsIn ? 1 : 0);
+        case "restart" -> failures += f.overlapsWall(a - period, b, 0) ? f.nodes().size() : 0;
+        default -> { }
+      }
+    }
     if (lost.size() > failures) {
       out.add(new Anomaly(name(), lost.size() + " ticks of job " + job + " between fired ticks " + a + " and " + b
           + " neither fired nor recorded as missed (" + failures + " may be claims lost with a dying node)",

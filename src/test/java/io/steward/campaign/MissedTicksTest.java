@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static io.steward.campaign.HistoryBuilder.WALL0;
+import static io.steward.campaign.HistoryBuilder.fields;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MissedTicksTest {
@@ -115,5 +116,18 @@ class MissedTicksTest {
             "ok", 10, new JsonObject());
     b.fire(1_005, "j", WALL0 + 1_000, "n1", "c1").fire(9_005, "j", WALL0 + 9_000, "n1", "c1");
     assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+  }
+
+  @Test
+  void a_clock_fault_stops_its_node_twice_and_may_lose_a_claim_each_time() {
+    HistoryBuilder b = fires(job(), 500, 5_000);
+    fires(b, 6_500, 20_000);
+    b.fault("c1", "clock", 5_100, 6_400, fields("skewMs", 10_000), "n1");
+    assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+    HistoryBuilder three = fires(job(), 500, 5_000);
+    fires(three, 6_500, 20_000);
+    three.fault("c1", "clock", 5_100, 9_000, fields("skewMs", 10_000), "n1");
+    assertThat(checker.check(end(three, 15_000, 20_100).build())).as("the restart on the true clock came later")
+        .hasSize(1);
   }
 }

@@ -18,8 +18,8 @@ import java.util.Set;
  * moves the key at once). A task that ended frees the key.
  *
  * <p>A task's life: from its acceptance (its creating {@code task.submit.ok}, or its first {@code task.start} if
- * earlier) to the last {@code task.end} of any of its attempts; an attempt with no end ends when a {@code kill} or
- * {@code restart} fault of its node begins (its process died), else it is still running at the end. For two
+ * earlier) to the last {@code task.end} of any of its attempts; an attempt with no end ends when the task's next
+ * attempt starts (a survivor took it over), else it is still running at the end. For two
  * different task ids with one key, anomalies:
  * <ul>
  *   <li><b>two running</b>: their {@code task.start}..end intervals (first start to last end) overlap by more than
@@ -31,9 +31,9 @@ import java.util.Set;
  *   <li><b>bound within uniqueForMs</b>: the later one's submit was answered (ok) earlier than the first one's
  *   last end + min(both {@code uniqueForMs}) − {@value #TOLERANCE_MS} ms (the end's transit to the observer).</li>
  * </ul>
- * Not an anomaly: the first of the two is a temporary task whose node was under a {@code pause} or
- * {@code partition} fault that began before the second task's acceptance (the node left the cluster; the key moved
- * by design, and the resumed node may still finish the old task).
+ * Not an anomaly: the first of the two is a temporary task and a {@code pause} or {@code partition} fault (of any
+ * node: the history does not name the node that ran a task) was on between its acceptance and the second task's
+ * (its node may have left the cluster; the key moved by design, and the resumed node may still finish it).
  */
 final class UniqueKeys implements Checker {
 
@@ -49,7 +49,6 @@ final class UniqueKeys implements Checker {
 
   @Override
   public List<Anomaly> check(History history) {
-    Nodes nodes = new Nodes(history);
     List<Fault> faults = Fault.all(history);
     Map<String, Op> submitOfMarker = new HashMap<>();
     Map<String, Op> creatorOf = new HashMap<>();
@@ -84,7 +83,7 @@ final class UniqueKeys implements Checker {
         if (e.getString("type").equals("task.start")) {
           firstStart = Math.min(firstStart, e.getLong("t"));
           startOfAttempt.putIfAbsent(e.getValue("attempt"), e);
-          ran.add(nodes.name(e.getString("node")));
+          ran.add(e.getString("node"));
         } else {
           endOfAttempt.merge(e.getValue("attempt"), e.getLong("t"), Math::max);
         }
@@ -92,7 +91,7 @@ final class UniqueKeys implements Checker {
       for (Map.Entry<Object, JsonObject> a : startOfAttempt.entrySet()) {
         Long end = endOfAttempt.get(a.getKey());
         if (end == null) {
-          end = diedAt(a.getValue(), nodes, faults);
+          end = nextStart(startOfAttempt.values(), a.getValue().getLong("t"));
         }
         lastEnd = Math.max(lastEnd, end);
       }
@@ -155,7 +154,11 @@ final class UniqueKeys implements Checker {
     return l.submit() == null ? 0 : l.submit().getLong("uniqueForMs", 0L);
   }
 
-  /** A temporary task whose node left the cluster (paused or cut off) before the other task was accepted. */
+  /**
+   * A temporary task whose node may have left the cluster (a pause or a partition began before the other task was
+   * accepted). The history does not say which node ran a task ({@code task.start.node} is the bridge that delivered
+   * its request), so any node's pause or partition counts.
+   */
   private static boolean movedByDesign(Life a, Life b, List<Fault> faults) {
     if (a.submit() == null || a.submit().getBoolean("durable", false)) {
       return false;
@@ -163,23 +166,22 @@ final class UniqueKeys implements Checker {
     long bAccepted = Math.min(b.accepted(), b.submitOp() == null ? Long.MAX_VALUE : b.submitOp().settledAt());
     for (Fault f : faults) {
       if ((f.kind().equals("pause") || f.kind().equals("partition")) && f.start() <= bAccepted
-          && f.end() >= a.accepted() && a.nodes().stream().anyMatch(f.nodes()::contains)) {
+          && f.end() >= a.accepted()) {
         return true;
       }
     }
     return false;
   }
 
-  /** When the process of the attempt's node died after the attempt began ({@code kill} or {@code restart}). */
-  private static long diedAt(JsonObject start, Nodes nodes, List<Fault> faults) {
-    String node = nodes.name(start.getString("node"));
-    long died = Long.MAX_VALUE;
-    for (Fault f : faults) {
-      if ((f.kind().equals("kill") || f.kind().equals("restart")) && f.nodes().contains(node)
-          && f.start() >= start.getLong("t")) {
-        died = Math.min(died, f.start());
+  /** The start of the task's next attempt after {@code t} (its node died, a survivor runs it again), else never. */
+  private static long nextStart(java.util.Collection<JsonObject> starts, long t) {
+    long next = Long.MAX_VALUE;
+    for (JsonObject s : starts) {
+      if (s.getLong("t") > t) {
+        next = Math.min(next, s.getLong("t"));
       }
     }
-    return died;
+    return next;
   }
+
 }

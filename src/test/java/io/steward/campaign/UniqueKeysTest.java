@@ -76,10 +76,11 @@ class UniqueKeysTest {
   }
 
   @Test
-  void an_attempt_whose_node_was_killed_ends_with_the_kill() {
-    HistoryBuilder h = base().fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1");
-    task(h, "m1", "t1", false, null, 100, 110, "id-1", 120, -1);
-    task(h, "m2", "t2", false, null, 1_500, 1_510, "id-2", 1_520, 2_000);
+  void an_attempt_with_no_end_ends_when_a_survivor_starts_the_next_one() {
+    HistoryBuilder h = task(base(), "m1", "t1", true, null, 100, 110, "id-1", 120, -1);
+    h.at(1_000, "task.start", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "id-2", "attempt", 2))
+        .at(1_200, "task.end", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "id-2", "attempt", 2));
+    task(h, "m2", "t2", true, null, 1_500, 1_510, "id-2", 1_520, 2_000);
     assertThat(checker.check(h.build())).isEmpty();
   }
 
