@@ -28,8 +28,9 @@ import java.util.Set;
  *   <li><b>bound while live</b>: one was accepted (its whole submit, invoke to ok, with {@code existing: false})
  *   while the other was certainly live (after its acceptance, more than {@value #TOLERANCE_MS} ms before its last
  *   end);</li>
- *   <li><b>bound within uniqueForMs</b>: the later one's submit was answered (ok) earlier than the first one's
- *   last end + min(both {@code uniqueForMs}) − {@value #TOLERANCE_MS} ms (the end's transit to the observer).</li>
+ *   <li><b>bound within uniqueForMs</b>: of two consecutive tasks of the key (by first start), the later one's submit
+ *   was answered (ok) earlier than the first one's last end + min(both {@code uniqueForMs}) −
+ *   {@value #TOLERANCE_MS} ms (the end's transit to the observer).</li>
  * </ul>
  * Not an anomaly: the first of the two is a temporary task and a {@code pause} or {@code partition} fault (of any
  * node: the history does not name the node that ran a task) was on between its acceptance and the second task's
@@ -108,14 +109,16 @@ final class UniqueKeys implements Checker {
       lives.sort((x, y) -> Long.compare(x.firstStart(), y.firstStart()));
       for (int i = 0; i < lives.size(); i++) {
         for (int j = i + 1; j < lives.size(); j++) {
-          judge(lives.get(i), lives.get(j), faults, out);
+          // The uniqueForMs window is judged between consecutive tasks only: a task in between may have taken the
+          // key legitimately (a submit without uniqueForMs moves it), and the next is judged against that one.
+          judge(lives.get(i), lives.get(j), j == i + 1, faults, out);
         }
       }
     });
     return out;
   }
 
-  private void judge(Life a, Life b, List<Fault> faults, List<Anomaly> out) {
+  private void judge(Life a, Life b, boolean consecutive, List<Fault> faults, List<Anomaly> out) {
     if (movedByDesign(a, b, faults)) {
       return;
     }
@@ -126,7 +129,7 @@ final class UniqueKeys implements Checker {
         && !b.submitOp().completion().getBoolean("existing", false)
         && b.submitOp().invokedAt() > a.accepted() && b.submitOp().settledAt() < minus(a.lastEnd(), TOLERANCE_MS)) {
       what = "key " + a.key() + " was bound to task " + b.taskId() + " while task " + a.taskId() + " was live";
-    } else if (b.firstStart() >= a.lastEnd() && a.lastEnd() != Long.MAX_VALUE) {
+    } else if (consecutive && b.firstStart() >= a.lastEnd() && a.lastEnd() != Long.MAX_VALUE) {
       long window = Math.min(uniqueFor(a), uniqueFor(b));
       long answered = b.submitOp() != null && b.submitOp().status() == Op.Status.OK
           ? b.submitOp().completion().getLong("t") : b.firstStart();

@@ -117,4 +117,14 @@ class UniqueKeysTest {
     assertThat(checker.check(h.build())).singleElement()
         .satisfies(a -> assertThat(a.what()).contains("while task t1 was live"));
   }
+
+  @Test
+  void the_uniqueForMs_window_is_judged_against_the_task_that_held_the_key_last() {
+    HistoryBuilder h = task(base(), "m1", "t1", true, 10_000L, 100, 110, "id-1", 120, 1_000);
+    task(h, "m2", "t2", true, null, 1_500, 1_510, "id-2", 1_520, 1_600);
+    task(h, "m3", "t3", true, 10_000L, 2_000, 2_010, "id-1", 2_020, 2_100);
+    // t2 (no uniqueForMs) moved t1's key by design; t3 follows t2, which held nothing after its end: t3 is not
+    // judged against t1's window
+    assertThat(checker.check(h.build())).isEmpty();
+  }
 }
