@@ -21,8 +21,12 @@ final class HistoryBuilder {
   }
 
   HistoryBuilder settings(Integer minimumSize, int nodes, long missedBoundMs) {
+    return settings(minimumSize, nodes, missedBoundMs, 100_000);
+  }
+
+  HistoryBuilder settings(Integer minimumSize, int nodes, long missedBoundMs, int historySize) {
     JsonObject s = new JsonObject().put("nodes", nodes).put("seed", 1).put("missedBoundMs", missedBoundMs)
-        .put("mergeWindowMs", 5_000);
+        .put("mergeWindowMs", 5_000).put("historySize", historySize);
     if (minimumSize != null) {
       s.put("minimumSize", minimumSize);
     }

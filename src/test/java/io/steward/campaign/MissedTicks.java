@@ -16,12 +16,16 @@ import java.util.TreeSet;
  * "at most ⌈(failure detection + migration) / period⌉ ticks of a job are missed … and each is recorded in the
  * history as missed"; "a tick claimed by a node that dies before its time comes … is lost: it counts as claimed,
  * not missed — at most one per job per failure"). Judged for cluster-once jobs with {@code everyMs} (the tick grid
- * of a cron job is not derived here), between two fires with no put or delete of the job in between. Anomalies:
+ * of a cron job is not derived here), between two fires with no put or delete of the job that may have taken effect
+ * in between (one whose outcome is unknown may take effect at any later time). Anomalies:
  * <ul>
  *   <li><b>unrecorded</b>: a tick on the grid between two consecutive fired ticks that neither fired nor has a
  *   {@code missed} event (any {@code outcome}), beyond one per node stop between the two fires (the lost claim of
  *   the dying node): a {@code kill} that started then, a {@code clock} fault's start and end (each restarts the
- *   node), each node of a {@code restart} fault that overlaps them;</li>
+ *   node), each node of a {@code restart} fault that overlaps them. Judged only for a job whose last operation is
+ *   an acknowledged put (a deleted job has no history to read) and only for the ticks its history still holds: the
+ *   last {@code settings.historySize} (absent: 20, the default of {@code schedule.historySize}) periods before the
+ *   history's last event;</li>
  *   <li><b>silent</b>: the job fired nothing for longer than {@code settings.missedBoundMs} outside every fault
  *   window (each widened by {@code missedBoundMs} after its end, the failover time): between the acknowledgement
  *   of its put and its first fire, between two fires, or, for a job still defined at the end, between its last
@@ -45,6 +49,7 @@ final class MissedTicks implements Checker {
     Jobs jobs = new Jobs(history);
     List<Fault> faults = Fault.all(history);
     long endOfObservation = endOfObservation(history);
+    long lastWall = history.events().stream().mapToLong(e -> e.getLong("wall", 0L)).max().orElse(0L);
     Map<String, TreeSet<Long>> fired = new HashMap<>();
     Map<String, Map<Long, Long>> receivedAt = new HashMap<>();
     for (JsonObject fire : history.ofType("fire")) {
@@ -74,8 +79,12 @@ final class MissedTicks implements Checker {
           continue;
         }
         long period = def.getLong("everyMs");
-        if (b - a > period && (b - a) % period == 0) {
-          unrecorded(job, a, b, period, missed.getOrDefault(job, Set.of()), faults, out);
+        // Only a job defined at the end has a history to read, and it keeps its last historySize runs (read at the
+        // latest by the history's last event): older ticks cannot be checked.
+        long covered = lastWall - (long) settings.historySize() * period;
+        if (b - a > period && (b - a) % period == 0 && definedAtEnd(jobs, job) && b > covered) {
+          unrecorded(job, Math.max(a, a + ((covered - a) / period) * period), b, period,
+              missed.getOrDefault(job, Set.of()), faults, out);
         }
         silent(job, a, b, "between two fires", settings, faults, out);
       }
@@ -166,13 +175,15 @@ final class MissedTicks implements Checker {
     }
   }
 
-  /** Whether a put or delete of the job was invoked between wall times {@code from} and {@code to}. */
+  /**
+   * Whether a put or delete of the job (not refused) may have taken effect between wall times {@code from} and
+   * {@code to}: invoked before {@code to} and answered after {@code from} (never, when its outcome is unknown).
+   */
   private static boolean changedBetween(Jobs jobs, String job, long from, long to) {
     List<Op> ops = new ArrayList<>(jobs.puts(job));
     ops.addAll(jobs.deletes(job));
     for (Op op : ops) {
-      long wall = op.invoke().getLong("wall");
-      if (wall >= from && wall <= to) {
+      if (op.mayHaveApplied() && op.invoke().getLong("wall") <= to && op.settledWall() >= from) {
         return true;
       }
     }

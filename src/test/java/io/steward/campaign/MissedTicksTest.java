@@ -130,4 +130,24 @@ class MissedTicksTest {
     assertThat(checker.check(end(three, 15_000, 20_100).build())).as("the restart on the true clock came later")
         .hasSize(1);
   }
+
+  @Test
+  void ticks_older_than_the_history_keeps_are_not_judged() {
+    HistoryBuilder old = new HistoryBuilder().settings(null, 3, 3_000, 20).putJob(0, 10, "j", "cluster", 500);
+    fires(old, 500, 5_000);
+    fires(old, 6_500, 20_000);
+    assertThat(checker.check(end(old, 15_000, 20_100).build())).as("the gap is 30 periods before the end").isEmpty();
+    HistoryBuilder recent = new HistoryBuilder().settings(null, 3, 3_000, 20).putJob(0, 10, "j", "cluster", 500);
+    fires(recent, 500, 15_000);
+    fires(recent, 16_500, 20_000);
+    assertThat(checker.check(end(recent, 15_000, 20_100).build())).hasSize(1);
+  }
+
+  @Test
+  void a_deleted_job_has_no_history_to_judge_its_unrecorded_ticks() {
+    HistoryBuilder b = fires(job(), 500, 5_000);
+    fires(b, 6_500, 8_000);
+    b.op("job.delete", 8_100, fields("node", "n1", "job", "j"), "ok", 8_120, new JsonObject());
+    assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+  }
 }

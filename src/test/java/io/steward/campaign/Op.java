@@ -31,6 +31,11 @@ record Op(JsonObject invoke, JsonObject completion, Status status) {
     return status == Status.INFO || completion == null ? Long.MAX_VALUE : completion.getLong("t");
   }
 
+  /** {@link #settledAt()} on the wall clock. */
+  long settledWall() {
+    return status == Status.INFO || completion == null ? Long.MAX_VALUE : completion.getLong("wall");
+  }
+
   boolean mayHaveApplied() {
     return status != Status.FAIL;
   }
