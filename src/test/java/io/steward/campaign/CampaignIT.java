@@ -11,8 +11,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The randomized fault campaign (issue 16, docs/campaign.md). In every build: a short campaign, the fixed seeds
- * {@link #CI_SEEDS} (a two-node cluster with a partition, a kill and a pause; a three-node one with a partition and a
- * kill) with a {@value #CI_FAULT_SECONDS} s fault phase. On demand:
+ * {@link #CI_SEEDS} with a {@value #CI_FAULT_SECONDS} s fault phase. Seed 518: three nodes with {@code cluster.minimumSize}
+ * 2 (the production setting under which the strict promises hold), a SIGKILL of node3 (restarted after 4 s), node3 cut
+ * off from node1 and node2 for 9 s (more than twice the failure detection: a real split, the minority refused), and a
+ * SIGSTOP of node2 for 3 s during it: a kill, a pause and a partition in one run of about 80 s. Seeds without
+ * {@code cluster.minimumSize} lose acknowledged writes at a split brain by design, which the checkers report, and a pause
+ * longer than a task body's 5 s bus timeout restarts it (seed 28, docs/campaign.md): both belong to the long campaign.
+ * On demand:
  * <ul>
  *   <li>{@code -Dcampaign.seeds=N}: N seeds from {@code campaign.firstSeed} (default 1), in order;</li>
  *   <li>{@code -Dcampaign.minutes=M}: seeds one after the other until M minutes have passed (with {@code seeds}: whichever
@@ -26,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CampaignIT {
 
-  static final List<Long> CI_SEEDS = List.of(4L, 24L);
+  static final List<Long> CI_SEEDS = List.of(518L);
   static final int CI_FAULT_SECONDS = 25;
 
   @Test
