@@ -22,14 +22,15 @@ import java.util.Set;
  *   members were lost at once after its submit ({@link Fault#doubleLosses}: "One backup means one node may die at a
  *   time");</li>
  *   <li><b>no effect</b>: such a task final {@code succeeded} with no {@code task.effect} of its id;</li>
- *   <li><b>unreported duplicate</b>: a task (durable or not) with two or more {@code task.effect}s (two attempts, or
- *   one attempt twice) while neither its {@code task.final.possibleDuplicate} nor any of those effects'
+ *   <li><b>unreported duplicate</b>: a task (durable or not) with two or more {@code task.effect}s (one attempt twice;
+ *   or several attempts of a task that was taken over: {@code task.final.takeovers} above 0, or no final record —
+ *   an attempt of a task never taken over is a restart after an abnormal end, which runs the body again by design,
+ *   README "Restarts") while neither its {@code task.final.possibleDuplicate} nor any of those effects'
  *   {@code possibleDuplicate} is true, unless the task was taken over ({@code task.final.takeovers} above 0, or no
  *   final record) and one of the effects came during a {@code pause} fault (from its start to
  *   {@code settings.mergeWindowMs} after its end): the README's documented unreported duplicates of a node paused
  *   past failure detection. (The history does not name the node that ran an attempt: {@code task.effect.node} is the
- *   bridge that delivered it, so the pause of any node counts.) A restart after a failed or timed-out attempt
- *   repeats the effect too: the campaign's task bodies must not fail, or their restarts count here;</li>
+ *   bridge that delivered it, so the pause of any node counts);</li>
  *   <li><b>refused but ran</b>: a submit answered {@code task.submit.fail} (a definite refusal) whose marker shows
  *   up in a {@code task.start} or {@code task.effect}.</li>
  * </ul>
@@ -105,6 +106,13 @@ final class DurableTasks implements Checker {
         return;
       }
       JsonObject fin = finals.get(id);
+      Set<Object> attempts = new java.util.HashSet<>();
+      list.forEach(e -> attempts.add(e.getValue("attempt")));
+      if (attempts.size() == list.size() && fin != null && fin.getInteger("takeovers", -1) == 0) {
+        // One effect per attempt and no takeover: each attempt after the first is a restart after an abnormal end
+        // (README, Restarts): the body runs again by design, and its request carries the attempt number.
+        return;
+      }
       boolean reported = (fin != null && fin.getBoolean("possibleDuplicate", false))
           || list.stream().anyMatch(e -> e.getBoolean("possibleDuplicate", false));
       boolean takenOver = fin == null || fin.getInteger("takeovers", 1) > 0;

@@ -66,7 +66,7 @@ class DurableTasksTest {
   void a_duplicate_effect_without_a_report_is_reported() {
     History h = submitted(true).at(200, "task.effect", effect("t1", 1, "n1", false))
         .at(300, "task.effect", effect("t1", 2, "n2", false))
-        .at(900, "task.final", fin("succeeded", false)).build();
+        .at(900, "task.final", fin("succeeded", false).put("takeovers", 1)).build();
     assertThat(checker.check(h)).singleElement().satisfies(a -> {
       assertThat(a.what()).contains("task t1 had its effect 2 times");
       assertThat(a.evidence().getJsonArray("effects")).hasSize(2);
@@ -151,5 +151,13 @@ class DurableTasksTest {
         .at(5_100, "task.effect", effect("t1", 1, "n1", false))
         .at(9_000, "task.final", fin("succeeded", false).put("takeovers", 0)).build();
     assertThat(checker.check(h)).hasSize(1);
+  }
+
+  @Test
+  void a_restart_after_an_abnormal_end_runs_the_body_again_by_design() {
+    History h = submitted(true).at(200, "task.effect", effect("t1", 1, "n1", false))
+        .at(31_000, "task.effect", effect("t1", 2, "n2", false))
+        .at(40_000, "task.final", fin("succeeded", false).put("attempts", 2).put("takeovers", 0)).build();
+    assertThat(checker.check(h)).isEmpty();
   }
 }

@@ -25,7 +25,9 @@ import java.util.TreeSet;
  *   node), each node of a {@code restart} fault that overlaps them. Judged only for a job whose last operation is
  *   an acknowledged put (a deleted job has no history to read) and only for the ticks its history still holds: the
  *   last {@code settings.historySize} (absent: 20, the default of {@code schedule.historySize}) periods before the
- *   history's last event;</li>
+ *   history's last event, and for gaps closed (fired again) two periods and {@value #HISTORY_WRITE_MS} ms before
+ *   the histories were read (after the last {@code task.final}, else {@code quiet}; not at all when the history has
+ *   no final reads);</li>
  *   <li><b>silent</b>: the job fired nothing for longer than {@code settings.missedBoundMs} outside every fault
  *   window (each widened by {@code missedBoundMs} after its end, the failover time): between the acknowledgement
  *   of its put and its first fire, between two fires, or, for a job still defined at the end, between its last
@@ -34,6 +36,9 @@ import java.util.TreeSet;
  * Ticks, fault and put times are compared on the wall clock (ticks are cluster time, the nodes share the host).
  */
 final class MissedTicks implements Checker {
+
+  /** How long after its claim a missed run may take to be written to the job's history ({@code historyFlushMs}). */
+  static final long HISTORY_WRITE_MS = 1000;
 
   private static final Set<String> FINAL_READS = Set.of("task.final", "cache.read.final", "node.final", "missed",
       "log.error");
@@ -50,6 +55,7 @@ final class MissedTicks implements Checker {
     List<Fault> faults = Fault.all(history);
     long endOfObservation = endOfObservation(history);
     long lastWall = history.events().stream().mapToLong(e -> e.getLong("wall", 0L)).max().orElse(0L);
+    long readAfter = historiesReadAfter(history);
     Map<String, TreeSet<Long>> fired = new HashMap<>();
     Map<String, Map<Long, Long>> receivedAt = new HashMap<>();
     for (JsonObject fire : history.ofType("fire")) {
@@ -82,7 +88,8 @@ final class MissedTicks implements Checker {
         // Only a job defined at the end has a history to read, and it keeps its last historySize runs (read at the
         // latest by the history's last event): older ticks cannot be checked.
         long covered = lastWall - (long) settings.historySize() * period;
-        if (b - a > period && (b - a) % period == 0 && definedAtEnd(jobs, job) && b > covered) {
+        if (b - a > period && (b - a) % period == 0 && definedAtEnd(jobs, job) && b > covered
+            && b + 2 * period + HISTORY_WRITE_MS <= readAfter) {
           unrecorded(job, Math.max(a, a + ((covered - a) / period) * period), b, period,
               missed.getOrDefault(job, Set.of()), faults, out);
         }
@@ -201,6 +208,25 @@ final class MissedTicks implements Checker {
       }
     }
     return last != null && last.kind().equals("job.put") && last.status() == Op.Status.OK;
+  }
+
+  /**
+   * A time before the jobs' histories were read: the last {@code task.final} (the runner reads tasks first), else
+   * {@code quiet}; {@link Long#MIN_VALUE} when they were not read (no {@code missed}, {@code cache.read.final} or
+   * {@code node.final} event: the run stopped before its final reads). A missed tick is written to the history with the claim that ends the gap (or the next one, or
+   * within {@code schedule.historyFlushMs}), so only gaps closed well before it can be judged.
+   */
+  static long historiesReadAfter(History history) {
+    long after = 0;
+    boolean read = false;
+    for (JsonObject e : history.events()) {
+      String type = e.getString("type");
+      if ("quiet".equals(type) || "task.final".equals(type)) {
+        after = Math.max(after, e.getLong("wall", 0L));
+      }
+      read |= "missed".equals(type) || "cache.read.final".equals(type) || "node.final".equals(type);
+    }
+    return !read ? Long.MIN_VALUE : after == 0 ? Long.MAX_VALUE : after;
   }
 
   /** The wall time of the first final read after {@code quiet}, else of the last event. */

@@ -140,7 +140,7 @@ class MissedTicksTest {
     HistoryBuilder recent = new HistoryBuilder().settings(null, 3, 3_000, 20).putJob(0, 10, "j", "cluster", 500);
     fires(recent, 500, 15_000);
     fires(recent, 16_500, 20_000);
-    assertThat(checker.check(end(recent, 15_000, 20_100).build())).hasSize(1);
+    assertThat(checker.check(end(recent, 19_900, 20_100).build())).hasSize(1);
   }
 
   @Test
@@ -149,5 +149,21 @@ class MissedTicksTest {
     fires(b, 6_500, 8_000);
     b.op("job.delete", 8_100, fields("node", "n1", "job", "j"), "ok", 8_120, new JsonObject());
     assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+  }
+
+  @Test
+  void a_gap_closed_after_the_histories_were_read_is_not_judged() {
+    HistoryBuilder b = fires(job(), 500, 15_000);
+    fires(b, 16_500, 20_000);
+    b.at(15_500, "task.final", fields("taskId", "t", "state", "succeeded"));
+    assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+  }
+
+  @Test
+  void a_history_that_stopped_before_its_final_reads_judges_no_unrecorded_tick() {
+    HistoryBuilder b = fires(job(), 500, 5_000);
+    fires(b, 6_500, 20_000);
+    b.at(15_000, "quiet", new JsonObject());
+    assertThat(checker.check(b.build())).isEmpty();
   }
 }

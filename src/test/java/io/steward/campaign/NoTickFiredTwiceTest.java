@@ -106,4 +106,17 @@ class NoTickFiredTwiceTest {
         .fire(600, "e", 1000, "n1", "c1").fire(601, "e", 1000, "n2", "c1").build();
     assertThat(checker.check(h)).isEmpty();
   }
+
+  @Test
+  void a_bridge_node_is_on_both_sides_so_its_double_fire_is_no_partition_excuse() {
+    io.vertx.core.json.JsonObject bridge = new io.vertx.core.json.JsonObject().put("sides", new io.vertx.core.json.JsonArray()
+        .add(new io.vertx.core.json.JsonArray().add("n1").add("n2")).add(new io.vertx.core.json.JsonArray().add("n2").add("n3")))
+        .put("bridges", new io.vertx.core.json.JsonArray().add("n2"));
+    History h = threeNodes(null).fault("p1", "partition", 500, 3000, bridge, "n1", "n3")
+        .fire(1100, "j", 1500, "id-2", "c1").fire(1105, "j", 1500, "id-3", "c2")
+        .fire(2100, "j", 2500, "id-1", "c1").fire(2105, "j", 2500, "id-3", "c2")
+        .build();
+    List<Anomaly> found = checker.check(h);
+    assertThat(found).singleElement().satisfies(a -> assertThat(a.what()).contains("tick 1500"));
+  }
 }
