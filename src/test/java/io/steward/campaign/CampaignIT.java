@@ -16,9 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * 2 s, node3 cut off from node1 and node2 for 2 s, then a SIGKILL of node3 and its restart: a pause, a partition and a
  * kill in one run of about 80 s, one after the other (a restart that overlaps a partition of its node depends on the
  * machine's speed: seed 518 did, and the node, alone below the minimum, refused to start). Both the pause and the
- * partition are shorter than failure detection (4 s): nobody leaves the cluster. It still fails in about 2 runs of 5
- * on an open bug: an every-node job's tick fired twice by the paused node when its schedule fence comes down (the
- * notes of issue 16, finding 16; Scheduler.catchUp). Seeds that split a cluster with
+ * partition are shorter than failure detection (4 s): nobody leaves the cluster. It failed 2 runs in 5 on an every-node
+ * tick fired twice when the paused node's schedule fence came down, fixed since (SchedulerTest,
+ * an_every_node_tick_already_due_to_fire_fires_once_when_the_fence_comes_down). Seeds that split a cluster with
  * {@code cluster.minimumSize} set fail today on genuine anomalies (8378, 14960: open findings in the notes of issue
  * 16), seeds without it lose acknowledged writes at a split brain by design, and a pause longer than a task body's 5 s
  * bus timeout delivers a timed-out attempt's effect late (seed 28): they belong to the long campaign until fixed.
