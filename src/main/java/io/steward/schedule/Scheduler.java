@@ -255,7 +255,10 @@ final class Scheduler {
         return;
       }
     }
-    long next = e.schedule.next(Math.max(now, since));
+    // An every-node tick this node already took into its fires (leadMs ahead) still fires from there: start after
+    // it, or a re-activation (catchUp when the fence comes down) fires it twice. Claims guard cluster-once ticks.
+    long from = e.rec.spec().runOn().every() ? Math.max(Math.max(now, since), e.localLast) : Math.max(now, since);
+    long next = e.schedule.next(from);
     e.nextTick = next;
     if (next != Schedule.NONE) {
       e.at = next + jitter(e, next);

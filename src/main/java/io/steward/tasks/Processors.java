@@ -169,7 +169,7 @@ final class Processors {
 
   /**
    * A key's binding: the task id while the task is live, {@code "<id> <endedAt>"} once it ended and the key is
-   * held for its {@code uniqueForMs}.
+   * held for its {@code uniqueForMs} ({@code endedAt} on the cluster clock: {@code TaskStore.holdKey}).
    */
   static String boundId(String binding) {
     int sp = binding.indexOf(' ');

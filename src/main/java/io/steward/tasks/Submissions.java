@@ -111,7 +111,8 @@ final class Submissions {
    */
   private Future<Boolean> holds(String existing, long endedAt, long uniqueForMs) {
     if (endedAt > 0) {
-      return Future.succeededFuture(uniqueForMs > 0 && System.currentTimeMillis() - endedAt < uniqueForMs);
+      // both on the cluster clock (TaskStore.holdKey): the task's node and this one may disagree on the wall time
+      return Future.succeededFuture(uniqueForMs > 0 && store.clusterTime() - endedAt < uniqueForMs);
     }
     return lookup.keyHolder(existing).transform(ar -> {
       if (ar.succeeded()) {
@@ -121,7 +122,11 @@ final class Submissions {
     });
   }
 
-  /** A live task holds its key; a finished one while its end is less than {@code uniqueForMs} ago. */
+  /**
+   * A live task holds its key; a finished one while its end is less than {@code uniqueForMs} ago. Only for a binding
+   * that does not say when its task ended (the end not yet written to it): the record's {@code endedAt} is the task
+   * node's wall clock, so here a skew between the two nodes still moves the window.
+   */
   static boolean stillHolds(JsonObject record, long uniqueForMs) {
     if (!TaskState.of(record.getString("state")).isFinal()) {
       return true;

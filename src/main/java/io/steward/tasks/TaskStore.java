@@ -83,11 +83,13 @@ final class TaskStore {
   private final BatchWriter<Write> recordWriter;
   private final long finishedTtlMs;
   private final long deadLetterTtlMs;
+  private final HazelcastInstance hz;
   private final int maxDeadLetters;
   private final ArrayDeque<String> deadLettersWritten = new ArrayDeque<>();
 
   TaskStore(Vertx vertx, Mailbox mailbox, HazelcastInstance hz, TasksConfig config) {
     this.vertx = vertx;
+    this.hz = hz;
     this.mailbox = mailbox;
     records = hz.getMap(RECORDS);
     deadLetters = hz.getMap(DEAD_LETTERS);
@@ -209,9 +211,23 @@ final class TaskStore {
     return future(keys.submitToKey(key, new Processors.RebindKey(expected, id, KEY_TTL_MS)));
   }
 
-  /** Keeps a finished task's key bound for {@code ttlMs} (its {@code uniqueForMs}) instead of freeing it. */
-  void holdKey(String key, String id, long endedAt, long ttlMs) {
+  /**
+   * Keeps a finished task's key bound for {@code ttlMs} (its {@code uniqueForMs}) instead of freeing it. The binding
+   * says when the task ended on the cluster clock ({@link #clusterTime()}), not on this node's wall clock: the window
+   * is judged by whichever node takes the next submit of the key, whose wall clock may disagree with this one's.
+   */
+  void holdKey(String key, String id, long endedAtWall, long ttlMs) {
+    long endedAt = endedAtWall + (clusterTime() - System.currentTimeMillis());
     keys.submitToKey(key, new Processors.HoldKey(id, endedAt, ttlMs));
+  }
+
+  /**
+   * Hazelcast's cluster time: this node's wall clock corrected by its offset to the master's, measured from the
+   * master's heartbeats; every node agrees on it within a heartbeat's transit, however far their wall clocks disagree
+   * (the clock of the schedule, and the one {@code /nodes} {@code clockOffsetMs} is measured against).
+   */
+  long clusterTime() {
+    return hz.getCluster().getClusterTime();
   }
 
   void unbindKey(String key, String id) {

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * subnet carry a random suffix, so a stale run (or another one) cannot collide; {@link #close()} deletes everything
  * it made, whatever state it is in.
  */
-final class Netns implements AutoCloseable {
+public final class Netns implements AutoCloseable {
 
   private final String tag;
   private final String subnet;
@@ -29,7 +29,7 @@ final class Netns implements AutoCloseable {
   }
 
   /** Creates the bridge, {@code count} namespaces and their veth pairs. Fails with the reason when not root. */
-  static Netns create(int count) throws IOException, InterruptedException {
+  public static Netns create(int count) throws IOException, InterruptedException {
     Netns n = new Netns(count);
     try {
       n.setUp();
@@ -72,34 +72,34 @@ final class Netns implements AutoCloseable {
     }
   }
 
-  String namespace(int i) {
+  public String namespace(int i) {
     return "stw-" + tag + "-" + (i + 1);
   }
 
-  String address(int i) {
+  public String address(int i) {
     return subnet + "." + (i + 1);
   }
 
-  String hostAddress() {
+  public String hostAddress() {
     return subnet + ".254";
   }
 
   /** The command a node's JVM runs under. */
-  List<String> launcher(int i) {
+  public List<String> launcher(int i) {
     return List.of("ip", "netns", "exec", namespace(i));
   }
 
   /** Cuts node {@code i} off from the others and from the host. */
-  void cut(int i) throws IOException, InterruptedException {
+  public void cut(int i) throws IOException, InterruptedException {
     ip("-n", switchNamespace(), "link", "set", switchPort(i), "down");
   }
 
-  void heal(int i) throws IOException, InterruptedException {
+  public void heal(int i) throws IOException, InterruptedException {
     ip("-n", switchNamespace(), "link", "set", switchPort(i), "up");
   }
 
   /** An HTTP request made from inside node {@code i}'s namespace (it reaches that node even when cut off). */
-  Http curl(int i, String method, String url, String json) throws IOException, InterruptedException {
+  public Http curl(int i, String method, String url, String json) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace(i), "curl", "-s", "-m", "10", "-X", method,
       "-w", "\n%{http_code}"));
     if (json != null) {
@@ -119,7 +119,7 @@ final class Netns implements AutoCloseable {
     return new Http(status == 0 ? -1 : status, nl < 0 ? out : out.substring(0, nl));
   }
 
-  record Http(int status, String body) {
+  public record Http(int status, String body) {
   }
 
   private String switchNamespace() {
@@ -151,6 +151,22 @@ final class Netns implements AutoCloseable {
   }
 
   /** Deletes what {@link #create} made, newest first, going on past failures. */
+  /**
+   * Node {@code i} stops reaching node {@code j} (and only it): {@code i}'s neighbour entry for {@code j}'s address
+   * names a MAC nobody has, so its packets to {@code j} are dropped silently on the bridge, as on a broken link, while
+   * both still reach the host and every other node. Block both directions for a symmetric cut; {@link #unblock}.
+   * (Made for the fault campaign: the kernel here has no {@code tc} qdiscs for filters or netem, and no iptables.)
+   */
+  public void block(int i, int j) throws IOException, InterruptedException {
+    ip("-n", namespace(i), "neigh", "replace", address(j), "lladdr", "02:00:5e:00:00:" + String.format("%02x", j + 1),
+      "nud", "permanent", "dev", nodeVeth(i));
+  }
+
+  /** Undoes {@link #block}: {@code i} finds {@code j} by ARP again. */
+  public void unblock(int i, int j) throws IOException, InterruptedException {
+    ip("-n", namespace(i), "neigh", "del", address(j), "dev", nodeVeth(i));
+  }
+
   @Override
   public void close() {
     for (int k = made.size() - 1; k >= 0; k--) {

@@ -640,6 +640,21 @@ class SchedulerTest {
     assertThat(w.states).isEmpty();
   }
 
+  @Test
+  void an_every_node_tick_already_due_to_fire_fires_once_when_the_fence_comes_down() {
+    // The campaign's seed 33535: a node paused past the fence's threshold fired one tick of an every-node job twice
+    // when its fence came down (catchUp re-activates every job while a tick already waits among the fires).
+    World w = new World();
+    w.leadMs = 200;
+    w.batchMs = 200;
+    Node a = w.node("a");
+    a.scheduler.upsert(job(every("j", "1s").put("runOn", "every-node"), T0));
+    w.runUntil(T0 + 1_900); // tick 2 is taken ahead into the fires
+    a.scheduler.catchUp();
+    w.runUntil(T0 + 3_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000);
+  }
+
   private static List<Long> ticks(long from, long to, long step) {
     List<Long> out = new ArrayList<>();
     for (long t = from; t <= to; t += step) {

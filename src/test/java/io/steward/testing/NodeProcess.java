@@ -61,6 +61,14 @@ public final class NodeProcess {
 
   /** Starts (or restarts, appending to the same log) the JVM. */
   public NodeProcess start() throws IOException {
+    return start(Map.of());
+  }
+
+  /**
+   * Starts (or restarts) the JVM with {@code extraEnv} on top of its environment for this start only (e.g. a
+   * libfaketime preload for a node whose wall clock a test skews).
+   */
+  public NodeProcess start(Map<String, String> extraEnv) throws IOException {
     Files.createDirectories(log.getParent());
     Files.createDirectories(workDir);
     List<String> cmd = new ArrayList<>(launcher);
@@ -70,6 +78,7 @@ public final class NodeProcess {
       .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().keySet().removeIf(k -> k.startsWith("STEWARD_"));
     pb.environment().putAll(env);
+    pb.environment().putAll(extraEnv);
     process = pb.start();
     return this;
   }

@@ -1,0 +1,104 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.steward.campaign.HistoryBuilder.fields;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CacheIncrementsTest {
+
+  private final Checker checker = new CacheIncrements();
+
+  private static HistoryBuilder incr(HistoryBuilder h, String opId, long delta, String outcome, long t) {
+    return h.op("cache.incr", t, fields("node", "n1", "cache", "c", "key", "k", "opId", opId, "delta", delta),
+        outcome, t + 10, outcome != null && outcome.equals("ok") ? new JsonObject() : fields("code", 504));
+  }
+
+  private static History read(HistoryBuilder h, long value) {
+    return h.at(10_000, "cache.read.final", fields("cache", "c", "key", "k", "value", value)).build();
+  }
+
+  private static HistoryBuilder base() {
+    return new HistoryBuilder().settings(null, 3, 10_000);
+  }
+
+  @Test
+  void acknowledged_increments_counted_once_pass() {
+    HistoryBuilder h = incr(incr(incr(base(), "a", 1, "ok", 100), "b", 2, "ok", 200), "c", 5, "ok", 300);
+    assertThat(checker.check(read(h, 8))).isEmpty();
+  }
+
+  @Test
+  void a_lost_acknowledged_increment_is_reported() {
+    HistoryBuilder h = incr(incr(base(), "a", 1, "ok", 100), "b", 2, "ok", 200);
+    assertThat(checker.check(read(h, 1))).singleElement().satisfies(a -> {
+      assertThat(a.what()).contains("reads 1", "sum to 3", "an acknowledged increment was lost");
+      assertThat(a.evidence().getLong("acknowledgedSum")).isEqualTo(3);
+    });
+  }
+
+  @Test
+  void an_increment_counted_twice_is_reported() {
+    HistoryBuilder h = incr(incr(base(), "a", 1, "ok", 100), "b", 2, "ok", 200);
+    assertThat(checker.check(read(h, 5))).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("counted twice"));
+  }
+
+  @Test
+  void indeterminate_increments_count_once_or_not_at_all() {
+    HistoryBuilder h = incr(incr(incr(base(), "a", 1, "ok", 100), "x", 10, "info", 200), "y", 100, null, 300);
+    for (long v : List.of(1L, 11L, 101L, 111L)) {
+      HistoryBuilder again = incr(incr(incr(base(), "a", 1, "ok", 100), "x", 10, "info", 200), "y", 100, null, 300);
+      assertThat(checker.check(read(again, v))).as("value %d", v).isEmpty();
+    }
+    assertThat(checker.check(read(h, 21))).hasSize(1);
+  }
+
+  @Test
+  void retries_of_one_opId_count_once() {
+    HistoryBuilder h = incr(incr(incr(base(), "a", 3, "info", 100), "a", 3, "info", 200), "a", 3, "ok", 300);
+    assertThat(checker.check(read(h, 3))).isEmpty();
+    HistoryBuilder twice = incr(incr(base(), "a", 3, "info", 100), "a", 3, "ok", 300);
+    assertThat(checker.check(read(twice, 6))).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("counted twice"));
+  }
+
+  @Test
+  void a_refused_increment_is_not_counted() {
+    HistoryBuilder h = incr(incr(base(), "a", 1, "ok", 100), "r", 7, "fail", 200);
+    assertThat(checker.check(read(h, 8))).hasSize(1);
+    HistoryBuilder h2 = incr(incr(base(), "a", 1, "ok", 100), "r", 7, "fail", 200);
+    assertThat(checker.check(read(h2, 1))).isEmpty();
+  }
+
+  @Test
+  void a_missing_counter_reads_as_zero() {
+    HistoryBuilder h = incr(base(), "x", 4, "info", 100);
+    assertThat(checker.check(h.at(10_000, "cache.read.final", fields("cache", "c", "key", "k")).build())).isEmpty();
+    HistoryBuilder acked = incr(base(), "x", 4, "ok", 100);
+    assertThat(checker.check(acked.at(10_000, "cache.read.final", fields("cache", "c", "key", "k")).build()))
+        .hasSize(1);
+  }
+
+  @Test
+  void subset_sums_are_exact() {
+    assertThat(CacheIncrements.reachable(7, List.of(2L, 5L, 9L))).isTrue();
+    assertThat(CacheIncrements.reachable(6, List.of(2L, 5L, 9L))).isFalse();
+    assertThat(CacheIncrements.reachable(0, List.of())).isTrue();
+  }
+
+  @Test
+  void a_counter_lost_with_two_members_killed_at_once_may_read_low_but_never_high() {
+    HistoryBuilder h = incr(incr(base(), "a", 1, "ok", 100), "b", 2, "ok", 200)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(h, 0))).isEmpty();
+    HistoryBuilder high = incr(incr(base(), "a", 1, "ok", 100), "b", 2, "ok", 200)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(high, 4))).hasSize(1);
+  }
+}

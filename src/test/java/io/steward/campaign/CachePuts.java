@@ -1,0 +1,116 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Every acknowledged put readable after the quiet phase (README, Cache; Reliability scenario 3: "every acknowledged
+ * put readable with its value"). Each key written by {@code cache.put} / {@code cache.delete} (and by no
+ * increment or getOrCompute, whose keys the other checkers judge) is a register with concurrent writers; a write takes effect at one instant between its invoke and its
+ * answer, a refused one ({@code fail}) never, an indeterminate one ({@code info}, or no answer) at any instant after
+ * its invoke or never.
+ *
+ * <p>The values the key may hold at the end: a write {@code w} that was not refused can be the last one unless
+ * some acknowledged write was invoked after {@code w} was answered (that one certainly came later); a delete
+ * leaves the key absent; the key is absent when no acknowledged write exists (it was never written). Anomalies: a
+ * {@code cache.read.final} of the key whose value (JSON-equal; absent as missing) is none of those; a key with an
+ * acknowledged write and no {@code cache.read.final}. The one loss the README names: two members lost at once
+ * ({@link Fault#doubleLosses}, two {@code kill} faults on different nodes at once; one backup keeps one copy):
+ * after such a loss the key may also be absent or hold any write invoked before the loss ended.
+ */
+final class CachePuts implements Checker {
+
+  @Override
+  public String name() {
+    return "cache-puts";
+  }
+
+  @Override
+  public List<Anomaly> check(History history) {
+    Map<String, List<Op>> writes = new LinkedHashMap<>();
+    Set<String> counters = new TreeSet<>();
+    for (Op op : Op.all(history)) {
+      String k = op.invoke().getString("cache") + "/" + op.invoke().getString("key");
+      switch (op.kind()) {
+        case "cache.put", "cache.delete" -> writes.computeIfAbsent(k, x -> new ArrayList<>()).add(op);
+        case "cache.incr", "cache.compute" -> counters.add(k);
+        default -> { }
+      }
+    }
+    Map<String, List<JsonObject>> reads = new LinkedHashMap<>();
+    for (JsonObject r : history.ofType("cache.read.final")) {
+      reads.computeIfAbsent(r.getString("cache") + "/" + r.getString("key"), x -> new ArrayList<>()).add(r);
+    }
+    long lossEnd = Fault.doubleLosses(history, Settings.of(history).mergeWindowMs()).stream()
+        .mapToLong(w -> w[1]).max().orElse(Long.MIN_VALUE);
+    List<Anomaly> out = new ArrayList<>();
+    writes.forEach((k, ops) -> {
+      if (counters.contains(k)) {
+        return;
+      }
+      List<Op> candidates = new ArrayList<>();
+      boolean acknowledged = false;
+      for (Op w : ops) {
+        acknowledged |= w.status() == Op.Status.OK;
+        if (!w.mayHaveApplied()) {
+          continue;
+        }
+        boolean superseded = ops.stream()
+            .anyMatch(o -> o != w && o.status() == Op.Status.OK && o.invokedAt() > w.settledAt());
+        if (!superseded) {
+          candidates.add(w);
+        }
+      }
+      boolean absentAllowed = !acknowledged || candidates.stream().anyMatch(w -> w.kind().equals("cache.delete"));
+      // Two members lost at once may lose the entry: then it may be absent, or hold any write invoked before the
+      // loss ended (the later acknowledged writes may have been applied to the copy that was lost).
+      if (lossEnd != Long.MIN_VALUE) {
+        for (Op w : ops) {
+          if (w.mayHaveApplied() && w.invokedAt() <= lossEnd && !candidates.contains(w)) {
+            candidates.add(w);
+          }
+        }
+        absentAllowed |= ops.stream().anyMatch(w -> w.invokedAt() <= lossEnd);
+      }
+      List<JsonObject> finals = reads.getOrDefault(k, List.of());
+      if (finals.isEmpty() && acknowledged) {
+        out.add(new Anomaly(name(), "key " + k + " was written and acknowledged but never read back",
+            new JsonObject().put("writes", evidence(ops))));
+      }
+      for (JsonObject read : finals) {
+        if (read.getValue("error") != null) {
+          out.add(new Anomaly(name(), "key " + k + " could not be read after the quiet phase: " + read.getValue("error"),
+              new JsonObject().put("read", read)));
+          continue;
+        }
+        boolean ok = read.getValue("value") == null ? absentAllowed
+            : candidates.stream().anyMatch(w -> w.kind().equals("cache.put")
+                && Values.same(w.invoke().getValue("value"), read.getValue("value")));
+        if (!ok) {
+          JsonArray allowed = new JsonArray();
+          candidates.forEach(w -> allowed.add(w.kind().equals("cache.delete") ? null : w.invoke().getValue("value")));
+          if (!acknowledged) {
+            allowed.addNull();
+          }
+          out.add(new Anomaly(name(), "key " + k + " reads " + (read.getValue("value") == null ? "absent"
+              : read.getValue("value")) + " after the quiet phase; possible last writes: " + allowed.encode(),
+              new JsonObject().put("read", read).put("candidates", evidence(candidates)).put("writes", evidence(ops))));
+        }
+      }
+    });
+    return out;
+  }
+
+  static JsonArray evidence(List<Op> ops) {
+    JsonArray a = new JsonArray();
+    ops.forEach(o -> a.add(o.evidence()));
+    return a;
+  }
+}

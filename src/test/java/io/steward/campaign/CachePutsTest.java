@@ -1,0 +1,129 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import static io.steward.campaign.HistoryBuilder.fields;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CachePutsTest {
+
+  private final Checker checker = new CachePuts();
+
+  private static HistoryBuilder put(HistoryBuilder h, Object value, long invoke, String outcome, long done) {
+    return h.op("cache.put", invoke, fields("node", "n1", "cache", "c", "key", "k", "value", value), outcome, done,
+        outcome != null && outcome.equals("ok") ? new JsonObject() : fields("code", 504));
+  }
+
+  private static HistoryBuilder delete(HistoryBuilder h, long invoke, String outcome, long done) {
+    return h.op("cache.delete", invoke, fields("node", "n1", "cache", "c", "key", "k"), outcome, done,
+        outcome != null && outcome.equals("ok") ? new JsonObject() : fields("code", 504));
+  }
+
+  private static HistoryBuilder read(HistoryBuilder h, Object value) {
+    JsonObject r = fields("cache", "c", "key", "k");
+    if (value != null) {
+      r.put("value", value);
+    }
+    return h.at(10_000, "cache.read.final", r);
+  }
+
+  private static HistoryBuilder base() {
+    return new HistoryBuilder().settings(null, 3, 10_000);
+  }
+
+  @Test
+  void the_last_acknowledged_put_is_read_back() {
+    HistoryBuilder h = put(put(base(), "a", 100, "ok", 110), "b", 200, "ok", 210);
+    assertThat(checker.check(read(h, "b").build())).isEmpty();
+  }
+
+  @Test
+  void an_older_value_read_back_is_a_lost_put() {
+    HistoryBuilder h = put(put(base(), "a", 100, "ok", 110), "b", 200, "ok", 210);
+    assertThat(checker.check(read(h, "a").build())).singleElement().satisfies(a -> {
+      assertThat(a.what()).contains("key c/k reads a", "possible last writes: [\"b\"]");
+      assertThat(a.evidence().getJsonArray("candidates")).hasSize(1);
+    });
+  }
+
+  @Test
+  void concurrent_acknowledged_puts_may_end_either_way() {
+    HistoryBuilder h = put(put(base(), "a", 100, "ok", 300), "b", 200, "ok", 250);
+    assertThat(checker.check(read(h, "a").build())).isEmpty();
+    HistoryBuilder h2 = put(put(base(), "a", 100, "ok", 300), "b", 200, "ok", 250);
+    assertThat(checker.check(read(h2, "b").build())).isEmpty();
+  }
+
+  @Test
+  void an_indeterminate_put_may_be_the_last_even_after_later_puts() {
+    HistoryBuilder h = put(put(base(), "x", 100, "info", 5_000), "b", 200, "ok", 210);
+    assertThat(checker.check(read(h, "x").build())).isEmpty();
+    HistoryBuilder h2 = put(put(base(), "x", 100, "info", 5_000), "b", 200, "ok", 210);
+    assertThat(checker.check(read(h2, "b").build())).isEmpty();
+    HistoryBuilder noAnswer = put(put(base(), "x", 100, null, 0), "b", 200, "ok", 210);
+    assertThat(checker.check(read(noAnswer, "x").build())).isEmpty();
+  }
+
+  @Test
+  void a_refused_put_never_applies() {
+    HistoryBuilder h = put(base(), "a", 100, "ok", 110)
+        .op("cache.put", 200, fields("node", "n1", "cache", "c", "key", "k", "value", "z"), "fail", 210,
+            fields("code", 503));
+    assertThat(checker.check(read(h, "z").build())).hasSize(1);
+  }
+
+  @Test
+  void a_delete_then_put_reads_the_put_and_a_put_then_delete_reads_absent() {
+    HistoryBuilder deleteThenPut = put(delete(put(base(), "a", 100, "ok", 110), 200, "ok", 210), "b", 300, "ok", 310);
+    assertThat(checker.check(read(deleteThenPut, "b").build())).isEmpty();
+    HistoryBuilder lost = put(delete(put(base(), "a", 100, "ok", 110), 200, "ok", 210), "b", 300, "ok", 310);
+    assertThat(checker.check(read(lost, null).build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("reads absent"));
+    HistoryBuilder putThenDelete = delete(put(base(), "a", 100, "ok", 110), 200, "ok", 210);
+    assertThat(checker.check(read(putThenDelete, null).build())).isEmpty();
+    HistoryBuilder resurrected = delete(put(base(), "a", 100, "ok", 110), 200, "ok", 210);
+    assertThat(checker.check(read(resurrected, "a").build())).hasSize(1);
+  }
+
+  @Test
+  void an_indeterminate_delete_may_leave_the_key_absent() {
+    HistoryBuilder h = delete(put(base(), "a", 100, "ok", 110), 200, "info", 5_000);
+    assertThat(checker.check(read(h, null).build())).isEmpty();
+  }
+
+  @Test
+  void an_acknowledged_key_with_no_final_read_is_reported() {
+    assertThat(checker.check(put(base(), "a", 100, "ok", 110).build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("never read back"));
+  }
+
+  @Test
+  void json_values_compare_as_the_cache_does() {
+    HistoryBuilder h = put(base(), new JsonObject().put("n", 1).put("s", "x"), 100, "ok", 110);
+    assertThat(checker.check(read(h, new JsonObject().put("s", "x").put("n", 1.0)).build())).isEmpty();
+  }
+
+  @Test
+  void a_put_lost_with_two_members_killed_at_once_is_the_documented_loss_and_one_kill_is_not() {
+    HistoryBuilder two = put(put(base(), "a", 100, "ok", 110), "b", 200, "ok", 210)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(two, null).build())).isEmpty();
+    HistoryBuilder one = put(put(base(), "a", 100, "ok", 110), "b", 200, "ok", 210)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1");
+    assertThat(checker.check(read(one, null).build())).hasSize(1);
+    HistoryBuilder apart = put(put(base(), "a", 100, "ok", 110), "b", 200, "ok", 210)
+        .fault("k1", "kill", 1_000, 2_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 8_000, 9_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(apart, null).build())).as("kills 6 s apart, merge window 5 s").hasSize(1);
+  }
+
+  @Test
+  void a_final_read_that_failed_is_reported() {
+    HistoryBuilder h = put(base(), "a", 100, "ok", 110).at(10_000, "cache.read.final",
+        fields("cache", "c", "key", "k", "error", 503));
+    assertThat(checker.check(h.build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("could not be read", "503"));
+  }
+}

@@ -1,0 +1,90 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.steward.campaign.HistoryBuilder.fields;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The checkers of answers and of the end state: documented codes, one healthy cluster, no ERROR line; and {@link Checkers}. */
+class ClusterCheckersTest {
+
+  private static HistoryBuilder base() {
+    return new HistoryBuilder().settings(null, 2, 10_000);
+  }
+
+  private static JsonObject nodeFinal(String node, boolean healthy, String... members) {
+    return fields("node", node, "healthy", healthy, "members", new JsonArray(List.of(members)));
+  }
+
+  @Test
+  void documented_codes_and_no_answer_pass() {
+    History h = base()
+        .op("cache.put", 100, fields("cache", "c", "key", "k", "value", 1), "ok", 110, fields("code", 200))
+        .op("cache.put", 120, fields("cache", "c", "key", "k", "value", 1), "fail", 130, fields("code", 429))
+        .op("cache.put", 140, fields("cache", "c", "key", "k", "value", 1), "info", 150, fields("code", 0))
+        .op("cache.put", 160, fields("cache", "c", "key", "k", "value", 1), "info", 170, fields("code", 504))
+        .build();
+    assertThat(new DocumentedCodes().check(h)).isEmpty();
+  }
+
+  @Test
+  void an_undocumented_code_is_reported_with_its_operation() {
+    History h = base()
+        .op("task.submit", 100, fields("marker", "m"), "fail", 110, fields("code", 418, "message", "teapot"))
+        .op("cache.put", 120, fields("cache", "c", "key", "k"), "ok", 130, fields("code", 500))
+        .build();
+    List<Anomaly> found = new DocumentedCodes().check(h);
+    assertThat(found).hasSize(2);
+    assertThat(found.get(0).what()).contains("task.submit answered 418", "teapot");
+    assertThat(found.get(0).evidence().getJsonObject("completion").getInteger("code")).isEqualTo(418);
+    assertThat(found.get(1).what()).contains("cache.put answered 500");
+  }
+
+  @Test
+  void one_healthy_cluster_of_every_node_passes() {
+    History h = base().at(9_000, "node.final", nodeFinal("n1", true, "a", "b"))
+        .at(9_001, "node.final", nodeFinal("n2", true, "b", "a")).build();
+    assertThat(new FinalCluster().check(h)).isEmpty();
+  }
+
+  @Test
+  void an_unhealthy_node_a_split_and_a_missing_node_are_reported() {
+    assertThat(new FinalCluster().check(base().at(9_000, "node.final", nodeFinal("n1", false, "a", "b"))
+        .at(9_001, "node.final", nodeFinal("n2", true, "a", "b")).build()))
+        .singleElement().satisfies(a -> assertThat(a.what()).contains("n1 is not healthy"));
+    assertThat(new FinalCluster().check(base().at(9_000, "node.final", nodeFinal("n1", true, "a", "b"))
+        .at(9_001, "node.final", nodeFinal("n2", true, "a", "c")).build()))
+        .singleElement().satisfies(a -> assertThat(a.what()).contains("list different members"));
+    assertThat(new FinalCluster().check(base().at(9_000, "node.final", nodeFinal("n1", true, "a")).build()))
+        .extracting(Anomaly::what)
+        .anySatisfy(w -> assertThat(w).contains("1 nodes answered at the end, expected 2"))
+        .anySatisfy(w -> assertThat(w).contains("lists 1 members, expected 2"));
+  }
+
+  @Test
+  void every_error_line_is_an_anomaly() {
+    assertThat(new NoErrorLines().check(base().build())).isEmpty();
+    History h = base().at(9_000, "log.error", "node", "n2", "line", "12:00:00 ERROR io.steward.X - boom").build();
+    assertThat(new NoErrorLines().check(h)).singleElement().satisfies(a -> {
+      assertThat(a.what()).contains("n2", "boom");
+      assertThat(a.evidence().getString("line")).contains("ERROR");
+    });
+  }
+
+  @Test
+  void the_campaign_runs_every_checker_and_a_history_a_checker_cannot_read_is_an_anomaly() {
+    assertThat(Checkers.all()).extracting(Checker::name).doesNotHaveDuplicates().hasSize(12);
+    History quiet = base().at(9_000, "node.final", nodeFinal("n1", true, "a", "b"))
+        .at(9_001, "node.final", nodeFinal("n2", true, "a", "b")).build();
+    assertThat(Checkers.run(quiet)).isEmpty();
+    History broken = base().at(100, "fire", "job", "j", "tick", "not a number", "node", "n1", "connection", "c")
+        .at(9_000, "node.final", nodeFinal("n1", true, "a", "b"))
+        .at(9_001, "node.final", nodeFinal("n2", true, "a", "b")).build();
+    assertThat(Checkers.run(broken)).extracting(Anomaly::what)
+        .anySatisfy(w -> assertThat(w).startsWith("the checker could not read the history"));
+  }
+}

@@ -1,0 +1,141 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Every acknowledged durable task final, its effects at least once, duplicates only where reported (README, Tasks,
+ * "When a node dies": "every durable task reaches a final state; its side effects happen at least once";
+ * duplicates are "reported"; "A durable submit that is refused does not run"). Anomalies:
+ * <ul>
+ *   <li><b>not final</b>: a durable task acknowledged by a {@code task.submit.ok} (its own, or one that answered
+ *   {@code existing}) with no {@code task.final}, or whose final state is not {@code succeeded}, {@code failed},
+ *   {@code timed-out}/{@code timed_out} or {@code cancelled} ({@code lost} is for temporary tasks only), unless two
+ *   members were lost at once after its submit ({@link Fault#doubleLosses}: "One backup means one node may die at a
+ *   time");</li>
+ *   <li><b>no effect</b>: such a task final {@code succeeded} with no {@code task.effect} of its id;</li>
+ *   <li><b>unreported duplicate</b>: a task (durable or not) with two or more {@code task.effect}s (one attempt twice;
+ *   or several attempts of a task that was taken over: {@code task.final.takeovers} above 0, or no final record —
+ *   an attempt of a task never taken over is a restart after an abnormal end, which runs the body again by design,
+ *   README "Restarts") while neither its {@code task.final.possibleDuplicate} nor any of those effects'
+ *   {@code possibleDuplicate} is true, unless the task was taken over ({@code task.final.takeovers} above 0, or no
+ *   final record) and one of the effects came during a {@code pause} fault (from its start to
+ *   {@code settings.mergeWindowMs} after its end): the README's documented unreported duplicates of a node paused
+ *   past failure detection. (The history does not name the node that ran an attempt: {@code task.effect.node} is the
+ *   bridge that delivered it, so the pause of any node counts);</li>
+ *   <li><b>refused but ran</b>: a submit answered {@code task.submit.fail} (a definite refusal) whose marker shows
+ *   up in a {@code task.start} or {@code task.effect}.</li>
+ * </ul>
+ */
+final class DurableTasks implements Checker {
+
+  private static final Set<String> DURABLE_FINAL = Set.of("succeeded", "failed", "timed-out", "cancelled");
+
+  @Override
+  public String name() {
+    return "durable-tasks";
+  }
+
+  @Override
+  public List<Anomaly> check(History history) {
+    Settings settings = Settings.of(history);
+    List<Op> submits = Op.of(history, "task.submit");
+    Map<String, JsonObject> submitOfMarker = new HashMap<>();
+    for (Op s : submits) {
+      submitOfMarker.put(s.invoke().getString("marker"), s.invoke());
+    }
+    Map<String, List<JsonObject>> effects = new LinkedHashMap<>();
+    for (JsonObject e : history.ofType("task.effect")) {
+      effects.computeIfAbsent(e.getString("taskId"), k -> new ArrayList<>()).add(e);
+    }
+    Map<String, JsonObject> finals = new HashMap<>();
+    for (JsonObject f : history.ofType("task.final")) {
+      finals.put(f.getString("taskId"), f);
+    }
+    // Whether each task id is durable: from the submit that created it, or from the marker its body carried.
+    Map<String, Boolean> durable = new HashMap<>();
+    for (Op s : submits) {
+      if (s.status() == Op.Status.OK && !s.completion().getBoolean("existing", false)) {
+        durable.put(s.completion().getString("taskId"), s.invoke().getBoolean("durable", false));
+      }
+    }
+    for (JsonObject e : history.select(e -> "task.start".equals(e.getString("type"))
+        || "task.effect".equals(e.getString("type")))) {
+      JsonObject submit = submitOfMarker.get(e.getString("marker"));
+      if (submit != null) {
+        durable.putIfAbsent(e.getString("taskId"), submit.getBoolean("durable", false));
+      }
+    }
+    List<Anomaly> out = new ArrayList<>();
+    Set<String> acknowledged = new LinkedHashSet<>();
+    Map<String, Op> ackOf = new HashMap<>();
+    for (Op s : submits) {
+      if (s.status() == Op.Status.OK) {
+        String id = s.completion().getString("taskId");
+        if (durable.getOrDefault(id, s.invoke().getBoolean("durable", false))) {
+          acknowledged.add(id);
+          ackOf.putIfAbsent(id, s);
+        }
+      }
+    }
+    List<long[]> losses = Fault.doubleLosses(history, settings.mergeWindowMs());
+    for (String id : acknowledged) {
+      JsonObject fin = finals.get(id);
+      String state = fin == null ? null : fin.getString("state", "").replace('_', '-');
+      boolean lostCopy = losses.stream().anyMatch(w -> w[1] >= ackOf.get(id).invokedAt());
+      if ((fin == null || !DURABLE_FINAL.contains(state)) && !lostCopy) {
+        out.add(new Anomaly(name(), "acknowledged durable task " + id + (fin == null ? " has no final record"
+            : " is not final: " + fin.getString("state")),
+            new JsonObject().put("submit", ackOf.get(id).evidence()).put("final", fin)));
+      } else if ("succeeded".equals(state) && !effects.containsKey(id)) {
+        out.add(new Anomaly(name(), "durable task " + id + " succeeded but its effect never reached the observer",
+            new JsonObject().put("submit", ackOf.get(id).evidence()).put("final", fin)));
+      }
+    }
+    List<Fault> pauses = Fault.all(history).stream().filter(f -> f.kind().equals("pause")).toList();
+    effects.forEach((id, list) -> {
+      if (list.size() < 2) {
+        return;
+      }
+      JsonObject fin = finals.get(id);
+      Set<Object> attempts = new java.util.HashSet<>();
+      list.forEach(e -> attempts.add(e.getValue("attempt")));
+      if (attempts.size() == list.size() && fin != null && fin.getInteger("takeovers", -1) == 0) {
+        // One effect per attempt and no takeover: each attempt after the first is a restart after an abnormal end
+        // (README, Restarts): the body runs again by design, and its request carries the attempt number.
+        return;
+      }
+      boolean reported = (fin != null && fin.getBoolean("possibleDuplicate", false))
+          || list.stream().anyMatch(e -> e.getBoolean("possibleDuplicate", false));
+      boolean takenOver = fin == null || fin.getInteger("takeovers", 1) > 0;
+      boolean paused = takenOver && list.stream().anyMatch(e -> pauses.stream().anyMatch(p ->
+          p.contains(e.getLong("t"), e.getLong("t"), settings.mergeWindowMs())));
+      if (!reported && !paused) {
+        out.add(new Anomaly(name(), "task " + id + " had its effect " + list.size()
+            + " times and no report of a possible duplicate",
+            new JsonObject().put("effects", new JsonArray(list)).put("final", fin)));
+      }
+    });
+    for (Op s : submits) {
+      if (s.status() != Op.Status.FAIL) {
+        continue;
+      }
+      String marker = s.invoke().getString("marker");
+      List<JsonObject> ran = history.select(e -> marker != null && marker.equals(e.getString("marker"))
+          && ("task.start".equals(e.getString("type")) || "task.effect".equals(e.getString("type"))));
+      if (!ran.isEmpty()) {
+        out.add(new Anomaly(name(), "a submit refused with " + s.completion().getInteger("code") + " ran anyway (marker "
+            + marker + ")", new JsonObject().put("submit", s.evidence()).put("ran", new JsonArray(ran))));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,163 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import static io.steward.campaign.HistoryBuilder.fields;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DurableTasksTest {
+
+  private final Checker checker = new DurableTasks();
+
+  private static HistoryBuilder submitted(boolean durable) {
+    return new HistoryBuilder().settings(null, 3, 10_000)
+        .op("task.submit", 100, fields("node", "n1", "durable", durable, "marker", "m1"), "ok", 110,
+            fields("taskId", "t1", "existing", false));
+  }
+
+  private static JsonObject effect(String taskId, int attempt, String node, boolean possibleDuplicate) {
+    return fields("marker", "m1", "taskId", taskId, "attempt", attempt, "node", node,
+        "possibleDuplicate", possibleDuplicate);
+  }
+
+  private static JsonObject fin(String state, boolean possibleDuplicate) {
+    return fields("taskId", "t1", "state", state, "attempts", 1, "possibleDuplicate", possibleDuplicate);
+  }
+
+  @Test
+  void a_durable_task_final_with_its_effect_once_passes() {
+    History h = submitted(true).at(200, "task.effect", effect("t1", 1, "n1", false))
+        .at(900, "task.final", fin("succeeded", false)).build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void an_acknowledged_durable_task_without_a_final_record_is_reported() {
+    History h = submitted(true).at(200, "task.effect", effect("t1", 1, "n1", false)).build();
+    assertThat(checker.check(h)).singleElement().satisfies(a -> {
+      assertThat(a.what()).contains("durable task t1 has no final record");
+      assertThat(a.evidence().getJsonObject("submit").getJsonObject("completion").getString("taskId")).isEqualTo("t1");
+    });
+  }
+
+  @Test
+  void a_durable_task_left_running_or_lost_is_not_final() {
+    assertThat(checker.check(submitted(true).at(900, "task.final", fin("running", false)).build()))
+        .singleElement().satisfies(a -> assertThat(a.what()).contains("is not final: running"));
+    assertThat(checker.check(submitted(true).at(900, "task.final", fin("lost", false)).build()))
+        .singleElement().satisfies(a -> assertThat(a.what()).contains("is not final: lost"));
+  }
+
+  @Test
+  void a_temporary_task_may_be_lost() {
+    assertThat(checker.check(submitted(false).at(900, "task.final", fin("lost", false)).build())).isEmpty();
+  }
+
+  @Test
+  void a_durable_task_that_succeeded_without_its_effect_is_reported() {
+    History h = submitted(true).at(900, "task.final", fin("timed_out", false)).build();
+    assertThat(checker.check(h)).isEmpty();
+    assertThat(checker.check(submitted(true).at(900, "task.final", fin("succeeded", false)).build()))
+        .singleElement().satisfies(a -> assertThat(a.what()).contains("effect never reached the observer"));
+  }
+
+  @Test
+  void a_duplicate_effect_without_a_report_is_reported() {
+    History h = submitted(true).at(200, "task.effect", effect("t1", 1, "n1", false))
+        .at(300, "task.effect", effect("t1", 2, "n2", false))
+        .at(900, "task.final", fin("succeeded", false).put("takeovers", 1)).build();
+    assertThat(checker.check(h)).singleElement().satisfies(a -> {
+      assertThat(a.what()).contains("task t1 had its effect 2 times");
+      assertThat(a.evidence().getJsonArray("effects")).hasSize(2);
+    });
+  }
+
+  @Test
+  void the_same_attempt_twice_is_a_duplicate_too() {
+    History h = submitted(true).at(200, "task.effect", effect("t1", 1, "n1", false))
+        .at(300, "task.effect", effect("t1", 1, "n1", false))
+        .at(900, "task.final", fin("succeeded", false)).build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
+  @Test
+  void a_duplicate_reported_on_the_task_or_on_the_effect_passes() {
+    History onTask = submitted(true).at(200, "task.effect", effect("t1", 1, "n1", false))
+        .at(300, "task.effect", effect("t1", 2, "n2", false))
+        .at(900, "task.final", fin("succeeded", true)).build();
+    History onEffect = submitted(true).at(200, "task.effect", effect("t1", 1, "n1", false))
+        .at(300, "task.effect", effect("t1", 2, "n2", true))
+        .at(900, "task.final", fin("succeeded", false)).build();
+    assertThat(checker.check(onTask)).isEmpty();
+    assertThat(checker.check(onEffect)).isEmpty();
+  }
+
+  @Test
+  void a_duplicate_from_a_node_resumed_after_a_pause_is_the_documented_exception() {
+    History h = submitted(true)
+        .fault("f1", "pause", 150, 5_000, new JsonObject(), "n1")
+        .at(2_000, "task.effect", effect("t1", 2, "n2", false))
+        .at(5_100, "task.effect", effect("t1", 1, "n1", false))
+        .at(9_000, "task.final", fin("succeeded", false)).build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void a_refused_submit_that_runs_later_is_reported() {
+    History h = new HistoryBuilder().settings(null, 3, 10_000)
+        .op("task.submit", 100, fields("node", "n1", "durable", true, "marker", "m9"), "fail", 110,
+            fields("code", 503, "message", "nothing was run"))
+        .at(4_000, "task.start", fields("marker", "m9", "taskId", "t9", "node", "n2", "attempt", 1))
+        .build();
+    assertThat(checker.check(h)).singleElement().satisfies(a -> {
+      assertThat(a.what()).contains("refused with 503 ran anyway", "m9");
+      assertThat(a.evidence().getJsonArray("ran")).hasSize(1);
+    });
+  }
+
+  @Test
+  void an_indeterminate_submit_may_run() {
+    History h = new HistoryBuilder().settings(null, 3, 10_000)
+        .op("task.submit", 100, fields("node", "n1", "durable", true, "marker", "m9"), "info", 110,
+            fields("code", 504, "message", "unknown"))
+        .at(4_000, "task.start", fields("marker", "m9", "taskId", "t9", "node", "n2", "attempt", 1))
+        .build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void a_submit_answered_with_an_existing_durable_task_is_judged_on_that_task() {
+    History h = submitted(true)
+        .op("task.submit", 150, fields("node", "n2", "durable", true, "marker", "m2", "key", "k"), "ok", 160,
+            fields("taskId", "t1", "existing", true))
+        .at(200, "task.effect", effect("t1", 1, "n1", false)).build();
+    assertThat(checker.check(h)).singleElement().satisfies(a -> assertThat(a.what()).contains("t1 has no final"));
+  }
+
+  @Test
+  void a_durable_task_lost_with_two_members_killed_at_once_is_the_documented_loss() {
+    History h = submitted(true)
+        .fault("k1", "kill", 1_000, 3_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2").build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void a_duplicate_during_a_pause_of_a_task_never_taken_over_is_reported() {
+    History h = submitted(true)
+        .fault("f1", "pause", 150, 5_000, new JsonObject(), "n1")
+        .at(2_000, "task.effect", effect("t1", 1, "n2", false))
+        .at(5_100, "task.effect", effect("t1", 1, "n1", false))
+        .at(9_000, "task.final", fin("succeeded", false).put("takeovers", 0)).build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
+  @Test
+  void a_restart_after_an_abnormal_end_runs_the_body_again_by_design() {
+    History h = submitted(true).at(200, "task.effect", effect("t1", 1, "n1", false))
+        .at(31_000, "task.effect", effect("t1", 2, "n2", false))
+        .at(40_000, "task.final", fin("succeeded", false).put("attempts", 2).put("takeovers", 0)).build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+}

@@ -1,0 +1,126 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One fault of the nemesis, from its {@code fault.start} to its {@code fault.end} (a fault with no end lasts to the
+ * {@code quiet} event, or to the end of the history). Times on the observer's monotonic clock ({@code t}) and wall
+ * clock ({@code wall}).
+ */
+record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long start, long end, long startWall,
+             long endWall, JsonObject startEvent) {
+
+  /** Whether {@code [from, to]} meets this fault's window widened by {@code graceMs} after its end. */
+  boolean overlaps(long from, long to, long graceMs) {
+    long until = end == Long.MAX_VALUE ? end : end + graceMs;
+    return from <= until && to >= start;
+  }
+
+  /** Whether {@code [from, to]} lies inside this fault's window widened by {@code graceMs} after its end. */
+  boolean contains(long from, long to, long graceMs) {
+    long until = end == Long.MAX_VALUE ? end : end + graceMs;
+    return from >= start && to <= until;
+  }
+
+  boolean overlapsWall(long from, long to, long graceMs) {
+    long until = endWall == Long.MAX_VALUE ? endWall : endWall + graceMs;
+    return from <= until && to >= startWall;
+  }
+
+  /** A partition's sides (node names), from {@code detail.sides}; empty when the nemesis did not record them. */
+  List<Set<String>> sides() {
+    List<Set<String>> out = new ArrayList<>();
+    JsonArray sides = detail.getJsonArray("sides");
+    if (sides != null) {
+      for (Object side : sides) {
+        Set<String> names = new HashSet<>();
+        for (Object n : (JsonArray) side) {
+          names.add(String.valueOf(n));
+        }
+        out.add(names);
+      }
+    }
+    return out;
+  }
+
+  /** Whether the partition puts node names {@code a} and {@code b} on different sides (neither bridging them). */
+  boolean separates(String a, String b) {
+    List<Set<String>> sides = sides();
+    if (sides.isEmpty()) {
+      return nodes.contains(a) != nodes.contains(b);
+    }
+    for (Set<String> side : sides) {
+      if (side.contains(a) && side.contains(b)) {
+        return false;
+      }
+    }
+    return sides.stream().anyMatch(s -> s.contains(a)) && sides.stream().anyMatch(s -> s.contains(b));
+  }
+
+  /**
+   * The times when two different nodes were killed at once, so Hazelcast's one backup may not hold a copy (README:
+   * "One backup means one node may die at a time"; {@code backupCount}: "losing that many members at once loses
+   * nothing"): each {@code [from, to]} is where the windows of two {@code kill} faults on different nodes, each
+   * widened by {@code graceMs} after its end (the restarted node takes its replicas a few seconds after it joins),
+   * overlap.
+   */
+  static List<long[]> doubleLosses(History history, long graceMs) {
+    List<Fault> kills = all(history).stream().filter(f -> f.kind().equals("kill")).toList();
+    List<long[]> out = new ArrayList<>();
+    for (int i = 0; i < kills.size(); i++) {
+      for (int j = i + 1; j < kills.size(); j++) {
+        Fault a = kills.get(i);
+        Fault b = kills.get(j);
+        if (a.nodes().equals(b.nodes()) && a.nodes().size() == 1) {
+          continue;
+        }
+        long aEnd = a.end() == Long.MAX_VALUE ? a.end() : a.end() + graceMs;
+        long bEnd = b.end() == Long.MAX_VALUE ? b.end() : b.end() + graceMs;
+        long from = Math.max(a.start(), b.start());
+        long to = Math.min(aEnd, bEnd);
+        if (from <= to) {
+          out.add(new long[] {from, to});
+        }
+      }
+      if (kills.get(i).nodes().size() > 1) {
+        Fault a = kills.get(i);
+        out.add(new long[] {a.start(), a.end() == Long.MAX_VALUE ? a.end() : a.end() + graceMs});
+      }
+    }
+    return out;
+  }
+
+  static List<Fault> all(History history) {
+    long quietT = Long.MAX_VALUE;
+    long quietWall = Long.MAX_VALUE;
+    for (JsonObject e : history.ofType("quiet")) {
+      quietT = e.getLong("t");
+      quietWall = e.getLong("wall", Long.MAX_VALUE);
+    }
+    Map<String, JsonObject> ends = new LinkedHashMap<>();
+    for (JsonObject e : history.ofType("fault.end")) {
+      ends.putIfAbsent(e.getString("fault"), e);
+    }
+    List<Fault> out = new ArrayList<>();
+    for (JsonObject s : history.ofType("fault.start")) {
+      JsonObject end = ends.get(s.getString("fault"));
+      Set<String> nodes = new HashSet<>();
+      JsonArray names = s.getJsonArray("nodes", new JsonArray());
+      for (Object n : names) {
+        nodes.add(String.valueOf(n));
+      }
+      out.add(new Fault(s.getString("fault"), s.getString("kind"), nodes, s.getJsonObject("detail", new JsonObject()),
+          s.getLong("t"), end == null ? quietT : end.getLong("t"), s.getLong("wall", 0L),
+          end == null ? quietWall : end.getLong("wall", Long.MAX_VALUE), s));
+    }
+    return out;
+  }
+}
