@@ -1,12 +1,11 @@
 package io.steward.schedule;
 
+import io.steward.testing.MovableClock;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,41 +27,12 @@ class SchedulerTest {
 
   static final long T0 = Instant.parse("2025-03-01T10:00:00Z").toEpochMilli();
 
-  /** A clock the test sets. */
-  static final class MutableClock extends Clock {
-    long now;
-
-    MutableClock(long now) {
-      this.now = now;
-    }
-
-    @Override
-    public long millis() {
-      return now;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(now);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
   record Fire(String node, String job, long tick, long at, boolean trigger) {
   }
 
   /** The "cluster": claim states and what every node did. */
   static final class World {
-    final MutableClock clock = new MutableClock(T0);
+    final MovableClock clock = new MovableClock(T0);
     long leadMs;
     long batchMs;
     int claimCalls;
@@ -97,12 +67,12 @@ class SchedulerTest {
         if (next == null) {
           break;
         }
-        clock.now = Math.max(clock.now, at);
+        clock.set(Math.max(clock.millis(), at));
         while (next.scheduler.runDue()) {
           // budget exhausted: go on
         }
       }
-      clock.now = Math.max(clock.now, t);
+      clock.set(Math.max(clock.millis(), t));
     }
 
     List<RunRecord> history(String job) {
@@ -171,7 +141,7 @@ class SchedulerTest {
         }
       };
       Scheduler.Actions actions = (job, tick, trigger) -> {
-        world.fires.add(new Fire(id, job.name(), tick, world.clock.now, trigger));
+        world.fires.add(new Fire(id, job.name(), tick, world.clock.millis(), trigger));
         if (world.slowActions && !job.spec().action().fireAndForget()) {
           CompletableFuture<String> f = new CompletableFuture<>();
           world.pending.add(f);
@@ -407,7 +377,7 @@ class SchedulerTest {
     a.up = false;
     w.runUntil(T0 + 5 * 3_600_000 + 600_000); // down for five hours
     a.up = true;
-    w.runUntil(w.clock.now);
+    w.runUntil(w.clock.millis());
     assertThat(w.firedTicks("hourly")).containsExactly(T0 + 5 * 3_600_000L);
     assertThat(w.outcomes("hourly", RunRecord.Outcome.MISSED)).hasSize(5);
   }
@@ -504,7 +474,7 @@ class SchedulerTest {
           return 0;
         }
       }, (job, tick, trigger) -> {
-        w2.fires.add(new Fire("b", job.name(), tick, w2.clock.now, trigger));
+        w2.fires.add(new Fire("b", job.name(), tick, w2.clock.millis(), trigger));
         return CompletableFuture.completedFuture(null);
       }, e -> true, new Scheduler.Guard() {
         @Override
@@ -540,7 +510,7 @@ class SchedulerTest {
       });
     w2.nodes.clear();
     s.upsert(job(every("k", "1s"), T0));
-    w2.clock.now = T0 + 1_000;
+    w2.clock.set(T0 + 1_000);
     s.runDue();
     assertThat(w2.fires).isEmpty();
     assertThat(b.abandoned).isEqualTo(1);
@@ -583,7 +553,7 @@ class SchedulerTest {
     Node a = w.node("a");
     ZoneId berlin = ZoneId.of("Europe/Berlin");
     long start = ZonedDateTime.of(2024, 10, 27, 1, 0, 0, 0, berlin).toInstant().toEpochMilli();
-    w.clock.now = start;
+    w.clock.set(start);
     JsonObject spec = new JsonObject().put("name", "c").put("cron", "0 */20 * * * *").put("zone", "Europe/Berlin")
       .put("action", new JsonObject().put("type", "publish").put("address", "x"));
     a.scheduler.upsert(job(spec, start));
@@ -615,7 +585,7 @@ class SchedulerTest {
     Node a = w.node("a");
     JobRecord rec = job(every("j", "1h"), T0);
     a.scheduler.upsert(rec);
-    w.clock.now = T0 + 10_000;
+    w.clock.set(T0 + 10_000);
     RunRecord run = a.scheduler.trigger(rec).toCompletableFuture().join();
     assertThat(run.trigger()).isTrue();
     assertThat(run.outcome()).isEqualTo(RunRecord.Outcome.SUCCEEDED);

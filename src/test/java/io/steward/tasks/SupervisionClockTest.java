@@ -1,5 +1,6 @@
 package io.steward.tasks;
 
+import io.steward.testing.MovableClock;
 import io.steward.bus.Addresses;
 import io.steward.node.StewardNode;
 import io.steward.testing.Poll;
@@ -13,10 +14,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -36,39 +33,6 @@ class SupervisionClockTest {
   private static final MovableClock CLOCK = new MovableClock(T0);
   private static TestCluster cluster;
   private static StewardNode node;
-
-  /** A clock that stands still until the test moves it. */
-  static final class MovableClock extends Clock {
-    private volatile long now;
-
-    MovableClock(long now) {
-      this.now = now;
-    }
-
-    synchronized void advance(long ms) {
-      now += ms;
-    }
-
-    @Override
-    public long millis() {
-      return now;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(now);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 
   @BeforeAll
   static void start() throws Exception {
