@@ -28,8 +28,9 @@ import java.util.Set;
  *   <li>everywhere else, a wall-clock time fires at the one instant it denotes.</li>
  * </ul>
  *
- * <p>cron-utils parses the expression and does the calendar arithmetic, but it is asked only about local
- * date-times (it sees them as UTC, which has no DST); resolving a local time to an instant is done here with
+ * <p>cron-utils parses the expression; the calendar arithmetic runs on bit sets compiled from its model
+ * ({@link CronFields}), or in cron-utils for a form those do not compile. Either is asked only about local
+ * date-times (a calendar without DST); resolving a local time to an instant is done here with
  * {@link ZoneRules}. Asked directly in a DST zone, cron-utils 9.2.1 fires sub-hourly and hourly expressions in
  * both passes of the autumn overlap and skips a daily time that falls in the spring gap (cron-utils issues
  * #446 and #490); the tests in {@code CronScheduleTest} pin the behaviour above instead.
@@ -46,12 +47,15 @@ final class CronSchedule implements Schedule {
   private final ZoneId zone;
   private final ZoneRules rules;
   private final ExecutionTime execution;
+  /** The same expression compiled to bit sets (the fast path), or null where cron-utils evaluates it. */
+  private final CronFields fields;
 
-  private CronSchedule(String expression, ZoneId zone, ExecutionTime execution) {
+  private CronSchedule(String expression, ZoneId zone, ExecutionTime execution, CronFields fields) {
     this.expression = expression;
     this.zone = zone;
     this.rules = zone.getRules();
     this.execution = execution;
+    this.fields = fields;
   }
 
   /**
@@ -83,7 +87,7 @@ final class CronSchedule implements Schedule {
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("cannot parse '" + expression + "': " + e.getMessage());
     }
-    return new CronSchedule(text, zone, ExecutionTime.forCron(cron));
+    return new CronSchedule(text, zone, ExecutionTime.forCron(cron), CronFields.compile(cron));
   }
 
   String expression() {
@@ -98,11 +102,10 @@ final class CronSchedule implements Schedule {
   public long next(long afterMs) {
     LocalDateTime local = LocalDateTime.ofInstant(Instant.ofEpochMilli(afterMs), zone).truncatedTo(ChronoUnit.SECONDS);
     for (int step = 0; step < MAX_STEPS; step++) {
-      Optional<ZonedDateTime> n = execution.nextExecution(local.atZone(ZoneOffset.UTC));
-      if (n.isEmpty()) {
+      LocalDateTime wall = nextLocal(local);
+      if (wall == null) {
         return NONE;
       }
-      LocalDateTime wall = n.get().toLocalDateTime();
       List<ZoneOffset> offsets = rules.getValidOffsets(wall);
       if (offsets.size() == 1) {
         long t = wall.toInstant(offsets.get(0)).toEpochMilli();
@@ -131,6 +134,20 @@ final class CronSchedule implements Schedule {
       local = transition.getDateTimeBefore().minusSeconds(1);
     }
     throw new IllegalStateException("cron '" + expression + "' in " + zone + ": no tick found within " + MAX_STEPS + " steps after " + Instant.ofEpochMilli(afterMs));
+  }
+
+  /** The first matching wall-clock time strictly after {@code local}, in a calendar without DST, or null. */
+  LocalDateTime nextLocal(LocalDateTime local) {
+    if (fields != null) {
+      return fields.next(local);
+    }
+    Optional<ZonedDateTime> n = execution.nextExecution(local.atZone(ZoneOffset.UTC));
+    return n.map(ZonedDateTime::toLocalDateTime).orElse(null);
+  }
+
+  /** Whether the expression runs on the bit-set fast path ({@link CronFields}). */
+  boolean compiled() {
+    return fields != null;
   }
 
   @Override
