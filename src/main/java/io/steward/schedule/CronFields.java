@@ -41,6 +41,7 @@ final class CronFields {
   private final int hours;
   private final int months;
   private final Days days;
+  private volatile MonthDays lastMonth;
 
   private CronFields(long seconds, long minutes, int hours, int months, Days days) {
     this.seconds = seconds;
@@ -77,23 +78,20 @@ final class CronFields {
     int s = start.getSecond();
     int lastYear = date.getYear() + MAX_YEARS;
     while (date.getYear() <= lastYear) {
-      if ((months & (1 << date.getMonthValue())) == 0) {
-        date = nextMonth(date);
-        if (date == null) {
-          return null;
-        }
-        h = 0;
-        m = 0;
-        s = 0;
-        continue;
-      }
-      if (days.matches(date)) {
-        int t = timeAtOrAfter(h, m, s);
-        if (t >= 0) {
-          return date.atTime(t / 3600, (t / 60) % 60, t % 60);
+      if ((months & (1 << date.getMonthValue())) != 0) {
+        int first = date.getDayOfMonth();
+        for (int rest = dayMask(date.getYear(), date.getMonthValue()) & (-1 << first); rest != 0; rest &= rest - 1) {
+          int day = Integer.numberOfTrailingZeros(rest);
+          int t = day == first ? timeAtOrAfter(h, m, s) : timeAtOrAfter(0, 0, 0);
+          if (t >= 0) {
+            return date.withDayOfMonth(day).atTime(t / 3600, (t / 60) % 60, t % 60);
+          }
         }
       }
-      date = date.plusDays(1);
+      date = nextMonth(date);
+      if (date == null) {
+        return null;
+      }
       h = 0;
       m = 0;
       s = 0;
@@ -101,10 +99,31 @@ final class CronFields {
     return null;
   }
 
-  /** The first day of the next allowed month after {@code date}'s month. */
+  /** The days of a month that match (bit d for day d), cached for the month asked last. */
+  private int dayMask(int year, int month) {
+    MonthDays last = lastMonth;
+    if (last != null && last.year == year && last.month == month) {
+      return last.mask;
+    }
+    LocalDate first = LocalDate.of(year, month, 1);
+    int mask = 0;
+    for (int day = 1, length = first.lengthOfMonth(); day <= length; day++) {
+      if (days.matches(first.withDayOfMonth(day))) {
+        mask |= 1 << day;
+      }
+    }
+    lastMonth = new MonthDays(year, month, mask);
+    return mask;
+  }
+
+  /** A month's matching days; one immutable value, so threads sharing a schedule see it whole or not at all. */
+  private record MonthDays(int year, int month, int mask) {
+  }
+
+  /** The first day of the next allowed month after {@code date}'s month, or null if no month is allowed. */
   private LocalDate nextMonth(LocalDate date) {
     YearMonth ym = YearMonth.from(date);
-    for (int i = 0; i < 13; i++) {
+    for (int i = 0; i < 12; i++) {
       ym = ym.plusMonths(1);
       if ((months & (1 << ym.getMonthValue())) != 0) {
         return ym.atDay(1);
