@@ -144,8 +144,9 @@ public final class LibraryLogs extends TurboFilter {
    * with the message in its buffer, or had closed); {@code Promise.complete(result, failure)} calls
    * {@code fail}, and SendContext's {@code tryFail} answers false although it failed the message, so {@code fail}
    * throws. The write either failed at once (the stack passes {@code OutboundConnection.writeMessage}) or when
-   * Netty failed the flushed buffer ({@code DelegatingChannelPromise.tryFailure}); Steward's code is never on
-   * the stack (it passes no listener to a socket write).
+   * Netty failed the flushed buffer ({@code DelegatingChannelPromise.tryFailure}). Between the throw and that
+   * frame there is only Vert.x's future machinery (a listener of Steward's own would show there; Steward passes no
+   * listener to a socket write); below it, whoever sent the message (Steward's code, for a write that failed at once).
    */
   static boolean failedEventBusWrite(String format, Throwable t) {
     if (!format.equals("Unhandled exception") || !(t instanceof IllegalStateException)
@@ -157,13 +158,18 @@ public final class LibraryLogs extends TurboFilter {
       || !stack[0].getMethodName().equals("fail")) {
       return false;
     }
+    // From the throw down to the failed write, only Vert.x's future machinery: the listener is Vert.x's own.
     for (StackTraceElement e : stack) {
-      if (e.getClassName().startsWith("io.steward.")) {
+      String c = e.getClassName();
+      if (c.equals("io.vertx.core.eventbus.impl.clustered.OutboundConnection") && e.getMethodName().equals("writeMessage")
+        || c.equals("io.vertx.core.net.impl.DelegatingChannelPromise") && e.getMethodName().equals("tryFailure")) {
+        return true;
+      }
+      if (!c.startsWith("io.vertx.core.")) {
         return false;
       }
     }
-    return thrownAt(t, "io.vertx.core.eventbus.impl.clustered.OutboundConnection", "writeMessage")
-      || thrownAt(t, "io.vertx.core.net.impl.DelegatingChannelPromise", "tryFailure");
+    return false;
   }
 
   private static boolean causedBy(Throwable t, Class<? extends Throwable> type, String className, String method) {

@@ -69,15 +69,31 @@ class LibraryLogsTest {
       at("java.lang.Thread", "run"));
   }
 
-  /** The same bug when the write fails at once (earlier campaign runs): the listener is called inside writeMessage. */
+  /**
+   * The same bug when the write fails at once (CI seed 33535, node1.log:16): the listener is called inside
+   * writeMessage, under the Steward code that sent the request.
+   */
   static IllegalStateException promiseAlreadyCompletedInWriteMessage() {
     return thrown(new IllegalStateException("Promise already completed"),
       at("io.vertx.core.Promise", "fail"),
       at("io.vertx.core.Promise", "complete"),
+      at("io.vertx.core.impl.future.FutureBase$EmitResultTask", "run"),
+      at("io.vertx.core.impl.ContextBase", "execute"),
       at("io.vertx.core.impl.future.FutureBase", "emitResult"),
-      at("io.vertx.core.impl.future.FutureImpl", "onComplete"),
+      at("io.vertx.core.impl.future.FutureImpl", "addListener"),
+      at("io.vertx.core.impl.future.FutureBase", "onComplete"),
       at("io.vertx.core.eventbus.impl.clustered.OutboundConnection", "writeMessage"),
-      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "sendRemote"));
+      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "sendRemote"),
+      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "sendToNode"),
+      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "lambda$sendOrPub$5"),
+      at("io.vertx.core.Completable", "succeed"),
+      at("io.vertx.core.eventbus.impl.clustered.DefaultNodeSelector", "selectFor"),
+      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "sendOrPub"),
+      at("io.vertx.core.eventbus.impl.SendContext", "send"),
+      at("io.vertx.core.eventbus.impl.EventBusImpl", "request"),
+      at("io.steward.http.Forward", "send"),
+      at("io.steward.http.Forward", "lambda$forward$4"),
+      at("io.vertx.ext.web.impl.RouteState", "dispatch"));
   }
 
   static final String NOT_MEMBER = "[10.100.236.2]:5701 [Campaign-105f019b] [5.6.0] Not Member! this: [10.100.236.2]:5701, "
