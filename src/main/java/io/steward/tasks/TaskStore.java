@@ -36,8 +36,8 @@ import java.util.concurrent.TimeUnit;
  *       (then with the time it ended).</li>
  *   <li>{@code steward.tasks.live}: per node, the temporary tasks it holds (see {@link LiveRecord}).</li>
  * </ul>
- * Values are JSON text. Every call is asynchronous; frequent writes are batched; the two queries (rare) run
- * on a worker thread.
+ * Values are JSON text. Every call is asynchronous; frequent writes are batched; the two queries (rare) and the
+ * batches' putAll (see {@link #putAllOffTheLoop}) run on a worker thread.
  */
 final class TaskStore {
 
@@ -129,9 +129,33 @@ final class TaskStore {
       }
     });
     if (!live.isEmpty()) {
-      writes.add(calls.putAll(records, live).toCompletableFuture());
+      writes.add(putAllOffTheLoop(live));
     }
     return CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
+  }
+
+  /**
+   * Hazelcast's {@code putAllAsync} is asynchronous only once it has found the owner of every partition the batch
+   * touches: until then it sleeps on the calling thread (while a partition has no owner, as after a member's death;
+   * 7.5 s on an event loop in campaign seed 112). So it is called on a worker thread, never on the event loop that
+   * drains the first batch, nor on the Hazelcast thread that completes one batch and drains the next.
+   */
+  private CompletableFuture<Void> putAllOffTheLoop(Map<String, String> live) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    vertx.executeBlocking(() -> calls.putAll(records, live), false).onComplete((stage, err) -> {
+      if (err != null) {
+        done.completeExceptionally(err);
+        return;
+      }
+      stage.whenComplete((v, failure) -> {
+        if (failure != null) {
+          done.completeExceptionally(failure);
+        } else {
+          done.complete(null);
+        }
+      });
+    });
+    return done;
   }
 
   /**

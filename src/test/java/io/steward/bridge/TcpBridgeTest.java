@@ -103,9 +103,9 @@ class TcpBridgeTest {
       assertThat(log.atLeast(Level.ERROR)).as("ERROR lines: %s", log.messages()).isEmpty();
       assertThat(log.messages()).noneMatch(m -> m.contains("Exception") && m.startsWith("ERROR"));
     }
-    // The one line it may cause is a WARN (rate-limited, no stack trace): see logback.xml, edge/LibraryLogs.
+    // The one line it may cause is a WARN (rate-limited, no stack trace): see logback.xml, spi/LibraryLogs.
     assertThat(new String(TcpBridgeTest.class.getResourceAsStream("/logback.xml").readAllBytes()))
-      .contains("io.steward.edge.LibraryLogs");
+      .contains("io.steward.spi.LibraryLogs");
   }
 
   @Test

@@ -1,0 +1,196 @@
+package io.steward.spi;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.spi.FilterReply;
+import com.hazelcast.spi.exception.CallerNotMemberException;
+import com.hazelcast.spi.exception.ResponseAlreadySentException;
+import io.steward.bus.RateLimitedLog;
+import org.slf4j.Marker;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
+
+/**
+ * The one place that reads the libraries' own ERROR lines ({@code logback.xml} installs it as a turbo filter). Each
+ * row of {@link #LINES} is one line that Vert.x 5.1.6, its two bridges or Hazelcast 5.6 log at ERROR although the
+ * node has no fault: a bridge client's mistake, or the expected consequence of a peer's death, a partition or a
+ * merge, from which the library recovers by itself. Such a line becomes one WARN that says what happened and what
+ * to do, at most one per row every 10 s (saying how many were suppressed), without the stack trace; every other
+ * ERROR, of these loggers too, stays an ERROR. A row matches the library's logger, its message and, where the
+ * message alone is not specific, the exception and where it was thrown.
+ *
+ * <p>Missing public API: no library has a hook for these cases, nor logs them below ERROR. On upgrade: the logger
+ * names are implementation classes and the strings the libraries' own text; if one changes, nothing fails to
+ * compile: the line simply comes back as an ERROR with its stack trace (and the campaign's {@code no-error-lines}
+ * checker reports it). LibraryLogsTest feeds each row the library's real text (copied from node logs) and a
+ * near miss; remove a row when the upgrade that fixes its library bug is in the pom.
+ */
+public final class LibraryLogs extends TurboFilter {
+
+  /**
+   * One library line: its kind (the rate limit's key), the logger it comes from (a name, or a prefix ending in
+   * {@code .}), how the line is recognised, what it means (why it is not the node's error), what to do, and the
+   * logger the WARN goes to ({@code null}: the library's own).
+   */
+  record Line(String kind, String logger, BiPredicate<String, Throwable> matches, String why, String todo,
+              String warnTo) {
+
+    boolean loggedBy(String name) {
+      return logger.endsWith(".") ? name.startsWith(logger) : name.equals(logger);
+    }
+  }
+
+  static final String SOCKJS_LOGGER = "io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl";
+  static final String TCP_LOGGER = "io.vertx.ext.eventbus.bridge.tcp.impl.TcpEventBusBridgeImpl";
+  static final String CONTEXT_LOGGER = "io.vertx.core.impl.ContextImpl";
+  static final String CONNECTION_LOGGER = "io.vertx.core.net.impl.ConnectionBase";
+  static final String HAZELCAST_CLUSTER_MANAGER = "io.vertx.spi.cluster.hazelcast.HazelcastClusterManager";
+  static final String FETCH_MEMBERS_VIEW = "com.hazelcast.internal.cluster.impl.operations.FetchMembersViewOp";
+  static final String HEARTBEAT = "com.hazelcast.internal.cluster.impl.operations.HeartbeatOp";
+  /** What Vert.x's logging puts as the message of an exception that has none. */
+  private static final String NO_MESSAGE = "<missing-log-message>";
+  private static final String NO_ADDRESS = "msg does not have address";
+  private static final String SOCKJS_WARN = "io.steward.http.SockJsBridge";
+  private static final String TCP_WARN = "io.steward.bridge.BridgeVerticle";
+  private static final String AFTER_A_PEER_LOSS = "Nothing to do: it follows a peer node's death, a partition or a "
+    + "merge; if it repeats while every node is up and GET /nodes shows one cluster, report it.";
+
+  /** The table. Its order does not matter: no two rows match the same line. */
+  static final List<Line> LINES = List.of(
+    // ---- the bridges: what a client does wrong (vertx-web and vertx-tcp-eventbus-bridge 5.1.6)
+    new Line("sockjs-invalid-type", SOCKJS_LOGGER, (f, t) -> f.startsWith("Invalid type in incoming message"),
+      "a SockJS bridge client sent a frame with an unknown type; it was answered with an error",
+      "Fix the client.", SOCKJS_WARN),
+    new Line("sockjs-reply-address", SOCKJS_LOGGER,
+      (f, t) -> f.startsWith("Will not send message, reply address is > 36 chars"),
+      "a SockJS bridge client sent a reply address over 36 characters; the message was not sent",
+      "Fix the client.", SOCKJS_WARN),
+    new Line("sockjs-socket", SOCKJS_LOGGER, (f, t) -> f.startsWith("SockJSSocket exception"),
+      "a SockJS bridge client's connection failed (a message over http.bodyLimitBytes, a reset); it was closed",
+      "Fix the client if it sends messages over the limit.", SOCKJS_WARN),
+    new Line("tcp-socket", TCP_LOGGER,
+      (f, t) -> t != null && (f.equals(t.getMessage()) || (t.getMessage() == null && f.equals(NO_MESSAGE))),
+      "a TCP bridge client's connection failed (a reset, a failed TLS handshake); the bridge closed it",
+      "Nothing to do unless one client does it all the time.", TCP_WARN),
+    new Line("tcp-no-address", TCP_LOGGER, (f, t) -> t == null && f.startsWith(NO_ADDRESS),
+      "a TCP bridge client sent a frame without an address; it was answered with an err frame (missing_address)",
+      "Fix the client.", TCP_WARN),
+    // ---- a peer's death, a partition, a merge (Vert.x 5.1.6, vertx-hazelcast 5.1.6, Hazelcast 5.6)
+    new Line("eventbus-write-to-lost-peer", CONTEXT_LOGGER, LibraryLogs::failedEventBusWrite,
+      "the event bus could not write a message to a peer whose connection had just closed; the message failed as "
+      + "any message to a dead peer does (its request times out or is retried). Vert.x then throws "
+      + "'Promise already completed' from the write's listener: a Vert.x 5.1.6 bug (SendContext.tryFail answers "
+      + "false after failing the message, so Promise.fail throws; see docs/operations.md)",
+      AFTER_A_PEER_LOSS, null),
+    new Line("connection-reset", CONNECTION_LOGGER, (f, t) -> t == null && f.endsWith("Connection reset by peer"),
+      "a peer or client closed its connection abruptly (a peer node died, a client reset)",
+      AFTER_A_PEER_LOSS, null),
+    new Line("caller-not-member", "com.hazelcast.",
+      (f, t) -> t instanceof CallerNotMemberException || t instanceof ResponseAlreadySentException,
+      "a Hazelcast operation from or to a member that had just left or was split off; Hazelcast retries it on the "
+      + "partition's new owner", AFTER_A_PEER_LOSS, null),
+    new Line("mastership-claim-by-non-member", FETCH_MEMBERS_VIEW,
+      (f, t) -> t instanceof IllegalArgumentException && f.endsWith("claims mastership but it is not a member!"),
+      "a member that this node had already removed (after a partition or a pause) claimed to be the new master; "
+      + "this node refused, and the two sides join again by Hazelcast's split-brain merge",
+      "Nothing to do unless GET /nodes still shows two clusters a minute after the network healed.", null),
+    new Line("heartbeat-without-master", HEARTBEAT,
+      (f, t) -> t instanceof NullPointerException
+        && thrownAt(t, "com.hazelcast.internal.cluster.impl.MembershipManager", "isMemberSuspected")
+        && thrownAt(t, "com.hazelcast.internal.cluster.impl.ClusterHeartbeatManager", "onInvalidHeartbeat"),
+      "a heartbeat came from a node that is not (or no longer) a member while this node had no master (its master "
+      + "had just left, or it was joining); Hazelcast 5.6 looks the missing master up without a null check. The "
+      + "heartbeat is ignored and the membership settles by itself",
+      "Nothing to do unless GET /nodes still shows two clusters a minute after the network healed.", null),
+    new Line("member-removed-while-joining", HAZELCAST_CLUSTER_MANAGER,
+      (f, t) -> f.equals("Failed to handle memberRemoved") && causedBy(t, NullPointerException.class,
+        "io.vertx.spi.cluster.hazelcast.impl.HazelcastNodeInfo", "writeData"),
+      "a member left while this node was still joining, before its event bus had started; vertx-hazelcast 5.1.6 "
+      + "then tries to re-publish this node's event-bus address, which it does not have yet (it cleaned the "
+      + "departed member's handlers first; the event bus publishes this node's address when it starts)",
+      "Nothing to do unless this node never becomes healthy (GET /health).", null));
+
+  private final ConcurrentHashMap<String, RateLimitedLog> warns = new ConcurrentHashMap<>();
+
+  @Override
+  public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+    if (level != Level.ERROR || format == null) {
+      return FilterReply.NEUTRAL;
+    }
+    String name = logger.getName();
+    for (Line line : LINES) {
+      if (line.loggedBy(name) && line.matches().test(format, t)) {
+        String to = line.warnTo() == null ? name : line.warnTo();
+        warns.computeIfAbsent(to, n -> new RateLimitedLog(logger.getLoggerContext().getLogger(n), 10_000))
+          .warn(line.kind(), text(line, format, t));
+        return FilterReply.DENY;
+      }
+    }
+    return FilterReply.NEUTRAL;
+  }
+
+  /** The WARN: the library's line (abbreviated), then what it means and what to do. */
+  static String text(Line line, String format, Throwable t) {
+    String said = t == null ? format : format.equals(t.getMessage()) ? t.toString() : format + " (" + t + ")";
+    return "Library line '" + abbreviate(said) + "' (" + line.kind() + "): " + line.why() + ". " + line.todo();
+  }
+
+  /**
+   * Vert.x 5.1.6's clustered event bus, on a failed write to a peer: {@code OutboundConnection.writeMessage}
+   * passes the message's {@code SendContext} as the write's listener; the write fails (the peer's connection died
+   * with the message in its buffer, or had closed); {@code Promise.complete(result, failure)} calls
+   * {@code fail}, and SendContext's {@code tryFail} answers false although it failed the message, so {@code fail}
+   * throws. The write either failed at once (the stack passes {@code OutboundConnection.writeMessage}) or when
+   * Netty failed the flushed buffer ({@code DelegatingChannelPromise.tryFailure}). Between the throw and that
+   * frame there is only Vert.x's future machinery (a listener of Steward's own would show there; Steward passes no
+   * listener to a socket write); below it, whoever sent the message (Steward's code, for a write that failed at once).
+   */
+  static boolean failedEventBusWrite(String format, Throwable t) {
+    if (!format.equals("Unhandled exception") || !(t instanceof IllegalStateException)
+      || !"Promise already completed".equals(t.getMessage())) {
+      return false;
+    }
+    StackTraceElement[] stack = t.getStackTrace();
+    if (stack.length < 2 || !stack[0].getClassName().equals("io.vertx.core.Promise")
+      || !stack[0].getMethodName().equals("fail")) {
+      return false;
+    }
+    // From the throw down to the failed write, only Vert.x's future machinery: the listener is Vert.x's own.
+    for (StackTraceElement e : stack) {
+      String c = e.getClassName();
+      if (c.equals("io.vertx.core.eventbus.impl.clustered.OutboundConnection") && e.getMethodName().equals("writeMessage")
+        || c.equals("io.vertx.core.net.impl.DelegatingChannelPromise") && e.getMethodName().equals("tryFailure")) {
+        return true;
+      }
+      if (!c.startsWith("io.vertx.core.")) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private static boolean causedBy(Throwable t, Class<? extends Throwable> type, String className, String method) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c) && thrownAt(c, className, method)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean thrownAt(Throwable t, String className, String method) {
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getClassName().equals(className) && e.getMethodName().equals(method)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 300 ? s : s.substring(0, 300) + "…";
+  }
+}

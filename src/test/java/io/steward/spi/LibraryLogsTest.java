@@ -1,0 +1,273 @@
+package io.steward.spi;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.core.spi.FilterReply;
+import com.hazelcast.nio.serialization.HazelcastSerializationException;
+import com.hazelcast.spi.exception.CallerNotMemberException;
+import com.hazelcast.spi.exception.ResponseAlreadySentException;
+import com.hazelcast.spi.exception.TargetNotMemberException;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every row of {@link LibraryLogs#LINES} against the library's real line: the logger, message and exception (with
+ * the frames that matter) copied from node logs of the campaign (docs/campaign.md) and the bridge tests.
+ */
+class LibraryLogsTest {
+
+  private final LoggerContext context = new LoggerContext();
+  private final LibraryLogs filter = new LibraryLogs();
+  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+  LibraryLogsTest() {
+    logged.setContext(context);
+    logged.start();
+    context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(logged);
+  }
+
+  /** One real library line, and the row that must take it. */
+  record Sample(String kind, String logger, String format, Throwable t, String warnTo) {
+  }
+
+  private static StackTraceElement at(String className, String method) {
+    return new StackTraceElement(className, method, null, 1);
+  }
+
+  private static <T extends Throwable> T thrown(T t, StackTraceElement... stack) {
+    t.setStackTrace(stack);
+    return t;
+  }
+
+  /** Seeds 101 and 108 (campaign-runs/101/logs/node2.log:321): a peer's connection died with writes flushed. */
+  static IllegalStateException promiseAlreadyCompletedFromNetty() {
+    return thrown(new IllegalStateException("Promise already completed"),
+      at("io.vertx.core.Promise", "fail"),
+      at("io.vertx.core.Promise", "complete"),
+      at("io.vertx.core.impl.future.FutureBase$EmitResultTask", "run"),
+      at("io.vertx.core.impl.ContextBase", "execute"),
+      at("io.vertx.core.impl.future.FutureBase", "emitResult"),
+      at("io.vertx.core.impl.future.FutureImpl", "completeInternal"),
+      at("io.vertx.core.impl.future.FutureImpl", "tryFail"),
+      at("io.vertx.core.net.impl.DelegatingChannelPromise", "tryFailure"),
+      at("io.netty.util.internal.PromiseNotificationUtil", "tryFailure"),
+      at("io.netty.channel.ChannelOutboundBuffer", "safeFail"),
+      at("io.netty.channel.ChannelOutboundBuffer", "remove0"),
+      at("io.netty.channel.ChannelOutboundBuffer", "failFlushed"),
+      at("io.netty.channel.AbstractChannel$AbstractUnsafe", "close"),
+      at("io.netty.channel.AbstractChannel$AbstractUnsafe", "handleWriteError"),
+      at("io.netty.channel.AbstractChannel$AbstractUnsafe", "flush0"),
+      at("io.netty.channel.epoll.AbstractEpollChannel$AbstractEpollUnsafe", "epollOutReady"),
+      at("java.lang.Thread", "run"));
+  }
+
+  /**
+   * The same bug when the write fails at once (CI seed 33535, node1.log:16): the listener is called inside
+   * writeMessage, under the Steward code that sent the request.
+   */
+  static IllegalStateException promiseAlreadyCompletedInWriteMessage() {
+    return thrown(new IllegalStateException("Promise already completed"),
+      at("io.vertx.core.Promise", "fail"),
+      at("io.vertx.core.Promise", "complete"),
+      at("io.vertx.core.impl.future.FutureBase$EmitResultTask", "run"),
+      at("io.vertx.core.impl.ContextBase", "execute"),
+      at("io.vertx.core.impl.future.FutureBase", "emitResult"),
+      at("io.vertx.core.impl.future.FutureImpl", "addListener"),
+      at("io.vertx.core.impl.future.FutureBase", "onComplete"),
+      at("io.vertx.core.eventbus.impl.clustered.OutboundConnection", "writeMessage"),
+      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "sendRemote"),
+      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "sendToNode"),
+      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "lambda$sendOrPub$5"),
+      at("io.vertx.core.Completable", "succeed"),
+      at("io.vertx.core.eventbus.impl.clustered.DefaultNodeSelector", "selectFor"),
+      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "sendOrPub"),
+      at("io.vertx.core.eventbus.impl.SendContext", "send"),
+      at("io.vertx.core.eventbus.impl.EventBusImpl", "request"),
+      at("io.steward.http.Forward", "send"),
+      at("io.steward.http.Forward", "lambda$forward$4"),
+      at("io.vertx.ext.web.impl.RouteState", "dispatch"));
+  }
+
+  static final String NOT_MEMBER = "[10.100.236.2]:5701 [Campaign-105f019b] [5.6.0] Not Member! this: [10.100.236.2]:5701, "
+    + "caller: [10.100.236.1]:5701, partitionId: -1, operation: PartitionIteratingOperation, service: hz:impl:mapService";
+  static final String RESPONDED = "[10.167.27.1]:5701 [Campaign-dea36825] [5.6.0] NormalResponse already "
+    + "responseReceived for callback: Invocation{op=PutIfAbsentOperation}";
+  /** Seed 101, campaign-runs/101/logs/node1.log:79. */
+  static final String CLAIMS = "[10.119.208.1]:5701 [Campaign-4d5aa46b] [5.6.0] [10.119.208.3]:5701 claims mastership "
+    + "but it is not a member!";
+  /** Seed 14960 run 1, node1.log:3. */
+  static final String HEARTBEAT_NPE = "Cannot invoke \"Object.hashCode()\" because \"key\" is null";
+
+  static IllegalArgumentException claim() {
+    return thrown(new IllegalArgumentException("[10.119.208.3]:5701 claims mastership but it is not a member!"),
+      at("com.hazelcast.internal.util.Preconditions", "checkTrue"),
+      at("com.hazelcast.internal.cluster.impl.ClusterServiceImpl", "handleMastershipClaim"),
+      at("com.hazelcast.internal.cluster.impl.operations.FetchMembersViewOp", "run"));
+  }
+
+  static NullPointerException heartbeatNpe() {
+    return thrown(new NullPointerException(HEARTBEAT_NPE),
+      at("java.util.concurrent.ConcurrentHashMap", "get"),
+      at("java.util.concurrent.ConcurrentHashMap", "containsKey"),
+      at("java.util.concurrent.ConcurrentHashMap$KeySetView", "contains"),
+      at("com.hazelcast.internal.cluster.impl.MembershipManager", "isMemberSuspected"),
+      at("com.hazelcast.internal.cluster.impl.ClusterHeartbeatManager", "onInvalidHeartbeat"),
+      at("com.hazelcast.internal.cluster.impl.ClusterHeartbeatManager", "handleHeartbeat"),
+      at("com.hazelcast.internal.cluster.impl.operations.HeartbeatOp", "run"));
+  }
+
+  /** Seed 14960 run 1, node2.log:10: the restarted node, while it joined. */
+  static HazelcastSerializationException memberRemovedWhileJoining() {
+    NullPointerException cause = thrown(new NullPointerException(
+        "Cannot invoke \"io.vertx.core.spi.cluster.NodeInfo.host()\" because \"this.nodeInfo\" is null"),
+      at("io.vertx.spi.cluster.hazelcast.impl.HazelcastNodeInfo", "writeData"),
+      at("com.hazelcast.internal.serialization.impl.VersionedDataSerializableSerializer", "write"));
+    return thrown(new HazelcastSerializationException(
+        "Failed to serialize 'io.vertx.spi.cluster.hazelcast.impl.HazelcastNodeInfo'", cause),
+      at("com.hazelcast.internal.serialization.impl.SerializationUtil", "handleSerializeException"),
+      at("com.hazelcast.map.impl.proxy.MapProxyImpl", "put"),
+      at("io.vertx.spi.cluster.hazelcast.HazelcastClusterManager", "membersRemoved"),
+      at("io.vertx.spi.cluster.hazelcast.HazelcastClusterManager", "memberRemoved"));
+  }
+
+  static final List<Sample> SAMPLES = List.of(
+    new Sample("sockjs-invalid-type", LibraryLogs.SOCKJS_LOGGER, "Invalid type in incoming message: nope", null,
+      "io.steward.http.SockJsBridge"),
+    new Sample("sockjs-reply-address", LibraryLogs.SOCKJS_LOGGER,
+      "Will not send message, reply address is > 36 chars", null, "io.steward.http.SockJsBridge"),
+    new Sample("sockjs-socket", LibraryLogs.SOCKJS_LOGGER, "SockJSSocket exception",
+      new IllegalStateException("Cannot process text frame of size 65536"), "io.steward.http.SockJsBridge"),
+    new Sample("tcp-socket", LibraryLogs.TCP_LOGGER, "Connection reset by peer",
+      new IOException("Connection reset by peer"), "io.steward.bridge.BridgeVerticle"),
+    new Sample("tcp-no-address", LibraryLogs.TCP_LOGGER, "msg does not have address: {\"type\":\"send\"}", null,
+      "io.steward.bridge.BridgeVerticle"),
+    new Sample("eventbus-write-to-lost-peer", LibraryLogs.CONTEXT_LOGGER, "Unhandled exception",
+      promiseAlreadyCompletedFromNetty(), LibraryLogs.CONTEXT_LOGGER),
+    new Sample("connection-reset", LibraryLogs.CONNECTION_LOGGER,
+      "recvAddress(..) failed with error(-104): Connection reset by peer", null, LibraryLogs.CONNECTION_LOGGER),
+    new Sample("caller-not-member", "com.hazelcast.spi.impl.operationservice.impl.operations.PartitionIteratingOperation",
+      NOT_MEMBER, new CallerNotMemberException(NOT_MEMBER),
+      "com.hazelcast.spi.impl.operationservice.impl.operations.PartitionIteratingOperation"),
+    new Sample("mastership-claim-by-non-member", LibraryLogs.FETCH_MEMBERS_VIEW, CLAIMS, claim(),
+      LibraryLogs.FETCH_MEMBERS_VIEW),
+    new Sample("heartbeat-without-master", LibraryLogs.HEARTBEAT,
+      "[10.132.163.1]:5701 [Campaign-ae14f197] [5.6.0] " + HEARTBEAT_NPE, heartbeatNpe(), LibraryLogs.HEARTBEAT),
+    new Sample("member-removed-while-joining", LibraryLogs.HAZELCAST_CLUSTER_MANAGER, "Failed to handle memberRemoved",
+      memberRemovedWhileJoining(), LibraryLogs.HAZELCAST_CLUSTER_MANAGER));
+
+  private FilterReply decide(String loggerName, Level level, String format, Throwable t) {
+    return filter.decide(null, context.getLogger(loggerName), level, format, null, t);
+  }
+
+  private FilterReply error(String loggerName, String format, Throwable t) {
+    return decide(loggerName, Level.ERROR, format, t);
+  }
+
+  @Test
+  void every_row_of_the_table_has_a_real_library_line_in_this_test() {
+    assertThat(SAMPLES.stream().map(Sample::kind).collect(Collectors.toList()))
+      .containsExactlyInAnyOrderElementsOf(LibraryLogs.LINES.stream().map(LibraryLogs.Line::kind).toList());
+  }
+
+  @Test
+  void each_real_library_line_becomes_one_warn_that_says_what_happened_and_what_to_do() {
+    for (Sample s : SAMPLES) {
+      logged.list.clear();
+      assertThat(error(s.logger(), s.format(), s.t())).as(s.kind()).isEqualTo(FilterReply.DENY);
+      assertThat(logged.list).as(s.kind()).hasSize(1);
+      ILoggingEvent warn = logged.list.get(0);
+      LibraryLogs.Line row = LibraryLogs.LINES.stream().filter(l -> l.kind().equals(s.kind())).findFirst().orElseThrow();
+      assertThat(warn.getLevel()).as(s.kind()).isEqualTo(Level.WARN);
+      assertThat(warn.getLoggerName()).as(s.kind()).isEqualTo(s.warnTo());
+      assertThat(warn.getThrowableProxy()).as(s.kind()).isNull();
+      assertThat(warn.getFormattedMessage()).as(s.kind()).contains(s.kind(), row.why(), row.todo());
+    }
+  }
+
+  @Test
+  void the_event_bus_write_failure_is_recognised_in_both_shapes_vertx_throws_it() {
+    assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", promiseAlreadyCompletedInWriteMessage()))
+      .isEqualTo(FilterReply.DENY);
+    assertThat(logged.list).singleElement().satisfies(e ->
+      assertThat(e.getFormattedMessage()).contains("Promise already completed", "SendContext.tryFail"));
+  }
+
+  @Test
+  void a_burst_of_one_kind_is_one_warn_every_10_s() {
+    // seed 108, node3: 55 of these within 50 ms
+    for (int i = 0; i < 55; i++) {
+      assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", promiseAlreadyCompletedFromNetty()))
+        .isEqualTo(FilterReply.DENY);
+    }
+    assertThat(logged.list).hasSize(1);
+  }
+
+  @Test
+  void other_errors_of_the_same_libraries_stay_errors() {
+    // a double completion in Steward's own code, with Netty's write failure below it
+    IllegalStateException ours = promiseAlreadyCompletedFromNetty();
+    StackTraceElement[] stack = ours.getStackTrace();
+    StackTraceElement[] withOurs = new StackTraceElement[stack.length + 1];
+    System.arraycopy(stack, 0, withOurs, 0, 2);
+    withOurs[2] = at("io.steward.edge.TcpBridgeEvents", "reply");
+    System.arraycopy(stack, 2, withOurs, 3, stack.length - 2);
+    ours.setStackTrace(withOurs);
+    assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", ours)).isEqualTo(FilterReply.NEUTRAL);
+    // the same message thrown elsewhere; another unhandled exception
+    assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", thrown(
+      new IllegalStateException("Promise already completed"), at("io.vertx.core.Promise", "fail"),
+      at("io.steward.tasks.Runner", "finish")))).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", new IllegalStateException("boom")))
+      .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.CONNECTION_LOGGER, "Too many open files", null)).isEqualTo(FilterReply.NEUTRAL);
+    // the reset on another logger; Hazelcast's "Not Member!" for a target (its own WARN) and other ERRORs
+    assertThat(error("io.steward.bus.Bus", "Connection reset by peer", null)).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error("com.hazelcast.spi.impl.operationservice.impl.Invocation", "Not Member!",
+      new TargetNotMemberException("Not Member!"))).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error("com.hazelcast.internal.cluster.impl.operations.LockClusterStateOp",
+      "Still have pending migration tasks, cannot lock cluster state!", new IllegalStateException("x")))
+      .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.FETCH_MEMBERS_VIEW, "something else", new IllegalArgumentException("x")))
+      .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.HEARTBEAT, HEARTBEAT_NPE, thrown(new NullPointerException(HEARTBEAT_NPE),
+      at("com.hazelcast.internal.cluster.impl.ClusterHeartbeatManager", "onHeartbeat")))).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.HAZELCAST_CLUSTER_MANAGER, "Failed to handle memberRemoved",
+      new HazelcastSerializationException("x", new IllegalStateException("y")))).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.HAZELCAST_CLUSTER_MANAGER, "Failed to handle memberAdded",
+      memberRemovedWhileJoining())).isEqualTo(FilterReply.NEUTRAL);
+    // Steward's own logger with a library's exception
+    assertThat(error("io.steward.node.Node", "Not Member!", new CallerNotMemberException("Not Member!")))
+      .isEqualTo(FilterReply.NEUTRAL);
+    // the bridges' other ERRORs
+    assertThat(error(LibraryLogs.SOCKJS_LOGGER, "Failure in bridge event handler", new RuntimeException()))
+      .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.TCP_LOGGER, "Failure in bridge event handler", new RuntimeException()))
+      .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error("io.steward.Other", "Invalid type in incoming message", null)).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(logged.list).isEmpty();
+  }
+
+  @Test
+  void the_same_lines_at_other_levels_and_logbacks_level_probe_are_left_alone() {
+    for (Sample s : SAMPLES) {
+      assertThat(decide(s.logger(), Level.WARN, s.format(), s.t())).as(s.kind()).isEqualTo(FilterReply.NEUTRAL);
+      assertThat(decide(s.logger(), Level.ERROR, null, null)).as(s.kind()).isEqualTo(FilterReply.NEUTRAL);
+    }
+    assertThat(logged.list).isEmpty();
+  }
+
+  @Test
+  void a_hazelcast_response_sent_twice_is_a_warn_too() {
+    assertThat(error("com.hazelcast.map.impl.operation.PutIfAbsentOperation", RESPONDED,
+      new ResponseAlreadySentException(RESPONDED))).isEqualTo(FilterReply.DENY);
+    assertThat(logged.list).singleElement().satisfies(e -> assertThat(e.getLevel()).isEqualTo(Level.WARN));
+  }
+}
