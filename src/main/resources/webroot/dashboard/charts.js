@@ -1,0 +1,163 @@
+/*
+ * The dashboard's charts: this node's samples of the last 15 minutes (GET /metrics/series, one every 5 s), drawn
+ * with uPlot (vendored under /dashboard/vendor/). app.js starts and stops them with the page and lends its API
+ * client (token, 401 handling). The uPlot instances are on window.stewardCharts (by chart id) for the browser test.
+ */
+(function () {
+  'use strict';
+
+  const POLL_MS = 5000;
+  const WINDOW_MS = 15 * 60 * 1000;
+  const COLOURS = ['#1f77b4', '#2ca02c', '#d62728', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+
+  const C = { api: null, samples: [], last: 0, timer: null, busy: false, node: null, charts: {}, keys: {}, error: null };
+  window.stewardCharts = C.charts;
+
+  /** Each chart: its title, y-axis labels, and its series (label, unit, value of a sample) for the keys present. */
+  const CHARTS = {
+    throughput: {
+      title: 'Tasks per second, by outcome',
+      axes: ['per s'],
+      series: () => [
+        ['started', 0, s => s.tasks.started], ['succeeded', 0, s => s.tasks.succeeded],
+        ['failed', 0, s => s.tasks.failed], ['restarted', 0, s => s.tasks.restarted]
+      ]
+    },
+    queues: {
+      title: 'Queue depth, running and capacity, per supervisor',
+      axes: ['tasks'],
+      series: samples => keys(samples, s => s.supervisors).flatMap(name => [
+        [name + ' queued', 0, s => field(s.supervisors, name, 'queued')],
+        [name + ' running', 0, s => field(s.supervisors, name, 'running')],
+        [name + ' capacity', 0, s => field(s.supervisors, name, 'capacity'), [6, 4]]
+      ])
+    },
+    schedule: {
+      title: 'Schedule lateness (p50, p99) and missed ticks',
+      axes: ['ms late', 'missed per s'],
+      series: () => [
+        ['lateness p50', 0, s => s.schedule.latenessP50Ms], ['lateness p99', 0, s => s.schedule.latenessP99Ms],
+        ['missed', 1, s => s.schedule.missed]
+      ]
+    },
+    caches: {
+      title: 'Cache hit ratio and evictions',
+      axes: ['hit ratio %', 'evictions per s'],
+      series: samples => keys(samples, s => s.caches).flatMap(name => [
+        [name + ' hit ratio', 0, s => { const r = field(s.caches, name, 'hitRatio'); return r === null ? null : r * 100; }],
+        [name + ' evictions', 1, s => field(s.caches, name, 'evictions'), [6, 4]]
+      ])
+    }
+  };
+
+  function keys(samples, of) {
+    const set = new Set();
+    for (const s of samples) for (const k of Object.keys(of(s) || {})) set.add(k);
+    return [...set].sort();
+  }
+
+  function field(map, name, f) {
+    const o = map && map[name];
+    return o && o[f] !== undefined ? o[f] : null;
+  }
+
+  function start(api) {
+    C.api = api;
+    if (C.timer) return;
+    refresh();
+    C.timer = setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
+  }
+
+  function stop() {
+    if (C.timer) clearInterval(C.timer);
+    C.timer = null;
+  }
+
+  async function refresh() {
+    if (C.busy) return;
+    C.busy = true;
+    try {
+      const data = await C.api('GET', '/metrics/series?since=' + C.last);
+      if (C.node && data.node !== C.node) {
+        C.samples = []; // another node answers this address now: its figures do not continue these
+      }
+      C.node = data.node;
+      for (const s of data.samples || []) {
+        if (s.t > C.last) {
+          C.samples.push(s);
+          C.last = s.t;
+        }
+      }
+      const oldest = (data.now || Date.now()) - WINDOW_MS;
+      while (C.samples.length && C.samples[0].t <= oldest) C.samples.shift();
+      C.error = null;
+    } catch (e) {
+      if (e.status === 401) return;
+      C.error = (e.status ? e.status + ': ' : '') + e.message;
+    } finally {
+      C.busy = false;
+      draw();
+    }
+  }
+
+  function draw() {
+    const root = document.getElementById('charts');
+    if (!root) return;
+    const state = root.querySelector('.state');
+    state.hidden = !C.error;
+    state.textContent = C.error ? 'Cannot read the samples: ' + C.error : '';
+    root.querySelector('.node').textContent = C.node ? 'node ' + C.node.slice(0, 8) : '';
+    const n = C.samples.length;
+    root.querySelector('.updated').textContent = n ? n + ' samples, last at ' + new Date(C.samples[n - 1].t).toLocaleTimeString()
+      : 'the first sample comes 5 s after the node starts';
+    if (typeof uPlot === 'undefined') {
+      state.hidden = false;
+      state.textContent = 'The chart library did not load (/dashboard/vendor/uPlot.iife.min.js).';
+      return;
+    }
+    for (const [id, def] of Object.entries(CHARTS)) drawChart(id, def);
+  }
+
+  function drawChart(id, def) {
+    const series = def.series(C.samples);
+    const data = [C.samples.map(s => s.t / 1000)];
+    for (const [, , value] of series) data.push(C.samples.map(s => { const v = value(s); return v === undefined ? null : v; }));
+    const signature = series.map(s => s[0]).join('|');
+    const box = document.querySelector('#chart-' + id);
+    let u = C.charts[id];
+    if (u && C.keys[id] === signature) {
+      u.setData(data);
+      return;
+    }
+    if (u) u.destroy();
+    C.keys[id] = signature;
+    const width = Math.max(280, box.clientWidth || 480);
+    const opts = {
+      title: def.title,
+      width,
+      height: 220,
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true } },
+      axes: [{}].concat(def.axes.map((label, i) => ({ label, scale: i ? 'y2' : 'y', side: i ? 1 : 3, grid: { show: i === 0 } }))),
+      series: [{}].concat(series.map(([label, axis, , dash], i) => ({
+        label, scale: axis ? 'y2' : 'y', stroke: COLOURS[i % COLOURS.length], width: 2, dash, spanGaps: false,
+        value: (self, v) => v === null || v === undefined ? '—' : (Math.round(v * 100) / 100).toString()
+      })))
+    };
+    C.charts[id] = new uPlot(opts, data, box);
+  }
+
+  // Redraw at the new width when the window changes size.
+  let resize = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resize);
+    resize = setTimeout(() => {
+      for (const [id, u] of Object.entries(C.charts)) {
+        const box = document.querySelector('#chart-' + id);
+        if (box && box.clientWidth) u.setSize({ width: box.clientWidth, height: 220 });
+      }
+    }, 200);
+  });
+
+  window.StewardCharts = { start, stop, refresh };
+})();
