@@ -2,7 +2,7 @@
 // Drives the dashboard's charts, dead letters and task detail in Debian's Chromium with playwright-core, for
 // DashboardChartsBrowserTest.
 //   node dashboard-charts.js <config JSON>
-// config: {url, token, cache, schedules (boolean), chromium, screenshots: {charts, task, failure}}
+// config: {url, token, cache, schedules (boolean), burst (tasks), chromium, screenshots: {before, charts, task, failure}}
 // Writes one JSON object per line on stdout: {"step": name, ...} when a step passed, {"step", "ok": false, "error"}
 // when one failed (exit 1). Reads the charts' data from the uPlot instances the page keeps on window.stewardCharts.
 
@@ -78,19 +78,30 @@ async function main() {
     await page.click('#login-form button[type=submit]');
     await page.locator('#nodes tbody tr').first().waitFor();
 
-    // ------------------------------------------------ the throughput chart rises with a burst of tasks
+    // ------------------------------------------------ load: a burst of tasks, cache reads, a schedule every second
+    // All at once, then each chart is read until it shows its part: samples come every 5 s.
     const before = await until(page, 'throughput', 'a first sample', (c) => c.times.length >= 1);
     const baseline = max(before.series.started);
-    const burstAt = Date.now() / 1000;
+    await page.locator('#charts').screenshot({ path: config.screenshots.before });
+    const loadAt = Date.now() / 1000 - 1;
+    await api('PUT', '/caches/' + config.cache + '/ada', { value: 'ada' });
+    for (const key of ['ada', 'ada', 'ada']) await api('GET', '/caches/' + config.cache + '/' + key);
+    const miss = await fetch(config.url + '/caches/' + config.cache + '/nobody', { headers: { Authorization: 'Bearer ' + config.token } });
+    if (miss.status !== 404) throw new Error('GET of a missing key: expected 404, got ' + miss.status);
+    if (config.schedules) {
+      await api('PUT', '/schedules/beat', { every: '1s', action: { type: 'publish', address: 'dashboard.test.beat' } });
+    }
     const burst = [];
     for (let i = 0; i < config.burst; i++) burst.push(api('POST', '/tasks', { type: 'echo', payload: { i } }));
     await Promise.all(burst);
+
+    // ------------------------------------------------ the throughput chart rises with the burst
     const after = await until(page, 'throughput', 'the burst', (c) =>
-      c.times.some((t, i) => t >= burstAt && c.series.started[i] !== null && c.series.started[i] >= config.burst / 20));
-    const afterBurst = (label) => max(after.series[label].filter((v, i) => after.times[i] >= burstAt));
+      c.times.some((t, i) => t >= loadAt && c.series.started[i] !== null && c.series.started[i] >= config.burst / 20));
+    const afterLoad = (label) => max(after.series[label].filter((v, i) => after.times[i] >= loadAt));
     out({
       step: 'throughput-rises', labels: Object.keys(after.series), baseline, points: after.times.length,
-      started: afterBurst('started'), succeeded: afterBurst('succeeded'), canvas: after.canvas
+      started: afterLoad('started'), succeeded: afterLoad('succeeded'), canvas: after.canvas
     });
 
     // ------------------------------------------------ queue depth and capacity per supervisor
@@ -99,26 +110,20 @@ async function main() {
     out({ step: 'queues-show', labels: Object.keys(queues.series), capacity: capacity[capacity.length - 1] });
 
     // ------------------------------------------------ cache hit ratio: three hits and a miss
-    await api('PUT', '/caches/' + config.cache + '/ada', { value: 'ada' });
-    const readAt = Date.now() / 1000;
-    for (const key of ['ada', 'ada', 'ada']) await api('GET', '/caches/' + config.cache + '/' + key);
-    await fetch(config.url + '/caches/' + config.cache + '/nobody', { headers: { Authorization: 'Bearer ' + config.token } });
     const label = config.cache + ' hit ratio';
     const caches = await until(page, 'caches', 'a hit ratio', (c) =>
-      label in c.series && c.times.some((t, i) => t >= readAt && c.series[label][i] !== null));
+      label in c.series && c.times.some((t, i) => t >= loadAt && c.series[label][i] !== null));
     out({ step: 'cache-ratio-shows', ratios: caches.series[label].filter((v) => v !== null), labels: Object.keys(caches.series) });
 
     // ------------------------------------------------ schedule lateness
     if (config.schedules) {
-      await api('PUT', '/schedules/beat', { every: '1s', action: { type: 'publish', address: 'dashboard.test.beat' } });
       const schedule = await until(page, 'schedule', 'a lateness point', (c) => max(c.series['lateness p99']) > 0);
       out({ step: 'lateness-shows', p50: schedule.series['lateness p50'].filter((v) => v !== null),
         p99: schedule.series['lateness p99'].filter((v) => v !== null), labels: Object.keys(schedule.series) });
       await api('DELETE', '/schedules/beat');
     }
 
-    await page.locator('#charts').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: config.screenshots.charts, fullPage: true });
+    await page.locator('#charts').screenshot({ path: config.screenshots.charts });
     out({ step: 'charts-screenshot', path: config.screenshots.charts });
 
     // ------------------------------------------------ a dead letter: a transient task that always fails

@@ -6,7 +6,8 @@
 (function () {
   'use strict';
 
-  const POLL_MS = 5000;
+  const POLL_MS = 5000;   // when the node does not say when its next sample comes
+  const AFTER_SAMPLE_MS = 300; // read this long after the node's next sample is due
   const WINDOW_MS = 15 * 60 * 1000;
   const COLOURS = ['#1f77b4', '#2ca02c', '#d62728', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
@@ -43,6 +44,7 @@
     caches: {
       title: 'Cache hit ratio and evictions',
       axes: ['hit ratio %', 'evictions per s'],
+    range: [0, 100],
       series: samples => keys(samples, s => s.caches).flatMap(name => [
         [name + ' hit ratio', 0, s => { const r = field(s.caches, name, 'hitRatio'); return r === null ? null : r * 100; }],
         [name + ' evictions', 1, s => field(s.caches, name, 'evictions'), [6, 4]]
@@ -63,21 +65,36 @@
 
   function start(api) {
     C.api = api;
-    if (C.timer) return;
+    if (C.running) return;
+    C.running = true;
     refresh();
-    C.timer = setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
   }
 
   function stop() {
-    if (C.timer) clearInterval(C.timer);
+    C.running = false;
+    clearTimeout(C.timer);
     C.timer = null;
+  }
+
+  /** The next read: just after the node's next sample (by the node's clock), at most POLL_MS away. */
+  function next(data) {
+    clearTimeout(C.timer);
+    if (!C.running) return;
+    let delay = POLL_MS;
+    if (data && data.now && C.last) {
+      delay = C.last + (data.intervalMs || POLL_MS) + AFTER_SAMPLE_MS - data.now;
+      while (delay < 0) delay += data.intervalMs || POLL_MS; // a sample is late (a busy node): try at the next one
+      delay = Math.min(POLL_MS, Math.max(AFTER_SAMPLE_MS, delay));
+    }
+    C.timer = setTimeout(() => { if (document.hidden) next(null); else refresh(); }, delay);
   }
 
   async function refresh() {
     if (C.busy) return;
     C.busy = true;
+    let data = null;
     try {
-      const data = await C.api('GET', '/metrics/series?since=' + C.last);
+      data = await C.api('GET', '/metrics/series?since=' + C.last);
       if (C.node && data.node !== C.node) {
         C.samples = []; // another node answers this address now: its figures do not continue these
       }
@@ -92,11 +109,12 @@
       while (C.samples.length && C.samples[0].t <= oldest) C.samples.shift();
       C.error = null;
     } catch (e) {
-      if (e.status === 401) return;
-      C.error = (e.status ? e.status + ': ' : '') + e.message;
+      data = null;
+      if (e.status !== 401) C.error = (e.status ? e.status + ': ' : '') + e.message;
     } finally {
       C.busy = false;
       draw();
+      next(data);
     }
   }
 
@@ -137,7 +155,7 @@
       width,
       height: 220,
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      scales: def.range ? { x: { time: true }, y: { range: def.range } } : { x: { time: true } },
       axes: [{}].concat(def.axes.map((label, i) => ({ label, scale: i ? 'y2' : 'y', side: i ? 1 : 3, grid: { show: i === 0 } }))),
       series: [{}].concat(series.map(([label, axis, , dash], i) => ({
         label, scale: axis ? 'y2' : 'y', stroke: COLOURS[i % COLOURS.length], width: 2, dash, spanGaps: false,

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.fail;
  * The dashboard's charts, dead letters and task detail in a real headless browser (Debian's Chromium driven by
  * {@code playwright-core}, {@code src/test/js/dashboard-charts.js}), against a real node: the charts draw this node's
  * live samples ({@code GET /metrics/series}), read back from the page's uPlot instances. Screenshots:
- * {@code target/screenshots/dashboard-charts.png} and {@code target/screenshots/dashboard-task.png}.
+ * {@code target/screenshots/dashboard-charts-before.png} (the charts before the load), {@code dashboard-charts.png}
+ * (after it) and {@code dashboard-task.png} (a running task's detail).
  */
 class DashboardChartsBrowserTest {
 
@@ -35,6 +36,7 @@ class DashboardChartsBrowserTest {
   static final boolean SCHEDULE = BuiltModules.has("schedule");
   static final int BURST = 300;
   static final Path SCREENSHOTS = Path.of("target/screenshots");
+  static final Path BEFORE = SCREENSHOTS.resolve("dashboard-charts-before.png");
   static final Path CHARTS = SCREENSHOTS.resolve("dashboard-charts.png");
   static final Path TASK = SCREENSHOTS.resolve("dashboard-task.png");
 
@@ -70,11 +72,13 @@ class DashboardChartsBrowserTest {
         + " (.ci/run does it before `mvn -B verify`)");
     }
     Files.createDirectories(SCREENSHOTS);
+    Files.deleteIfExists(BEFORE);
     Files.deleteIfExists(CHARTS);
     Files.deleteIfExists(TASK);
     JsonObject config = new JsonObject().put("url", url).put("token", TOKEN).put("cache", "users").put("schedules", SCHEDULE)
       .put("burst", BURST).put("chromium", DashboardBrowserTest.CHROMIUM.toString())
-      .put("screenshots", new JsonObject().put("charts", CHARTS.toAbsolutePath().toString())
+      .put("screenshots", new JsonObject().put("before", BEFORE.toAbsolutePath().toString())
+        .put("charts", CHARTS.toAbsolutePath().toString())
         .put("task", TASK.toAbsolutePath().toString())
         .put("failure", SCREENSHOTS.resolve("dashboard-charts-failure.png").toAbsolutePath().toString()));
 
@@ -102,6 +106,7 @@ class DashboardChartsBrowserTest {
       assertThat(lateness.getJsonArray("p99")).isNotEmpty();
     }
     assertThat(Files.size(CHARTS)).as("screenshot %s", CHARTS).isGreaterThan(20_000);
+    assertThat(Files.size(BEFORE)).as("screenshot %s", BEFORE).isGreaterThan(10_000);
 
     JsonObject letter = steps.get("dead-letter-shows");
     assertThat(letter.getString("error")).contains("always fails (dashboard test)");
