@@ -155,7 +155,8 @@
       width,
       height: 220,
       cursor: { drag: { x: false, y: false } },
-      scales: def.range ? { x: { time: true }, y: { range: def.range } } : { x: { time: true } },
+      // The x axis is always the whole window, ending at the newest sample: a burst shows where it happened.
+      scales: Object.assign({ x: { time: true, range: () => windowRange() } }, def.range ? { y: { range: def.range } } : {}),
       axes: [{}].concat(def.axes.map((label, i) => ({ label, scale: i ? 'y2' : 'y', side: i ? 1 : 3, grid: { show: i === 0 } }))),
       series: [{}].concat(series.map(([label, axis, , dash], i) => ({
         label, scale: axis ? 'y2' : 'y', stroke: COLOURS[i % COLOURS.length], width: 2, dash, spanGaps: false,
@@ -163,6 +164,11 @@
       })))
     };
     C.charts[id] = new uPlot(opts, data, box);
+  }
+
+  function windowRange() {
+    const end = (C.samples.length ? C.samples[C.samples.length - 1].t : Date.now()) / 1000;
+    return [end - WINDOW_MS / 1000, end];
   }
 
   // Redraw at the new width when the window changes size.
