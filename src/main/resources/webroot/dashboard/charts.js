@@ -14,7 +14,11 @@
   const C = { api: null, samples: [], last: 0, timer: null, busy: false, node: null, charts: {}, keys: {}, error: null };
   window.stewardCharts = C.charts;
 
-  /** Each chart: its title, y-axis labels, and its series (label, unit, value of a sample) for the keys present. */
+  /**
+   * Each chart: its title, y-axis labels, and its series for the keys present: [label, axis (0 left, 1 right), value of a
+   * sample, dash, dots]. Dots: a series with gaps (no run, no read in an interval) shows each point, or a lone one
+   * would not show at all.
+   */
   const CHARTS = {
     throughput: {
       title: 'Tasks per second, by outcome',
@@ -37,7 +41,8 @@
       title: 'Schedule lateness (p50, p99) and missed ticks',
       axes: ['ms late', 'missed per s'],
       series: () => [
-        ['lateness p50', 0, s => s.schedule.latenessP50Ms], ['lateness p99', 0, s => s.schedule.latenessP99Ms],
+        ['lateness p50', 0, s => s.schedule.latenessP50Ms, undefined, true],
+        ['lateness p99', 0, s => s.schedule.latenessP99Ms, undefined, true],
         ['missed', 1, s => s.schedule.missed]
       ]
     },
@@ -46,7 +51,7 @@
       axes: ['hit ratio %', 'evictions per s'],
     range: [0, 100],
       series: samples => keys(samples, s => s.caches).flatMap(name => [
-        [name + ' hit ratio', 0, s => { const r = field(s.caches, name, 'hitRatio'); return r === null ? null : r * 100; }],
+        [name + ' hit ratio', 0, s => { const r = field(s.caches, name, 'hitRatio'); return r === null ? null : r * 100; }, undefined, true],
         [name + ' evictions', 1, s => field(s.caches, name, 'evictions'), [6, 4]]
       ])
     }
@@ -150,6 +155,10 @@
     if (u) u.destroy();
     C.keys[id] = signature;
     const width = Math.max(280, box.clientWidth || 480);
+    // Axis text and grid in the page's colours (light and dark schemes).
+    const style = getComputedStyle(document.body);
+    const text = style.color;
+    const line = style.getPropertyValue('--line').trim() || '#dde2e8';
     const opts = {
       title: def.title,
       width,
@@ -157,11 +166,13 @@
       cursor: { drag: { x: false, y: false } },
       // The x axis is always the whole window, ending at the newest sample: a burst shows where it happened.
       scales: Object.assign({ x: { time: true, range: () => windowRange() } }, def.range ? { y: { range: def.range } } : {}),
-      axes: [{}].concat(def.axes.map((label, i) => ({ label, scale: i ? 'y2' : 'y', side: i ? 1 : 3, grid: { show: i === 0 } }))),
-      series: [{}].concat(series.map(([label, axis, , dash], i) => ({
+      axes: [{ stroke: text, grid: { stroke: line }, ticks: { stroke: line } }].concat(def.axes.map((label, i) => ({
+        label, scale: i ? 'y2' : 'y', side: i ? 1 : 3, stroke: text, grid: { show: i === 0, stroke: line }, ticks: { stroke: line }
+      }))),
+      series: [{}].concat(series.map(([label, axis, , dash, dots], i) => Object.assign({
         label, scale: axis ? 'y2' : 'y', stroke: COLOURS[i % COLOURS.length], width: 2, dash, spanGaps: false,
         value: (self, v) => v === null || v === undefined ? '—' : (Math.round(v * 100) / 100).toString()
-      })))
+      }, dots ? { points: { show: true, size: 6, fill: COLOURS[i % COLOURS.length] } } : {})))
     };
     C.charts[id] = new uPlot(opts, data, box);
   }

@@ -87,7 +87,7 @@ final class Sampler {
     for (Meter meter : registry.getMeters()) {
       Meter.Id id = meter.getId();
       if (!id.getName().startsWith("steward_")
-        || (id.getType() != Meter.Type.COUNTER && id.getType() != Meter.Type.OTHER)) {
+        || id.getType() != Meter.Type.COUNTER) {
         continue;
       }
       double count = 0;
