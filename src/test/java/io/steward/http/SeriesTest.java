@@ -158,6 +158,38 @@ class SeriesTest {
     assertThat(samples()).extracting(s -> ((JsonObject) s).getLong("t")).containsExactly(now, clock.millis());
   }
 
+  @Test
+  void a_counter_that_goes_down_counts_as_nothing_rather_than_a_negative_rate() {
+    AtomicLong evicted = new AtomicLong(100);
+    FunctionCounter.builder("steward_cache_evictions", evicted, AtomicLong::doubleValue).tag("cache", "users").register(registry);
+    hits.increment();
+    series.tick();
+    evicted.set(40); // Hazelcast's count of a partition that moved away starts again
+    hits.increment();
+    clock.advance(Series.INTERVAL_MS);
+    series.tick();
+    evicted.set(65);
+    hits.increment();
+    clock.advance(Series.INTERVAL_MS);
+    series.tick();
+
+    assertThat(samples()).extracting(s -> ((JsonObject) s).getJsonObject("caches").getJsonObject("users").getDouble("evictions"))
+      .containsExactly(0.0, 5.0);
+  }
+
+  @Test
+  void one_instance_owns_the_sampling_timer_until_it_lets_go() {
+    Object first = new Object();
+    Object second = new Object();
+    assertThat(series.claim(first)).isTrue();
+    assertThat(series.claim(second)).isFalse();
+    assertThat(series.claim(first)).isTrue();
+    series.release(second);
+    assertThat(series.claim(second)).as("only the owner lets go").isFalse();
+    series.release(first);
+    assertThat(series.claim(second)).isTrue();
+  }
+
   private JsonArray samples() {
     return series.since(0).getJsonArray("samples");
   }
