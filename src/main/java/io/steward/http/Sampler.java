@@ -184,13 +184,21 @@ final class Sampler {
   /** A histogram's cumulative counts at its bucket bounds (milliseconds), and its total count. */
   record Buckets(double[] boundsMs, double[] cumulative, double total) {
 
+    /**
+     * What filled between {@code earlier} and this reading, or null when that cannot be told: the buckets changed, or
+     * a count went down (a registry whose histograms roll over time windows, the in-memory one that a node uses with
+     * {@code metrics.enabled=false}; the node's Prometheus registry keeps them for the node's life).
+     */
     Buckets minus(Buckets earlier) {
-      if (earlier.cumulative.length != cumulative.length) {
-        return this;
+      if (earlier.cumulative.length != cumulative.length || total < earlier.total) {
+        return null;
       }
       double[] c = new double[cumulative.length];
       for (int i = 0; i < c.length; i++) {
         c[i] = cumulative[i] - earlier.cumulative[i];
+        if (c[i] < 0) {
+          return null;
+        }
       }
       return new Buckets(boundsMs, c, total - earlier.total);
     }
