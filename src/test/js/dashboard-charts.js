@@ -2,7 +2,7 @@
 // Drives the dashboard's charts, dead letters and task detail in Debian's Chromium with playwright-core, for
 // DashboardChartsBrowserTest.
 //   node dashboard-charts.js <config JSON>
-// config: {url, token, cache, schedules (boolean), burst (tasks), chromium, screenshots: {before, charts, task, failure}}
+// config: {url, token, cache, schedules (boolean), burst (tasks), chromium, screenshots: {before, charts, deadLetter, task, failure}}
 // Writes one JSON object per line on stdout: {"step": name, ...} when a step passed, {"step", "ok": false, "error"}
 // when one failed (exit 1). Reads the charts' data from the uPlot instances the page keeps on window.stewardCharts.
 
@@ -135,6 +135,7 @@ async function main() {
       error: (await letter.locator('td:nth-child(6)').textContent()).trim() });
     await letter.locator('button[data-action=open-task]').click();
     await page.locator('#task-detail:not([hidden]) .attempts tbody tr[data-attempt="3"]').waitFor();
+    await page.locator('#task-detail').screenshot({ path: config.screenshots.deadLetter });
     out({
       step: 'dead-letter-detail', attempts: await page.locator('#task-detail .attempts tbody tr').count(),
       rows: await page.locator('#task-detail .attempts tbody tr').allTextContents(),

@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.fail;
  * {@code playwright-core}, {@code src/test/js/dashboard-charts.js}), against a real node: the charts draw this node's
  * live samples ({@code GET /metrics/series}), read back from the page's uPlot instances. Screenshots:
  * {@code target/screenshots/dashboard-charts-before.png} (the charts before the load), {@code dashboard-charts.png}
- * (after it) and {@code dashboard-task.png} (a running task's detail).
+ * (after it), {@code dashboard-dead-letter.png} (a dead letter's detail, three attempts) and {@code dashboard-task.png}
+ * (a running task's detail).
  */
 class DashboardChartsBrowserTest {
 
@@ -39,6 +40,7 @@ class DashboardChartsBrowserTest {
   static final Path BEFORE = SCREENSHOTS.resolve("dashboard-charts-before.png");
   static final Path CHARTS = SCREENSHOTS.resolve("dashboard-charts.png");
   static final Path TASK = SCREENSHOTS.resolve("dashboard-task.png");
+  static final Path DEAD_LETTER = SCREENSHOTS.resolve("dashboard-dead-letter.png");
 
   private static TestCluster cluster;
   private static String url;
@@ -75,11 +77,12 @@ class DashboardChartsBrowserTest {
     Files.deleteIfExists(BEFORE);
     Files.deleteIfExists(CHARTS);
     Files.deleteIfExists(TASK);
+    Files.deleteIfExists(DEAD_LETTER);
     JsonObject config = new JsonObject().put("url", url).put("token", TOKEN).put("cache", "users").put("schedules", SCHEDULE)
       .put("burst", BURST).put("chromium", DashboardBrowserTest.CHROMIUM.toString())
       .put("screenshots", new JsonObject().put("before", BEFORE.toAbsolutePath().toString())
         .put("charts", CHARTS.toAbsolutePath().toString())
-        .put("task", TASK.toAbsolutePath().toString())
+        .put("task", TASK.toAbsolutePath().toString()).put("deadLetter", DEAD_LETTER.toAbsolutePath().toString())
         .put("failure", SCREENSHOTS.resolve("dashboard-charts-failure.png").toAbsolutePath().toString()));
 
     Map<String, JsonObject> steps = run(config);
@@ -113,6 +116,7 @@ class DashboardChartsBrowserTest {
     JsonObject letterDetail = steps.get("dead-letter-detail");
     assertThat(letterDetail.getInteger("attempts")).as("maxRestarts 2: three attempts").isEqualTo(3);
     assertThat(letterDetail.getString("facts")).contains("reached its restart limit");
+    assertThat(Files.size(DEAD_LETTER)).as("screenshot %s", DEAD_LETTER).isGreaterThan(5_000);
 
     JsonObject detail = steps.get("task-detail-shows");
     assertThat(detail.getString("state")).isEqualTo("running");
