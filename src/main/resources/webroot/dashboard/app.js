@@ -15,7 +15,10 @@
   const RECONCILE_MS = 30000;    // nodes and tasks: a full read now and then, even when live
   const MAX_TASKS = 500;         // tasks kept in this page; the oldest finished go first
   const SHOWN_TASKS = 100;
-  const SHOWN_SCHEDULES = 200;   // the first jobs by name; the count says how many the cluster holds
+  const SHOWN_SCHEDULES = 200;
+  const SHOWN_DEAD_LETTERS = 50;
+  const DEAD_LETTERS_MS = 10000; // and at once when a task event says one was added
+  const DETAIL_MS = 2000;        // an open task that is still active is read again this often   // the first jobs by name; the count says how many the cluster holds
   const EVENTS = { nodes: 'steward.nodes.events', tasks: 'steward.tasks.events', schedules: 'steward.schedule.events' };
   const OUTCOME_CLASS = { succeeded: 'ok', failed: 'bad', missed: 'warn', skipped: '' };
   const ACTIVE = new Set(['pending', 'running', 'restarting']);
@@ -38,13 +41,15 @@
     nodes: [], nodeNames: new Map(), modules: new Set(), health: null,
     tasks: new Map(), tasksTotal: null, tasksIncomplete: false, rejected: { count: 0, last: null }, cancelling: new Set(),
     caches: [],
+    detail: null, deadLetters: [], deadLettersTotal: null,
     schedules: [], schedulesTotal: null, scheduleBusy: new Map(),
     // Per panel: when it was last read, its error, whether its events arrive ('live', 'refused', 'off').
     panels: {
       nodes: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
       tasks: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
       schedules: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
-      caches: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0 }
+      caches: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0 },
+      deadletters: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0, every: DEAD_LETTERS_MS }
     },
     bridge: 'connecting', bridgeWhy: '', eb: null, unreachable: null, notice: null,
     timer: null, renderQueued: false
@@ -121,6 +126,9 @@
     $('#login-form').addEventListener('submit', onLogin);
     $('#forget').addEventListener('click', () => { forgetToken(); showLogin(''); });
     $('#task-filter').addEventListener('change', render);
+    $('#task-detail [data-action=close-detail]').addEventListener('click', closeTask);
+    $('#task-detail [data-action=refresh-detail]').addEventListener('click', () => refreshDetail());
+    $('#task-detail [data-action=cancel-detail]').addEventListener('click', () => S.detail && cancelTask(S.detail.id));
     try {
       S.settings = await api('GET', '/dashboard/settings.json');
     } catch (e) {
@@ -144,6 +152,8 @@
     refreshTasks();
     refreshSchedules();
     refreshCaches();
+    refreshDeadLetters();
+    if (window.StewardCharts) window.StewardCharts.start(api);
     if (!S.timer) S.timer = setInterval(tick, 1000);
   }
 
@@ -167,6 +177,7 @@
     S.running = false;
     if (S.timer) clearInterval(S.timer);
     S.timer = null;
+    if (window.StewardCharts) window.StewardCharts.stop();
     if (S.eb) {
       try { S.eb.close(); } catch (e) { /* already closed */ }
       S.eb = null;
@@ -361,6 +372,8 @@
       if (mapping[1] === 4) t.endedAt = e.at;
       if (e.error) t.error = e.error;
       if (e.event === 'restarted') t.error = (e.reason ? 'restarting (' + e.reason + ')' : 'restarting') + (t.error ? ': ' + t.error : '');
+      if (e.deadLetter) S.panels.deadletters.due = 0;
+      if (S.detail && S.detail.id === e.id) S.detail.due = 0;
     }
     if (batch.dropped > 0) {
       // The node published only part of what happened: read the list again soon.
@@ -380,12 +393,70 @@
     S.cancelling.add(id);
     render();
     try {
-      mergeRecord(await api('DELETE', '/tasks/' + encodeURIComponent(id)));
+      const record = await api('DELETE', '/tasks/' + encodeURIComponent(id));
+      mergeRecord(record);
+      if (S.detail && S.detail.id === id) S.detail.task = record;
       S.notice = null;
     } catch (e) {
       if (e.status !== 401) S.notice = 'Could not cancel task ' + id + ': ' + describe(e, 'tasks');
     } finally {
       S.cancelling.delete(id);
+      render();
+    }
+  }
+
+  // ---------------------------------------------------------------- one task, dead letters
+
+  function openTask(id) {
+    S.detail = { id, task: null, error: null, busy: false, due: 0 };
+    render();
+    refreshDetail();
+    $('#task-detail').scrollIntoView({ block: 'nearest' });
+  }
+
+  function closeTask() {
+    S.detail = null;
+    render();
+  }
+
+  /** GET /tasks/{id}: the record with its attempts, restart times, outcome and error. */
+  async function refreshDetail() {
+    const d = S.detail;
+    if (!d || d.busy) return;
+    d.busy = true;
+    try {
+      d.task = await api('GET', '/tasks/' + encodeURIComponent(d.id));
+      d.error = null;
+      mergeRecord(d.task);
+    } catch (e) {
+      if (e.status !== 401) d.error = e.status === 404 ? 'Task ' + d.id + ' is not known to the cluster (any more): finished tasks are kept tasks.finishedTtlMs.' : describe(e, 'tasks');
+    } finally {
+      d.busy = false;
+      d.due = Date.now() + DETAIL_MS;
+      render();
+    }
+  }
+
+  async function refreshDeadLetters() {
+    const p = S.panels.deadletters;
+    if (p.busy) return;
+    p.due = Date.now() + DEAD_LETTERS_MS;
+    if (!S.modules.has('tasks')) {
+      p.error = null;
+      render();
+      return;
+    }
+    p.busy = true;
+    try {
+      const data = await api('GET', '/tasks/deadletters?limit=' + SHOWN_DEAD_LETTERS);
+      S.deadLetters = data.tasks || [];
+      S.deadLettersTotal = data.total;
+      p.error = null;
+      p.at = Date.now();
+    } catch (e) {
+      if (e.status !== 401) p.error = describe(e, 'tasks');
+    } finally {
+      p.busy = false;
       render();
     }
   }
@@ -488,6 +559,8 @@
       if (now >= S.panels.tasks.due) refreshTasks();
       if (now >= S.panels.schedules.due) refreshSchedules();
       if (now >= S.panels.caches.due) refreshCaches();
+      if (now >= S.panels.deadletters.due) refreshDeadLetters();
+      if (S.detail && now >= S.detail.due && (!S.detail.task || ACTIVE.has(S.detail.task.state))) refreshDetail();
     }
     refreshTimes();
   }
@@ -504,6 +577,8 @@
       renderTasks();
       renderSchedules();
       renderCaches();
+      renderDetail();
+      renderDeadLetters();
       refreshTimes();
     });
   }
@@ -569,7 +644,7 @@
     if (p.live === 'live') setPill(note, 'live', 'ok', 'Updated as events arrive on the bridge');
     else if (p.live === 'refused') setPill(note, 'not live: add ' + p.liveWhy + ' to http.bridgeOutbound', 'warn',
       'The SockJS bridge refused to deliver ' + p.liveWhy + ' (403). The page reads the API every ' + POLL_MS / 1000 + ' s instead.');
-    else if (p.live === 'poll') setPill(note, 'every ' + POLL_MS / 1000 + ' s', '', 'Read from the API every ' + POLL_MS / 1000 + ' s');
+    else if (p.live === 'poll') setPill(note, 'every ' + (p.every || POLL_MS) / 1000 + ' s', '', 'Read from the API every ' + (p.every || POLL_MS) / 1000 + ' s');
     else setPill(note, 'not live: every ' + POLL_MS / 1000 + ' s', 'warn', 'The bridge is not connected; the page reads the API instead');
     const state = root.querySelector('.state');
     let message = null;
@@ -627,7 +702,7 @@
       .slice(0, SHOWN_TASKS);
     const rows = shown.map(t => h('tr', { 'data-id': t.id, 'data-state': t.state },
       h('td', {}, h('span', { class: 'badge ' + (STATE_CLASS[t.state] || '') }, t.state || '?')),
-      h('td', { class: 'mono', title: t.id }, t.id),
+      h('td', { class: 'mono', title: 'Show this task\'s attempts' }, taskLink(t.id)),
       h('td', {}, t.type || ''),
       h('td', {}, t.supervisor || ''),
       h('td', { class: 'num' }, t.attempts === undefined ? '' : t.attempts),
@@ -641,6 +716,85 @@
     // Rebuilt only when what it shows changed, so a button is not replaced under the pointer every second.
     const body = $('#tasks tbody');
     const signature = filter + shown.map(t => [t.id, t.state, t.attempts, t.startedAt, t.endedAt, t.error, S.cancelling.has(t.id)].join(',')).join('|');
+    if (body.dataset.signature !== signature) {
+      body.dataset.signature = signature;
+      body.replaceChildren(...rows);
+    }
+  }
+
+  function taskLink(id) {
+    return h('button', { type: 'button', class: 'link mono', 'data-action': 'open-task', onclick: () => openTask(id) }, id);
+  }
+
+  function renderDetail() {
+    const root = $('#task-detail');
+    const d = S.detail;
+    root.hidden = !d;
+    if (!d) return;
+    const t = d.task;
+    root.querySelector('.task-id').textContent = d.id;
+    const stateEl = root.querySelector('.task-state');
+    stateEl.replaceChildren(t ? h('span', { class: 'badge ' + (STATE_CLASS[t.state] || '') }, t.state) : h('span', { class: 'muted' }, d.busy ? 'reading…' : ''));
+    const cancel = root.querySelector('[data-action=cancel-detail]');
+    cancel.hidden = !t || !ACTIVE.has(t.state);
+    cancel.disabled = S.cancelling.has(d.id);
+    cancel.textContent = S.cancelling.has(d.id) ? 'cancelling…' : 'Cancel';
+    const state = root.querySelector('.state');
+    state.hidden = !d.error;
+    state.textContent = d.error || '';
+    state.className = 'state error';
+    const facts = !t ? [] : [
+      ['Type', t.type], ['Supervisor', t.supervisor], ['Restart', t.restart + (t.maxRestarts !== undefined ? ' (at most '
+        + t.maxRestarts + ' in ' + duration(t.withinMs) + ')' : '')],
+      ['Node', (S.nodeNames.get(t.node) || '') + ' ' + (t.node || '')], ['Submitted', stamp(t.submittedAt)],
+      ['Key', t.key], ['Timeout', t.timeoutMs ? duration(t.timeoutMs) : null], ['Error', t.error],
+      ['Dead letter', t.deadLetter ? 'yes: it reached its restart limit' : null],
+      ['Taken over', t.takeovers ? t.takeovers + ' time(s)' + (t.possibleDuplicate ? ', may have run twice' : '') : null]
+    ].filter(([, v]) => v !== undefined && v !== null && v !== '');
+    root.querySelector('.facts').replaceChildren(...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { class: k === 'Error' ? 'error-text' : '' }, String(v))]));
+    root.querySelector('.attempts tbody').replaceChildren(...(t ? attemptRows(t) : []));
+  }
+
+  /**
+   * One row per attempt. The record holds the number of attempts, when the current (or last) one started and ended,
+   * and the restart times within the restart window (restartedAt): attempt k + 1 began after the k-th restart.
+   */
+  function attemptRows(t) {
+    const n = t.attempts || 0;
+    const restarts = t.restartedAt || [];
+    const offset = (n - 1) - restarts.length; // restarts older than the window are no longer in the record
+    const rows = [];
+    for (let k = 1; k <= n; k++) {
+      const last = k === n;
+      const before = k - 2 - offset >= 0 ? restarts[k - 2 - offset] : null;
+      const after = k - 1 - offset >= 0 && k - 1 - offset < restarts.length ? restarts[k - 1 - offset] : null;
+      const began = last ? t.startedAt : (k === 1 ? null : before);
+      const ended = last ? t.endedAt : after;
+      const outcome = last ? (ACTIVE.has(t.state) ? t.state : t.state + (t.error ? ': ' + t.error : ''))
+        : 'restarted' + (after ? '' : ' (time no longer kept)');
+      rows.push(h('tr', { 'data-attempt': k },
+        h('td', { class: 'num' }, k),
+        h('td', {}, began ? stamp(began) : (k === 1 ? 'first attempt' : '—')),
+        h('td', { class: last && !ACTIVE.has(t.state) && t.state !== 'succeeded' ? 'error-text' : '' }, outcome),
+        h('td', {}, ended ? stamp(ended) : (last && ACTIVE.has(t.state) ? 'running' : '—'))));
+    }
+    if (!n) rows.push(h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'not started yet (' + (t.state || '?') + ')')));
+    return rows;
+  }
+
+  function renderDeadLetters() {
+    renderPanelState('deadletters', 'tasks', S.deadLettersTotal);
+    const p = S.panels.deadletters;
+    $('#deadletters .empty').hidden = !p.at || S.deadLetters.length > 0;
+    const rows = S.deadLetters.map(t => h('tr', { 'data-id': t.id },
+      h('td', { class: 'mono' }, taskLink(t.id)),
+      h('td', {}, t.type || ''),
+      h('td', {}, t.supervisor || ''),
+      h('td', { class: 'num' }, t.attempts === undefined ? '' : t.attempts),
+      h('td', { title: t.endedAt ? new Date(t.endedAt).toISOString() : '', 'data-ago': t.endedAt || '' }),
+      h('td', { class: 'error-text' }, t.error || '')));
+    const body = $('#deadletters tbody');
+    const signature = S.deadLetters.map(t => t.id).join('|');
     if (body.dataset.signature !== signature) {
       body.dataset.signature = signature;
       body.replaceChildren(...rows);
@@ -750,6 +904,10 @@
 
   function num(n) {
     return n === undefined || n === null ? '' : Number(n).toLocaleString('en');
+  }
+
+  function stamp(ms) {
+    return ms ? new Date(ms).toLocaleTimeString() + ' (' + ago(ms) + ')' : '';
   }
 
   function time(ms) {

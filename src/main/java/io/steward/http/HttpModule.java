@@ -1,5 +1,6 @@
 package io.steward.http;
 
+import io.steward.bus.Metrics;
 import io.steward.spi.Setting;
 import io.steward.spi.StewardModule;
 import io.vertx.core.DeploymentOptions;
@@ -7,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Clock;
 import java.util.List;
 
 /** The HTTP API: REST routes that forward over the event bus, health, metrics, OpenAPI. */
@@ -30,6 +32,7 @@ public final class HttpModule implements StewardModule {
   @Override
   public Future<String> deploy(Vertx vertx, JsonObject section) {
     HttpConfig config = HttpConfig.from(section);
-    return vertx.deployVerticle(() -> new HttpVerticle(config), new DeploymentOptions().setInstances(config.instances()));
+    Series series = new Series(new Sampler(Metrics.registry(vertx)), Clock.systemUTC());
+    return vertx.deployVerticle(() -> new HttpVerticle(config, series), new DeploymentOptions().setInstances(config.instances()));
   }
 }

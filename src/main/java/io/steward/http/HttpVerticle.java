@@ -8,6 +8,7 @@ import io.steward.bus.Endpoint;
 import io.steward.bus.Failure;
 import io.steward.edge.KeyStores;
 import io.steward.bus.Metrics;
+import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -18,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -44,18 +46,26 @@ final class HttpVerticle extends VerticleBase {
   private static final long SAFE_CHECK_MS = 1_500;
 
   private final HttpConfig config;
+  /** The node's samples for the dashboard's charts, shared by the instances; one of them runs the sampling timer. */
+  private final Series series;
+  private long sampling = -1;
   private HttpServer server;
   /** The partition check in flight or last run (see {@link #clusterSafe}). */
   private volatile Future<Boolean> safeCheck;
 
-  HttpVerticle(HttpConfig config) {
+  HttpVerticle(HttpConfig config, Series series) {
     this.config = config;
+    this.series = series;
   }
 
   @Override
   public Future<?> start() {
     String nodeId = Cluster.nodeId(vertx);
     Router router = router(nodeId);
+    if (series.claim(this)) {
+      series.tick(); // the baseline: the first chart point comes one interval later
+      sampling = vertx.setPeriodic(Series.INTERVAL_MS, t -> series.tick());
+    }
     HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
       .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setCompressionSupported(true)
       // A SockJS message over a WebSocket is capped like a request body.
@@ -105,6 +115,7 @@ final class HttpVerticle extends VerticleBase {
     PrometheusMeterRegistry prometheus = Metrics.registry(vertx) instanceof PrometheusMeterRegistry p ? p : null;
     router.get("/metrics").handler(prometheus != null ? PrometheusScrapingHandler.create(prometheus)
       : ctx -> HttpErrors.send(ctx, 404, "metrics are disabled on this node (metrics.enabled=false)", null));
+    router.get("/metrics/series").handler(this::handleSeries);
     Forward forward = new Forward(vertx, config.requestTimeoutMs());
     for (Api api : apis()) {
       api.mount(router, forward);
@@ -117,6 +128,17 @@ final class HttpVerticle extends VerticleBase {
       + " not allowed on " + ctx.request().path() + " (see /openapi.json)", null));
     router.route().failureHandler(HttpErrors::handle);
     return router;
+  }
+
+  /** {@code GET /metrics/series?since=}: this node's samples of the last 15 minutes (after {@code since}, epoch ms). */
+  private void handleSeries(RoutingContext ctx) {
+    JsonObject query = Query.integer(ctx, Query.only(ctx, "since"), "since");
+    long since = query.getLong("since", 0L);
+    if (since < 0) {
+      throw StewardException.badRequest("since", "must be an epoch time in ms (0 or more), got " + since);
+    }
+    JsonObject body = series.since(since).put("node", Cluster.nodeId(vertx));
+    ctx.response().putHeader("content-type", "application/json").putHeader("Cache-Control", "no-store").end(body.encode());
   }
 
   private io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> openApiHandler() {
@@ -184,6 +206,10 @@ final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (sampling >= 0) {
+      vertx.cancelTimer(sampling);
+      series.release(this);
+    }
     return server == null ? Future.succeededFuture() : server.close();
   }
 }

@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-/** Routes of the tasks module: submit, run, get, list, cancel. */
+/** Routes of the tasks module: submit, run, get, list, cancel, dead letters. */
 final class TasksApi implements Api {
 
   @Override
@@ -14,6 +14,8 @@ final class TasksApi implements Api {
     // A run may take as long as its task: the request waits for the task's timeoutMs (plus the margin).
     router.post("/tasks/run").handler(forward.waitingFor(Addresses.Tasks.RUN, "timeoutMs", 0, Forward::jsonBody));
     router.get("/tasks").handler(forward.to(Addresses.Tasks.LIST, 200, TasksApi::listQuery));
+    // Before /tasks/:id: task ids are generated ({node prefix}-{n}), never this word.
+    router.get("/tasks/deadletters").handler(forward.to(Addresses.Tasks.DEADLETTERS, 200, TasksApi::deadLettersQuery));
     router.get("/tasks/:id").handler(forward.params(Addresses.Tasks.GET, "id"));
     router.delete("/tasks/:id").handler(forward.params(Addresses.Tasks.CANCEL, "id"));
   }
@@ -21,6 +23,14 @@ final class TasksApi implements Api {
   private static JsonObject listQuery(RoutingContext ctx) {
     JsonObject body = Query.only(ctx, "state", "type", "supervisor", "limit");
     Query.string(ctx, body, "state");
+    Query.string(ctx, body, "type");
+    Query.string(ctx, body, "supervisor");
+    Query.integer(ctx, body, "limit");
+    return body;
+  }
+
+  private static JsonObject deadLettersQuery(RoutingContext ctx) {
+    JsonObject body = Query.only(ctx, "type", "supervisor", "limit");
     Query.string(ctx, body, "type");
     Query.string(ctx, body, "supervisor");
     Query.integer(ctx, body, "limit");

@@ -20,7 +20,7 @@ class DashboardAssetsTest {
   static final Path NODE_MODULES = Path.of("src/test/js/node_modules");
 
   @Test
-  void the_vendored_bridge_clients_are_the_npm_packages_files() throws Exception {
+  void the_vendored_bridge_clients_and_chart_library_are_the_npm_packages_files() throws Exception {
     if (!Files.isDirectory(NODE_MODULES.resolve("sockjs-client"))) {
       fail("The Node.js test clients are not installed: run `npm ci` in " + NODE_MODULES.getParent().toAbsolutePath()
         + " (.ci/run does it before `mvn -B verify`)");
@@ -28,7 +28,9 @@ class DashboardAssetsTest {
     Map<String, Path> files = Map.of(
       "sockjs.min.js", NODE_MODULES.resolve("sockjs-client/dist/sockjs.min.js"),
       "sockjs.min.js.map", NODE_MODULES.resolve("sockjs-client/dist/sockjs.min.js.map"),
-      "vertx-eventbus.js", NODE_MODULES.resolve("@vertx/eventbus-bridge-client.js/vertx-eventbus.js"));
+      "vertx-eventbus.js", NODE_MODULES.resolve("@vertx/eventbus-bridge-client.js/vertx-eventbus.js"),
+      "uPlot.iife.min.js", NODE_MODULES.resolve("uplot/dist/uPlot.iife.min.js"),
+      "uPlot.min.css", NODE_MODULES.resolve("uplot/dist/uPlot.min.css"));
     files.forEach((name, npm) -> {
       try {
         assertThat(Files.mismatch(VENDOR.resolve(name), npm))
@@ -40,5 +42,6 @@ class DashboardAssetsTest {
     });
     assertThat(VENDOR.resolve("LICENSE-sockjs-client.txt")).content().contains("MIT License");
     assertThat(VENDOR.resolve("LICENSE-vertx-eventbus-bridge-client.txt")).content().contains("Apache License");
+    assertThat(VENDOR.resolve("LICENSE-uplot.txt")).content().contains("MIT License").contains("Leon Sorokin");
   }
 }

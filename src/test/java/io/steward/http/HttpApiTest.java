@@ -116,6 +116,43 @@ class HttpApiTest {
   }
 
   @Test
+  void the_dashboard_series_answer_json_and_refuse_bad_query_parameters_with_400_json() throws Exception {
+    HttpResponse<Buffer> ok = call(HttpMethod.GET, "/metrics/series?since=0", null);
+    assertThat(ok.statusCode()).isEqualTo(200);
+    JsonObject body = ok.bodyAsJsonObject();
+    assertThat(body.getString("node")).isEqualTo(node.id());
+    assertThat(body.getLong("intervalMs")).isEqualTo(Series.INTERVAL_MS);
+    assertThat(body.getLong("windowMs")).isEqualTo(Series.WINDOW_MS);
+    assertThat(body.getJsonArray("samples")).isNotNull();
+    assertThat(call(HttpMethod.GET, "/metrics/series", null).statusCode()).isEqualTo(200);
+
+    for (String[] bad : new String[][] {
+      {"since=yesterday", "since", "must be an integer"},
+      {"since=-5", "since", "0 or more"},
+      {"from=0", "from", "unknown query parameter"}}) {
+      HttpResponse<Buffer> r = call(HttpMethod.GET, "/metrics/series?" + bad[0], null);
+      assertThat(r.statusCode()).as(bad[0]).isEqualTo(400);
+      assertThat(r.getHeader("content-type")).as(bad[0]).startsWith("application/json");
+      assertThat(r.bodyAsJsonObject().getString("field")).as(bad[0]).isEqualTo(bad[1]);
+      assertThat(r.bodyAsJsonObject().getString("error")).as(bad[0]).contains(bad[2]);
+    }
+  }
+
+  @Test
+  void the_dead_letters_route_refuses_bad_query_parameters_with_400_json() throws Exception {
+    HttpResponse<Buffer> unknown = call(HttpMethod.GET, "/tasks/deadletters?state=failed", null);
+    assertThat(unknown.statusCode()).isEqualTo(400);
+    assertThat(unknown.bodyAsJsonObject().getString("field")).isEqualTo("state");
+    HttpResponse<Buffer> limit = call(HttpMethod.GET, "/tasks/deadletters?limit=many", null);
+    assertThat(limit.statusCode()).isEqualTo(400);
+    assertThat(limit.bodyAsJsonObject().getString("field")).isEqualTo("limit");
+    // A good query goes to the tasks module, which this node does not run: not taken for a task id.
+    HttpResponse<Buffer> good = call(HttpMethod.GET, "/tasks/deadletters?limit=5", null);
+    assertThat(good.statusCode()).isEqualTo(503);
+    assertThat(good.bodyAsJsonObject().getString("error")).contains("steward.tasks.deadletters");
+  }
+
+  @Test
   void bus_failures_map_to_statuses_with_the_field_named() throws Exception {
     Vertx vertx = node.vertx();
     Endpoint.consumer(vertx, "steward.test.http", msg -> {
@@ -158,7 +195,8 @@ class HttpApiTest {
     doc.getJsonObject("paths").forEach(p -> ((JsonObject) p.getValue()).fieldNames()
       .forEach(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
 
-    HttpVerticle verticle = new HttpVerticle(HttpConfig.from(node.config().section("http")));
+    HttpVerticle verticle = new HttpVerticle(HttpConfig.from(node.config().section("http")),
+      new Series(new Sampler(io.steward.bus.Metrics.registry(node.vertx())), java.time.Clock.systemUTC()));
     verticle.init(node.vertx(), node.vertx().getOrCreateContext());
     Set<String> routed = new TreeSet<>();
     for (Route route : verticle.router(node.id()).getRoutes()) {

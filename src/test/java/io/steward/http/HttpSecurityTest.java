@@ -141,6 +141,13 @@ class HttpSecurityTest {
     assertThat(get(guardedUrl + "/dashboard/nothing-here", null).statusCode()).isEqualTo(401);
     assertThat(get(guardedUrl + "/dashboard/nothing-here", TOKEN).statusCode()).isEqualTo(404);
     assertThat(get(guardedUrl + "/nodes", null).statusCode()).isEqualTo(401);
+    // The charts' files are open; their data (this node's samples) and the dead letters need the token.
+    assertThat(get(guardedUrl + "/dashboard/charts.js", null).statusCode()).isEqualTo(200);
+    assertThat(get(guardedUrl + "/dashboard/vendor/uPlot.iife.min.js", null).statusCode()).isEqualTo(200);
+    assertThat(get(guardedUrl + "/dashboard/vendor/LICENSE-uplot.txt", null).bodyAsString()).contains("MIT License");
+    assertThat(get(guardedUrl + "/metrics/series", null).statusCode()).isEqualTo(401);
+    assertThat(get(guardedUrl + "/metrics/series", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(get(guardedUrl + "/tasks/deadletters", null).statusCode()).isEqualTo(401);
   }
 
   @Test
