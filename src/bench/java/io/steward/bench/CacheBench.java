@@ -246,6 +246,57 @@ final class CacheBench {
       + "(%.1fx); goal >= 1.5 M/s -> %s; near cache: %s%n", nearDirect, caffeineDirect,
       caffeineDirect / nearDirect, nearDirect >= 1_500_000 ? "met" : "NOT met",
       near.getLocalMapStats().getNearCacheStats().getHits() + " hits / " + near.getLocalMapStats().getNearCacheStats().getMisses() + " misses");
+
+    // Issue 18, item 4: two reader threads beside the BEAM reading an ETS table with two processes, same keys.
+    double nearTwo = directThreads(2, i -> near.get(keyArray[i % keyArray.length]));
+    double ets = beamEtsReads(2, keyArray.length);
+    System.out.printf("  direct, two threads: near cache IMap.get %,.0f reads/s | BEAM ets:lookup, two processes: %s -> %s%n",
+      nearTwo, ets > 0 ? String.format("%,.0f reads/s (%.2fx)", ets, nearTwo / ets) : "not measured (no escript on the PATH: "
+        + "apt-get install erlang-base)", ets <= 0 ? "no peer" : nearTwo >= ets ? "met" : "NOT met");
+  }
+
+  /** Reads per second of {@code threads} threads each running {@link #direct}, summed. */
+  private static double directThreads(int threads, IntFunction<Object> read) throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<Double>> runs = new ArrayList<>();
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      for (int t = 0; t < threads; t++) {
+        runs.add(pool.submit(() -> {
+          start.await();
+          return direct(read);
+        }));
+      }
+      start.countDown();
+      double sum = 0;
+      for (java.util.concurrent.Future<Double> run : runs) {
+        sum += run.get(60, TimeUnit.SECONDS);
+      }
+      return sum;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The BEAM's ETS reads per second with {@code readers} processes over {@code keys} keys ({@code src/bench/beam/
+   * ets_reads.escript}, {@value #DIRECT_MS} ms after as long a warm-up), or -1 when {@code escript} is not installed.
+   */
+  private static double beamEtsReads(int readers, int keys) throws Exception {
+    java.nio.file.Path script = java.nio.file.Path.of("src/bench/beam/ets_reads.escript");
+    Process p;
+    try {
+      p = new ProcessBuilder("escript", script.toString(), String.valueOf(readers), String.valueOf(keys), String.valueOf(DIRECT_MS))
+        .redirectErrorStream(true).start();
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.contains("ets_reads_per_sec ")) {
+      System.out.println("  (the BEAM peer failed: " + out.strip() + ")");
+      return -1;
+    }
+    return Double.parseDouble(out.substring(out.indexOf("ets_reads_per_sec ") + 18).strip().split("\\s+")[0]);
   }
 
   /** Single-thread reads per second for {@value #DIRECT_MS} ms after as long a warm-up. */
