@@ -263,13 +263,22 @@
 
   async function refreshNodes() {
     const p = S.panels.nodes;
-    if (p.busy) return true;
+    if (p.busy) {
+      p.again = true; // an event came in during a read: read once more when this one ends
+      return true;
+    }
     p.busy = true;
+    p.again = false;
     try {
       const data = await api('GET', '/nodes');
       S.nodes = data.nodes || [];
       S.nodeNames = new Map(S.nodes.map(n => [n.id, n.name]));
       S.modules = new Set(S.nodes.flatMap(n => n.modules || []));
+      if (S.awaitedNode && !S.nodes.some(n => n.id === S.awaitedNode.id) && S.awaitedNode.tries-- > 0) {
+        p.again = true; // the registry may list a joined node a moment after its event
+      } else {
+        S.awaitedNode = null;
+      }
       p.error = null;
       p.at = Date.now();
       refreshHealth();
@@ -282,6 +291,10 @@
       p.busy = false;
       p.due = Date.now() + (p.live === 'live' ? RECONCILE_MS : POLL_MS);
       render();
+      if (p.again) {
+        p.again = false;
+        setTimeout(refreshNodes, 500);
+      }
     }
   }
 
@@ -298,6 +311,9 @@
 
   let nodesDebounce = null;
   function onNodesEvent(body) {
+    if (body && body.event === 'joined' && body.id) {
+      S.awaitedNode = { id: body.id, tries: 40 }; // a member joins before its node has deployed and registered: up to ~20 s
+    }
     if (body && body.event === 'left') {
       S.nodes = S.nodes.filter(n => n.id !== body.id);
       render();
