@@ -26,15 +26,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>The rooms:
  * <ul>
- *   <li>{@code bus}: the message contract (addresses, fields, failure codes, the door check). Uses nothing else
- *       of Steward.</li>
+ *   <li>{@code observe}: the metrics registry and the escaping of client text in log lines. Uses nothing else
+ *       of Steward; everything may use it.</li>
+ *   <li>{@code bus}: the message contract (addresses, fields, failure codes, the door check). Uses only
+ *       {@code observe}.</li>
  *   <li>{@code spi}: what a module may use besides the contract: the module interface, settings, the
  *       persistence seam, cluster facts, and the one adapter per library for its internals. Uses only
- *       {@code bus}.</li>
+ *       {@code bus} and {@code observe}.</li>
  *   <li>{@code edge}: tokens, key stores and permissions of the two doors ({@code http} with its SockJS bridge,
  *       the TCP {@code bridge}); only the doors and the node use it.</li>
- *   <li>the modules ({@link #MODULES}): each uses {@code bus} and {@code spi} (the doors also {@code edge}),
- *       never another module's classes: modules talk over the event bus.</li>
+ *   <li>the modules ({@link #MODULES}): each uses {@code bus}, {@code spi} and {@code observe} (the doors also
+ *       {@code edge}), never another module's classes: modules talk over the event bus.</li>
  *   <li>{@code node} (and {@code io.steward.Main}): starts a node and deploys the modules it finds; nothing
  *       imports it.</li>
  * </ul>
@@ -61,6 +63,7 @@ class ArchitectureTest {
   static LayeredArchitecture modules(String root) {
     LayeredArchitecture rooms = layeredArchitecture().consideringOnlyDependenciesInLayers()
       .layer("node").definedBy(root, root + ".node..")
+      .layer("observe").definedBy(root + ".observe..")
       .layer("bus").definedBy(root + ".bus..")
       .layer("spi").definedBy(root + ".spi..")
       .layer("edge").definedBy(root + ".edge..");
@@ -69,13 +72,14 @@ class ArchitectureTest {
     }
     rooms = rooms
       .whereLayer("node").mayNotBeAccessedByAnyLayer()
-      .whereLayer("bus").mayNotAccessAnyLayer()
-      .whereLayer("spi").mayOnlyAccessLayers("bus")
-      .whereLayer("edge").mayOnlyAccessLayers("bus", "spi");
+      .whereLayer("observe").mayNotAccessAnyLayer()
+      .whereLayer("bus").mayOnlyAccessLayers("observe")
+      .whereLayer("spi").mayOnlyAccessLayers("bus", "observe")
+      .whereLayer("edge").mayOnlyAccessLayers("bus", "spi", "observe");
     for (String module : MODULES) {
       rooms = DOORS.contains(module)
-        ? rooms.whereLayer(module).mayOnlyAccessLayers("bus", "spi", "edge")
-        : rooms.whereLayer(module).mayOnlyAccessLayers("bus", "spi");
+        ? rooms.whereLayer(module).mayOnlyAccessLayers("bus", "spi", "observe", "edge")
+        : rooms.whereLayer(module).mayOnlyAccessLayers("bus", "spi", "observe");
     }
     return rooms;
   }

@@ -1,5 +1,6 @@
 package io.steward.bus;
 
+import io.steward.observe.LogText;
 import org.slf4j.Logger;
 
 import java.util.concurrent.ConcurrentHashMap;

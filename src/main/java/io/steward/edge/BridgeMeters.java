@@ -1,7 +1,7 @@
 package io.steward.edge;
 
 import io.steward.bus.RateLimitedLog;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

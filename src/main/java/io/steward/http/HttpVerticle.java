@@ -7,7 +7,7 @@ import io.steward.spi.Cluster;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Failure;
 import io.steward.edge.KeyStores;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;

@@ -2,7 +2,7 @@ package io.steward.http;
 
 import io.micrometer.core.instrument.Counter;
 import io.steward.edge.BridgeMeters;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.bus.RateLimitedLog;
 import io.steward.edge.Tokens;
 import io.vertx.core.Handler;

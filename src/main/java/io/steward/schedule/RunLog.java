@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.steward.bus.Addresses;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.bus.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
