@@ -648,7 +648,7 @@ public final class Store implements AutoCloseable {
   // ------------------------------------------------------------------ health, metrics
 
   /** Changes this member owns that are not in the database yet (Hazelcast's dirty entries). */
-  public long pendingWrites() {
+  long pendingWrites() {
     HazelcastInstance h = hz;
     if (h == null || !h.getLifecycleService().isRunning()) {
       return 0;
