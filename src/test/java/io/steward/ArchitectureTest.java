@@ -34,8 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>The rooms:
  * <ul>
- *   <li>{@code observe}: the metrics registry and the escaping of client text in log lines. Uses nothing else
- *       of Steward; everything may use it.</li>
+ *   <li>{@code observe}: the metrics registry, the escaping of client text in log lines, rate-limited WARN lines.
+ *       Uses nothing else of Steward; everything may use it.</li>
  *   <li>{@code bus}: the message contract (addresses, fields, failure codes, the door check). Uses only
  *       {@code observe}.</li>
  *   <li>{@code spi}: what a module may use besides the contract: the module interface, settings, the
@@ -75,17 +75,15 @@ class ArchitectureTest {
    * library whose public classes are all its API.
    */
   static final Map<String, List<String>> SURFACE = Map.ofEntries(
-    entry("observe", List.of("LogText", "Metrics")),
-    // RateLimitedLog is no contract: it moves to observe once edge/LibraryLogs (being merged with
-    // node/PeerLossErrors on another branch) imports it from there.
+    entry("observe", List.of("LogText", "Metrics", "RateLimitedLog")),
     entry("bus", List.of("AddressRule", "Addresses", "Addresses$Cache", "Addresses$Fanout", "Addresses$Nodes",
       "Addresses$Schedule", "Addresses$Tasks", "Door", "Endpoint", "Endpoint$Handler", "Failure", "Fields",
-      "StewardException", "RateLimitedLog")),
+      "StewardException")),
     entry("spi", List.of("Cluster", "Cluster$Listening", "ConfigException", "HazelcastInternals",
-      "HazelcastInternals$Serialization", "Persistence", "PersistentMap", "Setting", "Setting$Kind", "StewardModule",
+      "HazelcastInternals$Serialization", "LibraryLogs", "Persistence", "PersistentMap", "Setting", "Setting$Kind", "StewardModule",
       "Version", "VertxInternals")),
-    entry("edge", List.of("BridgeMeters", "BridgePermissions", "GuardedConnections", "KeyStores", "LibraryLogs",
-      "SockJsBridgeEvents", "TcpBridgeEvents", "Tokens")),
+    entry("edge", List.of("BridgeMeters", "BridgePermissions", "GuardedConnections", "KeyStores", "SockJsBridgeEvents",
+      "TcpBridgeEvents", "Tokens")),
     entry("tasks", List.of("TaskContext", "TaskFailure", "TaskType", "TaskType$Body", "TaskTypes", "TasksModule")),
     entry("tasks.builtin", List.of("BusTask", "EchoTask", "FailTask", "SleepTask")),
     entry("fanout", List.of("FanoutModule")),
@@ -94,8 +92,7 @@ class ArchitectureTest {
     entry("store", List.of("Store", "StoreConfig", "StoreConfig$Kind")),
     entry("http", List.of("HttpModule")),
     entry("bridge", List.of("BridgeModule")),
-    entry("node", List.of("ConfigLoader", "NodeConfig", "NodeConfig$Cluster", "NodeConfig$EventBus", "PeerLossErrors",
-      "StewardNode")));
+    entry("node", List.of("ConfigLoader", "NodeConfig", "NodeConfig$Cluster", "NodeConfig$EventBus", "StewardNode")));
   /** Packages whose public classes are all surface: the root ({@code Main}) and the Java client library. */
   static final List<String> OPEN = List.of("", "client");
 

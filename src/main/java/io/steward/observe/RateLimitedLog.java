@@ -1,6 +1,5 @@
-package io.steward.bus;
+package io.steward.observe;
 
-import io.steward.observe.LogText;
 import org.slf4j.Logger;
 
 import java.util.concurrent.ConcurrentHashMap;
