@@ -1,7 +1,7 @@
 package io.steward.bench;
 
 import io.steward.bus.Addresses;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.node.StewardNode;
 import io.steward.testing.FreePorts;
 import io.steward.testing.TestCluster;

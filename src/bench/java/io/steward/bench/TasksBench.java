@@ -3,7 +3,7 @@ package io.steward.bench;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.steward.bus.Addresses;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.node.StewardNode;
 import io.steward.tasks.TaskType;
 import io.steward.tasks.TaskTypes;

@@ -132,7 +132,7 @@ public final class StoreBench {
         Thread.sleep(20); // a benchmark, not a test: polls the write-behind queue until it is empty
       }
       double drain = (System.nanoTime() - t0) / 1e9;
-      long written = s == null ? 0 : (long) io.steward.bus.Metrics.registry(vertx).get("steward_store_written").functionCounter().count();
+      long written = s == null ? 0 : (long) io.steward.observe.Metrics.registry(vertx).get("steward_store_written").functionCounter().count();
 
       putJobs(vertx, "warm", PUTS / 4); // warm-up
       Stats puts = putJobs(vertx, "job", PUTS);

@@ -2,6 +2,9 @@ package io.steward.bus;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.steward.observe.LogText;
+import io.steward.observe.Metrics;
+import io.steward.observe.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * @param persist            write the entries to the node's store (docs/durability.md) so that they survive a
  *                           full restart of the cluster; needs {@code store.kind} embedded or postgres
  */
-public record CacheSpec(
+record CacheSpec(
   String name,
   int ttlSeconds,
   int maxIdleSeconds,

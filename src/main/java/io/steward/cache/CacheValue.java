@@ -19,7 +19,7 @@ import java.util.UUID;
  * <p>Immutable once built. {@link DataSerializable} (no registration needed on the members); the decoded
  * JSON is kept in a transient field so a near cache, which holds this object as it is, decodes once.
  */
-public final class CacheValue implements DataSerializable {
+final class CacheValue implements DataSerializable {
 
   private static final long[] NO_OPS = new long[0];
 

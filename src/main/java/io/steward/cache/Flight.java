@@ -15,7 +15,7 @@ import java.util.Arrays;
  *
  * <p>Immutable; {@link DataSerializable}.
  */
-public final class Flight implements DataSerializable {
+final class Flight implements DataSerializable {
 
   private String claimId;
   private String claimer;

@@ -4,7 +4,7 @@ import io.steward.bus.Addresses;
 import io.steward.spi.Cluster;
 import io.steward.bus.Failure;
 import io.steward.bus.Fields;
-import io.steward.bus.LogText;
+import io.steward.observe.LogText;
 import io.steward.bus.StewardException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

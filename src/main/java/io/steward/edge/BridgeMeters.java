@@ -1,7 +1,7 @@
 package io.steward.edge;
 
-import io.steward.bus.RateLimitedLog;
-import io.steward.bus.Metrics;
+import io.steward.observe.RateLimitedLog;
+import io.steward.observe.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -62,7 +62,7 @@ public final class BridgeMeters {
   }
 
   /** Counts a new connection unless {@code limit} are open already; false means refuse it. */
-  public boolean tryOpen(int limit) {
+  boolean tryOpen(int limit) {
     if (connections.incrementAndGet() > limit) {
       connections.decrementAndGet();
       return false;
@@ -70,11 +70,11 @@ public final class BridgeMeters {
     return true;
   }
 
-  public void opened() {
+  void opened() {
     connections.incrementAndGet();
   }
 
-  public void closed() {
+  void closed() {
     connections.decrementAndGet();
   }
 

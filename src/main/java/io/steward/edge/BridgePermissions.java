@@ -22,7 +22,7 @@ import java.util.function.BiFunction;
 public final class BridgePermissions {
 
   /** Vert.x reply addresses: {@code __vertx.reply.<uuid>} on a clustered event bus. */
-  public static final String REPLY_PREFIX = "__vertx.reply.";
+  static final String REPLY_PREFIX = "__vertx.reply.";
 
   private final List<AddressRule> inbound;
   private final List<AddressRule> outbound;
@@ -58,7 +58,7 @@ public final class BridgePermissions {
   }
 
   /** May a client register to receive what is sent to this address? */
-  public boolean outbound(String address) {
+  boolean outbound(String address) {
     return AddressRule.anyPermits(outbound, address);
   }
 
@@ -72,7 +72,7 @@ public final class BridgePermissions {
    * that client was sent and is still waiting for an answer (reply addresses are random UUIDs on a
    * clustered bus); otherwise it checks its own copy of the inbound list.
    */
-  public String refusal(BridgeEventType type, String address) {
+  String refusal(BridgeEventType type, String address) {
     switch (type) {
       case SEND:
         if (address != null && address.startsWith(REPLY_PREFIX)) {

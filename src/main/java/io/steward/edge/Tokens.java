@@ -18,7 +18,7 @@ import java.util.function.BiFunction;
 public final class Tokens {
 
   /** Shorter secrets are guessable; {@code openssl rand -hex 32} gives 64 characters. */
-  public static final int MIN_LENGTH = 16;
+  static final int MIN_LENGTH = 16;
 
   private final List<byte[]> digests;
 
@@ -27,7 +27,7 @@ public final class Tokens {
   }
 
   /** No token: the door is open. */
-  public static Tokens none() {
+  static Tokens none() {
     return new Tokens(List.of());
   }
 

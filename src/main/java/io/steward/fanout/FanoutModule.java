@@ -1,6 +1,6 @@
 package io.steward.fanout;
 
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.spi.Setting;
 import io.steward.spi.StewardModule;
 import io.vertx.core.DeploymentOptions;

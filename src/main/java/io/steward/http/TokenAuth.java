@@ -2,8 +2,8 @@ package io.steward.http;
 
 import io.micrometer.core.instrument.Counter;
 import io.steward.edge.BridgeMeters;
-import io.steward.bus.Metrics;
-import io.steward.bus.RateLimitedLog;
+import io.steward.observe.Metrics;
+import io.steward.observe.RateLimitedLog;
 import io.steward.edge.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;

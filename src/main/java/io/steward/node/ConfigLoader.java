@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  */
 public final class ConfigLoader {
 
-  public static final String DEFAULT_FILE = "conf/config.json";
+  static final String DEFAULT_FILE = "conf/config.json";
   static final String ENV_PREFIX = "STEWARD_";
   static final String SYS_PREFIX = "steward.";
 
@@ -41,7 +41,7 @@ public final class ConfigLoader {
   private final Map<String, Setting> bySys = new LinkedHashMap<>();
   private final Map<String, StewardModule> modules;
 
-  public ConfigLoader(Collection<StewardModule> modules) {
+  ConfigLoader(Collection<StewardModule> modules) {
     this.modules = new LinkedHashMap<>();
     List<Setting> all = new ArrayList<>(NodeConfig.SETTINGS);
     for (StewardModule m : modules) {

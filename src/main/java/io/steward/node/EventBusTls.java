@@ -15,7 +15,7 @@ import io.vertx.core.json.JsonObject;
  * <p>This protects the messages between nodes. It does not protect Hazelcast's own traffic (cluster
  * membership and the data of the maps), which open-source Hazelcast cannot encrypt: see docs/security.md.
  */
-public record EventBusTls(String keyStore, String keyStorePassword, String trustStore, String trustStorePassword) {
+record EventBusTls(String keyStore, String keyStorePassword, String trustStore, String trustStorePassword) {
 
   /** The TLS settings of the {@code eventBus} section, or null when {@code eventBus.tls} is false. */
   static EventBusTls from(JsonObject eb) {

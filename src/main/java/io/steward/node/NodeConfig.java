@@ -31,9 +31,9 @@ public record NodeConfig(
   StoreConfig store,
   JsonObject merged) {
 
-  public static final List<String> DEFAULT_MODULES = List.of("http", "tasks", "fanout", "schedule", "cache");
+  static final List<String> DEFAULT_MODULES = List.of("http", "tasks", "fanout", "schedule", "cache");
 
-  public static final List<Setting> SETTINGS = withStore(List.of(
+  static final List<Setting> SETTINGS = withStore(List.of(
     Setting.string("node.name", null, "A readable name for this node in logs and /nodes (default: node-<first 8 characters of its id>)"),
     Setting.list("modules", DEFAULT_MODULES, "The modules this node runs, any subset of: http, tasks, fanout, schedule, cache, bridge"),
     Setting.string("cluster.name", null, "Hazelcast cluster name; nodes join only a cluster with the same name (default: from cluster.xml, 'steward')"),

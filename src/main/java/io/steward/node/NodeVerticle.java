@@ -69,7 +69,7 @@ final class NodeVerticle extends VerticleBase {
     nodeId = Cluster.nodeId(vertx);
     registry = hz.getMap(REGISTRY);
     clock = new ClockOffset(hz, config.merged().getJsonObject("cluster").getInteger("maxClockOffsetMs"),
-      config.metricsEnabled() ? io.steward.bus.Metrics.registry(vertx) : null);
+      config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
     return moduleHealth().compose(modules -> {
       info = describe(modules);
       listenerId = hz.getCluster().addMembershipListener(new Forget());

@@ -1,7 +1,7 @@
 package io.steward.node;
 
 /** The node could not start (cluster join, a module, a port); the message says which and why. */
-public final class StartupException extends RuntimeException {
+final class StartupException extends RuntimeException {
 
   public StartupException(String message, Throwable cause) {
     super(message, cause);

@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.steward.spi.Cluster;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.spi.Persistence;
 import io.steward.store.Store;
 import io.steward.store.StoreConfig;

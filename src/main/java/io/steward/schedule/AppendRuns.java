@@ -13,7 +13,7 @@ import java.util.Map;
  * Appends runs to a job's history where its state lives, for runs no claim carried in time (slow jobs,
  * every-node jobs, triggers). Public only for Hazelcast's serialization.
  */
-public final class AppendRuns implements EntryProcessor<String, JobState, Object>, DataSerializable {
+final class AppendRuns implements EntryProcessor<String, JobState, Object>, DataSerializable {
 
   private List<RunRecord> records;
   private int capacity;

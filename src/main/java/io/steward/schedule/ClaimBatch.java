@@ -15,7 +15,7 @@ import java.util.Map;
  * made per partition on multi-member clusters, so the synchronous backup of a partition carries only that
  * partition's claims. Public only for Hazelcast's serialization.
  */
-public final class ClaimBatch implements EntryProcessor<String, JobState, long[]>, DataSerializable {
+final class ClaimBatch implements EntryProcessor<String, JobState, long[]>, DataSerializable {
 
   /** One job's claim and the runs that ride with it. */
   record Item(JobState.Claim claim, List<RunRecord> records) {

@@ -16,7 +16,7 @@ import java.util.Map;
  * backup replays it to the same result; a claim that changed nothing is not replayed. Answers
  * {@link ClaimResult#encode()}. Public only for Hazelcast's serialization.
  */
-public final class ClaimTick implements EntryProcessor<String, JobState, long[]>, DataSerializable {
+final class ClaimTick implements EntryProcessor<String, JobState, long[]>, DataSerializable {
 
   private JobState.Claim claim;
   private List<RunRecord> records;

@@ -15,7 +15,7 @@ import java.util.Map;
  * runs that wait for a reply or result and block the next tick (overlap skip or queue) need it. Public only for
  * Hazelcast's serialization.
  */
-public final class FinishRun implements EntryProcessor<String, JobState, Long>, DataSerializable {
+final class FinishRun implements EntryProcessor<String, JobState, Long>, DataSerializable {
 
   private long tick;
   private String node;

@@ -19,7 +19,7 @@ import java.util.Arrays;
  *
  * <p>The logic here is pure (tests drive it without Hazelcast); public only for Hazelcast's serialization.
  */
-public final class JobState implements DataSerializable {
+final class JobState implements DataSerializable {
 
   public static final long NONE = Long.MIN_VALUE;
   private static final long[] EMPTY = new long[0];

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
  * Runs on a peer and answers with the member UUIDs the peer sees and the peer's latest stall, so a fenced node can
  * check that its own view of the cluster is the view of a peer that did not stall with it ({@link Fence}). Public only for Hazelcast's executor.
  */
-public final class MembersProbe implements Callable<String>, Serializable, HazelcastInstanceAware {
+final class MembersProbe implements Callable<String>, Serializable, HazelcastInstanceAware {
 
   private static final long serialVersionUID = 1L;
   private transient HazelcastInstance hz;

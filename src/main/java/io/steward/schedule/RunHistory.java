@@ -18,7 +18,7 @@ import java.util.List;
  * every second does not leave a record object behind per run for the garbage collector to copy around.
  * Public only for Hazelcast's serialization.
  */
-public final class RunHistory implements DataSerializable {
+final class RunHistory implements DataSerializable {
 
   private static final RunRecord.Outcome[] OUTCOMES = RunRecord.Outcome.values();
   private static final Comparator<RunRecord> ORDER = Comparator.comparingLong(RunRecord::scheduledAt)

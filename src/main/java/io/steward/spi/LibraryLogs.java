@@ -6,7 +6,7 @@ import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import com.hazelcast.spi.exception.CallerNotMemberException;
 import com.hazelcast.spi.exception.ResponseAlreadySentException;
-import io.steward.bus.RateLimitedLog;
+import io.steward.observe.RateLimitedLog;
 import org.slf4j.Marker;
 
 import java.util.List;

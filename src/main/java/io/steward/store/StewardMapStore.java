@@ -19,7 +19,7 @@ import java.util.Properties;
  * ({@link #load}) never waits for the database and works while it is down. Expiry travels with each entry
  * ({@link EntryStore}), so a record kept ten minutes is still kept ten minutes after a restart.
  */
-public final class StewardMapStore implements EntryStore<Object, Object>, MapLoaderLifecycleSupport {
+final class StewardMapStore implements EntryStore<Object, Object>, MapLoaderLifecycleSupport {
 
   private Store store;
   private Store.MapHandle map;

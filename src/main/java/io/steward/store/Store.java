@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.steward.spi.Persistence;
-import io.steward.bus.RateLimitedLog;
+import io.steward.observe.RateLimitedLog;
 import io.steward.spi.HazelcastInternals;
 import io.steward.spi.PersistentMap;
 import io.vertx.core.json.JsonObject;
@@ -648,7 +648,7 @@ public final class Store implements AutoCloseable {
   // ------------------------------------------------------------------ health, metrics
 
   /** Changes this member owns that are not in the database yet (Hazelcast's dirty entries). */
-  public long pendingWrites() {
+  long pendingWrites() {
     HazelcastInstance h = hz;
     if (h == null || !h.getLifecycleService().isRunning()) {
       return 0;

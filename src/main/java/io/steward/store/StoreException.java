@@ -4,7 +4,7 @@ package io.steward.store;
  * The store could not do what was asked; the message says why and what to do. Thrown to Hazelcast from a
  * write while the database is down, Hazelcast keeps the write in its write-behind queue and tries again.
  */
-public final class StoreException extends RuntimeException {
+final class StoreException extends RuntimeException {
 
   public StoreException(String message) {
     super(message);

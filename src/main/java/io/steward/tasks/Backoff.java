@@ -5,7 +5,7 @@ package io.steward.tasks;
  * {@code min(maxMs, baseMs * 2^n)}, of which the upper half is random ("equal jitter"), so tasks that failed
  * together do not all come back at the same instant, and none comes back sooner than half the delay.
  */
-public record Backoff(long baseMs, long maxMs) {
+record Backoff(long baseMs, long maxMs) {
 
   public Backoff {
     if (baseMs < 0 || maxMs < baseMs) {

@@ -3,7 +3,7 @@ package io.steward.tasks;
 import io.vertx.core.Context;
 import io.steward.spi.VertxInternals;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.steward.bus.RateLimitedLog;
+import io.steward.observe.RateLimitedLog;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;

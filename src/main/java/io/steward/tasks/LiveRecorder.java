@@ -1,7 +1,7 @@
 package io.steward.tasks;
 
 import io.micrometer.core.instrument.Timer;
-import io.steward.bus.RateLimitedLog;
+import io.steward.observe.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;

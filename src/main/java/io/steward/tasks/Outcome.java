@@ -1,7 +1,7 @@
 package io.steward.tasks;
 
 /** How one attempt of a task ended. Only {@link #SUCCEEDED} is a normal end. */
-public enum Outcome {
+enum Outcome {
   SUCCEEDED, FAILED, TIMED_OUT,
   /** The node running it died (durable tasks are re-run by a survivor). */
   NODE_LOST;

@@ -8,7 +8,7 @@ import java.util.Locale;
  * restarted after an abnormal end (an exception, a timeout, a lost node); {@code permanent} is restarted after
  * any end, a normal one too, until it is cancelled or reaches its restart limit.
  */
-public enum Restart {
+enum Restart {
   TEMPORARY, TRANSIENT, PERMANENT;
 
   public static final List<String> NAMES = List.of("temporary", "transient", "permanent");

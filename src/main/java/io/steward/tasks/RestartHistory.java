@@ -6,7 +6,7 @@ import java.util.Arrays;
  * When a task was restarted, kept only as far back as its window ({@code withinMs}) reaches: the per-task
  * restart limit counts restarts in the window, and the backoff exponent grows with them. Immutable.
  */
-public final class RestartHistory {
+final class RestartHistory {
 
   public static final RestartHistory EMPTY = new RestartHistory(new long[0]);
 

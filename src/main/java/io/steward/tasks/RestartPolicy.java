@@ -5,7 +5,7 @@ package io.steward.tasks;
  * up (the task ends {@code failed} and goes to the dead letters). OTP semantics per strategy, plus what OTP
  * does not have: a restart limit per task ({@code maxRestarts} within {@code withinMs}) and backoff.
  */
-public final class RestartPolicy {
+final class RestartPolicy {
 
   private RestartPolicy() {
   }

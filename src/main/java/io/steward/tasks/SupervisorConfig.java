@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * attempts may be recorded as running before a worker is free (more throughput; more tasks reported as possible
  * duplicates if the node dies).
  */
-public record SupervisorConfig(String name, int workers, int maxQueued, boolean virtualThreads, int maxZombies,
+record SupervisorConfig(String name, int workers, int maxQueued, boolean virtualThreads, int maxZombies,
                                long timeoutMs, int dispatchAhead) {
 
   public static final String DEFAULT = "default";

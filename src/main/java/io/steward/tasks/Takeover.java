@@ -4,7 +4,7 @@ import io.vertx.core.Context;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
 import io.steward.spi.Cluster;
-import io.steward.bus.RateLimitedLog;
+import io.steward.observe.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

@@ -3,7 +3,7 @@ package io.steward.tasks;
 import io.vertx.core.Context;
 import io.steward.spi.VertxInternals;
 import io.steward.bus.Failure;
-import io.steward.bus.RateLimitedLog;
+import io.steward.observe.RateLimitedLog;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -14,7 +14,7 @@ import java.util.Map;
  * same key still answers that task instead of running a new one (Oban's unique {@code period}). A client that
  * retries a submit whose answer it did not get (a 408 during a restart) sets it above its retry horizon.
  */
-public record TaskSpec(String type, Object payload, String supervisor, Restart restart, int maxRestarts,
+record TaskSpec(String type, Object payload, String supervisor, Restart restart, int maxRestarts,
                        long withinMs, Long timeoutMs, String key, long uniqueForMs) {
 
   /** A spec without a key window (the common case, and every task rebuilt from a record). */

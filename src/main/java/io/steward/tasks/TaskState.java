@@ -18,7 +18,7 @@ import java.util.Set;
  *   RESTARTING -> PENDING (its backoff delay passed), CANCELLED
  * </pre>
  */
-public enum TaskState {
+enum TaskState {
   PENDING("pending"),
   RUNNING("running"),
   /** Waiting for its backoff delay before the next attempt. */

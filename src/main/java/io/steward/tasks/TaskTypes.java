@@ -42,11 +42,11 @@ public final class TaskTypes {
   }
 
   /** The type, or null. */
-  public static TaskType get(String name) {
+  static TaskType get(String name) {
     return TYPES.get(name);
   }
 
-  public static Set<String> names() {
+  static Set<String> names() {
     return new TreeSet<>(TYPES.keySet());
   }
 }

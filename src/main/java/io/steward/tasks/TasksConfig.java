@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The {@code tasks} section, parsed once. */
-public record TasksConfig(
+record TasksConfig(
   Map<String, SupervisorConfig> supervisors,
   boolean virtualThreads,
   int maxRestarts,

@@ -9,7 +9,7 @@ import io.steward.bus.Addresses;
 import io.steward.spi.Cluster;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Fields;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;

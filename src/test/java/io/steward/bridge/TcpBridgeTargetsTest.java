@@ -2,7 +2,7 @@ package io.steward.bridge;
 
 import io.steward.bus.Addresses;
 import io.steward.bus.Door;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.node.StewardNode;
 import io.steward.testing.FramedClient;
 import io.steward.testing.Poll;

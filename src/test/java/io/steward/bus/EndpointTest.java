@@ -1,6 +1,7 @@
 package io.steward.bus;
 
 import io.micrometer.core.instrument.Counter;
+import io.steward.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -566,7 +566,7 @@ class FanoutTest {
   void a_run_that_ended_is_counted_in_the_metrics() throws Exception {
     String k = key();
     run(script(ok(k, 1), failing(k, 2, 500)).put("mode", "settled"));
-    var registry = io.steward.bus.Metrics.registry(vertx);
+    var registry = io.steward.observe.Metrics.registry(vertx);
     assertThat(registry.get("steward_fanout_runs").tag("kind", "run").tag("outcome", "satisfied").counter().count())
       .isPositive();
     assertThat(registry.get("steward_fanout_items").tag("kind", "run").tag("status", "failed").counter().count())

@@ -196,7 +196,7 @@ class HttpApiTest {
       .forEach(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
 
     HttpVerticle verticle = new HttpVerticle(HttpConfig.from(node.config().section("http")),
-      new Series(new Sampler(io.steward.bus.Metrics.registry(node.vertx())), java.time.Clock.systemUTC()));
+      new Series(new Sampler(io.steward.observe.Metrics.registry(node.vertx())), java.time.Clock.systemUTC()));
     verticle.init(node.vertx(), node.vertx().getOrCreateContext());
     Set<String> routed = new TreeSet<>();
     for (Route route : verticle.router(node.id()).getRoutes()) {

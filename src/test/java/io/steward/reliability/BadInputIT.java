@@ -1,6 +1,7 @@
 package io.steward.reliability;
 
 import io.steward.bus.Addresses;
+import io.steward.testing.BridgeTap;
 import io.steward.testing.Bus;
 import io.steward.testing.FramedClient;
 import io.steward.testing.NodeProcess;
@@ -82,7 +83,7 @@ class BadInputIT {
       }
       JsonObject listed = rig.bus.<JsonObject>request(Addresses.Nodes.LIST, new JsonObject(), 10_000).await(15, TimeUnit.SECONDS);
       goodAfter &= listed.getInteger("count") == 3;
-      try (FramedClient s = new FramedClient("tcp://127.0.0.1:" + bridgePort(rig.nodes.get(0)))) {
+      try (FramedClient s = new FramedClient("tcp://127.0.0.1:" + BridgeTap.bridgePort(rig.nodes.get(0)))) {
         s.send(new JsonObject().put("type", "send").put("address", Addresses.Nodes.LIST).put("body", new JsonObject())
           .put("replyAddress", "good"));
         goodAfter &= "message".equals(s.read().getString("type"));
@@ -283,15 +284,6 @@ class BadInputIT {
 
   // ---------------------------------------------------------------- TCP bridge
 
-  static int bridgePort(NodeProcess node) {
-    for (Object o : node.get("/nodes").json().getJsonArray("nodes")) {
-      JsonObject n = (JsonObject) o;
-      if (n.getString("name").equals(node.name())) {
-        return URI.create(n.getJsonObject("endpoints").getString("bridge")).getPort();
-      }
-    }
-    throw new IllegalStateException(node.name() + " does not list its TCP bridge in /nodes");
-  }
 
   /**
    * Frames that break the protocol in each way the README names, and some it does not. {@code tcp}: with the
@@ -381,7 +373,7 @@ class BadInputIT {
 
   private static void tcp(Rig rig, Targets targets, Tally tally) throws Exception {
     BadInputs corpus = new BadInputs(SEED + 3, 600_000); // under bridge.maxFrameBytes (1 MiB)
-    try (FramedClient s = new FramedClient("tcp://127.0.0.1:" + bridgePort(rig.nodes.get(0)))) {
+    try (FramedClient s = new FramedClient("tcp://127.0.0.1:" + BridgeTap.bridgePort(rig.nodes.get(0)))) {
       List<String> malformed = new ArrayList<>(malformedFrames(corpus, true));
       byte[] bytes = new byte[256];
       new Random(SEED).nextBytes(bytes);
@@ -410,7 +402,7 @@ class BadInputIT {
       JsonObject pong = conn.read();
       tally.recordFrame("tcp", "ping after the corpus", pong != null && "pong".equals(pong.getString("type")), String.valueOf(pong));
     }
-    try (FramedClient s = new FramedClient("tcp://127.0.0.1:" + bridgePort(rig.nodes.get(1)))) {
+    try (FramedClient s = new FramedClient("tcp://127.0.0.1:" + BridgeTap.bridgePort(rig.nodes.get(1)))) {
       s.sendHeader(Integer.MAX_VALUE);
       JsonObject answer = s.read();
       tally.recordFrame("tcp", "a frame of 2 GiB announced", "err".equals(answer.getString("type")) && s.closedByServer(),

@@ -1,5 +1,6 @@
 package io.steward.reliability;
 
+import io.steward.testing.BridgeFires;
 import io.steward.testing.NodeProcess;
 import io.steward.testing.ProcessCluster;
 import io.vertx.core.json.JsonArray;

@@ -1,5 +1,6 @@
 package io.steward.reliability;
 
+import io.steward.testing.BridgeTap;
 import io.steward.testing.FramedClient;
 import io.steward.testing.NodeProcess;
 import io.steward.testing.ProcessCluster;
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -383,65 +383,43 @@ class TwoLossesDuringTakeoverIT {
     }
 
     private final Map<String, List<Effect>> byTask = new ConcurrentHashMap<>();
-    private final List<FramedClient> clients = new ArrayList<>();
     private final ScheduledExecutorService replies = Executors.newSingleThreadScheduledExecutor();
     /** How long an answer waits; 0 answers at once. */
     volatile long delayMs;
-    private volatile boolean closed;
+    private BridgeTap tap;
 
     static BridgeEffects listen(List<NodeProcess> nodes, String address, long delayMs) throws IOException {
       BridgeEffects out = new BridgeEffects();
       out.delayMs = delayMs;
-      for (int i = 0; i < nodes.size(); i++) {
-        FramedClient c = new FramedClient("tcp://127.0.0.1:" + BadInputIT.bridgePort(nodes.get(i)));
-        c.send(new JsonObject().put("type", "register").put("address", address));
-        out.clients.add(c);
-        int index = i;
-        Thread t = new Thread(() -> out.read(index, c), "bridge-effects-" + nodes.get(i).name());
-        t.setDaemon(true);
-        t.start();
-      }
+      out.tap = BridgeTap.listen(nodes, address, out::read);
       return out;
     }
 
-    private void read(int index, FramedClient c) {
-      while (!closed) {
-        JsonObject frame;
-        try {
-          frame = c.read();
-        } catch (SocketTimeoutException e) {
-          continue;
-        } catch (IOException e) {
-          if (!closed) {
-            System.out.println("bridge connection " + index + " closed: " + e);
-          }
-          return;
+    private void read(int index, FramedClient c, JsonObject frame) {
+      JsonObject headers = frame.getJsonObject("headers");
+      String replyAddress = frame.getString("replyAddress");
+      if (!"message".equals(frame.getString("type")) || headers == null || headers.getString("steward-task-id") == null) {
+        if ("err".equals(frame.getString("type"))) {
+          System.out.println("bridge connection " + index + " answered: " + frame.encode());
         }
-        JsonObject headers = frame.getJsonObject("headers");
-        String replyAddress = frame.getString("replyAddress");
-        if (!"message".equals(frame.getString("type")) || headers == null || headers.getString("steward-task-id") == null) {
-          if ("err".equals(frame.getString("type"))) {
-            System.out.println("bridge connection " + index + " answered: " + frame.encode());
-          }
-          continue;
-        }
-        String task = headers.getString("steward-task-id");
-        byTask.computeIfAbsent(task, k -> new CopyOnWriteArrayList<>())
-          .add(new Effect(task, Integer.parseInt(headers.getString("steward-task-attempt", "0")), index));
-        if (replyAddress != null) {
-          JsonObject reply = new JsonObject().put("type", "send").put("address", replyAddress)
-            .put("body", new JsonObject().put("done", frame.getJsonObject("body", new JsonObject()).getValue("n")));
-          long delay = delayMs;
-          replies.schedule(() -> {
-            try {
-              synchronized (c) {
-                c.send(reply);
-              }
-            } catch (IOException e) {
-              System.out.println("bridge connection " + index + " could not answer: " + e);
+        return;
+      }
+      String task = headers.getString("steward-task-id");
+      byTask.computeIfAbsent(task, k -> new CopyOnWriteArrayList<>())
+        .add(new Effect(task, Integer.parseInt(headers.getString("steward-task-attempt", "0")), index));
+      if (replyAddress != null) {
+        JsonObject reply = new JsonObject().put("type", "send").put("address", replyAddress)
+          .put("body", new JsonObject().put("done", frame.getJsonObject("body", new JsonObject()).getValue("n")));
+        long delay = delayMs;
+        replies.schedule(() -> {
+          try {
+            synchronized (c) {
+              c.send(reply);
             }
-          }, delay, TimeUnit.MILLISECONDS);
-        }
+          } catch (IOException e) {
+            System.out.println("bridge connection " + index + " could not answer: " + e);
+          }
+        }, delay, TimeUnit.MILLISECONDS);
       }
     }
 
@@ -469,15 +447,8 @@ class TwoLossesDuringTakeoverIT {
 
     @Override
     public void close() {
-      closed = true;
       replies.shutdownNow();
-      for (FramedClient c : clients) {
-        try {
-          c.close();
-        } catch (IOException ignored) {
-          // closing anyway
-        }
-      }
+      tap.close();
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.steward.schedule;
 
-import io.steward.testing.FramedClient;
+import io.steward.testing.BridgeFires;
+import io.steward.testing.BridgeFires.Fire;
 import io.steward.testing.FreePorts;
 import io.steward.testing.NodeProcess;
 import io.steward.testing.ProcessCluster;
@@ -10,12 +11,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -37,14 +36,10 @@ class ClockFenceIT {
   private static final long SKEW_MS = 10_000;
   private static final String EVERY_NODE = "fence-every";
 
-  record Arrival(String job, long tick, String node, long at) {
-  }
-
   private static ProcessCluster cluster;
   private static NodeProcess plain;
   private static NodeProcess skewed;
-  private static FramedClient bridge;
-  private static final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
+  private static BridgeFires fires;
 
   @BeforeAll
   static void start() throws Exception {
@@ -52,12 +47,11 @@ class ClockFenceIT {
       assertThat(System.getenv("CI")).as("CI=true and no %s: apt-get install faketime", LIBFAKETIME).isNotEqualTo("true");
       assumeTrue(false, "libfaketime is not installed (apt-get install faketime): " + LIBFAKETIME);
     }
-    int plainBridge = FreePorts.one();
     cluster = ProcessCluster.create(ClockFenceIT.class, 3)
       .env("STEWARD_MODULES", "http,schedule,bridge")
       .env("STEWARD_BRIDGE_OUTBOUND", new JsonArray().add(ADDRESS).encode())
       .env("STEWARD_HTTP_TARGETS", new JsonArray().add(ADDRESS).encode());
-    plain = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(plainBridge)));
+    plain = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(FreePorts.one())));
     cluster.awaitHealthy(plain, 90_000);
     // The preload library directly, not the faketime wrapper (see ClockSkewIT).
     skewed = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(FreePorts.one()),
@@ -65,11 +59,7 @@ class ClockFenceIT {
     cluster.awaitHealthy(skewed, 90_000);
     cluster.awaitNodeCount(plain, 2, 60_000);
 
-    bridge = new FramedClient("tcp://127.0.0.1:" + plainBridge);
-    bridge.send(FramedClient.frame("register", ADDRESS, null));
-    Thread reader = new Thread(ClockFenceIT::read, "clockfence-bridge-reader");
-    reader.setDaemon(true);
-    reader.start();
+    fires = BridgeFires.listen(List.of(plain), ADDRESS);
 
     for (int i = 0; i < JOBS; i++) {
       put("fence-" + i, new JsonObject());
@@ -84,32 +74,10 @@ class ClockFenceIT {
     assertThat(put.status()).as(put.body()).isEqualTo(200);
   }
 
-  private static void read() {
-    try {
-      while (true) {
-        JsonObject frame;
-        try {
-          frame = bridge.read();
-        } catch (java.net.SocketTimeoutException quiet) {
-          continue;
-        }
-        long at = System.currentTimeMillis();
-        JsonObject headers = frame.getJsonObject("headers");
-        if (!"message".equals(frame.getString("type")) || headers == null) {
-          continue;
-        }
-        arrivals.add(new Arrival(headers.getString("steward-schedule-job"), Long.parseLong(headers.getString("steward-schedule-tick")),
-          headers.getString("steward-schedule-node"), at));
-      }
-    } catch (IOException | RuntimeException e) {
-      // closed at the end of the test
-    }
-  }
-
   @AfterAll
   static void stop() throws Exception {
-    if (bridge != null) {
-      bridge.close();
+    if (fires != null) {
+      fires.close();
     }
     if (cluster != null) {
       cluster.close();
@@ -130,7 +98,7 @@ class ClockFenceIT {
   }
 
   private static long fires(String node, boolean everyNode) {
-    return arrivals.stream().filter(a -> a.node.equals(node) && EVERY_NODE.equals(a.job) == everyNode).count();
+    return fires.all().stream().filter(a -> a.node().equals(node) && EVERY_NODE.equals(a.job()) == everyNode).count();
   }
 
   @Test
@@ -139,14 +107,14 @@ class ClockFenceIT {
     String plainId = entry(plain, plain).getString("id");
     // 40 rounds of ticks: every cluster-once job fires on the other node, the every-node job on both.
     cluster.await("every cluster-once job fired 20 times, the every-node job 20 times on each node", 60_000, () ->
-      java.util.stream.IntStream.range(0, JOBS).allMatch(i -> arrivals.stream()
-        .filter(a -> a.job.equals("fence-" + i)).count() >= 20)
+      java.util.stream.IntStream.range(0, JOBS).allMatch(i -> fires.all().stream()
+        .filter(a -> a.job().equals("fence-" + i)).count() >= 20)
         && fires(skewedId, true) >= 20 && fires(plainId, true) >= 20);
 
-    List<Arrival> fencedFires = arrivals.stream().filter(a -> a.node.equals(skewedId) && !EVERY_NODE.equals(a.job)).toList();
+    List<Fire> fencedFires = fires.all().stream().filter(a -> a.node().equals(skewedId) && !EVERY_NODE.equals(a.job())).toList();
     assertThat(fencedFires).as("cluster-once ticks fired by the node %d ms ahead (%d of %d fires)%s", SKEW_MS,
-      fencedFires.size(), arrivals.size(), cluster.logs(20)).isEmpty();
-    List<Arrival> early = arrivals.stream().filter(a -> a.at < a.tick - 100).toList();
+      fencedFires.size(), fires.all().size(), cluster.logs(20)).isEmpty();
+    List<Fire> early = fires.all().stream().filter(a -> a.receivedAt() < a.tick() - 100).toList();
     assertThat(early).as("fires that arrived more than 100 ms before their tick").isEmpty();
 
     // Why, from outside: /nodes (asked of either node), /health, the gauges and the log.

@@ -1,6 +1,7 @@
 package io.steward.schedule;
 
-import io.steward.testing.FramedClient;
+import io.steward.testing.BridgeFires;
+import io.steward.testing.BridgeFires.Fire;
 import io.steward.testing.FreePorts;
 import io.steward.testing.NodeProcess;
 import io.steward.testing.ProcessCluster;
@@ -9,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,19 +39,14 @@ class ClockFenceMasterIT {
   private static final long SKEW_MS = 10_000;
   private static final String CLOCK_FENCE_RAISED = "Schedule fence raised: this node's wall clock";
 
-  record Arrival(String job, long tick, String node, long at) {
-  }
-
   @Test
   void when_the_masters_clock_is_wrong_no_node_is_fenced_and_no_tick_fires_twice() throws Exception {
     assumeTrue(Files.isRegularFile(LIBFAKETIME), "libfaketime is not installed (apt-get install faketime)");
-    List<Arrival> arrivals = new CopyOnWriteArrayList<>();
-    int bridgePort = FreePorts.one();
     try (ProcessCluster cluster = ProcessCluster.create(ClockFenceMasterIT.class, 4)
       .env("STEWARD_MODULES", "http,schedule,bridge")
       .env("STEWARD_BRIDGE_OUTBOUND", new JsonArray().add(ADDRESS).encode())
       .env("STEWARD_HTTP_TARGETS", new JsonArray().add(ADDRESS).encode())) {
-      NodeProcess master = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(bridgePort),
+      NodeProcess master = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(FreePorts.one()),
         "LD_PRELOAD", LIBFAKETIME.toString(), "FAKETIME", "+" + SKEW_MS / 1_000 + "s"));
       cluster.awaitHealthy(master, 90_000);
       NodeProcess b = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(FreePorts.one())));
@@ -61,11 +55,7 @@ class ClockFenceMasterIT {
       cluster.awaitHealthy(c, 90_000);
       cluster.awaitNodeCount(master, 3, 60_000);
 
-      try (FramedClient bridge = new FramedClient("tcp://127.0.0.1:" + bridgePort)) {
-        bridge.send(FramedClient.frame("register", ADDRESS, null));
-        Thread reader = new Thread(() -> read(bridge, arrivals), "clockmaster-bridge-reader");
-        reader.setDaemon(true);
-        reader.start();
+      try (BridgeFires fires = BridgeFires.listen(List.of(master), ADDRESS)) {
         for (int i = 0; i < JOBS; i++) {
           JsonObject job = new JsonObject().put("every", "500ms")
             .put("action", new JsonObject().put("type", "publish").put("address", ADDRESS));
@@ -73,18 +63,18 @@ class ClockFenceMasterIT {
           assertThat(put.status()).as(put.body()).isEqualTo(200);
         }
         cluster.await("every job fired 20 times", 90_000, () -> IntStream.range(0, JOBS)
-          .allMatch(i -> arrivals.stream().filter(a -> a.job.equals("master-" + i)).count() >= 20));
+          .allMatch(i -> fires.all().stream().filter(a -> a.job().equals("master-" + i)).count() >= 20));
 
         Map<String, Set<String>> byTick = new HashMap<>();
-        for (Arrival a : arrivals) {
-          byTick.computeIfAbsent(a.job + "@" + a.tick, k -> new HashSet<>()).add(a.node);
+        for (Fire a : fires.all()) {
+          byTick.computeIfAbsent(a.job() + "@" + a.tick(), k -> new HashSet<>()).add(a.node());
         }
         assertThat(byTick.entrySet().stream().filter(e -> e.getValue().size() > 1).toList()).as("ticks fired twice").isEmpty();
         Set<String> firing = new HashSet<>();
-        arrivals.forEach(a -> firing.add(a.node));
+        fires.all().forEach(a -> firing.add(a.node()));
         assertThat(firing).as("nodes that fired cluster-once ticks: nobody is fenced").hasSize(3);
-        assertThat(arrivals).as("every tick comes 10 s early against real time: the cluster clock is the master's")
-          .allMatch(a -> a.at < a.tick - SKEW_MS + 3_000);
+        assertThat(fires.all()).as("every tick comes 10 s early against real time: the cluster clock is the master's")
+          .allMatch(a -> a.receivedAt() < a.tick() - SKEW_MS + 3_000);
 
         JsonArray nodes = b.get("/nodes").json().getJsonArray("nodes");
         for (Object o : nodes) {
@@ -104,27 +94,6 @@ class ClockFenceMasterIT {
           assertThat(b.logText()).contains("Schedule clock fence lowered");
         }
       }
-    }
-  }
-
-  private static void read(FramedClient bridge, List<Arrival> into) {
-    try {
-      while (true) {
-        JsonObject frame;
-        try {
-          frame = bridge.read();
-        } catch (java.net.SocketTimeoutException quiet) {
-          continue;
-        }
-        long at = System.currentTimeMillis();
-        JsonObject headers = frame.getJsonObject("headers");
-        if ("message".equals(frame.getString("type")) && headers != null) {
-          into.add(new Arrival(headers.getString("steward-schedule-job"), Long.parseLong(headers.getString("steward-schedule-tick")),
-            headers.getString("steward-schedule-node"), at));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // closed at the end of the test
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.steward.schedule;
 
-import io.steward.testing.FramedClient;
+import io.steward.testing.BridgeFires;
+import io.steward.testing.BridgeFires.Fire;
 import io.steward.testing.FreePorts;
 import io.steward.testing.NodeProcess;
 import io.steward.testing.ProcessCluster;
@@ -10,13 +11,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,14 +36,10 @@ class ClockSkewIT {
   private static final long PERIOD_MS = 500;
   private static final long SKEW_MS = 10_000;
 
-  record Arrival(String job, long tick, String node, long at) {
-  }
-
   private static ProcessCluster cluster;
   private static NodeProcess plain;
   private static NodeProcess skewed;
-  private static FramedClient bridge;
-  private static final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
+  private static BridgeFires fires;
 
   @BeforeAll
   static void start() throws Exception {
@@ -53,7 +48,6 @@ class ClockSkewIT {
       assertThat(System.getenv("CI")).as("CI=true and no %s: apt-get install faketime", LIBFAKETIME).isNotEqualTo("true");
       assumeTrue(false, "libfaketime is not installed (apt-get install faketime): " + LIBFAKETIME);
     }
-    int plainBridge = FreePorts.one();
     cluster = ProcessCluster.create(ClockSkewIT.class, 3)
       .env("STEWARD_MODULES", "http,schedule,bridge")
       .env("STEWARD_BRIDGE_OUTBOUND", new JsonArray().add(ADDRESS).encode())
@@ -61,7 +55,7 @@ class ClockSkewIT {
       .env("STEWARD_HTTP_TARGETS", new JsonArray().add(ADDRESS).encode())
       // The cluster clock alone: with the clock fence (ClockFenceIT) the skewed node would fire nothing.
       .env("STEWARD_SCHEDULE_CLOCK_FENCE_MS", "0");
-    plain = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(plainBridge)));
+    plain = cluster.add(Map.of("STEWARD_BRIDGE_PORT", Integer.toString(FreePorts.one())));
     cluster.awaitHealthy(plain, 90_000);
     // The preload library directly (not the faketime wrapper, which forks: a signal must reach the JVM). A relative
     // offset shifts CLOCK_MONOTONIC by a constant too, which elapsed times do not see; with
@@ -71,11 +65,7 @@ class ClockSkewIT {
     cluster.awaitHealthy(skewed, 90_000);
     cluster.awaitNodeCount(plain, 2, 60_000);
 
-    bridge = new FramedClient("tcp://127.0.0.1:" + plainBridge);
-    bridge.send(FramedClient.frame("register", ADDRESS, null));
-    Thread reader = new Thread(ClockSkewIT::read, "skew-bridge-reader");
-    reader.setDaemon(true);
-    reader.start();
+    fires = BridgeFires.listen(List.of(plain), ADDRESS);
 
     for (int i = 0; i < JOBS; i++) {
       JsonObject job = new JsonObject().put("every", PERIOD_MS + "ms")
@@ -85,32 +75,10 @@ class ClockSkewIT {
     }
   }
 
-  private static void read() {
-    try {
-      while (true) {
-        JsonObject frame;
-        try {
-          frame = bridge.read();
-        } catch (java.net.SocketTimeoutException quiet) {
-          continue; // nothing for 15 s (the skewed node's jobs before failover): keep listening
-        }
-        long at = System.currentTimeMillis();
-        JsonObject headers = frame.getJsonObject("headers");
-        if (!"message".equals(frame.getString("type")) || headers == null) {
-          continue;
-        }
-        arrivals.add(new Arrival(headers.getString("steward-schedule-job"), Long.parseLong(headers.getString("steward-schedule-tick")),
-          headers.getString("steward-schedule-node"), at));
-      }
-    } catch (IOException | RuntimeException e) {
-      // closed at the end of the test (or a read timed out: the assertions below then fail on missing fires)
-    }
-  }
-
   @AfterAll
   static void stop() throws Exception {
-    if (bridge != null) {
-      bridge.close();
+    if (fires != null) {
+      fires.close();
     }
     if (cluster != null) {
       cluster.close();
@@ -127,13 +95,13 @@ class ClockSkewIT {
     String skewedId = nodeId(skewed);
     String plainId = nodeId(plain);
     cluster.await("both nodes fired 20 ticks", 60_000, () ->
-      arrivals.stream().filter(a -> a.node.equals(skewedId)).count() >= 20
-        && arrivals.stream().filter(a -> a.node.equals(plainId)).count() >= 20);
+      fires.all().stream().filter(a -> a.node().equals(skewedId)).count() >= 20
+        && fires.all().stream().filter(a -> a.node().equals(plainId)).count() >= 20);
 
-    List<Arrival> early = arrivals.stream().filter(a -> a.at < a.tick - 100).toList();
+    List<Fire> early = fires.all().stream().filter(a -> a.receivedAt() < a.tick() - 100).toList();
     assertThat(early).as("fires that arrived more than 100 ms before their tick (node %s is %d ms ahead)%s",
       skewedId, SKEW_MS, cluster.logs(20)).isEmpty();
-    List<Arrival> late = arrivals.stream().filter(a -> a.at > a.tick + 3_000).toList();
+    List<Fire> late = fires.all().stream().filter(a -> a.receivedAt() > a.tick() + 3_000).toList();
     assertThat(late).as("fires more than 3 s late").isEmpty();
 
     JsonArray nodes = plain.get("/nodes").json().getJsonArray("nodes");
@@ -147,20 +115,20 @@ class ClockSkewIT {
     assertThat(skewed.logText()).as("a WARN that says what to do").contains("ahead of the cluster clock").contains("Fix time sync");
 
     // The skewed node dies: the survivor takes its jobs over after failure detection, not after the skew too.
-    Set<String> itsJobs = arrivals.stream().filter(a -> a.node.equals(skewedId)).map(Arrival::job).collect(Collectors.toSet());
+    Set<String> itsJobs = fires.all().stream().filter(a -> a.node().equals(skewedId)).map(Fire::job).collect(Collectors.toSet());
     skewed.kill();
     long killedAt = System.currentTimeMillis();
     // Failure detection (4 s) and migration, with room for a loaded machine; a claim mark the skewed node left in
     // the future would keep its jobs silent for the whole skew (10 s) after the kill, however fast the takeover.
     long bound = SKEW_MS - 1_000;
     cluster.await("the survivor fires every job the skewed node fired", bound + 10_000, () -> itsJobs.stream()
-      .allMatch(job -> arrivals.stream().anyMatch(a -> a.job.equals(job) && a.node.equals(plainId) && a.at > killedAt)));
+      .allMatch(job -> fires.all().stream().anyMatch(a -> a.job().equals(job) && a.node().equals(plainId) && a.receivedAt() > killedAt)));
     for (String job : itsJobs) {
-      long first = arrivals.stream().filter(a -> a.job.equals(job) && a.node.equals(plainId) && a.at > killedAt)
-        .mapToLong(Arrival::at).min().orElseThrow();
+      long first = fires.all().stream().filter(a -> a.job().equals(job) && a.node().equals(plainId) && a.receivedAt() > killedAt)
+        .mapToLong(Fire::receivedAt).min().orElseThrow();
       assertThat(first - killedAt).as("silence of %s on the survivor after the kill", job).isLessThanOrEqualTo(bound);
     }
-    List<Arrival> earlyAfter = arrivals.stream().filter(a -> a.at < a.tick - 100).toList();
+    List<Fire> earlyAfter = fires.all().stream().filter(a -> a.receivedAt() < a.tick() - 100).toList();
     assertThat(earlyAfter).as("early fires after the kill").isEmpty();
   }
 }

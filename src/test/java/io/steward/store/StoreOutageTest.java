@@ -2,7 +2,7 @@ package io.steward.store;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.bus.Addresses;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.node.StewardNode;
 import io.steward.testing.Poll;
 import io.steward.testing.Postgres;

@@ -2,7 +2,7 @@ package io.steward.tasks;
 
 import io.micrometer.core.instrument.Counter;
 import io.steward.bus.Addresses;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.node.StewardNode;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;

@@ -3,7 +3,7 @@ package io.steward.tasks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.bus.Addresses;
 import io.steward.spi.Cluster;
-import io.steward.bus.Metrics;
+import io.steward.observe.Metrics;
 import io.steward.node.StewardNode;
 import io.steward.tasks.builtin.BusTask;
 import io.steward.testing.Poll;

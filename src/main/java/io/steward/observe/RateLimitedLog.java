@@ -1,4 +1,4 @@
-package io.steward.bus;
+package io.steward.observe;
 
 import org.slf4j.Logger;
 

@@ -1,4 +1,4 @@
-package io.steward.bus;
+package io.steward.observe;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

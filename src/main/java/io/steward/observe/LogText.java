@@ -1,4 +1,4 @@
-package io.steward.bus;
+package io.steward.observe;
 
 /**
  * Makes a value a client controls (a cache key, a bridge address, a job or cache name, an error message that

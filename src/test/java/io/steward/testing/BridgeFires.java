@@ -1,11 +1,8 @@
-package io.steward.reliability;
+package io.steward.testing;
 
-import io.steward.testing.FramedClient;
-import io.steward.testing.NodeProcess;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,66 +14,47 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Every fire of the schedule jobs of a scenario, counted from outside the cluster: one TCP bridge connection per
- * node, each registered to the address the jobs publish to. A publish reaches every bridge its sender can see, so
- * one fire arrives once per connection that sees it; a tick counts as fired twice when two different nodes fired
- * it, or when one connection received it twice. No lite member: the observers do not change the sides' sizes.
+ * node given ({@link BridgeTap}), each registered to the address the jobs publish to. A publish reaches every bridge
+ * its sender can see, so one fire arrives once per connection that sees it; a tick counts as fired twice when two
+ * different nodes fired it, or when one connection received it twice. No lite member: the observers do not change
+ * the sides' sizes.
  */
-final class BridgeFires implements AutoCloseable {
+public final class BridgeFires implements AutoCloseable {
 
   /** Headers every job message carries (schedule/ActionRunner). */
   private static final String JOB = "steward-schedule-job";
   private static final String TICK = "steward-schedule-tick";
   private static final String NODE = "steward-schedule-node";
 
-  record Fire(int connection, String job, long tick, String node, long receivedAt) {
+  /** One fire as connection {@code connection} received it, at {@code receivedAt} on this machine's clock. */
+  public record Fire(int connection, String job, long tick, String node, long receivedAt) {
   }
 
   private final ConcurrentLinkedQueue<Fire> fires = new ConcurrentLinkedQueue<>();
-  private final List<FramedClient> clients = new ArrayList<>();
-  private final List<Thread> readers = new ArrayList<>();
-  private volatile boolean closed;
+  private BridgeTap tap;
 
   /** Connects to each node's bridge and registers for {@code address}; returns once every registration is sent. */
-  static BridgeFires listen(List<NodeProcess> nodes, String address) throws IOException {
+  public static BridgeFires listen(List<NodeProcess> nodes, String address) throws IOException {
     BridgeFires out = new BridgeFires();
-    for (int i = 0; i < nodes.size(); i++) {
-      FramedClient c = new FramedClient("tcp://127.0.0.1:" + BadInputIT.bridgePort(nodes.get(i)));
-      c.send(new JsonObject().put("type", "register").put("address", address));
-      out.clients.add(c);
-      int index = i;
-      Thread t = new Thread(() -> out.read(index, c), "bridge-fires-" + nodes.get(i).name());
-      t.setDaemon(true);
-      t.start();
-      out.readers.add(t);
-    }
+    out.tap = BridgeTap.listen(nodes, address, out::read);
     return out;
   }
 
-  private void read(int index, FramedClient c) {
-    while (!closed) {
-      JsonObject frame;
-      try {
-        frame = c.read();
-      } catch (SocketTimeoutException e) {
-        continue; // a paused node says nothing for a while
-      } catch (IOException e) {
-        System.out.println("bridge connection " + index + " closed: " + e);
-        return;
-      } catch (RuntimeException e) {
-        System.out.println("bridge connection " + index + " sent an unreadable frame: " + e);
-        continue;
-      }
-      JsonObject headers = frame.getJsonObject("headers");
-      if (!"message".equals(frame.getString("type")) || headers == null || headers.getString(TICK) == null) {
-        continue;
-      }
-      fires.add(new Fire(index, headers.getString(JOB), Long.parseLong(headers.getString(TICK)), headers.getString(NODE),
-        System.currentTimeMillis()));
+  private void read(int index, FramedClient c, JsonObject frame) {
+    JsonObject headers = frame.getJsonObject("headers");
+    if (!"message".equals(frame.getString("type")) || headers == null || headers.getString(TICK) == null) {
+      return;
     }
+    fires.add(new Fire(index, headers.getString(JOB), Long.parseLong(headers.getString(TICK)), headers.getString(NODE),
+      System.currentTimeMillis()));
   }
 
+  /** Every fire received so far, in the order received. */
+  public List<Fire> all() {
+    return new ArrayList<>(fires);
+  }
   /** Fires of {@code job} received after {@code millis}, one per (tick, node). */
-  long firesAfter(String job, long millis) {
+  public long firesAfter(String job, long millis) {
     Set<String> seen = new HashSet<>();
     for (Fire f : fires) {
       if (f.job.equals(job) && f.receivedAt > millis) {
@@ -87,7 +65,7 @@ final class BridgeFires implements AutoCloseable {
   }
 
   /** Whether one of {@code nodes} fired {@code job} in a message received after {@code millis}. */
-  boolean firedByAfter(String job, Set<String> nodes, long millis) {
+  public boolean firedByAfter(String job, Set<String> nodes, long millis) {
     return fires.stream().anyMatch(f -> f.job.equals(job) && f.receivedAt > millis && nodes.contains(f.node));
   }
 
@@ -95,7 +73,7 @@ final class BridgeFires implements AutoCloseable {
    * Fires of {@code job} for ticks scheduled after {@code millis} (one per (tick, node)), as "tick by node" for a
    * report. By the tick, not by when it arrived: a fire sent before a delete may arrive late on a loaded machine.
    */
-  List<String> ticksAfter(String job, long millis) {
+  public List<String> ticksAfter(String job, long millis) {
     Set<String> seen = new java.util.TreeSet<>();
     for (Fire f : fires) {
       if (f.job.equals(job) && f.tick > millis) {
@@ -106,7 +84,7 @@ final class BridgeFires implements AutoCloseable {
   }
 
   /** The ticks of {@code job} fired twice, with the nodes that fired them. */
-  Map<Long, List<String>> doubled(String job) {
+  public Map<Long, List<String>> doubled(String job) {
     Map<Long, Set<String>> nodes = new HashMap<>();
     Map<String, Integer> perConnection = new HashMap<>();
     Set<Long> twiceOnOne = new HashSet<>();
@@ -129,19 +107,12 @@ final class BridgeFires implements AutoCloseable {
   }
 
   /** Distinct ticks of {@code job} fired. */
-  long ticks(String job) {
+  public long ticks(String job) {
     return fires.stream().filter(f -> f.job.equals(job)).map(Fire::tick).distinct().count();
   }
 
   @Override
   public void close() {
-    closed = true;
-    for (FramedClient c : clients) {
-      try {
-        c.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
-    }
+    tap.close();
   }
 }
