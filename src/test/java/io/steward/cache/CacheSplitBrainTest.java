@@ -1,7 +1,13 @@
 package io.steward.cache;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
+import com.hazelcast.partition.Partition;
 import io.steward.bus.Addresses;
 import io.steward.node.StewardNode;
 import io.steward.spi.Cluster;
@@ -9,12 +15,17 @@ import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static io.steward.testing.Bus.call;
@@ -32,10 +43,20 @@ class CacheSplitBrainTest {
   private static final List<String> MODULES = List.of("cache");
   private static final JsonObject CACHES = new JsonObject().put("counters", new JsonObject());
 
+  /** Served by the cache module of the node asked (the bus would otherwise pick any node's). */
+  private static final DeliveryOptions HERE = new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000);
+
   private TestCluster cluster;
+
+  @BeforeEach
+  void freshLatches() {
+    Hold.HELD = new CountDownLatch(1);
+    Hold.RELEASE = new CountDownLatch(1);
+  }
 
   @AfterEach
   void stop() throws Exception {
+    Hold.RELEASE.countDown();
     cluster.close();
   }
 
@@ -103,5 +124,125 @@ class CacheSplitBrainTest {
       .as("a key only the smaller side has is kept").isEqualTo(1);
     assertThat(increment(b, "c", "majority-3").getBoolean("duplicate"))
       .as("the surviving copy still knows the majority's update ids").isTrue();
+  }
+
+  /** Holds a backup member's partition thread, so that a backup sent to it is neither applied nor acknowledged. */
+  public static final class Hold implements EntryProcessor<String, CacheValue, Boolean>, DataSerializable {
+    static volatile CountDownLatch HELD = new CountDownLatch(1);
+    static volatile CountDownLatch RELEASE = new CountDownLatch(1);
+
+    public Hold() {
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, CacheValue> entry) {
+      HELD.countDown();
+      try {
+        return RELEASE.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+
+    @Override
+    public EntryProcessor<String, CacheValue, Boolean> getBackupProcessor() {
+      return null;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) {
+      // no state
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) {
+      // no state
+    }
+  }
+
+  private static String keyOwnedBy(HazelcastInstance hz, Member owner, int threadOf, int threads) {
+    for (int i = 0; ; i++) {
+      String key = "k" + i;
+      Partition p = hz.getPartitionService().getPartition(key);
+      if (owner.equals(p.getOwner()) && (threadOf < 0 || p.getPartitionId() % threads == threadOf)) {
+        return key;
+      }
+    }
+  }
+
+  /** Two members with {@code cluster.minimumSize} 2: losing either leaves the other below the minimum. */
+  private List<StewardNode> pair() throws Exception {
+    cluster = TestCluster.create(CacheSplitBrainTest.class, 2);
+    int base = cluster.config(MODULES, null).getJsonObject("cluster").getInteger("port");
+    List<Integer> both = List.of(base, base + 1);
+    Future<StewardNode> fa = cluster.start(MODULES, node(base, both));
+    Future<StewardNode> fb = cluster.start(MODULES, node(base + 1, both));
+    return List.of(fa.await(90, TimeUnit.SECONDS), fb.await(90, TimeUnit.SECONDS));
+  }
+
+  private static int operationThreads(HazelcastInstance hz) {
+    String configured = hz.getConfig().getProperty("hazelcast.operation.thread.count");
+    return configured == null ? Math.max(2, Runtime.getRuntime().availableProcessors()) : Integer.parseInt(configured);
+  }
+
+  /** Holds the partition thread of {@code holder} that serves {@code key}'s partition, with a key holder owns. */
+  private static void holdThreadOf(StewardNode any, HazelcastInstance holder, String key) throws Exception {
+    int threads = operationThreads(holder);
+    int thread = holder.getPartitionService().getPartition(key).getPartitionId() % threads;
+    String held = keyOwnedBy(holder, holder.getCluster().getLocalMember(), thread, threads);
+    call(any.vertx(), Addresses.Cache.PUT, entry("counters", held).put("value", 0));
+    holder.<String, CacheValue>getMap("steward.cache.counters").submitToKey(held, new Hold());
+    assertThat(Hold.HELD.await(30, TimeUnit.SECONDS)).isTrue();
+  }
+
+  private static ReplyException failureOf(Future<Object> answer) throws Exception {
+    Throwable failure = answer.transform(ar -> Future.succeededFuture(ar.failed() ? ar.cause() : null))
+      .await(60, TimeUnit.SECONDS);
+    assertThat(failure).as("answered %s", answer.succeeded() ? answer.result() : "").isInstanceOf(ReplyException.class);
+    return (ReplyException) failure;
+  }
+
+  @Test
+  void an_update_whose_backup_member_left_before_acknowledging_it_is_indeterminate_on_a_side_below_minimum_size()
+      throws Exception {
+    List<StewardNode> pair = pair();
+    StewardNode a = pair.get(0);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(pair.get(1).vertx());
+    // A key a owns (its backup on b); b's partition thread for it is held, so b never acknowledges the backup.
+    String counter = keyOwnedBy(hzA, hzA.getCluster().getLocalMember(), -1, 1);
+    holdThreadOf(a, hzB, counter);
+
+    // a applies the increment and waits for b's acknowledgement of the backup; b goes away without giving it.
+    Future<Object> answer = a.vertx().eventBus().request(Addresses.Cache.UPDATE, entry("counters", counter)
+        .put("increment", 1).put("opId", "lonely-1"), HERE).map(r -> r.body());
+    hzB.getLifecycleService().terminate();
+    Hold.RELEASE.countDown();
+    ReplyException failure = failureOf(answer);
+    assertThat(failure.failureCode()).as("an increment only this side below the minimum holds is not acknowledged: %s",
+      failure.getMessage()).isEqualTo(504);
+    assertThat(failure.getMessage()).contains("lonely-1");
+  }
+
+  @Test
+  void an_update_sent_to_an_owner_that_left_and_refused_on_the_retry_is_indeterminate_not_refused() throws Exception {
+    List<StewardNode> pair = pair();
+    StewardNode a = pair.get(0);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(pair.get(1).vertx());
+    // A key b owns, with b's partition thread for it held: a's update waits in b's queue, as in a paused member.
+    String counter = keyOwnedBy(hzA, hzB.getCluster().getLocalMember(), -1, 1);
+    holdThreadOf(a, hzB, counter);
+
+    Future<Object> answer = a.vertx().eventBus().request(Addresses.Cache.UPDATE, entry("counters", counter)
+        .put("increment", 1).put("opId", "queued-1"), HERE).map(r -> r.body());
+    // b leaves: Hazelcast sends the update again, now to a, alone below cluster.minimumSize, which refuses it. The
+    // first send may still have been applied (a paused member runs its queue when it resumes): not "nothing applied".
+    hzB.getLifecycleService().terminate();
+    Hold.RELEASE.countDown();
+    ReplyException failure = failureOf(answer);
+    assertThat(failure.failureCode()).as("the answer: %s", failure.getMessage()).isEqualTo(504);
+    assertThat(failure.getMessage()).contains("queued-1");
   }
 }
