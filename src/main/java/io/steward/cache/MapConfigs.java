@@ -13,10 +13,12 @@ import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 /**
  * The Hazelcast map configuration of a cache, built the same way on every node from its {@link CacheSpec},
  * so that adding it as dynamic configuration twice is a no-op and a different definition is a conflict.
- * Everything not set here (split-brain protection, and the merge policy without it) comes from the
- * {@code steward.*} map configuration in cluster.xml.
+ * Everything not set here (split-brain protection, and another merge policy than Hazelcast's latest-update one
+ * without it) comes from the {@code steward.*} map configuration in cluster.xml.
  */
 final class MapConfigs {
+
+  private static final String HAZELCAST_LATEST_UPDATE = com.hazelcast.spi.merge.LatestUpdateMergePolicy.class.getName();
 
   private MapConfigs() {
   }
@@ -46,6 +48,9 @@ final class MapConfigs {
     c.setEvictionConfig(eviction);
     if (base.getSplitBrainProtectionName() != null) {
       c.setMergePolicyConfig(majorityWins(base));
+    } else if (HAZELCAST_LATEST_UPDATE.equals(base.getMergePolicyConfig().getPolicy())) {
+      c.setMergePolicyConfig(new MergePolicyConfig(LatestUpdateMergePolicy.class.getName(),
+        base.getMergePolicyConfig().getBatchSize()));
     }
     c.setMapStoreConfig(spec.persist() && store != null ? store : new MapStoreConfig().setEnabled(false));
     if (spec.nearCache()) {
@@ -70,7 +75,8 @@ final class MapConfigs {
    * the smaller side's copy only fills a key the larger side lacks. A latest-update policy (cluster.xml's) would
    * compare last-update times in whole seconds, a tie going to the merging side, and let a minority's copy written
    * in the detection window (or by a paused member resuming) replace the majority's counter with all its acknowledged
-   * increments. Without split-brain protection cluster.xml's policy stays (README, Guarantees).
+   * increments. Without split-brain protection the latest update wins ({@link LatestUpdateMergePolicy}, ties to
+   * the larger side; README, Guarantees).
    */
   static MergePolicyConfig majorityWins(MapConfig base) {
     return new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(), base.getMergePolicyConfig().getBatchSize());

@@ -61,11 +61,62 @@ class CacheSplitBrainTest {
   }
 
   private JsonObject node(int port, List<Integer> side) {
+    return node(port, side, 2);
+  }
+
+  private JsonObject node(int port, List<Integer> side, int minimumSize) {
     JsonArray members = new JsonArray();
     side.forEach(p -> members.add("127.0.0.1:" + p));
     return new JsonObject()
-      .put("cluster", new JsonObject().put("port", port).put("members", members).put("minimumSize", 2))
+      .put("cluster", new JsonObject().put("port", port).put("members", members).put("minimumSize", minimumSize))
       .put("cache", new JsonObject().put("caches", CACHES));
+  }
+
+  /** Widens a's member list to b's side and waits until Hazelcast has merged a into it (MERGED on a). */
+  private static void mergeInto(HazelcastInstance hzA, HazelcastInstance hzB, int... ports) throws Exception {
+    Promise<Void> merged = Promise.promise();
+    hzA.getLifecycleService().addLifecycleListener(e -> {
+      if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
+        merged.tryComplete();
+      }
+    });
+    for (int p : ports) {
+      hzA.getConfig().getNetworkConfig().getJoin().getTcpIpConfig().addMember("127.0.0.1:" + p);
+    }
+    merged.future().await(120, TimeUnit.SECONDS);
+    assertThat(hzB.getCluster().getMembers()).contains(hzA.getCluster().getLocalMember());
+  }
+
+  @Test
+  void without_minimum_size_a_copy_updated_in_the_same_second_as_the_larger_sides_loses_the_merge() throws Exception {
+    cluster = TestCluster.create(CacheSplitBrainTest.class, 3);
+    int base = cluster.config(MODULES, null).getJsonObject("cluster").getInteger("port");
+    int pa = base;
+    int pb = base + 1;
+    int pc = base + 2;
+    Future<StewardNode> fb = cluster.start(MODULES, node(pb, List.of(pb, pc), 0));
+    Future<StewardNode> fc = cluster.start(MODULES, node(pc, List.of(pb, pc), 0));
+    StewardNode b = fb.await(90, TimeUnit.SECONDS);
+    fc.await(90, TimeUnit.SECONDS);
+    StewardNode a = cluster.start(MODULES, node(pa, List.of(pa), 0)).await(90, TimeUnit.SECONDS);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(b.vertx());
+    assertThat(hzA.getCluster().getMembers()).hasSize(1);
+    for (int i = 0; i < 9; i++) {
+      increment(b, "c", "larger-" + i);
+    }
+    // Hazelcast keeps last-update times in whole seconds: both sides' last writes fall in one second here, the
+    // smaller side's first. The larger side's copy is then the one updated last, or tied at worst.
+    Poll.until(a.vertx(), "the start of a second", 5_000,
+        () -> Future.succeededFuture(System.currentTimeMillis() % 1_000 < 300)).await(10, TimeUnit.SECONDS);
+    long second = System.currentTimeMillis() / 1_000;
+    increment(a, "c", "smaller-0");
+    increment(b, "c", "larger-9");
+    assertThat(System.currentTimeMillis() / 1_000).as("both writes in one second").isEqualTo(second);
+
+    mergeInto(hzA, hzB, pb, pc);
+    assertThat(call(b.vertx(), Addresses.Cache.GET, entry("counters", "c")).getValue("value"))
+      .as("the copy updated last (the larger side's) wins, not the smaller side's on a tie").isEqualTo(10);
   }
 
   private static JsonObject increment(StewardNode node, String key, String opId) throws Exception {
@@ -137,11 +188,25 @@ class CacheSplitBrainTest {
     @Override
     public Boolean process(Map.Entry<String, CacheValue> entry) {
       HELD.countDown();
+      // Held through the interrupt a terminating member sends its threads: the backup queued behind must not run
+      // (and be acknowledged) before the member's connections are closed.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      boolean interrupted = false;
       try {
-        return RELEASE.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        while (System.nanoTime() < deadline) {
+          try {
+            if (RELEASE.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+              return true;
+            }
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
         return false;
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
 
@@ -178,7 +243,13 @@ class CacheSplitBrainTest {
     List<Integer> both = List.of(base, base + 1);
     Future<StewardNode> fa = cluster.start(MODULES, node(base, both));
     Future<StewardNode> fb = cluster.start(MODULES, node(base + 1, both));
-    return List.of(fa.await(90, TimeUnit.SECONDS), fb.await(90, TimeUnit.SECONDS));
+    List<StewardNode> pair = List.of(fa.await(90, TimeUnit.SECONDS), fb.await(90, TimeUnit.SECONDS));
+    // Partitions settled (no migration running), so that the owners and backups the test picks stay where they are.
+    HazelcastInstance hz = Cluster.hazelcast(pair.get(0).vertx());
+    Poll.until(pair.get(0).vertx(), "no migration running", 60_000,
+        () -> pair.get(0).vertx().executeBlocking(() -> hz.getPartitionService().isClusterSafe()))
+      .await(70, TimeUnit.SECONDS);
+    return pair;
   }
 
   private static int operationThreads(HazelcastInstance hz) {
