@@ -4,6 +4,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MapStoreConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -188,6 +189,38 @@ final class Caches {
         + "persist");
     }
     return store;
+  }
+
+  /**
+   * Why an update this node sees answered cannot be acknowledged as applied once for good, or null when it can:
+   * this side of the cluster is below {@code cluster.minimumSize} (the update was applied on a copy that may lose
+   * the merge: the owner applied it before the split was noticed, and Hazelcast released the answer when the
+   * backup's member was declared gone), or the member that applied it ({@code appliedOn}, its UUID) is no longer in
+   * this node's cluster (it is on the other side of a split, or dead with the only copy).
+   */
+  String unconfirmed(CacheHandle h, String appliedOn) {
+    Set<Member> members = hz.getCluster().getMembers();
+    String protection = hz.getConfig().findMapConfig(h.values().getName()).getSplitBrainProtectionName();
+    SplitBrainProtectionConfig minimum = protection == null ? null : hz.getConfig().getSplitBrainProtectionConfig(protection);
+    if (minimum != null && minimum.isEnabled() && members.size() < minimum.getMinimumClusterSize()) {
+      return "this side of the cluster has " + members.size() + " member(s), fewer than cluster.minimumSize = "
+        + minimum.getMinimumClusterSize() + ", so the copy it was applied to may be replaced when the sides merge";
+    }
+    if (appliedOn != null && members.stream().noneMatch(m -> appliedOn.equals(m.getUuid().toString()))) {
+      return "the member that applied it (" + appliedOn + ") is no longer in this node's cluster, so its copy may "
+        + "be lost";
+    }
+    return null;
+  }
+
+  /** Whether {@code member} is in this node's cluster now. */
+  boolean isMember(Member member) {
+    return member != null && hz.getCluster().getMembers().contains(member);
+  }
+
+  /** The member that owns {@code key}'s partition in this node's view (null while unassigned). */
+  Member owner(String key) {
+    return hz.getPartitionService().getPartition(key).getOwner();
   }
 
   private MapConfig base(String mapName) {

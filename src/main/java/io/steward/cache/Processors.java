@@ -1,5 +1,7 @@
 package io.steward.cache;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
@@ -215,7 +217,8 @@ final class Processors {
    * json]}, {@code [duplicate, current json]}, or {@code [refused, code, message]}. An update keeps the
    * entry's expiry unless it sets {@code ttlSeconds} (a new entry gets the cache's default).
    */
-  public static final class Apply implements EntryProcessor<String, CacheValue, String[]>, DataSerializable {
+  public static final class Apply implements EntryProcessor<String, CacheValue, String[]>, DataSerializable,
+      HazelcastInstanceAware {
     private String opId;
     private String kind;
     private String arg;
@@ -223,8 +226,15 @@ final class Processors {
     private int ttlSeconds;
     private int remember;
     private int maxValueBytes;
+    /** The UUID of the member running this copy (set by Hazelcast before it runs): part of the answer. */
+    private transient String member;
 
     public Apply() {
+    }
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance hz) {
+      member = hz.getCluster().getLocalMember().getUuid().toString();
     }
 
     Apply(Update update, int ttlSeconds, int remember, int maxValueBytes) {
@@ -245,14 +255,14 @@ final class Processors {
         return new String[]{REFUSED, Integer.toString(outcome.failure()), outcome.message()};
       }
       if (outcome.duplicate()) {
-        return new String[]{DUPLICATE, current.json()};
+        return new String[]{DUPLICATE, current.json(), member};
       }
       if (ttlSeconds >= 0 || current == null) {
         set(entry, outcome.value(), ttlSeconds);
       } else {
         ((ExtendedMapEntry<String, CacheValue>) entry).setValueWithoutChangingExpiryTime(outcome.value());
       }
-      return new String[]{OK, outcome.value().json()};
+      return new String[]{OK, outcome.value().json(), member};
     }
 
     @Override

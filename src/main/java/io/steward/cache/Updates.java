@@ -1,5 +1,6 @@
 package io.steward.cache;
 
+import com.hazelcast.cluster.Member;
 import io.steward.bus.Failure;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
@@ -67,7 +68,7 @@ final class Updates {
       long deadline = System.currentTimeMillis() + timeoutMs;
       long timer = vertx.setTimer(timeoutMs, t -> done.tryFail(unknown(cache, key, update.opId(), timeoutMs,
         "no answer from the key's owner in time")));
-      attempt(h, key, apply, update.opId(), deadline, FIRST_BACKOFF_MS, done, timeoutMs);
+      attempt(h, key, apply, update.opId(), deadline, FIRST_BACKOFF_MS, done, timeoutMs, false);
       return done.future().andThen(ar -> vertx.cancelTimer(timer)).transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(ar.cause());
@@ -81,17 +82,29 @@ final class Updates {
         if (!duplicate) {
           h.stored(1);
         }
+        String unconfirmed = caches.unconfirmed(h, r.length > 2 ? r[2] : null);
+        if (unconfirmed != null) {
+          return Future.failedFuture(unknown(cache, key, update.opId(), timeoutMs, "applied, but " + unconfirmed));
+        }
         return Future.succeededFuture(new JsonObject().put("value", JsonValues.decode(r[1])).put("opId", update.opId())
           .put("duplicate", duplicate));
       });
     });
   }
 
+  /**
+   * One attempt; {@code mayHaveApplied} says whether an earlier one may have been applied. A refusal (split-brain
+   * protection, a node leaving) is "nothing applied" only when no earlier attempt may have been, and only when the
+   * member that owned the key when this attempt began is still in the cluster: Hazelcast itself sends an operation
+   * again when its target leaves, and the refusal of that second send says nothing about the first, which may have
+   * reached the member that left (queued in a paused member's socket, run when it resumed).
+   */
   private void attempt(CacheHandle h, String key, Processors.Apply apply, String opId, long deadline, long backoff,
-                       Promise<String[]> done, long timeoutMs) {
+                       Promise<String[]> done, long timeoutMs, boolean mayHaveApplied) {
     if (done.future().isComplete()) {
       return;
     }
+    Member owner = caches.owner(key);
     Hz.direct(h.values().submitToKey(key, apply)).onComplete(ar -> {
       if (ar.succeeded()) {
         done.tryComplete(ar.result());
@@ -100,7 +113,13 @@ final class Updates {
       Throwable err = Hz.translate(ar.cause(), "update of '" + key + "'", true);
       boolean unknown = err instanceof StewardException se && se.failure() == Failure.INDETERMINATE;
       if (!unknown) {
-        done.tryFail(err); // refused before it ran (split-brain protection, node leaving) or a bug: not applied
+        if (mayHaveApplied || (owner != null && !caches.isMember(owner))) {
+          done.tryFail(unknown(h.name(), key, opId, timeoutMs, err.getMessage() + "; but "
+            + (mayHaveApplied ? "an earlier attempt" : "the first send, to the member that owned the key and has left since,")
+            + " may have been applied"));
+        } else {
+          done.tryFail(err); // refused before it ran (split-brain protection, node leaving) or a bug: not applied
+        }
         return;
       }
       if (System.currentTimeMillis() + backoff >= deadline) {
@@ -109,7 +128,7 @@ final class Updates {
       }
       // Same operation id: if the lost attempt was applied, this one finds its id and changes nothing.
       vertx.setTimer(backoff, t -> attempt(h, key, apply, opId, deadline, Math.min(MAX_BACKOFF_MS, backoff * 2), done,
-        timeoutMs));
+        timeoutMs, true));
     });
   }
 

@@ -101,4 +101,58 @@ class CacheIncrementsTest {
         .fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2");
     assertThat(checker.check(read(high, 4))).hasSize(1);
   }
+
+  /** A history's settings with failure detection at 4 s and a merge window of 5 s; no minimum size when null. */
+  private static HistoryBuilder split(Integer minimumSize) {
+    JsonObject settings = fields("nodes", 2, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
+        "failureDetectionMs", 4_000);
+    if (minimumSize != null) {
+      settings.put("minimumSize", minimumSize);
+    }
+    return new HistoryBuilder().at(0, "settings", settings);
+  }
+
+  private static HistoryBuilder incrOn(HistoryBuilder h, String node, String opId, long delta, long t) {
+    return h.op("cache.incr", t, fields("node", node, "cache", "c", "key", "k", "opId", opId, "delta", delta), "ok",
+        t + 10, new JsonObject());
+  }
+
+  /**
+   * Before the split a (100) and b (200); during a partition of n1 from n2 from 1 s, x (1) on n1 and y (10) on n2:
+   * 311 if nothing is lost, 301 if the merge keeps n1's side.
+   */
+  private static HistoryBuilder splitHistory(Integer minimumSize, long partitionEnd, long yAt) {
+    HistoryBuilder h = incrOn(incrOn(split(minimumSize), "n1", "a", 100, 100), "n2", "b", 200, 200)
+        .fault("p", "partition", 1_000, partitionEnd, HistoryBuilder.sides(List.of("n1"), List.of("n2")), "n1", "n2");
+    return incrOn(incrOn(h, "n1", "x", 1, 2_000), "n2", "y", 10, yAt);
+  }
+
+  @Test
+  void without_minimum_size_an_increment_acknowledged_by_one_side_of_a_split_past_failure_detection_may_be_lost() {
+    assertThat(checker.check(read(splitHistory(null, 6_000, 3_000), 301))).as("y lost at the merge").isEmpty();
+    assertThat(checker.check(read(splitHistory(null, 6_000, 3_000), 311))).as("nothing lost").isEmpty();
+    assertThat(checker.check(read(splitHistory(null, 6_000, 10_000), 301)))
+        .as("y answered inside the merge window after the partition").isEmpty();
+    HistoryBuilder paused = incrOn(incrOn(split(null), "n1", "a", 100, 100), "n2", "b", 200, 200)
+        .fault("z", "pause", 1_000, 6_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(incrOn(paused, "n2", "y", 10, 6_500), 300)))
+        .as("after a pause past failure detection").isEmpty();
+  }
+
+  @Test
+  void the_split_brain_excuse_holds_only_without_minimum_size_past_failure_detection_and_for_increments_of_the_split() {
+    assertThat(checker.check(read(splitHistory(2, 6_000, 3_000), 301))).as("with cluster.minimumSize").singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("an acknowledged increment was lost"));
+    assertThat(checker.check(read(splitHistory(null, 4_500, 3_000), 301)))
+        .as("a partition shorter than failure detection").hasSize(1);
+    assertThat(checker.check(read(splitHistory(null, 6_000, 11_500), 301))).as("y invoked after the merge window")
+        .hasSize(1);
+    assertThat(checker.check(read(splitHistory(null, 6_000, 3_000), 101))).as("an increment acknowledged before the "
+        + "split lost too").singleElement().satisfies(a -> assertThat(a.what()).contains("acknowledged during a split"));
+    assertThat(checker.check(read(splitHistory(null, 6_000, 3_000), 321))).as("never counted twice").hasSize(1);
+    HistoryBuilder killed = incrOn(incrOn(split(null), "n1", "a", 100, 100), "n2", "b", 200, 200)
+        .fault("k", "kill", 1_000, 6_000, new JsonObject(), "n2");
+    assertThat(checker.check(read(incrOn(killed, "n1", "y", 10, 3_000), 300))).as("a kill excuses nothing")
+        .hasSize(1);
+  }
 }
