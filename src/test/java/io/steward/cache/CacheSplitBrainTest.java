@@ -22,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.util.List;
 import java.util.Map;
@@ -123,7 +124,9 @@ class CacheSplitBrainTest {
     return call(node.vertx(), Addresses.Cache.UPDATE, entry("counters", key).put("increment", 1).put("opId", opId));
   }
 
+  /** About 35 s (two clusters merge); behind {@code -Dsplitbrain=true} to keep CI under 15 minutes. */
   @Test
+  @EnabledIfSystemProperty(named = "splitbrain", matches = "true")
   void after_a_split_with_minimum_size_the_majority_sides_counter_wins_the_merge_even_when_the_other_side_wrote_last()
       throws Exception {
     cluster = TestCluster.create(CacheSplitBrainTest.class, 4);
