@@ -7,6 +7,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.steward.spi.Cluster;
 import io.steward.bus.Metrics;
+import io.steward.bus.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import io.steward.spi.Persistence;
 import io.steward.store.Store;
 import io.steward.store.StoreConfig;
@@ -49,6 +53,8 @@ public final class StewardNode {
   private final Map<String, String> deployments;
   private final String nodeDeployment;
   private final Store store;
+  /** The tracing SDK this node made ({@code tracing.enabled}), shut down when it stops; null otherwise. */
+  private volatile OpenTelemetrySdk tracingSdk;
 
   private StewardNode(Vertx vertx, NodeConfig config, Map<String, String> deployments, String nodeDeployment,
                       Store store) {
@@ -83,11 +89,43 @@ public final class StewardNode {
     return start(parsed);
   }
 
+  /**
+   * Starts a node from a configuration object, traced with {@code openTelemetry} whatever {@code tracing.*} says
+   * (an application that embeds Steward and has its own OpenTelemetry, tests with an in-memory exporter). The
+   * caller keeps it and shuts it down.
+   */
+  public static Future<StewardNode> start(JsonObject config, OpenTelemetry openTelemetry) {
+    NodeConfig parsed;
+    try {
+      parsed = configLoader().resolve(config, Map.of(), Map.of());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    return start(parsed, openTelemetry);
+  }
+
   public static Future<StewardNode> start(NodeConfig config) {
+    return start(config, null);
+  }
+
+  /** {@code openTelemetry}: see {@link #start(JsonObject, OpenTelemetry)}; null: as {@code tracing.*} says. */
+  public static Future<StewardNode> start(NodeConfig config, OpenTelemetry openTelemetry) {
     long startedAt = System.currentTimeMillis();
     Logging.apply(config);
     JsonDecoding.harden();
-    return openStore(config).compose(store -> start(config, store, startedAt)
+    OpenTelemetrySdk own = openTelemetry == null && config.tracing().enabled()
+      ? TracingSetup.sdk(config.tracing(), config.name()) : null;
+    OpenTelemetry otel = openTelemetry != null ? openTelemetry : own;
+    return openStore(config).compose(store -> start(config, store, startedAt, otel)
+      .map(node -> {
+        node.tracingSdk = own;
+        return node;
+      })
+      .onFailure(err -> {
+        if (own != null) {
+          own.shutdown();
+        }
+      })
       .onFailure(err -> {
         if (store != null) {
           store.close();
@@ -141,7 +179,7 @@ public final class StewardNode {
     }
   }
 
-  private static Future<StewardNode> start(NodeConfig config, Store store, long startedAt) {
+  private static Future<StewardNode> start(NodeConfig config, Store store, long startedAt, OpenTelemetry otel) {
     VertxOptions options = new VertxOptions().setWorkerPoolSize(config.workerPoolSize())
       .setPreferNativeTransport(config.nativeTransport());
     if (config.eventLoopPoolSize() > 0) {
@@ -181,6 +219,10 @@ public final class StewardNode {
     if (registry != null) {
       builder.withMetrics(new MicrometerMetricsFactory(registry));
     }
+    if (otel != null) {
+      // Vert.x's HTTP server, HTTP client and event bus spans, the current one kept in the Vert.x context.
+      builder.withTracer(new OpenTelemetryTracingFactory(otel));
+    }
     MeterRegistry meters = registry;
     return builder.buildClustered()
       .recover(err -> Future.failedFuture(new StartupException("could not join the Hazelcast cluster '"
@@ -189,6 +231,12 @@ public final class StewardNode {
       .compose(vertx -> {
         if (meters != null) {
           Metrics.bind(vertx, meters);
+        }
+        if (otel != null) {
+          Tracing.bind(vertx, otel);
+          LOG.info("Tracing is on: {}", config.tracing().enabled() && otel instanceof OpenTelemetrySdk
+            ? "spans go to " + config.tracing().otlpEndpoint() + " over OTLP/HTTP, " + config.tracing().samplePercent()
+              + "% of new traces sampled" : "spans go to the OpenTelemetry the application gave");
         }
         logTransport(vertx, config);
         return awaitMinimumSize(vertx, config)
@@ -340,6 +388,10 @@ public final class StewardNode {
       .andThen(ar -> {
         if (store != null) {
           store.close();
+        }
+        OpenTelemetrySdk sdk = tracingSdk;
+        if (sdk != null) {
+          sdk.shutdown(); // sends the spans still batched, without waiting here
         }
       })
       .compose(v -> problems.isEmpty() ? Future.succeededFuture()

@@ -28,6 +28,9 @@ final class Attempt implements Runnable, TaskContext {
    */
   private final AtomicBoolean permit = new AtomicBoolean();
   private volatile boolean abandoned;
+  /** Its span while it runs, when tracing is on; ended once, with the attempt ({@link #endSpan}). */
+  private final java.util.concurrent.atomic.AtomicReference<io.opentelemetry.api.trace.Span> span =
+    new java.util.concurrent.atomic.AtomicReference<>();
 
   Attempt(Runner runner, TaskRecord record, int number) {
     this.runner = runner;
@@ -54,6 +57,15 @@ final class Attempt implements Runnable, TaskContext {
       this.deadline = deadline;
       phase = Phase.RUNNING;
     }
+  }
+
+  void span(io.opentelemetry.api.trace.Span started) {
+    span.set(started);
+  }
+
+  /** Ends its span, if any, once: as an error when {@code error} is not null. */
+  void endSpan(String error) {
+    io.steward.bus.Tracing.end(span.getAndSet(null), error);
   }
 
   /** When the watchdog times it out, or 0 (never). */

@@ -168,6 +168,7 @@ final class TaskEngine {
         metersOf(sup, spec.type()), nodeId)
       : new TaskRecord(id, spec, timeout, clock.millis(), admission, resolved.type(), metersOf(sup, spec.type()),
         nodeId);
+    r.traceParent = runner.traceParent();
     if (waiter != null) {
       r.addWaiter(waiter);
     }

@@ -1,0 +1,170 @@
+package io.steward.node;
+
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.steward.bus.Addresses;
+import io.steward.bus.Tracing;
+import io.steward.spi.ConfigException;
+import io.steward.testing.Poll;
+import io.steward.testing.TestCluster;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Tracing across the cluster (docs/tracing.md) on two real Hazelcast nodes in this JVM: {@code a} runs only the HTTP
+ * module, {@code b} only tasks, so a task submitted over HTTP on {@code a} runs on {@code b}. Each node has its own
+ * OpenTelemetry SDK recording into an in-memory exporter, as two processes would each export their own spans.
+ */
+class TracingTest {
+
+  private static TestCluster cluster;
+  private static StewardNode a;
+  private static StewardNode b;
+  private static final InMemorySpanExporter SPANS_A = InMemorySpanExporter.create();
+  private static final InMemorySpanExporter SPANS_B = InMemorySpanExporter.create();
+  private static OpenTelemetrySdk otelA;
+  private static OpenTelemetrySdk otelB;
+  private static Vertx client;
+  private static WebClient web;
+  private static String url;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = TestCluster.create(TracingTest.class, 4);
+    otelA = sdk(SPANS_A);
+    otelB = sdk(SPANS_B);
+    a = StewardNode.start(cluster.config(List.of("http"), null), otelA).await(60, TimeUnit.SECONDS);
+    b = StewardNode.start(cluster.config(List.of("tasks"), null), otelB).await(60, TimeUnit.SECONDS);
+    url = TestCluster.httpUrl(a).await(10, TimeUnit.SECONDS);
+    client = Vertx.vertx(); // untraced: the caller's side is not under test
+    web = WebClient.create(client);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (StewardNode n : new StewardNode[] {a, b}) {
+      if (n != null) {
+        n.stop(2_000).recover(err -> Future.succeededFuture()).await(30, TimeUnit.SECONDS);
+      }
+    }
+    if (client != null) {
+      client.close().await(10, TimeUnit.SECONDS);
+    }
+    otelA.close();
+    otelB.close();
+  }
+
+  private static OpenTelemetrySdk sdk(InMemorySpanExporter exporter) {
+    return OpenTelemetrySdk.builder()
+      .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
+      .setPropagators(TracingSetup.propagators())
+      .build();
+  }
+
+  @Test
+  void an_http_submit_on_one_node_is_one_trace_down_to_the_attempt_on_the_other() throws Exception {
+    String id = submit(null);
+    SpanData attempt = awaitSpan(SPANS_B, s -> id.equals(s.getAttributes().get(Tracing.TASK_ID)));
+    String trace = attempt.getTraceId();
+
+    SpanData http = awaitSpan(SPANS_A, s -> s.getTraceId().equals(trace) && s.getKind() == SpanKind.SERVER);
+    SpanData send = awaitSpan(SPANS_A, s -> s.getTraceId().equals(trace) && s.getKind() == SpanKind.CLIENT);
+    SpanData receive = awaitSpan(SPANS_B, s -> s.getTraceId().equals(trace) && s.getKind() == SpanKind.SERVER);
+    SPANS_A.getFinishedSpanItems().forEach(s -> System.out.println("a: " + s));
+    SPANS_B.getFinishedSpanItems().forEach(s -> System.out.println("b: " + s));
+
+    assertThat(http.getParentSpanId()).as("the HTTP request starts the trace").isEqualTo(SpanId.getInvalid());
+    assertThat(send.getParentSpanId()).as("the bus send is a child of the HTTP request").isEqualTo(http.getSpanId());
+    assertThat(send.getAttributes().asMap().toString()).contains(Addresses.Tasks.SUBMIT);
+    assertThat(receive.getParentSpanId()).as("node b's receive is a child of node a's send").isEqualTo(send.getSpanId());
+    assertThat(attempt.getParentSpanId()).as("the attempt is a child of the receive").isEqualTo(receive.getSpanId());
+    assertThat(attempt.getName()).isEqualTo("task attempt echo");
+    assertThat(attempt.getAttributes().get(Tracing.TASK_ATTEMPT)).isEqualTo(1L);
+    assertThat(attempt.getAttributes().get(Tracing.NODE)).isEqualTo(b.id());
+  }
+
+  @Test
+  void a_request_with_a_w3c_traceparent_joins_the_callers_trace() throws Exception {
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String callerSpan = "00f067aa0ba902b7";
+    String id = submit("00-" + trace + "-" + callerSpan + "-01");
+    SpanData attempt = awaitSpan(SPANS_B, s -> id.equals(s.getAttributes().get(Tracing.TASK_ID)));
+    assertThat(attempt.getTraceId()).isEqualTo(trace);
+    SpanData http = awaitSpan(SPANS_A, s -> s.getTraceId().equals(trace) && s.getKind() == SpanKind.SERVER);
+    assertThat(http.getParentSpanId()).as("the HTTP span is a child of the caller's").isEqualTo(callerSpan);
+  }
+
+  @Test
+  void with_tracing_off_no_tracer_is_installed_and_with_it_on_one_is() throws Exception {
+    StewardNode off = StewardNode.start(cluster.config(List.of(), null)).await(60, TimeUnit.SECONDS);
+    try {
+      assertThat(((VertxInternal) off.vertx()).tracer()).isNull();
+      assertThat(Tracing.tracer(off.vertx())).isNull();
+    } finally {
+      off.stop(2_000).await(30, TimeUnit.SECONDS);
+    }
+    // On with the node's own SDK (nothing sampled, so nothing is sent to the endpoint, which nobody listens on).
+    StewardNode on = StewardNode.start(cluster.config(List.of(), new JsonObject().put("tracing",
+      new JsonObject().put("enabled", true).put("samplePercent", 0)))).await(60, TimeUnit.SECONDS);
+    try {
+      assertThat(((VertxInternal) on.vertx()).tracer()).isNotNull();
+      assertThat(Tracing.tracer(on.vertx())).isNotNull();
+    } finally {
+      on.stop(2_000).await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void a_bad_tracing_setting_is_refused_naming_the_key() {
+    ConfigLoader loader = StewardNode.configLoader();
+    assertThatThrownBy(() -> loader.resolve(new JsonObject().put("tracing", new JsonObject().put("samplePercent", 101)),
+      Map.of(), Map.of())).isInstanceOf(ConfigException.class).hasMessageContaining("tracing.samplePercent");
+    assertThatThrownBy(() -> loader.resolve(new JsonObject().put("tracing",
+      new JsonObject().put("otlpEndpoint", "localhost:4318")), Map.of(), Map.of()))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("tracing.otlpEndpoint");
+  }
+
+  /** Submits an echo task over HTTP on node a, with {@code traceparent} if not null; returns its id. */
+  private static String submit(String traceparent) throws Exception {
+    var req = web.postAbs(url + "/tasks");
+    if (traceparent != null) {
+      req.putHeader("traceparent", traceparent);
+    }
+    HttpResponse<Buffer> res = req.sendJsonObject(new JsonObject().put("type", "echo").put("payload", "hi"))
+      .await(30, TimeUnit.SECONDS);
+    assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(202);
+    return res.bodyAsJsonObject().getString("id");
+  }
+
+  private static SpanData awaitSpan(InMemorySpanExporter spans, Predicate<SpanData> which) throws Exception {
+    Poll.until(client, "a span", 20_000, () -> Future.succeededFuture(find(spans, which).isPresent()))
+      .await(30, TimeUnit.SECONDS);
+    return find(spans, which).orElseThrow();
+  }
+
+  private static Optional<SpanData> find(InMemorySpanExporter spans, Predicate<SpanData> which) {
+    return spans.getFinishedSpanItems().stream().filter(which).findFirst();
+  }
+}
