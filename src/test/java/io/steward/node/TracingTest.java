@@ -10,11 +10,14 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.steward.bus.Addresses;
 import io.steward.bus.Tracing;
 import io.steward.spi.ConfigException;
+import io.steward.testing.FramedClient;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -49,15 +52,27 @@ class TracingTest {
   private static Vertx client;
   private static WebClient web;
   private static String url;
+  private static String bridgeUrl;
+  private static final String VALUE = "steward.test.trace.value";
 
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.create(TracingTest.class, 4);
     otelA = sdk(SPANS_A);
     otelB = sdk(SPANS_B);
-    a = StewardNode.start(cluster.config(List.of("http"), null), otelA).await(60, TimeUnit.SECONDS);
-    b = StewardNode.start(cluster.config(List.of("tasks"), null), otelB).await(60, TimeUnit.SECONDS);
+    JsonObject bridge = new JsonObject().put("bridge", new JsonObject().put("port", 0)
+      .put("inbound", new JsonArray().add(Addresses.Tasks.SUBMIT)));
+    a = StewardNode.start(cluster.config(List.of("http", "bridge"), bridge), otelA).await(60, TimeUnit.SECONDS);
+    b = StewardNode.start(cluster.config(List.of("tasks", "fanout", "schedule", "cache"), new JsonObject()
+      .put("cache", new JsonObject().put("caches", new JsonObject().put("traced", new JsonObject())))), otelB)
+      .await(60, TimeUnit.SECONDS);
+    // A service on node a that fan-outs and computes ask (so each of their requests crosses to the other node).
+    a.vertx().eventBus().consumer(VALUE, m -> m.reply(new JsonObject().put("value", "v")))
+      .completion().await(10, TimeUnit.SECONDS);
     url = TestCluster.httpUrl(a).await(10, TimeUnit.SECONDS);
+    bridgeUrl = a.vertx().eventBus().request(Addresses.moduleHealth(a.id(), "bridge"), new JsonObject(),
+        new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000))
+      .map(r -> ((JsonObject) r.body()).getString("url")).await(10, TimeUnit.SECONDS);
     client = Vertx.vertx(); // untraced: the caller's side is not under test
     web = WebClient.create(client);
   }
@@ -114,6 +129,87 @@ class TracingTest {
     assertThat(attempt.getTraceId()).isEqualTo(trace);
     SpanData http = awaitSpan(SPANS_A, s -> s.getTraceId().equals(trace) && s.getKind() == SpanKind.SERVER);
     assertThat(http.getParentSpanId()).as("the HTTP span is a child of the caller's").isEqualTo(callerSpan);
+  }
+
+  @Test
+  void a_bridge_message_with_a_w3c_traceparent_header_joins_the_callers_trace() throws Exception {
+    String trace = "0af7651916cd43dd8448eb211c80319c";
+    String callerSpan = "b7ad6b7169203331";
+    JsonObject reply;
+    try (FramedClient bridge = new FramedClient(bridgeUrl)) {
+      bridge.send(new JsonObject().put("type", "send").put("address", Addresses.Tasks.SUBMIT).put("replyAddress", "r1")
+        .put("headers", new JsonObject().put("traceparent", "00-" + trace + "-" + callerSpan + "-01"))
+        .put("body", new JsonObject().put("type", "echo").put("payload", "over the bridge")));
+      reply = bridge.read();
+    }
+    String id = reply.getJsonObject("body").getString("id");
+    assertThat(id).as(reply.encode()).isNotNull();
+    SpanData attempt = awaitSpan(SPANS_B, s -> id.equals(s.getAttributes().get(Tracing.TASK_ID)));
+    assertThat(attempt.getTraceId()).isEqualTo(trace);
+    SpanData receive = awaitSpan(SPANS_B, s -> s.getSpanId().equals(attempt.getParentSpanId()));
+    assertThat(receive.getKind()).isEqualTo(SpanKind.SERVER);
+    assertThat(receive.getParentSpanId()).as("node b's receive is a child of the bridge client's span")
+      .isEqualTo(callerSpan);
+  }
+
+  @Test
+  void fan_out_items_are_child_spans_of_the_fan_out_and_their_requests_of_the_items() throws Exception {
+    String trace = "5c1f0a2b3c4d5e6f708192a3b4c5d6e7";
+    a.vertx().eventBus().request(Addresses.Fanout.RUN, new JsonObject().put("address", VALUE)
+        .put("items", new JsonArray().add(1).add(2).add(3)).put("mode", "settled"),
+        new DeliveryOptions().addHeader("traceparent", "00-" + trace + "-1111111111111111-01"))
+      .await(30, TimeUnit.SECONDS);
+    SpanData run = awaitSpan(SPANS_B, s -> s.getTraceId().equals(trace) && s.getName().equals("fanout run"));
+    SpanData receive = awaitSpan(SPANS_B, s -> s.getSpanId().equals(run.getParentSpanId()));
+    assertThat(receive.getParentSpanId()).as("the run is in its caller's trace").isEqualTo("1111111111111111");
+    Poll.until(client, "three item spans", 20_000, () -> Future.succeededFuture(
+      items(run).size() == 3)).await(30, TimeUnit.SECONDS);
+    for (SpanData item : items(run)) {
+      SpanData send = awaitSpan(SPANS_B, s -> s.getParentSpanId().equals(item.getSpanId()) && s.getKind() == SpanKind.CLIENT);
+      awaitSpan(SPANS_A, s -> s.getParentSpanId().equals(send.getSpanId()) && s.getKind() == SpanKind.SERVER);
+    }
+  }
+
+  private static List<SpanData> items(SpanData run) {
+    return SPANS_B.getFinishedSpanItems().stream()
+      .filter(s -> s.getName().equals("fanout item") && s.getParentSpanId().equals(run.getSpanId())).toList();
+  }
+
+  @Test
+  void a_cache_compute_is_a_span_in_the_callers_trace_with_its_request_as_a_child() throws Exception {
+    String trace = "6d2e1b3c4d5e6f708192a3b4c5d6e7f8";
+    a.vertx().eventBus().request(Addresses.Cache.GET_OR_COMPUTE, new JsonObject().put("cache", "traced")
+        .put("key", "k-" + System.nanoTime()).put("compute", new JsonObject().put("address", VALUE)),
+        new DeliveryOptions().addHeader("traceparent", "00-" + trace + "-2222222222222222-01"))
+      .await(30, TimeUnit.SECONDS);
+    SpanData compute = awaitSpan(SPANS_B, s -> s.getName().equals("cache compute traced"));
+    assertThat(compute.getTraceId()).isEqualTo(trace);
+    SpanData send = awaitSpan(SPANS_B, s -> s.getParentSpanId().equals(compute.getSpanId()) && s.getKind() == SpanKind.CLIENT);
+    awaitSpan(SPANS_A, s -> s.getParentSpanId().equals(send.getSpanId()) && s.getKind() == SpanKind.SERVER);
+  }
+
+  @Test
+  void each_schedule_tick_is_a_trace_of_its_own_down_to_the_task_it_runs() throws Exception {
+    String job = "traced-" + System.nanoTime();
+    a.vertx().eventBus().request(Addresses.Schedule.PUT, new JsonObject().put("name", job).put("every", "300ms")
+      .put("action", new JsonObject().put("type", "task").put("task", new JsonObject().put("type", "echo"))))
+      .await(30, TimeUnit.SECONDS);
+    try {
+      Predicate<SpanData> tick = s -> s.getName().equals("schedule tick " + job);
+      Poll.until(client, "two ticks", 20_000, () -> Future.succeededFuture(
+        SPANS_B.getFinishedSpanItems().stream().filter(tick).count() >= 2)).await(30, TimeUnit.SECONDS);
+      List<SpanData> ticks = SPANS_B.getFinishedSpanItems().stream().filter(tick).toList();
+      assertThat(ticks).allSatisfy(t -> assertThat(t.getParentSpanId()).isEqualTo(SpanId.getInvalid()));
+      assertThat(ticks.get(0).getTraceId()).as("one trace per tick").isNotEqualTo(ticks.get(1).getTraceId());
+      SpanData first = ticks.get(0);
+      SpanData send = awaitSpan(SPANS_B, s -> s.getParentSpanId().equals(first.getSpanId()) && s.getKind() == SpanKind.CLIENT);
+      SpanData receive = awaitSpan(SPANS_B, s -> s.getParentSpanId().equals(send.getSpanId()) && s.getKind() == SpanKind.SERVER);
+      SpanData attempt = awaitSpan(SPANS_B, s -> s.getParentSpanId().equals(receive.getSpanId()));
+      assertThat(attempt.getName()).isEqualTo("task attempt echo");
+      assertThat(attempt.getTraceId()).isEqualTo(first.getTraceId());
+    } finally {
+      a.vertx().eventBus().request(Addresses.Schedule.DELETE, new JsonObject().put("name", job)).await(30, TimeUnit.SECONDS);
+    }
   }
 
   @Test
