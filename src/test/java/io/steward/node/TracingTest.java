@@ -213,6 +213,26 @@ class TracingTest {
   }
 
   @Test
+  void a_triggered_run_joins_the_trace_of_the_trigger_request() throws Exception {
+    String job = "triggered-" + System.nanoTime();
+    String trace = "7e3f2c4d5e6f708192a3b4c5d6e7f809";
+    a.vertx().eventBus().request(Addresses.Schedule.PUT, new JsonObject().put("name", job).put("every", "1h")
+      .put("action", new JsonObject().put("type", "task").put("task", new JsonObject().put("type", "echo"))))
+      .await(30, TimeUnit.SECONDS);
+    try {
+      a.vertx().eventBus().request(Addresses.Schedule.TRIGGER, new JsonObject().put("name", job),
+          new DeliveryOptions().addHeader("traceparent", "00-" + trace + "-3333333333333333-01"))
+        .await(30, TimeUnit.SECONDS);
+      SpanData tick = awaitSpan(SPANS_B, s -> s.getName().equals("schedule tick " + job));
+      assertThat(tick.getTraceId()).isEqualTo(trace);
+      assertThat(tick.getAttributes().get(Tracing.TRIGGER)).isTrue();
+      awaitSpan(SPANS_B, s -> s.getTraceId().equals(trace) && s.getName().equals("task attempt echo"));
+    } finally {
+      a.vertx().eventBus().request(Addresses.Schedule.DELETE, new JsonObject().put("name", job)).await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void with_tracing_off_no_tracer_is_installed_and_with_it_on_one_is() throws Exception {
     StewardNode off = StewardNode.start(cluster.config(List.of(), null)).await(60, TimeUnit.SECONDS);
     try {
