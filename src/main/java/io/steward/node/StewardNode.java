@@ -116,7 +116,7 @@ public final class StewardNode {
     OpenTelemetrySdk own = openTelemetry == null && config.tracing().enabled()
       ? TracingSetup.sdk(config.tracing(), config.name()) : null;
     OpenTelemetry otel = openTelemetry != null ? openTelemetry : own;
-    return openStore(config).compose(store -> start(config, store, startedAt, otel)
+    return openStore(config).compose(store -> start(config, store, startedAt, otel, own != null)
       .map(node -> {
         node.tracingSdk = own;
         return node;
@@ -179,7 +179,8 @@ public final class StewardNode {
     }
   }
 
-  private static Future<StewardNode> start(NodeConfig config, Store store, long startedAt, OpenTelemetry otel) {
+  private static Future<StewardNode> start(NodeConfig config, Store store, long startedAt, OpenTelemetry otel,
+                                           boolean ownSdk) {
     VertxOptions options = new VertxOptions().setWorkerPoolSize(config.workerPoolSize())
       .setPreferNativeTransport(config.nativeTransport());
     if (config.eventLoopPoolSize() > 0) {
@@ -234,7 +235,7 @@ public final class StewardNode {
         }
         if (otel != null) {
           Tracing.bind(vertx, otel);
-          LOG.info("Tracing is on: {}", config.tracing().enabled() && otel instanceof OpenTelemetrySdk
+          LOG.info("Tracing is on: {}", ownSdk
             ? "spans go to " + config.tracing().otlpEndpoint() + " over OTLP/HTTP, " + config.tracing().samplePercent()
               + "% of new traces sampled" : "spans go to the OpenTelemetry the application gave");
         }

@@ -68,11 +68,13 @@ final class Runner {
   void run(Attempt a) {
     TaskRecord r = a.record;
     long deadline = 0;
+    Span span;
     synchronized (r) {
       if (!r.begin(a, nodeId, clock.millis())) {
         listener.notStarted(a); // cancelled while it waited
         return;
       }
+      span = startSpan(a); // before it can be abandoned, so that whichever way it ends, its span ends
       if (r.timeoutMs > 0) {
         deadline = elapsed.millis() + r.timeoutMs;
         if (deadline == 0) {
@@ -90,7 +92,6 @@ final class Runner {
 
     Object result = null;
     Throwable error = null;
-    Span span = startSpan(a);
     Scope scope = span == null ? null : span.makeCurrent();
     try {
       result = Results.json(Results.await(r.type.run(a)));

@@ -2,6 +2,7 @@ package io.steward.node;
 
 import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -118,6 +119,24 @@ class TracingTest {
     assertThat(attempt.getName()).isEqualTo("task attempt echo");
     assertThat(attempt.getAttributes().get(Tracing.TASK_ATTEMPT)).isEqualTo(1L);
     assertThat(attempt.getAttributes().get(Tracing.NODE)).isEqualTo(b.id());
+  }
+
+  @Test
+  void a_failed_attempt_is_an_error_span_and_its_restart_a_second_attempt_under_the_same_parent() throws Exception {
+    String trace = "8f4a3d5e6f708192a3b4c5d6e7f8091a";
+    JsonObject reply = (JsonObject) a.vertx().eventBus().request(Addresses.Tasks.SUBMIT, new JsonObject()
+        .put("type", "fail").put("payload", new JsonObject().put("message", "boom")).put("restart", "transient")
+        .put("maxRestarts", 1), new DeliveryOptions().addHeader("traceparent", "00-" + trace + "-4444444444444444-01"))
+      .await(30, TimeUnit.SECONDS).body();
+    String id = reply.getString("id");
+    SpanData first = awaitSpan(SPANS_B, s -> id.equals(s.getAttributes().get(Tracing.TASK_ID))
+      && Long.valueOf(1).equals(s.getAttributes().get(Tracing.TASK_ATTEMPT)));
+    SpanData second = awaitSpan(SPANS_B, s -> id.equals(s.getAttributes().get(Tracing.TASK_ID))
+      && Long.valueOf(2).equals(s.getAttributes().get(Tracing.TASK_ATTEMPT)));
+    assertThat(first.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(first.getStatus().getDescription()).contains("boom");
+    assertThat(second.getTraceId()).isEqualTo(trace);
+    assertThat(second.getParentSpanId()).isEqualTo(first.getParentSpanId());
   }
 
   @Test
