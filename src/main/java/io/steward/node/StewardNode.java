@@ -47,6 +47,8 @@ import java.util.concurrent.TimeUnit;
 public final class StewardNode {
 
   private static final Logger LOG = LoggerFactory.getLogger(StewardNode.class);
+  /** How long a stopping node waits for its last spans to be sent (tracing.enabled). */
+  private static final long TRACES_FLUSH_MS = 5_000;
 
   private final Vertx vertx;
   private final NodeConfig config;
@@ -390,13 +392,22 @@ public final class StewardNode {
         if (store != null) {
           store.close();
         }
-        OpenTelemetrySdk sdk = tracingSdk;
-        if (sdk != null) {
-          sdk.shutdown(); // sends the spans still batched, without waiting here
-        }
       })
+      .transform(ar -> shutdownTracing().transform(t -> ar.succeeded() ? Future.<Void>succeededFuture()
+        : Future.<Void>failedFuture(ar.cause())))
       .compose(v -> problems.isEmpty() ? Future.succeededFuture()
         : Future.failedFuture(new IllegalStateException(String.join("; ", problems))));
+  }
+
+  /** Sends the spans still batched (the node's own SDK only), waiting at most {@link #TRACES_FLUSH_MS}. */
+  private Future<Void> shutdownTracing() {
+    OpenTelemetrySdk sdk = tracingSdk;
+    if (sdk == null) {
+      return Future.succeededFuture();
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    sdk.shutdown().whenComplete(() -> done.complete(null));
+    return Future.fromCompletionStage(done.completeOnTimeout(null, TRACES_FLUSH_MS, TimeUnit.MILLISECONDS));
   }
 
   private Future<Void> undeploy(String deploymentId, String what, long timeoutMs, List<String> problems) {
