@@ -75,7 +75,7 @@ class ArchitectureTest {
    * library whose public classes are all its API.
    */
   static final Map<String, List<String>> SURFACE = Map.ofEntries(
-    entry("observe", List.of("LogText", "Metrics", "RateLimitedLog")),
+    entry("observe", List.of("LogText", "Metrics", "RateLimitedLog", "Tracing")),
     entry("bus", List.of("AddressRule", "Addresses", "Addresses$Cache", "Addresses$Fanout", "Addresses$Nodes",
       "Addresses$Schedule", "Addresses$Tasks", "Door", "Endpoint", "Endpoint$Handler", "Failure", "Fields",
       "StewardException")),
@@ -88,11 +88,11 @@ class ArchitectureTest {
     entry("tasks.builtin", List.of("BusTask", "EchoTask", "FailTask", "SleepTask")),
     entry("fanout", List.of("FanoutModule")),
     entry("schedule", List.of("ScheduleModule", "JobsMergePolicy", "NewerWinsMergePolicy", "StateMergePolicy")),
-    entry("cache", List.of("CacheModule")),
+    entry("cache", List.of("CacheModule", "LatestUpdateMergePolicy")),
     entry("store", List.of("Store", "StoreConfig", "StoreConfig$Kind")),
     entry("http", List.of("HttpModule")),
     entry("bridge", List.of("BridgeModule")),
-    entry("node", List.of("ConfigLoader", "NodeConfig", "NodeConfig$Cluster", "NodeConfig$EventBus", "StewardNode")));
+    entry("node", List.of("ConfigLoader", "NodeConfig", "NodeConfig$Cluster", "NodeConfig$EventBus", "StewardNode", "TracingConfig")));
   /** Packages whose public classes are all surface: the root ({@code Main}) and the Java client library. */
   static final List<String> OPEN = List.of("", "client");
 

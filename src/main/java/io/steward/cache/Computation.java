@@ -1,9 +1,11 @@
 package io.steward.cache;
 
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.steward.bus.Door;
 import io.steward.bus.Failure;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
+import io.steward.observe.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -63,7 +65,19 @@ record Computation(String address, JsonObject body, String task, Object payload,
   }
 
   /** Runs it once; the value, or a failure with the code the compute answered (408 when it took too long). */
-  Future<Object> run(Vertx vertx, String cache, String key, long timeoutMs) {
+  /** {@code trace}: the context of the caller whose request started the computation, or null (untraced). */
+  Future<Object> run(Vertx vertx, String cache, String key, long timeoutMs, io.opentelemetry.context.Context trace) {
+    SpanBuilder span = trace == null ? null : Tracing.span(Tracing.tracer(vertx), "cache compute " + cache, trace);
+    if (span == null) {
+      return compute(vertx, cache, key, timeoutMs);
+    }
+    return Tracing.traced(span.setAttribute(Tracing.CACHE, cache)
+      .setAttribute(Tracing.ADDRESS, address != null ? address : TASKS_RUN).startSpan(),
+      () -> compute(vertx, cache, key, timeoutMs));
+  }
+
+  /** The compute's span (docs/tracing.md) is current here: the request below is its child on the bus. */
+  private Future<Object> compute(Vertx vertx, String cache, String key, long timeoutMs) {
     JsonObject about = new JsonObject().put("cache", cache).put("key", key);
     if (address != null) {
       return vertx.eventBus().request(address, body != null ? body.copy() : about,

@@ -6,6 +6,7 @@ import io.steward.bus.Failure;
 import io.steward.bus.Fields;
 import io.steward.observe.LogText;
 import io.steward.bus.StewardException;
+import io.steward.observe.Tracing;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -53,6 +54,8 @@ final class SingleFlight {
   private final String nodeId;
   private final int maxFlights;
   private final Map<String, Local> flights = new HashMap<>();
+  /** Null when tracing is off (docs/tracing.md). */
+  private final io.opentelemetry.api.trace.Tracer tracer;
 
   /** This node's share in one key's flight. */
   private final class Local {
@@ -63,6 +66,8 @@ final class SingleFlight {
     final long timeoutMs;
     final int ttlSeconds;
     final String token = UUID.randomUUID().toString();
+    /** The trace of the caller that started this flight (its compute's span hangs there), or null untraced. */
+    final io.opentelemetry.context.Context trace = Tracing.current(tracer);
     final Promise<Result> promise = Promise.promise();
     final long deadline;
     String claimId;
@@ -94,6 +99,7 @@ final class SingleFlight {
     this.context = context;
     this.nodeId = nodeId;
     this.maxFlights = maxFlights;
+    this.tracer = Tracing.tracer(vertx);
   }
 
   int inFlight() {
@@ -196,7 +202,7 @@ final class SingleFlight {
   }
 
   private void compute(Local f) {
-    f.computation.run(vertx, f.cache.name(), f.key, f.remainingMs()).onComplete(ar -> {
+    f.computation.run(vertx, f.cache.name(), f.key, f.remainingMs(), f.trace).onComplete(ar -> {
       if (f.done()) {
         return; // timed out meanwhile: the claim is already released and the waiters told
       }

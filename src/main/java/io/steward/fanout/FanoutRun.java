@@ -1,5 +1,10 @@
 package io.steward.fanout;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.steward.observe.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -34,8 +39,17 @@ final class FanoutRun implements Runs.Running {
   private long deadlineTimer = -1;
   private boolean pumping;
   private boolean ended;
+  /** Traced (docs/tracing.md): the run's span, and each item's while it is in flight; null otherwise. */
+  private final Tracer tracer;
+  private final Span span;
+  private final Span[] itemSpans;
 
   FanoutRun(Vertx vertx, RunRequest request) {
+    this(vertx, request, null, null);
+  }
+
+  /** {@code tracer} null: not traced; {@code parent}: the context of the request that asked for it. */
+  FanoutRun(Vertx vertx, RunRequest request, Tracer tracer, Context parent) {
     this.vertx = vertx;
     this.bus = vertx.eventBus();
     this.request = request;
@@ -45,6 +59,11 @@ final class FanoutRun implements Runs.Running {
     this.attempts = request.retry() == null ? null : new byte[request.total()];
     this.startedNanos = System.nanoTime();
     this.deadlineNanos = startedNanos + TimeUnit.MILLISECONDS.toNanos(request.deadlineMs());
+    this.tracer = tracer;
+    SpanBuilder b = Tracing.span(tracer, "fanout run", parent);
+    this.span = b == null ? null : b.setAttribute(Tracing.ITEMS, (long) request.total())
+      .setAttribute("steward.fanout.mode", request.mode().text()).startSpan();
+    this.itemSpans = span == null ? null : new Span[request.total()];
   }
 
   /** Starts sending; the future is the aggregated reply. Call on the event loop that will run it. */
@@ -103,7 +122,8 @@ final class FanoutRun implements Runs.Running {
     }
     Future<Message<Object>> reply;
     try {
-      reply = bus.request(target.address(i), target.body(i), target.options(i, request.delivery()));
+      Span item = itemSpan(i, attempt);
+      reply = Tracing.within(item, () -> bus.request(target.address(i), target.body(i), target.options(i, request.delivery())));
     } catch (RuntimeException e) { // e.g. a body type with no codec
       answered(i, attempt, null, e);
       return;
@@ -111,7 +131,27 @@ final class FanoutRun implements Runs.Running {
     reply.onComplete((message, err) -> answered(i, attempt, message, err));
   }
 
+  /** Item {@code i}'s span, a child of the run's, or null when not traced. */
+  private Span itemSpan(int i, int attempt) {
+    if (span == null) {
+      return null;
+    }
+    Span item = tracer.spanBuilder("fanout item").setParent(Context.root().with(span))
+      .setAttribute(Tracing.ITEM, (long) i).setAttribute("steward.fanout.attempt", (long) attempt)
+      .setAttribute(Tracing.ADDRESS, target.address(i)).startSpan();
+    itemSpans[i] = item;
+    return item;
+  }
+
+  private void endItemSpan(int i, String error) {
+    if (itemSpans != null) {
+      Tracing.end(itemSpans[i], error);
+      itemSpans[i] = null;
+    }
+  }
+
   private void answered(int i, int attempt, Message<Object> message, Throwable err) {
+    endItemSpan(i, err == null ? null : String.valueOf(err.getMessage()));
     if (aggregation.decided()) {
       return; // abandoned: the fan-out already answered
     }
@@ -162,6 +202,13 @@ final class FanoutRun implements Runs.Running {
       vertx.cancelTimer(deadlineTimer);
     }
     JsonObject reply = reply();
+    if (span != null) {
+      for (int i = 0; i < itemSpans.length; i++) {
+        endItemSpan(i, "abandoned: the fan-out answered before this item did");
+      }
+      span.setAttribute("steward.fanout.outcome", aggregation.outcome().text());
+      span.end();
+    }
     promise.complete(reply);
   }
 

@@ -5,6 +5,7 @@ import io.steward.bus.Addresses;
 import io.steward.spi.Cluster;
 import io.steward.bus.Door;
 import io.steward.bus.Endpoint;
+import io.steward.observe.Tracing;
 import io.steward.spi.VertxInternals;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -34,6 +35,8 @@ final class FanoutVerticle extends VerticleBase {
   private Cluster.Listening listener;
   /** A plain context on this verticle's event loop, where fan-outs send their requests (see {@link #sending}). */
   private Executor sendingContext;
+  /** Null when tracing is off (docs/tracing.md). */
+  private io.opentelemetry.api.trace.Tracer tracer;
 
   FanoutVerticle(FanoutConfig config, Runs runs) {
     this.config = config;
@@ -43,6 +46,7 @@ final class FanoutVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     hz = Cluster.hazelcast(vertx);
+    tracer = Tracing.tracer(vertx);
     sendingContext = VertxInternals.unhookedContextOn(vertx, context);
     listener = Cluster.onNodeLeft(hz, context, this::nodeLeft);
     return Future.all(
@@ -56,7 +60,8 @@ final class FanoutVerticle extends VerticleBase {
     if (door != null) {
       request.throughDoor(door);
     }
-    FanoutRun run = new FanoutRun(vertx, request);
+    // Traced, the run's span is a child of this message's (the fan-out runs on a context of its own, see sending).
+    FanoutRun run = new FanoutRun(vertx, request, tracer, Tracing.current(tracer));
     return track(run, run::start);
   }
 

@@ -28,6 +28,7 @@ public record NodeConfig(
   boolean vertxMetrics,
   String logLevel,
   String hazelcastLogLevel,
+  TracingConfig tracing,
   StoreConfig store,
   JsonObject merged) {
 
@@ -60,6 +61,10 @@ public record NodeConfig(
     Setting.integer("shutdown.drainMs", 10_000, "On SIGTERM, how long modules may take to finish in-flight work before the node leaves"),
     Setting.bool("metrics.enabled", true, "Collect metrics and serve them at /metrics"),
     Setting.bool("metrics.vertx", true, "Include Vert.x's own meters (event bus, HTTP server, pools) besides Steward's"),
+    Setting.bool("tracing.enabled", false, "Trace requests across the cluster with OpenTelemetry: HTTP requests, event-bus hops, task attempts, schedule ticks, fan-out items and cache computes, exported over OTLP (docs/tracing.md)"),
+    Setting.string("tracing.otlpEndpoint", TracingConfig.DEFAULT_ENDPOINT, "Where spans are sent: an OTLP/HTTP traces endpoint (a collector, Jaeger, Tempo)"),
+    Setting.integer("tracing.samplePercent", 100, "Percent of new traces kept (0-100); a request that arrives with a W3C traceparent follows its caller's sampling decision"),
+    Setting.string("tracing.serviceName", "steward", "The service.name of this node's spans"),
     Setting.string("log.level", "INFO", "Log level of Steward and Vert.x: ERROR, WARN, INFO, DEBUG"),
     Setting.string("log.hazelcastLevel", "WARN", "Log level of Hazelcast's own messages")
   ));
@@ -123,6 +128,7 @@ public record NodeConfig(
       metrics.getBoolean("vertx"),
       level,
       hzLevel,
+      TracingConfig.from(merged.getJsonObject("tracing")),
       StoreConfig.from(merged.getJsonObject("store", new JsonObject())),
       merged);
   }

@@ -7,6 +7,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.steward.spi.Cluster;
 import io.steward.observe.Metrics;
+import io.steward.observe.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import io.steward.spi.Persistence;
 import io.steward.store.Store;
 import io.steward.store.StoreConfig;
@@ -43,12 +47,16 @@ import java.util.concurrent.TimeUnit;
 public final class StewardNode {
 
   private static final Logger LOG = LoggerFactory.getLogger(StewardNode.class);
+  /** How long a stopping node waits for its last spans to be sent (tracing.enabled). */
+  private static final long TRACES_FLUSH_MS = 5_000;
 
   private final Vertx vertx;
   private final NodeConfig config;
   private final Map<String, String> deployments;
   private final String nodeDeployment;
   private final Store store;
+  /** The tracing SDK this node made ({@code tracing.enabled}), shut down when it stops; null otherwise. */
+  private volatile OpenTelemetrySdk tracingSdk;
 
   private StewardNode(Vertx vertx, NodeConfig config, Map<String, String> deployments, String nodeDeployment,
                       Store store) {
@@ -83,11 +91,43 @@ public final class StewardNode {
     return start(parsed);
   }
 
+  /**
+   * Starts a node from a configuration object, traced with {@code openTelemetry} whatever {@code tracing.*} says
+   * (an application that embeds Steward and has its own OpenTelemetry, tests with an in-memory exporter). The
+   * caller keeps it and shuts it down.
+   */
+  public static Future<StewardNode> start(JsonObject config, OpenTelemetry openTelemetry) {
+    NodeConfig parsed;
+    try {
+      parsed = configLoader().resolve(config, Map.of(), Map.of());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    return start(parsed, openTelemetry);
+  }
+
   public static Future<StewardNode> start(NodeConfig config) {
+    return start(config, null);
+  }
+
+  /** {@code openTelemetry}: see {@link #start(JsonObject, OpenTelemetry)}; null: as {@code tracing.*} says. */
+  public static Future<StewardNode> start(NodeConfig config, OpenTelemetry openTelemetry) {
     long startedAt = System.currentTimeMillis();
     Logging.apply(config);
     JsonDecoding.harden();
-    return openStore(config).compose(store -> start(config, store, startedAt)
+    OpenTelemetrySdk own = openTelemetry == null && config.tracing().enabled()
+      ? TracingSetup.sdk(config.tracing(), config.name()) : null;
+    OpenTelemetry otel = openTelemetry != null ? openTelemetry : own;
+    return openStore(config).compose(store -> start(config, store, startedAt, otel, own != null)
+      .map(node -> {
+        node.tracingSdk = own;
+        return node;
+      })
+      .onFailure(err -> {
+        if (own != null) {
+          own.shutdown();
+        }
+      })
       .onFailure(err -> {
         if (store != null) {
           store.close();
@@ -141,7 +181,8 @@ public final class StewardNode {
     }
   }
 
-  private static Future<StewardNode> start(NodeConfig config, Store store, long startedAt) {
+  private static Future<StewardNode> start(NodeConfig config, Store store, long startedAt, OpenTelemetry otel,
+                                           boolean ownSdk) {
     VertxOptions options = new VertxOptions().setWorkerPoolSize(config.workerPoolSize())
       .setPreferNativeTransport(config.nativeTransport());
     if (config.eventLoopPoolSize() > 0) {
@@ -181,6 +222,10 @@ public final class StewardNode {
     if (registry != null) {
       builder.withMetrics(new MicrometerMetricsFactory(registry));
     }
+    if (otel != null) {
+      // Vert.x's HTTP server, HTTP client and event bus spans, the current one kept in the Vert.x context.
+      builder.withTracer(new OpenTelemetryTracingFactory(otel));
+    }
     MeterRegistry meters = registry;
     return builder.buildClustered()
       .recover(err -> Future.failedFuture(new StartupException("could not join the Hazelcast cluster '"
@@ -189,6 +234,12 @@ public final class StewardNode {
       .compose(vertx -> {
         if (meters != null) {
           Metrics.bind(vertx, meters);
+        }
+        if (otel != null) {
+          Tracing.bind(vertx, otel);
+          LOG.info("Tracing is on: {}", ownSdk
+            ? "spans go to " + config.tracing().otlpEndpoint() + " over OTLP/HTTP, " + config.tracing().samplePercent()
+              + "% of new traces sampled" : "spans go to the OpenTelemetry the application gave");
         }
         logTransport(vertx, config);
         return awaitMinimumSize(vertx, config)
@@ -342,8 +393,21 @@ public final class StewardNode {
           store.close();
         }
       })
+      .transform(ar -> shutdownTracing().transform(t -> ar.succeeded() ? Future.<Void>succeededFuture()
+        : Future.<Void>failedFuture(ar.cause())))
       .compose(v -> problems.isEmpty() ? Future.succeededFuture()
         : Future.failedFuture(new IllegalStateException(String.join("; ", problems))));
+  }
+
+  /** Sends the spans still batched (the node's own SDK only), waiting at most {@link #TRACES_FLUSH_MS}. */
+  private Future<Void> shutdownTracing() {
+    OpenTelemetrySdk sdk = tracingSdk;
+    if (sdk == null) {
+      return Future.succeededFuture();
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    sdk.shutdown().whenComplete(() -> done.complete(null));
+    return Future.fromCompletionStage(done.completeOnTimeout(null, TRACES_FLUSH_MS, TimeUnit.MILLISECONDS));
   }
 
   private Future<Void> undeploy(String deploymentId, String what, long timeoutMs, List<String> problems) {

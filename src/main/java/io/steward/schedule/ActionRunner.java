@@ -2,6 +2,10 @@ package io.steward.schedule;
 
 import io.steward.bus.Door;
 import io.steward.bus.Failure;
+import io.steward.observe.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -36,15 +40,42 @@ final class ActionRunner implements Scheduler.Actions {
   private final Vertx vertx;
   private final String nodeId;
   private final long defaultTimeoutMs;
+  /** Null when tracing is off (docs/tracing.md). */
+  private final Tracer tracer;
 
   ActionRunner(Vertx vertx, String nodeId, long defaultTimeoutMs) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.defaultTimeoutMs = defaultTimeoutMs;
+    this.tracer = Tracing.tracer(vertx);
   }
 
+  /**
+   * Runs a tick's action. Traced, each tick is a trace of its own (a trigger joins its caller's), whose span is
+   * current while the action is sent: the bus hop, and the task or handler it reaches, are its children.
+   */
   @Override
   public CompletionStage<String> run(JobRecord job, long tick, boolean trigger) {
+    SpanBuilder b = Tracing.span(tracer, "schedule tick " + job.name(), null);
+    if (b == null) {
+      return send(job, tick, trigger);
+    }
+    if (!trigger) {
+      b.setNoParent();
+    }
+    Span span = b.setAttribute(Tracing.JOB, job.name()).setAttribute(Tracing.TICK, tick)
+      .setAttribute(Tracing.TRIGGER, trigger).setAttribute(Tracing.NODE, nodeId).startSpan();
+    CompletionStage<String> run;
+    try {
+      run = Tracing.within(span, () -> send(job, tick, trigger));
+    } catch (RuntimeException e) {
+      Tracing.end(span, String.valueOf(e.getMessage()));
+      throw e;
+    }
+    return run.whenComplete((detail, err) -> Tracing.end(span, err == null ? null : String.valueOf(err.getMessage())));
+  }
+
+  private CompletionStage<String> send(JobRecord job, long tick, boolean trigger) {
     Action action = job.spec().action();
     long timeout = action.timeoutOr(defaultTimeoutMs);
     DeliveryOptions options = Door.stamp(job.spec().door(), new DeliveryOptions().setSendTimeout(timeout)

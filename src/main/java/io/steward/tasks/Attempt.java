@@ -28,6 +28,8 @@ final class Attempt implements Runnable, TaskContext {
    */
   private final AtomicBoolean permit = new AtomicBoolean();
   private volatile boolean abandoned;
+  /** Its span while it runs, when tracing is on; ended once, with the attempt ({@link #endSpan}). Guarded by record. */
+  private volatile io.opentelemetry.api.trace.Span span;
 
   Attempt(Runner runner, TaskRecord record, int number) {
     this.runner = runner;
@@ -54,6 +56,25 @@ final class Attempt implements Runnable, TaskContext {
       this.deadline = deadline;
       phase = Phase.RUNNING;
     }
+  }
+
+  void span(io.opentelemetry.api.trace.Span started) {
+    synchronized (record) {
+      span = started;
+    }
+  }
+
+  /** Ends its span, if any, once: as an error when {@code error} is not null. Untraced, one volatile read. */
+  void endSpan(String error) {
+    if (span == null) {
+      return;
+    }
+    io.opentelemetry.api.trace.Span ending;
+    synchronized (record) {
+      ending = span;
+      span = null;
+    }
+    io.steward.observe.Tracing.end(ending, error);
   }
 
   /** When the watchdog times it out, or 0 (never). */

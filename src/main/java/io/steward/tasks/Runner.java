@@ -1,5 +1,10 @@
 package io.steward.tasks;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.steward.observe.Tracing;
 import io.vertx.core.Vertx;
 
 import java.time.Clock;
@@ -29,6 +34,8 @@ final class Runner {
   private final Clock elapsed;
   private final Listener listener;
   private final Set<Attempt> watched = ConcurrentHashMap.newKeySet();
+  /** Null when tracing is off (docs/tracing.md). */
+  private final Tracer tracer;
 
   /**
    * @param clock   the dates an attempt records (when it started)
@@ -41,6 +48,12 @@ final class Runner {
     this.events = events;
     this.clock = clock;
     this.listener = listener;
+    this.tracer = Tracing.tracer(vertx);
+  }
+
+  /** Where a new task's attempts hang in its trace: the context current where it is accepted, or null. */
+  io.opentelemetry.context.Context traceParent() {
+    return Tracing.current(tracer);
   }
 
   Vertx vertx() {
@@ -55,11 +68,13 @@ final class Runner {
   void run(Attempt a) {
     TaskRecord r = a.record;
     long deadline = 0;
+    Span span;
     synchronized (r) {
       if (!r.begin(a, nodeId, clock.millis())) {
         listener.notStarted(a); // cancelled while it waited
         return;
       }
+      span = startSpan(a); // before it can be abandoned, so that whichever way it ends, its span ends
       if (r.timeoutMs > 0) {
         deadline = elapsed.millis() + r.timeoutMs;
         if (deadline == 0) {
@@ -77,17 +92,22 @@ final class Runner {
 
     Object result = null;
     Throwable error = null;
+    Scope scope = span == null ? null : span.makeCurrent();
     try {
       result = Results.json(Results.await(r.type.run(a)));
     } catch (Throwable t) {
       error = t;
+    } finally {
+      if (scope != null) {
+        scope.close();
+      }
     }
 
     if (a.handlerReturned()) { // abandoned: a zombie that returned
       r.supervisor.workers.zombieReturned(a.slotReplaced());
       return;
     }
-    attemptOver(a);
+    attemptOver(a, error == null ? null : Results.message(error));
     if (error == null) {
       listener.ended(a, Outcome.SUCCEEDED, result, null);
     } else {
@@ -95,11 +115,26 @@ final class Runner {
     }
   }
 
+  /** The attempt's span, a child of the context its task was accepted in (docs/tracing.md); null when tracing is off. */
+  private Span startSpan(Attempt a) {
+    TaskRecord r = a.record;
+    SpanBuilder b = Tracing.span(tracer, "task attempt " + r.typeName(), r.traceParent);
+    if (b == null) {
+      return null;
+    }
+    Span span = b.setAttribute(Tracing.TASK_ID, r.id()).setAttribute(Tracing.TASK_TYPE, r.typeName())
+      .setAttribute(Tracing.TASK_ATTEMPT, (long) a.number).setAttribute(Tracing.SUPERVISOR, r.supervisorName())
+      .setAttribute(Tracing.NODE, nodeId).startSpan();
+    a.span(span);
+    return span;
+  }
+
   /**
    * An attempt stopped running (ended or abandoned): exactly once per attempt. A durable attempt keeps its
    * dispatch permit until the engine has recorded how it ended (its record says running until then).
    */
-  private void attemptOver(Attempt a) {
+  private void attemptOver(Attempt a, String error) {
+    a.endSpan(error);
     a.record.supervisor.attemptStopped();
     if (a.deadline() != 0) {
       watched.remove(a);
@@ -114,7 +149,7 @@ final class Runner {
     if (!a.abandon(a.record.supervisor.workers)) {
       return false;
     }
-    attemptOver(a);
+    attemptOver(a, "abandoned: timed out or cancelled while running");
     return true;
   }
 

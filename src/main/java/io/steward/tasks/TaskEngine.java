@@ -168,6 +168,10 @@ final class TaskEngine {
         metersOf(sup, spec.type()), nodeId)
       : new TaskRecord(id, spec, timeout, clock.millis(), admission, resolved.type(), metersOf(sup, spec.type()),
         nodeId);
+    io.opentelemetry.context.Context trace = runner.traceParent();
+    if (trace != null) {
+      r.traceParent = trace;
+    }
     if (waiter != null) {
       r.addWaiter(waiter);
     }

@@ -35,6 +35,11 @@ final class TaskRecord {
   final Supervisor.Admission admission;
   final TaskType type;
   final TaskMeters meters;
+  /**
+   * The trace context it was accepted in (the event-bus receive span of its submit), under which each attempt's span
+   * starts; null when tracing is off or the task came from elsewhere (a takeover, a restart of the node).
+   */
+  volatile io.opentelemetry.context.Context traceParent;
 
   /** Its record is in the cluster (durable, or lost and reported here): forget it there when dropped here. */
   private volatile boolean recorded;
