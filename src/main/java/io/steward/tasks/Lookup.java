@@ -199,7 +199,14 @@ final class Lookup {
     }
     TaskRecord r = engine.registry().get(id);
     if (r != null) {
-      engine.await(r, left).onComplete(done);
+      engine.await(r, left).onComplete(ar -> {
+        if (ar.failed() && Failure.of(ar.cause()) == Failure.UNAVAILABLE && engine.registry().get(id) == null) {
+          // dropped here: another node took it over while this one was cut off; follow it to its record
+          vertx.setTimer(OWNER_RETRY_MS, t -> awaitAttempt(id, deadline, timeoutMs, done));
+        } else {
+          done.handle(ar);
+        }
+      });
       return;
     }
     JsonObject body = new JsonObject().put("id", id).put("timeoutMs", left);
