@@ -77,7 +77,7 @@ final class Lookup {
    * any other id; 503 if that takes longer than {@link #ACCEPT_WAIT_MS}. Checked before the registry: a task is
    * registered before its id stops being "accepting", so one of the two always sees it.
    */
-  private Future<Void> accepted(String id) {
+  Future<Void> accepted(String id) {
     Future<?> settling = engine.registry().acceptingOf(id);
     if (settling == null) {
       return Future.succeededFuture();

@@ -365,8 +365,8 @@ final class TaskEngine {
     onContext(() -> store.putFinal(r.id(), json, nodeId).onComplete(ar -> {
       releasePermit(last);
       if (ar.succeeded() && ar.result() != null) {
-        dropped(r, ar.result(), waiters, "after an attempt that ran here ended " + state.wire() + "; the survivor's record, "
-          + "which says possibleDuplicate, stands");
+        dropped(r, ar.result(), waiters, "when it ended here (" + state.wire() + "), and left that node's record as it is "
+          + "(an attempt that was running here is reported there as possibleDuplicate)");
         return;
       }
       if (ar.failed()) {
