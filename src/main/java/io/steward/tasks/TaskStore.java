@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Steward's task maps in Hazelcast. Their names start with {@code steward.tasks.}, so cluster.xml's
- * {@code steward.*} settings apply (one synchronous backup, latest update wins after a split brain); their
+ * {@code steward.*} settings apply (one synchronous backup; after a split brain the latest update wins, except for the
+ * records: {@link RecordsMergePolicy}); their
  * bounds are kept here, per entry, because a map configuration added at run time does not override that
  * wildcard:
  * <ul>
