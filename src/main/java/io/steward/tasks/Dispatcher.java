@@ -15,6 +15,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -36,6 +37,7 @@ final class Dispatcher {
   private final Clock clock;
   private final Runner runner;
   private final Consumer<Attempt> notRun;
+  private final BiConsumer<TaskRecord, String> takenOver;
   private volatile boolean stopping;
   private final FastThreadLocal<Outbox> outbox = new FastThreadLocal<>() {
     @Override
@@ -44,9 +46,14 @@ final class Dispatcher {
     }
   };
 
-  /** @param notRun told about an attempt the workers refused (they are stopped) */
+  /**
+   * @param notRun told about an attempt the workers refused (they are stopped)
+   * @param takenOver told about a task whose running record could not be written because another node (the second
+   *                  argument) took it over while this one was cut off from the cluster: it must not run here
+   */
   Dispatcher(Vertx vertx, Context context, Mailbox mailbox, TaskStore store, String nodeId, Clock clock,
-             Runner runner, Consumer<Attempt> notRun) {
+             Runner runner, Consumer<Attempt> notRun, BiConsumer<TaskRecord, String> takenOver) {
+    this.takenOver = takenOver;
     this.clock = clock;
     this.vertx = vertx;
     this.context = context;
@@ -159,7 +166,8 @@ final class Dispatcher {
 
   /**
    * Dispatches waiting durable tasks while the window has room: each is first recorded as running (with its
-   * attempt number) in Hazelcast, then handed to a worker. On the event loop.
+   * attempt number) in Hazelcast, then handed to a worker; unless the record names another node, which took the
+   * task over while this one was cut off from the cluster (then it is dropped here). On the event loop.
    */
   private void pump(Supervisor sup) {
     while (!stopping && sup.dispatchRoom()) {
@@ -173,7 +181,12 @@ final class Dispatcher {
       }
       sup.takeDispatchPermit();
       a.takePermit();
-      store.putLive(r.id(), runningRecord(r, a)).onComplete(ar -> {
+      store.putLive(r.id(), runningRecord(r, a), nodeId).onComplete(ar -> {
+        if (ar.succeeded() && ar.result() != null) {
+          releasePermit(a);
+          takenOver.accept(r, ar.result()); // the record is another node's now: it runs the task, this one must not
+          return;
+        }
         if (ar.failed()) {
           releasePermit(a);
           WARNINGS.warn("start-record", "Could not record the start of durable task " + r.id() + " in the cluster ("

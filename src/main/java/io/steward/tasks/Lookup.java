@@ -77,7 +77,7 @@ final class Lookup {
    * any other id; 503 if that takes longer than {@link #ACCEPT_WAIT_MS}. Checked before the registry: a task is
    * registered before its id stops being "accepting", so one of the two always sees it.
    */
-  private Future<Void> accepted(String id) {
+  Future<Void> accepted(String id) {
     Future<?> settling = engine.registry().acceptingOf(id);
     if (settling == null) {
       return Future.succeededFuture();
@@ -199,7 +199,14 @@ final class Lookup {
     }
     TaskRecord r = engine.registry().get(id);
     if (r != null) {
-      engine.await(r, left).onComplete(done);
+      engine.await(r, left).onComplete(ar -> {
+        if (ar.failed() && Failure.of(ar.cause()) == Failure.UNAVAILABLE && engine.registry().get(id) == null) {
+          // dropped here: another node took it over while this one was cut off; follow it to its record
+          vertx.setTimer(OWNER_RETRY_MS, t -> awaitAttempt(id, deadline, timeoutMs, done));
+        } else {
+          done.handle(ar);
+        }
+      });
       return;
     }
     JsonObject body = new JsonObject().put("id", id).put("timeoutMs", left);

@@ -66,6 +66,45 @@ final class Processors {
   }
 
   /**
+   * Writes a record of {@code owner}'s task only while the task is still {@code owner}'s: when the record there names
+   * another node, that node took the task over (this one was declared dead: a partition, a pause past failure
+   * detection) and runs it; the write is dropped and the answer is that node's id. Null when written (also when there
+   * was no record: it was lost, and this owner's is the only one left). {@code ttlMs} 0 for a live record, else a
+   * final one kept that long. The fence that keeps a node that was cut off from running a task again, or from
+   * overwriting the survivor's record (with its {@code takeovers} and {@code possibleDuplicate}) once the sides merge
+   * (fault campaign, seeds 100, 101, 112).
+   */
+  static final class WriteOwned implements EntryProcessor<String, String, String> {
+    private static final long serialVersionUID = 1L;
+    private final String owner;
+    private final String json;
+    private final long ttlMs;
+
+    WriteOwned(String owner, String json, long ttlMs) {
+      this.owner = owner;
+      this.json = json;
+      this.ttlMs = ttlMs;
+    }
+
+    @Override
+    public String process(Map.Entry<String, String> entry) {
+      String v = entry.getValue();
+      if (v != null) {
+        String holder = new JsonObject(v).getString("node");
+        if (holder != null && !holder.equals(owner)) {
+          return holder;
+        }
+      }
+      if (ttlMs > 0) {
+        ((ExtendedMapEntry<String, String>) entry).setValue(json, ttlMs, TimeUnit.MILLISECONDS);
+      } else {
+        entry.setValue(json);
+      }
+      return null;
+    }
+  }
+
+  /**
    * Live records whose owner is not a live node, and live records {@code self} claimed (they carry the claim
    * id until their new owner writes them again): the caller re-runs a claim of its own that it does not run.
    */

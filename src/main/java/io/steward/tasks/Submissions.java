@@ -69,6 +69,12 @@ final class Submissions {
   private Future<Accepted> keyed(TaskSpec spec, TaskEngine.Resolved resolved, Promise<JsonObject> waiter, int tries) {
     String key = spec.key();
     TaskRecord local = engine.registry().byKey(key);
+    if (local != null && engine.registry().acceptingOf(local.id()) != null) {
+      // Still being accepted (a durable one's record is being written, and may be refused): wait for it as a submit
+      // on another node does (at most 3 s, then 503), then look again, rather than answer with an id that may never
+      // exist (fault campaign, seed 100 replayed: an "existing" answer for a refused task, unknown at the end).
+      return lookup.accepted(local.id()).compose(v -> keyed(spec, resolved, waiter, tries));
+    }
     if (local != null) {
       if (waiter != null) {
         engine.watch(local, waiter);

@@ -130,7 +130,7 @@ final class Takeover {
       r.lost(e.attempts(), error, now);
       r.markRecorded();
       engine.registry().keepFinished(r);
-      store.putFinal(e.id(), r.toJson());
+      store.putLost(e.id(), r.toJson());
       meters.of(e.supervisor(), e.type()).finished(TaskState.LOST);
       events.lost(e.id(), e.type(), e.supervisor(), deadNode);
       lost.increment();

@@ -83,7 +83,7 @@ final class TaskEngine {
     this.ids = ids;
     this.runner = new Runner(vertx, nodeId, events, clock, elapsed, new AttemptListener());
     this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, clock, runner, a -> finish(a.record, TaskState.FAILED,
-      Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false));
+      Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false), this::takenOverElsewhere);
   }
 
   /** What the runner reports of the attempts it was handed. */
@@ -186,7 +186,7 @@ final class TaskEngine {
     // When a dispatch permit is free, the first record already says running: one write instead of two.
     Attempt first = dispatcher.reserve(r);
     JsonObject record = first != null ? dispatcher.runningRecord(r, first) : r.toJson();
-    return store.putLive(r.id(), record).transform(ar -> {
+    return store.putNew(r.id(), record).transform(ar -> {
       if (ar.failed()) {
         if (first != null) {
           dispatcher.releasePermit(first);
@@ -319,7 +319,9 @@ final class TaskEngine {
     r.meters.restarted(reason(outcome));
     events.restarted(r, attempts, reason(outcome), delayMs, possibleDuplicate);
     if (r.durable()) {
-      store.putLive(r.id(), r.toJson()).onComplete(ar -> {
+      // Refused when another node took the task over meanwhile: then its running record is refused too, and the
+      // task is dropped here before its next attempt (Dispatcher).
+      store.putLive(r.id(), r.toJson(), nodeId).onComplete(ar -> {
         releasePermit(ended);
         if (ar.failed()) {
           WARNINGS.warn("restart-record", "Could not record the restart of durable task " + r.id() + " ("
@@ -364,14 +366,52 @@ final class TaskEngine {
       return;
     }
     JsonObject json = r.toJson();
-    onContext(() -> store.putFinal(r.id(), json).onComplete(ar -> {
+    onContext(() -> store.putFinal(r.id(), json, nodeId).onComplete(ar -> {
       releasePermit(last);
+      if (ar.succeeded() && ar.result() != null) {
+        dropped(r, ar.result(), waiters, "when it ended here (" + state.wire() + "), and left that node's record as it is "
+          + "(an attempt that was running here is reported there as possibleDuplicate)");
+        return;
+      }
       if (ar.failed()) {
         WARNINGS.warn("final-record", "Could not record the final state of durable task " + r.id() + " ("
           + ar.cause().getMessage() + "); if this node dies before it is recorded, a survivor runs it again.");
       }
       completed(r, state, waiters, json);
     }));
+  }
+
+  /**
+   * A pending durable task whose running record was refused: another node took it over while this one was cut off
+   * from the cluster (a partition, a pause past failure detection: it was declared dead). It runs there; here it is
+   * dropped without running. On the event loop.
+   */
+  private void takenOverElsewhere(TaskRecord r, String holder) {
+    List<Promise<JsonObject>> waiters = r.handedOver();
+    if (waiters == null) {
+      return; // it ended meanwhile (cancelled)
+    }
+    dropped(r, holder, waiters, "before its next attempt; it was not run again here");
+  }
+
+  /**
+   * Forgets a durable task here that {@code holder} runs now (its record names that node): no final record, key or
+   * event from this node, whose copy is stale. Its waiters get 503: asked again, {@code await} and {@code get} follow
+   * the task to its record.
+   */
+  private void dropped(TaskRecord r, String holder, List<Promise<JsonObject>> waiters, String when) {
+    registry.discard(r);
+    r.admission.release();
+    WARNINGS.warn("taken-over", "Durable task " + r.id() + " was taken over by node " + holder + " while this node ("
+      + nodeId + ") was cut off from the cluster (a partition, or a pause past failure detection); this node dropped "
+      + "its copy " + when + ". Check the network and pauses (GC, SIGSTOP) of this node.");
+    if (waiters != null) {
+      StewardException moved = StewardException.unavailable("task " + r.id() + " was taken over by node " + holder
+        + " while node " + nodeId + " was cut off from the cluster; it runs there: await or get it again");
+      for (Promise<JsonObject> p : waiters) {
+        p.tryFail(moved);
+      }
+    }
   }
 
   /**

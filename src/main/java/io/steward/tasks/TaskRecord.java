@@ -251,6 +251,20 @@ final class TaskRecord {
     takeWaiters();
   }
 
+  /**
+   * PENDING to FAILED here for a durable task that another node took over while this one was cut off from the cluster
+   * (declared dead): it runs there, and this copy is dropped without running. The waiters are given back, to be told
+   * to ask again; null (and nothing changes) if it is not pending.
+   */
+  synchronized List<Promise<JsonObject>> handedOver() {
+    if (state != TaskState.PENDING) {
+      return null;
+    }
+    transition(TaskState.FAILED);
+    List<Promise<JsonObject>> w = takeWaiters();
+    return w == null ? List.of() : w;
+  }
+
   /** A pending durable task claimed from a departed node: what that node's record says of its past. */
   synchronized void takeOver(int attempts, int takeovers, boolean possibleDuplicate, String error, RestartHistory history) {
     if (state != TaskState.PENDING) {

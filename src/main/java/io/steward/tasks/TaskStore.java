@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Steward's task maps in Hazelcast. Their names start with {@code steward.tasks.}, so cluster.xml's
- * {@code steward.*} settings apply (one synchronous backup, latest update wins after a split brain); their
+ * {@code steward.*} settings apply (one synchronous backup; after a split brain the latest update wins, except for the
+ * records: {@link RecordsMergePolicy}); their
  * bounds are kept here, per entry, because a map configuration added at run time does not override that
  * wildcard:
  * <ul>
@@ -56,8 +57,12 @@ final class TaskStore {
   private final IMap<String, String> deadLetters;
   private final IMap<String, String> keys;
   private final IMap<String, String> live;
-  /** A record write; {@code ttlMs} 0 for a live record (kept until replaced), else a final one. */
-  private record Write(String json, long ttlMs) {
+  /**
+   * A record write; {@code ttlMs} 0 for a live record (kept until replaced), else a final one. With an {@code owner},
+   * written only while the record is that node's ({@link Processors.WriteOwned}), and {@code verdict} gets null
+   * (written) or the node that holds the task now.
+   */
+  private record Write(String json, long ttlMs, String owner, CompletableFuture<String> verdict) {
   }
 
   /**
@@ -103,26 +108,52 @@ final class TaskStore {
 
   // ---- durable tasks and final records
 
-  /** Records (or updates) a live durable task; batched with other writes. */
-  Future<Void> putLive(String id, JsonObject record) {
-    return recordWriter.write(id, new Write(record.encode(), 0));
+  /** Records a durable task as it is submitted (a new id: nobody else holds it); batched with other writes. */
+  Future<Void> putNew(String id, JsonObject record) {
+    return recordWriter.write(id, new Write(record.encode(), 0, null, null));
   }
 
   /**
-   * Replaces a task's record with its final one, kept {@code finishedTtlMs}. Through the same writer as live
-   * records, so a live record still in flight (a cancel while the start was being recorded) can never land
-   * after the final one and bring the task back.
+   * Updates the live record of a durable task {@code owner} holds (running, restarting), unless another node took it
+   * over meanwhile ({@link Processors.WriteOwned}): null once written, else that node's id (the record is left as it
+   * is). Batched with other writes.
    */
-  Future<Void> putFinal(String id, JsonObject record) {
-    return recordWriter.write(id, new Write(record.encode(), finishedTtlMs));
+  Future<String> putLive(String id, JsonObject record, String owner) {
+    return owned(id, new Write(record.encode(), 0, owner, new CompletableFuture<>()));
   }
 
-  /** One batch: live records in one putAll, final ones each with their time to live; done when all are. */
+  /**
+   * Replaces the record of a durable task {@code owner} holds with its final one, kept {@code finishedTtlMs}, unless
+   * another node took it over meanwhile (then that node's id, and the record is left as it is). Through the same
+   * writer as live records, so a live record still in flight (a cancel while the start was being recorded) can never
+   * land after the final one and bring the task back.
+   */
+  Future<String> putFinal(String id, JsonObject record, String owner) {
+    return owned(id, new Write(record.encode(), finishedTtlMs, owner, new CompletableFuture<>()));
+  }
+
+  /** The final record of a departed node's temporary task, reported lost here. */
+  Future<Void> putLost(String id, JsonObject record) {
+    return recordWriter.write(id, new Write(record.encode(), finishedTtlMs, null, null));
+  }
+
+  /** A write replaced in its batch by a later one of the same task (which has its own verdict) counts as written. */
+  private Future<String> owned(String id, Write w) {
+    return recordWriter.write(id, w).map(v -> w.verdict().getNow(null));
+  }
+
+  /**
+   * One batch: new records in one putAll, updates of an owner's records each through {@link Processors.WriteOwned},
+   * lost tasks' final records each with their time to live; done when all are.
+   */
   private CompletionStage<Void> writeRecords(Map<String, Write> batch) {
     Map<String, String> live = new HashMap<>();
     List<CompletableFuture<?>> writes = new ArrayList<>();
     batch.forEach((id, w) -> {
-      if (w.ttlMs() == 0) {
+      if (w.owner() != null) {
+        writes.add(records.submitToKey(id, new Processors.WriteOwned(w.owner(), w.json(), w.ttlMs()))
+          .toCompletableFuture().thenAccept(w.verdict()::complete));
+      } else if (w.ttlMs() == 0) {
         live.put(id, w.json());
       } else {
         writes.add(records.setAsync(id, w.json(), w.ttlMs(), TimeUnit.MILLISECONDS).toCompletableFuture());

@@ -33,8 +33,9 @@ import java.util.Set;
  *   {@value #TOLERANCE_MS} ms (the end's transit to the observer).</li>
  * </ul>
  * Not an anomaly: the first of the two is a temporary task and a {@code pause} or {@code partition} fault (of any
- * node: the history does not name the node that ran a task) was on between its acceptance and the second task's
- * (its node may have left the cluster; the key moved by design, and the resumed node may still finish it).
+ * node: the history does not name the node that ran a task), its window widened by {@code settings.mergeWindowMs}
+ * after its end (the sides are two clusters until they merge), met the time between its acceptance and the second
+ * task's (its node may have left the cluster; the key moved by design, and the resumed node may still finish it).
  */
 final class UniqueKeys implements Checker {
 
@@ -51,6 +52,7 @@ final class UniqueKeys implements Checker {
   @Override
   public List<Anomaly> check(History history) {
     List<Fault> faults = Fault.all(history);
+    long mergeWindowMs = Settings.of(history).mergeWindowMs();
     Map<String, Op> submitOfMarker = new HashMap<>();
     Map<String, Op> creatorOf = new HashMap<>();
     for (Op s : Op.of(history, "task.submit")) {
@@ -111,15 +113,15 @@ final class UniqueKeys implements Checker {
         for (int j = i + 1; j < lives.size(); j++) {
           // The uniqueForMs window is judged between consecutive tasks only: a task in between may have taken the
           // key legitimately (a submit without uniqueForMs moves it), and the next is judged against that one.
-          judge(lives.get(i), lives.get(j), j == i + 1, faults, out);
+          judge(lives.get(i), lives.get(j), j == i + 1, faults, mergeWindowMs, out);
         }
       }
     });
     return out;
   }
 
-  private void judge(Life a, Life b, boolean consecutive, List<Fault> faults, List<Anomaly> out) {
-    if (movedByDesign(a, b, faults)) {
+  private void judge(Life a, Life b, boolean consecutive, List<Fault> faults, long mergeWindowMs, List<Anomaly> out) {
+    if (movedByDesign(a, b, faults, mergeWindowMs)) {
       return;
     }
     String what = null;
@@ -159,17 +161,18 @@ final class UniqueKeys implements Checker {
 
   /**
    * A temporary task whose node may have left the cluster (a pause or a partition began before the other task was
-   * accepted). The history does not say which node ran a task ({@code task.start.node} is the bridge that delivered
-   * its request), so any node's pause or partition counts.
+   * accepted, and had not ended more than {@code settings.mergeWindowMs} before the first was: the sides stay two
+   * clusters after the fault ends until Hazelcast merges them, and a node restarted meanwhile starts a cluster of its
+   * own on its side — campaign seed 108). The history does not say which node ran a task ({@code task.start.node} is
+   * the bridge that delivered its request), so any node's pause or partition counts.
    */
-  private static boolean movedByDesign(Life a, Life b, List<Fault> faults) {
+  private static boolean movedByDesign(Life a, Life b, List<Fault> faults, long mergeWindowMs) {
     if (a.submit() == null || a.submit().getBoolean("durable", false)) {
       return false;
     }
     long bAccepted = Math.min(b.accepted(), b.submitOp() == null ? Long.MAX_VALUE : b.submitOp().settledAt());
     for (Fault f : faults) {
-      if ((f.kind().equals("pause") || f.kind().equals("partition")) && f.start() <= bAccepted
-          && f.end() >= a.accepted()) {
+      if ((f.kind().equals("pause") || f.kind().equals("partition")) && f.overlaps(a.accepted(), bAccepted, mergeWindowMs)) {
         return true;
       }
     }

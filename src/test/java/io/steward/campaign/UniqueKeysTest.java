@@ -100,6 +100,37 @@ class UniqueKeysTest {
   }
 
   @Test
+  void a_temporary_task_accepted_after_a_partition_ended_but_before_the_merge_loses_its_key_by_design() {
+    // Seed 108: a node restarted during a partition formed a cluster of its own; the partition ended at 1 000, the
+    // sides merged later (mergeWindowMs 5 000 here). A temporary task accepted there at 1 110 held the key with
+    // uniqueForMs 7 000; the other side bound it again at 3 510, inside the window but before the merge.
+    HistoryBuilder h = base().fault("f1", "partition", 100, 1_000, new JsonObject(), "n1", "n2");
+    task(h, "m1", "t1", false, 7_000L, 1_100, 1_110, "id-1", 1_120, 1_300);
+    task(h, "m2", "t2", true, 4_000L, 3_500, 3_510, "id-2", 3_520, 3_600);
+    assertThat(checker.check(h.build())).isEmpty();
+  }
+
+  @Test
+  void a_key_moved_within_uniqueForMs_after_the_merge_window_is_still_reported() {
+    // The same, but the partition ended more than mergeWindowMs (5 000) before the first task was accepted: one
+    // cluster again, so the key must hold.
+    HistoryBuilder h = base().fault("f1", "partition", 100, 1_000, new JsonObject(), "n1", "n2");
+    task(h, "m1", "t1", false, 7_000L, 6_100, 6_110, "id-1", 6_120, 6_300);
+    task(h, "m2", "t2", true, 4_000L, 8_500, 8_510, "id-2", 8_520, 8_600);
+    assertThat(checker.check(h.build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("moved to task t2", "within uniqueForMs 4000"));
+  }
+
+  @Test
+  void a_durable_task_keeps_its_key_in_the_merge_window_too() {
+    HistoryBuilder h = base().fault("f1", "partition", 100, 1_000, new JsonObject(), "n1", "n2");
+    task(h, "m1", "t1", true, 7_000L, 1_100, 1_110, "id-1", 1_120, 1_300);
+    task(h, "m2", "t2", true, 4_000L, 3_500, 3_510, "id-2", 3_520, 3_600);
+    assertThat(checker.check(h.build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("within uniqueForMs 4000"));
+  }
+
+  @Test
   void a_durable_task_on_a_paused_node_keeps_its_key() {
     HistoryBuilder h = base().fault("f1", "pause", 1_000, 8_000, new JsonObject(), "n1");
     task(h, "m1", "t1", true, null, 100, 110, "id-1", 120, 8_100);

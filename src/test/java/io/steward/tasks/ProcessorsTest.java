@@ -116,4 +116,29 @@ class ProcessorsTest {
     assertThat(new Processors.UnbindKey("n-3").process(e)).isTrue();
     assertThat(e.getValue()).isNull();
   }
+
+  @Test
+  void an_owner_writes_its_record_only_while_no_other_node_took_the_task_over() {
+    Entry mine = new Entry("0123456789ab-1", liveRecord("a"));
+    String restarting = new JsonObject(liveRecord("a")).put("state", "restarting").encode();
+    assertThat(new Processors.WriteOwned("a", restarting, 0).process(mine)).as("still a's: written").isNull();
+    assertThat(mine.getValue()).isEqualTo(restarting);
+    assertThat(mine.ttlMs).as("a live record keeps no time to live").isEqualTo(-1);
+    String fin = new JsonObject(liveRecord("a")).put("state", "succeeded").encode();
+    assertThat(new Processors.WriteOwned("a", fin, 60_000).process(mine)).isNull();
+    assertThat(mine.ttlMs).isEqualTo(60_000);
+
+    // b took it over while a was cut off: a's writes, live or final, leave b's record and answer b.
+    Entry taken = new Entry("0123456789ab-1", liveRecord("a"));
+    String claimed = new Processors.Claim("a", "b", "claim-1").process(taken);
+    assertThat(new Processors.WriteOwned("a", restarting, 0).process(taken)).isEqualTo("b");
+    assertThat(new Processors.WriteOwned("a", fin, 60_000).process(taken)).isEqualTo("b");
+    assertThat(taken.getValue()).isEqualTo(claimed);
+    assertThat(taken.ttlMs).isEqualTo(-1);
+
+    // No record left (lost): the owner's is the only copy, so it is written.
+    Entry gone = new Entry("0123456789ab-1", null);
+    assertThat(new Processors.WriteOwned("a", restarting, 0).process(gone)).isNull();
+    assertThat(gone.getValue()).isEqualTo(restarting);
+  }
 }

@@ -273,4 +273,31 @@ class RefusedSubmitTest {
       TestTypes.gate(gate).open();
     }
   }
+
+  @Test
+  void a_submit_of_a_key_whose_task_is_still_being_recorded_waits_and_is_never_told_of_a_task_that_was_then_refused() throws Exception {
+    // Fault campaign, seed 100 replayed: a second submit of the key on the same node was answered existing: true
+    // with the id of a task whose record was still being written; that write failed, the task was refused, and the
+    // acknowledged id was unknown (404) at the end. The other submits must wait while it is accepted (3 s, then 503).
+    String key = HELD + UUID.randomUUID();
+    HeldBatch hold = new HeldBatch();
+    TaskStore.calls = hold;
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
+    var first = a.vertx().eventBus().request(Addresses.Tasks.SUBMIT, counted(key).put("key", key), local);
+    String id = hold.held.get(30, TimeUnit.SECONDS);
+    TaskStore.calls = TaskStore.RecordCalls.HAZELCAST; // only the first task's write is held
+
+    ReplyException waited = catchThrowableOfType(ReplyException.class, () -> a.vertx().eventBus()
+      .request(Addresses.Tasks.SUBMIT, counted(key).put("key", key), local).await(40, TimeUnit.SECONDS));
+    assertThat(waited).as("a submit of the key while its task's record is being written is not told that task exists")
+      .isNotNull();
+    assertThat(waited.failureCode()).as(waited.getMessage()).isEqualTo(503);
+
+    hold.outcome.completeExceptionally(new HazelcastException("injected: the write of " + id + " failed"));
+    ReplyException refused = catchThrowableOfType(ReplyException.class, () -> first.await(40, TimeUnit.SECONDS));
+    assertThat(refused).as("the first submit is refused").isNotNull();
+    JsonObject next = call(Addresses.Tasks.SUBMIT, counted(key).put("key", key));
+    assertThat(next.getBoolean("existing", false)).as("the key is free again: a new task").isFalse();
+    assertThat(next.getString("id")).isNotEqualTo(id);
+  }
 }

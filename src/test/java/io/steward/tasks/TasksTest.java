@@ -520,6 +520,66 @@ class TasksTest {
   }
 
   @Test
+  void a_durable_task_taken_over_while_its_node_was_cut_off_does_not_run_again_there_and_the_takeover_stands() throws Exception {
+    // Fault campaign, seeds 100, 101, 112: node a is cut off (a partition; with cluster.minimumSize its writes are
+    // refused), the others declare it dead and b takes over its running task: attempt 2 runs on b, reported as a
+    // possible duplicate. Then a's attempt 1 ends (here it fails, so a restarts it); once a reaches the cluster again
+    // it must neither run the task again nor overwrite b's record (which says takeovers 1, possibleDuplicate).
+    String gate = unique("cutoff");
+    String id = call(a, Addresses.Tasks.SUBMIT, task("test.attempts", new JsonObject().put("gate", gate)
+      .put("fail", new JsonArray().add(1))).put("restart", "transient").put("maxRestarts", 5)).getString("id");
+    assertThat(TestTypes.gate(gate + "-1").awaitStarted()).isTrue();
+    var records = Cluster.hazelcast(b.vertx()).<String, String>getMap(TaskStore.RECORDS);
+    // What b's takeover does when a is declared dead: claim the record (b's next sweep runs the claim it holds).
+    assertThat(records.submitToKey(id, new Processors.Claim(a.id(), b.id(), "claim-" + id)).toCompletableFuture()
+      .get(30, TimeUnit.SECONDS)).isNotNull();
+    assertThat(TestTypes.gate(gate + "-2").awaitStarted()).as("b runs the task again").isTrue();
+    TestTypes.gate(gate + "-2").open();
+    until("b recorded the end of the task", () -> "succeeded".equals(new JsonObject(records.get(id)).getString("state")));
+
+    Future<JsonObject> awaited = a.vertx().eventBus().<JsonObject>request(Addresses.Tasks.AWAIT,
+      new JsonObject().put("id", id).put("timeoutMs", 20_000), new DeliveryOptions().setLocalOnly(true)
+        .setSendTimeout(30_000)).map(m -> m.body());
+    TestTypes.gate(gate + "-1").open(); // a's attempt 1 ends, failed: a would restart it
+    JsonObject done = awaited.await(40, TimeUnit.SECONDS);
+
+    assertThat(TestTypes.runs(gate + "-2")).as("attempt 2 ran once, on b").isEqualTo(1);
+    assertThat(done.getString("node")).as("await on a follows the task to b's record").isEqualTo(b.id());
+    JsonObject rec = new JsonObject(records.get(id));
+    assertThat(rec.getString("node")).isEqualTo(b.id());
+    assertThat(rec.getString("state")).isEqualTo("succeeded");
+    assertThat(rec.getInteger("takeovers")).isEqualTo(1);
+    assertThat(rec.getBoolean("possibleDuplicate")).isTrue();
+  }
+
+  @Test
+  void a_node_cut_off_while_its_attempt_ran_does_not_overwrite_the_final_record_of_the_node_that_took_the_task_over() throws Exception {
+    // Same cut, but a's attempt 1 succeeds after b has finished the task: a's final record must not replace b's.
+    String gate = unique("cutoff-final");
+    String id = call(a, Addresses.Tasks.SUBMIT, task("test.attempts", new JsonObject().put("gate", gate))
+      .put("restart", "transient")).getString("id");
+    assertThat(TestTypes.gate(gate + "-1").awaitStarted()).isTrue();
+    var records = Cluster.hazelcast(b.vertx()).<String, String>getMap(TaskStore.RECORDS);
+    assertThat(records.submitToKey(id, new Processors.Claim(a.id(), b.id(), "claim-" + id)).toCompletableFuture()
+      .get(30, TimeUnit.SECONDS)).isNotNull();
+    assertThat(TestTypes.gate(gate + "-2").awaitStarted()).isTrue();
+    TestTypes.gate(gate + "-2").open();
+    until("b recorded the end of the task", () -> "succeeded".equals(new JsonObject(records.get(id)).getString("state")));
+
+    Future<JsonObject> awaited = a.vertx().eventBus().<JsonObject>request(Addresses.Tasks.AWAIT,
+      new JsonObject().put("id", id).put("timeoutMs", 20_000), new DeliveryOptions().setLocalOnly(true)
+        .setSendTimeout(30_000)).map(m -> m.body());
+    TestTypes.gate(gate + "-1").open();
+    JsonObject done = awaited.await(40, TimeUnit.SECONDS);
+
+    assertThat(done.getString("node")).isEqualTo(b.id());
+    JsonObject rec = new JsonObject(records.get(id));
+    assertThat(rec.getString("node")).as("b's final record stands").isEqualTo(b.id());
+    assertThat(rec.getInteger("takeovers")).isEqualTo(1);
+    assertThat(rec.getBoolean("possibleDuplicate")).isTrue();
+  }
+
+  @Test
   void lifecycle_events_are_published_in_batches() throws Exception {
     String id = call(b, Addresses.Tasks.RUN, task("echo", "events")).getString("id");
     until("submitted, started and succeeded events", () -> events(id).stream().map(e -> e.getString("event")).toList()

@@ -1,6 +1,7 @@
 package io.steward.tasks;
 
 import io.steward.bus.Fields;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code test.block {gate, cooperative}}: waits until the test opens its gate; a cooperative one stops
  *       when interrupted, an uncooperative one ignores interrupts;</li>
  *   <li>{@code test.flaky {key, failures}}: fails its first {@code failures} attempts, then succeeds;</li>
- *   <li>{@code test.count {key}}: counts its runs.</li>
+ *   <li>{@code test.count {key}}: counts its runs;</li>
+ *   <li>{@code test.attempts {gate, fail?}}: attempt n counts its run under {@code <gate>-<n>}, waits until the test
+ *       opens gate {@code <gate>-<n>}, then fails if n is in {@code fail}, else answers n.</li>
  * </ul>
  */
 final class TestTypes {
@@ -58,6 +61,22 @@ final class TestTypes {
         throw new TaskFailure("flaky failure " + n);
       }
       return new JsonObject().put("run", n).put("attempt", ctx.attempt());
+    }));
+    TaskTypes.register(TaskType.of("test.attempts", ctx -> {
+      JsonObject p = (JsonObject) ctx.payload();
+      String name = p.getString("gate") + "-" + ctx.attempt();
+      RUNS.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+      Gate g = gate(name);
+      g.started.countDown();
+      try {
+        g.open.await();
+      } finally {
+        g.returned.countDown();
+      }
+      if (p.getJsonArray("fail", new JsonArray()).contains(ctx.attempt())) {
+        throw new TaskFailure("attempt " + ctx.attempt() + " fails");
+      }
+      return ctx.attempt();
     }));
     TaskTypes.register(TaskType.of("test.count", ctx ->
       RUNS.computeIfAbsent(((JsonObject) ctx.payload()).getString("key"), k -> new AtomicInteger()).incrementAndGet()));
