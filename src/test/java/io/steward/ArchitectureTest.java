@@ -84,7 +84,7 @@ class ArchitectureTest {
       "Version", "VertxInternals")),
     entry("edge", List.of("BridgeMeters", "BridgePermissions", "GuardedConnections", "KeyStores", "SockJsBridgeEvents",
       "TcpBridgeEvents", "Tokens")),
-    entry("tasks", List.of("TaskContext", "TaskFailure", "TaskType", "TaskType$Body", "TaskTypes", "TasksModule")),
+    entry("tasks", List.of("RecordsMergePolicy", "TaskContext", "TaskFailure", "TaskType", "TaskType$Body", "TaskTypes", "TasksModule")),
     entry("tasks.builtin", List.of("BusTask", "EchoTask", "FailTask", "SleepTask")),
     entry("fanout", List.of("FanoutModule")),
     entry("schedule", List.of("ScheduleModule", "JobsMergePolicy", "NewerWinsMergePolicy", "StateMergePolicy")),
