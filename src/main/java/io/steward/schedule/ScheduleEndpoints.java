@@ -135,9 +135,8 @@ final class ScheduleEndpoints {
       node.store.apply(name, tombstone);
       event("deleted", name);
       long version = JobRecord.storedVersion(tombstone);
-      long deletedAt = JobRecord.deletedAt(tombstone);
       return Future.fromCompletionStage(node.state.submitToKey(name, BuryState.bury(version, now)), node.vertx.getOrCreateContext())
-        .compose(v -> forgetEverywhere(name, version, deletedAt))
+        .compose(v -> forgetEverywhere(name))
         .map(unconfirmed -> {
           JsonObject reply = new JsonObject().put("name", name).put("deleted", true);
           if (!unconfirmed.isEmpty()) {
@@ -152,8 +151,8 @@ final class ScheduleEndpoints {
   static final long FORGET_MS = 2_000;
 
   /** Asks every live schedule node (this one too) to drop the job; completes with those that did not confirm. */
-  private Future<List<String>> forgetEverywhere(String name, long version, long deletedAt) {
-    JsonObject body = new JsonObject().put("name", name).put("jobVersion", version).put("deletedAt", deletedAt);
+  private Future<List<String>> forgetEverywhere(String name) {
+    JsonObject body = new JsonObject().put("name", name);
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(FORGET_MS);
     List<String> ids = new ArrayList<>(node.nodes.view().ids());
     if (!ids.contains(node.nodeId)) {
@@ -162,7 +161,7 @@ final class ScheduleEndpoints {
     List<Future<Boolean>> answers = new ArrayList<>(ids.size());
     for (String id : ids) {
       answers.add(node.vertx.eventBus().request(Addresses.node(id, Addresses.Schedule.NODE_FORGET), body, options)
-        .map(true).otherwise(err -> {
+        .map(reply -> ((JsonObject) reply.body()).getBoolean("dropped", false)).otherwise(err -> {
           LOG.debug("Schedule node {} did not confirm the delete of job '{}': {}", id, name, err.toString());
           return false;
         }));
@@ -185,23 +184,22 @@ final class ScheduleEndpoints {
   }
 
   /**
-   * From a deleting node: drop the job here now (its tombstone applied to this node's replica, whatever the jobs map's
-   * events say yet), and answer once the scheduler holding it has let it go (its shard's loop has run the removal).
+   * From a deleting node: read the job's entry now (the tombstone is there before this is asked) and apply it to this
+   * node's replica, whatever the jobs map's events say yet; answer once the scheduler holding the job has let it go
+   * (its shard's loop has run the removal). The body names the job only: what is applied is what the map holds, so
+   * a stray message cannot stop a live job.
    */
   private Future<JsonObject> forget(Message<Object> msg) {
-    Fields f = Fields.of(msg.body());
-    String name = f.string("name", null, JobSpec.MAX_NAME);
-    if (name == null) {
-      throw f.bad("name", "is required");
-    }
-    long version = f.longValue("jobVersion", Long.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE);
-    long deletedAt = f.longValue("deletedAt", 0, 0, Long.MAX_VALUE);
-    f.done();
-    if (version == Long.MIN_VALUE) {
-      throw f.bad("jobVersion", "is required");
-    }
-    node.store.buried(name, version, deletedAt);
-    return node.settled(name).map(v -> new JsonObject().put("name", name).put("dropped", true));
+    String name = name(msg);
+    return Future.fromCompletionStage(jobs.getAsync(name), node.vertx.getOrCreateContext()).compose(stored -> {
+      boolean deleted = stored == null || isTombstone(stored);
+      if (stored != null) {
+        node.store.apply(name, stored);
+      } else {
+        node.store.removed(name); // purged already
+      }
+      return node.settled(name).map(v -> new JsonObject().put("name", name).put("dropped", deleted));
+    });
   }
 
   private Future<JsonObject> pause(Message<Object> msg, boolean pause) {

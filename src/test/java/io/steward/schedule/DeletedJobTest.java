@@ -64,6 +64,19 @@ class DeletedJobTest {
     deletedWhileTheFiringNodeLags("every-node");
   }
 
+  @Test
+  void a_forget_for_a_job_that_is_not_deleted_leaves_it_firing() throws Exception {
+    String name = ownedByB("live");
+    Fires fires = Fires.listen(a.vertx(), name + ".fires").await(10, TimeUnit.SECONDS);
+    put(name, "cluster-once");
+    await("B fires the job", () -> fires.firedByAfter(b.id(), 0) >= 1);
+    JsonObject answer = (JsonObject) a.vertx().eventBus().request(Addresses.node(b.id(), Addresses.Schedule.NODE_FORGET),
+      new JsonObject().put("name", name)).await(30, TimeUnit.SECONDS).body();
+    assertThat(answer.getBoolean("dropped")).as("B reads the job's entry, not the message: " + answer).isFalse();
+    long askedAt = System.currentTimeMillis();
+    await("B goes on firing the job", () -> fires.firedByAfter(b.id(), askedAt) >= 3);
+  }
+
   private void deletedWhileTheFiringNodeLags(String runOn) throws Exception {
     String name = ownedByB("deleted-" + runOn);
     String control = ownedByB("control-" + runOn);
