@@ -14,9 +14,10 @@ import java.util.List;
  * before the delete was invoked (it may come after the delete: the job exists again), or unless the README's split
  * brain covers it (Guarantees; docs/campaign.md, "a deleted job fired by the cut-off side until the merge"): no
  * {@code cluster.minimumSize} is set, the delete was answered while a {@code partition} separated the node it was
- * sent to from the firing node, and the fire came before that partition's end + {@code settings.mergeWindowMs}
- * (the other side keeps its copy of the job until the merge). A pause, a kill or a fire on the deleting side is no
- * exception.
+ * sent to from the firing node (or while a {@code pause} longer than {@code settings.failureDetectionMs}, which
+ * removes the paused nodes from the cluster, separated them: one of the two paused, the other not), from the fault's
+ * start until its end + {@code settings.mergeWindowMs}, and the fire came within that window too (the other side
+ * keeps its copy of the job until the merge). A shorter pause, a kill or a fire on the deleting side is no exception.
  */
 final class DeletedJobs implements Checker {
 
@@ -32,7 +33,10 @@ final class DeletedJobs implements Checker {
     Jobs jobs = new Jobs(history);
     Settings settings = Settings.of(history);
     Nodes nodes = new Nodes(history);
-    List<Fault> partitions = Fault.all(history).stream().filter(f -> f.kind().equals("partition")).toList();
+    long failureDetectionMs = history.ofType("settings").stream().findFirst().orElse(new JsonObject())
+        .getLong("failureDetectionMs", Long.MAX_VALUE);
+    List<Fault> splits = Fault.all(history).stream().filter(f -> f.kind().equals("partition")
+        || (f.kind().equals("pause") && f.end() != Long.MAX_VALUE && f.end() - f.start() > failureDetectionMs)).toList();
     List<JsonObject> fires = history.ofType("fire");
     List<Anomaly> out = new ArrayList<>();
     for (JsonObject fire : fires) {
@@ -47,7 +51,7 @@ final class DeletedJobs implements Checker {
         }
         boolean putAgain = jobs.puts(job).stream().anyMatch(p -> p.mayHaveApplied()
             && p.invokedAt() < fire.getLong("t") && p.settledAt() > delete.invokedAt());
-        if (!putAgain && !cutOff(delete, fire, partitions, nodes, settings)) {
+        if (!putAgain && !cutOff(delete, fire, splits, nodes, settings)) {
           out.add(new Anomaly(name(), "job " + job + " fired tick " + fire.getLong("tick") + ", "
               + (fire.getLong("tick") - ackWall) + " ms after its delete was acknowledged",
               new JsonObject().put("delete", delete.evidence()).put("fire", fire)));
@@ -58,17 +62,18 @@ final class DeletedJobs implements Checker {
     return out;
   }
 
-  /** The fire came from the other side of a partition without a minimum size, before the merge, the delete answered during it. */
-  private static boolean cutOff(Op delete, JsonObject fire, List<Fault> partitions, Nodes nodes, Settings settings) {
+  /** The fire came from the other side of a split without a minimum size, before the merge, the delete answered during it. */
+  private static boolean cutOff(Op delete, JsonObject fire, List<Fault> splits, Nodes nodes, Settings settings) {
     if (settings.minimumSize() != null) {
       return false;
     }
     String deleting = nodes.name(delete.invoke().getString("node"));
     String firing = nodes.name(fire.getString("node"));
     long fireAt = fire.getLong("t");
-    for (Fault p : partitions) {
-      if (delete.settledAt() >= p.start() && p.contains(fireAt, fireAt, settings.mergeWindowMs())
-          && p.separates(deleting, firing)) {
+    for (Fault p : splits) {
+      boolean separated = p.kind().equals("pause") ? p.nodes().contains(deleting) != p.nodes().contains(firing)
+          : p.separates(deleting, firing);
+      if (separated && delete.settledAt() >= p.start() && p.contains(delete.settledAt(), fireAt, settings.mergeWindowMs())) {
         return true;
       }
     }

@@ -100,6 +100,28 @@ class DeletedJobsTest {
     assertThat(checker.check(h)).hasSize(1);
   }
 
+  /** n2 paused 500-9 500 (failure detection 8 s: removed, alone until the merge); the delete answered by n2 at 9 800. */
+  private static HistoryBuilder deletedByAPausedNode(long pauseEnd) {
+    return new HistoryBuilder().at(0, "settings", new JsonObject().put("nodes", 3).put("seed", 1)
+            .put("missedBoundMs", 10_000).put("mergeWindowMs", 5_000).put("failureDetectionMs", 8_000))
+        .putJob(0, 10, "j", "cluster", 500)
+        .fault("f1", "pause", 500, pauseEnd, new JsonObject(), "n2")
+        .op("job.delete", 600, fields("node", "n2", "job", "j"), "ok", 9_800, new JsonObject());
+  }
+
+  @Test
+  void without_a_minimum_size_the_others_fire_a_job_deleted_by_a_node_paused_past_failure_detection_until_the_merge() {
+    // Seed 104: node2 paused 8.65 s (failure detection 8 s), answered the delete alone, node1 fired until the merge.
+    History h = deletedByAPausedNode(9_500).fire(11_505, "j", WALL0 + 11_500, "n1", "c1").build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void a_pause_within_failure_detection_is_no_split_and_no_excuse() {
+    History h = deletedByAPausedNode(7_500).fire(11_505, "j", WALL0 + 11_500, "n1", "c1").build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
   @Test
   void a_delete_whose_outcome_is_unknown_promises_nothing() {
     History h = new HistoryBuilder().settings(null, 3, 10_000).putJob(0, 10, "j", "cluster", 500)
