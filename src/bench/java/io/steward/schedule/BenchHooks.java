@@ -52,7 +52,7 @@ public final class BenchHooks {
       window.acquire();
       String key = keys.get((int) (n % keys.size()));
       long t = tick + n++;
-      map.submitToKey(key, new ClaimTick(new JobState.Claim(t, node, t, false, Overlap.SKIP, 0, 10), List.of(), 20))
+      map.submitToKey(key, new ClaimTick(new JobState.Claim(t, node, t, false, Overlap.SKIP, 0, 10, 1), List.of(), 20))
         .whenComplete((r, err) -> {
           done.incrementAndGet();
           window.release();

@@ -107,6 +107,8 @@ public final class Addresses {
     public static final String TRIGGER = "steward.schedule.trigger";
     public static final String HISTORY = "steward.schedule.history";
     public static final String EVENTS = "steward.schedule.events";
+    /** Per-node verb ({@link Addresses#node}): the deleting node tells each schedule node to drop a deleted job. */
+    public static final String NODE_FORGET = "schedule.forget";
 
     private Schedule() {
     }

@@ -77,13 +77,14 @@ final class ClaimTick implements EntryProcessor<String, JobState, long[]>, DataS
     out.writeByte(claim.overlap().ordinal());
     out.writeLong(claim.runUntil());
     out.writeInt(claim.queueLimit());
+    out.writeLong(claim.version());
     RunRecord.writeAll(out, records, capacity);
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
     claim = new JobState.Claim(in.readLong(), in.readString(), in.readLong(), in.readBoolean(),
-      Overlap.values()[in.readByte()], in.readLong(), in.readInt());
+      Overlap.values()[in.readByte()], in.readLong(), in.readInt(), in.readLong());
     capacity = in.readInt();
     records = RunRecord.readAll(in);
   }

@@ -31,12 +31,47 @@ final class JobState implements DataSerializable {
   long[] queue = EMPTY;
   long updatedAt;
   RunHistory history = new RunHistory();
+  /**
+   * The version of the job's latest delete (its tombstone's), {@link #NONE} if never deleted: a claim made for a
+   * version of the job at or below it is lost, whatever its tick ({@link #bury}).
+   */
+  long buriedVersion = NONE;
+  /** The highest job version a claim was made for: a late delete of an older version leaves a newer job's state alone. */
+  long claimedVersion = NONE;
 
   public JobState() {
   }
 
-  /** One claim: see {@link ClaimTick}. */
-  record Claim(long tick, String node, long now, boolean miss, Overlap overlap, long runUntil, int queueLimit) {
+  /** One claim: see {@link ClaimTick}. {@code version} is the version of the job the claiming node holds. */
+  record Claim(long tick, String node, long now, boolean miss, Overlap overlap, long runUntil, int queueLimit, long version) {
+  }
+
+  /**
+   * The job was deleted at {@code version} (its tombstone's): from now on every claim for a version of the job at or
+   * below it is lost, so that no node fires the job after its delete is answered, even one that has not yet heard of
+   * the delete (the jobs map's events reach each node asynchronously, seconds late while a member is being
+   * removed). The claims, the run in progress, the queue and the history of the deleted job go; a job created
+   * again under the name (at a higher version) starts from a clean state.
+   */
+  void bury(long version, long now) {
+    if (buriedVersion != NONE && buriedVersion >= version) {
+      return;
+    }
+    buriedVersion = version;
+    if (claimedVersion != NONE && claimedVersion > version) {
+      return; // the job was created again and claimed since: its state stays
+    }
+    lastTick = NONE;
+    runningTick = NONE;
+    runningNode = null;
+    runningUntil = 0;
+    queue = EMPTY;
+    updatedAt = now;
+    history = new RunHistory();
+  }
+
+  long buriedVersion() {
+    return buriedVersion;
   }
 
   /**
@@ -44,9 +79,13 @@ final class JobState implements DataSerializable {
    * so (now + the action's timeout); 0 for fire-and-forget actions, which are over when sent.
    */
   ClaimResult claim(Claim c) {
+    if (buriedVersion != NONE && c.version() <= buriedVersion) {
+      return new ClaimResult(ClaimResult.Kind.LOST, c.tick(), lastTick); // the job was deleted: nobody fires it
+    }
     if (lastTick != NONE && c.tick() <= lastTick) {
       return new ClaimResult(ClaimResult.Kind.LOST, c.tick(), lastTick);
     }
+    claimedVersion = Math.max(claimedVersion, c.version());
     long previous = lastTick;
     lastTick = c.tick();
     updatedAt = c.now();
@@ -137,6 +176,8 @@ final class JobState implements DataSerializable {
     out.writeLong(runningUntil);
     out.writeLongArray(queue);
     out.writeLong(updatedAt);
+    out.writeLong(buriedVersion);
+    out.writeLong(claimedVersion);
     history.writeData(out);
   }
 
@@ -148,6 +189,8 @@ final class JobState implements DataSerializable {
     runningUntil = in.readLong();
     queue = in.readLongArray();
     updatedAt = in.readLong();
+    buriedVersion = in.readLong();
+    claimedVersion = in.readLong();
     history = new RunHistory();
     history.readData(in);
   }

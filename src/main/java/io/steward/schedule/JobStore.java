@@ -199,18 +199,21 @@ final class JobStore {
 
   /**
    * Removes from the map the tombstones of deletes made at or before {@code cutoff} whose key this member owns
-   * (each member purges its own partitions; a tombstone that reappears later is purged again). Returns how many
-   * were asked to go.
+   * (each member purges its own partitions; a tombstone that reappears later is purged again), and tells
+   * {@code purged} (name, tombstone's version) of each one that went. Returns how many were asked to go.
    */
-  int purge(long cutoff, java.util.function.Predicate<String> ownedHere) {
+  int purge(long cutoff, java.util.function.Predicate<String> ownedHere, BiConsumer<String, Long> purged) {
     int asked = 0;
     for (Map.Entry<String, long[]> e : tombstones.entrySet()) {
       if (e.getValue()[1] <= cutoff && ownedHere.test(e.getKey())) {
         asked++;
         String name = e.getKey();
+        long version = e.getValue()[0];
         map.submitToKey(name, JobUpdate.purge(cutoff)).whenComplete((r, err) -> {
           if (err != null) {
             LOG.debug("Could not purge the tombstone of job '{}' (tried again later): {}", name, err.toString());
+          } else if (r != null) {
+            purged.accept(name, version);
           }
         });
       }

@@ -8,6 +8,7 @@ import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +26,7 @@ final class ScheduleEndpoints {
 
   static final int DEFAULT_PAGE = 100;
   static final int MAX_PAGE = 1_000;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScheduleEndpoints.class);
 
   private final ScheduleNode node;
   private final Scheduler triggers;
@@ -46,6 +48,7 @@ final class ScheduleEndpoints {
       Endpoint.consumer(vertx, Addresses.Schedule.RESUME, msg -> pause(msg, false)).completion(),
       Endpoint.consumer(vertx, Addresses.Schedule.TRIGGER, this::trigger).completion(),
       Endpoint.consumer(vertx, Addresses.Schedule.HISTORY, this::history).completion(),
+      Endpoint.consumer(vertx, Addresses.node(node.nodeId, Addresses.Schedule.NODE_FORGET), this::forget).completion(),
       Endpoint.localConsumer(vertx, Addresses.moduleHealth(node.nodeId, "schedule"), msg -> health()).completion());
   }
 
@@ -111,6 +114,14 @@ final class ScheduleEndpoints {
     });
   }
 
+  /**
+   * Deletes a job: writes its tombstone, then buries its state ({@link BuryState}: from then on no claim of any node
+   * for the deleted version wins, so no cluster-once tick of it starts anywhere), then tells every live schedule node
+   * to drop the job ({@link #forget}) and waits for their answers, at most {@link #FORGET_MS}: a node that answered
+   * fires nothing of the job any more, every-node ticks and ticks it had already won included. The answer lists the
+   * nodes that did not answer in time ({@code unconfirmed}); such a node (paused, cut off or overloaded) may still fire
+   * the job's every-node ticks, and a cluster-once tick it won before the delete, until it hears of the delete.
+   */
   private Future<JsonObject> delete(Message<Object> msg) {
     String name = name(msg);
     long now = node.clock.millis();
@@ -120,10 +131,74 @@ final class ScheduleEndpoints {
       if (result == null) {
         return Future.failedFuture(notFound(name));
       }
-      node.store.apply(name, result.substring(result.indexOf('|') + 1));
+      String tombstone = result.substring(result.indexOf('|') + 1);
+      node.store.apply(name, tombstone);
       event("deleted", name);
-      return Future.fromCompletionStage(node.state.deleteAsync(name))
-        .map(v -> new JsonObject().put("name", name).put("deleted", true));
+      long version = JobRecord.storedVersion(tombstone);
+      return Future.fromCompletionStage(node.state.submitToKey(name, BuryState.bury(version, now)), node.vertx.getOrCreateContext())
+        .compose(v -> forgetEverywhere(name))
+        .map(unconfirmed -> {
+          JsonObject reply = new JsonObject().put("name", name).put("deleted", true);
+          if (!unconfirmed.isEmpty()) {
+            reply.put("unconfirmed", new JsonArray(unconfirmed));
+          }
+          return reply;
+        });
+    });
+  }
+
+  /** How long a delete waits for the schedule nodes to confirm that they dropped the job. */
+  static final long FORGET_MS = 2_000;
+
+  /** Asks every live schedule node (this one too) to drop the job; completes with those that did not confirm. */
+  private Future<List<String>> forgetEverywhere(String name) {
+    JsonObject body = new JsonObject().put("name", name);
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(FORGET_MS);
+    List<String> ids = new ArrayList<>(node.nodes.view().ids());
+    if (!ids.contains(node.nodeId)) {
+      ids.add(node.nodeId);
+    }
+    List<Future<Boolean>> answers = new ArrayList<>(ids.size());
+    for (String id : ids) {
+      answers.add(node.vertx.eventBus().request(Addresses.node(id, Addresses.Schedule.NODE_FORGET), body, options)
+        .map(reply -> ((JsonObject) reply.body()).getBoolean("dropped", false)).otherwise(err -> {
+          LOG.debug("Schedule node {} did not confirm the delete of job '{}': {}", id, name, err.toString());
+          return false;
+        }));
+    }
+    return Future.join(answers).transform(ar -> {
+      List<String> unconfirmed = new ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        if (!Boolean.TRUE.equals(answers.get(i).result())) {
+          unconfirmed.add(ids.get(i));
+        }
+      }
+      if (!unconfirmed.isEmpty()) {
+        LOG.warn("Job '{}' is deleted, but schedule node(s) {} did not confirm within {} ms that they dropped it (paused, "
+          + "cut off or overloaded): such a node may still fire the job's every-node ticks until it hears of the delete; "
+          + "it hears of it when it is reachable again. Nothing to do unless the node stays unreachable.",
+          name, unconfirmed, FORGET_MS);
+      }
+      return Future.succeededFuture(unconfirmed);
+    });
+  }
+
+  /**
+   * From a deleting node: read the job's entry now (the tombstone is there before this is asked) and apply it to this
+   * node's replica, whatever the jobs map's events say yet; answer once the scheduler holding the job has let it go
+   * (its shard's loop has run the removal). The body names the job only: what is applied is what the map holds, so
+   * a stray message cannot stop a live job.
+   */
+  private Future<JsonObject> forget(Message<Object> msg) {
+    String name = name(msg);
+    return Future.fromCompletionStage(jobs.getAsync(name), node.vertx.getOrCreateContext()).compose(stored -> {
+      boolean deleted = stored == null || isTombstone(stored);
+      if (stored != null) {
+        node.store.apply(name, stored);
+      } else {
+        node.store.removed(name); // purged already
+      }
+      return node.settled(name).map(v -> new JsonObject().put("name", name).put("dropped", deleted));
     });
   }
 

@@ -203,6 +203,20 @@ final class ScheduleNode {
     return shards;
   }
 
+  /**
+   * Completes once the shard holding job {@code name} has handled every change of its jobs passed on before this call
+   * (a shard runs them on its own loop, in order).
+   */
+  Future<Void> settled(String name) {
+    int index = shardOf(name);
+    for (ShardVerticle shard : shards) {
+      if (shard.index() == index) {
+        return shard.settled();
+      }
+    }
+    return Future.succeededFuture(); // no shard (starting or stopping): nothing fires here
+  }
+
   /** Placement may have changed: every shard reassesses which jobs it fires. */
   void reassessAll() {
     shards.forEach(ShardVerticle::reassess);

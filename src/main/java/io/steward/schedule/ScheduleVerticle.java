@@ -82,7 +82,8 @@ final class ScheduleVerticle extends VerticleBase {
 
   /**
    * Every so often (a tenth of the retention, at most hourly), purges the tombstones of deletes older than
-   * {@code schedule.tombstoneRetentionMinutes} in the partitions this member owns.
+   * {@code schedule.tombstoneRetentionMinutes} in the partitions this member owns, and the buried state of each
+   * ({@link BuryState}).
    */
   private void purgeTombstones() {
     long retentionMs = config.tombstoneRetentionMinutes() * 60_000L;
@@ -91,7 +92,9 @@ final class ScheduleVerticle extends VerticleBase {
     vertx.setPeriodic(every, every, t -> {
       int asked = node.store.purge(clock.millis() - retentionMs,
         name -> hz.getPartitionService().getPartition(name).getOwner() != null
-          && hz.getPartitionService().getPartition(name).getOwner().localMember());
+          && hz.getPartitionService().getPartition(name).getOwner().localMember(),
+        // The deleted job's buried state goes with its tombstone (unless the job was created again since).
+        (name, version) -> node.state.submitToKey(name, BuryState.forget(version)));
       if (asked > 0) {
         LOG.debug("Purging {} tombstone(s) of jobs deleted more than {} min ago", asked, config.tombstoneRetentionMinutes());
       }

@@ -376,7 +376,7 @@ final class Scheduler {
     long start = Math.max(now, fireAt);
     long runUntil = spec.action().fireAndForget() ? 0 : start + spec.action().timeoutOr(settings.defaultTimeoutMs()) + RUN_MARGIN_MS;
     ClaimRequest request = new ClaimRequest(rec.name(),
-      new JobState.Claim(m, settings.nodeId(), now, miss, spec.overlap(), runUntil, spec.queueLimit()), takePending(e));
+      new JobState.Claim(m, settings.nodeId(), now, miss, spec.overlap(), runUntil, spec.queueLimit(), rec.version()), takePending(e));
     batches.computeIfAbsent(claims.group(e), k -> new ArrayList<>()).add(new Sent(e, rec, e.schedule, m, fireAt, late, request));
   }
 
@@ -424,8 +424,8 @@ final class Scheduler {
       return;
     }
     out.claimed(r.kind());
-    if (r.kind() == ClaimResult.Kind.LOST) {
-      return;
+    if (r.kind() == ClaimResult.Kind.LOST || s.entry.removed) {
+      return; // lost, or the job was deleted meanwhile: nothing fires, nothing is recorded
     }
     if (r.kind() == ClaimResult.Kind.WON && (guard.fenced() || guard.epoch() != epoch)) {
       abandon(s.entry, rec, r.tick());
@@ -459,6 +459,9 @@ final class Scheduler {
   }
 
   private void fire(Fire f, long now) {
+    if (f.entry.removed) {
+      return; // deleted since it was claimed or taken in: a deleted job never starts
+    }
     if (f.local) {
       handleLocal(f, now);
       return;
@@ -540,6 +543,9 @@ final class Scheduler {
 
   /** Runs the action for a tick and records the run; a cluster-once run then ends its claim (overlap). */
   private void start(Entry e, JobRecord rec, long tick, boolean claimed, Runnable after) {
+    if (e.removed) {
+      return; // deleted meanwhile (a queued tick handed over by the end of a run, or a local queue)
+    }
     long started = clock.millis();
     out.lateness(rec, started - (tick + Ticks.jitter(rec.name(), tick, rec.spec().jitterMs())));
     inFlight++;

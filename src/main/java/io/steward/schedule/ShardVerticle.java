@@ -99,6 +99,17 @@ final class ShardVerticle extends VerticleBase {
     });
   }
 
+  int index() {
+    return index;
+  }
+
+  /** Completes on this shard's loop after the tasks queued there before (the job changes passed on so far). */
+  Future<Void> settled() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> done.complete());
+    return done.future();
+  }
+
   int jobs() {
     return scheduler == null ? 0 : scheduler.size();
   }

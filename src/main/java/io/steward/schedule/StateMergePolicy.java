@@ -6,7 +6,8 @@ package io.steward.schedule;
  * there), whichever side Hazelcast merges into the other. Equal-sized sides merge in an order fixed by the
  * members' addresses, not by freshness, so a policy that keeps the target's copy (put-if-absent) could move a job's
  * high-water mark back to the stale side's, and the scheduler would claim again ticks the other side already fired.
- * The winner's copy comes with its run history and run in progress.
+ * The winner's copy comes with its run history and run in progress. A copy that knows of a later delete of the job
+ * wins before any of that, so a delete made on one side is not undone by the other side's claims.
  *
  * <p>Configured by {@link ScheduleModule#configureHazelcast}; public with a no-argument constructor and
  * {@code DataSerializable} (no state of its own), as Hazelcast requires of a merge policy on every member.
@@ -24,8 +25,15 @@ public final class StateMergePolicy extends NewerWinsMergePolicy<JobState> {
     return newer(merging, existing);
   }
 
-  /** Whether {@code merging} should replace {@code existing}: higher claimed tick, then later update. */
+  /**
+   * Whether {@code merging} should replace {@code existing}: the later delete of the job first (a side that deleted
+   * the job keeps refusing the other side's claims, {@link JobState#bury}), then the higher claimed tick, then the
+   * later update.
+   */
   static boolean newer(JobState merging, JobState existing) {
+    if (merging.buriedVersion != existing.buriedVersion) {
+      return merging.buriedVersion > existing.buriedVersion;
+    }
     if (merging.lastTick != existing.lastTick) {
       return merging.lastTick > existing.lastTick;
     }

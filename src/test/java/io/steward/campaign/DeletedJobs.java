@@ -11,7 +11,13 @@ import java.util.List;
  * the observer received after a {@code job.delete.ok} of J and whose {@code tick} is later than that
  * acknowledgement's wall time + {@value #TOLERANCE_MS} ms (a tick claimed just before the delete may still be
  * in flight), unless a put of J that may have applied (not refused) was invoked before the fire and not answered
- * before the delete was invoked (it may come after the delete: the job exists again).
+ * before the delete was invoked (it may come after the delete: the job exists again), or unless the README's split
+ * brain covers it (Guarantees; docs/campaign.md, "a deleted job fired by the cut-off side until the merge"): no
+ * {@code cluster.minimumSize} is set, the delete was answered while a {@code partition} separated the node it was
+ * sent to from the firing node (or while a {@code pause} longer than {@code settings.failureDetectionMs}, which
+ * removes the paused nodes from the cluster, separated them: one of the two paused, the other not), from the fault's
+ * start until its end + {@code settings.mergeWindowMs}, and the fire came within that window too (the other side
+ * keeps its copy of the job until the merge). A shorter pause, a kill or a fire on the deleting side is no exception.
  */
 final class DeletedJobs implements Checker {
 
@@ -25,6 +31,12 @@ final class DeletedJobs implements Checker {
   @Override
   public List<Anomaly> check(History history) {
     Jobs jobs = new Jobs(history);
+    Settings settings = Settings.of(history);
+    Nodes nodes = new Nodes(history);
+    long failureDetectionMs = history.ofType("settings").stream().findFirst().orElse(new JsonObject())
+        .getLong("failureDetectionMs", Long.MAX_VALUE);
+    List<Fault> splits = Fault.all(history).stream().filter(f -> f.kind().equals("partition")
+        || (f.kind().equals("pause") && f.end() != Long.MAX_VALUE && f.end() - f.start() > failureDetectionMs)).toList();
     List<JsonObject> fires = history.ofType("fire");
     List<Anomaly> out = new ArrayList<>();
     for (JsonObject fire : fires) {
@@ -39,7 +51,7 @@ final class DeletedJobs implements Checker {
         }
         boolean putAgain = jobs.puts(job).stream().anyMatch(p -> p.mayHaveApplied()
             && p.invokedAt() < fire.getLong("t") && p.settledAt() > delete.invokedAt());
-        if (!putAgain) {
+        if (!putAgain && !cutOff(delete, fire, splits, nodes, settings)) {
           out.add(new Anomaly(name(), "job " + job + " fired tick " + fire.getLong("tick") + ", "
               + (fire.getLong("tick") - ackWall) + " ms after its delete was acknowledged",
               new JsonObject().put("delete", delete.evidence()).put("fire", fire)));
@@ -48,5 +60,23 @@ final class DeletedJobs implements Checker {
       }
     }
     return out;
+  }
+
+  /** The fire came from the other side of a split without a minimum size, before the merge, the delete answered during it. */
+  private static boolean cutOff(Op delete, JsonObject fire, List<Fault> splits, Nodes nodes, Settings settings) {
+    if (settings.minimumSize() != null) {
+      return false;
+    }
+    String deleting = nodes.name(delete.invoke().getString("node"));
+    String firing = nodes.name(fire.getString("node"));
+    long fireAt = fire.getLong("t");
+    for (Fault p : splits) {
+      boolean separated = p.kind().equals("pause") ? p.nodes().contains(deleting) != p.nodes().contains(firing)
+          : p.separates(deleting, firing);
+      if (separated && delete.settledAt() >= p.start() && p.contains(delete.settledAt(), fireAt, settings.mergeWindowMs())) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -3,8 +3,11 @@ package io.steward.campaign;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static io.steward.campaign.HistoryBuilder.WALL0;
 import static io.steward.campaign.HistoryBuilder.fields;
+import static io.steward.campaign.HistoryBuilder.sides;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class DeletedJobsTest {
@@ -53,6 +56,69 @@ class DeletedJobsTest {
         .op("job.put", 1_200, fields("node", "n1", "job", "j", "mode", "cluster", "everyMs", 500), "fail", 1_210,
             fields("code", 400, "message", "bad"))
         .fire(2_505, "j", WALL0 + 2_500, "n1", "c1").build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
+  /** A delete answered by n2 at 1 000 while a partition (500-3 000) cut n1 off; n1 fires on until the merge. */
+  private static HistoryBuilder deletedDuringAPartition(Integer minimumSize, long partitionStart) {
+    return new HistoryBuilder().settings(minimumSize, 3, 10_000).putJob(0, 10, "j", "cluster", 500)
+        .fault("p1", "partition", partitionStart, 3_000, sides(List.of("n1"), List.of("n2", "n3")), "n1")
+        .op("job.delete", 900, fields("node", "n2", "job", "j"), "ok", 1_000, new JsonObject());
+  }
+
+  @Test
+  void without_a_minimum_size_the_cut_off_side_fires_a_job_deleted_on_the_other_side_until_the_merge() {
+    // README, Guarantees: a split brain without cluster.minimumSize; docs/campaign.md: "a deleted job fired by the
+    // cut-off side until the merge" (seeds 106 and 110).
+    History h = deletedDuringAPartition(null, 500).fire(2_505, "j", WALL0 + 2_500, "n1", "c1")
+        .fire(7_505, "j", WALL0 + 7_500, "n1", "c1").build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void a_fire_of_the_cut_off_side_after_the_merge_window_is_reported() {
+    History h = deletedDuringAPartition(null, 500).fire(8_505, "j", WALL0 + 8_500, "n1", "c1").build();
+    assertThat(checker.check(h)).singleElement()
+        .satisfies(a -> assertThat(a.evidence().getJsonObject("fire").getLong("tick")).isEqualTo(WALL0 + 8_500));
+  }
+
+  @Test
+  void with_a_minimum_size_the_partition_excuses_nothing() {
+    History h = deletedDuringAPartition(2, 500).fire(2_505, "j", WALL0 + 2_500, "n1", "c1").build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
+  @Test
+  void a_fire_on_the_deleting_side_during_the_partition_is_reported() {
+    History h = deletedDuringAPartition(null, 500).fire(2_505, "j", WALL0 + 2_500, "n3", "c1").build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
+  @Test
+  void a_delete_answered_before_the_partition_began_is_no_excuse() {
+    History h = deletedDuringAPartition(null, 1_200).fire(2_505, "j", WALL0 + 2_500, "n1", "c1").build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
+  /** n2 paused 500-9 500 (failure detection 8 s: removed, alone until the merge); the delete answered by n2 at 9 800. */
+  private static HistoryBuilder deletedByAPausedNode(long pauseEnd) {
+    return new HistoryBuilder().at(0, "settings", new JsonObject().put("nodes", 3).put("seed", 1)
+            .put("missedBoundMs", 10_000).put("mergeWindowMs", 5_000).put("failureDetectionMs", 8_000))
+        .putJob(0, 10, "j", "cluster", 500)
+        .fault("f1", "pause", 500, pauseEnd, new JsonObject(), "n2")
+        .op("job.delete", 600, fields("node", "n2", "job", "j"), "ok", 9_800, new JsonObject());
+  }
+
+  @Test
+  void without_a_minimum_size_the_others_fire_a_job_deleted_by_a_node_paused_past_failure_detection_until_the_merge() {
+    // Seed 104: node2 paused 8.65 s (failure detection 8 s), answered the delete alone, node1 fired until the merge.
+    History h = deletedByAPausedNode(9_500).fire(11_505, "j", WALL0 + 11_500, "n1", "c1").build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void a_pause_within_failure_detection_is_no_split_and_no_excuse() {
+    History h = deletedByAPausedNode(7_500).fire(11_505, "j", WALL0 + 11_500, "n1", "c1").build();
     assertThat(checker.check(h)).hasSize(1);
   }
 

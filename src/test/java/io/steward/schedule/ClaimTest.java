@@ -43,7 +43,7 @@ class ClaimTest {
   }
 
   private static JobState.Claim claim(long tick, String node, long now, Overlap overlap, long runUntil) {
-    return new JobState.Claim(tick, node, now, false, overlap, runUntil, 3);
+    return new JobState.Claim(tick, node, now, false, overlap, runUntil, 3, 1);
   }
 
   @Test
@@ -57,9 +57,28 @@ class ClaimTest {
     ClaimResult later = s.claim(claim(5_000, "b", 5_000, Overlap.ALLOW, 0));
     assertThat(later.kind()).isEqualTo(ClaimResult.Kind.WON);
     assertThat(later.previous()).as("the gap up to the new tick is known to the winner").isEqualTo(1_000);
-    ClaimResult miss = s.claim(new JobState.Claim(6_000, "b", 6_500, true, Overlap.SKIP, 0, 1));
+    ClaimResult miss = s.claim(new JobState.Claim(6_000, "b", 6_500, true, Overlap.SKIP, 0, 1, 1));
     assertThat(miss.kind()).isEqualTo(ClaimResult.Kind.MISSED);
     assertThat(s.claim(claim(6_000, "a", 6_600, Overlap.ALLOW, 0)).kind()).isEqualTo(ClaimResult.Kind.LOST);
+  }
+
+  @Test
+  void after_a_delete_no_claim_for_the_deleted_version_wins_and_a_job_created_again_starts_clean() {
+    JobState s = new JobState();
+    assertThat(s.claim(new JobState.Claim(1_000, "a", 1_000, false, Overlap.SKIP, 9_000, 3, 10)).kind())
+      .isEqualTo(ClaimResult.Kind.WON);
+    s.bury(20, 1_500);
+    assertThat(s.claim(new JobState.Claim(2_000, "a", 2_000, false, Overlap.SKIP, 9_000, 3, 10)).kind())
+      .as("a node still holding version 10 (it has not heard of the delete)").isEqualTo(ClaimResult.Kind.LOST);
+    assertThat(s.claim(new JobState.Claim(3_000, "b", 3_000, false, Overlap.ALLOW, 0, 3, 20)).kind())
+      .as("the tombstone's own version is deleted too").isEqualTo(ClaimResult.Kind.LOST);
+    assertThat(s.history().runs()).isEmpty();
+    ClaimResult again = s.claim(new JobState.Claim(4_000, "b", 4_000, false, Overlap.SKIP, 9_000, 3, 21));
+    assertThat(again.kind()).as("created again above the tombstone, with no run in progress").isEqualTo(ClaimResult.Kind.WON);
+    assertThat(again.previous()).isEqualTo(JobState.NONE);
+    s.bury(20, 4_500); // the same delete, late (a retry or a backup replay): the new job's state stays
+    assertThat(s.lastTick()).isEqualTo(4_000);
+    assertThat(s.claim(new JobState.Claim(5_000, "b", 5_000, false, Overlap.ALLOW, 0, 3, 21)).kind()).isEqualTo(ClaimResult.Kind.WON);
   }
 
   @Test

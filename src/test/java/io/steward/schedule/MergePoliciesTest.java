@@ -50,6 +50,16 @@ class MergePoliciesTest {
   }
 
   @Test
+  void a_state_that_knows_of_a_later_delete_wins_over_the_other_sides_higher_claims() {
+    StateMergePolicy policy = new StateMergePolicy();
+    JobState deleted = state(T0, T0);
+    deleted.bury(T0 + 10, T0 + 10);
+    JobState firing = state(T0 + 40_000, T0 + 40_000); // the side that did not see the delete claimed on
+    assertThat(policy.merge(value(firing), value(deleted))).isSameAs(deleted);
+    assertThat(policy.merge(value(deleted), value(firing))).isSameAs(deleted);
+  }
+
+  @Test
   void on_equal_claimed_ticks_the_state_updated_last_wins_and_a_state_only_one_side_has_is_kept() {
     StateMergePolicy policy = new StateMergePolicy();
     JobState older = state(T0, T0);

@@ -625,6 +625,48 @@ class SchedulerTest {
     assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000);
   }
 
+  @Test
+  void a_tick_won_ahead_does_not_fire_once_its_job_is_deleted_before_its_time() {
+    // Issue 16: a tick claimed (won) ahead waits among the fires; the delete comes between the claim and the tick.
+    World w = new World();
+    w.leadMs = 200;
+    w.batchMs = 200;
+    Node a = w.node("a");
+    a.scheduler.upsert(job(every("j", "1s"), T0));
+    w.runUntil(T0 + 1_000);
+    w.runUntil(T0 + 1_900); // tick 2 is claimed, won, and waits to fire at T0 + 2 000
+    assertThat(w.states.get("j").lastTick()).isEqualTo(T0 + 2_000);
+    a.scheduler.remove("j");
+    w.runUntil(T0 + 3_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000);
+  }
+
+  @Test
+  void an_every_node_tick_taken_ahead_does_not_fire_once_its_job_is_deleted_before_its_time() {
+    World w = new World();
+    w.leadMs = 200;
+    w.batchMs = 200;
+    Node a = w.node("a");
+    a.scheduler.upsert(job(every("j", "1s").put("runOn", "every-node"), T0));
+    w.runUntil(T0 + 1_900); // tick 2 is taken ahead into the fires
+    a.scheduler.remove("j");
+    w.runUntil(T0 + 3_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000);
+  }
+
+  @Test
+  void a_node_that_has_not_heard_of_a_delete_loses_every_claim_of_the_deleted_version() {
+    World w = new World();
+    Node a = w.node("a");
+    JobRecord rec = job(every("j", "1s"), T0);
+    a.scheduler.upsert(rec);
+    w.runUntil(T0 + 2_000);
+    w.states.get("j").bury(rec.version() + 1, T0 + 2_100); // deleted; node a still holds the job
+    w.runUntil(T0 + 5_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000);
+    assertThat(w.history("j")).noneMatch(r -> r.scheduledAt() > T0 + 2_000);
+  }
+
   private static List<Long> ticks(long from, long to, long step) {
     List<Long> out = new ArrayList<>();
     for (long t = from; t <= to; t += step) {
