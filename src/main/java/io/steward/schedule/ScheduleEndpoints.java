@@ -122,7 +122,8 @@ final class ScheduleEndpoints {
       }
       node.store.apply(name, result.substring(result.indexOf('|') + 1));
       event("deleted", name);
-      return Future.fromCompletionStage(node.state.deleteAsync(name))
+      // Its state keeps the highest claimed tick: a node still holding the job must lose its claims of ticks won already.
+      return Future.fromCompletionStage(node.state.submitToKey(name, new ClearState(now)))
         .map(v -> new JsonObject().put("name", name).put("deleted", true));
     });
   }
