@@ -13,7 +13,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.AbstractMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +47,26 @@ class ClaimAfterDeleteTest {
   @AfterAll
   static void stop() throws Exception {
     cluster.close();
+  }
+
+  @Test
+  void the_state_a_delete_leaves_keeps_the_highest_claimed_tick_and_nothing_else() {
+    JobState state = new JobState();
+    assertThat(state.claim(new JobState.Claim(1_000, "a", 1_000, false, Overlap.SKIP, 60_000, 1)).kind()).isEqualTo(ClaimResult.Kind.WON);
+    state.history().add(List.of(RunRecord.missed(900, "a", "test")), 20);
+    Map.Entry<String, JobState> entry = new AbstractMap.SimpleEntry<>("job", state);
+    new ClearState(2_000).process(entry);
+    JobState kept = entry.getValue();
+    assertThat(kept.lastTick()).isEqualTo(1_000);
+    assertThat(kept.history().runs()).as("runs of the deleted job").isEmpty();
+    assertThat(kept.claim(new JobState.Claim(1_000, "b", 2_100, false, Overlap.SKIP, 62_000, 1)).kind())
+      .as("the tick won before the delete").isEqualTo(ClaimResult.Kind.LOST);
+    assertThat(kept.claim(new JobState.Claim(3_000, "b", 3_000, false, Overlap.SKIP, 63_000, 1)).kind())
+      .as("a later tick: no run in progress is kept to skip it").isEqualTo(ClaimResult.Kind.WON);
+
+    Map.Entry<String, JobState> absent = new AbstractMap.SimpleEntry<>("never-claimed", null);
+    new ClearState(2_000).process(absent);
+    assertThat(absent.getValue()).as("a job never claimed leaves no state").isNull();
   }
 
   @Test
