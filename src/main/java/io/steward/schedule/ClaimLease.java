@@ -176,7 +176,7 @@ final class ClaimLease {
   /** Whether this node may claim now; logs when the lease is lost or regained. */
   boolean held() {
     boolean h = now.getAsLong() < expiresAt;
-    if (held.compareAndSet(!h, h)) {
+    if (held.get() != h && held.compareAndSet(!h, h)) {
       if (h) {
         if (everHeld) {
           LOG.warn("Schedule claim lease regained: this node heard from {} within {} ms, enough for cluster.minimumSize "

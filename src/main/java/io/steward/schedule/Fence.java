@@ -49,6 +49,9 @@ import java.util.function.Consumer;
  * not claimed and go on here. The master's offset is zero by construction (the cluster clock is its wall clock), so
  * a master whose clock is wrong is not fenced, and then neither is anyone else: it shifts every node's ticks alike,
  * and every other node shows the offset.
+ *
+ * <p>With {@code cluster.minimumSize}, the guard also refuses while the claim lease ({@link ClaimLease}) does not
+ * hold: a node cut off from the majority stops claiming before the majority can take its jobs over.
  */
 final class Fence {
 
