@@ -151,7 +151,8 @@ class ClaimLeaseIT {
         .figure("its last start ms after the cut", minorityLast - cutAt)
         .figure("the majority's first start ms after the cut", majorityFirst == Long.MAX_VALUE ? "none" : majorityFirst - cutAt)
         .figure("ticks started on both sides", bothSides.size())
-        .figure("cut-off node's claim lease gauge", minorityMetrics.status() == 200 ? gauge(minorityMetrics.body()) : minorityMetrics.status());
+        .figure("cut-off node's claim lease gauge", minorityMetrics.status() == 200 ? (Object) gauge(minorityMetrics.body())
+          : "metrics answered " + minorityMetrics.status());
       v.check(allHeld, "before the cut, not every node showed steward_schedule_claim_lease 1")
         .check(samples >= 10, "the cut-off node's metrics were read only " + samples + " time(s)")
         .check(startedAt < majorityFirst, "the cut-off node started a run (seen " + (startedAt - majorityFirst)
