@@ -49,6 +49,9 @@ import java.util.function.Consumer;
  * not claimed and go on here. The master's offset is zero by construction (the cluster clock is its wall clock), so
  * a master whose clock is wrong is not fenced, and then neither is anyone else: it shifts every node's ticks alike,
  * and every other node shows the offset.
+ *
+ * <p>With {@code cluster.minimumSize}, the guard also refuses while the claim lease ({@link ClaimLease}) does not
+ * hold: a node cut off from the majority stops claiming before the majority can take its jobs over.
  */
 final class Fence {
 
@@ -139,6 +142,9 @@ final class Fence {
   private java.util.Set<String> viewBefore = java.util.Set.of();
   private volatile java.util.Set<Member> viewAtBeat = java.util.Set.of();
   private volatile boolean merging;
+  private volatile ClaimLease lease;
+  private long leaseTimer = -1;
+  private volatile com.hazelcast.core.IExecutorService leaseExecutor;
   static final String CONTEXT_KEY = "steward.schedule.fence";
 
   /**
@@ -178,6 +184,17 @@ final class Fence {
     return Math.max(1_000, seconds * 1_000 / 2);
   }
 
+  /** Hazelcast's failure detection ({@code hazelcast.max.no.heartbeat.seconds}; 60 s by default), ms. */
+  static long failureDetectionMs(HazelcastInstance hz) {
+    String v = hz.getConfig().getProperty("hazelcast.max.no.heartbeat.seconds");
+    return (v == null ? 60 : Long.parseLong(v.trim())) * 1_000;
+  }
+
+  /** Hazelcast's heartbeat interval ({@code hazelcast.heartbeat.interval.seconds}; 5 s by default), ms. */
+  static long heartbeatMs(HazelcastInstance hz) {
+    return heartbeatSeconds(hz) * 1_000;
+  }
+
   private static long heartbeatSeconds(HazelcastInstance hz) {
     String v = hz.getConfig().getProperty("hazelcast.heartbeat.interval.seconds");
     return v == null ? 5 : Math.max(1, Long.parseLong(v.trim()));
@@ -203,6 +220,23 @@ final class Fence {
     if (clockBound.maxMs() > 0) {
       clockTimer = vertx.setPeriodic(CLOCK_CHECK_MS, t -> checkClock());
     }
+    ClaimLease l = lease;
+    if (l != null) {
+      // Creating the executor's proxy may wait for the other members: on a worker, never on the event loop.
+      vertx.executeBlocking(() -> hz.getExecutorService(EXECUTOR), false).onSuccess(executor -> {
+        leaseExecutor = executor;
+        if (stopped) {
+          return;
+        }
+        l.renew();
+        leaseTimer = vertx.setPeriodic(l.timing().renewMs(), t -> {
+          if (!stopped && hz.getLifecycleService().isRunning()) {
+            l.renew();
+          }
+        });
+      }).onFailure(err -> LOG.warn("Could not start renewing the schedule claim lease ({}): this node claims no "
+        + "cluster-once tick. Restart it once the cluster is healthy.", err.getMessage()));
+    }
     lifecycleId = hz.getLifecycleService().addLifecycleListener(event -> {
       if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
         merging = true;
@@ -218,6 +252,9 @@ final class Fence {
     stopped = true;
     if (clockTimer >= 0) {
       vertx.cancelTimer(clockTimer);
+    }
+    if (leaseTimer >= 0) {
+      vertx.cancelTimer(leaseTimer);
     }
     try {
       hz.getUserContext().remove(CONTEXT_KEY, this);
@@ -361,12 +398,79 @@ final class Fence {
           stalled(silentMs, "scheduler event loop " + shard + " found itself silent for " + silence(silent, silentWall)
             + " at a claim");
         }
-        return isUp();
+        return isUp() || !leaseHeld();
       }
 
       @Override
       public long epoch() {
-        return epoch.get();
+        // A claim that straddles a lost lease is abandoned, even if the lease came back before its answer.
+        ClaimLease l = lease;
+        return epoch.get() + (l == null ? 0 : l.losses());
+      }
+    };
+  }
+
+  /**
+   * With {@code cluster.minimumSize}: the claim lease ({@link ClaimLease}), renewed by pinging the other members
+   * through Hazelcast's executor (the connections its failure detection watches) every {@code renewMs}.
+   */
+  void lease(ClaimLease lease) {
+    this.lease = lease;
+  }
+
+  /** Whether the claim lease holds (always without {@code cluster.minimumSize}). */
+  boolean leaseHeld() {
+    ClaimLease l = lease;
+    return l == null || l.held();
+  }
+
+  ClaimLease claimLease() {
+    return lease;
+  }
+
+  /** The other members this node sees, pinged for the claim lease with the fence's probe. */
+  ClaimLease.Peers leasePeers() {
+    return new ClaimLease.Peers() {
+      @Override
+      public java.util.Set<String> ids() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        if (!hz.getLifecycleService().isRunning()) {
+          return ids;
+        }
+        for (Member m : hz.getCluster().getMembers()) {
+          if (!m.localMember()) {
+            ids.add(m.getUuid().toString());
+          }
+        }
+        return ids;
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<?> ping(String id) {
+        java.util.concurrent.CompletableFuture<String> answer = new java.util.concurrent.CompletableFuture<>();
+        Member target = null;
+        for (Member m : hz.getCluster().getMembers()) {
+          if (m.getUuid().toString().equals(id)) {
+            target = m;
+          }
+        }
+        com.hazelcast.core.IExecutorService executor = leaseExecutor;
+        if (target == null || executor == null) {
+          answer.completeExceptionally(new IllegalStateException("not a member any more"));
+          return answer;
+        }
+        executor.submitToMember(new MembersProbe(), target, new com.hazelcast.core.ExecutionCallback<String>() {
+          @Override
+          public void onResponse(String response) {
+            answer.complete(response);
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            answer.completeExceptionally(t);
+          }
+        });
+        return answer;
       }
     };
   }

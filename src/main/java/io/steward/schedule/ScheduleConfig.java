@@ -14,7 +14,7 @@ import java.util.Set;
 /** The {@code schedule} section, parsed once. */
 record ScheduleConfig(List<JobSpec> jobs, int instances, int historySize, int historyFlushMs, int misfireThresholdMs,
                       int defaultTimeoutMs, int maxJobs, int pauseFenceMs, int fenceAloneMs, String runEvents,
-                      int tombstoneRetentionMinutes, int clockFenceMs) {
+                      int tombstoneRetentionMinutes, int clockFenceMs, int leaseMs) {
 
   static final List<Setting> SETTINGS = List.of(
     Setting.json("schedule.jobs", new JsonArray(), "Jobs declared in configuration, created or updated at start-up: a JSON array of job definitions (docs/schedule.md); declare the same list on every node"),
@@ -27,6 +27,7 @@ record ScheduleConfig(List<JobSpec> jobs, int instances, int historySize, int hi
     Setting.integer("schedule.pauseFenceMs", 0, "An event-loop stall (GC pause, SIGSTOP) this long fences the node: it claims no tick until a peer that did not stall with it confirms its membership (0: half the cluster's failure detection time)"),
     Setting.integer("schedule.fenceAloneMs", 60000, "A fenced node with no peer to vouch for it (alone, or with only peers that stalled with it and lost members) waits this long for a split-brain merge before it fires as the survivors"),
     Setting.integer("schedule.clockFenceMs", 5000, "A schedule node whose wall clock is further than this from the cluster clock (the Hazelcast master's), while most other schedule nodes are within it, is fenced: it claims no cluster-once tick, and the others fire its jobs, until it has been back within this for 5 s (0: no clock fence; docs/schedule.md)"),
+    Setting.integer("schedule.leaseMs", 0, "With cluster.minimumSize: a node claims cluster-once ticks only while, within this long, it heard from enough members to make up the minimum, so that a node cut off from the majority stops before the majority takes its jobs over (0: half of failure detection minus the heartbeat interval; at most failure detection minus the heartbeat interval minus 1 s; docs/schedule.md)"),
     Setting.string("schedule.runEvents", "problems", "Which runs are published on steward.schedule.events: all, problems (failed runs, missed and skipped ticks) or none; job changes and fencing always are"),
     Setting.integer("schedule.tombstoneRetentionMinutes", 10080, "How long a deleted job's tombstone is kept, so that the delete survives a split brain that heals within this time (docs/schedule.md); longer splits can bring a deleted job back")
   );
@@ -36,7 +37,7 @@ record ScheduleConfig(List<JobSpec> jobs, int instances, int historySize, int hi
       s.getInteger("historySize"), s.getInteger("historyFlushMs"), s.getInteger("misfireThresholdMs"),
       s.getInteger("defaultTimeoutMs"), s.getInteger("maxJobs"), s.getInteger("pauseFenceMs"),
       s.getInteger("fenceAloneMs"), s.getString("runEvents"), s.getInteger("tombstoneRetentionMinutes"),
-      s.getInteger("clockFenceMs"));
+      s.getInteger("clockFenceMs"), s.getInteger("leaseMs"));
     range("schedule.tombstoneRetentionMinutes", c.tombstoneRetentionMinutes, 1, 527_040);
     range("schedule.instances", c.instances, 1, 64);
     range("schedule.historySize", c.historySize, 1, 1_000);
@@ -47,6 +48,7 @@ record ScheduleConfig(List<JobSpec> jobs, int instances, int historySize, int hi
     range("schedule.pauseFenceMs", c.pauseFenceMs, 0, 3_600_000);
     range("schedule.fenceAloneMs", c.fenceAloneMs, 0, 86_400_000);
     range("schedule.clockFenceMs", c.clockFenceMs, 0, 86_400_000);
+    range("schedule.leaseMs", c.leaseMs, 0, 3_600_000); // checked against failure detection at start-up (ClaimLease)
     if (!List.of("all", "problems", "none").contains(c.runEvents)) {
       throw new ConfigException("schedule.runEvents", "must be all, problems or none, got '" + c.runEvents + "'");
     }

@@ -252,6 +252,9 @@ final class ScheduleEndpoints {
       h.put("fenceReason", node.fence.reason());
     }
     h.put("clockFenced", node.fence.clockFenced());
+    if (node.fence.claimLease() != null) {
+      h.put("claimLease", node.fence.leaseHeld());
+    }
     return h.put("jobsInShards", jobsHere);
   }
 

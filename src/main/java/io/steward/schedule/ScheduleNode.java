@@ -81,6 +81,11 @@ final class ScheduleNode {
           ScheduleNode.this.nodes.clockFenced(fenced);
         }
       }, Fence.Clocks.SYSTEM);
+    int minimum = minimumSize(hz);
+    if (minimum > 1) {
+      ClaimLease.Timing timing = ClaimLease.Timing.of(Fence.failureDetectionMs(hz), Fence.heartbeatMs(hz), config.leaseMs());
+      fence.lease(new ClaimLease(minimum, timing, () -> System.nanoTime() / 1_000_000, fence.leasePeers()));
+    }
     this.log = new RunLog(vertx, state, config);
     this.nodes = new ScheduleNodes(vertx, hz, nodeId, this::reassessAll, fence::checkClock);
     this.actions = new ActionRunner(vertx, nodeId, config.defaultTimeoutMs());
@@ -149,6 +154,20 @@ final class ScheduleNode {
         return nodes.batchGroup(entry);
       }
     };
+  }
+
+  /**
+   * The split-brain protection's minimum on the job state map ({@code cluster.minimumSize}), 0 without one. Read
+   * from the jobs map's configuration (the {@code steward.*} wildcard the node sets it on; the state map copies it).
+   */
+  static int minimumSize(HazelcastInstance hz) {
+    Config config = hz.getConfig();
+    String name = config.findMapConfig(JobStore.JOBS).getSplitBrainProtectionName();
+    if (name == null) {
+      return 0;
+    }
+    com.hazelcast.config.SplitBrainProtectionConfig protection = config.getSplitBrainProtectionConfig(name);
+    return protection != null && protection.isEnabled() ? protection.getMinimumClusterSize() : 0;
   }
 
   /**

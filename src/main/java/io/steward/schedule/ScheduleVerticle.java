@@ -64,7 +64,13 @@ final class ScheduleVerticle extends VerticleBase {
       .onSuccess(v -> purgeTombstones())
       .compose(v -> declared(endpoints))
       .onSuccess(v -> LOG.info("Schedule module up: {} job(s) in the cluster, {} scheduler instance(s), fence after "
-        + "{} ms of silence", node.store.replica().size(), config.instances(), node.pauseFenceMs));
+        + "{} ms of silence{}", node.store.replica().size(), config.instances(), node.pauseFenceMs, leaseInfo()));
+  }
+
+  private String leaseInfo() {
+    ClaimLease lease = node.fence.claimLease();
+    return lease == null ? "" : ", cluster-once claims under a lease of " + lease.timing().leaseMs() + " ms (cluster.minimumSize "
+      + lease.minimumSize() + "; the others can take a cut-off node's jobs over after " + lease.timing().takeoverMs() + " ms at the earliest)";
   }
 
   /** The jobs declared in configuration: created, or updated if their definition changed. */
@@ -111,6 +117,10 @@ final class ScheduleVerticle extends VerticleBase {
       .description("Deleted jobs whose tombstone this node holds (kept schedule.tombstoneRetentionMinutes)").register(registry);
     Gauge.builder("steward_schedule_fenced", node.fence, f -> f.isUp() ? 1 : 0)
       .description("1 while this node claims no tick (it stalled and has not yet confirmed its membership, or its clock is beyond schedule.clockFenceMs)").register(registry);
+    if (node.fence.claimLease() != null) {
+      Gauge.builder("steward_schedule_claim_lease", node.fence, f -> f.leaseHeld() ? 1 : 0)
+        .description("With cluster.minimumSize: 1 while this node holds the claim lease (it heard from enough members to make up the minimum within schedule.leaseMs); 0: it claims no cluster-once tick (cut off from the majority, or the others do not answer: fix the network)").register(registry);
+    }
     Gauge.builder("steward_schedule_clock_fenced", node.fence, f -> f.clockFenced() ? 1 : 0)
       .description("1 while this node's wall clock is further than schedule.clockFenceMs from the cluster clock: it claims no tick, the others fire its jobs").register(registry);
   }
