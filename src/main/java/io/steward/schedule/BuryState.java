@@ -12,9 +12,9 @@ import java.util.Map;
  * Marks a deleted job's state where it lives ({@link JobState#bury}), in the same step for every later claim: from
  * then on a claim by a node that still holds the job at its old version is lost. With {@code forget}, removes the
  * state instead if it is still that of the deleted job (nobody claimed for a job created again since): sent when the
- * job's tombstone is purged. Public only for Hazelcast's serialization.
+ * job's tombstone is purged. Hazelcast creates it by reflection, so it needs no public class.
  */
-public final class BuryState implements EntryProcessor<String, JobState, Boolean>, DataSerializable {
+final class BuryState implements EntryProcessor<String, JobState, Boolean>, DataSerializable {
 
   private long version;
   private long now;
