@@ -453,28 +453,36 @@
     }
   }
 
-  async function refreshDeadLetters() {
-    const p = S.panels.deadletters;
+  /**
+   * One periodic read of a panel that needs a module: due again after {@code every} ms, a note instead of an error
+   * when no node runs the module, {@code apply(read)} with what {@code read()} answered.
+   */
+  async function readPanel(p, module, every, read, apply) {
     if (p.busy) return;
-    p.due = Date.now() + DEAD_LETTERS_MS;
-    if (!S.modules.has('tasks')) {
+    p.due = Date.now() + every;
+    if (!S.modules.has(module)) {
       p.error = null;
       render();
       return;
     }
     p.busy = true;
     try {
-      const data = await api('GET', '/tasks/deadletters?limit=' + SHOWN_DEAD_LETTERS);
-      S.deadLetters = data.tasks || [];
-      S.deadLettersTotal = data.total;
+      apply(await read());
       p.error = null;
       p.at = Date.now();
     } catch (e) {
-      if (e.status !== 401) p.error = describe(e, 'tasks');
+      if (e.status !== 401) p.error = describe(e, module);
     } finally {
       p.busy = false;
       render();
     }
+  }
+
+  function refreshDeadLetters() {
+    return readPanel(S.panels.deadletters, 'tasks', DEAD_LETTERS_MS, () => api('GET', '/tasks/deadletters?limit=' + SHOWN_DEAD_LETTERS), data => {
+      S.deadLetters = data.tasks || [];
+      S.deadLettersTotal = data.total;
+    });
   }
 
   // ---------------------------------------------------------------- schedules
@@ -483,28 +491,11 @@
    * Read every 5 s even when live: by default (schedule.runEvents = problems) a successful run publishes no event,
    * and the next fire time moves with every tick. Events (changes, failed, missed and skipped runs) read it at once.
    */
-  async function refreshSchedules() {
-    const p = S.panels.schedules;
-    if (p.busy) return;
-    p.due = Date.now() + POLL_MS;
-    if (!S.modules.has('schedule')) {
-      p.error = null;
-      render();
-      return;
-    }
-    p.busy = true;
-    try {
-      const data = await api('GET', '/schedules?limit=' + SHOWN_SCHEDULES);
+  function refreshSchedules() {
+    return readPanel(S.panels.schedules, 'schedule', POLL_MS, () => api('GET', '/schedules?limit=' + SHOWN_SCHEDULES), data => {
       S.schedules = data.jobs || [];
       S.schedulesTotal = data.count;
-      p.error = null;
-      p.at = Date.now();
-    } catch (e) {
-      if (e.status !== 401) p.error = describe(e, 'schedule');
-    } finally {
-      p.busy = false;
-      render();
-    }
+    });
   }
 
   let schedulesDebounce = null;
@@ -541,28 +532,14 @@
 
   // ---------------------------------------------------------------- caches
 
-  async function refreshCaches() {
-    const p = S.panels.caches;
-    if (p.busy) return;
-    p.due = Date.now() + POLL_MS;
-    if (!S.modules.has('cache')) {
-      p.error = null;
-      render();
-      return;
-    }
-    p.busy = true;
-    try {
+  function refreshCaches() {
+    return readPanel(S.panels.caches, 'cache', POLL_MS, async () => {
       const list = await api('GET', '/caches');
-      S.caches = await Promise.all((list.caches || []).map(c => api('GET', '/caches/' + encodeURIComponent(c.name))
+      return Promise.all((list.caches || []).map(c => api('GET', '/caches/' + encodeURIComponent(c.name))
         .then(stats => Object.assign({ name: c.name }, stats), e => ({ name: c.name, options: c.options, error: describe(e, 'cache') }))));
-      p.error = null;
-      p.at = Date.now();
-    } catch (e) {
-      if (e.status !== 401) p.error = describe(e, 'cache');
-    } finally {
-      p.busy = false;
-      render();
-    }
+    }, caches => {
+      S.caches = caches;
+    });
   }
 
   // ---------------------------------------------------------------- timing
