@@ -9,6 +9,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.spi.Persistence;
+import io.steward.bus.Failure;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -211,6 +212,51 @@ final class Caches {
         + "be lost";
     }
     return null;
+  }
+
+  /**
+   * Why a write Hazelcast failed without saying "outcome unknown" (split-brain protection, a node leaving: a refusal)
+   * may still have been applied, or null when the refusal means nothing was applied: that is so only when no earlier
+   * attempt of this write may have been applied ({@code earlierAttempt}) and the member that owned the key when the
+   * attempt began ({@code ownerAtStart}) is still in the cluster. Hazelcast itself sends an operation again when its
+   * target leaves, and the refusal of that second send says nothing about the first, which may have reached the member
+   * that left (queued in a paused member's socket, run when it resumed). The one rule for every write of an entry.
+   */
+  String mayHaveApplied(Member ownerAtStart, boolean earlierAttempt) {
+    if (earlierAttempt) {
+      return "an earlier attempt may have been applied";
+    }
+    if (ownerAtStart != null && !isMember(ownerAtStart)) {
+      return "the first send, to the member that owned the key and has left since, may have been applied";
+    }
+    return null;
+  }
+
+  /**
+   * A failed single-key write in Steward's terms ({@link Hz#translate}), with {@link #mayHaveApplied}'s rule: a
+   * refusal that may not mean "nothing applied" is a 504 INDETERMINATE.
+   */
+  Throwable writeFailure(Throwable cause, String what, Member ownerAtStart) {
+    Throwable err = Hz.translate(cause, what, true);
+    if (err instanceof StewardException se && se.failure() == Failure.INDETERMINATE) {
+      return err;
+    }
+    String why = mayHaveApplied(ownerAtStart, false);
+    return why == null ? err : StewardException.indeterminate(err.getMessage() + "; but " + why
+      + ": the outcome is unknown; read before retrying");
+  }
+
+  /**
+   * A single-key write that Hazelcast answered: a 504 INDETERMINATE when {@link #unconfirmed} says it cannot be
+   * acknowledged as applied for good, else the answer.
+   */
+  <T> Future<T> confirmed(CacheHandle h, String what, String appliedOn, T answer) {
+    String why = unconfirmed(h, appliedOn);
+    if (why != null) {
+      return Future.failedFuture(StewardException.indeterminate(what + " in cache '" + h.name() + "' was applied, but "
+        + why + ": the outcome is unknown; read before retrying"));
+    }
+    return Future.succeededFuture(answer);
   }
 
   /** Whether {@code member} is in this node's cluster now. */

@@ -1,6 +1,8 @@
 package io.steward.cache;
 
+import com.hazelcast.cluster.Member;
 import io.steward.bus.Addresses;
+import io.steward.bus.Failure;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
@@ -127,7 +129,15 @@ final class EntryOperations {
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
       var put = new Processors.Put(h.value("value", value), ttl == null ? -1 : ttl);
-      return written(h, Hz.direct(h.values().submitToKey(key, put)), "put of '" + key + "'", 1).map(x -> null);
+      String what = "put of '" + key + "'";
+      Member owner = caches.owner(key);
+      return Hz.direct(h.values().submitToKey(key, put)).transform(ar -> {
+        if (ar.failed()) {
+          return Future.failedFuture(caches.writeFailure(ar.cause(), what, owner));
+        }
+        h.stored(1);
+        return caches.confirmed(h, what, ar.result(), null);
+      });
     });
   }
 
@@ -158,12 +168,14 @@ final class EntryOperations {
         return Future.succeededFuture(new JsonObject().put("stored", 0));
       }
       // One entry processor per key, not setAll: each write keeps the update ids its entry remembers.
-      List<Future<Boolean>> puts = new ArrayList<>(batch.size());
-      batch.forEach((k, json) -> puts.add(Hz.direct(h.values().submitToKey(k, new Processors.Put(json,
-        ttl == null ? -1 : ttl)))));
-      Future<Void> all = Future.all(puts).mapEmpty();
-      return written(h, all, "putAll of " + batch.size() + " entries", batch.size())
-        .map(x -> new JsonObject().put("stored", batch.size()));
+      List<String> order = new ArrayList<>(batch.keySet());
+      List<Member> owners = new ArrayList<>(order.size());
+      List<Future<String>> puts = new ArrayList<>(order.size());
+      for (String k : order) {
+        owners.add(caches.owner(k));
+        puts.add(Hz.direct(h.values().submitToKey(k, new Processors.Put(batch.get(k), ttl == null ? -1 : ttl))));
+      }
+      return Future.join(puts).transform(x -> allWritten(h, order, owners, puts));
     });
   }
 
@@ -179,13 +191,15 @@ final class EntryOperations {
       h.key("key", key);
       String json = h.value("value", value);
       var op = new Processors.PutIfAbsent(json, ttl == null ? -1 : ttl);
+      String what = "putIfAbsent of '" + key + "'";
+      Member owner = caches.owner(key);
       return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
         if (ar.failed()) {
-          return Future.failedFuture(Hz.translate(ar.cause(), "putIfAbsent of '" + key + "'", true));
+          return Future.failedFuture(caches.writeFailure(ar.cause(), what, owner));
         }
         if (ar.result() == null) {
           h.stored(1);
-          return Future.succeededFuture(new JsonObject().put("stored", true));
+          return caches.confirmed(h, what, null, new JsonObject().put("stored", true));
         }
         return Future.succeededFuture(new JsonObject().put("stored", false).put("value", JsonValues.decode(ar.result())));
       });
@@ -206,9 +220,11 @@ final class EntryOperations {
       String expectedJson = JsonValues.encode("expected", expected, Integer.MAX_VALUE, "none");
       String json = h.value("value", value);
       var op = new Processors.Replace(expectedJson, json, ttl == null ? -1 : ttl);
+      String what = "replace of '" + key + "'";
+      Member owner = caches.owner(key);
       return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
         if (ar.failed()) {
-          return Future.failedFuture(Hz.translate(ar.cause(), "replace of '" + key + "'", true));
+          return Future.failedFuture(caches.writeFailure(ar.cause(), what, owner));
         }
         String[] r = ar.result();
         if (!Processors.OK.equals(r[0])) {
@@ -216,7 +232,7 @@ final class EntryOperations {
             + (r[1] == null ? "there is no entry" : "the entry holds another value than expected") + "; read it, then decide"));
         }
         h.stored(1);
-        return Future.succeededFuture(new JsonObject().put("replaced", true));
+        return caches.confirmed(h, what, null, new JsonObject().put("replaced", true));
       });
     });
   }
@@ -229,9 +245,11 @@ final class EntryOperations {
     f.done();
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
+      String what = "delete of '" + key + "'";
+      Member owner = caches.owner(key);
       return Hz.direct(h.values().deleteAsync(key)).transform(ar -> ar.failed()
-        ? Future.failedFuture(Hz.translate(ar.cause(), "delete of '" + key + "'", true))
-        : Future.succeededFuture(new JsonObject().put("deleted", ar.result())));
+        ? Future.failedFuture(caches.writeFailure(ar.cause(), what, owner))
+        : caches.confirmed(h, what, null, new JsonObject().put("deleted", ar.result())));
     });
   }
 
@@ -245,8 +263,9 @@ final class EntryOperations {
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
       var op = new Processors.Touch(ttl == null ? h.spec().ttlSeconds() : ttl);
+      Member owner = caches.owner(key);
       return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> ar.failed()
-        ? Future.failedFuture(Hz.translate(ar.cause(), "touch of '" + key + "'", true))
+        ? Future.failedFuture(caches.writeFailure(ar.cause(), "touch of '" + key + "'", owner))
         : Future.succeededFuture(new JsonObject().put("touched", ar.result())));
     });
   }
@@ -288,13 +307,41 @@ final class EntryOperations {
     return ttl == null ? null : ttl.intValue();
   }
 
-  private static <T> Future<T> written(CacheHandle h, Future<T> write, String what, int count) {
-    return write.transform(ar -> {
-      if (ar.failed()) {
-        return Future.failedFuture(Hz.translate(ar.cause(), what, true));
+  /**
+   * The answer to a putAll whose puts have all answered: {@code {stored}} when every one was applied for good; the
+   * first refusal (503) when none was applied; else 504 INDETERMINATE (some entries stored, or unknown).
+   */
+  private Future<JsonObject> allWritten(CacheHandle h, List<String> keys, List<Member> owners, List<Future<String>> puts) {
+    int stored = 0;
+    boolean unknown = false;
+    String first = null;
+    Throwable refusal = null;
+    for (int i = 0; i < keys.size(); i++) {
+      Future<String> put = puts.get(i);
+      String what = "put of '" + keys.get(i) + "'";
+      if (put.succeeded()) {
+        stored++;
+        String why = caches.unconfirmed(h, put.result());
+        if (why != null) {
+          unknown = true;
+          first = first == null ? what + " was applied, but " + why : first;
+        }
+        continue;
       }
-      h.stored(count);
-      return Future.succeededFuture(ar.result());
-    });
+      Throwable err = caches.writeFailure(put.cause(), what, owners.get(i));
+      unknown |= err instanceof StewardException se && se.failure() == Failure.INDETERMINATE;
+      refusal = refusal == null ? err : refusal;
+      first = first == null ? err.getMessage() : first;
+    }
+    h.stored(stored);
+    if (first == null) {
+      return Future.succeededFuture(new JsonObject().put("stored", stored));
+    }
+    if (stored == 0 && !unknown) {
+      return Future.failedFuture(refusal);
+    }
+    return Future.failedFuture(StewardException.indeterminate("putAll of " + keys.size() + " entries in cache '"
+      + h.name() + "': " + stored + " answered stored, and the outcome of the others, or whether they stay, is unknown ("
+      + first + "); read them before retrying"));
   }
 }

@@ -65,13 +65,21 @@ final class Processors {
 
   /**
    * Stores the value (put, putAll, a computed value), keeping the update ids the entry remembers so that an
-   * update retried after this write is still recognised. Result: true.
+   * update retried after this write is still recognised. Result: the UUID of the member that ran it.
    */
-  public static final class Put implements EntryProcessor<String, CacheValue, Boolean>, DataSerializable {
+  public static final class Put implements EntryProcessor<String, CacheValue, String>, DataSerializable,
+      HazelcastInstanceAware {
     private String json;
     private int ttlSeconds;
+    /** The UUID of the member running this copy (set by Hazelcast before it runs): the answer. */
+    private transient String member;
 
     public Put() {
+    }
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance hz) {
+      member = hz.getCluster().getLocalMember().getUuid().toString();
     }
 
     Put(String json, int ttlSeconds) {
@@ -80,9 +88,9 @@ final class Processors {
     }
 
     @Override
-    public Boolean process(Map.Entry<String, CacheValue> entry) {
+    public String process(Map.Entry<String, CacheValue> entry) {
       set(entry, CacheValue.replacing(entry.getValue(), json), ttlSeconds);
-      return true;
+      return member;
     }
 
     @Override

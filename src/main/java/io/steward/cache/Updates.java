@@ -94,10 +94,7 @@ final class Updates {
 
   /**
    * One attempt; {@code mayHaveApplied} says whether an earlier one may have been applied. A refusal (split-brain
-   * protection, a node leaving) is "nothing applied" only when no earlier attempt may have been, and only when the
-   * member that owned the key when this attempt began is still in the cluster: Hazelcast itself sends an operation
-   * again when its target leaves, and the refusal of that second send says nothing about the first, which may have
-   * reached the member that left (queued in a paused member's socket, run when it resumed).
+   * protection, a node leaving) is "nothing applied" only by {@link Caches#mayHaveApplied}'s rule.
    */
   private void attempt(CacheHandle h, String key, Processors.Apply apply, String opId, long deadline, long backoff,
                        Promise<String[]> done, long timeoutMs, boolean mayHaveApplied) {
@@ -113,10 +110,9 @@ final class Updates {
       Throwable err = Hz.translate(ar.cause(), "update of '" + key + "'", true);
       boolean unknown = err instanceof StewardException se && se.failure() == Failure.INDETERMINATE;
       if (!unknown) {
-        if (mayHaveApplied || (owner != null && !caches.isMember(owner))) {
-          done.tryFail(unknown(h.name(), key, opId, timeoutMs, err.getMessage() + "; but "
-            + (mayHaveApplied ? "an earlier attempt" : "the first send, to the member that owned the key and has left since,")
-            + " may have been applied"));
+        String why = caches.mayHaveApplied(owner, mayHaveApplied);
+        if (why != null) {
+          done.tryFail(unknown(h.name(), key, opId, timeoutMs, err.getMessage() + "; but " + why));
         } else {
           done.tryFail(err); // refused before it ran (split-brain protection, node leaving) or a bug: not applied
         }

@@ -319,4 +319,49 @@ class CacheSplitBrainTest {
     assertThat(failure.failureCode()).as("the answer: %s", failure.getMessage()).isEqualTo(504);
     assertThat(failure.getMessage()).contains("queued-1");
   }
+
+  @Test
+  void a_put_sent_to_an_owner_that_left_and_refused_on_the_retry_is_indeterminate_not_refused() throws Exception {
+    List<StewardNode> pair = pair();
+    StewardNode a = pair.get(0);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(pair.get(1).vertx());
+    // A key b owns, with b's partition thread for it held: a's put waits in b's queue, as in a paused member.
+    String key = keyOwnedBy(hzA, hzB.getCluster().getLocalMember(), -1, 1);
+    holdThreadOf(a, hzB, key);
+
+    Future<Object> put = a.vertx().eventBus().request(Addresses.Cache.PUT, entry("counters", key).put("value", "v126"),
+        HERE).map(r -> r.body());
+    Future<Object> delete = a.vertx().eventBus().request(Addresses.Cache.DELETE, entry("counters", key), HERE)
+        .map(r -> r.body());
+    // b leaves: Hazelcast sends both again, now to a, alone below cluster.minimumSize, which refuses them. The first
+    // sends may still have been applied (a paused member runs its queue when it resumes): not "nothing applied".
+    hzB.getLifecycleService().terminate();
+    Hold.RELEASE.countDown();
+    ReplyException putFailure = failureOf(put);
+    assertThat(putFailure.failureCode()).as("the put's answer: %s", putFailure.getMessage()).isEqualTo(504);
+    ReplyException deleteFailure = failureOf(delete);
+    assertThat(deleteFailure.failureCode()).as("the delete's answer: %s", deleteFailure.getMessage()).isEqualTo(504);
+  }
+
+  @Test
+  void a_put_whose_backup_member_left_before_acknowledging_it_is_indeterminate_on_a_side_below_minimum_size()
+      throws Exception {
+    List<StewardNode> pair = pair();
+    StewardNode a = pair.get(0);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(pair.get(1).vertx());
+    // A key a owns (its backup on b); b's partition thread for it is held, so b never acknowledges the backup.
+    String key = keyOwnedBy(hzA, hzA.getCluster().getLocalMember(), -1, 1);
+    holdThreadOf(a, hzB, key);
+
+    // a applies the put and waits for b's acknowledgement of the backup; b goes away without giving it.
+    Future<Object> put = a.vertx().eventBus().request(Addresses.Cache.PUT, entry("counters", key).put("value", "lonely"),
+        HERE).map(r -> r.body());
+    hzB.getLifecycleService().terminate();
+    Hold.RELEASE.countDown();
+    ReplyException failure = failureOf(put);
+    assertThat(failure.failureCode()).as("a put only this side below the minimum holds is not acknowledged: %s",
+      failure.getMessage()).isEqualTo(504);
+  }
 }
