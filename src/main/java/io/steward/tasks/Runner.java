@@ -118,7 +118,7 @@ final class Runner {
   /** The attempt's span, a child of the context its task was accepted in (docs/tracing.md); null when tracing is off. */
   private Span startSpan(Attempt a) {
     TaskRecord r = a.record;
-    SpanBuilder b = Tracing.span(tracer, "task attempt " + r.typeName(), r.traceParent);
+    SpanBuilder b = Tracing.span(tracer, "task attempt " + r.typeName(), r.traceParent());
     if (b == null) {
       return null;
     }

@@ -170,7 +170,7 @@ final class TaskEngine {
         nodeId);
     io.opentelemetry.context.Context trace = runner.traceParent();
     if (trace != null) {
-      r.traceParent = trace;
+      r.acceptedIn(trace);
     }
     if (waiter != null) {
       r.addWaiter(waiter);

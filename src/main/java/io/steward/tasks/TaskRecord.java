@@ -39,7 +39,16 @@ final class TaskRecord {
    * The trace context it was accepted in (the event-bus receive span of its submit), under which each attempt's span
    * starts; null when tracing is off or the task came from elsewhere (a takeover, a restart of the node).
    */
-  volatile io.opentelemetry.context.Context traceParent;
+  private volatile io.opentelemetry.context.Context traceParent;
+
+  io.opentelemetry.context.Context traceParent() {
+    return traceParent;
+  }
+
+  /** Set once, at acceptance, before any attempt starts. */
+  void acceptedIn(io.opentelemetry.context.Context trace) {
+    this.traceParent = trace;
+  }
 
   /** Its record is in the cluster (durable, or lost and reported here): forget it there when dropped here. */
   private volatile boolean recorded;
