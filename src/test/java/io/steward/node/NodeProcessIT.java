@@ -11,6 +11,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.util.List;
 import java.util.Map;
@@ -85,8 +86,10 @@ class NodeProcessIT {
     assertThat(info.getInteger("clusterMembers")).isEqualTo(3); // two nodes and this lite member
   }
 
+  /** About 18 s; with {@code -Dsigstop=true}: the fault campaign pauses nodes past failure detection in every build. */
   @Test
   @Order(3)
+  @EnabledIfSystemProperty(named = "sigstop", matches = "true")
   void a_paused_node_is_declared_dead_and_rejoins_after_it_resumes() throws Exception {
     second.pause();
     try {

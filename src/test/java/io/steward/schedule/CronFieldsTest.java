@@ -148,9 +148,12 @@ class CronFieldsTest {
     assertEquals(Schedule.NONE, never.next(0));
   }
 
+  private static final java.util.Map<String, CronSchedule> OURS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<String, ExecutionTime> THEIRS = new java.util.concurrent.ConcurrentHashMap<>();
+
   private static void sameAsCronUtils(String expr, LocalDateTime t) {
-    CronSchedule cron = CronSchedule.parse(expr, ZoneId.of("UTC"));
-    Optional<ZonedDateTime> expected = ExecutionTime.forCron(parse(expr)).nextExecution(t.atZone(ZoneOffset.UTC));
+    CronSchedule cron = OURS.computeIfAbsent(expr, e -> CronSchedule.parse(e, ZoneId.of("UTC")));
+    Optional<ZonedDateTime> expected = THEIRS.computeIfAbsent(expr, e -> ExecutionTime.forCron(parse(e))).nextExecution(t.atZone(ZoneOffset.UTC));
     LocalDateTime actual = cron.nextLocal(t);
     if (expected.isEmpty()) {
       assertNull(actual, expr + " after " + t);
