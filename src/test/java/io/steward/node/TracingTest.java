@@ -87,11 +87,14 @@ class TracingTest {
 
   @AfterAll
   static void stop() throws Exception {
+    // Both at once: nothing is asserted after the tests, and each stop waits out its own drain.
+    List<Future<Void>> stops = new java.util.ArrayList<>();
     for (StewardNode n : new StewardNode[] {a, b}) {
       if (n != null) {
-        n.stop(2_000).recover(err -> Future.succeededFuture()).await(30, TimeUnit.SECONDS);
+        stops.add(n.stop(2_000).recover(err -> Future.succeededFuture()));
       }
     }
+    Future.join(stops).await(30, TimeUnit.SECONDS);
     if (client != null) {
       client.close().await(10, TimeUnit.SECONDS);
     }
