@@ -1,6 +1,8 @@
 'use strict';
 // Drives Steward's SockJS event-bus bridge with the official Vert.x client, for HttpSecurityTest.
 //   node sockjs-bridge.js <url of /eventbus, with ?token= if needed> <scenario>
+// SOCKJS_TRANSPORTS (optional, e.g. xhr-streaming): the SockJS transports to allow, comma-separated (default: all,
+// so websocket).
 // Prints one JSON object per line (what happened); exits 0 when the scenario ran to its end, 3 on timeout.
 // Scenarios:
 //   connect      open the connection, report whether it opened or closed
@@ -27,7 +29,11 @@ const deadline = setTimeout(() => {
   process.exit(3);
 }, 30000);
 
-const eb = new EventBus(url, { vertxbus_ping_interval: 2000 });
+const options = { vertxbus_ping_interval: 2000 };
+if (process.env.SOCKJS_TRANSPORTS) {
+  options.transports = process.env.SOCKJS_TRANSPORTS.split(',');
+}
+const eb = new EventBus(url, options);
 const errors = [];
 let opened = false;
 

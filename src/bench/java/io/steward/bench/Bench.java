@@ -17,6 +17,7 @@ public final class Bench {
     BENCHMARKS.put("cache", () -> run(CacheBench::main));
     BENCHMARKS.put("bridge", () -> run(BridgeBench::main));
     BENCHMARKS.put("tasks", () -> run(TasksBench::main));
+    BENCHMARKS.put("tasks-tracing", () -> run(TasksTracingBench::main));
     BENCHMARKS.put("schedule", () -> run(ScheduleBench::main));
     BENCHMARKS.put("store", () -> run(io.steward.store.StoreBench::main));
   }

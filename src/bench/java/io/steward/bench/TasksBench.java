@@ -161,7 +161,7 @@ final class TasksBench {
    * A context on an event loop that no deployed verticle uses, so the sender never shares a thread with the
    * tasks module (or the node) and every contender gets the same sender.
    */
-  private static Context idleEventLoop(Vertx vertx) {
+  static Context idleEventLoop(Vertx vertx) {
     VertxInternal vx = (VertxInternal) vertx;
     Set<Object> busy = new HashSet<>();
     for (DeploymentContext d : vx.deploymentManager().deployments()) {
@@ -198,7 +198,7 @@ final class TasksBench {
   }
 
   /** One more task ran; the last one of a measurement opens the latch (no spinning: 2 cores). */
-  private static void count() {
+  static void count() {
     if (DONE.incrementAndGet() == target) {
       finished.countDown();
     }
@@ -211,7 +211,7 @@ final class TasksBench {
   }
 
   /** Sends {@code n} from an event loop with at most {@link #WINDOW} not yet run; tasks per second. */
-  private static double throughput(Context sender, int n, IntConsumer send) throws Exception {
+  static double throughput(Context sender, int n, IntConsumer send) throws Exception {
     expect(n);
     Promise<Void> sent = Promise.promise();
     long start = System.nanoTime();
@@ -266,7 +266,7 @@ final class TasksBench {
     return Stats.of(micros);
   }
 
-  private static double median(double[] values) {
+  static double median(double[] values) {
     double[] s = values.clone();
     Arrays.sort(s);
     return s[s.length / 2];

@@ -1,8 +1,12 @@
 package io.steward.edge;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Scope;
 import io.steward.bus.Door;
+import io.steward.observe.Tracing;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
@@ -50,8 +54,16 @@ public final class SockJsBridgeEvents implements Handler<BridgeEvent> {
   private final BridgeMeters meters;
   /** Per open connection: the reply addresses of its requests still waiting for an answer. */
   private final Map<SockJSSocket, Set<String>> pendingReplies = new ConcurrentHashMap<>();
+  /** The node's OpenTelemetry (docs/tracing.md), or null when tracing is off. */
+  private final OpenTelemetry otel;
 
   public SockJsBridgeEvents(Tokens tokens, BridgePermissions permissions, Door door, int maxConnections, BridgeMeters meters) {
+    this(tokens, permissions, door, maxConnections, meters, null);
+  }
+
+  public SockJsBridgeEvents(Tokens tokens, BridgePermissions permissions, Door door, int maxConnections, BridgeMeters meters,
+                            OpenTelemetry otel) {
+    this.otel = otel;
     this.tokens = tokens;
     this.permissions = permissions;
     this.door = door;
@@ -61,6 +73,7 @@ public final class SockJsBridgeEvents implements Handler<BridgeEvent> {
 
   @Override
   public void handle(BridgeEvent event) {
+    closeJoined(null); // the previous frame's send has been made
     SockJSSocket socket = event.socket();
     switch (event.type()) {
       case SOCKET_CREATED -> event.complete(opened(socket));
@@ -145,8 +158,53 @@ public final class SockJsBridgeEvents implements Handler<BridgeEvent> {
         frame.put("headers", headers);
       }
       headers.put(Door.HEADER, door.header());
+      joinCaller(headers);
     }
     event.complete(true);
+  }
+
+  /**
+   * A {@code traceparent} in the frame makes the caller's span the parent of the bridge's send (docs/tracing.md),
+   * instead of whatever the connection's context holds: the span of the HTTP POST that carried the frame (xhr
+   * transports), which would start a trace of its own. The library sends right after {@link #handle} returns
+   * (it listens to the event's future only then), so the scope stays open past it: it is closed by the next bridge
+   * event on this thread (frames of one read are handled in a row), or by the context's next task.
+   */
+  private void joinCaller(JsonObject headers) {
+    io.vertx.core.Context context = Vertx.currentContext();
+    Scope scope = context == null ? Scope.noop() : Tracing.joinCaller(otel, headers);
+    if (scope == Scope.noop()) {
+      return;
+    }
+    Scope once = new Scope() {
+      private boolean closed;
+
+      @Override
+      public void close() {
+        if (!closed) {
+          closed = true;
+          scope.close();
+        }
+      }
+    };
+    JOINED.set(once);
+    context.runOnContext(v -> closeJoined(once));
+  }
+
+  /** The caller's trace context made current for the send that follows the last SEND or PUBLISH on this thread. */
+  private static final ThreadLocal<Scope> JOINED = new ThreadLocal<>();
+
+  /** Closes {@code which} (null: whichever is open on this thread). */
+  private static void closeJoined(Scope which) {
+    Scope open = JOINED.get();
+    if (open != null && (which == null || which == open)) {
+      JOINED.remove();
+    }
+    if (which != null) {
+      which.close();
+    } else if (open != null) {
+      open.close();
+    }
   }
 
   private static String problem(JsonObject frame) {

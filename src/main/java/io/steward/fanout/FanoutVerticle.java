@@ -67,7 +67,8 @@ final class FanoutVerticle extends VerticleBase {
 
   private Future<JsonObject> gather(Message<Object> message) {
     GatherRequest request = GatherRequest.parse(message.body(), config);
-    Gather gather = new Gather(vertx, request, Door.from(message.headers()));
+    // Traced like a run: the gather's span is a child of this message's (captured here, before sending()).
+    Gather gather = new Gather(vertx, request, Door.from(message.headers()), tracer, Tracing.current(tracer));
     return track(gather, gather::start);
   }
 

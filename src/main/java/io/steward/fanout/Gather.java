@@ -1,6 +1,11 @@
 package io.steward.fanout;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.steward.bus.Addresses;
+import io.steward.observe.Tracing;
 import io.steward.spi.Cluster;
 import io.steward.bus.Door;
 import io.steward.bus.StewardException;
@@ -36,11 +41,23 @@ final class Gather implements Runs.Running {
   private Aggregation aggregation;
   private Object[] results;
   private boolean ended;
+  /** Traced (docs/tracing.md): the gather's span, and each node's item span while it is in flight; null otherwise. */
+  private final Tracer tracer;
+  private final Span span;
+  private Span[] itemSpans;
 
   Gather(Vertx vertx, GatherRequest request, Door door) {
+    this(vertx, request, door, null, null);
+  }
+
+  /** {@code tracer} null: not traced; {@code parent}: the context of the request that asked for it. */
+  Gather(Vertx vertx, GatherRequest request, Door door, Tracer tracer, Context parent) {
     this.vertx = vertx;
     this.request = request;
     this.door = door;
+    this.tracer = tracer;
+    SpanBuilder b = Tracing.span(tracer, "fanout gather", parent);
+    this.span = b == null ? null : b.setAttribute(Tracing.VERB, request.verb()).startSpan();
   }
 
   @Override
@@ -66,16 +83,21 @@ final class Gather implements Runs.Running {
 
   /** Lists the nodes, then asks them all; the future is the aggregated reply. Call on the event loop. */
   Future<JsonObject> start() {
-    listNodes().onComplete((list, err) -> {
+    Tracing.within(span, this::listNodes).onComplete((list, err) -> {
       if (err != null) {
-        ended = true;
-        promise.fail(StewardException.unavailable("could not list the nodes to gather from ("
+        fail(StewardException.unavailable("could not list the nodes to gather from ("
           + Addresses.Nodes.LIST + ": " + err.getMessage() + ")"));
         return;
       }
       ask(select(list));
     });
     return promise.future();
+  }
+
+  private void fail(StewardException e) {
+    ended = true;
+    Tracing.end(span, e.getMessage());
+    promise.fail(e);
   }
 
   /**
@@ -111,8 +133,7 @@ final class Gather implements Runs.Running {
           door.check("verb", Addresses.node(node.getString("id"), request.verb()));
         }
       } catch (StewardException e) {
-        ended = true;
-        promise.fail(e);
+        fail(e);
         return;
       }
     }
@@ -120,6 +141,10 @@ final class Gather implements Runs.Running {
     int n = nodes.size();
     aggregation = new Aggregation(Mode.SETTLED, n, 0, Math.max(1, n));
     results = new Object[n];
+    if (span != null) {
+      span.setAttribute(Tracing.ITEMS, (long) n);
+      itemSpans = new Span[n];
+    }
     Set<String> live = Cluster.liveNodeIds(vertx);
     DeliveryOptions options = Door.stamp(door, new DeliveryOptions().setSendTimeout(request.timeoutMs()));
     int i;
@@ -131,10 +156,12 @@ final class Gather implements Runs.Running {
       }
       int item = i;
       String address = Addresses.node(id, request.verb());
-      vertx.eventBus().request(address, request.body(), options).onComplete((reply, err) -> {
+      Span itemSpan = itemSpan(i, address);
+      Tracing.within(itemSpan, () -> vertx.eventBus().request(address, request.body(), options)).onComplete((reply, err) -> {
         if (aggregation.status(item) != null || aggregation.decided()) {
           return; // already reported as left
         }
+        endItemSpan(item, err == null ? null : String.valueOf(err.getMessage()));
         if (err == null) {
           results[item] = reply.body();
           aggregation.complete(item, Status.OK);
@@ -146,6 +173,24 @@ final class Gather implements Runs.Running {
       });
     }
     endIfDecided();
+  }
+
+  /** Node {@code i}'s item span, a child of the gather's, or null when not traced. */
+  private Span itemSpan(int i, String address) {
+    if (span == null) {
+      return null;
+    }
+    Span item = tracer.spanBuilder("fanout item").setParent(Context.root().with(span))
+      .setAttribute(Tracing.ITEM, (long) i).setAttribute(Tracing.ADDRESS, address).startSpan();
+    itemSpans[i] = item;
+    return item;
+  }
+
+  private void endItemSpan(int i, String error) {
+    if (itemSpans != null) {
+      Tracing.end(itemSpans[i], error);
+      itemSpans[i] = null;
+    }
   }
 
   /** Hazelcast reports that this node left the cluster: its entry is settled now. */
@@ -165,6 +210,7 @@ final class Gather implements Runs.Running {
     JsonObject node = nodes.get(i);
     results[i] = Replies.error(504, "node " + node.getString("name") + " (" + node.getString("id")
       + ") left the cluster before it answered; whether it acted on the request is unknown");
+    endItemSpan(i, "left: the node left the cluster before it answered");
     aggregation.complete(i, Status.LEFT);
   }
 
@@ -173,7 +219,11 @@ final class Gather implements Runs.Running {
       return;
     }
     ended = true;
-    promise.complete(reply());
+    JsonObject reply = reply();
+    if (span != null) {
+      span.end(); // a node that failed or left is its item's error, not the gather's
+    }
+    promise.complete(reply);
   }
 
   private JsonObject reply() {

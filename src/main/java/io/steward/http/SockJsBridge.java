@@ -2,6 +2,7 @@ package io.steward.http;
 
 import io.steward.edge.BridgeMeters;
 import io.steward.edge.SockJsBridgeEvents;
+import io.steward.observe.Tracing;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
@@ -22,7 +23,7 @@ final class SockJsBridge {
   static Router router(Vertx vertx, HttpConfig config) {
     SockJSBridgeOptions options = config.bridge().applyTo(new SockJSBridgeOptions());
     SockJsBridgeEvents events = new SockJsBridgeEvents(config.tokens(), config.bridge(), config.bridgeDoor(), config.bridgeMaxConnections(),
-      BridgeMeters.of(vertx, "sockjs"));
+      BridgeMeters.of(vertx, "sockjs"), Tracing.openTelemetry(vertx));
     return SockJSHandler.create(vertx, new SockJSHandlerOptions()).bridge(options, events);
   }
 }

@@ -10,6 +10,8 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.opentelemetry.context.propagation.TextMapGetter;
 
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -37,6 +39,7 @@ public final class Tracing {
   public static final AttributeKey<Boolean> TRIGGER = AttributeKey.booleanKey("steward.schedule.trigger");
   public static final AttributeKey<String> ADDRESS = AttributeKey.stringKey("steward.address");
   public static final AttributeKey<Long> ITEM = AttributeKey.longKey("steward.fanout.item");
+  public static final AttributeKey<String> VERB = AttributeKey.stringKey("steward.fanout.verb");
   public static final AttributeKey<Long> ITEMS = AttributeKey.longKey("steward.fanout.items");
   public static final AttributeKey<String> CACHE = AttributeKey.stringKey("steward.cache");
 
@@ -47,6 +50,37 @@ public final class Tracing {
 
   public static synchronized void bind(Vertx vertx, OpenTelemetry openTelemetry) {
     BOUND.put(vertx, openTelemetry);
+  }
+
+  /** The OpenTelemetry bound to this Vert.x, or null when tracing is off. */
+  public static synchronized OpenTelemetry openTelemetry(Vertx vertx) {
+    return BOUND.get(vertx);
+  }
+
+  /** Reads W3C trace context from a bridge frame's {@code headers} object. */
+  private static final TextMapGetter<JsonObject> FRAME_HEADERS = new TextMapGetter<>() {
+    @Override
+    public Iterable<String> keys(JsonObject headers) {
+      return headers.fieldNames();
+    }
+
+    @Override
+    public String get(JsonObject headers, String key) {
+      return headers == null || !(headers.getValue(key) instanceof String v) ? null : v;
+    }
+  };
+
+  /**
+   * Makes the caller's trace context current, taken from a bridge frame's {@code headers} ({@code traceparent},
+   * {@code tracestate}), so that the bus send made inside the scope is a child of the caller's span whatever the
+   * connection's own context holds (a SockJS frame that came in an HTTP POST is inside that request's span).
+   * A no-op scope when {@code otel} is null or the headers carry no {@code traceparent}.
+   */
+  public static Scope joinCaller(OpenTelemetry otel, JsonObject headers) {
+    if (otel == null || headers == null || !(headers.getValue("traceparent") instanceof String)) {
+      return Scope.noop();
+    }
+    return otel.getPropagators().getTextMapPropagator().extract(Context.root(), headers, FRAME_HEADERS).makeCurrent();
   }
 
   /** Steward's tracer on this Vert.x, or null when tracing is off. Look it up once (start of a verticle), not per message. */

@@ -26,7 +26,12 @@ import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +40,7 @@ import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Tracing across the cluster (docs/tracing.md) on two real Hazelcast nodes in this JVM: {@code a} runs only the HTTP
@@ -62,7 +68,8 @@ class TracingTest {
     otelA = sdk(SPANS_A);
     otelB = sdk(SPANS_B);
     JsonObject bridge = new JsonObject().put("bridge", new JsonObject().put("port", 0)
-      .put("inbound", new JsonArray().add(Addresses.Tasks.SUBMIT)));
+      .put("inbound", new JsonArray().add(Addresses.Tasks.SUBMIT)))
+      .put("http", new JsonObject().put("bridgeInbound", new JsonArray().add(Addresses.Tasks.SUBMIT)));
     a = StewardNode.start(cluster.config(List.of("http", "bridge"), bridge), otelA).await(60, TimeUnit.SECONDS);
     b = StewardNode.start(cluster.config(List.of("tasks", "fanout", "schedule", "cache"), new JsonObject()
       .put("cache", new JsonObject().put("caches", new JsonObject().put("traced", new JsonObject())))), otelB)
@@ -80,11 +87,14 @@ class TracingTest {
 
   @AfterAll
   static void stop() throws Exception {
+    // Both at once: nothing is asserted after the tests, and each stop waits out its own drain.
+    List<Future<Void>> stops = new java.util.ArrayList<>();
     for (StewardNode n : new StewardNode[] {a, b}) {
       if (n != null) {
-        n.stop(2_000).recover(err -> Future.succeededFuture()).await(30, TimeUnit.SECONDS);
+        stops.add(n.stop(2_000).recover(err -> Future.succeededFuture()));
       }
     }
+    Future.join(stops).await(30, TimeUnit.SECONDS);
     if (client != null) {
       client.close().await(10, TimeUnit.SECONDS);
     }
@@ -169,6 +179,53 @@ class TracingTest {
     assertThat(receive.getKind()).isEqualTo(SpanKind.SERVER);
     assertThat(receive.getParentSpanId()).as("node b's receive is a child of the bridge client's span")
       .isEqualTo(callerSpan);
+  }
+
+  /** Over a WebSocket, and over xhr-streaming, where each frame arrives in an HTTP POST of its own (a traced request). */
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "xhr-streaming"})
+  void a_sockjs_bridge_message_with_a_w3c_traceparent_header_joins_the_callers_trace(String transport) throws Exception {
+    String trace = (transport.equals("websocket") ? "1a2b3c4d5e6f7081" : "2b3c4d5e6f708192") + "92a3b4c5d6e7f801";
+    String callerSpan = "c8be6c8270314442";
+    JsonObject reply = sockJs(url + "/eventbus", transport, new JsonObject().put("step", "submit")
+      .put("address", Addresses.Tasks.SUBMIT).put("body", new JsonObject().put("type", "echo").put("payload", "over sockjs"))
+      .put("headers", new JsonObject().put("traceparent", "00-" + trace + "-" + callerSpan + "-01")));
+    assertThat(reply.getBoolean("ok")).as(reply.encode()).isTrue();
+    String id = reply.getJsonObject("body").getString("id");
+    SpanData attempt = awaitSpan(SPANS_B, s -> id.equals(s.getAttributes().get(Tracing.TASK_ID)));
+    assertThat(attempt.getTraceId()).as("the attempt is in the SockJS client's trace").isEqualTo(trace);
+    SpanData receive = awaitSpan(SPANS_B, s -> s.getSpanId().equals(attempt.getParentSpanId()));
+    assertThat(receive.getKind()).isEqualTo(SpanKind.SERVER);
+    SpanData send = awaitSpan(SPANS_A, s -> s.getSpanId().equals(receive.getParentSpanId()));
+    assertThat(send.getKind()).as("node b's receive is a child of the bridge's send on node a").isEqualTo(SpanKind.CLIENT);
+    assertThat(send.getParentSpanId()).as("the bridge's send is a child of the SockJS client's span").isEqualTo(callerSpan);
+  }
+
+  @Test
+  void a_gathers_items_are_child_spans_of_its_span_and_their_requests_reach_each_node() throws Exception {
+    String trace = "9a8b7c6d5e4f30211203f4e5d6c7b8a9";
+    JsonObject reply = (JsonObject) a.vertx().eventBus().request(Addresses.Fanout.GATHER, new JsonObject().put("verb", "info"),
+        new DeliveryOptions().addHeader("traceparent", "00-" + trace + "-5555555555555555-01"))
+      .await(30, TimeUnit.SECONDS).body();
+    assertThat(reply.getJsonObject("counts").getInteger("ok")).as(reply.encode())
+      .isEqualTo(reply.getJsonObject("counts").getInteger("total"));
+    SpanData gather = awaitSpan(SPANS_B, s -> s.getTraceId().equals(trace) && s.getName().equals("fanout gather"));
+    SpanData receive = awaitSpan(SPANS_B, s -> s.getSpanId().equals(gather.getParentSpanId()));
+    assertThat(receive.getParentSpanId()).as("the gather is in its caller's trace").isEqualTo("5555555555555555");
+    assertThat(gather.getAttributes().get(Tracing.VERB)).isEqualTo("info");
+    int nodes = reply.getJsonObject("counts").getInteger("total");
+    assertThat(gather.getAttributes().get(Tracing.ITEMS)).isEqualTo((long) nodes);
+    Predicate<SpanData> item = s -> s.getName().equals("fanout item") && s.getParentSpanId().equals(gather.getSpanId());
+    Poll.until(client, nodes + " item spans", 20_000, () -> Future.succeededFuture(
+      SPANS_B.getFinishedSpanItems().stream().filter(item).count() == nodes)).await(30, TimeUnit.SECONDS);
+    // Node a's item crosses to node a: its request's send (on b) is the parent of a's receive.
+    SpanData toA = find(SPANS_B, item.and(s -> Addresses.node(a.id(), "info").equals(s.getAttributes().get(Tracing.ADDRESS))))
+      .orElseThrow(() -> new AssertionError("no item span for node a: " + SPANS_B.getFinishedSpanItems()));
+    SpanData send = awaitSpan(SPANS_B, s -> s.getParentSpanId().equals(toA.getSpanId()) && s.getKind() == SpanKind.CLIENT);
+    SpanData onA = awaitSpan(SPANS_A, s -> s.getParentSpanId().equals(send.getSpanId()) && s.getKind() == SpanKind.SERVER);
+    assertThat(onA.getTraceId()).isEqualTo(trace);
+    assertThat(find(SPANS_B, item.and(s -> Addresses.node(b.id(), "info").equals(s.getAttributes().get(Tracing.ADDRESS)))))
+      .as("an item span for node b").isPresent();
   }
 
   @Test
@@ -279,6 +336,38 @@ class TracingTest {
     assertThatThrownBy(() -> loader.resolve(new JsonObject().put("tracing",
       new JsonObject().put("otlpEndpoint", "localhost:4318")), Map.of(), Map.of()))
       .isInstanceOf(ConfigException.class).hasMessageContaining("tracing.otlpEndpoint");
+  }
+
+  /**
+   * Sends {@code request} ({step, address, body, headers}) through the SockJS bridge at {@code eventBusUrl} with the
+   * official Vert.x client in Node.js ({@code src/test/js/sockjs-bridge.js}, scenario {@code requests}); its answer.
+   */
+  private static JsonObject sockJs(String eventBusUrl, String transport, JsonObject request) throws Exception {
+    Path js = Path.of("src/test/js");
+    if (!Files.isDirectory(js.resolve("node_modules/@vertx/eventbus-bridge-client.js"))) {
+      fail("The Node.js test client is not installed: run `npm ci` in " + js.toAbsolutePath());
+    }
+    File stdout = File.createTempFile("sockjs-bridge", ".out");
+    File stderr = File.createTempFile("sockjs-bridge", ".err");
+    try {
+      ProcessBuilder builder = new ProcessBuilder("node", "sockjs-bridge.js", eventBusUrl, "requests",
+        new JsonArray().add(request).encode()).directory(js.toFile()).redirectOutput(stdout).redirectError(stderr);
+      builder.environment().put("SOCKJS_TRANSPORTS", transport);
+      Process process = builder.start();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        fail("the Node.js client did not finish in 60 s; output: " + Files.readString(stdout.toPath()));
+      }
+      String out = Files.readString(stdout.toPath());
+      assertThat(process.exitValue()).as("node exit code; stdout:\n%s\nstderr:\n%s", out,
+        Files.readString(stderr.toPath())).isZero();
+      return out.lines().filter(l -> !l.isBlank()).map(JsonObject::new)
+        .filter(l -> request.getString("step").equals(l.getString("step"))).findFirst()
+        .orElseThrow(() -> new AssertionError("no answer in the Node.js client's output: " + out));
+    } finally {
+      Files.deleteIfExists(stdout.toPath());
+      Files.deleteIfExists(stderr.toPath());
+    }
   }
 
   /** Submits an echo task over HTTP on node a, with {@code traceparent} if not null; returns its id. */
