@@ -19,6 +19,7 @@ public final class Bench {
     BENCHMARKS.put("tasks", () -> run(TasksBench::main));
     BENCHMARKS.put("schedule", () -> run(ScheduleBench::main));
     BENCHMARKS.put("store", () -> run(io.steward.store.StoreBench::main));
+    BENCHMARKS.put("durable", () -> run(DurableBench::main));
   }
 
   private Bench() {
