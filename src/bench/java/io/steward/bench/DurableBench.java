@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * submit to last start of the no-op), and submit-to-start latency p50/p99 under that burst.
  *
  * <p>{@code mvn -B -q -Pbench verify -Dbench=durable} (options: {@code -Dbench.jvm="-Dbench.durable.tasks=20000
- * -Dbench.durable.workers=2 -Dtest.postgres.url=jdbc:postgresql://127.0.0.1:PORT/postgres?user=postgres"})
+ * -Dbench.durable.workers=2 -Dbench.durable.h2=false -Dtest.postgres.url=jdbc:postgresql://127.0.0.1:PORT/postgres?user=postgres"})
  */
 public final class DurableBench {
 
@@ -97,7 +97,9 @@ public final class DurableBench {
     }));
     Path dir = Files.createTempDirectory("durable-bench");
     List<String> lines = new ArrayList<>();
-    lines.addAll(runAll("H2 embedded", dir, null));
+    if (!"false".equals(System.getProperty("bench.durable.h2"))) {
+      lines.addAll(runAll("H2 embedded", dir, null));
+    }
     String pg = System.getProperty(Postgres.PROPERTY, System.getenv(Postgres.ENV));
     if (pg != null && !pg.isBlank()) {
       lines.addAll(runAll("PostgreSQL", dir, pg));
