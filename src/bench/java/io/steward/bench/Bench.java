@@ -20,6 +20,7 @@ public final class Bench {
     BENCHMARKS.put("tasks-tracing", () -> run(TasksTracingBench::main));
     BENCHMARKS.put("schedule", () -> run(ScheduleBench::main));
     BENCHMARKS.put("store", () -> run(io.steward.store.StoreBench::main));
+    BENCHMARKS.put("durable", () -> run(DurableBench::main));
   }
 
   private Bench() {
