@@ -1,7 +1,12 @@
 package io.steward.tasks;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.MapService;
+import com.hazelcast.map.impl.operation.MapOperation;
+import com.hazelcast.map.impl.proxy.MapProxyImpl;
+import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.query.Predicate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -75,16 +80,19 @@ final class TaskStore {
     };
 
     /**
-     * One {@code setAsync} per record, not Hazelcast's {@code putAllAsync}: a putAll answers once the owners have
-     * applied it, without waiting for the synchronous backups (its per-partition operations run inside one
-     * partition-iterating operation whose answer carries no backup acknowledgements). Campaign seed 107: a submit
-     * acknowledged in 5 ms while the backup member was cut off, its record then lost with its node. A set waits for
-     * its backup's acknowledgement, and fails ({@code IndeterminateOperationStateException}: answered 504) when none
-     * comes within {@code hazelcast.operation.backup.timeout.millis} ({@link TasksModule#configureHazelcast}).
+     * One set per record, not Hazelcast's {@code putAllAsync}: a putAll answers once the owners have applied it,
+     * without waiting for the synchronous backups (its per-partition operations run inside one partition-iterating
+     * operation whose answer carries no backup acknowledgements). Campaign seed 107: a submit acknowledged in 5 ms
+     * while the backup member was cut off, its record then lost with its node. Each set waits for its backup's
+     * acknowledgement and, invoked with fail-on-indeterminate-state (this call only: the member-wide
+     * {@code hazelcast.operation.fail.on.indeterminate.state} would change every module's retries), fails with
+     * {@code IndeterminateOperationStateException} when none comes within
+     * {@code hazelcast.operation.backup.timeout.millis} (5 s), or when its member leaves: the submit is then refused
+     * ({@link TaskEngine}: 504 "may run" unless the record can be taken back).
      */
     default CompletionStage<?> putAll(IMap<String, String> records, Map<String, String> batch) {
       CompletableFuture<?>[] sets = batch.entrySet().stream()
-        .map(e -> records.setAsync(e.getKey(), e.getValue()).toCompletableFuture())
+        .map(e -> backedSet(records, e.getKey(), e.getValue()))
         .toArray(CompletableFuture<?>[]::new);
       return CompletableFuture.allOf(sets);
     }
@@ -92,6 +100,24 @@ final class TaskStore {
     default CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, String owner) {
       return records.submitToKey(id, new Processors.Withdraw(owner));
     }
+  }
+
+  /**
+   * {@code records.set(key, value)}, done only once its synchronous backup has acknowledged it: Hazelcast's internal
+   * invocation API, the only way to ask fail-on-indeterminate-state for one call. A map that is not Hazelcast's own
+   * proxy (none in Steward) gets a plain {@code setAsync}.
+   */
+  static CompletableFuture<?> backedSet(IMap<String, String> records, String key, String value) {
+    if (!(records instanceof MapProxyImpl<?, ?> proxy)) {
+      return records.setAsync(key, value).toCompletableFuture();
+    }
+    NodeEngine engine = proxy.getNodeEngine();
+    Data dataKey = engine.toData(key);
+    MapOperation op = ((MapService) proxy.getService()).getMapServiceContext().getMapOperationProvider(records.getName())
+      .createSetOperation(records.getName(), dataKey, engine.toData(value), -1L, -1L);
+    int partition = engine.getPartitionService().getPartitionId(dataKey);
+    return engine.getOperationService().createInvocationBuilder(MapService.SERVICE_NAME, op, partition)
+      .setFailOnIndeterminateOperationState(true).invoke();
   }
 
   static volatile RecordCalls calls = RecordCalls.HAZELCAST;

@@ -3,7 +3,6 @@ package io.steward.tasks;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
-import com.hazelcast.spi.properties.ClusterProperty;
 import io.steward.spi.PersistentMap;
 import io.steward.spi.Setting;
 import io.steward.spi.StewardModule;
@@ -41,8 +40,7 @@ public final class TasksModule implements StewardModule {
   /**
    * The durable task records heal after a split brain by {@link RecordsMergePolicy} (a survivor's takeover wins over a
    * cut-off node's stale copy), whatever cluster.xml says, on an exact-name configuration copied from what cluster.xml
-   * gives the map (a wildcard such as {@code steward.*} would otherwise give it the latest update wins). And a write
-   * whose backup is not acknowledged fails (see below).
+   * gives the map (a wildcard such as {@code steward.*} would otherwise give it the latest update wins).
    */
   @Override
   public void configureHazelcast(Config config) {
@@ -50,11 +48,6 @@ public final class TasksModule implements StewardModule {
     records.setMergePolicyConfig(new MergePolicyConfig(RecordsMergePolicy.class.getName(),
       records.getMergePolicyConfig().getBatchSize()));
     config.addMapConfig(records);
-    // A write whose synchronous backup is not acknowledged in time (the backup member cut off, not yet declared
-    // gone) fails as indeterminate instead of succeeding with the entry on one member only: a durable task is
-    // acknowledged only once two members hold its record (campaign seed 107). Member-wide: every module's
-    // operations invoked from this member see it (the cache answers such a write 504 already).
-    config.setProperty(ClusterProperty.FAIL_ON_INDETERMINATE_OPERATION_STATE.getName(), "true");
   }
 
   @Override

