@@ -204,10 +204,13 @@ class BadInputIT {
         String target = method.toUpperCase() + " " + path;
         String goodPath = fill(path, name -> name.equals("name") ? "data" : "k1");
         if (hasBody) {
+          boolean optionalBody = !op.getJsonObject("requestBody").getBoolean("required", false);
           for (int i = 0; i < CASES; i++) {
             BadInputs.Case c = corpus.next(i);
             byte[] bytes = c.body() instanceof Buffer b ? b.getBytes() : c.text().getBytes(StandardCharsets.UTF_8);
-            send(rig, turn, tally, target, c, method, goodPath, bytes);
+            // Where the OpenAPI says the body is optional, an empty body is a valid request, not a bad one.
+            boolean valid = optionalBody && bytes.length == 0;
+            send(rig, turn, tally, target, valid ? null : c, method, goodPath, bytes);
           }
         }
         if (PARAM.matcher(path).find()) {
