@@ -4,12 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.nearcache.NearCache;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
-import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.impl.MapService;
-import com.hazelcast.map.impl.operation.MapOperation;
-import com.hazelcast.map.impl.proxy.MapProxyImpl;
-import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.map.impl.proxy.NearCachedMapProxyImpl;
 import com.hazelcast.spi.impl.DelegatingCompletableFuture;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
@@ -36,28 +31,6 @@ public final class HazelcastInternals {
   private static final String LAST_FLUSH_CLASS = "com.hazelcast.map.impl.MapManagedService";
 
   private HazelcastInternals() {
-  }
-
-  /**
-   * {@code map.set(key, value)}, completed only once its synchronous backup has acknowledged it, else failed with
-   * {@code IndeterminateOperationStateException} (no acknowledgement within
-   * {@code hazelcast.operation.backup.timeout.millis}, or its member left). Used for durable task records, which a
-   * submit acknowledges (campaign seed 107: putAll answers before any backup acknowledgement). Missing: a public
-   * per-call "fail on indeterminate state"; the member-wide property changes every module's retries. On upgrade:
-   * if the operation provider or invocation builder changes, this stops compiling; a map that is not Hazelcast's
-   * own proxy gets a plain {@code setAsync} (UnbackedSubmitTest then fails).
-   */
-  public static CompletableFuture<?> backedSet(IMap<String, String> map, String key, String value) {
-    if (!(map instanceof MapProxyImpl<?, ?> proxy)) {
-      return map.setAsync(key, value).toCompletableFuture();
-    }
-    NodeEngine engine = proxy.getNodeEngine();
-    Data dataKey = engine.toData(key);
-    MapOperation op = ((MapService) proxy.getService()).getMapServiceContext().getMapOperationProvider(map.getName())
-      .createSetOperation(map.getName(), dataKey, engine.toData(value), -1L, -1L);
-    int partition = engine.getPartitionService().getPartitionId(dataKey);
-    return engine.getOperationService().createInvocationBuilder(MapService.SERVICE_NAME, op, partition)
-      .setFailOnIndeterminateOperationState(true).invoke();
   }
 
   /**
