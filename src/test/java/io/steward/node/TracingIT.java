@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * receiver from both processes in that one trace: node1's HTTP span, node2's attempt. The OTLP bodies are
  * protobuf; a trace id travels as its 16 raw bytes and names as UTF-8, which is all this test looks for.
  * Behind a flag (two JVM starts take longer than a default-build test may):
- * {@code flock /work/wt/heavy.lock mvn -B -o failsafe:integration-test failsafe:verify -Dit.test=TracingIT -DtracingIT=true}.
+ * {@code mvn -B -o failsafe:integration-test failsafe:verify -Dit.test=TracingIT -DtracingIT=true}.
  */
 @EnabledIfSystemProperty(named = "tracingIT", matches = "true")
 class TracingIT {
