@@ -390,7 +390,7 @@ final class TaskEngine {
         unconfirmedFinal().increment();
         if (!stopping) {
           WARNINGS.warn("final-record", "Could not confirm the final state (" + state.wire() + ") of durable task "
-            + r.id() + " on a backup member (" + ar.cause().getMessage() + "): a member is cut off, overloaded or "
+            + r.id() + " on a backup member (" + brief(ar.cause()) + "): a member is cut off, overloaded or "
             + "leaving. The task keeps its key and is written again every " + FINAL_RETRY_MS + " ms; if this node dies "
             + "first, a survivor runs it again (possibleDuplicate). Counted in steward_tasks_unconfirmed_writes_total.");
           vertx.setTimer(FINAL_RETRY_MS, t -> onContext(() -> writeFinal(r, state, waiters, json, null)));
@@ -401,6 +401,12 @@ final class TaskEngine {
       }
       completed(r, state, waiters, json);
     });
+  }
+
+  /** A write's failure in a line: Hazelcast's indeterminate-state text names the whole invocation. */
+  private static String brief(Throwable err) {
+    return err instanceof com.hazelcast.core.IndeterminateOperationState
+      ? "no backup acknowledged it in time, or its owner left" : String.valueOf(err.getMessage());
   }
 
   /** How often a final record that no backup confirmed is written again. */
