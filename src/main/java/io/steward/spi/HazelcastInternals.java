@@ -5,6 +5,7 @@ import com.hazelcast.internal.nearcache.NearCache;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.util.ConcurrencyUtil;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.impl.MapService;
@@ -109,8 +110,11 @@ public final class HazelcastInternals {
       .createInvocationBuilder(MapService.SERVICE_NAME, op, partition)
       .setFailOnIndeterminateOperationState(true)
       .invoke();
+    // An internal invocation's future completes on the Hazelcast thread that got the answer (a partition or response
+    // thread), where a dependent that makes a remote call is refused ("cannot make remote call"): its dependents run
+    // on Hazelcast's default async executor instead, as the public API's futures do.
     @SuppressWarnings("unchecked")
-    CompletionStage<R> result = invoked.thenApply(r -> (R) engine.toObject(r));
+    CompletionStage<R> result = invoked.thenApplyAsync(r -> (R) engine.toObject(r), ConcurrencyUtil.getDefaultAsyncExecutor());
     return result;
   }
 
