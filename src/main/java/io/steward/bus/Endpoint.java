@@ -78,6 +78,10 @@ public final class Endpoint {
         + "cluster.minimumSize (split-brain protection, a network partition or too many nodes down); retry once the "
         + "cluster is whole again");
     }
+    if (indeterminate(error)) {
+      error = StewardException.indeterminate("a cluster member left, or did not confirm a write's backup in time, "
+        + "during the operation: its outcome is unknown; read before retrying (" + error.getMessage() + ")");
+    }
     Failure failure = Failure.of(error);
     String text = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
     if (!(error instanceof StewardException) && !(error instanceof io.vertx.core.eventbus.ReplyException)) {
@@ -93,6 +97,22 @@ public final class Endpoint {
       return;
     }
     message.fail(failure.code(), text);
+  }
+
+  /**
+   * Whether Hazelcast could not tell if a write happened (its owner left mid-call, or its backup did not confirm it):
+   * the documented 504, not a 500 with an ERROR line.
+   */
+  static boolean indeterminate(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof StewardException) {
+        return false;
+      }
+      if (t instanceof com.hazelcast.core.IndeterminateOperationState) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

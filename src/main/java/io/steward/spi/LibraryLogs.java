@@ -143,8 +143,9 @@ public final class LibraryLogs extends TurboFilter {
    * passes the message's {@code SendContext} as the write's listener; the write fails (the peer's connection died
    * with the message in its buffer, or had closed); {@code Promise.complete(result, failure)} calls
    * {@code fail}, and SendContext's {@code tryFail} answers false although it failed the message, so {@code fail}
-   * throws. The write either failed at once (the stack passes {@code OutboundConnection.writeMessage}) or when
-   * Netty failed the flushed buffer ({@code DelegatingChannelPromise.tryFailure}). Between the throw and that
+   * throws. The write either failed at once (the stack passes {@code OutboundConnection.writeMessage}), or when
+   * Netty failed the flushed buffer ({@code DelegatingChannelPromise.tryFailure}), or the listener's call was queued
+   * on the connection's event loop (only Netty's task queue under Vert.x's {@code EmitResultTask}). Between the throw and that
    * frame there is only Vert.x's future machinery (a listener of Steward's own would show there; Steward passes no
    * listener to a socket write); below it, whoever sent the message (Steward's code, for a write that failed at once).
    */
@@ -157,6 +158,17 @@ public final class LibraryLogs extends TurboFilter {
     if (stack.length < 2 || !stack[0].getClassName().equals("io.vertx.core.Promise")
       || !stack[0].getMethodName().equals("fail")) {
       return false;
+    }
+    // The listener's call queued on the connection's event loop (the write failed on another thread, or before the
+    // listener was added): the bare Promise is called by a queued EmitResultTask with only Netty's task queue below.
+    // Steward passes a Promise as a listener in two places (FanoutVerticle.sending, ShardVerticle.drain), each a
+    // fresh promise completed there only.
+    if (stack.length > 3 && stack[1].getClassName().equals("io.vertx.core.Promise")
+      && stack[2].getClassName().equals("io.vertx.core.impl.future.FutureBase$EmitResultTask")
+      && stack[2].getMethodName().equals("run")
+      && java.util.Arrays.stream(stack, 3, stack.length).allMatch(e -> e.getClassName().startsWith("io.netty.")
+        || e.getClassName().equals("java.lang.Thread"))) {
+      return true;
     }
     // From the throw down to the failed write, only Vert.x's future machinery: the listener is Vert.x's own.
     for (StackTraceElement e : stack) {

@@ -86,7 +86,7 @@ final class Submissions {
     // "unknown": a key bound to a task that is not registered yet is not free.
     Promise<Void> settled = Promise.promise();
     engine.registry().accepting(id, settled.future());
-    return store.bindKey(key, id).compose(binding -> {
+    return store.bindKey(key, id).recover(err -> unconfirmed(key, err)).compose(binding -> {
       if (binding == null) {
         return startBound(spec, resolved, id, waiter);
       }
@@ -96,7 +96,7 @@ final class Submissions {
           Future<JsonObject> result = waiter == null ? null : lookup.await(existing, TaskSpec.MAX_MS);
           return Future.succeededFuture(new Accepted(existing, true, result));
         }
-        return store.rebindKey(key, existing, id).compose(moved -> {
+        return store.rebindKey(key, existing, id).recover(err -> unconfirmed(key, err)).compose(moved -> {
           if (moved) {
             return startBound(spec, resolved, id, waiter);
           }
@@ -108,6 +108,20 @@ final class Submissions {
         });
       });
     }).onComplete(ar -> settled.complete());
+  }
+
+  /**
+   * A binding its backup did not confirm: nothing was started, and a binding to an id that never runs frees itself
+   * (the next submit of the key finds the id unknown), so the submit is refused as not applied.
+   */
+  private static <T> Future<T> unconfirmed(String key, Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof com.hazelcast.core.IndeterminateOperationState) {
+        return Future.failedFuture(StewardException.unavailable("key: '" + key + "' could not be bound: a backup member "
+          + "did not confirm the binding in time (a member is cut off, overloaded or leaving); nothing was started; retry"));
+      }
+    }
+    return Future.failedFuture(err);
   }
 
   /**

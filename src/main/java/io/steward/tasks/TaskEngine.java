@@ -1,5 +1,7 @@
 package io.steward.tasks;
 
+import io.micrometer.core.instrument.Counter;
+import io.steward.observe.Metrics;
 import io.vertx.core.Context;
 import io.steward.spi.VertxInternals;
 import io.steward.bus.Failure;
@@ -366,7 +368,18 @@ final class TaskEngine {
       return;
     }
     JsonObject json = r.toJson();
-    onContext(() -> store.putFinal(r.id(), json, nodeId).onComplete(ar -> {
+    onContext(() -> writeFinal(r, state, waiters, json, last));
+  }
+
+  /**
+   * Writes a durable task's final record, then completes it (its waiters answered, its key released). A write its
+   * backup did not confirm (the backup member cut off or slow: Hazelcast's backup timeout, 5 s) is written again every
+   * {@link #FINAL_RETRY_MS} while this node runs: until then the task stays here as live and holds its key. Were the key
+   * released at once, and this node then died before its backups were repaired, a survivor would find the task running,
+   * run it again, and a second task of the key would run beside it (CI's campaign seed 33535).
+   */
+  private void writeFinal(TaskRecord r, TaskState state, List<Promise<JsonObject>> waiters, JsonObject json, Attempt last) {
+    store.putFinal(r.id(), json, nodeId).onComplete(ar -> {
       releasePermit(last);
       if (ar.succeeded() && ar.result() != null) {
         dropped(r, ar.result(), waiters, "when it ended here (" + state.wire() + "), and left that node's record as it is "
@@ -374,11 +387,40 @@ final class TaskEngine {
         return;
       }
       if (ar.failed()) {
+        unconfirmedFinal().increment();
+        if (!stopping) {
+          WARNINGS.warn("final-record", "Could not confirm the final state (" + state.wire() + ") of durable task "
+            + r.id() + " on a backup member (" + brief(ar.cause()) + "): a member is cut off, overloaded or "
+            + "leaving. The task keeps its key and is written again every " + FINAL_RETRY_MS + " ms; if this node dies "
+            + "first, a survivor runs it again (possibleDuplicate). Counted in steward_tasks_unconfirmed_writes_total.");
+          vertx.setTimer(FINAL_RETRY_MS, t -> onContext(() -> writeFinal(r, state, waiters, json, null)));
+          return;
+        }
         WARNINGS.warn("final-record", "Could not record the final state of durable task " + r.id() + " ("
-          + ar.cause().getMessage() + "); if this node dies before it is recorded, a survivor runs it again.");
+          + ar.cause().getMessage() + ") while this node stops; a survivor runs it again.");
       }
       completed(r, state, waiters, json);
-    }));
+    });
+  }
+
+  /** A write's failure in a line: Hazelcast's indeterminate-state text names the whole invocation. */
+  private static String brief(Throwable err) {
+    return err instanceof com.hazelcast.core.IndeterminateOperationState
+      ? "no backup acknowledged it in time, or its owner left" : String.valueOf(err.getMessage());
+  }
+
+  /** How often a final record that no backup confirmed is written again. */
+  static final long FINAL_RETRY_MS = 1_000;
+
+  private Counter unconfirmedFinal;
+
+  private Counter unconfirmedFinal() {
+    if (unconfirmedFinal == null) {
+      unconfirmedFinal = Counter.builder("steward_tasks_unconfirmed_writes")
+        .description("Writes of durable task records that no backup member confirmed in time, so written again")
+        .tag("write", "final").register(Metrics.registry(vertx));
+    }
+    return unconfirmedFinal;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.steward.tasks;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicate;
+import io.steward.spi.HazelcastInternals;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.Promise;
@@ -124,7 +125,9 @@ final class TaskStore {
 
   /**
    * Replaces the record of a durable task {@code owner} holds with its final one, kept {@code finishedTtlMs}, unless
-   * another node took it over meanwhile (then that node's id, and the record is left as it is). Through the same
+   * another node took it over meanwhile (then that node's id, and the record is left as it is). Fails when the
+   * record's backup did not acknowledge the write: the owner alone has it, and if the owner dies before its backups
+   * are repaired, a survivor finds the task running and runs it again. Through the same
    * writer as live records, so a live record still in flight (a cancel while the start was being recorded) can never
    * land after the final one and bring the task back.
    */
@@ -151,7 +154,8 @@ final class TaskStore {
     List<CompletableFuture<?>> writes = new ArrayList<>();
     batch.forEach((id, w) -> {
       if (w.owner() != null) {
-        writes.add(records.submitToKey(id, new Processors.WriteOwned(w.owner(), w.json(), w.ttlMs()))
+        // Confirmed: a write only the owner applied (its backup cut off) must not count as done (see putFinal).
+        writes.add(HazelcastInternals.submitToKeyConfirmed(records, id, new Processors.WriteOwned(w.owner(), w.json(), w.ttlMs()))
           .toCompletableFuture().thenAccept(w.verdict()::complete));
       } else if (w.ttlMs() == 0) {
         live.put(id, w.json());
@@ -256,14 +260,19 @@ final class TaskStore {
 
   /**
    * Binds the key to {@code id}; the binding already there (see {@link Processors#boundId}), or null when the
-   * binding is new.
+   * binding is new. Fails with {@code IndeterminateOperationStateException} when the binding's backup did not
+   * acknowledge it (a member cut off or slow): the submit then starts nothing.
    */
   Future<String> bindKey(String key, String id) {
-    return future(keys.submitToKey(key, new Processors.BindKey(id, KEY_TTL_MS)));
+    return future(HazelcastInternals.submitToKeyConfirmed(keys, key, new Processors.BindKey(id, KEY_TTL_MS)));
   }
 
+  /**
+   * Moves the key from {@code expected} to {@code id}. Like {@link #bindKey}, done only once the binding's backup has
+   * it: a binding only its owner holds is lost with that owner, and a second task would take the key.
+   */
   Future<Boolean> rebindKey(String key, String expected, String id) {
-    return future(keys.submitToKey(key, new Processors.RebindKey(expected, id, KEY_TTL_MS)));
+    return future(HazelcastInternals.submitToKeyConfirmed(keys, key, new Processors.RebindKey(expected, id, KEY_TTL_MS)));
   }
 
   /**

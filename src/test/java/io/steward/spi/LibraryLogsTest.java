@@ -96,6 +96,25 @@ class LibraryLogsTest {
       at("io.vertx.ext.web.impl.RouteState", "dispatch"));
   }
 
+  /**
+   * The same bug when the listener's call was queued on the connection's event loop (campaign seed 33535 under load,
+   * node2.log at 21:59:56, 5 ms after its connection to a killed node closed): nothing but Netty's task queue below.
+   */
+  static IllegalStateException promiseAlreadyCompletedQueued() {
+    return thrown(new IllegalStateException("Promise already completed"),
+      at("io.vertx.core.Promise", "fail"),
+      at("io.vertx.core.Promise", "complete"),
+      at("io.vertx.core.impl.future.FutureBase$EmitResultTask", "run"),
+      at("io.netty.util.concurrent.AbstractEventExecutor", "runTask"),
+      at("io.netty.util.concurrent.AbstractEventExecutor", "safeExecute"),
+      at("io.netty.util.concurrent.SingleThreadEventExecutor", "runAllTasks"),
+      at("io.netty.channel.SingleThreadIoEventLoop", "run"),
+      at("io.netty.util.concurrent.SingleThreadEventExecutor$5", "run"),
+      at("io.netty.util.internal.ThreadExecutorMap$2", "run"),
+      at("io.netty.util.concurrent.FastThreadLocalRunnable", "run"),
+      at("java.lang.Thread", "run"));
+  }
+
   static final String NOT_MEMBER = "[10.100.236.2]:5701 [Campaign-105f019b] [5.6.0] Not Member! this: [10.100.236.2]:5701, "
     + "caller: [10.100.236.1]:5701, partitionId: -1, operation: PartitionIteratingOperation, service: hz:impl:mapService";
   static final String RESPONDED = "[10.167.27.1]:5701 [Campaign-dea36825] [5.6.0] NormalResponse already "
@@ -193,11 +212,31 @@ class LibraryLogsTest {
   }
 
   @Test
-  void the_event_bus_write_failure_is_recognised_in_both_shapes_vertx_throws_it() {
+  void the_event_bus_write_failure_is_recognised_in_every_shape_vertx_throws_it() {
     assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", promiseAlreadyCompletedInWriteMessage()))
       .isEqualTo(FilterReply.DENY);
     assertThat(logged.list).singleElement().satisfies(e ->
       assertThat(e.getFormattedMessage()).contains("Promise already completed", "SendContext.tryFail"));
+    assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", promiseAlreadyCompletedQueued()))
+      .isEqualTo(FilterReply.DENY);
+  }
+
+  @Test
+  void a_queued_double_completion_with_a_listener_of_stewards_own_stays_an_error() {
+    IllegalStateException queued = promiseAlreadyCompletedQueued();
+    StackTraceElement[] stack = queued.getStackTrace();
+    StackTraceElement[] withOurs = new StackTraceElement[stack.length + 1];
+    System.arraycopy(stack, 0, withOurs, 0, 2);
+    withOurs[2] = at("io.steward.fanout.FanoutVerticle", "lambda$sending$3");
+    System.arraycopy(stack, 2, withOurs, 3, stack.length - 2);
+    queued.setStackTrace(withOurs);
+    assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", queued)).isEqualTo(FilterReply.NEUTRAL);
+    // queued, but run by something other than Netty's task queue
+    assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", thrown(
+      new IllegalStateException("Promise already completed"), at("io.vertx.core.Promise", "fail"),
+      at("io.vertx.core.Promise", "complete"), at("io.vertx.core.impl.future.FutureBase$EmitResultTask", "run"),
+      at("io.steward.tasks.Mailbox", "drain"), at("java.lang.Thread", "run")))).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(logged.list).isEmpty();
   }
 
   @Test

@@ -1,0 +1,143 @@
+package io.steward.tasks;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.Counter;
+import io.steward.bus.Addresses;
+import io.steward.node.StewardNode;
+import io.steward.observe.Metrics;
+import io.steward.spi.Cluster;
+import io.steward.testing.HeldPartitions;
+import io.steward.testing.Poll;
+import io.steward.testing.TestCluster;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * CI's campaign seed 33535 ("unique-keys x3": one task's life overlapped three later tasks of its key): a durable
+ * task ended on a node cut off by a partition not yet detected; its final record and the release of its key were
+ * applied by that node alone (Hazelcast answers a write whose backup is never acknowledged as a success once the
+ * backup timeout passes), the key moved to new tasks, then the node was killed: the survivors found the task's
+ * running record, ran it again, and two tasks of one key ran. Here the backup member stops answering (its partition
+ * threads held) while the task ends: the key must stay bound to it until its final record is on both members.
+ */
+class UnconfirmedFinalRecordTest {
+
+  private static final String BACKUP_TIMEOUT = "hazelcast.operation.backup.timeout.millis";
+  private TestCluster cluster;
+  private HeldPartitions held;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (held != null) {
+      held.close();
+    }
+    System.clearProperty(BACKUP_TIMEOUT);
+    cluster.close();
+  }
+
+  private static Future<JsonObject> request(StewardNode node, String address, JsonObject body) {
+    return node.vertx().eventBus().<JsonObject>request(address, body,
+      new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)).map(m -> m.body());
+  }
+
+  private static JsonObject await(Future<JsonObject> f) throws Exception {
+    return f.await(40, TimeUnit.SECONDS);
+  }
+
+  /** Tasks of type test.block that completed on {@code node}: made final, their waiters answered, their key released. */
+  private static double completed(StewardNode node) {
+    return Metrics.registry(node.vertx()).find("steward_tasks_finished").tag("type", "test.block").functionCounters()
+      .stream().mapToDouble(c -> c.count()).sum();
+  }
+
+  private static double unconfirmed(StewardNode node) {
+    Counter c = Metrics.registry(node.vertx()).find("steward_tasks_unconfirmed_writes").tag("write", "final").counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void a_key_stays_bound_to_a_task_whose_final_record_has_no_backup_yet() throws Exception {
+    TestTypes.register();
+    System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
+    cluster = TestCluster.create(UnconfirmedFinalRecordTest.class, 2);
+    List<StewardNode> nodes = List.of(cluster.start(List.of("tasks")).await(90, TimeUnit.SECONDS),
+      cluster.start(List.of("tasks")).await(90, TimeUnit.SECONDS));
+    StewardNode a = nodes.get(0);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(nodes.get(1).vertx());
+    Poll.until(a.vertx(), "no migration running", 60_000,
+        () -> a.vertx().executeBlocking(() -> hzA.getPartitionService().isClusterSafe()))
+      .await(70, TimeUnit.SECONDS);
+    Member memberA = hzA.getCluster().getLocalMember();
+
+    // A key whose binding a owns, and a task id whose record a owns: b holds both backups.
+    String key = null;
+    for (int i = 0; key == null; i++) {
+      String k = "final-" + i + "-" + UUID.randomUUID();
+      if (memberA.equals(hzA.getPartitionService().getPartition(k).getOwner())) {
+        key = k;
+      }
+    }
+    JsonObject temporary = new JsonObject().put("type", "test.count").put("restart", "temporary")
+      .put("payload", new JsonObject().put("key", "warm"));
+    String last = await(request(a, Addresses.Tasks.SUBMIT, temporary)).getString("id");
+    String prefix = last.substring(0, last.lastIndexOf('-') + 1);
+    long seq = Long.parseLong(last.substring(prefix.length()));
+    while (!memberA.equals(hzA.getPartitionService().getPartition(prefix + (seq + 1)).getOwner())) {
+      last = await(request(a, Addresses.Tasks.SUBMIT, temporary)).getString("id");
+      seq = Long.parseLong(last.substring(prefix.length()));
+    }
+
+    String gate = "final-" + UUID.randomUUID();
+    JsonObject first = await(request(a, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "test.block")
+      .put("payload", new JsonObject().put("gate", gate)).put("restart", "transient").put("key", key)));
+    String t1 = first.getString("id");
+    assertThat(t1).isEqualTo(prefix + (seq + 1));
+    assertThat(TestTypes.gate(gate).awaitStarted()).as("the first task started").isTrue();
+
+    // b stops answering (it still heartbeats: nobody notices), then the task ends on a.
+    held = HeldPartitions.hold(hzB);
+    TestTypes.gate(gate).open();
+    assertThat(TestTypes.gate(gate).returned.await(30, TimeUnit.SECONDS)).as("the first task's body returned").isTrue();
+    // Wait until a has either completed the task (its final record applied, backup or not, and its key released) or
+    // counted the final record's write as unconfirmed: either way a has dealt with the missing backup.
+    Poll.until(a.vertx(), "the first task completed, or its final record counted unconfirmed", 30_000,
+      () -> Future.succeededFuture(completed(a) >= 1 || unconfirmed(a) >= 1)).await(40, TimeUnit.SECONDS);
+
+    // (Temporary: only the key's binding is written, and a owns it.) Had the key moved, a's death now would bring the first task back (b's copy says it runs) beside a second one.
+    Future<JsonObject> second = request(a, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "test.count")
+      .put("payload", new JsonObject().put("key", gate + "-second")).put("restart", "temporary").put("key", key));
+    Throwable failed = second.transform(ar -> Future.succeededFuture(ar.failed() ? ar.cause() : null)).await(40, TimeUnit.SECONDS);
+    if (failed != null) {
+      assertThat(failed).isInstanceOf(ReplyException.class);
+      assertThat(((ReplyException) failed).failureCode()).as(failed.getMessage()).isEqualTo(503);
+    } else {
+      assertThat(second.result().getString("id"))
+        .as("the key moved to a new task while the first task's final record was on one member only: %s", second.result())
+        .isEqualTo(t1);
+      assertThat(second.result().getBoolean("existing")).isTrue();
+    }
+
+    // b answers again: the final record reaches both members, and only then does the key move.
+    held.close();
+    Poll.until(a.vertx(), "the first task completed", 30_000, () -> Future.succeededFuture(completed(a) >= 1))
+      .await(40, TimeUnit.SECONDS);
+    assertThat(await(request(a, Addresses.Tasks.GET, new JsonObject().put("id", t1))).getString("state"))
+      .isEqualTo("succeeded");
+    JsonObject third = await(request(a, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "test.count")
+      .put("payload", new JsonObject().put("key", gate + "-third")).put("restart", "temporary").put("key", key)));
+    assertThat(third.getString("id")).isNotEqualTo(t1);
+    assertThat(third.getBoolean("existing", false)).isFalse();
+  }
+}
