@@ -487,7 +487,7 @@ class TasksTest {
    */
   @Test
   void a_burst_of_durable_submits_is_acknowledged_in_full_and_every_task_ends() throws Exception {
-    int n = 400;
+    int n = 200;
     List<Future<Object>> answers = new java.util.ArrayList<>();
     for (int i = 0; i < n; i++) {
       answers.add(a.vertx().eventBus().request(Addresses.Tasks.SUBMIT, task("echo", new JsonObject().put("n", i))
@@ -497,11 +497,14 @@ class TasksTest {
     Future.join(answers).otherwiseEmpty().await(60, TimeUnit.SECONDS);
     List<String> refused = answers.stream().filter(Future::failed).map(f -> f.cause().getMessage()).toList();
     assertThat(refused).as("durable submits refused in a burst on a healthy cluster").isEmpty();
-    for (Future<Object> answer : answers) {
-      String id = ((JsonObject) answer.result()).getString("id");
-      JsonObject done = call(b, Addresses.Tasks.AWAIT, new JsonObject().put("id", id));
-      assertThat(done.getString("state")).as(id).isEqualTo("succeeded");
-    }
+    List<Future<Object>> ends = answers.stream().map(answer -> b.vertx().eventBus().request(Addresses.Tasks.AWAIT,
+        new JsonObject().put("id", ((JsonObject) answer.result()).getString("id")).put("timeoutMs", 30_000),
+        new DeliveryOptions().setLocalOnly(true).setSendTimeout(40_000)).map(m -> m.body())).toList();
+    Future.join(ends).otherwiseEmpty().await(60, TimeUnit.SECONDS);
+    assertThat(ends).as("every acknowledged task ends").allSatisfy(end -> {
+      assertThat(end.succeeded()).as("await: %s", end.cause()).isTrue();
+      assertThat(((JsonObject) end.result()).getString("state")).isEqualTo("succeeded");
+    });
   }
 
   @Test
