@@ -16,7 +16,9 @@ import com.hazelcast.spi.impl.DelegatingCompletableFuture;
 import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -38,6 +40,53 @@ public final class HazelcastInternals {
   private static final String LAST_FLUSH_CLASS = "com.hazelcast.map.impl.MapManagedService";
 
   private HazelcastInternals() {
+  }
+
+  /**
+   * {@code map.set(key, value)} for every entry, completed once each set's synchronous backup has acknowledged it,
+   * else failed with {@code IndeterminateOperationStateException} (no acknowledgement within
+   * {@code hazelcast.operation.backup.timeout.millis}, or its member left) or the set's own failure. Used for durable
+   * task records, which a submit acknowledges (campaign seed 107: {@code putAll} answers before any backup
+   * acknowledgement). Missing: a public per-call "fail on indeterminate state"; the member-wide property changes
+   * every module's retries.
+   *
+   * <p>The returned future completes on Hazelcast's default async executor, as the public API's futures run their
+   * callbacks: an internal invocation's future completes on the partition or response thread that received the
+   * answer, where Hazelcast refuses any remote call ("cannot make remote call"), so a caller that chains its next
+   * map call on it (TaskStore's batch writer) would fail that call. (The first version of this fix did: 577-857 of
+   * KillDuringTasksIT's 2 000 healthy submits refused 503; {@code TasksTest}'s burst case.)
+   *
+   * <p>On upgrade: if the operation provider or invocation builder changes, this stops compiling; a map that is not
+   * Hazelcast's own proxy gets plain {@code setAsync}s (UnbackedSubmitTest then fails).
+   */
+  public static CompletableFuture<Void> backedSets(IMap<String, String> map, Map<String, String> entries) {
+    CompletableFuture<?>[] sets = new CompletableFuture<?>[entries.size()];
+    int i = 0;
+    for (Map.Entry<String, String> e : entries.entrySet()) {
+      sets[i++] = backedSet(map, e.getKey(), e.getValue());
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    CompletableFuture.allOf(sets).whenCompleteAsync((v, err) -> {
+      if (err != null) {
+        done.completeExceptionally(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err);
+      } else {
+        done.complete(null);
+      }
+    }, ConcurrencyUtil.getDefaultAsyncExecutor());
+    return done;
+  }
+
+  private static CompletableFuture<?> backedSet(IMap<String, String> map, String key, String value) {
+    if (!(map instanceof MapProxyImpl<?, ?> proxy)) {
+      return map.setAsync(key, value).toCompletableFuture();
+    }
+    NodeEngine engine = proxy.getNodeEngine();
+    Data dataKey = engine.toData(key);
+    MapOperation op = ((MapService) proxy.getService()).getMapServiceContext().getMapOperationProvider(map.getName())
+      .createSetOperation(map.getName(), dataKey, engine.toData(value), -1L, -1L);
+    int partition = engine.getPartitionService().getPartitionId(dataKey);
+    return engine.getOperationService().createInvocationBuilder(MapService.SERVICE_NAME, op, partition)
+      .setFailOnIndeterminateOperationState(true).invoke();
   }
 
   /**

@@ -75,8 +75,19 @@ final class TaskStore {
     RecordCalls HAZELCAST = new RecordCalls() {
     };
 
+    /**
+     * One set per record, not Hazelcast's {@code putAllAsync}: a putAll answers once the owners have applied it,
+     * without waiting for the synchronous backups (its per-partition operations run inside one partition-iterating
+     * operation whose answer carries no backup acknowledgements). Campaign seed 107: a submit acknowledged in 5 ms
+     * while the backup member was cut off, its record then lost with its node. Each set waits for its backup's
+     * acknowledgement and, invoked with fail-on-indeterminate-state (this call only: the member-wide
+     * {@code hazelcast.operation.fail.on.indeterminate.state} would change every module's retries), fails with
+     * {@code IndeterminateOperationStateException} when none comes within
+     * {@code hazelcast.operation.backup.timeout.millis} (5 s), or when its member leaves: the submit is then refused
+     * ({@link TaskEngine}: 504 "may run" unless the record can be taken back).
+     */
     default CompletionStage<?> putAll(IMap<String, String> records, Map<String, String> batch) {
-      return records.putAllAsync(batch);
+      return HazelcastInternals.backedSets(records, batch);
     }
 
     default CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, String owner) {
