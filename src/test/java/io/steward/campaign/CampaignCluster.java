@@ -207,7 +207,9 @@ final class CampaignCluster implements AutoCloseable {
         if (proxy != null) {
           proxy.close();
         }
-        if (database != null) {
+        if (database != null && Boolean.getBoolean("campaign.keep")) {
+          System.out.println("campaign: the seed's database is kept (campaign.keep): " + database);
+        } else if (database != null) {
           Postgres.dropDatabase(admin, database);
         }
       } finally {
