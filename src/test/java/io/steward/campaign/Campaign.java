@@ -48,6 +48,7 @@ final class Campaign {
     deleteTree(dir);
     System.out.println("campaign seed=" + seed + " plan: " + plan.summary());
     List<String> harness = new ArrayList<>();
+    Map<String, Integer> skipped = new TreeMap<>();
     History history;
     long ops;
     Path[] logs = {null};
@@ -59,11 +60,18 @@ final class Campaign {
       if (plan.minimumSize() != null) {
         settings.put("minimumSize", plan.minimumSize());
       }
+      if (plan.store() && CampaignCluster.postgres() != null) {
+        settings.put("store", "postgres");
+      }
       rec.record("settings", settings);
       try (CampaignCluster cluster = CampaignCluster.start(plan, rec, observer)) {
         logs[0] = cluster.nodes.get(0).log().getParent();
         try {
-          phases(plan, cluster, rec, observer, harness);
+          if (cluster.storeSkipped != null) {
+            skipped.merge("store", 1, Integer::sum);
+            System.out.println("campaign seed=" + seed + ": runs without its store: " + cluster.storeSkipped);
+          }
+          phases(plan, cluster, rec, observer, harness, skipped);
         } catch (Exception | AssertionError e) {
           harness.add("the run stopped: " + e);
         }
@@ -88,8 +96,11 @@ final class Campaign {
     Map<String, Integer> byKind = new TreeMap<>();
     history.ofType("fault.start").forEach(e -> byKind.merge(e.getString("kind"), 1, Integer::sum));
     boolean passed = anomalies.isEmpty();
-    String line = "CAMPAIGN seed=" + seed + " nodes=" + plan.nodes() + " faults=" + (byKind.isEmpty() ? "none"
+    String line = "CAMPAIGN seed=" + seed + " nodes=" + plan.nodes() + (plan.store() && !skipped.containsKey("store") ? " store=postgres" : "")
+      + " faults=" + (byKind.isEmpty() ? "none"
       : byKind.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue()).collect(Collectors.joining(",")))
+      + (skipped.isEmpty() ? "" : " skipped=" + skipped.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue())
+        .collect(Collectors.joining(",")))
       + " ops=" + ops + (passed ? " PASS" : " FAIL: " + summary(anomalies));
     System.out.println(line);
     Path latest = findLogs(logs[0]);
@@ -107,8 +118,8 @@ final class Campaign {
     return new Result(seed, passed, line, byKind, ops, anomalies.size());
   }
 
-  private static void phases(Plan plan, CampaignCluster cluster, Recorder rec, Observer observer, List<String> harness)
-    throws Exception {
+  private static void phases(Plan plan, CampaignCluster cluster, Recorder rec, Observer observer, List<String> harness,
+                             Map<String, Integer> skipped) throws Exception {
     Ops ops = new Ops(rec);
     List<NodeProcess> nodes = cluster.nodes;
     Set<String> jobs = new LinkedHashSet<>();
@@ -132,6 +143,7 @@ final class Campaign {
         harness.add("the faults did not all end within " + (plan.faultPhaseMs() + 300_000) / 1000 + " s");
       }
       nemesis.problems().forEach((id, what) -> harness.add("fault " + id + ": " + what));
+      nemesis.skipped().forEach((id, kind) -> skipped.merge(kind, 1, Integer::sum));
     } finally {
       deletes.shutdown();
       deletes.awaitTermination(30, TimeUnit.SECONDS);

@@ -2,11 +2,14 @@ package io.steward.campaign;
 
 import io.steward.reliability.Netns;
 import io.steward.testing.NodeProcess;
+import io.steward.testing.Postgres;
 import io.steward.testing.ProcessCluster;
+import io.steward.testing.TcpProxy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +19,9 @@ import java.util.Map;
  * A campaign's cluster: {@code n} fat-jar nodes with the real cluster.xml, each in a network namespace of its own
  * ({@link Netns}: every node has its own address, so each uses the same Hazelcast port and bridge port), running
  * {@code http,tasks,schedule,cache,bridge}. The observer reaches each node's HTTP and TCP bridge from the host.
+ * A seed with a store ({@link Plan#store()}) puts the nodes on a database of their own in the tests' PostgreSQL
+ * ({@code TEST_POSTGRES_URL}, as {@code .ci/run} sets it), reached through a {@link TcpProxy} on the host's address
+ * of the namespaces' network, which the nemesis cuts for a {@code db-outage}; the campaign's cache is persisted.
  */
 final class CampaignCluster implements AutoCloseable {
 
@@ -28,6 +34,12 @@ final class CampaignCluster implements AutoCloseable {
   final List<NodeProcess> nodes = new ArrayList<>();
   private final Recorder history;
   private final Observer observer;
+  /** The database's proxy (null: no store). */
+  TcpProxy proxy;
+  /** Why a seed with a store runs without one (null: it has one, or needs none). */
+  String storeSkipped;
+  private String admin;
+  private String database;
 
   private CampaignCluster(Plan plan, Netns net, ProcessCluster processes, Recorder history, Observer observer) {
     this.plan = plan;
@@ -63,10 +75,11 @@ final class CampaignCluster implements AutoCloseable {
       members.add(net.address(i) + ":" + HZ_PORT);
     }
     String addresses = new JsonArray().add(Observer.FIRES).add(Observer.EFFECTS).add(Observer.COMPUTE).encode();
+    boolean store = plan.store() && store();
     processes.env("STEWARD_MODULES", "http,tasks,schedule,cache,bridge")
       .env("STEWARD_HTTP_TARGETS", addresses)
       .env("STEWARD_BRIDGE_OUTBOUND", addresses)
-      .env("STEWARD_CACHE_CACHES", new JsonObject().put(Workload.CACHE, new JsonObject()).encode())
+      .env("STEWARD_CACHE_CACHES", new JsonObject().put(Workload.CACHE, new JsonObject().put("persist", store)).encode())
       .env("STEWARD_SCHEDULE_HISTORY_SIZE", "1000")
       .env("STEWARD_SCHEDULE_HISTORY_FLUSH_MS", "200")
       .env("STEWARD_TASKS_ORPHAN_SWEEP_MS", "1000");
@@ -90,6 +103,33 @@ final class CampaignCluster implements AutoCloseable {
       up(i);
     }
     awaitWhole(180_000);
+  }
+
+  /** The tests' PostgreSQL admin URL ({@code TEST_POSTGRES_URL} or {@code -Dtest.postgres.url}); null when none. */
+  static String postgres() {
+    String url = System.getProperty(Postgres.PROPERTY, System.getenv(Postgres.ENV));
+    return url == null || url.isBlank() ? null : url;
+  }
+
+  /**
+   * A database of the seed's own behind a proxy on the host's address; false (and {@link #storeSkipped} says why)
+   * when no PostgreSQL is configured.
+   */
+  private boolean store() throws Exception {
+    admin = postgres();
+    if (admin == null) {
+      storeSkipped = "no PostgreSQL for the store (" + Postgres.ENV + " unset: .ci/postgres start DIR prints one)";
+      return false;
+    }
+    database = Postgres.createDatabase(admin);
+    proxy = new TcpProxy(InetAddress.getByName(net.hostAddress()), Postgres.host(admin), Postgres.port(admin));
+    String url = Postgres.viaPort(database, proxy.port()).replace("//" + Postgres.host(admin) + ":", "//" + net.hostAddress() + ":");
+    processes.env("STEWARD_STORE_KIND", "postgres")
+      .env("STEWARD_STORE_URL", url)
+      // store.connectTimeoutMs stays at its default (5 s): at 1 s, a pool wait on this loaded machine, or across a
+      // SIGSTOP of the node itself, counted as an outage (seed 88's replay: "unreachable" with the database up)
+      .env("STEWARD_STORE_MAX_BACKOFF_MS", "1000");
+    return true;
   }
 
   /** Waits for node {@code i} to answer /health, records {@code node.up} and (re)connects the observer to it. */
@@ -164,7 +204,18 @@ final class CampaignCluster implements AutoCloseable {
     try {
       processes.close();
     } finally {
-      net.close();
+      try {
+        if (proxy != null) {
+          proxy.close();
+        }
+        if (database != null && Boolean.getBoolean("campaign.keep")) {
+          System.out.println("campaign: the seed's database is kept (campaign.keep): " + database);
+        } else if (database != null) {
+          Postgres.dropDatabase(admin, database);
+        }
+      } finally {
+        net.close();
+      }
     }
   }
 }

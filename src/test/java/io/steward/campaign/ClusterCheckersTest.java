@@ -75,6 +75,51 @@ class ClusterCheckersTest {
     });
   }
 
+  private static String storeLine(long t) {
+    return java.time.Instant.ofEpochMilli(HistoryBuilder.WALL0 + t) + " ERROR [steward-store] io.steward.store.Store - Store: the "
+      + "postgres database at jdbc:postgresql://10.1.1.254:5432/s is unreachable (Connection is not available). Steward keeps working";
+  }
+
+  private static HistoryBuilder outage(long from, long to) {
+    JsonObject f = new JsonObject().put("fault", "4").put("kind", "db-outage").put("nodes", new io.vertx.core.json.JsonArray())
+      .put("detail", new JsonObject());
+    return base().at(from, "fault.start", f).at(to, "fault.end", f);
+  }
+
+  @Test
+  void the_store_s_one_unreachable_error_per_node_during_a_database_outage_is_excused() {
+    History h = outage(1_000, 6_000)
+      .at(9_000, "log.error", "node", "n1", "line", storeLine(2_500))
+      .at(9_001, "log.error", "node", "n2", "line", storeLine(6_900).replace("[steward-store]", "[hz.elated_meninsky.cached.thread-14]"))
+      .build();
+    assertThat(new NoErrorLines().check(h)).isEmpty();
+  }
+
+  @Test
+  void the_store_s_unreachable_error_outside_an_outage_twice_in_one_or_another_error_during_one_is_counted() {
+    assertThat(new NoErrorLines().check(base().at(9_000, "log.error", "node", "n1", "line", storeLine(2_500)).build()))
+      .as("no outage").hasSize(1);
+    assertThat(new NoErrorLines().check(outage(1_000, 6_000).at(9_000, "log.error", "node", "n1", "line", storeLine(7_100)).build()))
+      .as("1.1 s after the outage ended").hasSize(1);
+    assertThat(new NoErrorLines().check(outage(1_000, 6_000).at(9_000, "log.error", "node", "n1", "line", storeLine(900)).build()))
+      .as("before it began").hasSize(1);
+    assertThat(new NoErrorLines().check(outage(1_000, 6_000).at(9_000, "log.error", "node", "n1", "line", storeLine(2_000))
+      .at(9_001, "log.error", "node", "n1", "line", storeLine(4_000)).build()))
+      .as("a second line of one node in one outage").hasSize(1);
+    String other = java.time.Instant.ofEpochMilli(HistoryBuilder.WALL0 + 2_000)
+      + " ERROR [steward-store] io.steward.store.Store - Store: the database refused entry k (22001)";
+    assertThat(new NoErrorLines().check(outage(1_000, 6_000).at(9_000, "log.error", "node", "n1", "line", other).build()))
+      .as("another store ERROR during the outage").hasSize(1);
+    assertThat(new NoErrorLines().check(outage(1_000, 6_000).at(9_000, "log.error", "node", "n1", "line",
+      storeLine(2_000).replace("io.steward.store.Store", "io.steward.cache.Caches")).build()))
+      .as("the same words from another logger").hasSize(1);
+    JsonObject partition = new JsonObject().put("fault", "1").put("kind", "partition").put("nodes", new io.vertx.core.json.JsonArray())
+      .put("detail", new JsonObject());
+    assertThat(new NoErrorLines().check(base().at(1_000, "fault.start", partition).at(6_000, "fault.end", partition)
+      .at(9_000, "log.error", "node", "n1", "line", storeLine(2_500)).build()))
+      .as("during a fault of another kind").hasSize(1);
+  }
+
   @Test
   void the_campaign_runs_every_checker_and_a_history_a_checker_cannot_read_is_an_anomaly() {
     assertThat(Checkers.all()).extracting(Checker::name).doesNotHaveDuplicates().hasSize(12);

@@ -89,6 +89,27 @@ class MissedTicksTest {
   }
 
   @Test
+  void a_silence_during_a_database_outage_is_judged_by_the_bound_and_one_during_netem_is_not() {
+    // docs/durability.md: with its database down "Steward keeps working from memory": no failover, no excuse
+    HistoryBuilder outage = fires(job(), 500, 5_000);
+    fires(outage, 14_000, 20_000);
+    outage.fault("d1", "db-outage", 5_100, 12_000, new JsonObject());
+    for (long tick = 5_500; tick < 14_000; tick += 500) {
+      outage.at(20_200, "missed", "job", "j", "tick", WALL0 + tick, "reason", "x");
+    }
+    assertThat(checker.check(end(outage, 15_000, 20_100).build())).singleElement()
+      .satisfies(a -> assertThat(a.what()).contains("fired nothing for"));
+    // delay and loss may get a node suspected and its jobs failed over: a network fault, as a partition
+    HistoryBuilder netem = fires(job(), 500, 5_000);
+    fires(netem, 14_000, 20_000);
+    netem.fault("n1", "netem", 5_100, 12_000, new JsonObject().put("delayMs", 400).put("jitterMs", 100).put("lossPercent", 30), "n1");
+    for (long tick = 5_500; tick < 14_000; tick += 500) {
+      netem.at(20_200, "missed", "job", "j", "tick", WALL0 + tick, "reason", "x");
+    }
+    assertThat(checker.check(end(netem, 15_000, 20_100).build())).isEmpty();
+  }
+
+  @Test
   void a_job_that_stops_firing_for_good_is_reported() {
     History h = end(fires(job(), 500, 5_000), 15_000, 20_100).build();
     assertThat(checker.check(h)).singleElement()

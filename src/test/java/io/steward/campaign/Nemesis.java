@@ -16,10 +16,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Injects the plan's faults at their times: SIGKILL then a restart, SIGSTOP then SIGCONT, partitions of any shape, a
- * node restarted with its wall clock moved (libfaketime) and restarted again with the true one, a rolling restart.
+ * node restarted with its wall clock moved (libfaketime) and restarted again with the true one, a rolling restart,
+ * {@code tc netem} delay and loss on the links of one node or all, the store's database cut off (its proxy).
  * Each fault is recorded as {@code fault.start} when it begins and {@code fault.end} once it is undone (for a kill:
  * once the restarted node answers /health). At most one node is down (killed or paused) at a time and one partition
  * holds at a time, whatever the timing: a fault whose turn comes while another of its class still holds waits for it.
+ * A fault this machine cannot make (a kernel without {@code sch_netem}; a store seed without PostgreSQL) is not
+ * injected: it is recorded as {@code fault.skipped} with the reason and named on the seed's CAMPAIGN line.
  */
 final class Nemesis implements AutoCloseable {
 
@@ -34,8 +37,11 @@ final class Nemesis implements AutoCloseable {
   });
   private final Semaphore down = new Semaphore(1);
   private final Semaphore partition = new Semaphore(1);
+  private final Semaphore netem = new Semaphore(1);
+  private final Semaphore outage = new Semaphore(1);
   private final CountDownLatch ended;
   private final Map<Integer, String> problems = new ConcurrentHashMap<>();
+  private final Map<Integer, String> skipped = new ConcurrentHashMap<>();
 
   Nemesis(CampaignCluster cluster, Recorder history) {
     this.cluster = cluster;
@@ -59,12 +65,35 @@ final class Nemesis implements AutoCloseable {
     return problems;
   }
 
+  /** Faults not injected because this machine cannot make them, by kind (docs/campaign.md). */
+  Map<Integer, String> skipped() {
+    return skipped;
+  }
+
   private void begin(Plan.Fault f) {
-    Semaphore gate = f.down() ? down : partition;
+    Semaphore gate = switch (f.gate()) {
+      case "down" -> down;
+      case "netem" -> netem;
+      case "db-outage" -> outage;
+      default -> partition;
+    };
     try {
       gate.acquire();
       JsonArray names = new JsonArray(f.nodes().stream().map(Plan::name).toList());
       JsonObject fault = new JsonObject().put("fault", Integer.toString(f.id())).put("kind", f.kind()).put("nodes", names).put("detail", f.detail());
+      String cannot = f.kind().equals("db-outage") && cluster.proxy == null
+        ? (cluster.storeSkipped != null ? cluster.storeSkipped : "the nodes run without a store") : null;
+      if (cannot == null && f.kind().equals("netem")) {
+        cannot = netemMissing(f);
+      }
+      if (cannot != null) {
+        skipped.put(f.id(), f.kind());
+        history.record("fault.skipped", fault.copy().put("reason", cannot));
+        System.out.println("campaign: fault " + f.id() + " (" + f.kind() + ") not injected: " + cannot);
+        gate.release();
+        ended.countDown();
+        return;
+      }
       switch (f.kind()) {
         case "kill" -> {
           history.record("fault.start", fault);
@@ -84,6 +113,16 @@ final class Nemesis implements AutoCloseable {
             restart(i, Map.of());
           }
         }
+        case "netem" -> {
+          history.record("fault.start", fault);
+          for (int i : f.nodes()) {
+            cluster.net.netem(i, f.netem().args());
+          }
+        }
+        case "db-outage" -> {
+          history.record("fault.start", fault);
+          cluster.proxy.cut();
+        }
         default -> {
           history.record("fault.start", fault);
           cluster.partition(f.sides(), true);
@@ -99,8 +138,8 @@ final class Nemesis implements AutoCloseable {
 
   private void end(Plan.Fault f, JsonObject fault, Semaphore gate) {
     try {
-      int i = f.nodes().get(0);
-      NodeProcess node = cluster.nodes.get(i);
+      int i = f.nodes().isEmpty() ? -1 : f.nodes().get(0);
+      NodeProcess node = i < 0 ? null : cluster.nodes.get(i);
       switch (f.kind()) {
         case "kill" -> {
           node.start();
@@ -111,6 +150,12 @@ final class Nemesis implements AutoCloseable {
         case "restart" -> {
           // every node was restarted in begin()
         }
+        case "netem" -> {
+          for (int j : f.nodes()) {
+            cluster.net.clearNetem(j);
+          }
+        }
+        case "db-outage" -> cluster.proxy.restore();
         default -> cluster.partition(f.sides(), false);
       }
       history.record("fault.end", fault);
@@ -120,6 +165,24 @@ final class Nemesis implements AutoCloseable {
     } finally {
       gate.release();
       ended.countDown();
+    }
+  }
+
+  /**
+   * Null when netem can be put on the fault's first node (it is, and taken off again: a probe); else why not. Only a
+   * kernel without {@code sch_netem} is a reason to skip; any other failure is the nemesis's problem.
+   */
+  private String netemMissing(Plan.Fault f) throws Exception {
+    int i = f.nodes().get(0);
+    try {
+      cluster.net.netem(i, f.netem().args());
+      cluster.net.clearNetem(i);
+      return null;
+    } catch (java.io.IOException e) {
+      if (e.getMessage().contains("qdisc kind is unknown")) {
+        return "this kernel has no sch_netem (CONFIG_NET_SCH_NETEM): " + e.getMessage();
+      }
+      throw e;
     }
   }
 
@@ -158,7 +221,23 @@ final class Nemesis implements AutoCloseable {
         // best effort
       }
     }
+    if (cluster.proxy != null) {
+      try {
+        cluster.proxy.restore();
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
     for (Plan.Fault f : cluster.plan.faults()) {
+      if (f.kind().equals("netem")) {
+        for (int i : f.nodes()) {
+          try {
+            cluster.net.clearNetem(i);
+          } catch (Exception ignored) {
+            // none there
+          }
+        }
+      }
       if (f.sides() != null) {
         try {
           cluster.partition(f.sides(), false);

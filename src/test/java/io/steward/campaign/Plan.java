@@ -16,18 +16,39 @@ import java.util.stream.IntStream;
  * The workload's operations come from their own generator, seeded with {@link #workloadSeed()}.
  */
 record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, long faultPhaseMs, List<Fault> faults,
-            List<Job> jobs) {
+            List<Job> jobs, boolean store) {
 
-  /** Kinds the nemesis knows (docs/campaign.md); the others of the format (netem, db-outage) are not made yet. */
-  static final List<String> KINDS = List.of("kill", "pause", "partition", "clock", "restart");
+  /** Kinds the nemesis knows (docs/campaign.md). */
+  static final List<String> KINDS = List.of("kill", "pause", "partition", "clock", "restart", "netem", "db-outage");
+
+  /**
+   * The second generator's salt: netem, the store and db-outage are drawn from {@code mix(seed ^ EXTRAS)}, after and
+   * apart from the first generator's draws, so that adding them changed no earlier seed's cluster, jobs or faults.
+   */
+  static final long EXTRAS = 0x5EED_0016_0E7E_0001L;
 
   /** One fault: starts {@code atMs} after the fault phase began, lasts {@code durationMs}. */
   record Fault(int id, String kind, long atMs, long durationMs, List<Integer> nodes, List<List<Integer>> sides,
-               List<Integer> bridges, long skewMs) {
+               List<Integer> bridges, long skewMs, Netem netem) {
 
-    /** All but a partition take a node down: at most one at a time, so one synchronous backup is enough. */
+    Fault(int id, String kind, long atMs, long durationMs, List<Integer> nodes, List<List<Integer>> sides,
+          List<Integer> bridges, long skewMs) {
+      this(id, kind, atMs, durationMs, nodes, sides, bridges, skewMs, null);
+    }
+
+    /** A kill, pause, clock fault or restart takes a node down: at most one at a time, so one synchronous backup is enough. */
     boolean down() {
-      return !kind.equals("partition");
+      return !kind.equals("partition") && !kind.equals("netem") && !kind.equals("db-outage");
+    }
+
+    /** The nemesis's class of this fault: at most one fault of a class holds at a time. */
+    String gate() {
+      return down() ? "down" : kind;
+    }
+
+    /** A kind the plan drew before netem and db-outage existed (from the first generator). */
+    boolean earlierKind() {
+      return !kind.equals("netem") && !kind.equals("db-outage");
     }
 
     long endMs() {
@@ -39,6 +60,9 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
       if (kind.equals("clock")) {
         d.put("skewMs", skewMs);
       }
+      if (netem != null) {
+        d.put("delayMs", netem.delayMs).put("jitterMs", netem.jitterMs).put("lossPercent", netem.lossPercent);
+      }
       if (sides != null) {
         // each side with the bridge nodes, which reach every side (docs/campaign.md)
         d.put("sides", new JsonArray(sides.stream().map(s -> {
@@ -49,6 +73,18 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
         d.put("bridges", new JsonArray(bridges.stream().map(Plan::name).toList()));
       }
       return d;
+    }
+  }
+
+  /**
+   * {@code tc netem} on each named node's links, both ways (its own veth and its port on the switch): every packet
+   * to or from the node waits {@code delayMs} ± {@code jitterMs} and is dropped with {@code lossPercent} %.
+   */
+  record Netem(int delayMs, int jitterMs, int lossPercent) {
+
+    /** The arguments of {@code tc qdisc replace dev D root netem …}. */
+    List<String> args() {
+      return List.of("delay", delayMs + "ms", jitterMs + "ms", "loss", lossPercent + "%");
     }
   }
 
@@ -111,7 +147,28 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
       Fault f = faults.get(k);
       numbered.add(new Fault(k + 1, f.kind, f.atMs, f.durationMs, f.nodes, f.sides, f.bridges, f.skewMs));
     }
-    return new Plan(seed, n, minimumSize, detection, faultPhaseMs, List.copyOf(numbered), List.copyOf(jobs));
+    // The kinds added since (netem, db-outage) and the store: a generator of their own, their faults numbered after
+    // the others, so that every seed's earlier plan is unchanged (PlanTest).
+    Random x = new Random(mix(seed ^ EXTRAS));
+    boolean store = x.nextInt(4) == 0;
+    if (x.nextInt(4) == 0) {
+      long duration = Math.min(3_000 + x.nextInt(10_000), faultPhaseMs - 1_000);
+      long at = (long) (x.nextDouble() * (faultPhaseMs - duration));
+      int delay = 50 + 10 * x.nextInt(36); // 50-400 ms each way
+      int jitter = delay / 10 + x.nextInt(delay / 2 - delay / 10 + 1); // 10-50 % of the delay
+      int loss = 5 + x.nextInt(26); // 5-30 %
+      List<Integer> all = new ArrayList<>(IntStream.range(0, n).boxed().toList());
+      Collections.shuffle(all, x);
+      List<Integer> on = x.nextInt(3) == 0 ? sorted(all) : List.of(all.get(0)); // every node, or one
+      numbered.add(new Fault(numbered.size() + 1, "netem", at, Math.max(0, duration), on, null, null, 0,
+        new Netem(delay, jitter, loss)));
+    }
+    if (store && x.nextInt(3) != 0) {
+      long duration = Math.min(5_000 + x.nextInt(15_000), faultPhaseMs - 1_000);
+      long at = (long) (x.nextDouble() * (faultPhaseMs - duration));
+      numbered.add(new Fault(numbered.size() + 1, "db-outage", at, Math.max(0, duration), List.of(), null, null, 0));
+    }
+    return new Plan(seed, n, minimumSize, detection, faultPhaseMs, List.copyOf(numbered), List.copyOf(jobs), store);
   }
 
   private static String pick(Random r, long faultPhaseMs) {
@@ -189,10 +246,12 @@ record Plan(long seed, int nodes, Integer minimumSize, int detectionSeconds, lon
   }
 
   String summary() {
-    return "nodes=" + nodes + " minimumSize=" + (minimumSize == null ? "-" : minimumSize) + " faults="
-      + faults.stream().map(f -> f.kind + (f.sides != null ? new JsonArray(f.sides.stream().map(x -> new JsonArray(x.stream().map(Plan::name).toList())).toList()).encode()
-        + (f.bridges.isEmpty() ? "" : "bridge" + f.detail().getJsonArray("bridges").encode()) : "(" + name(f.nodes.get(0)) + ")")
+    return "nodes=" + nodes + " minimumSize=" + (minimumSize == null ? "-" : minimumSize) + (store ? " store=postgres" : "")
+      + " faults=" + faults.stream().map(f -> f.kind + (f.sides != null ? new JsonArray(f.sides.stream().map(x -> new JsonArray(x.stream().map(Plan::name).toList())).toList()).encode()
+        + (f.bridges.isEmpty() ? "" : "bridge" + f.detail().getJsonArray("bridges").encode())
+        : f.nodes.isEmpty() ? "" : "(" + (f.kind.equals("netem") ? String.join(",", f.nodes.stream().map(Plan::name).toList()) : name(f.nodes.get(0))) + ")")
       + (f.kind.equals("clock") ? (f.skewMs > 0 ? "+" : "") + f.skewMs / 1000 + "s" : "")
+      + (f.netem != null ? String.join(" ", f.netem.args()) : "")
       + "@" + f.atMs / 1000 + "s+" + f.durationMs / 1000 + "s").toList();
   }
 }

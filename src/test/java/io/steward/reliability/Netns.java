@@ -167,6 +167,50 @@ public final class Netns implements AutoCloseable {
     ip("-n", namespace(i), "neigh", "del", address(j), "dev", nodeVeth(i));
   }
 
+  /**
+   * {@code tc netem} on node {@code i}'s links, both ways: on its own veth (what it sends) and on its port of the
+   * switch (what it receives), e.g. {@code delay 200ms 50ms loss 10%}. Replaces any netem already there.
+   * Fails with tc's message when the kernel has no {@code sch_netem} ("Specified qdisc kind is unknown").
+   */
+  public void netem(int i, List<String> args) throws IOException, InterruptedException {
+    List<String> own = new ArrayList<>(List.of("-n", namespace(i), "qdisc", "replace", "dev", nodeVeth(i), "root", "netem"));
+    own.addAll(args);
+    tc(own);
+    List<String> port = new ArrayList<>(List.of("-n", switchNamespace(), "qdisc", "replace", "dev", switchPort(i), "root", "netem"));
+    port.addAll(args);
+    tc(port);
+  }
+
+  /** Undoes {@link #netem}; goes on past a link that has none. */
+  public void clearNetem(int i) throws IOException, InterruptedException {
+    IOException first = null;
+    for (List<String> cmd : List.of(List.of("-n", namespace(i), "qdisc", "del", "dev", nodeVeth(i), "root"),
+        List.of("-n", switchNamespace(), "qdisc", "del", "dev", switchPort(i), "root"))) {
+      try {
+        tc(cmd);
+      } catch (IOException e) {
+        if (first == null && !e.getMessage().contains("No such file or directory")
+            && !e.getMessage().contains("Cannot delete qdisc with handle of zero")) {
+          first = e;
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private static void tc(List<String> args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("tc");
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(20, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
+    }
+  }
+
   @Override
   public void close() {
     for (int k = made.size() - 1; k >= 0; k--) {

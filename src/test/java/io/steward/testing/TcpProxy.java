@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TcpProxy implements AutoCloseable {
 
+  private final InetAddress bindAddress;
   private final String targetHost;
   private final int targetPort;
   private final int port;
@@ -24,6 +25,12 @@ public final class TcpProxy implements AutoCloseable {
   private volatile ServerSocket server;
 
   public TcpProxy(String targetHost, int targetPort) throws IOException {
+    this(InetAddress.getLoopbackAddress(), targetHost, targetPort);
+  }
+
+  /** A proxy listening on {@code bindAddress} (e.g. the host's address on a test network of namespaces). */
+  public TcpProxy(InetAddress bindAddress, String targetHost, int targetPort) throws IOException {
+    this.bindAddress = bindAddress;
     this.targetHost = targetHost;
     this.targetPort = targetPort;
     this.port = FreePorts.one();
@@ -66,7 +73,7 @@ public final class TcpProxy implements AutoCloseable {
   private void open() throws IOException {
     ServerSocket s = new ServerSocket();
     s.setReuseAddress(true);
-    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    s.bind(new InetSocketAddress(bindAddress, port));
     server = s;
     Thread t = new Thread(() -> accept(s), "tcp-proxy-" + port);
     t.setDaemon(true);
