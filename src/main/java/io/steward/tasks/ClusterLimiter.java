@@ -202,16 +202,8 @@ final class ClusterLimiter {
 
   /** Asks for slots for the head of a partition's queue, unless a request is in flight. On the event loop. */
   private void pump(String key, Waiting w) {
-    pump(key, w, null);
-  }
-
-  /**
-   * Asks for slots for the head of a partition's queue, giving {@code released} back in the same step (null: none);
-   * false, and nothing asked, when a request is in flight or nothing waits. On the event loop.
-   */
-  private boolean pump(String key, Waiting w, Slot released) {
     if (w.inFlight) {
-      return false;
+      return;
     }
     while (!w.queue.isEmpty() && !w.queue.peek().record.awaits(w.queue.peek())) {
       w.queue.poll(); // cancelled while it waited
@@ -219,7 +211,7 @@ final class ClusterLimiter {
     }
     if (w.queue.isEmpty()) {
       waiting.remove(key, w);
-      return false;
+      return;
     }
     String[] ids = new String[Math.min(BATCH, w.queue.size())];
     int i = 0;
@@ -232,14 +224,8 @@ final class ClusterLimiter {
     w.inFlight = true;
     long eventsBefore = w.events;
     slots.submitToKey(key, new LimitSlots.Acquire(nodeId, ids, limit.clusterLimit(), limit.ratePerPeriod(),
-        limit.periodMs(), clusterNow.getAsLong(), released == null ? null : released.id()))
-      .whenComplete((res, err) -> mailbox.post(() -> {
-        if (err != null && released != null) {
-          releaseOnly(released); // it may not have been given back: again, on its own (a second time changes nothing)
-        }
-        answered(key, w, ids, eventsBefore, res, err);
-      }));
-    return true;
+        limit.periodMs(), clusterNow.getAsLong()))
+      .whenComplete((res, err) -> mailbox.post(() -> answered(key, w, ids, eventsBefore, res, err)));
   }
 
   private void answered(String key, Waiting w, String[] ids, long eventsBefore, long[] res, Throwable err) {
@@ -295,27 +281,14 @@ final class ClusterLimiter {
 
   // ---------------------------------------------------------------- giving slots back
 
-  /**
-   * Gives a slot back. When tasks of the same partition wait here, the slot is handed on to them in the same step
-   * (no round trip through the map's event); else it is given back on its own. Any thread.
-   */
-  void release(Slot s) {
-    mailbox.post(() -> {
-      Waiting w = waiting.get(s.key());
-      if (w == null || !pump(s.key(), w, s)) {
-        releaseOnly(s);
-      }
-    });
-  }
-
   /** Gives a slot back; retried every {@link #RETRY_MS} until the map answers. Any thread. */
-  private void releaseOnly(Slot s) {
+  void release(Slot s) {
     slots.submitToKey(s.key(), new LimitSlots.Release(s.id(), limit.periodMs())).whenComplete((res, err) -> {
       if (err != null) {
         WARNINGS.warn("release", "Could not give back cluster-limit slot " + s.id() + " of supervisor '"
           + supervisor.name() + "' (" + err.getMessage() + "); retrying every " + RETRY_MS + " ms, and it is freed when "
           + "this node leaves the cluster. Until then it counts against clusterLimit.");
-        vertx.setTimer(RETRY_MS, t -> releaseOnly(s));
+        vertx.setTimer(RETRY_MS, t -> release(s));
       }
     });
   }

@@ -41,9 +41,7 @@ final class LimitSlots {
    * Takes slots for {@code slotIds}, in order, while the limits allow: answers {@code [granted, retryAt]}, where the
    * first {@code granted} ids got a slot (an id already held counts as granted: Hazelcast may run a step again after a
    * member loss) and {@code retryAt} is, when the rate window stopped the rest, the cluster time at which its oldest
-   * start leaves the window (0 when the concurrency limit stopped them: wait for a release). When {@code released} is
-   * not null, that slot is given back first, in the same step: a node that frees a slot while its own tasks wait for
-   * one hands it on without a round trip.
+   * start leaves the window (0 when the concurrency limit stopped them: wait for a release).
    */
   static final class Acquire implements EntryProcessor<String, String, long[]> {
     private static final long serialVersionUID = 1L;
@@ -53,14 +51,8 @@ final class LimitSlots {
     private final int rate;
     private final long periodMs;
     private final long now;
-    private final String released;
 
     Acquire(String node, String[] slotIds, int limit, int rate, long periodMs, long now) {
-      this(node, slotIds, limit, rate, periodMs, now, null);
-    }
-
-    Acquire(String node, String[] slotIds, int limit, int rate, long periodMs, long now, String released) {
-      this.released = released;
       this.node = node;
       this.slotIds = slotIds;
       this.limit = limit;
@@ -73,9 +65,6 @@ final class LimitSlots {
     public long[] process(Map.Entry<String, String> entry) {
       JsonObject state = parse(entry.getValue());
       JsonObject held = state.getJsonObject("held");
-      if (released != null) {
-        held.remove(released);
-      }
       JsonArray starts = pruned(state.getJsonArray("starts"), rate, periodMs, now);
       int granted = 0;
       long retryAt = 0;

@@ -56,16 +56,6 @@ class LimitSlotsTest {
   }
 
   @Test
-  void a_slot_given_back_in_the_same_step_goes_to_the_next_waiting_attempt_and_a_repeat_changes_nothing() {
-    Entry e = new Entry("s");
-    acquire(e, "n1", 1, 0, 0, 10, "a#1");
-    assertThat(new LimitSlots.Acquire("n1", new String[] {"b#1", "c#1"}, 1, 0, 0, 11, "a#1").process(e)).containsExactly(1, 0);
-    assertThat(new LimitSlots.Acquire("n1", new String[] {"b#1", "c#1"}, 1, 0, 0, 12, "a#1").process(e))
-      .as("Hazelcast runs it again: the same answer").containsExactly(1, 0);
-    assertThat(new JsonObject(e.getValue()).getJsonObject("held").fieldNames()).containsExactly("b#1");
-  }
-
-  @Test
   void a_rate_window_slides_and_says_when_its_oldest_start_leaves_it() {
     Entry e = new Entry("s");
     assertThat(acquire(e, "n1", 0, 2, 1_000, 100, "a#1")).containsExactly(1, 0);
