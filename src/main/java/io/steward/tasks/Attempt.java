@@ -28,6 +28,18 @@ final class Attempt implements Runnable, TaskContext {
    */
   private final AtomicBoolean permit = new AtomicBoolean();
   private volatile boolean abandoned;
+  /** Its slot of a cluster-wide limit, while it holds one (only in a supervisor with {@code clusterLimit}). */
+  // A field and a VarHandle, not an AtomicReference: no object per attempt where there is no limit.
+  private volatile ClusterLimiter.Slot limitSlot;
+  private static final java.lang.invoke.VarHandle LIMIT_SLOT;
+
+  static {
+    try {
+      LIMIT_SLOT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Attempt.class, "limitSlot", ClusterLimiter.Slot.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
   /** Its span while it runs, when tracing is on; ended once, with the attempt ({@link #endSpan}). Guarded by record. */
   private volatile io.opentelemetry.api.trace.Span span;
 
@@ -44,6 +56,25 @@ final class Attempt implements Runnable, TaskContext {
   /** Gives the durable dispatch permit back, once. */
   boolean releasePermit() {
     return permit.compareAndSet(true, false);
+  }
+
+  /** It holds {@code slot} of its supervisor's cluster limit (null: a rate limit only, nothing to give back). */
+  void holdLimit(ClusterLimiter.Slot slot) {
+    limitSlot = slot;
+  }
+
+  /**
+   * Gives its cluster-limit slot back, once: when its handler returned, or when it will not run (cancelled, refused,
+   * taken over elsewhere). Without a limit, one read.
+   */
+  void releaseLimit() {
+    if (limitSlot == null) {
+      return;
+    }
+    ClusterLimiter.Slot s = (ClusterLimiter.Slot) LIMIT_SLOT.getAndSet(this, null);
+    if (s != null) {
+      s.limiter().release(s);
+    }
   }
 
   /** QUEUED to RUNNING on {@code thread}; {@code deadline} is when the watchdog times it out (0: never). */

@@ -75,6 +75,17 @@ final class Dispatcher {
     if (a == null) {
       return; // not pending (cancelled)
     }
+    ClusterLimiter limiter = r.supervisor.limiter;
+    if (limiter != null) {
+      limiter.offer(a); // it comes back to proceed once it holds its slot
+      return;
+    }
+    proceed(a);
+  }
+
+  /** An attempt that holds its slot of its supervisor's cluster limit, or needs none, goes on to the workers. */
+  void proceed(Attempt a) {
+    TaskRecord r = a.record;
     if (!r.durable()) {
       execute(r, a);
       return;
@@ -129,6 +140,7 @@ final class Dispatcher {
   }
 
   private void notRun(Attempt a) {
+    a.releaseLimit();
     releasePermit(a);
     notRun.accept(a);
   }
@@ -136,7 +148,7 @@ final class Dispatcher {
   /** Takes a dispatch permit for a pending durable task if one is free and none waits before it; else null. */
   Attempt reserve(TaskRecord r) {
     Supervisor sup = r.supervisor;
-    if (stopping || !sup.tryTakeDispatchPermit()) {
+    if (stopping || sup.limiter != null || !sup.tryTakeDispatchPermit()) { // a limited one waits for its slot first
       return null;
     }
     Attempt a = r.nextAttempt(runner);
@@ -160,6 +172,7 @@ final class Dispatcher {
     if (r.awaits(a)) {
       execute(r, a);
     } else {
+      a.releaseLimit();
       releasePermit(a);
     }
   }
@@ -183,6 +196,7 @@ final class Dispatcher {
       a.takePermit();
       store.putLive(r.id(), runningRecord(r, a), nodeId).onComplete(ar -> {
         if (ar.succeeded() && ar.result() != null) {
+          a.releaseLimit();
           releasePermit(a);
           takenOver.accept(r, ar.result()); // the record is another node's now: it runs the task, this one must not
           return;

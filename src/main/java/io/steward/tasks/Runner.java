@@ -102,6 +102,7 @@ final class Runner {
         scope.close();
       }
     }
+    a.releaseLimit(); // its handler returned, a zombie's too: it no longer runs
 
     if (a.handlerReturned()) { // abandoned: a zombie that returned
       r.supervisor.workers.zombieReturned(a.slotReplaced());

@@ -39,6 +39,8 @@ final class Supervisor {
   private final Counter rejected;
   private final List<Meter> meters = new ArrayList<>();
   private final MeterRegistry registry;
+  /** Its cluster-wide limits on this node, or null when it has none (then its tasks pay nothing for them). */
+  volatile ClusterLimiter limiter;
 
   Supervisor(SupervisorConfig config, MeterRegistry registry) {
     this.config = config;
@@ -162,7 +164,8 @@ final class Supervisor {
 
   /** Nothing runs, waits for a worker, or is dispatched (durable). */
   boolean idle() {
-    return running.sum() == 0 && workers.queued() == 0 && durableDispatched.get() == 0;
+    return running.sum() == 0 && workers.queued() == 0 && durableDispatched.get() == 0
+      && (limiter == null || limiter.waiting() == 0);
   }
 
   // ---------------------------------------------------------------- the durable dispatch gate
@@ -231,14 +234,16 @@ final class Supervisor {
   }
 
   double queued() {
-    return workers.queued() + durableQueue.size();
+    return workers.queued() + durableQueue.size() + (limiter == null ? 0 : limiter.waiting());
   }
 
   JsonObject stats() {
-    return new JsonObject().put("workers", config.workers()).put("maxQueued", config.maxQueued())
+    JsonObject stats = new JsonObject().put("workers", config.workers()).put("maxQueued", config.maxQueued())
       .put("virtualThreads", workers.virtual()).put("running", running.sum()).put("queued", (int) queued())
       .put("restarting", restarting.get()).put("zombies", workers.zombies()).put("admitted", admitted.get())
       .put("threads", workers.threads());
+    ClusterLimiter l = limiter;
+    return l == null ? stats : stats.put("limit", l.stats());
   }
 
   void close() {

@@ -12,10 +12,10 @@ import java.util.regex.Pattern;
  * or cancelled handlers that ignore interruption get a replacement thread; beyond that they keep their slot
  * until they return. {@code timeoutMs} is the default for its tasks (0: none). {@code dispatchAhead} durable
  * attempts may be recorded as running before a worker is free (more throughput; more tasks reported as possible
- * duplicates if the node dies).
+ * duplicates if the node dies). {@code limit}, null when none, bounds its attempts across the cluster ({@link LimitConfig}).
  */
 record SupervisorConfig(String name, int workers, int maxQueued, boolean virtualThreads, int maxZombies,
-                               long timeoutMs, int dispatchAhead) {
+                               long timeoutMs, int dispatchAhead, LimitConfig limit) {
 
   public static final String DEFAULT = "default";
   static final int DEFAULT_WORKERS = 16;
@@ -23,7 +23,7 @@ record SupervisorConfig(String name, int workers, int maxQueued, boolean virtual
   static final int DEFAULT_DISPATCH_AHEAD = 32;
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Set<String> KEYS = Set.of("workers", "maxQueued", "virtualThreads", "maxZombies", "timeoutMs",
-    "dispatchAhead");
+    "dispatchAhead", "clusterLimit", "ratePerPeriod", "periodMs", "partitionBy");
 
   /** Tasks this supervisor holds at most: running, queued, and waiting to restart. */
   public int capacity() {
@@ -50,7 +50,8 @@ record SupervisorConfig(String name, int workers, int maxQueued, boolean virtual
     int maxZombies = integer(o, "maxZombies", Math.min(workers, 1_000), 0, 100_000, path);
     long timeoutMs = integer(o, "timeoutMs", 0, 0, Integer.MAX_VALUE, path);
     int dispatchAhead = integer(o, "dispatchAhead", DEFAULT_DISPATCH_AHEAD, 0, 10_000, path);
-    return new SupervisorConfig(name, workers, maxQueued, virtual, maxZombies, timeoutMs, dispatchAhead);
+    return new SupervisorConfig(name, workers, maxQueued, virtual, maxZombies, timeoutMs, dispatchAhead,
+      LimitConfig.parse(o, path));
   }
 
   private static int integer(JsonObject o, String key, int def, int min, int max, String path) {

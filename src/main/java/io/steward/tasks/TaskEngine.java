@@ -92,6 +92,7 @@ final class TaskEngine {
   private final class AttemptListener implements Runner.Listener {
     @Override
     public void notStarted(Attempt a) {
+      a.releaseLimit();
       dispatcher.releasePermit(a);
     }
 
@@ -140,6 +141,13 @@ final class TaskEngine {
         + String.join(", ", supervisors.keySet()) + "; see tasks.supervisors)");
     }
     type.validate(spec.payload());
+    LimitConfig limit = sup.config.limit();
+    if (limit != null && limit.partitionBy() != null
+      && LimitConfig.partitionValue(spec.payload(), limit.partitionBy()) == null) {
+      throw StewardException.badRequest("payload." + limit.partitionBy(), "is required: a string (1-"
+        + LimitConfig.MAX_PARTITION_VALUE + " characters) or an integer, as supervisor '" + sup.name()
+        + "' limits its tasks per " + limit.partitionBy() + " (partitionBy)");
+    }
     return new Resolved(type, sup);
   }
 
@@ -262,6 +270,11 @@ final class TaskEngine {
 
   private TaskMeters metersOf(Supervisor sup, String type) {
     return sup.metersOf(type, meters);
+  }
+
+  /** An attempt now holds its slot of its supervisor's cluster limit: it goes on to the workers. On the event loop. */
+  void limitGranted(Attempt a) {
+    dispatcher.proceed(a);
   }
 
   /** Applies the restart policy. Temporary tasks that end for good finish on the calling thread. */
@@ -516,6 +529,7 @@ final class TaskEngine {
       if (state == TaskState.RUNNING && a != null) {
         runner.abandon(a);
       } else if (state == TaskState.PENDING && a != null) {
+        a.releaseLimit(); // it will not begin: it is cancelled under this monitor
         if (r.supervisor.withdraw(a)) {
           dispatcher.releasePermit(a);
         }

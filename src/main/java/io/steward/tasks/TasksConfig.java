@@ -28,7 +28,8 @@ record TasksConfig(
     Setting.json("tasks.supervisors", new JsonObject().put(SupervisorConfig.DEFAULT, new JsonObject()
         .put("workers", SupervisorConfig.DEFAULT_WORKERS).put("maxQueued", SupervisorConfig.DEFAULT_MAX_QUEUED)),
       "Named supervisors, each with its own pool and queue: {name: {workers, maxQueued, virtualThreads?, maxZombies?, "
-        + "timeoutMs?, dispatchAhead?}}; 'default' is added when missing (docs/tasks.md)"),
+        + "timeoutMs?, dispatchAhead?, clusterLimit?, ratePerPeriod?, periodMs?, partitionBy?}}; 'default' is added when "
+        + "missing (docs/tasks.md)"),
     Setting.bool("tasks.virtualThreads", false, "Run handlers on virtual threads unless a supervisor says otherwise "
       + "(needs a JVM >= 21; on an older one a warning is logged and platform threads are used)"),
     Setting.integer("tasks.maxRestarts", 3, "Default per-task restart limit: at most this many restarts within tasks.withinMs, then the task fails into the dead letters"),

@@ -51,6 +51,10 @@ final class TasksVerticle extends VerticleBase {
   private Events events;
   private Takeover takeover;
   private LiveRecorder recorder;
+  private final List<ClusterLimiter> limiters = new ArrayList<>();
+  private Cluster.Listening limitsListener;
+  /** A sweep frees the slots of an absent node taken at least this long ago (a node that just joined may not be listed yet). */
+  static final long LIMIT_SWEEP_GRACE_MS = 30_000;
 
   TasksVerticle(TasksConfig config) {
     this(config, Clock.systemUTC(), MonotonicClock.INSTANCE);
@@ -108,6 +112,17 @@ final class TasksVerticle extends VerticleBase {
         .register(meterRegistry),
       Counter.builder("steward_tasks_lost").description("Temporary tasks of departed nodes reported lost by this node")
         .register(meterRegistry));
+    if (config.supervisors().values().stream().anyMatch(sc -> sc.limit() != null)) {
+      com.hazelcast.map.IMap<String, String> slots = hz.getMap(LimitSlots.MAP);
+      // The rate window is measured on the cluster clock, alike on every node (with a test's clock moved as it is).
+      java.util.function.LongSupplier clusterNow = () -> clock.millis() + (store.clusterTime() - System.currentTimeMillis());
+      supervisors.values().stream().filter(s -> s.config.limit() != null).forEach(s -> {
+        ClusterLimiter l = new ClusterLimiter(s, s.config.limit(), vertx, ctx, mailbox, nodeId, slots, clusterNow,
+          engine::limitGranted, meterRegistry);
+        s.limiter = l;
+        limiters.add(l);
+      });
+    }
     recorder = new LiveRecorder(vertx, nodeId, engine.ids().prefix(), registry, store,
       Timer.builder("steward_tasks_record_write").description("Latency of writing this node's record of temporary tasks")
         .publishPercentiles(0.5, 0.99).register(meterRegistry));
@@ -146,7 +161,10 @@ final class TasksVerticle extends VerticleBase {
     }));
     long expireEvery = Math.max(1_000, config.finishedTtlMs() / 10);
     timers.add(vertx.setPeriodic(expireEvery, t -> registry.expire(clock.millis() - config.finishedTtlMs())));
-    timers.add(vertx.setPeriodic(config.orphanSweepMs(), t -> takeover.sweep()));
+    timers.add(vertx.setPeriodic(config.orphanSweepMs(), t -> {
+      takeover.sweep();
+      sweepLimits(null);
+    }));
 
     List<Future<?>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
@@ -157,8 +175,22 @@ final class TasksVerticle extends VerticleBase {
     return Future.all(ready).onSuccess(v -> {
       takeover.start(hz);
       takeover.sweep(); // tasks of nodes that died while no tasks node was around
+      if (!limiters.isEmpty()) {
+        limiters.forEach(ClusterLimiter::start);
+        limitsListener = Cluster.onNodeLeft(hz, ctx, this::sweepLimits);
+        sweepLimits(null);
+      }
       LOG.info("Tasks module up on node {}: supervisors {}", nodeId, describe(supervisors));
     });
+  }
+
+  /** Frees the cluster-limit slots of {@code departed} (Hazelcast reported it gone), or of any absent node (null). */
+  private void sweepLimits(String departed) {
+    if (limiters.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> live = Cluster.liveNodeIds(vertx);
+    limiters.forEach(l -> l.reclaim(live, departed, LIMIT_SWEEP_GRACE_MS));
   }
 
   private static String describe(Map<String, Supervisor> supervisors) {
@@ -216,6 +248,9 @@ final class TasksVerticle extends VerticleBase {
   public Future<?> stop() {
     engine.stopAccepting();
     takeover.stop();
+    if (limitsListener != null) {
+      limitsListener.close();
+    }
     List<Future<?>> unregistered = new ArrayList<>();
     consumers.forEach(c -> unregistered.add(c.unregister()));
     Promise<Void> drained = Promise.promise();
@@ -225,6 +260,7 @@ final class TasksVerticle extends VerticleBase {
       .onComplete(v -> {
         timers.forEach(vertx::cancelTimer);
         events.publish();
+        limiters.forEach(ClusterLimiter::stop);
         engine.close();
       });
   }

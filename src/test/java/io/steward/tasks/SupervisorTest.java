@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A supervisor's admission: units of capacity that are taken while there is room and given back once each. */
 class SupervisorTest {
 
-  private final Supervisor sup = new Supervisor(new SupervisorConfig("two", 1, 1, false, 1, 0, 0), new SimpleMeterRegistry());
+  private final Supervisor sup = new Supervisor(new SupervisorConfig("two", 1, 1, false, 1, 0, 0, null), new SimpleMeterRegistry());
 
   @AfterEach
   void close() {

@@ -34,7 +34,7 @@ class TasksConfigTest {
     TasksConfig c = resolve(new JsonObject().put("tasks", new JsonObject().put("supervisors", new JsonObject()
       .put("email", new JsonObject().put("workers", 2).put("maxQueued", 50).put("timeoutMs", 1_000)))), Map.of());
     assertThat(c.supervisors()).containsOnlyKeys("default", "email");
-    assertThat(c.supervisors().get("email")).isEqualTo(new SupervisorConfig("email", 2, 50, false, 2, 1_000, 32));
+    assertThat(c.supervisors().get("email")).isEqualTo(new SupervisorConfig("email", 2, 50, false, 2, 1_000, 32, null));
 
     TasksConfig fromEnv = resolve(new JsonObject(), Map.of("STEWARD_TASKS_SUPERVISORS",
       "{\"default\": {\"workers\": 3}, \"io\": {\"virtualThreads\": true, \"workers\": 5000}}",
