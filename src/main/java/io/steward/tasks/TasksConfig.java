@@ -46,8 +46,8 @@ record TasksConfig(
     Setting.integer("tasks.maxEvents", 2_000, "Events published per interval and kind (routine, important) per node; the excess is counted as dropped"),
     Setting.integer("tasks.orphanSweepMs", 5_000, "How often each node looks for durable tasks of departed nodes to take over, in ms"),
     Setting.integer("tasks.submitInstances", 2, "Event loops that take submit and run requests (the busiest addresses); more let accepting tasks use more cores"),
-    Setting.integer("tasks.priorityAgingMs", (int) DEFAULT_PRIORITY_AGING_MS, "A task's priority step is worth this much waiting, in ms: a queued task "
-      + "is never passed by one queued more than (10 - its priority) steps after it (docs/tasks.md, priorities)")
+    Setting.integer("tasks.priorityAgingMs", (int) DEFAULT_PRIORITY_AGING_MS, "Aging of task priorities, in ms: a queued task is never passed by one "
+      + "queued more than (10 - its priority) x this after it, whatever that one's priority (docs/tasks.md)")
   );
 
   static TasksConfig from(JsonObject s) {
