@@ -198,9 +198,12 @@ final class Supervisor {
     return workers.remove(a);
   }
 
-  /** Nothing runs, waits for a worker, or is dispatched (durable). */
+  /**
+   * Nothing runs, waits for a worker, or is dispatched (durable). Paused, nothing runs: its queue cannot start, so a
+   * stopping node does not wait for it (durable tasks go to the survivors, temporary ones are reported lost).
+   */
   boolean idle() {
-    return running.sum() == 0 && workers.queued() == 0 && durableDispatched.get() == 0;
+    return running.sum() == 0 && (paused() || workers.queued() == 0 && durableDispatched.get() == 0);
   }
 
   // ---------------------------------------------------------------- the durable dispatch gate

@@ -59,9 +59,12 @@ class PauseAndPriorityTest {
       .section("tasks"));
   }
 
+  /** The deployment of each node's tasks module. */
+  private static final Map<StewardNode, String> TASKS = new ConcurrentHashMap<>();
+
   private static StewardNode startNode(List<String> modules) throws Exception {
     StewardNode node = cluster.start(modules).await(60, TimeUnit.SECONDS);
-    node.vertx().deployVerticle(new TasksVerticle(config(), CLOCK, CLOCK)).await(30, TimeUnit.SECONDS);
+    TASKS.put(node, node.vertx().deployVerticle(new TasksVerticle(config(), CLOCK, CLOCK)).await(30, TimeUnit.SECONDS));
     return node;
   }
 
@@ -237,6 +240,14 @@ class PauseAndPriorityTest {
       assertThat(resumed.getInteger("nodes")).isEqualTo(3);
       assertThat(await(c, id).getString("state")).isEqualTo("succeeded");
       assertThat(starts("p3")).containsExactly("late");
+
+      // A node whose tasks module stops while a supervisor is paused does not wait for its queue, which cannot start.
+      pause(a, "p4");
+      String held = order(c, "p4", "p4", "held", 0, "temporary");
+      assertThat(state(c, held)).isEqualTo("pending");
+      c.vertx().undeploy(TASKS.get(c)).await(20, TimeUnit.SECONDS);
+      assertThat(starts("p4")).containsExactly("other");
+      resume(a, "p4");
     } finally {
       cluster.stop(c).await(60, TimeUnit.SECONDS);
     }
