@@ -49,6 +49,12 @@ public final class Addresses {
     public static final String LIST = "steward.tasks.list";
     public static final String CANCEL = "steward.tasks.cancel";
     public static final String DEADLETTERS = "steward.tasks.deadletters";
+    /** {@code {supervisor}}: nothing of it starts, cluster-wide, until resumed; submits are still queued. */
+    public static final String PAUSE = "steward.tasks.pause";
+    /** {@code {supervisor}}: its queue starts again, in order. */
+    public static final String RESUME = "steward.tasks.resume";
+    /** {@code {}}: this node's supervisors (configuration, load, paused). */
+    public static final String SUPERVISORS = "steward.tasks.supervisors";
     /** Lifecycle events, published in batches: {@code {node, events: [...], dropped}}. */
     public static final String EVENTS = "steward.tasks.events";
     /** Per-node verbs (see {@link Addresses#node}): the node that owns a task answers for it. */
@@ -56,6 +62,8 @@ public final class Addresses {
     public static final String NODE_AWAIT = "tasks.await";
     public static final String NODE_CANCEL = "tasks.cancel";
     public static final String NODE_LIST = "tasks.list";
+    /** {@code {supervisor?}}: that node's supervisors, after it has read the named one's pause state again. */
+    public static final String NODE_SUPERVISORS = "tasks.supervisors";
 
     private Tasks() {
     }

@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-/** Routes of the tasks module: submit, run, get, list, cancel, dead letters. */
+/** Routes of the tasks module: submit, run, get, list, cancel, dead letters, supervisors (pause, resume). */
 final class TasksApi implements Api {
 
   @Override
@@ -16,6 +16,9 @@ final class TasksApi implements Api {
     router.get("/tasks").handler(forward.to(Addresses.Tasks.LIST, 200, TasksApi::listQuery));
     // Before /tasks/:id: task ids are generated ({node prefix}-{n}), never this word.
     router.get("/tasks/deadletters").handler(forward.to(Addresses.Tasks.DEADLETTERS, 200, TasksApi::deadLettersQuery));
+    router.get("/tasks/supervisors").handler(forward.to(Addresses.Tasks.SUPERVISORS, 200, ctx -> Query.string(ctx, Query.only(ctx, "supervisor"), "supervisor")));
+    router.post("/tasks/supervisors/:supervisor/pause").handler(forward.params(Addresses.Tasks.PAUSE, "supervisor"));
+    router.post("/tasks/supervisors/:supervisor/resume").handler(forward.params(Addresses.Tasks.RESUME, "supervisor"));
     router.get("/tasks/:id").handler(forward.params(Addresses.Tasks.GET, "id"));
     router.delete("/tasks/:id").handler(forward.params(Addresses.Tasks.CANCEL, "id"));
   }

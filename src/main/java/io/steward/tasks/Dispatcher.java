@@ -21,7 +21,8 @@ import java.util.function.Consumer;
 /**
  * How pending attempts reach a supervisor's workers. Temporary ones go at once (gathered per turn of the event
  * loop). Durable ones pass a gate: at most {@code workers + dispatchAhead} are dispatched at a time, each first
- * recorded as running in Hazelcast, so a survivor knows which may have had effects.
+ * recorded as running in Hazelcast, so a survivor knows which may have had effects. While a supervisor is paused
+ * none passes the gate; the temporary ones wait in its workers' queue.
  */
 final class Dispatcher {
 
@@ -75,6 +76,7 @@ final class Dispatcher {
     if (a == null) {
       return; // not pending (cancelled)
     }
+    r.supervisor.stamp(r);
     ClusterLimiter limiter = r.supervisor.limiter;
     if (limiter != null) {
       limiter.offer(a); // it comes back to proceed once it holds its slot
@@ -148,7 +150,8 @@ final class Dispatcher {
   /** Takes a dispatch permit for a pending durable task if one is free and none waits before it; else null. */
   Attempt reserve(TaskRecord r) {
     Supervisor sup = r.supervisor;
-    if (stopping || sup.limiter != null || !sup.tryTakeDispatchPermit()) { // a limited one waits for its slot first
+    // paused: its first record says pending, and it waits in the durable queue; a limited one waits for its slot first
+    if (stopping || sup.paused() || sup.limiter != null || !sup.tryTakeDispatchPermit()) {
       return null;
     }
     Attempt a = r.nextAttempt(runner);
@@ -157,7 +160,13 @@ final class Dispatcher {
       return null;
     }
     a.takePermit();
+    sup.stamp(r);
     return a;
+  }
+
+  /** The supervisor was resumed: its durable queue moves again (its workers were signalled). Any thread. */
+  void resumed(Supervisor sup) {
+    onContext(() -> pump(sup));
   }
 
   JsonObject runningRecord(TaskRecord r, Attempt a) {
@@ -183,7 +192,8 @@ final class Dispatcher {
    * task over while this one was cut off from the cluster (then it is dropped here). On the event loop.
    */
   private void pump(Supervisor sup) {
-    while (!stopping && sup.dispatchRoom()) {
+    // Paused: nothing more is recorded as running (a survivor would report it as a possible duplicate)
+    while (!stopping && !sup.paused() && sup.dispatchRoom()) {
       TaskRecord r = sup.nextDurable();
       if (r == null) {
         return;

@@ -277,6 +277,39 @@ final class Lookup {
     });
   }
 
+  /**
+   * Completes a pause or resume ({@code status}, this node's view) once every other tasks node has read the new
+   * state ({@code nodes}: how many tasks nodes know it, this one included); nodes that did not answer in time are
+   * listed in {@code unconfirmed} (they follow the map's event when it reaches them).
+   */
+  Future<JsonObject> confirm(JsonObject status) {
+    JsonObject ask = new JsonObject().put("supervisor", status.getString("supervisor"));
+    List<String> nodes = new ArrayList<>(live());
+    nodes.remove(nodeId);
+    List<Future<Object>> parts = new ArrayList<>();
+    for (String n : nodes) {
+      parts.add(vertx.eventBus().request(Addresses.node(n, Addresses.Tasks.NODE_SUPERVISORS), ask,
+        new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS)).map(m -> m.body()));
+    }
+    return Future.join(parts).transform(ar -> {
+      int confirmed = 1;
+      JsonArray unconfirmed = new JsonArray();
+      for (int i = 0; i < parts.size(); i++) {
+        Future<Object> p = parts.get(i);
+        if (p.succeeded()) {
+          confirmed++;
+        } else if (Failure.of(p.cause()) != Failure.UNAVAILABLE) {
+          unconfirmed.add(nodes.get(i)); // it runs tasks but did not answer in time
+        }
+      }
+      status.put("nodes", confirmed);
+      if (!unconfirmed.isEmpty()) {
+        status.put("unconfirmed", unconfirmed);
+      }
+      return Future.succeededFuture(status);
+    });
+  }
+
   // ---- helpers
 
   private Set<String> live() {

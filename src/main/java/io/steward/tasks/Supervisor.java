@@ -11,7 +11,8 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Comparator;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -31,8 +32,11 @@ final class Supervisor {
   /** Attempts running (a sum of per-thread cells: workers change it all the time). */
   private final LongAdder running = new LongAdder();
   private final AtomicInteger restarting = new AtomicInteger();
-  /** Durable tasks waiting for a dispatch permit; bounded by admission. */
-  private final ConcurrentLinkedQueue<TaskRecord> durableQueue = new ConcurrentLinkedQueue<>();
+  /** Durable tasks waiting for a dispatch permit, in their order (priority with aging); bounded by admission. */
+  private final PriorityBlockingQueue<TaskRecord> durableQueue = new PriorityBlockingQueue<>(16,
+    Comparator.comparingLong((TaskRecord r) -> r.order).thenComparingLong(r -> r.orderSeq));
+  /** When it was paused (cluster clock of the node that paused it), or 0 while it runs ({@link Pauses}). */
+  private volatile long pausedAt;
   private final AtomicInteger durableDispatched = new AtomicInteger();
   /** Meters by task type, so the submit path finds them with one lookup. */
   private final ConcurrentHashMap<String, TaskMeters> metersByType = new ConcurrentHashMap<>();
@@ -42,8 +46,19 @@ final class Supervisor {
   /** Its cluster-wide limits on this node, or null when it has none (then its tasks pay nothing for them). */
   volatile ClusterLimiter limiter;
 
+  /** Measures how long tasks wait in its queue (aging); a priority step is worth {@code agingMs} of waiting. */
+  private final java.time.Clock elapsed;
+  private final long agingMs;
+  private final java.util.concurrent.atomic.AtomicLong orderSeq = new java.util.concurrent.atomic.AtomicLong();
+
   Supervisor(SupervisorConfig config, MeterRegistry registry) {
+    this(config, registry, MonotonicClock.INSTANCE, TasksConfig.DEFAULT_PRIORITY_AGING_MS);
+  }
+
+  Supervisor(SupervisorConfig config, MeterRegistry registry, java.time.Clock elapsed, long agingMs) {
     this.config = config;
+    this.elapsed = elapsed;
+    this.agingMs = agingMs;
     this.registry = registry;
     this.workers = new Workers(config.name(), config.workers(), config.maxZombies(), config.virtualThreads());
     String name = config.name();
@@ -58,6 +73,9 @@ final class Supervisor {
       .tag("supervisor", name).register(registry));
     meters.add(Gauge.builder("steward_tasks_zombies", workers, Workers::zombies)
       .description("Timed-out or cancelled handlers that ignored the interrupt and still hold a thread")
+      .tag("supervisor", name).register(registry));
+    meters.add(Gauge.builder("steward_tasks_paused", this, s -> s.paused() ? 1 : 0)
+      .description("1 while the supervisor is paused cluster-wide (nothing starts; submits are queued), else 0")
       .tag("supervisor", name).register(registry));
     meters.add(Gauge.builder("steward_tasks_capacity", config, SupervisorConfig::capacity).description("workers + maxQueued")
       .tag("supervisor", name).register(registry));
@@ -139,6 +157,26 @@ final class Supervisor {
     return config.capacity() - admitted.get();
   }
 
+  // ---------------------------------------------------------------- paused cluster-wide (Pauses)
+
+  /** Nothing starts from now on (attempts running carry on); {@code at} says since when. Any thread. */
+  void pause(long at) {
+    pausedAt = Math.max(1, at);
+    workers.pause();
+  }
+
+  /** Starts its queue again; true if it was paused. Any thread (the caller pumps the durable queue). */
+  boolean resume() {
+    boolean was = pausedAt != 0;
+    pausedAt = 0;
+    workers.resume();
+    return was;
+  }
+
+  boolean paused() {
+    return pausedAt != 0;
+  }
+
   // ---------------------------------------------------------------- attempts running, tasks waiting to restart
 
   void attemptStarted() {
@@ -162,10 +200,13 @@ final class Supervisor {
     return workers.remove(a);
   }
 
-  /** Nothing runs, waits for a worker, or is dispatched (durable). */
+  /**
+   * Nothing runs, waits for a worker, or is dispatched (durable). Paused, nothing runs: its queue cannot start, so a
+   * stopping node does not wait for it (durable tasks go to the survivors, temporary ones are reported lost).
+   */
   boolean idle() {
-    return running.sum() == 0 && workers.queued() == 0 && durableDispatched.get() == 0
-      && (limiter == null || limiter.waiting() == 0);
+    return running.sum() == 0 && (paused() || workers.queued() == 0 && durableDispatched.get() == 0
+      && (limiter == null || limiter.waiting() == 0));
   }
 
   // ---------------------------------------------------------------- the durable dispatch gate
@@ -177,6 +218,18 @@ final class Supervisor {
    */
   int dispatchWindow() {
     return config.workers() + config.dispatchAhead();
+  }
+
+  /**
+   * Gives a task its place in the queue as it enters it: the time now, less {@code priority · agingMs}. The lowest
+   * starts first, so a task is never passed by one of any priority queued more than
+   * {@code (MAX_PRIORITY - its priority) · agingMs} after it (the starvation bound). Any thread.
+   */
+  void stamp(TaskRecord r) {
+    r.order = elapsed.millis() - r.spec.priority() * agingMs;
+    if (r.durable()) {
+      r.orderSeq = orderSeq.incrementAndGet();
+    }
   }
 
   /** A pending durable task waits for a dispatch permit. */
@@ -238,12 +291,15 @@ final class Supervisor {
   }
 
   JsonObject stats() {
-    JsonObject stats = new JsonObject().put("workers", config.workers()).put("maxQueued", config.maxQueued())
+    JsonObject o = new JsonObject().put("workers", config.workers()).put("maxQueued", config.maxQueued())
       .put("virtualThreads", workers.virtual()).put("running", running.sum()).put("queued", (int) queued())
       .put("restarting", restarting.get()).put("zombies", workers.zombies()).put("admitted", admitted.get())
-      .put("threads", workers.threads());
+      .put("threads", workers.threads()).put("paused", paused());
+    if (pausedAt != 0) {
+      o.put("pausedAt", pausedAt);
+    }
     ClusterLimiter l = limiter;
-    return l == null ? stats : stats.put("limit", l.stats());
+    return l == null ? o : o.put("limit", l.stats());
   }
 
   void close() {

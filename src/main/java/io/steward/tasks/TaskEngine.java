@@ -363,6 +363,11 @@ final class TaskEngine {
     dispatcher.dispatch(r);
   }
 
+  /** A paused supervisor was resumed ({@link Pauses}): its durable queue moves again. Any thread. */
+  void resumed(Supervisor sup) {
+    dispatcher.resumed(sup);
+  }
+
   // ---------------------------------------------------------------- finishing
 
   /** Makes a task final (once). Any thread; durable tasks complete after their final record is written. */
@@ -586,7 +591,7 @@ final class TaskEngine {
     TaskSpec spec = new TaskSpec(rec.getString("type"), rec.getValue("payload"), rec.getString("supervisor"),
       Restart.of(rec.getString("restart")), rec.getInteger("maxRestarts", config.maxRestarts()),
       rec.getLong("withinMs", config.withinMs()), rec.getLong("timeoutMs"), rec.getString("key"),
-      rec.getLong("uniqueForMs", 0L));
+      rec.getLong("uniqueForMs", 0L), rec.getInteger("priority", 0));
     Supervisor sup = resolved.supervisor();
     TaskRecord r = new TaskRecord(rec.getString("id"), spec, rec.getLong("timeoutMs", 0L), rec.getLong("submittedAt"),
       admission, resolved.type(), metersOf(sup, spec.type()), nodeId);

@@ -50,6 +50,14 @@ final class TaskRecord {
     this.traceParent = trace;
   }
 
+  /**
+   * Where it stands in its supervisor's queue: the elapsed-clock time it was queued, less {@code priority} aging
+   * steps ({@link Dispatcher#stamp}); lowest starts first. {@link #orderSeq} breaks ties (durable tasks). Written
+   * before it is queued, read by whoever takes it from the queue.
+   */
+  long order;
+  long orderSeq;
+
   /** Its record is in the cluster (durable, or lost and reported here): forget it there when dropped here. */
   private volatile boolean recorded;
   /** Where the registry keeps it while it is live (temporary tasks), or -1; set before it is handed over. */
@@ -426,6 +434,9 @@ final class TaskRecord {
     }
     if (timeoutMs > 0) {
       o.put("timeoutMs", timeoutMs);
+    }
+    if (spec.priority() != 0) {
+      o.put("priority", spec.priority());
     }
     if (spec.restart() != Restart.TEMPORARY) {
       o.put("maxRestarts", spec.maxRestarts()).put("withinMs", spec.withinMs());

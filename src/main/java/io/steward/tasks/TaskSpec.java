@@ -7,15 +7,27 @@ import java.util.Map;
 
 /**
  * A submitted task as asked for: the body of {@code steward.tasks.submit} and {@code steward.tasks.run},
- * {@code {type, payload?, supervisor?, restart?, maxRestarts?, withinMs?, timeoutMs?, key?, uniqueForMs?}}.
+ * {@code {type, payload?, supervisor?, restart?, maxRestarts?, withinMs?, timeoutMs?, key?, uniqueForMs?, priority?}}.
  * Parsing only checks shapes and ranges; whether the type and supervisor exist is the engine's business (404).
  *
  * <p>{@code uniqueForMs} (with a {@code key}; default 0): how long after the keyed task ended a submit with the
  * same key still answers that task instead of running a new one (Oban's unique {@code period}). A client that
  * retries a submit whose answer it did not get (a 408 during a restart) sets it above its retry horizon.
+ *
+ * <p>{@code priority} ({@link #MIN_PRIORITY}..{@link #MAX_PRIORITY}, default 0): within its supervisor a higher one
+ * starts first, with aging ({@link Workers}).
  */
 record TaskSpec(String type, Object payload, String supervisor, Restart restart, int maxRestarts,
-                       long withinMs, Long timeoutMs, String key, long uniqueForMs) {
+                       long withinMs, Long timeoutMs, String key, long uniqueForMs, int priority) {
+
+  static final int MIN_PRIORITY = -10;
+  static final int MAX_PRIORITY = 10;
+
+  /** A spec of the default priority. */
+  public TaskSpec(String type, Object payload, String supervisor, Restart restart, int maxRestarts,
+                  long withinMs, Long timeoutMs, String key, long uniqueForMs) {
+    this(type, payload, supervisor, restart, maxRestarts, withinMs, timeoutMs, key, uniqueForMs, 0);
+  }
 
   /** A spec without a key window (the common case, and every task rebuilt from a record). */
   public TaskSpec(String type, Object payload, String supervisor, Restart restart, int maxRestarts,
@@ -114,7 +126,7 @@ record TaskSpec(String type, Object payload, String supervisor, Restart restart,
       key = s;
       found++;
     }
-    if (m.containsKey("uniqueForMs")) {
+    if (m.containsKey("uniqueForMs") || m.containsKey("priority")) {
       return null;
     }
     // Another field (unknown, or a version), or a field set to null: the checked path decides.
@@ -140,7 +152,8 @@ record TaskSpec(String type, Object payload, String supervisor, Restart restart,
       f.longValue("withinMs", withinMs, 1, MAX_MS),
       f.optionalLong("timeoutMs", 1, MAX_MS),
       f.string("key", null, 200),
-      f.longValue("uniqueForMs", 0, 0, MAX_MS));
+      f.longValue("uniqueForMs", 0, 0, MAX_MS),
+      f.integer("priority", 0, MIN_PRIORITY, MAX_PRIORITY));
     if (spec.uniqueForMs() > 0 && spec.key() == null) {
       throw f.bad("uniqueForMs", "needs a key (it keeps a finished task's key bound)");
     }
@@ -150,7 +163,7 @@ record TaskSpec(String type, Object payload, String supervisor, Restart restart,
 
   /** The same spec with another payload. */
   TaskSpec withPayload(Object newPayload) {
-    return new TaskSpec(type, newPayload, supervisor, restart, maxRestarts, withinMs, timeoutMs, key, uniqueForMs);
+    return new TaskSpec(type, newPayload, supervisor, restart, maxRestarts, withinMs, timeoutMs, key, uniqueForMs, priority);
   }
 
   public boolean durable() {

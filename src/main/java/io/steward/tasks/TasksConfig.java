@@ -22,7 +22,10 @@ record TasksConfig(
   long publishMs,
   int maxEvents,
   long orphanSweepMs,
-  int submitInstances) {
+  int submitInstances,
+  long priorityAgingMs) {
+
+  static final long DEFAULT_PRIORITY_AGING_MS = 1_000;
 
   static final List<Setting> SETTINGS = List.of(
     Setting.json("tasks.supervisors", new JsonObject().put(SupervisorConfig.DEFAULT, new JsonObject()
@@ -43,7 +46,9 @@ record TasksConfig(
     Setting.integer("tasks.publishMs", 100, "Interval of the batched lifecycle events and of the cluster-wide record of temporary tasks, in ms"),
     Setting.integer("tasks.maxEvents", 2_000, "Events published per interval and kind (routine, important) per node; the excess is counted as dropped"),
     Setting.integer("tasks.orphanSweepMs", 5_000, "How often each node looks for durable tasks of departed nodes to take over, in ms"),
-    Setting.integer("tasks.submitInstances", 2, "Event loops that take submit and run requests (the busiest addresses); more let accepting tasks use more cores")
+    Setting.integer("tasks.submitInstances", 2, "Event loops that take submit and run requests (the busiest addresses); more let accepting tasks use more cores"),
+    Setting.integer("tasks.priorityAgingMs", (int) DEFAULT_PRIORITY_AGING_MS, "Aging of task priorities, in ms: a queued task is never passed by one "
+      + "queued more than (10 - its priority) x this after it, whatever that one's priority (docs/tasks.md)")
   );
 
   static TasksConfig from(JsonObject s) {
@@ -74,7 +79,8 @@ record TasksConfig(
       range(s, "publishMs", 10, 60_000),
       range(s, "maxEvents", 0, 1_000_000),
       range(s, "orphanSweepMs", 100, 3_600_000),
-      range(s, "submitInstances", 1, 64));
+      range(s, "submitInstances", 1, 64),
+      range(s, "priorityAgingMs", 1, 3_600_000));
   }
 
   private static int range(JsonObject s, String key, int min, int max) {

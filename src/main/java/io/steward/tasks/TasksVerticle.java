@@ -55,6 +55,7 @@ final class TasksVerticle extends VerticleBase {
   private Cluster.Listening limitsListener;
   /** A sweep frees the slots of an absent node taken at least this long ago (a node that just joined may not be listed yet). */
   static final long LIMIT_SWEEP_GRACE_MS = 30_000;
+  private Pauses pauses;
 
   TasksVerticle(TasksConfig config) {
     this(config, Clock.systemUTC(), MonotonicClock.INSTANCE);
@@ -89,7 +90,7 @@ final class TasksVerticle extends VerticleBase {
           + "it runs on platform threads. Run the node on Java 21+ or set virtualThreads to false.", sc.name(),
           Runtime.version().feature());
       }
-      supervisors.put(sc.name(), new Supervisor(sc, meterRegistry));
+      supervisors.put(sc.name(), new Supervisor(sc, meterRegistry, elapsed, config.priorityAgingMs()));
     }
     Mailbox mailbox = new Mailbox(context);
     store = new TaskStore(vertx, mailbox, hz, config);
@@ -106,6 +107,10 @@ final class TasksVerticle extends VerticleBase {
     TaskMeters.Cache meters = new TaskMeters.Cache(meterRegistry);
     engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store, clock, elapsed);
     lookup = new Lookup(vertx, nodeId, engine, store);
+    pauses = new Pauses(vertx, ctx, hz, nodeId, supervisors, engine::resumed);
+    // Nothing may start before this node knows which supervisors are paused: they all wait until it has read that.
+    supervisors.values().forEach(s -> s.pause(1));
+    Future<Void> pausesKnown = pauses.start();
     submissions = new Submissions(ctx, engine, lookup, store);
     takeover = new Takeover(vertx, ctx, nodeId, engine, store, events, meters,
       Counter.builder("steward_tasks_taken_over").description("Durable tasks of departed nodes this node took over")
@@ -140,10 +145,19 @@ final class TasksVerticle extends VerticleBase {
     consumer(Addresses.Tasks.CANCEL, msg -> lookup.cancel(id(msg.body())));
     consumer(Addresses.Tasks.LIST, msg -> lookup.list(ListQuery.parse(msg.body())));
     consumer(Addresses.Tasks.DEADLETTERS, msg -> deadLetters(msg.body()));
+    consumer(Addresses.Tasks.PAUSE, msg -> pauses.pause(supervisor(msg.body(), true), clock.millis())
+      .compose(st -> lookup.confirm(st)));
+    consumer(Addresses.Tasks.RESUME, msg -> pauses.resume(supervisor(msg.body(), true))
+      .compose(st -> lookup.confirm(st)));
+    consumer(Addresses.Tasks.SUPERVISORS, msg -> supervisorsHere(supervisor(msg.body(), false)));
 
     consumer(Addresses.node(nodeId, Addresses.Tasks.NODE_GET), msg -> lookup.getHere(id(msg.body())));
     consumer(Addresses.node(nodeId, Addresses.Tasks.NODE_CANCEL), msg -> lookup.cancelHere(id(msg.body())));
     consumer(Addresses.node(nodeId, Addresses.Tasks.NODE_LIST), msg -> lookup.listHere(ListQuery.parse(msg.body())));
+    consumer(Addresses.node(nodeId, Addresses.Tasks.NODE_SUPERVISORS), msg -> {
+      String name = supervisor(msg.body(), false);
+      return name == null ? supervisorsHere(null) : pauses.refresh(name);
+    });
     consumer(Addresses.node(nodeId, Addresses.Tasks.NODE_AWAIT), msg -> {
       Fields f = Fields.of(msg.body());
       String id = f.string("id", null, 200);
@@ -167,6 +181,7 @@ final class TasksVerticle extends VerticleBase {
     }));
 
     List<Future<?>> ready = new ArrayList<>();
+    ready.add(pausesKnown);
     consumers.forEach(c -> ready.add(c.completion()));
     if (config.submitInstances() > 1) { // a child deployment: undeployed with this one
       ready.add(vertx.deployVerticle(() -> new SubmitVerticle(config, submissions),
@@ -203,6 +218,32 @@ final class TasksVerticle extends VerticleBase {
 
   private void consumer(String address, Endpoint.Handler handler) {
     consumers.add(Endpoint.consumer(vertx, address, handler));
+  }
+
+  /** The {@code supervisor} of a body ({@code required}: a 400 without it). */
+  private static String supervisor(Object body, boolean required) {
+    Fields f = Fields.of(body);
+    String name = f.string("supervisor", null, 64);
+    f.done();
+    if (name == null && required) {
+      throw f.bad("supervisor", "is required (a supervisor's name, see tasks.supervisors)");
+    }
+    return name;
+  }
+
+  /** This node's supervisors (or the one named): configuration, load, and whether it is paused. */
+  private Future<JsonObject> supervisorsHere(String name) {
+    JsonObject sups = new JsonObject();
+    engine.supervisors().forEach((n, s) -> {
+      if (name == null || name.equals(n)) {
+        sups.put(n, s.stats());
+      }
+    });
+    if (name != null && sups.isEmpty()) {
+      return Future.failedFuture(io.steward.bus.StewardException.notFound("supervisor: no supervisor '" + name
+        + "' (configured: " + String.join(", ", engine.supervisors().keySet()) + "; see tasks.supervisors)"));
+    }
+    return Future.succeededFuture(new JsonObject().put("node", Cluster.nodeId(vertx)).put("supervisors", sups));
   }
 
   private static String id(Object body) {
@@ -251,6 +292,7 @@ final class TasksVerticle extends VerticleBase {
     if (limitsListener != null) {
       limitsListener.close();
     }
+    pauses.stop();
     List<Future<?>> unregistered = new ArrayList<>();
     consumers.forEach(c -> unregistered.add(c.unregister()));
     Promise<Void> drained = Promise.promise();

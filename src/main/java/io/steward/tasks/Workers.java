@@ -20,6 +20,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * still runs, the pool may grow by one thread to keep {@code workers} usable — up to {@code maxZombies} such
  * replacements; the extra thread leaves when the handler returns. The queue is bounded by the supervisor's
  * admission (its capacity).
+ *
+ * <p>Priorities: one lock-free FIFO per priority ({@link TaskSpec#MIN_PRIORITY}..{@link TaskSpec#MAX_PRIORITY}).
+ * While only the default one holds work (the common case) a thread takes its head, as before; otherwise it takes,
+ * of the heads, the attempt with the lowest {@link TaskRecord#order} (queued earliest once each priority step counts
+ * as {@code tasks.priorityAgingMs} of waiting: aging, so the lowest priority waits a bounded time). Paused
+ * ({@link #pause}), no thread takes work; what runs carries on.
  */
 final class Workers {
 
@@ -30,7 +36,14 @@ final class Workers {
   private final int maxZombies;
   private final boolean virtual;
   private final ThreadFactory factory;
+  /** The default priority's queue (0), the only one most supervisors ever use. */
   private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+  /** A queue per priority, highest first; {@code bands[MAX_PRIORITY]} is {@link #queue}. */
+  @SuppressWarnings("unchecked")
+  private final ConcurrentLinkedQueue<Runnable>[] bands = new ConcurrentLinkedQueue[TaskSpec.MAX_PRIORITY - TaskSpec.MIN_PRIORITY + 1];
+  /** Work in the queues of other priorities than 0 (counted before it is added, so never below what they hold). */
+  private final AtomicInteger prioritized = new AtomicInteger();
+  private volatile boolean paused;
   private final AtomicInteger queued = new AtomicInteger();
   /** Threads waiting for work that no hand-over has claimed yet. */
   private final AtomicInteger idle = new AtomicInteger();
@@ -48,6 +61,9 @@ final class Workers {
     this.workers = workers;
     this.maxZombies = maxZombies;
     this.target = workers;
+    for (int i = 0; i < bands.length; i++) {
+      bands[i] = i == TaskSpec.MAX_PRIORITY ? queue : new ConcurrentLinkedQueue<>();
+    }
     ThreadFactory v = virtual ? VirtualThreads.factory("steward-task-" + name + "-") : null;
     this.virtual = v != null;
     this.factory = v != null ? v : platform("steward-task-" + name + "-");
@@ -83,12 +99,90 @@ final class Workers {
     if (shutdown) {
       throw new RejectedExecutionException("supervisor '" + name + "' is stopped");
     }
-    queue.add(r);
+    int p = priority(r);
+    if (p == 0) {
+      queue.add(r);
+    } else {
+      prioritized.incrementAndGet();
+      bands[TaskSpec.MAX_PRIORITY - p].add(r);
+    }
     queued.incrementAndGet();
+  }
+
+  private static int priority(Runnable r) {
+    return r instanceof Attempt a ? a.record.spec.priority() : 0;
+  }
+
+  private static long order(Runnable r) {
+    return r instanceof Attempt a ? a.record.order : 0;
+  }
+
+  /** The next attempt to start: the head of the default queue, or the earliest-ordered head of all (see above). */
+  private Runnable poll() {
+    if (prioritized.get() == 0) {
+      return queue.poll();
+    }
+    for (;;) {
+      ConcurrentLinkedQueue<Runnable> best = null;
+      long bestOrder = 0;
+      for (ConcurrentLinkedQueue<Runnable> band : bands) { // highest priority first: it wins a tie
+        Runnable head = band.peek();
+        if (head != null) {
+          long o = order(head);
+          if (best == null || o < bestOrder) {
+            best = band;
+            bestOrder = o;
+          }
+        }
+      }
+      if (best == null) {
+        return null;
+      }
+      Runnable r = best.poll();
+      if (r != null) {
+        if (best != queue) {
+          prioritized.decrementAndGet();
+        }
+        return r;
+      }
+    }
+  }
+
+  private boolean empty() {
+    if (!queue.isEmpty()) {
+      return false;
+    }
+    if (prioritized.get() == 0) {
+      return true;
+    }
+    for (ConcurrentLinkedQueue<Runnable> band : bands) {
+      if (!band.isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** No thread takes work until {@link #resume}; attempts running carry on. Any thread. */
+  void pause() {
+    paused = true;
+  }
+
+  /** Threads take work again, in order. Any thread. */
+  void resume() {
+    paused = false;
+    signal(Math.max(1, queued.get()));
+  }
+
+  boolean paused() {
+    return paused;
   }
 
   /** Wakes up to {@code n} idle threads; starts threads for the rest while the pool is below its size. */
   private void signal(int n) {
+    if (paused) {
+      return; // resume signals
+    }
     int needed = n;
     while (needed > 0) {
       int i = idle.get();
@@ -126,7 +220,7 @@ final class Workers {
   private void loop() {
     try {
       while (!shutdown) {
-        Runnable r = queue.poll();
+        Runnable r = paused ? null : poll();
         if (r != null) {
           queued.decrementAndGet();
           r.run();
@@ -160,7 +254,7 @@ final class Workers {
   /** Waits to be handed work; false when this thread should end (idle for a minute, or the pool stops). */
   private boolean awaitWork() {
     idle.incrementAndGet();
-    if (!queue.isEmpty() && unIdle()) {
+    if (!paused && !empty() && unIdle()) {
       return true;
     }
     try {
@@ -169,7 +263,7 @@ final class Workers {
       }
       if (unIdle()) {
         threads.decrementAndGet();
-        if (!queue.isEmpty()) {
+        if (!empty()) {
           signal(1); // work that arrived as this thread decided to leave
         }
         return false;
@@ -204,7 +298,11 @@ final class Workers {
 
   /** Takes a queued task out (a cancel); false when a thread already took it. */
   boolean remove(Runnable r) {
-    if (queue.remove(r)) {
+    int p = priority(r);
+    if (bands[TaskSpec.MAX_PRIORITY - p].remove(r)) {
+      if (p != 0) {
+        prioritized.decrementAndGet();
+      }
       queued.decrementAndGet();
       return true;
     }
