@@ -34,7 +34,7 @@ final class Supervisor {
   private final AtomicInteger restarting = new AtomicInteger();
   /** Durable tasks waiting for a dispatch permit, in their order (priority with aging); bounded by admission. */
   private final PriorityBlockingQueue<TaskRecord> durableQueue = new PriorityBlockingQueue<>(16,
-    Comparator.comparingLong((TaskRecord r) -> r.order).thenComparingLong(r -> r.orderSeq));
+    Comparator.comparingLong(TaskRecord::order).thenComparingLong(TaskRecord::orderSeq));
   /** When it was paused (cluster clock of the node that paused it), or 0 while it runs ({@link Pauses}). */
   private volatile long pausedAt;
   private final AtomicInteger durableDispatched = new AtomicInteger();
@@ -226,10 +226,7 @@ final class Supervisor {
    * {@code (MAX_PRIORITY - its priority) · agingMs} after it (the starvation bound). Any thread.
    */
   void stamp(TaskRecord r) {
-    r.order = elapsed.millis() - r.spec.priority() * agingMs;
-    if (r.durable()) {
-      r.orderSeq = orderSeq.incrementAndGet();
-    }
+    r.place(elapsed.millis() - r.spec.priority() * agingMs, r.durable() ? orderSeq.incrementAndGet() : 0);
   }
 
   /** A pending durable task waits for a dispatch permit. */

@@ -52,11 +52,27 @@ final class TaskRecord {
 
   /**
    * Where it stands in its supervisor's queue: the elapsed-clock time it was queued, less {@code priority} aging
-   * steps ({@link Dispatcher#stamp}); lowest starts first. {@link #orderSeq} breaks ties (durable tasks). Written
+   * steps ({@link Supervisor#stamp}); lowest starts first. {@link #orderSeq} breaks ties (durable tasks). Written
    * before it is queued, read by whoever takes it from the queue.
    */
-  long order;
-  long orderSeq;
+  private long order;
+  private long orderSeq;
+
+  long order() {
+    return order;
+  }
+
+  long orderSeq() {
+    return orderSeq;
+  }
+
+  /** Its place in the queue ({@link Supervisor#stamp}): {@code seq} 0 keeps the tie-breaker it has. */
+  void place(long order, long seq) {
+    this.order = order;
+    if (seq != 0) {
+      this.orderSeq = seq;
+    }
+  }
 
   /** Its record is in the cluster (durable, or lost and reported here): forget it there when dropped here. */
   private volatile boolean recorded;

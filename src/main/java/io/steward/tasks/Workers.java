@@ -114,7 +114,7 @@ final class Workers {
   }
 
   private static long order(Runnable r) {
-    return r instanceof Attempt a ? a.record.order : 0;
+    return r instanceof Attempt a ? a.record.order() : 0;
   }
 
   /** The next attempt to start: the head of the default queue, or the earliest-ordered head of all (see above). */
