@@ -259,11 +259,16 @@ final class TaskStore {
    * binding is new.
    */
   Future<String> bindKey(String key, String id) {
-    return future(keys.submitToKey(key, new Processors.BindKey(id, KEY_TTL_MS)));
+    return bindKey(key, id, KEY_TTL_MS);
   }
 
-  Future<Boolean> rebindKey(String key, String expected, String id) {
-    return future(keys.submitToKey(key, new Processors.RebindKey(expected, id, KEY_TTL_MS)));
+  /** @param ttlMs how long the binding lasts at most should its task's node die: longer for a scheduled task */
+  Future<String> bindKey(String key, String id, long ttlMs) {
+    return future(keys.submitToKey(key, new Processors.BindKey(id, ttlMs)));
+  }
+
+  Future<Boolean> rebindKey(String key, String expected, String id, long ttlMs) {
+    return future(keys.submitToKey(key, new Processors.RebindKey(expected, id, ttlMs)));
   }
 
   /**
