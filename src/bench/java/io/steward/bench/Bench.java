@@ -21,6 +21,7 @@ public final class Bench {
     BENCHMARKS.put("schedule", () -> run(ScheduleBench::main));
     BENCHMARKS.put("store", () -> run(io.steward.store.StoreBench::main));
     BENCHMARKS.put("durable", () -> run(DurableBench::main));
+    BENCHMARKS.put("delayed", () -> run(DelayedBench::main));
   }
 
   private Bench() {
