@@ -22,6 +22,7 @@ final class Delayed {
   }
 
   private final Vertx vertx;
+  private final io.vertx.core.Context context;
   private final Clock clock;
   private final Consumer<TaskRecord> due;
   private final Timer lateness;
@@ -36,8 +37,9 @@ final class Delayed {
    * @param due      called with each task whose time came (still scheduled: a cancelled one is taken out first)
    * @param lateness how long after its due time each task was handed on; null for none
    */
-  Delayed(Vertx vertx, Clock clock, Consumer<TaskRecord> due, Timer lateness) {
+  Delayed(Vertx vertx, io.vertx.core.Context context, Clock clock, Consumer<TaskRecord> due, Timer lateness) {
     this.vertx = vertx;
+    this.context = context;
     this.clock = clock;
     this.due = due;
     this.lateness = lateness;
@@ -45,6 +47,7 @@ final class Delayed {
 
   /** Waits for {@code r}'s {@link TaskRecord#runAt}; one already due is handed on at the next tick. */
   void add(TaskRecord r) {
+    onContext();
     queue.add(new Entry(r.runAt(), r));
     size = queue.size();
     arm();
@@ -52,6 +55,7 @@ final class Delayed {
 
   /** Takes a task out (cancelled). Linear in the number waiting: a cancel is rare beside a submit. */
   void remove(TaskRecord r) {
+    onContext();
     if (queue.removeIf(e -> e.record() == r)) {
       size = queue.size();
     }
@@ -76,6 +80,14 @@ final class Delayed {
     }
     size = queue.size();
     arm();
+  }
+
+  /** The heap is not thread-safe: a call from another thread (a submit's event loop) is a bug, not a race to lose. */
+  private void onContext() {
+    if (!io.steward.spi.VertxInternals.isRunningOnContext(context)) {
+      throw new IllegalStateException("scheduled tasks are kept on the tasks verticle's event loop, not on "
+        + Thread.currentThread().getName());
+    }
   }
 
   private void arm() {

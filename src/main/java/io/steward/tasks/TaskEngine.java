@@ -83,7 +83,7 @@ final class TaskEngine {
     this.meters = meters;
     this.store = store;
     this.ids = ids;
-    this.delayed = new Delayed(vertx, clock, this::due, lateness);
+    this.delayed = new Delayed(vertx, context, clock, this::due, lateness);
     this.runner = new Runner(vertx, nodeId, events, clock, elapsed, new AttemptListener());
     this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, clock, runner, a -> finish(a.record, TaskState.FAILED,
       Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false), this::takenOverElsewhere);
@@ -230,7 +230,7 @@ final class TaskEngine {
    */
   private Future<TaskRecord> schedule(TaskRecord r) {
     if (!r.durable()) {
-      delayed.add(r);
+      queueScheduled(r);
       return Future.succeededFuture(r);
     }
     r.markRecorded();
@@ -241,10 +241,20 @@ final class TaskEngine {
         r.admission.release();
         return refused(r, ar.cause());
       }
+      queueScheduled(r);
+      return Future.succeededFuture(r);
+    });
+  }
+
+  /**
+   * Hands a scheduled task to {@link #delayed}, which lives on the verticle's event loop (a submit runs on one of
+   * {@code tasks.submitInstances} event loops); one cancelled meanwhile is left out.
+   */
+  private void queueScheduled(TaskRecord r) {
+    onContext(() -> {
       if (r.state() == TaskState.SCHEDULED) {
         delayed.add(r);
       }
-      return Future.succeededFuture(r);
     });
   }
 
@@ -529,7 +539,7 @@ final class TaskEngine {
       if (state == TaskState.RUNNING && a != null) {
         runner.abandon(a);
       } else if (state == TaskState.SCHEDULED) {
-        delayed.remove(r);
+        onContext(() -> delayed.remove(r)); // where the heap lives; were it due first, it would not run (cancelled)
       } else if (state == TaskState.PENDING && a != null) {
         if (r.supervisor.withdraw(a)) {
           dispatcher.releasePermit(a);
