@@ -21,10 +21,10 @@
   const DETAIL_MS = 2000;        // an open task that is still active is read again this often   // the first jobs by name; the count says how many the cluster holds
   const EVENTS = { nodes: 'steward.nodes.events', tasks: 'steward.tasks.events', schedules: 'steward.schedule.events' };
   const OUTCOME_CLASS = { succeeded: 'ok', failed: 'bad', missed: 'warn', skipped: '' };
-  const ACTIVE = new Set(['pending', 'running', 'restarting']);
+  const ACTIVE = new Set(['scheduled', 'pending', 'running', 'restarting']);
   const PROBLEMS = new Set(['failed', 'timed-out', 'lost', 'cancelled']);
   const STATE_CLASS = {
-    pending: 'info', running: 'info', restarting: 'warn', succeeded: 'ok',
+    scheduled: '', pending: 'info', running: 'info', restarting: 'warn', succeeded: 'ok',
     failed: 'bad', 'timed-out': 'bad', lost: 'bad', cancelled: 'warn'
   };
   // Event name -> task state, and an order for events stamped in the same millisecond.
@@ -32,7 +32,7 @@
     submitted: ['pending', 0], started: ['running', 1], 'timed-out': ['timed-out', 2], restarted: ['restarting', 3],
     succeeded: ['succeeded', 4], failed: ['failed', 4], cancelled: ['cancelled', 4], lost: ['lost', 4]
   };
-  const STATE_RANK = { pending: 0, running: 1, restarting: 3 }; // any other state is final: 4
+  const STATE_RANK = { scheduled: 0, pending: 0, running: 1, restarting: 3 }; // any other state is final: 4
 
   const S = {
     settings: null,

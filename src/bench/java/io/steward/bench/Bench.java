@@ -22,6 +22,7 @@ public final class Bench {
     BENCHMARKS.put("store", () -> run(io.steward.store.StoreBench::main));
     BENCHMARKS.put("durable", () -> run(DurableBench::main));
     BENCHMARKS.put("limits", () -> run(LimitsBench::main));
+    BENCHMARKS.put("delayed", () -> run(DelayedBench::main));
   }
 
   private Bench() {

@@ -6,7 +6,8 @@ import java.time.Instant;
 
 /**
  * A task as Steward reports it ({@code steward.tasks.get}, {@code .run}, {@code .await}, {@code .cancel}):
- * {@code state} is {@code pending}, {@code running}, {@code restarting}, {@code succeeded}, {@code failed},
+ * {@code state} is {@code scheduled} (submitted with a delay or runAt: waiting for its time), {@code pending},
+ * {@code running}, {@code restarting}, {@code succeeded}, {@code failed},
  * {@code cancelled}, {@code timed-out} or {@code lost}; {@code result} is set once it succeeded, {@code error}
  * once it failed. {@code json} is the whole answer, for the fields not named here.
  */
@@ -31,6 +32,11 @@ public record Task(String id, String type, String state, String supervisor, Stri
   /** The result as a {@code type} (mapped by Jackson databind unless it is one already). */
   public <T> T result(Class<T> type) {
     return Values.as(result, type);
+  }
+
+  /** When a task submitted with a delay or runAt is (or was) due; null for a task that ran at once. */
+  public Instant runAt() {
+    return instant(json, "runAt");
   }
 
   public boolean succeeded() {

@@ -68,6 +68,26 @@ public final class TaskRequest {
     return with("uniqueForMs", window.toMillis());
   }
 
+  /**
+   * Run {@code delay} after the submit (Oban's {@code schedule_in}); the task is {@code scheduled} until then, and
+   * replaces an earlier {@link #runAt}.
+   */
+  public TaskRequest delay(Duration delay) {
+    JsonObject j = json.copy();
+    j.remove("runAt");
+    return new TaskRequest(j.put("delayMs", delay.toMillis()));
+  }
+
+  /**
+   * Run at {@code at} (JobRunr's {@code schedule(Instant, …)}, Oban's {@code scheduled_at}), sent as epoch milliseconds;
+   * the task is {@code scheduled} until then, and replaces an earlier {@link #delay}.
+   */
+  public TaskRequest runAt(java.time.Instant at) {
+    JsonObject j = json.copy();
+    j.remove("delayMs");
+    return new TaskRequest(j.put("runAt", at.toEpochMilli()));
+  }
+
   public String type() {
     return json.getString("type");
   }

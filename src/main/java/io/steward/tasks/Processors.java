@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 final class Processors {
 
   private static final Set<String> LIVE_STATES = Set.of(TaskState.PENDING.wire(), TaskState.RUNNING.wire(),
-    TaskState.RESTARTING.wire());
+    TaskState.RESTARTING.wire(), TaskState.SCHEDULED.wire());
 
   private Processors() {
   }

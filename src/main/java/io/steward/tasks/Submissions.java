@@ -86,7 +86,8 @@ final class Submissions {
     // "unknown": a key bound to a task that is not registered yet is not free.
     Promise<Void> settled = Promise.promise();
     engine.registry().accepting(id, settled.future());
-    return store.bindKey(key, id).recover(err -> unconfirmed(key, err)).compose(binding -> {
+    long keyTtlMs = resolved.keyTtlMs(engine.clock().millis());
+    return store.bindKey(key, id, keyTtlMs).recover(err -> unconfirmed(key, err)).compose(binding -> {
       if (binding == null) {
         return startBound(spec, resolved, id, waiter);
       }
@@ -96,7 +97,7 @@ final class Submissions {
           Future<JsonObject> result = waiter == null ? null : lookup.await(existing, TaskSpec.MAX_MS);
           return Future.succeededFuture(new Accepted(existing, true, result));
         }
-        return store.rebindKey(key, existing, id).recover(err -> unconfirmed(key, err)).compose(moved -> {
+        return store.rebindKey(key, existing, id, keyTtlMs).recover(err -> unconfirmed(key, err)).compose(moved -> {
           if (moved) {
             return startBound(spec, resolved, id, waiter);
           }

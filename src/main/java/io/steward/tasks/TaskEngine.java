@@ -54,6 +54,8 @@ final class TaskEngine {
   private final Clock elapsed;
   /** Tasks waiting for their backoff delay, soonest first (on the elapsed clock). On the event loop. */
   private final PriorityQueue<Due> restarts = new PriorityQueue<>(Comparator.comparingLong(Due::at));
+  /** Tasks submitted with delayMs or runAt, waiting for their due time (on the wall clock). */
+  private final Delayed delayed;
   private volatile boolean stopping;
   /**
    * Refused durable submits whose record may still exist (its withdraw failed) or land late (a timed-out batch
@@ -69,7 +71,7 @@ final class TaskEngine {
 
   TaskEngine(Vertx vertx, Context context, Mailbox mailbox, String nodeId, TaskIds ids, TasksConfig config,
              Map<String, Supervisor> supervisors, Registry registry, Events events, TaskMeters.Cache meters, TaskStore store,
-             Clock clock, Clock elapsed) {
+             Clock clock, Clock elapsed, io.micrometer.core.instrument.Timer lateness) {
     this.vertx = vertx;
     this.clock = clock;
     this.elapsed = elapsed;
@@ -83,6 +85,7 @@ final class TaskEngine {
     this.meters = meters;
     this.store = store;
     this.ids = ids;
+    this.delayed = new Delayed(vertx, context, clock, this::due, lateness);
     this.runner = new Runner(vertx, nodeId, events, clock, elapsed, new AttemptListener());
     this.dispatcher = new Dispatcher(vertx, context, mailbox, store, nodeId, clock, runner, a -> finish(a.record, TaskState.FAILED,
       Outcome.FAILED, null, "node " + nodeId + " stopped before the task could run", false), this::takenOverElsewhere);
@@ -121,8 +124,18 @@ final class TaskEngine {
 
   // ---------------------------------------------------------------- accepting
 
-  /** A task's type and supervisor on this node. */
-  record Resolved(TaskType type, Supervisor supervisor) {
+  /**
+   * A task's type and supervisor on this node, and when it is due (epoch ms on this node's clock; 0: at once).
+   */
+  record Resolved(TaskType type, Supervisor supervisor, long dueAt) {
+    Resolved(TaskType type, Supervisor supervisor) {
+      this(type, supervisor, 0);
+    }
+
+    /** How long its key stays bound at most while the task lives: past its due time by {@link TaskStore#KEY_TTL_MS}. */
+    long keyTtlMs(long now) {
+      return TaskStore.KEY_TTL_MS + Math.max(0, dueAt - now);
+    }
   }
 
   /** Finds the type (404), the supervisor (404), and checks the payload (400). */
@@ -148,7 +161,7 @@ final class TaskEngine {
         + LimitConfig.MAX_PARTITION_VALUE + " characters) or an integer, as supervisor '" + sup.name()
         + "' limits its tasks per " + limit.partitionBy() + " (partitionBy)");
     }
-    return new Resolved(type, sup);
+    return new Resolved(type, sup, spec.dueAt(clock.millis()));
   }
 
   /** Takes one unit of the supervisor's capacity, or throws 429 (counted, with a {@code rejected} event). */
@@ -173,11 +186,12 @@ final class TaskEngine {
     Supervisor sup = resolved.supervisor();
     long timeout = spec.timeoutMs() != null ? spec.timeoutMs() : sup.config.timeoutMs();
     long seq = id == null ? ids.nextSeq() : ids.seqOf(id);
+    long dueAt = resolved.dueAt();
     TaskRecord r = seq >= 0
       ? new TaskRecord(ids.prefix(), seq, spec, timeout, clock.millis(), admission, resolved.type(),
-        metersOf(sup, spec.type()), nodeId)
+        metersOf(sup, spec.type()), nodeId, dueAt)
       : new TaskRecord(id, spec, timeout, clock.millis(), admission, resolved.type(), metersOf(sup, spec.type()),
-        nodeId);
+        nodeId, dueAt);
     io.opentelemetry.context.Context trace = runner.traceParent();
     if (trace != null) {
       r.acceptedIn(trace);
@@ -188,6 +202,9 @@ final class TaskEngine {
     registry.addLive(r);
     r.meters.submitted.increment();
     events.submitted(r);
+    if (dueAt > 0) {
+      return schedule(r);
+    }
     if (!r.durable()) {
       dispatcher.dispatch(r);
       return Future.succeededFuture(r);
@@ -214,6 +231,54 @@ final class TaskEngine {
       }
       return Future.succeededFuture(r);
     });
+  }
+
+  /**
+   * Starts a task's wait for its due time: a durable one once its record (state {@code scheduled}, with its
+   * {@code runAt}) is written, as any durable submit. A task cancelled while its record was being written is not
+   * queued. On the event loop.
+   */
+  private Future<TaskRecord> schedule(TaskRecord r) {
+    if (!r.durable()) {
+      queueScheduled(r);
+      return Future.succeededFuture(r);
+    }
+    r.markRecorded();
+    return store.putNew(r.id(), r.toJson()).transform(ar -> {
+      if (ar.failed()) {
+        r.refused();
+        registry.discard(r);
+        r.admission.release();
+        return refused(r, ar.cause());
+      }
+      queueScheduled(r);
+      return Future.succeededFuture(r);
+    });
+  }
+
+  /**
+   * Hands a scheduled task to {@link #delayed}, which lives on the verticle's event loop (a submit runs on one of
+   * {@code tasks.submitInstances} event loops); one cancelled meanwhile is left out.
+   */
+  private void queueScheduled(TaskRecord r) {
+    onContext(() -> {
+      if (r.state() == TaskState.SCHEDULED) {
+        delayed.add(r);
+      }
+    });
+  }
+
+  /** A scheduled task whose time came: it is pending now, and runs as any task. On the event loop. */
+  private void due(TaskRecord r) {
+    if (stopping || !r.due()) {
+      return; // stopping: a survivor runs it (durable), or reports it lost
+    }
+    dispatcher.dispatch(r);
+  }
+
+  /** Tasks waiting for their due time on this node (the {@code steward_tasks_scheduled} gauge). */
+  int scheduled() {
+    return delayed.size();
   }
 
   /**
@@ -533,6 +598,8 @@ final class TaskEngine {
       Attempt a = r.attempt();
       if (state == TaskState.RUNNING && a != null) {
         runner.abandon(a);
+      } else if (state == TaskState.SCHEDULED) {
+        onContext(() -> delayed.remove(r)); // where the heap lives; were it due first, it would not run (cancelled)
       } else if (state == TaskState.PENDING && a != null) {
         a.releaseLimit(); // it will not begin: it is cancelled under this monitor
         if (r.supervisor.withdraw(a)) {
@@ -593,10 +660,12 @@ final class TaskEngine {
       rec.getLong("withinMs", config.withinMs()), rec.getLong("timeoutMs"), rec.getString("key"),
       rec.getLong("uniqueForMs", 0L), rec.getInteger("priority", 0));
     Supervisor sup = resolved.supervisor();
-    TaskRecord r = new TaskRecord(rec.getString("id"), spec, rec.getLong("timeoutMs", 0L), rec.getLong("submittedAt"),
-      admission, resolved.type(), metersOf(sup, spec.type()), nodeId);
-    r.markRecorded();
     String lostState = rec.getString("lostState", TaskState.PENDING.wire());
+    // Still waiting for its time there: it waits here for the same time (one already due runs at once).
+    long runAt = TaskState.SCHEDULED.wire().equals(lostState) ? Math.max(1, rec.getLong("runAt", 1L)) : 0;
+    TaskRecord r = new TaskRecord(rec.getString("id"), spec, rec.getLong("timeoutMs", 0L), rec.getLong("submittedAt"),
+      admission, resolved.type(), metersOf(sup, spec.type()), nodeId, runAt);
+    r.markRecorded();
     boolean wasRunning = TaskState.RUNNING.wire().equals(lostState);
     JsonArray times = rec.getJsonArray("restartedAt");
     r.takeOver(rec.getInteger("attempts", 0), rec.getInteger("takeovers", 1),
@@ -605,7 +674,7 @@ final class TaskEngine {
     registry.addLive(r);
     if (spec.key() != null) {
       // After a full-cluster restart the keys are gone (they are not persisted): bind this task's again.
-      store.bindKey(spec.key(), r.id()).onSuccess(holder -> {
+      store.bindKey(spec.key(), r.id(), new Resolved(null, null, runAt).keyTtlMs(clock.millis())).onSuccess(holder -> {
         if (holder != null && !Processors.boundId(holder).equals(r.id())) {
           WARNINGS.warn("rebind" + r.id(), "Durable task " + r.id() + " was taken over, but its key '" + spec.key()
             + "' is now held by task " + Processors.boundId(holder) + " (submitted while the task had no live owner); both run.");
@@ -613,6 +682,10 @@ final class TaskEngine {
       });
     }
     String lostNode = rec.getString("lostNode");
+    if (runAt > 0) {
+      delayed.add(r);
+      return;
+    }
     if (!wasRunning) {
       events.restarted(r, r.attempts(), "node-lost", 0, false);
       r.meters.restarted("node-lost");
@@ -647,6 +720,7 @@ final class TaskEngine {
    */
   void tick() {
     runner.tick();
+    delayed.fireDue();
     long now = elapsed.millis();
     for (Due d = restarts.peek(); d != null && d.at() - now <= 0; d = restarts.peek()) {
       restarts.poll();
@@ -674,6 +748,7 @@ final class TaskEngine {
   }
 
   void close() {
+    delayed.close();
     for (Supervisor s : supervisors.values()) {
       s.close();
     }

@@ -84,7 +84,7 @@ final class TaskRecord {
   private boolean indexed;
 
   // Guarded by this. Written only by the transitions below; the state only by transition().
-  private TaskState state = TaskState.PENDING;
+  private TaskState state;
   private int attempts;
   private String node;
   private long startedAt;
@@ -99,21 +99,39 @@ final class TaskRecord {
   private int zombies;
   private Attempt attempt;
   private List<Promise<JsonObject>> waiters;
+  /** When a task submitted with delayMs or runAt is due (epoch ms, the node's wall clock), else 0. */
+  private final long runAt;
 
   /** A task this node accepted, holding {@code admission}: its id is {@code prefix + seq}. */
   TaskRecord(String prefix, long seq, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor.Admission admission,
              TaskType type, TaskMeters meters, String node) {
-    this(null, prefix, seq, spec, timeoutMs, submittedAt, admission, type, meters, node);
+    this(null, prefix, seq, spec, timeoutMs, submittedAt, admission, type, meters, node, 0);
+  }
+
+  /**
+   * A task this node accepted that waits until {@code runAt} (epoch ms) in state SCHEDULED (0: none, it is pending).
+   */
+  TaskRecord(String prefix, long seq, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor.Admission admission,
+             TaskType type, TaskMeters meters, String node, long runAt) {
+    this(null, prefix, seq, spec, timeoutMs, submittedAt, admission, type, meters, node, runAt);
   }
 
   /** A task known by its id (taken over, holding {@code admission}; or reported lost, with none). */
   TaskRecord(String id, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor.Admission admission, TaskType type,
              TaskMeters meters, String node) {
-    this(id, null, -1, spec, timeoutMs, submittedAt, admission, type, meters, node);
+    this(id, null, -1, spec, timeoutMs, submittedAt, admission, type, meters, node, 0);
+  }
+
+  /** A task known by its id that waits until {@code runAt} (epoch ms) in state SCHEDULED (0: none, it is pending). */
+  TaskRecord(String id, TaskSpec spec, long timeoutMs, long submittedAt, Supervisor.Admission admission, TaskType type,
+             TaskMeters meters, String node, long runAt) {
+    this(id, null, -1, spec, timeoutMs, submittedAt, admission, type, meters, node, runAt);
   }
 
   private TaskRecord(String id, String prefix, long seq, TaskSpec spec, long timeoutMs, long submittedAt,
-                     Supervisor.Admission admission, TaskType type, TaskMeters meters, String node) {
+                     Supervisor.Admission admission, TaskType type, TaskMeters meters, String node, long runAt) {
+    this.runAt = runAt;
+    this.state = runAt > 0 ? TaskState.SCHEDULED : TaskState.PENDING;
     this.id = id;
     this.prefix = prefix;
     this.seq = seq;
@@ -298,10 +316,24 @@ final class TaskRecord {
     return w == null ? List.of() : w;
   }
 
+  /** SCHEDULED to PENDING once its due time came; false if it is not scheduled any more (cancelled). */
+  synchronized boolean due() {
+    if (state != TaskState.SCHEDULED) {
+      return false;
+    }
+    transition(TaskState.PENDING);
+    return true;
+  }
+
+  long runAt() {
+    return runAt;
+  }
+
   /** A pending durable task claimed from a departed node: what that node's record says of its past. */
   synchronized void takeOver(int attempts, int takeovers, boolean possibleDuplicate, String error, RestartHistory history) {
-    if (state != TaskState.PENDING) {
-      throw new IllegalStateException("task " + id() + ": taken over in " + state + ", not " + TaskState.PENDING);
+    if (state != TaskState.PENDING && state != TaskState.SCHEDULED) {
+      throw new IllegalStateException("task " + id() + ": taken over in " + state + ", not " + TaskState.PENDING
+        + " or " + TaskState.SCHEDULED);
     }
     this.attempts = attempts;
     this.takeovers = takeovers;
@@ -453,6 +485,9 @@ final class TaskRecord {
     }
     if (spec.priority() != 0) {
       o.put("priority", spec.priority());
+    }
+    if (runAt > 0) {
+      o.put("runAt", runAt);
     }
     if (spec.restart() != Restart.TEMPORARY) {
       o.put("maxRestarts", spec.maxRestarts()).put("withinMs", spec.withinMs());

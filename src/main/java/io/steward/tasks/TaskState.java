@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * Where a task is in its life, and the one table of the moves between states that are legal ({@link #next()}).
- * The last five are final: nothing leaves them. {@link TaskRecord} checks every change of a task's state
+ * The last five are final: nothing leaves them (their ordinals are the highest: {@link #isFinal}). {@link TaskRecord} checks every change of a task's state
  * against this table and throws {@link IllegalStateException} on any other move (a bug, never a client's
  * input: client errors are refused before a task's state is touched).
  *
@@ -16,13 +16,18 @@ import java.util.Set;
  *                 FAILED (refused, or its workers stopped), CANCELLED, LOST (reported lost by a survivor)
  *   RUNNING    -> SUCCEEDED, FAILED, TIMED_OUT (its attempt ended for good), RESTARTING, CANCELLED
  *   RESTARTING -> PENDING (its backoff delay passed), CANCELLED
+ *   SCHEDULED  -> PENDING (its due time came), FAILED (refused, or its node stopped), CANCELLED, LOST
  * </pre>
+ * A task submitted with {@code delayMs} or {@code runAt} starts in SCHEDULED (its record's constructor); every
+ * other task starts in PENDING.
  */
 enum TaskState {
   PENDING("pending"),
   RUNNING("running"),
   /** Waiting for its backoff delay before the next attempt. */
   RESTARTING("restarting"),
+  /** Submitted with {@code delayMs} or {@code runAt}: waiting for its due time; no attempt has begun. */
+  SCHEDULED("scheduled"),
   SUCCEEDED("succeeded"),
   FAILED("failed"),
   TIMED_OUT("timed-out"),
@@ -42,6 +47,7 @@ enum TaskState {
     PENDING.next = EnumSet.of(RUNNING, RESTARTING, FAILED, CANCELLED, LOST);
     RUNNING.next = EnumSet.of(SUCCEEDED, FAILED, TIMED_OUT, RESTARTING, CANCELLED);
     RESTARTING.next = EnumSet.of(PENDING, CANCELLED);
+    SCHEDULED.next = EnumSet.of(PENDING, FAILED, CANCELLED, LOST);
     for (TaskState s : values()) {
       if (s.next == null) {
         s.next = EnumSet.noneOf(TaskState.class);

@@ -275,15 +275,20 @@ final class TaskStore {
    * acknowledge it (a member cut off or slow): the submit then starts nothing.
    */
   Future<String> bindKey(String key, String id) {
-    return future(HazelcastInternals.submitToKeyConfirmed(keys, key, new Processors.BindKey(id, KEY_TTL_MS)));
+    return bindKey(key, id, KEY_TTL_MS);
+  }
+
+  /** @param ttlMs how long the binding lasts at most should its task's node die: longer for a scheduled task */
+  Future<String> bindKey(String key, String id, long ttlMs) {
+    return future(HazelcastInternals.submitToKeyConfirmed(keys, key, new Processors.BindKey(id, ttlMs)));
   }
 
   /**
    * Moves the key from {@code expected} to {@code id}. Like {@link #bindKey}, done only once the binding's backup has
    * it: a binding only its owner holds is lost with that owner, and a second task would take the key.
    */
-  Future<Boolean> rebindKey(String key, String expected, String id) {
-    return future(HazelcastInternals.submitToKeyConfirmed(keys, key, new Processors.RebindKey(expected, id, KEY_TTL_MS)));
+  Future<Boolean> rebindKey(String key, String expected, String id, long ttlMs) {
+    return future(HazelcastInternals.submitToKeyConfirmed(keys, key, new Processors.RebindKey(expected, id, ttlMs)));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.steward.tasks;
 import io.vertx.core.Context;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.steward.bus.Addresses;
@@ -105,7 +106,11 @@ final class TasksVerticle extends VerticleBase {
       .description("Lifecycle events not published because an interval had more than tasks.maxEvents").register(meterRegistry),
       clock);
     TaskMeters.Cache meters = new TaskMeters.Cache(meterRegistry);
-    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store, clock, elapsed);
+    engine = new TaskEngine(vertx, ctx, mailbox, nodeId, ids, config, supervisors, registry, events, meters, store, clock, elapsed,
+      Timer.builder("steward_tasks_schedule_lateness").description("How long after its due time (delayMs, runAt) each "
+        + "scheduled task was handed to its supervisor").publishPercentiles(0.5, 0.99).register(meterRegistry));
+    Gauge.builder("steward_tasks_scheduled", engine, TaskEngine::scheduled)
+      .description("Tasks on this node waiting for their due time (delayMs, runAt)").register(meterRegistry);
     lookup = new Lookup(vertx, nodeId, engine, store);
     pauses = new Pauses(vertx, ctx, hz, nodeId, supervisors, engine::resumed);
     // Nothing may start before this node knows which supervisors are paused: they all wait until it has read that.

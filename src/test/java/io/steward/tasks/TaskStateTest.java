@@ -34,6 +34,7 @@ class TaskStateTest {
     TaskRecord r = task();
     switch (state) {
       case PENDING -> { }
+      case SCHEDULED -> r = new TaskRecord("task-7", r.spec, 0, 1, null, null, null, "node-a", 100);
       case LOST -> r.lost(1, "node died", 5);
       default -> {
         assertThat(r.begin(r.nextAttempt(null), "node-a", 2)).isTrue();
@@ -51,9 +52,14 @@ class TaskStateTest {
   /** The transition of the record that leads to {@code to}. */
   private static void move(TaskRecord r, TaskState to) {
     switch (to) {
-      case PENDING -> r.requeue();
+      case PENDING -> {
+        if (!r.requeue()) {
+          r.due();
+        }
+      }
       case RUNNING -> r.begin(r.nextAttempt(null), "node-b", 10);
       case RESTARTING -> r.restartAfter(Outcome.FAILED, "boom", 10);
+      case SCHEDULED -> { } // no transition leads there: it is only ever a first state (the record's constructor)
       case LOST -> r.lost(1, "node died", 10);
       default -> r.end(to, Outcome.FAILED, null, "x", false, 10);
     }
@@ -70,6 +76,8 @@ class TaskStateTest {
     assertThat(TaskState.RUNNING.next()).containsExactlyInAnyOrder(TaskState.SUCCEEDED, TaskState.FAILED,
       TaskState.TIMED_OUT, TaskState.RESTARTING, TaskState.CANCELLED);
     assertThat(TaskState.RESTARTING.next()).containsExactlyInAnyOrder(TaskState.PENDING, TaskState.CANCELLED);
+    assertThat(TaskState.SCHEDULED.next()).containsExactlyInAnyOrder(TaskState.PENDING, TaskState.FAILED,
+      TaskState.CANCELLED, TaskState.LOST);
   }
 
   @Test
@@ -83,7 +91,7 @@ class TaskStateTest {
         moves++;
       }
     }
-    assertThat(moves).isEqualTo(12);
+    assertThat(moves).isEqualTo(16);
   }
 
   @Test
@@ -127,6 +135,11 @@ class TaskStateTest {
     assertThat(cancelled.nextAttempt(null)).isNull();
     cancelled.refused(); // a durable submit whose record could not be written, cancelled by id meanwhile
     assertThat(cancelled.state()).isEqualTo(TaskState.CANCELLED);
+    TaskRecord scheduled = new TaskRecord("task-8", task().spec, 0, 1, null, null, null, "node-a", 100);
+    assertThat(scheduled.nextAttempt(null)).as("no attempt before its time").isNull();
+    assertThat(scheduled.end(TaskState.CANCELLED, null, null, "cancelled", false, 9)).isNotNull();
+    assertThat(scheduled.due()).as("due after a cancel").isFalse();
+    assertThat(scheduled.state()).isEqualTo(TaskState.CANCELLED);
     TaskRecord pending = task();
     Attempt stale = pending.nextAttempt(null);
     pending.nextAttempt(null);
@@ -158,10 +171,10 @@ class TaskStateTest {
         writers.add(type + " " + method);
       }
     }
-    // The constructor sets the first state (PENDING, the field's initialiser); after that, only transition().
+    // The constructor sets the first state (PENDING, or SCHEDULED with a runAt); after that, only transition().
     assertThat(writers).containsExactly("io.steward.tasks.TaskRecord private io.steward.tasks.TaskRecord(java.lang.String, "
       + "java.lang.String, long, io.steward.tasks.TaskSpec, long, long, io.steward.tasks.Supervisor$Admission, "
-      + "io.steward.tasks.TaskType, io.steward.tasks.TaskMeters, java.lang.String);",
+      + "io.steward.tasks.TaskType, io.steward.tasks.TaskMeters, java.lang.String, long);",
       "io.steward.tasks.TaskRecord private void transition(io.steward.tasks.TaskState);");
   }
 

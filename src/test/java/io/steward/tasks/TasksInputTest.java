@@ -97,6 +97,38 @@ class TasksInputTest {
   }
 
   @Test
+  void a_delayed_submit_with_a_bad_delay_or_runAt_is_refused_naming_the_field() {
+    long now = System.currentTimeMillis();
+    for (String address : List.of(Addresses.Tasks.SUBMIT, Addresses.Tasks.RUN)) {
+      bad(address, json("{\"type\": \"echo\", \"delayMs\": -1}"), 400, "delayMs: must be between 0 and 31622400000, got -1");
+      bad(address, json("{\"type\": \"echo\", \"delayMs\": \"soon\"}"), 400, "delayMs: must be an integer, got a string");
+      bad(address, json("{\"type\": \"echo\", \"delayMs\": 1.5}"), 400, "delayMs: must be an integer");
+      bad(address, json("{\"type\": \"echo\", \"delayMs\": 31622400001}"), 400, "delayMs: must be between 0 and 31622400000");
+      bad(address, new JsonObject().put("type", "echo").put("delayMs", 1_000).put("runAt", now + 1_000), 400,
+        "runAt: give delayMs or runAt, not both");
+      bad(address, new JsonObject().put("type", "echo").put("runAt", now - 3_600_000), 400, "runAt: is ");
+      assertThat(fails(address, new JsonObject().put("type", "echo").put("runAt", now - 3_600_000)).getMessage())
+        .contains("ms in the past (at most 60000 ms is accepted");
+      bad(address, new JsonObject().put("type", "echo").put("runAt", now + TaskSpec.MAX_DELAY_MS + 3_600_000), 400,
+        "runAt: is more than 31622400000 ms (366 days) ahead");
+      bad(address, json("{\"type\": \"echo\", \"runAt\": \"tomorrow\"}"), 400, "runAt: must be epoch milliseconds or an ISO-8601 instant");
+      bad(address, json("{\"type\": \"echo\", \"runAt\": \"2030-01-01T08:00:00\"}"), 400, "runAt: must be epoch milliseconds or an ISO-8601 instant with a zone");
+      bad(address, json("{\"type\": \"echo\", \"runAt\": true}"), 400, "runAt: must be epoch milliseconds or an ISO-8601 instant, got a boolean");
+      bad(address, json("{\"type\": \"echo\", \"runAt\": 0}"), 400, "runAt: must be a positive epoch-milliseconds date");
+      bad(address, json("{\"type\": \"nope\", \"delayMs\": 1000}"), 404, "type: no task type 'nope'");
+    }
+  }
+
+  @Test
+  void a_runAt_a_little_in_the_past_runs_at_once() throws Exception {
+    JsonObject done = (JsonObject) node.vertx().eventBus().request(Addresses.Tasks.RUN, new JsonObject().put("type", "echo")
+      .put("payload", "late").put("runAt", System.currentTimeMillis() - 5_000), new DeliveryOptions().setSendTimeout(10_000))
+      .await(20, TimeUnit.SECONDS).body();
+    assertThat(done.getString("state")).isEqualTo("succeeded");
+    assertThat(done.containsKey("runAt")).as("no wait: it was never scheduled").isFalse();
+  }
+
+  @Test
   void a_refused_fire_and_forget_submit_is_counted_not_silent() throws Exception {
     Counter rejected = Metrics.registry(node.vertx()).find("steward_bus_rejected")
       .tags("address", Addresses.Tasks.SUBMIT, "code", "404").counter();
@@ -132,7 +164,7 @@ class TasksInputTest {
     }
     for (String address : List.of(Addresses.Tasks.LIST, nodeList)) {
       bad(address, "{oops", 400, "body: malformed JSON");
-      bad(address, json("{\"state\": \"sleeping\"}"), 400, "state: must be one of pending, running, restarting, succeeded, failed, timed-out, cancelled, lost");
+      bad(address, json("{\"state\": \"sleeping\"}"), 400, "state: must be one of pending, running, restarting, scheduled, succeeded, failed, timed-out, cancelled, lost");
       bad(address, json("{\"limit\": 0}"), 400, "limit: must be between 1 and 1000, got 0");
       bad(address, json("{\"limit\": 1001}"), 400, "limit: must be between 1 and 1000, got 1001");
       bad(address, json("{\"type\": []}"), 400, "type: must be a string, got an array");
@@ -167,6 +199,15 @@ class TasksInputTest {
     HttpResponse<Buffer> got = call(HttpMethod.GET, "/tasks/" + id, null);
     assertThat(got.statusCode()).isEqualTo(200);
     assertThat(got.bodyAsJsonObject().getString("id")).isEqualTo(id);
+
+    HttpResponse<Buffer> delayed = call(HttpMethod.POST, "/tasks", "{\"type\": \"echo\", \"delayMs\": 600000}");
+    assertThat(delayed.statusCode()).isEqualTo(202);
+    String delayedId = delayed.bodyAsJsonObject().getString("id");
+    assertThat(call(HttpMethod.GET, "/tasks/" + delayedId, null).bodyAsJsonObject().getString("state")).isEqualTo("scheduled");
+    assertThat(call(HttpMethod.GET, "/tasks?state=scheduled", null).bodyAsJsonObject().encode()).contains(delayedId);
+    assertThat(call(HttpMethod.DELETE, "/tasks/" + delayedId, null).bodyAsJsonObject().getString("state")).isEqualTo("cancelled");
+    status(call(HttpMethod.POST, "/tasks", "{\"type\": \"echo\", \"delayMs\": -5}"), 400, "delayMs");
+    status(call(HttpMethod.POST, "/tasks", "{\"type\": \"echo\", \"runAt\": 1000}"), 400, "runAt");
 
     HttpResponse<Buffer> run = call(HttpMethod.POST, "/tasks/run", "{\"type\": \"echo\", \"payload\": \"hi\"}");
     assertThat(run.statusCode()).isEqualTo(200);
