@@ -70,14 +70,10 @@ class BadInputIT {
       Targets targets = Targets.of(nodeIds);
       long start = System.currentTimeMillis();
       int published = bus(rig, targets, tally);
+      http(rig, tally);
+      tcp(rig, targets, tally);
       AtomicReference<String> oversized = new AtomicReference<>();
-      // HTTP (every node in turn), the TCP bridge (node 1) and the SockJS bridge (node 3) at once: each door is fed
-      // one request after the other, as before, from its own corpus; the three doors share nothing but the nodes.
-      long busMs = System.currentTimeMillis() - start;
-      Map<String, Long> doorMs = concurrently(Map.of(
-        "http", () -> http(rig, tally),
-        "tcp", () -> tcp(rig, targets, tally),
-        "sockjs", () -> sockJs(rig, targets, tally, oversized)));
+      sockJs(rig, targets, tally, oversized);
       long fedMs = System.currentTimeMillis() - start;
 
       // Every door still answers a good request, on every node.
@@ -103,8 +99,7 @@ class BadInputIT {
         .figure("by door cases/clear/valid/unclear", tally.byDoor())
         .figure("published onto event addresses", published)
         .figure("SockJS message over the limit", oversized.get())
-        .figure("fed in ms", fedMs)
-        .figure("ms by door (the last three at once)", "bus " + busMs + " " + doorMs);
+        .figure("fed in ms", fedMs);
       unclear.stream().limit(8).forEach(u -> v.note("unclear: " + u));
       java.nio.file.Path all = java.nio.file.Path.of(System.getProperty("test.steward.logs", "target/test-logs"))
         .getParent().resolve("reliability").resolve("bad-input-unclear.txt");
@@ -118,35 +113,6 @@ class BadInputIT {
         .check(goodAfter, "a door no longer answers a good request");
       strictLogCheck(v, rig.nodes);
       assertThat(v.report()).as("failed checks of the verdict (line above)").isEmpty();
-    }
-  }
-
-  interface Feed {
-    void run() throws Exception;
-  }
-
-  /** Runs the feeds on threads of their own and waits for all: each one's time in ms; the first failure is thrown. */
-  private static Map<String, Long> concurrently(Map<String, Feed> feeds) throws Exception {
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(feeds.size());
-    Map<String, Long> took = new java.util.concurrent.ConcurrentSkipListMap<>();
-    try {
-      List<java.util.concurrent.Future<?>> running = new ArrayList<>();
-      feeds.forEach((name, f) -> running.add(pool.submit(() -> {
-        long t0 = System.currentTimeMillis();
-        f.run();
-        took.put(name, System.currentTimeMillis() - t0);
-        return null;
-      })));
-      for (java.util.concurrent.Future<?> r : running) {
-        try {
-          r.get(600, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-          throw e.getCause() instanceof Exception cause ? cause : e;
-        }
-      }
-      return took;
-    } finally {
-      pool.shutdownNow();
     }
   }
 
