@@ -1,40 +1,17 @@
 'use strict';
-// Drives the dashboard's charts, dead letters and task detail in Debian's Chromium with playwright-core, for
-// DashboardChartsBrowserTest.
+// The dashboard's charts, dead letters and task detail in Debian's Chromium with playwright-core: the second part of
+// DashboardBrowserTest, run by dashboard.js in the same browser on the same node (config.charts), or alone:
 //   node dashboard-charts.js <config JSON>
 // config: {url, token, cache, schedules (boolean), burst (tasks), chromium, screenshots: {before, charts, deadLetter, task, failure}}
 // Writes one JSON object per line on stdout: {"step": name, ...} when a step passed, {"step", "ok": false, "error"}
-// when one failed (exit 1). Reads the charts' data from the uPlot instances the page keeps on window.stewardCharts.
+// when one failed (exit 1); its last step is "charts-done". Reads the charts' data from the uPlot instances the page
+// keeps on window.stewardCharts.
 
-const { chromium } = require('playwright-core');
+const common = require('./dashboard-common.js');
 
-const config = JSON.parse(process.argv[2] || '{}');
+const { out, watch } = common;
 const STEP_MS = 30000;
 const SAMPLE_WAIT_MS = 40000; // samples come every 5 s; the page reads them every 5 s; a slow machine
-const LAUNCH_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function out(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-async function api(method, path, body) {
-  const headers = { 'Content-Type': 'application/json', Authorization: 'Bearer ' + config.token };
-  const res = await fetch(config.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(method + ' ' + path + ': ' + res.status + ' ' + text);
-  return text ? JSON.parse(text) : null;
-}
-
-function watch(page) {
-  const problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push({ kind: 'console.' + m.type(), text: m.text() });
-  });
-  page.on('pageerror', (e) => problems.push({ kind: 'pageerror', text: String(e && e.stack || e) }));
-  page.on('requestfailed', (r) => problems.push({ kind: 'requestfailed', text: r.url() + ' ' + (r.failure() || {}).errorText }));
-  return problems;
-}
 
 /** A chart's series as {label: [values]} and its times (s), read from the uPlot instance the page draws. */
 function chart(page, id) {
@@ -62,16 +39,16 @@ async function until(page, id, what, test) {
 
 const max = (values) => Math.max(0, ...(values || []).filter((v) => v !== null));
 
-let current = null;
-
-async function main() {
-  const browser = await chromium.launch({ executablePath: config.chromium, args: LAUNCH_FLAGS, timeout: 60000 });
+/** The scenario, in a context of its own in the browser given; on a failed step, a screenshot of its page. */
+async function scenario(browser, config) {
+  const api = (method, path, body) => common.api(method, config.url + path, config.token, body);
+  let current = null;
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     current = page;
     page.setDefaultTimeout(STEP_MS);
-    const problems = watch(page);
+    const problems = watch(page, 'charts');
     await page.goto(config.url + '/');
     await page.locator('#login').waitFor({ state: 'visible' });
     await page.fill('#token', config.token);
@@ -159,26 +136,25 @@ async function main() {
     out({ step: 'task-cancelled-from-detail', id: sleeping.id, state: record.state,
       cancelHidden: await detail.locator('button[data-action=cancel-detail]').isHidden() });
 
-    out({ step: 'done', problems });
+    out({ step: 'charts-done', problems });
   } catch (err) {
     if (current && config.screenshots.failure) {
       await current.screenshot({ path: config.screenshots.failure, fullPage: true }).catch(() => {});
     }
     throw err;
-  } finally {
-    await browser.close();
   }
 }
 
-const deadline = setTimeout(() => {
-  out({ step: 'timeout', ok: false, error: 'the scenario did not finish in 200 s' });
-  process.exit(3);
-}, 200000);
+module.exports = { scenario };
 
-main().then(() => {
-  clearTimeout(deadline);
-  process.exit(0);
-}, (err) => {
-  out({ step: 'failed', ok: false, error: String(err && err.stack || err) });
-  process.exit(1);
-});
+if (require.main === module) {
+  const config = JSON.parse(process.argv[2] || '{}');
+  common.run(async () => {
+    const browser = await common.launch(config);
+    try {
+      await scenario(browser, config);
+    } finally {
+      await browser.close();
+    }
+  }, 200000);
+}

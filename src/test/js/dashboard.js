@@ -1,23 +1,20 @@
 'use strict';
 // Drives Steward's dashboard in Debian's Chromium with playwright-core, for DashboardBrowserTest.
 //   node dashboard.js <config JSON>
-// config: {url, token, cache, schedules (boolean: the node runs the schedule module), screenshots: {main, down, failure}, chromium}
+// config: {url, token, cache, schedules (boolean: the node runs the schedule module), screenshots: {main, down, failure}, chromium,
+//   charts (optional): the config of dashboard-charts.js, whose scenario then runs after this one, in the same browser}
 // Talks with the Java test over stdin/stdout, one JSON object per line:
 //   out {"step": name, ...}   a step passed (or {"step": name, "ok": false, "error": …} and exit 1)
 //   out {"wait": name, ...}   the test does something (starts or stops a node) and answers with one line on stdin
 // Exits 0 when every scenario ran to its end.
 
-const { chromium } = require('playwright-core');
 const readline = require('readline');
+const common = require('./dashboard-common.js');
+const charts = require('./dashboard-charts.js');
 
+const { out, api, watch } = common;
 const config = JSON.parse(process.argv[2] || '{}');
 const STEP_MS = 20000;
-const LAUNCH_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function out(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
 
 const answers = [];
 const waiting = [];
@@ -33,26 +30,6 @@ function ask(name, extra) {
   return new Promise((resolve) => (answers.length ? resolve(answers.shift()) : waiting.push(resolve)));
 }
 
-async function api(method, url, token, body) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (token) headers.Authorization = 'Bearer ' + token;
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(method + ' ' + url + ': ' + res.status + ' ' + text);
-  return text ? JSON.parse(text) : null;
-}
-
-/** Every console message of type error, uncaught exception and failed request of a page. */
-function watch(page, name) {
-  const problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push({ page: name, kind: 'console.' + m.type(), text: m.text(), url: m.location().url });
-  });
-  page.on('pageerror', (e) => problems.push({ page: name, kind: 'pageerror', text: String(e && e.stack || e) }));
-  page.on('requestfailed', (r) => problems.push({ page: name, kind: 'requestfailed', text: r.url() + ' ' + (r.failure() || {}).errorText }));
-  return problems;
-}
-
 async function text(page, selector) {
   return (await page.locator(selector).first().textContent({ timeout: STEP_MS })).trim();
 }
@@ -60,7 +37,7 @@ async function text(page, selector) {
 let current = null; // the page in use, for a screenshot when a step fails
 
 async function main() {
-  const browser = await chromium.launch({ executablePath: config.chromium, args: LAUNCH_FLAGS, timeout: 60000 });
+  const browser = await common.launch(config);
   try {
     // ---------------------------------------------------------------- A: the guarded node, with a token
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -187,6 +164,10 @@ async function main() {
       problems: wrongProblems.slice()
     });
     out({ step: 'done', problems: problems.slice() });
+    current = null;
+    if (config.charts) {
+      await charts.scenario(browser, config.charts); // screenshots its own page when a step fails
+    }
   } catch (err) {
     if (current && config.screenshots.failure) {
       await current.screenshot({ path: config.screenshots.failure, fullPage: true }).catch(() => {});
@@ -197,15 +178,5 @@ async function main() {
   }
 }
 
-const deadline = setTimeout(() => {
-  out({ step: 'timeout', ok: false, error: 'the scenario did not finish in 150 s' });
-  process.exit(3);
-}, 150000);
-
-main().then(() => {
-  clearTimeout(deadline);
-  process.exit(0);
-}, (err) => {
-  out({ step: 'failed', ok: false, error: String(err && err.stack || err) });
-  process.exit(1);
-});
+// 150 s for this scenario, 200 s more for the charts'.
+common.run(main, config.charts ? 350000 : 150000);

@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -34,7 +37,15 @@ import static org.assertj.core.api.Assertions.fail;
  * <p>Node {@code guarded} asks for a token and lets bridge clients listen to the nodes and tasks events (the
  * recommended dashboard configuration); node {@code plain}, started while the page is open, has the defaults:
  * no token and empty bridge lists. Screenshots: {@code target/dashboard.png} and {@code target/dashboard-down.png}.
+ *
+ * <p>Then, in the same browser and on the same node, the charts, dead letters and task detail
+ * ({@code src/test/js/dashboard-charts.js}): the charts draw the node's live samples ({@code GET /metrics/series}),
+ * read back from the page's uPlot instances. Screenshots: {@code target/screenshots/dashboard-charts-before.png} (the
+ * charts before the load), {@code dashboard-charts.png} (after it), {@code dashboard-dead-letter.png} (a dead
+ * letter's detail, three attempts) and {@code dashboard-task.png} (a running task's detail). One script run (one
+ * Chromium, one node) serves both tests; each test asserts its own scenario's steps.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
 
   static final String TOKEN = "dashboard-test-token-0123456789abcdef";
@@ -44,11 +55,20 @@ class DashboardBrowserTest {
   static final boolean SCHEDULE = BuiltModules.has("schedule");
   static final Path SCREENSHOT = Path.of("target/dashboard.png");
   static final Path SCREENSHOT_DOWN = Path.of("target/dashboard-down.png");
+  static final int BURST = 300;
+  static final Path SCREENSHOTS = Path.of("target/screenshots");
+  static final Path BEFORE = SCREENSHOTS.resolve("dashboard-charts-before.png");
+  static final Path CHARTS = SCREENSHOTS.resolve("dashboard-charts.png");
+  static final Path TASK = SCREENSHOTS.resolve("dashboard-task.png");
+  static final Path DEAD_LETTER = SCREENSHOTS.resolve("dashboard-dead-letter.png");
 
   private static TestCluster cluster;
   private static StewardNode guarded;
   private static StewardNode plain;
   private static String url;
+  /** The steps of the one script run both tests read (null until it ran), or how it failed. */
+  private static Map<String, JsonObject> steps;
+  private static Throwable failed;
 
   @BeforeAll
   static void start() throws Exception {
@@ -76,8 +96,22 @@ class DashboardBrowserTest {
     cluster.close();
   }
 
-  @Test
-  void the_dashboard_shows_the_cluster_live_in_a_real_browser() throws Exception {
+  /** Runs the script once (both scenarios) and returns its steps; a failed run fails every test that asks. */
+  private static synchronized Map<String, JsonObject> steps() throws Exception {
+    if (steps == null && failed == null) {
+      try {
+        steps = runBoth();
+      } catch (Exception | AssertionError e) {
+        failed = e;
+      }
+    }
+    if (failed != null) {
+      throw new AssertionError("the dashboard script failed (see the cause)", failed);
+    }
+    return steps;
+  }
+
+  private static Map<String, JsonObject> runBoth() throws Exception {
     if (!Files.isExecutable(CHROMIUM)) {
       fail("Chromium is required by the dashboard browser test and is missing at " + CHROMIUM
         + ": install it with `apt-get install -y chromium` (.ci/run does it before `mvn -B verify`)");
@@ -87,13 +121,29 @@ class DashboardBrowserTest {
     }
     Files.createDirectories(SCREENSHOT.getParent());
     Files.deleteIfExists(SCREENSHOT);
+    Files.createDirectories(SCREENSHOTS);
+    for (Path p : List.of(BEFORE, CHARTS, TASK, DEAD_LETTER)) {
+      Files.deleteIfExists(p);
+    }
+    JsonObject charts = new JsonObject().put("url", url).put("token", TOKEN).put("cache", "users").put("schedules", SCHEDULE)
+      .put("burst", BURST).put("chromium", CHROMIUM.toString())
+      .put("screenshots", new JsonObject().put("before", BEFORE.toAbsolutePath().toString())
+        .put("charts", CHARTS.toAbsolutePath().toString())
+        .put("task", TASK.toAbsolutePath().toString()).put("deadLetter", DEAD_LETTER.toAbsolutePath().toString())
+        .put("failure", SCREENSHOTS.resolve("dashboard-charts-failure.png").toAbsolutePath().toString()));
     JsonObject config = new JsonObject().put("url", url).put("token", TOKEN).put("cache", "users").put("schedules", SCHEDULE)
       .put("chromium", CHROMIUM.toString())
       .put("screenshots", new JsonObject().put("main", SCREENSHOT.toAbsolutePath().toString())
         .put("down", SCREENSHOT_DOWN.toAbsolutePath().toString())
-        .put("failure", Path.of("target/dashboard-failure.png").toAbsolutePath().toString()));
+        .put("failure", Path.of("target/dashboard-failure.png").toAbsolutePath().toString()))
+      .put("charts", charts);
+    return run(config);
+  }
 
-    Map<String, JsonObject> steps = run(config);
+  @Test
+  @Order(1)
+  void the_dashboard_shows_the_cluster_live_in_a_real_browser() throws Exception {
+    Map<String, JsonObject> steps = steps();
 
     JsonObject nodes = steps.get("shows-nodes");
     assertThat(nodes.getInteger("rows")).isEqualTo(1);
@@ -137,6 +187,54 @@ class DashboardBrowserTest {
       .allSatisfy(p -> assertThat(((JsonObject) p).getString("text")).contains("401"));
   }
 
+  @Test
+  @Order(2)
+  void the_charts_move_with_a_burst_of_tasks_and_a_task_is_cancelled_from_its_detail() throws Exception {
+    Map<String, JsonObject> steps = steps();
+
+    JsonObject throughput = steps.get("throughput-rises");
+    assertThat(throughput.getJsonArray("labels")).containsExactly("started", "succeeded", "failed", "restarted");
+    assertThat(throughput.getDouble("started")).as("the burst of %s tasks raised the started line", BURST)
+      .isGreaterThanOrEqualTo(BURST / 20.0).isGreaterThan(throughput.getDouble("baseline"));
+    assertThat(throughput.getDouble("succeeded")).as("and the succeeded line").isGreaterThan(0);
+    assertThat(throughput.getJsonObject("canvas").getInteger("width")).as("a canvas was drawn").isGreaterThan(100);
+
+    JsonObject queues = steps.get("queues-show");
+    assertThat(queues.getJsonArray("labels")).contains("default queued", "default running", "default capacity");
+    assertThat(queues.getDouble("capacity")).as("workers + maxQueued of the default supervisor").isEqualTo(16 + 10_000.0);
+
+    JsonObject cache = steps.get("cache-ratio-shows");
+    assertThat(cache.getJsonArray("labels")).contains("users hit ratio", "users evictions");
+    assertThat(cache.getJsonArray("ratios")).as("3 hits and a miss, in one sample or spread over two")
+      .anySatisfy(r -> assertThat(((Number) r).doubleValue()).isBetween(50.0, 100.0));
+
+    if (SCHEDULE) {
+      JsonObject lateness = steps.get("lateness-shows");
+      assertThat(lateness.getJsonArray("labels")).containsExactly("lateness p50", "lateness p99", "missed");
+      assertThat(lateness.getJsonArray("p99")).isNotEmpty();
+    }
+    assertThat(Files.size(CHARTS)).as("screenshot %s", CHARTS).isGreaterThan(20_000);
+    assertThat(Files.size(BEFORE)).as("screenshot %s", BEFORE).isGreaterThan(10_000);
+
+    JsonObject letter = steps.get("dead-letter-shows");
+    assertThat(letter.getString("error")).contains("always fails (dashboard test)");
+    JsonObject letterDetail = steps.get("dead-letter-detail");
+    assertThat(letterDetail.getInteger("attempts")).as("maxRestarts 2: three attempts").isEqualTo(3);
+    assertThat(letterDetail.getString("facts")).contains("reached its restart limit");
+    assertThat(Files.size(DEAD_LETTER)).as("screenshot %s", DEAD_LETTER).isGreaterThan(5_000);
+
+    JsonObject detail = steps.get("task-detail-shows");
+    assertThat(detail.getString("state")).isEqualTo("running");
+    assertThat(detail.getJsonArray("attempts")).hasSize(1);
+    assertThat(detail.getJsonArray("attempts").getString(0)).contains("running");
+    assertThat(Files.size(TASK)).as("screenshot %s", TASK).isGreaterThan(5_000);
+    JsonObject cancelled = steps.get("task-cancelled-from-detail");
+    assertThat(cancelled.getString("state")).as("the API agrees").isEqualTo("cancelled");
+    assertThat(cancelled.getBoolean("cancelHidden")).isTrue();
+
+    assertThat(steps.get("charts-done").getJsonArray("problems")).as("console errors, page errors, failed requests").isEmpty();
+  }
+
   /** The page showed the schedules, paused, triggered and resumed one, and showed a failing one's error. */
   private static void assertSchedules(Map<String, JsonObject> steps) {
     JsonObject schedule = steps.get("schedule-shows");
@@ -164,10 +262,10 @@ class DashboardBrowserTest {
       .directory(JS.toFile()).redirectError(stderr).start();
     Map<String, JsonObject> steps = new LinkedHashMap<>();
     StringBuilder transcript = new StringBuilder();
-    // The script bounds itself (150 s); this is the backstop.
+    // The script bounds itself (150 s, 350 s with the charts); this is the backstop.
     Thread killer = new Thread(() -> {
       try {
-        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+        if (!process.waitFor(380, TimeUnit.SECONDS)) {
           process.destroyForcibly();
         }
       } catch (InterruptedException e) {

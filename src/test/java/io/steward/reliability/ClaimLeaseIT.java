@@ -9,7 +9,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,32 +47,13 @@ class ClaimLeaseIT {
   @Test
   void a_node_cut_off_alone_stops_claiming_before_the_majority_takes_its_jobs_over() throws Exception {
     try (Netns net = Netns.create(3); ProcessCluster cluster = ProcessCluster.create(ClaimLeaseIT.class, 3)) {
-      int hzPort = 5701;
-      String members = String.join(",", List.of(net.address(0) + ":" + hzPort, net.address(1) + ":" + hzPort,
-        net.address(2) + ":" + hzPort));
       cluster.env("STEWARD_MODULES", "http,schedule")
         .env("STEWARD_HTTP_TARGETS", new JsonArray().add(TARGET).encode())
         .env("STEWARD_SCHEDULE_HISTORY_SIZE", "1000")
         .env("STEWARD_SCHEDULE_HISTORY_FLUSH_MS", "200")
         .env("STEWARD_CLUSTER_MINIMUM_SIZE", "2");
-      List<NodeProcess> nodes = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        String addr = net.address(i);
-        nodes.add(cluster.add(Map.of("STEWARD_CLUSTER_MEMBERS", members, "STEWARD_CLUSTER_PORT", Integer.toString(hzPort),
-          "STEWARD_CLUSTER_INTERFACE", addr, "STEWARD_EVENT_BUS_HOST", addr, "STEWARD_HTTP_HOST", addr), addr, net.launcher(i)));
-      }
-      for (NodeProcess n : nodes) {
-        cluster.awaitHealthy(n, 120_000);
-      }
-      for (NodeProcess n : nodes) {
-        cluster.awaitNodeCount(n, 3, 120_000);
-      }
-      Map<String, Integer> indexById = new HashMap<>();
-      JsonArray listed = nodes.get(0).get("/nodes").json().getJsonArray("nodes");
-      for (int k = 0; k < listed.size(); k++) {
-        JsonObject o = listed.getJsonObject(k);
-        indexById.put(o.getString("id"), Integer.parseInt(o.getString("name").substring("node".length())) - 1);
-      }
+      List<NodeProcess> nodes = net.startNodes(cluster);
+      Map<String, Integer> indexById = Netns.indexById(nodes.get(0));
       JsonObject spec = new JsonObject().put("every", PERIOD_MS + "ms")
         .put("action", new JsonObject().put("type", "send").put("address", TARGET).put("reply", false));
       NodeProcess.Response put = nodes.get(0).put("/schedules/" + JOB, spec.encode());

@@ -1,9 +1,16 @@
 package io.steward.reliability;
 
+import io.steward.testing.NodeProcess;
+import io.steward.testing.ProcessCluster;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -87,6 +94,46 @@ public final class Netns implements AutoCloseable {
   /** The command a node's JVM runs under. */
   public List<String> launcher(int i) {
     return List.of("ip", "netns", "exec", namespace(i));
+  }
+
+  /** The port Hazelcast binds in every namespace (each node has an address of its own). */
+  public static final int HAZELCAST_PORT = 5701;
+
+  /**
+   * Starts one node of {@code cluster} in each namespace, its Hazelcast, event bus and HTTP bound to the namespace's
+   * address and its members listed by those addresses (these win over the cluster's loopback defaults); waits until
+   * every node is healthy and lists them all. Node {@code i} runs in namespace {@code i}.
+   */
+  public List<NodeProcess> startNodes(ProcessCluster cluster) throws Exception {
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      all.add(address(i) + ":" + HAZELCAST_PORT);
+    }
+    String members = String.join(",", all);
+    List<NodeProcess> nodes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String addr = address(i);
+      nodes.add(cluster.add(Map.of("STEWARD_CLUSTER_MEMBERS", members, "STEWARD_CLUSTER_PORT", Integer.toString(HAZELCAST_PORT),
+        "STEWARD_CLUSTER_INTERFACE", addr, "STEWARD_EVENT_BUS_HOST", addr, "STEWARD_HTTP_HOST", addr), addr, launcher(i)));
+    }
+    for (NodeProcess n : nodes) {
+      cluster.awaitHealthy(n, 120_000);
+    }
+    for (NodeProcess n : nodes) {
+      cluster.awaitNodeCount(n, count, 120_000);
+    }
+    return nodes;
+  }
+
+  /** Each node's index (node {@code i+1} is {@code i}) by its Vert.x node id, from {@code node}'s {@code /nodes}. */
+  public static Map<String, Integer> indexById(NodeProcess node) {
+    Map<String, Integer> indexById = new HashMap<>();
+    JsonArray listed = node.get("/nodes").json().getJsonArray("nodes");
+    for (int k = 0; k < listed.size(); k++) {
+      JsonObject o = listed.getJsonObject(k);
+      indexById.put(o.getString("id"), Integer.parseInt(o.getString("name").substring("node".length())) - 1);
+    }
+    return indexById;
   }
 
   /** Cuts node {@code i} off from the others and from the host. */

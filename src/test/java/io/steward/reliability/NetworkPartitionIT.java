@@ -43,34 +43,14 @@ class NetworkPartitionIT {
   @ValueSource(ints = {0, 2})
   void after_a_partition_heals_the_cluster_is_whole_and_the_job_fires_once_per_tick(int minimumSize) throws Exception {
     try (Netns net = Netns.create(3); ProcessCluster cluster = ProcessCluster.create(NetworkPartitionIT.class, 3)) {
-      int hzPort = 5701;
-      String members = String.join(",", List.of(net.address(0) + ":" + hzPort, net.address(1) + ":" + hzPort,
-        net.address(2) + ":" + hzPort));
       cluster.env("STEWARD_MODULES", "http,schedule,cache")
         .env("STEWARD_HTTP_TARGETS", "[\"test.partition.ticks\"]")
         .env("STEWARD_CACHE_CACHES", "{\"data\": {}}")
         .env("STEWARD_SCHEDULE_HISTORY_SIZE", "1000")
         .env("STEWARD_SCHEDULE_HISTORY_FLUSH_MS", "200")
         .env("STEWARD_CLUSTER_MINIMUM_SIZE", Integer.toString(minimumSize));
-      List<NodeProcess> nodes = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        String addr = net.address(i);
-        // (the cluster's defaults are for loopback: these win over them)
-        nodes.add(cluster.add(Map.of("STEWARD_CLUSTER_MEMBERS", members, "STEWARD_CLUSTER_PORT", Integer.toString(hzPort),
-          "STEWARD_CLUSTER_INTERFACE", addr, "STEWARD_EVENT_BUS_HOST", addr, "STEWARD_HTTP_HOST", addr), addr, net.launcher(i)));
-      }
-      for (NodeProcess n : nodes) {
-        cluster.awaitHealthy(n, 120_000);
-      }
-      for (NodeProcess n : nodes) {
-        cluster.awaitNodeCount(n, 3, 120_000);
-      }
-      Map<String, Integer> indexById = new HashMap<>();
-      JsonArray listed = nodes.get(0).get("/nodes").json().getJsonArray("nodes");
-      for (int k = 0; k < listed.size(); k++) {
-        JsonObject o = listed.getJsonObject(k);
-        indexById.put(o.getString("id"), Integer.parseInt(o.getString("name").substring("node".length())) - 1);
-      }
+      List<NodeProcess> nodes = net.startNodes(cluster);
+      Map<String, Integer> indexById = Netns.indexById(nodes.get(0));
 
       expect(nodes.get(0).put("/caches/data/before", new JsonObject().put("value", "v0").encode()), 204, "PUT before");
       JsonObject spec = new JsonObject().put("every", PERIOD_MS + "ms")
