@@ -63,6 +63,14 @@ public final class TaskRequest {
     return with("key", key);
   }
 
+  /**
+   * Its priority within its supervisor, -10 to 10 (default 0): higher starts first, and a waiting task gains a step
+   * every {@code tasks.priorityAgingMs}, so none starves. Out of range is refused with 400 by the node.
+   */
+  public TaskRequest priority(int priority) {
+    return with("priority", priority);
+  }
+
   /** Keep the key bound this long after the task ended, so a late retry does not run it again. */
   public TaskRequest uniqueFor(Duration window) {
     return with("uniqueForMs", window.toMillis());

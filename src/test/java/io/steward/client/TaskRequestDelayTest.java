@@ -7,7 +7,10 @@ import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The client's delayed submits: {@code delay} and {@code runAt} as the submit body names them, each replacing the other. */
+/**
+ * The client's delayed and prioritised submits: {@code delay} and {@code runAt} as the submit body names them, each
+ * replacing the other; {@code priority} as is.
+ */
 class TaskRequestDelayTest {
 
   @Test
@@ -19,5 +22,11 @@ class TaskRequestDelayTest {
     assertThat(at.toJson().containsKey("delayMs")).isFalse();
     assertThat(at.delay(Duration.ofSeconds(1)).toJson().containsKey("runAt")).isFalse();
     assertThat(delayed.toJson().containsKey("runAt")).as("immutable").isFalse();
+  }
+
+  @Test
+  void a_priority_is_sent_as_the_submit_body_names_it() {
+    assertThat(TaskRequest.of("email").priority(5).toJson().getInteger("priority")).isEqualTo(5);
+    assertThat(TaskRequest.of("email").toJson().containsKey("priority")).isFalse();
   }
 }
