@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>claims/s of the cluster-once claim on a two-node cluster, on its own;</li>
  *   <li>cron next-fire computations/s, beside Quartz's CronExpression.</li>
  * </ol>
- * Options (JVM system properties, passed with {@code -Dbench.jvm="..."}): {@code schedule.bench.sizes=20000}, {@code schedule.bench.everyMs=100},
+ * Options (JVM system properties, passed with {@code -Dbench.jvm="..."}): {@code schedule.bench.sizes=20000},
  * {@code schedule.bench.only=lateness} (any of cron, lateness, claims), {@code schedule.bench.noquartz=true};
  * e.g. {@code -Dbench.jvm="-Dschedule.bench.sizes=20000 -Dschedule.bench.only=lateness -Xlog:gc"}.
  */
@@ -52,8 +52,6 @@ final class ScheduleBench {
   private static int[] sizes = {20_000, 100_000};
   static final long WARMUP_MS = 8_000;
   static final long WINDOW_MS = 10_000;
-  /** The jobs' period ({@code schedule.bench.everyMs}, 1 000 by default; 100 for the BEAM's 200 000 fires/s). */
-  static final long EVERY_MS = Long.getLong("schedule.bench.everyMs", 1_000);
 
   private ScheduleBench() {
   }
@@ -79,10 +77,10 @@ final class ScheduleBench {
     for (int jobs : sizes) {
       Result steward = steward(jobs);
       Result quartz = System.getProperty("schedule.bench.noquartz") != null ? Result.NONE : quartz(jobs);
-      System.out.print(String.format("schedule: %,d interval jobs (%,d ms), lateness at the action's start: Steward p50 %.2f ms p99 %.2f ms max %.0f ms,"
+      System.out.print(String.format("schedule: %,d interval jobs (1 s), lateness at the action's start: Steward p50 %.2f ms p99 %.2f ms max %.0f ms,"
           + " %,d fires/s, CPU %.0f%% of one core | Quartz p50 %.2f ms p99 %.2f ms max %.0f ms, %,d fires/s, CPU %.0f%% | p99 Quartz/Steward %.2fx"
           + "; at the receiver: Steward p50 %.2f ms p99 %.2f ms | Quartz p50 %.2f ms p99 %.2f ms%n",
-        jobs, EVERY_MS, steward.p50, steward.p99, steward.max, steward.firesPerSecond, steward.cpu, quartz.p50, quartz.p99, quartz.max,
+        jobs, steward.p50, steward.p99, steward.max, steward.firesPerSecond, steward.cpu, quartz.p50, quartz.p99, quartz.max,
         quartz.firesPerSecond, quartz.cpu, quartz.p99 / Math.max(0.01, steward.p99), steward.arrivedP50, steward.arrivedP99,
         quartz.arrivedP50, quartz.arrivedP99));
       System.out.flush();
@@ -251,8 +249,8 @@ final class ScheduleBench {
     StewardNode node = node(List.of("schedule"));
     try {
       Vertx vertx = node.vertx();
-      Recorder started = new Recorder((int) (jobs * (WINDOW_MS / EVERY_MS) + jobs));
-      Recorder recorder = new Recorder((int) (jobs * (WINDOW_MS / EVERY_MS) + jobs));
+      Recorder started = new Recorder(jobs * (int) (WINDOW_MS / 1_000) + jobs);
+      Recorder recorder = new Recorder(jobs * (int) (WINDOW_MS / 1_000) + jobs);
       onSend(vertx, started);
       sink(vertx, recorder);
       long base = (System.currentTimeMillis() / 1_000 + 2) * 1_000;
@@ -278,8 +276,8 @@ final class ScheduleBench {
       if (i >= jobs) {
         return;
       }
-      long startAt = base + (long) i * EVERY_MS / jobs;
-      JsonObject job = new JsonObject().put("name", "bench-" + i).put("every", EVERY_MS + "ms").put("startAt", startAt)
+      long startAt = base + (long) i * 1_000 / jobs;
+      JsonObject job = new JsonObject().put("name", "bench-" + i).put("every", "1s").put("startAt", startAt)
         .put("action", new JsonObject().put("type", "send").put("address", SINK).put("reply", false));
       vertx.eventBus().request(Addresses.Schedule.PUT, job).onComplete(ar -> {
         if (ar.failed()) {
@@ -328,16 +326,16 @@ final class ScheduleBench {
     Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
     try {
       quartzVertx = node.vertx();
-      Recorder started = new Recorder((int) (jobs * (WINDOW_MS / EVERY_MS) + jobs));
-      Recorder recorder = new Recorder((int) (jobs * (WINDOW_MS / EVERY_MS) + jobs));
+      Recorder started = new Recorder(jobs * (int) (WINDOW_MS / 1_000) + jobs);
+      Recorder recorder = new Recorder(jobs * (int) (WINDOW_MS / 1_000) + jobs);
       onSend(node.vertx(), started);
       sink(node.vertx(), recorder);
       long base = (System.currentTimeMillis() / 1_000 + 2) * 1_000;
       long t0 = System.currentTimeMillis();
       for (int i = 0; i < jobs; i++) {
         scheduler.scheduleJob(JobBuilder.newJob(SendJob.class).withIdentity("bench-" + i).build(),
-          TriggerBuilder.newTrigger().withIdentity("t" + i).startAt(new Date(base + (long) i * EVERY_MS / jobs))
-            .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(EVERY_MS).repeatForever()).build());
+          TriggerBuilder.newTrigger().withIdentity("t" + i).startAt(new Date(base + (long) i * 1_000 / jobs))
+            .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(1_000).repeatForever()).build());
       }
       scheduler.start();
       System.out.printf("  Quartz: %,d jobs scheduled in %,d ms%n", jobs, System.currentTimeMillis() - t0);

@@ -8,16 +8,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs tasks on a Vert.x context, coalescing them: completions arriving from Hazelcast threads in a burst are run
- * in one event-loop turn instead of one {@code runOnContext} each, for at most {@link #TURN_NANOS} a turn.
+ * in one event-loop turn instead of one {@code runOnContext} each.
  */
 final class LoopExecutor implements Executor {
-
-  /**
-   * The longest a batch runs before it yields the loop. An overloaded node's answers piled up into drains of
-   * seconds (thousands of claim answers, each recording runs), in which the loop neither fired nor beat: the
-   * fence went up, claims were abandoned and recorded, and the next drain was longer still.
-   */
-  static final long TURN_NANOS = 2_000_000;
 
   private final Context context;
   private final Runnable afterDrain;
@@ -45,20 +38,12 @@ final class LoopExecutor implements Executor {
 
   private void drain() {
     scheduled.set(false);
-    long start = System.nanoTime();
     Runnable task;
     int n = 0;
     while ((task = inbox.poll()) != null) {
       task.run();
       if ((++n & 15) == 0) {
         between.run();
-        if (System.nanoTime() - start > TURN_NANOS) {
-          // The rest in a later turn: the loop's timers (the fence's beat, the next fires) and replies go first.
-          if (!inbox.isEmpty() && scheduled.compareAndSet(false, true)) {
-            context.runOnContext(v -> drain());
-          }
-          break;
-        }
       }
     }
     afterDrain.run();

@@ -24,7 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -72,11 +71,6 @@ final class ScheduleNodes {
   private volatile View view = View.EMPTY;
   /** The node id owning each partition (null: none, or not a Vert.x node), refreshed on changes and every second. */
   private volatile String[] owners = new String[0];
-  /**
-   * Moves on whenever {@link #fires} may answer differently: the owners or the placement part of the view changed
-   * (not the clock offsets published every second). Schedulers skip a reassessment when it has not moved.
-   */
-  private final java.util.concurrent.atomic.AtomicLong placementVersion = new java.util.concurrent.atomic.AtomicLong();
   private long ownersTimer = -1;
   private final List<UUID> listeners = new ArrayList<>();
   private UUID membershipId;
@@ -280,12 +274,7 @@ final class ScheduleNodes {
       List<String> ids = new ArrayList<>(nodes.keySet());
       ids.sort(null);
       List<String> placeable = ids.stream().filter(id -> !nodes.get(id).clockFenced()).toList();
-      View loaded = new View(Map.copyOf(nodes), List.copyOf(ids), placeable);
-      boolean moved = !placementOf(loaded).equals(placementOf(view));
-      view = loaded;
-      if (moved) {
-        placementVersion.incrementAndGet();
-      }
+      view = new View(Map.copyOf(nodes), List.copyOf(ids), placeable);
       return null;
     });
   }
@@ -331,29 +320,7 @@ final class ScheduleNodes {
       Member owner = p.getOwner();
       snapshot[p.getPartitionId()] = owner == null ? null : Cluster.nodeIdOf(owner);
     }
-    if (!Arrays.equals(snapshot, owners)) {
-      owners = snapshot;
-      placementVersion.incrementAndGet();
-    }
-  }
-
-  /** What {@link #fires} reads of a view: each node with its name, modules and clock fence (not its offset). */
-  private static List<Object> placementOf(View v) {
-    List<Object> key = new ArrayList<>(v.ids.size() * 4 + 1);
-    key.add(v.placeable);
-    for (String id : v.ids) {
-      Info info = v.nodes.get(id);
-      key.add(id);
-      key.add(info.name() == null ? "" : info.name());
-      key.add(info.modules() == null ? List.of("<none>") : info.modules());
-      key.add(info.clockFenced());
-    }
-    return key;
-  }
-
-  /** See {@link #placementVersion}. */
-  long placementVersion() {
-    return placementVersion.get();
+    owners = snapshot;
   }
 
   int partition(Scheduler.Entry e) {

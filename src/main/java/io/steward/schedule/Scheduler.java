@@ -61,18 +61,7 @@ final class Scheduler {
 
   /** Whether this node fires a job now (cluster-once placement, or a selector that admits this node). */
   interface Placement {
-    /** {@link #version} of a placement that cannot tell whether it changed: every reassessment scans the jobs. */
-    long UNVERSIONED = Long.MIN_VALUE;
-
     boolean fires(Entry entry);
-
-    /**
-     * Changes whenever what {@link #fires} answers for a job may change (membership, partition owners, the
-     * registry's nodes and their clock fences), other than by a change of the job itself.
-     */
-    default long version() {
-      return UNVERSIONED;
-    }
   }
 
   /** The fence: while it is up, this node claims nothing (see {@link Fence}). */
@@ -164,8 +153,6 @@ final class Scheduler {
   private final TimerHeap<Entry> ticks = new TimerHeap<>();
   private final TimerHeap<Fire> fires = new TimerHeap<>();
   private long lastClaimWake = Long.MIN_VALUE / 2;
-  /** The placement's version at the last complete reassessment. */
-  private long reassessed = Placement.UNVERSIONED;
   private boolean claimBacklog;
   private int inFlight;
 
@@ -212,16 +199,8 @@ final class Scheduler {
     }
   }
 
-  /**
-   * Placement may have changed (membership, partitions, the fence): starts and stops jobs accordingly. Nothing to
-   * do when the placement's version is the one of the last complete scan: a job's own changes refresh it in
-   * {@link #upsert}. (The scan of 50 000 jobs per loop every second took half of a loop's time at 100 000 jobs.)
-   */
+  /** Placement may have changed (membership, partitions, the fence): starts and stops jobs accordingly. */
   void reassess() {
-    long version = placement.version();
-    if (version != Placement.UNVERSIONED && version == reassessed) {
-      return;
-    }
     long now = clock.millis();
     int n = 0;
     for (Entry e : entries.values()) {
@@ -230,7 +209,6 @@ final class Scheduler {
         fireDue(); // a scan of many jobs must not hold back a tick whose time has come
       }
     }
-    reassessed = version;
   }
 
   /** Forgets what this node handled, so every active job catches up (after the fence comes down). */

@@ -6,11 +6,6 @@ import java.util.Arrays;
  * A binary min-heap of timed items ordered by {@link Timed#at}, each item knowing its index so it can be removed
  * in O(log n). A scheduler instance keeps two (jobs by their next fire time, claimed ticks waiting to fire) and
  * arms a single Vert.x timer for the earliest, instead of one timer per job.
- *
- * <p>The times are copied into an array beside the items ({@code keys}): sifting compares array slots instead of
- * reading each item, which with 50 000 jobs per heap are scattered over the Java heap (a cache miss per level,
- * about a fifth of a scheduler loop's time at 100 000 fires a second before). An item's {@code at} must not change
- * while it is queued.
  */
 final class TimerHeap<T extends TimerHeap.Timed> {
 
@@ -21,7 +16,6 @@ final class TimerHeap<T extends TimerHeap.Timed> {
   }
 
   private Timed[] items = new Timed[64];
-  private long[] keys = new long[64];
   private int size;
 
   int size() {
@@ -39,10 +33,8 @@ final class TimerHeap<T extends TimerHeap.Timed> {
     }
     if (size == items.length) {
       items = Arrays.copyOf(items, size * 2);
-      keys = Arrays.copyOf(keys, size * 2);
     }
     items[size] = e;
-    keys[size] = e.at;
     e.heapIndex = size;
     size++;
     up(e.heapIndex);
@@ -71,7 +63,6 @@ final class TimerHeap<T extends TimerHeap.Timed> {
     size--;
     if (i != size) {
       items[i] = items[size];
-      keys[i] = keys[size];
       items[i].heapIndex = i;
       items[size] = null;
       if (!up(i)) {
@@ -83,50 +74,43 @@ final class TimerHeap<T extends TimerHeap.Timed> {
     removed.heapIndex = -1;
     if (items.length > 64 && size < items.length / 4) {
       items = Arrays.copyOf(items, items.length / 2);
-      keys = Arrays.copyOf(keys, keys.length / 2);
     }
   }
 
   private boolean up(int i) {
     Timed e = items[i];
-    long at = keys[i];
     int start = i;
     while (i > 0) {
       int parent = (i - 1) >>> 1;
-      if (keys[parent] <= at) {
+      if (items[parent].at <= e.at) {
         break;
       }
       items[i] = items[parent];
-      keys[i] = keys[parent];
       items[i].heapIndex = i;
       i = parent;
     }
     items[i] = e;
-    keys[i] = at;
     e.heapIndex = i;
     return i != start;
   }
 
   private void down(int i) {
     Timed e = items[i];
-    long at = keys[i];
     int half = size >>> 1;
     while (i < half) {
       int child = 2 * i + 1;
       int right = child + 1;
-      if (right < size && keys[right] < keys[child]) {
+      if (right < size && items[right].at < items[child].at) {
         child = right;
       }
-      if (at <= keys[child]) {
+      if (e.at <= items[child].at) {
         break;
       }
       items[i] = items[child];
-      keys[i] = keys[child];
       items[i].heapIndex = i;
       i = child;
     }
     items[i] = e;
-    keys[i] = at;
     e.heapIndex = i;
   }
 }

@@ -105,10 +105,6 @@ class SchedulerTest {
     final Scheduler scheduler;
     boolean up = true;
     boolean owns = true;
-    /** The placement's version ({@link Scheduler.Placement#UNVERSIONED}: every reassessment scans). */
-    long placementVersion = Scheduler.Placement.UNVERSIONED;
-    /** How often the scheduler asked the placement. */
-    int placementAsked;
     boolean fenced;
     long epoch;
     int abandoned;
@@ -189,18 +185,7 @@ class SchedulerTest {
         }
       };
       scheduler = new Scheduler(world.clock, Runnable::run, new Scheduler.Settings(id, 5_000, 30_000, 100, world.leadMs,
-        world.batchMs, 2_000, 20), claims, actions, new Scheduler.Placement() {
-          @Override
-          public boolean fires(Scheduler.Entry entry) {
-            placementAsked++;
-            return owns;
-          }
-
-          @Override
-          public long version() {
-            return placementVersion;
-          }
-        }, guard, out);
+        world.batchMs, 2_000, 20), claims, actions, e -> owns, guard, out);
     }
   }
 
@@ -419,38 +404,6 @@ class SchedulerTest {
     assertThat(w.fires.stream().filter(f -> f.tick > T0 + 3_000)).allMatch(f -> f.node.equals("b"));
     // ticks 4 and 5 were missed during the failover: within ceil(3.4 s / 1 s) = 4, each recorded
     assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).extracting(RunRecord::scheduledAt).containsExactly(T0 + 4_000, T0 + 5_000);
-  }
-
-  @Test
-  void a_reassessment_scans_the_jobs_only_when_the_placement_moved_and_a_moved_placement_takes_the_job_over() {
-    World w = new World();
-    Node a = w.node("a");
-    Node b = w.node("b");
-    b.owns = false;
-    b.placementVersion = 1;
-    for (int i = 0; i < 10; i++) {
-      JobRecord rec = job(every("j" + i, "1s"), T0);
-      a.scheduler.upsert(rec);
-      b.scheduler.upsert(rec);
-    }
-    w.runUntil(T0 + 3_000);
-    b.scheduler.reassess();
-    int asked = b.placementAsked;
-    b.scheduler.reassess();
-    b.scheduler.reassess();
-    assertThat(b.placementAsked).as("no scan while the placement's version stays").isEqualTo(asked);
-    a.up = false; // dies just after firing tick 3
-    w.runUntil(T0 + 3_400);
-    a.owns = false;
-    b.owns = true;
-    b.placementVersion = 2;
-    b.scheduler.reassess();
-    assertThat(b.placementAsked).isEqualTo(asked + 10);
-    w.runUntil(T0 + 6_000);
-    for (int i = 0; i < 10; i++) {
-      assertThat(w.firedTicks("j" + i)).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000, T0 + 4_000, T0 + 5_000, T0 + 6_000);
-    }
-    assertThat(w.fires.stream().filter(f -> f.tick > T0 + 3_000)).allMatch(f -> f.node.equals("b"));
   }
 
   @Test
