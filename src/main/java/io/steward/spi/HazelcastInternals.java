@@ -162,8 +162,21 @@ public final class HazelcastInternals {
     // An internal invocation's future completes on the Hazelcast thread that got the answer (a partition or response
     // thread), where a dependent that makes a remote call is refused ("cannot make remote call"): its dependents run
     // on Hazelcast's default async executor instead, as the public API's futures do.
-    @SuppressWarnings("unchecked")
-    CompletionStage<R> result = invoked.thenApplyAsync(r -> (R) engine.toObject(r), ConcurrencyUtil.getDefaultAsyncExecutor());
+    // Success and failure alike (a failure may come from the invocation monitor's thread after a member's death).
+    CompletableFuture<R> result = new CompletableFuture<>();
+    invoked.whenComplete((r, err) -> ConcurrencyUtil.getDefaultAsyncExecutor().execute(() -> {
+      if (err != null) {
+        result.completeExceptionally(err);
+        return;
+      }
+      try {
+        @SuppressWarnings("unchecked")
+        R value = (R) engine.toObject(r);
+        result.complete(value);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    }));
     return result;
   }
 

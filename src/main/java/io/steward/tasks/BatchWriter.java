@@ -69,11 +69,16 @@ final class BatchWriter<V> {
     stage.whenComplete((v, err) -> finish(waiting, err));
   }
 
-  /** Lets the next batch go at once, and answers this one's writers in one hop to the event loop. */
+  /**
+   * Lets the next batch go, and answers this one's writers, in one hop to the event loop. Never on the thread that
+   * completed the batch: that may be a Hazelcast thread that refuses remote calls (a partition or response thread, or
+   * the invocation monitor failing calls after a member's death: CI, KillDuringTasksIT, "InvocationMonitorThread
+   * cannot make remote call", and a whole batch of records, the dead node's lost temporary tasks among them, failed).
+   */
   private void finish(List<Promise<Void>> waiting, Throwable err) {
     busy.set(false);
-    drain();
     mailbox.post(() -> {
+      drain();
       for (Promise<Void> p : waiting) {
         if (err == null) {
           p.tryComplete();
