@@ -2,14 +2,10 @@ package io.steward.tasks;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.DataSerializable;
-import com.hazelcast.partition.Partition;
 import io.steward.bus.Addresses;
 import io.steward.node.StewardNode;
 import io.steward.spi.Cluster;
+import io.steward.testing.HeldPartitions;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
@@ -21,9 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,64 +32,15 @@ class UnbackedSubmitTest {
 
   private static final String BACKUP_TIMEOUT = "hazelcast.operation.backup.timeout.millis";
   private TestCluster cluster;
+  private HeldPartitions held;
 
   @AfterEach
   void stop() throws Exception {
-    Hold.RELEASE.countDown();
+    if (held != null) {
+      held.close();
+    }
     System.clearProperty(BACKUP_TIMEOUT);
     cluster.close();
-  }
-
-  /** Holds a partition thread of the member it runs on until {@link #RELEASE}. */
-  public static final class Hold implements EntryProcessor<String, String, Boolean>, DataSerializable {
-    static volatile CountDownLatch HELD = new CountDownLatch(0);
-    static volatile CountDownLatch RELEASE = new CountDownLatch(1);
-
-    public Hold() {
-    }
-
-    @Override
-    public Boolean process(Map.Entry<String, String> entry) {
-      HELD.countDown();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      boolean interrupted = false;
-      try {
-        while (System.nanoTime() < deadline) {
-          try {
-            if (RELEASE.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-              return true;
-            }
-          } catch (InterruptedException e) {
-            interrupted = true;
-          }
-        }
-        return false;
-      } finally {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    }
-
-    @Override
-    public EntryProcessor<String, String, Boolean> getBackupProcessor() {
-      return null;
-    }
-
-    @Override
-    public void writeData(ObjectDataOutput out) {
-      // no state
-    }
-
-    @Override
-    public void readData(ObjectDataInput in) {
-      // no state
-    }
-  }
-
-  private static int operationThreads(HazelcastInstance hz) {
-    String configured = hz.getConfig().getProperty("hazelcast.operation.thread.count");
-    return configured == null ? Math.max(2, Runtime.getRuntime().availableProcessors()) : Integer.parseInt(configured);
   }
 
   private static JsonObject submit(StewardNode node, JsonObject body) throws Exception {
@@ -119,7 +64,6 @@ class UnbackedSubmitTest {
   void a_durable_submit_whose_record_backup_is_not_acknowledged_is_not_acknowledged() throws Exception {
     TestTypes.register();
     System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
-    Hold.RELEASE = new CountDownLatch(1);
     cluster = TestCluster.create(UnbackedSubmitTest.class, 2);
     JsonObject extra = new JsonObject().put("cluster", new JsonObject().put("minimumSize", 2));
     // Together: with minimumSize 2, a lone first node waits for the second to come up.
@@ -148,19 +92,7 @@ class UnbackedSubmitTest {
     String next = prefix + (seq + 1);
 
     // b stops answering: every one of its partition threads is held (b still heartbeats: nobody has noticed).
-    int threads = operationThreads(hzB);
-    Hold.HELD = new CountDownLatch(threads);
-    for (int t = 0; t < threads; t++) {
-      for (int i = 0; ; i++) {
-        String k = "hold-" + t + "-" + i;
-        Partition p = hzB.getPartitionService().getPartition(k);
-        if (memberB.equals(p.getOwner()) && p.getPartitionId() % threads == t) {
-          hzB.<String, String>getMap("unbacked.hold").submitToKey(k, new Hold());
-          break;
-        }
-      }
-    }
-    assertThat(Hold.HELD.await(30, TimeUnit.SECONDS)).as("b's partition threads held").isTrue();
+    held = HeldPartitions.hold(hzB);
 
     String key = "unbacked-" + UUID.randomUUID();
     Future<Object> answer = a.vertx().eventBus().request(Addresses.Tasks.SUBMIT, durable(key),
