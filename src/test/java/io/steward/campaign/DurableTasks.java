@@ -29,8 +29,11 @@ import java.util.Set;
  *   {@code possibleDuplicate} is true, unless the task was taken over ({@code task.final.takeovers} above 0, or no
  *   final record) and one of the effects came during a {@code pause} fault (from its start to
  *   {@code settings.mergeWindowMs} after its end): the README's documented unreported duplicates of a node paused
- *   past failure detection. (The history does not name the node that ran an attempt: {@code task.effect.node} is the
- *   bridge that delivered it, so the pause of any node counts);</li>
+ *   past failure detection; or one of the effects came during a {@code partition} fault (same window), taken over or
+ *   not when {@code settings.minimumSize} is absent: a node cut off past failure detection finishes tasks the other
+ *   side runs again, and without the minimum the cut-off side also takes over the other side's tasks, and the merge
+ *   keeps one side's record (seed 1007). (The history does not name the node that ran an attempt:
+ *   {@code task.effect.node} is the bridge that delivered it, so the pause or partition of any node counts);</li>
  *   <li><b>refused but ran</b>: a submit answered {@code task.submit.fail} (a definite refusal) whose marker shows
  *   up in a {@code task.start} or {@code task.effect}.</li>
  * </ul>
@@ -101,6 +104,7 @@ final class DurableTasks implements Checker {
       }
     }
     List<Fault> pauses = Fault.all(history).stream().filter(f -> f.kind().equals("pause")).toList();
+    List<Fault> partitions = Fault.all(history).stream().filter(f -> f.kind().equals("partition")).toList();
     effects.forEach((id, list) -> {
       if (list.size() < 2) {
         return;
@@ -118,7 +122,9 @@ final class DurableTasks implements Checker {
       boolean takenOver = fin == null || fin.getInteger("takeovers", 1) > 0;
       boolean paused = takenOver && list.stream().anyMatch(e -> pauses.stream().anyMatch(p ->
           p.contains(e.getLong("t"), e.getLong("t"), settings.mergeWindowMs())));
-      if (!reported && !paused) {
+      boolean split = (takenOver || settings.minimumSize() == null) && list.stream().anyMatch(e ->
+          partitions.stream().anyMatch(p -> p.contains(e.getLong("t"), e.getLong("t"), settings.mergeWindowMs())));
+      if (!reported && !paused && !split) {
         out.add(new Anomaly(name(), "task " + id + " had its effect " + list.size()
             + " times and no report of a possible duplicate",
             new JsonObject().put("effects", new JsonArray(list)).put("final", fin)));

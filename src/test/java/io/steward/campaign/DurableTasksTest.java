@@ -160,4 +160,32 @@ class DurableTasksTest {
         .at(40_000, "task.final", fin("succeeded", false).put("attempts", 2).put("takeovers", 0)).build();
     assertThat(checker.check(h)).isEmpty();
   }
+
+  /**
+   * Campaign seed 1007 (no cluster.minimumSize): the side cut off took the task over and ran it too, and the merge kept
+   * the other side's record (takeovers 0): the documented duplicates of a split (README, Guarantees).
+   */
+  @Test
+  void a_duplicate_during_a_partition_without_the_minimum_is_the_documented_exception() {
+    History h = submitted(true)
+        .fault("f1", "partition", 150, 5_000, new JsonObject(), "n1", "n2", "n3")
+        .at(2_000, "task.effect", effect("t1", 1, "n2", false))
+        .at(3_000, "task.effect", effect("t1", 2, "n3", false))
+        .at(9_000, "task.final", fin("succeeded", false).put("takeovers", 0)).build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  /** With the minimum, the cut-off side takes nothing over: a duplicate of a task never taken over is still counted. */
+  @Test
+  void a_duplicate_during_a_partition_with_the_minimum_of_a_task_never_taken_over_is_reported() {
+    History h = new HistoryBuilder().settings(2, 3, 10_000)
+        .op("task.submit", 100, fields("node", "n1", "durable", true, "marker", "m1"), "ok", 110,
+            fields("taskId", "t1", "existing", false))
+        .fault("f1", "partition", 150, 5_000, new JsonObject(), "n1", "n2", "n3")
+        .at(2_000, "task.effect", effect("t1", 1, "n2", false))
+        .at(3_000, "task.effect", effect("t1", 1, "n3", false))
+        .at(9_000, "task.final", fin("succeeded", false).put("takeovers", 0)).build();
+    assertThat(checker.check(h)).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("had its effect 2 times"));
+  }
 }

@@ -36,6 +36,12 @@ import java.util.Set;
  * node: the history does not name the node that ran a task), its window widened by {@code settings.mergeWindowMs}
  * after its end (the sides are two clusters until they merge), met the time between its acceptance and the second
  * task's (its node may have left the cluster; the key moved by design, and the resumed node may still finish it).
+ * Nor is a key bound on both sides of a split without {@code settings.minimumSize} (a partition, or a pause longer than
+ * {@code settings.failureDetectionMs} when the history records it, widened by {@code mergeWindowMs}, between the two acceptances: README, Guarantees), durable or not.
+ * Nor are an abandoned attempt's late messages (docs/tasks.md, Known limits, seed 28): events of an attempt that
+ * reach the observer through a node after a later attempt of the same task had started, while that node was paused
+ * or cut off by a partition or within {@code settings.mergeWindowMs} after (the node held the attempt's request and
+ * delivered it when it resumed or the link came back: seed 1003); they are left out of the task's life.
  */
 final class UniqueKeys implements Checker {
 
@@ -52,7 +58,8 @@ final class UniqueKeys implements Checker {
   @Override
   public List<Anomaly> check(History history) {
     List<Fault> faults = Fault.all(history);
-    long mergeWindowMs = Settings.of(history).mergeWindowMs();
+    Settings settings = Settings.of(history);
+    long mergeWindowMs = settings.mergeWindowMs();
     Map<String, Op> submitOfMarker = new HashMap<>();
     Map<String, Op> creatorOf = new HashMap<>();
     for (Op s : Op.of(history, "task.submit")) {
@@ -82,6 +89,7 @@ final class UniqueKeys implements Checker {
       Map<Object, JsonObject> startOfAttempt = new HashMap<>();
       Map<Object, Long> endOfAttempt = new HashMap<>();
       java.util.Set<String> ran = new java.util.HashSet<>();
+      events = withoutStaleDeliveries(events, faults, mergeWindowMs);
       for (JsonObject e : events) {
         if (e.getString("type").equals("task.start")) {
           firstStart = Math.min(firstStart, e.getLong("t"));
@@ -113,15 +121,15 @@ final class UniqueKeys implements Checker {
         for (int j = i + 1; j < lives.size(); j++) {
           // The uniqueForMs window is judged between consecutive tasks only: a task in between may have taken the
           // key legitimately (a submit without uniqueForMs moves it), and the next is judged against that one.
-          judge(lives.get(i), lives.get(j), j == i + 1, faults, mergeWindowMs, out);
+          judge(lives.get(i), lives.get(j), j == i + 1, faults, settings, out);
         }
       }
     });
     return out;
   }
 
-  private void judge(Life a, Life b, boolean consecutive, List<Fault> faults, long mergeWindowMs, List<Anomaly> out) {
-    if (movedByDesign(a, b, faults, mergeWindowMs)) {
+  private void judge(Life a, Life b, boolean consecutive, List<Fault> faults, Settings settings, List<Anomaly> out) {
+    if (movedByDesign(a, b, faults, settings.mergeWindowMs()) || splitWithoutMinimum(a, b, faults, settings)) {
       return;
     }
     String what = null;
@@ -173,6 +181,50 @@ final class UniqueKeys implements Checker {
     long bAccepted = Math.min(b.accepted(), b.submitOp() == null ? Long.MAX_VALUE : b.submitOp().settledAt());
     for (Fault f : faults) {
       if ((f.kind().equals("pause") || f.kind().equals("partition")) && f.overlaps(a.accepted(), bAccepted, mergeWindowMs)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The task's events less those of an attempt that came through a node after a later attempt had started, during
+   * a pause or partition of that node or within {@code mergeWindowMs} after it: a request the node held while the
+   * attempt was abandoned, delivered late (docs/tasks.md, Known limits).
+   */
+  private static List<JsonObject> withoutStaleDeliveries(List<JsonObject> events, List<Fault> faults, long mergeWindowMs) {
+    List<JsonObject> kept = new ArrayList<>();
+    for (JsonObject e : events) {
+      long t = e.getLong("t");
+      int attempt = e.getInteger("attempt", 0);
+      boolean later = events.stream().anyMatch(o -> o.getString("type").equals("task.start")
+          && o.getInteger("attempt", 0) > attempt && o.getLong("t") < t);
+      String node = e.getString("node");
+      boolean held = later && faults.stream().anyMatch(f -> (f.kind().equals("pause") || f.kind().equals("partition"))
+          && f.nodes().contains(node) && f.overlaps(t, t, mergeWindowMs));
+      if (!held) {
+        kept.add(e);
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * Without {@code settings.minimumSize}, a split (a partition, or a pause longer than failure detection: the paused
+   * node forms a cluster of its own when it resumes), widened by {@code mergeWindowMs}, met the time between the two
+   * acceptances: each side binds the key on its own (README, Guarantees, "a task key can be bound on both sides";
+   * seed 1009), durable tasks included.
+   */
+  private static boolean splitWithoutMinimum(Life a, Life b, List<Fault> faults, Settings settings) {
+    if (settings.minimumSize() != null) {
+      return false;
+    }
+    long bAccepted = Math.min(b.accepted(), b.submitOp() == null ? Long.MAX_VALUE : b.submitOp().settledAt());
+    for (Fault f : faults) {
+      boolean split = f.kind().equals("partition")
+          || (f.kind().equals("pause") && settings.failureDetectionMs() > 0
+              && f.end() - f.start() > settings.failureDetectionMs());
+      if (split && f.overlaps(Math.min(a.accepted(), bAccepted), Math.max(a.accepted(), bAccepted), settings.mergeWindowMs())) {
         return true;
       }
     }

@@ -121,9 +121,11 @@ class UniqueKeysTest {
         .satisfies(a -> assertThat(a.what()).contains("moved to task t2", "within uniqueForMs 4000"));
   }
 
+  /** With cluster.minimumSize, a side below it binds nothing: a durable task keeps its key in the merge window too. */
   @Test
-  void a_durable_task_keeps_its_key_in_the_merge_window_too() {
-    HistoryBuilder h = base().fault("f1", "partition", 100, 1_000, new JsonObject(), "n1", "n2");
+  void a_durable_task_keeps_its_key_in_the_merge_window_too_with_the_minimum() {
+    HistoryBuilder h = new HistoryBuilder().settings(2, 3, 10_000)
+        .fault("f1", "partition", 100, 1_000, new JsonObject(), "n1", "n2");
     task(h, "m1", "t1", true, 7_000L, 1_100, 1_110, "id-1", 1_120, 1_300);
     task(h, "m2", "t2", true, 4_000L, 3_500, 3_510, "id-2", 3_520, 3_600);
     assertThat(checker.check(h.build())).singleElement()
@@ -157,5 +159,74 @@ class UniqueKeysTest {
     // t2 (no uniqueForMs) moved t1's key by design; t3 follows t2, which held nothing after its end: t3 is not
     // judged against t1's window
     assertThat(checker.check(h.build())).isEmpty();
+  }
+
+  /**
+   * Campaign seed 1003: node n3, paused, held attempt 1's request of durable task t1 and delivered it when it resumed,
+   * after attempt 2 had run and ended, and after the key had moved to t2 (docs/tasks.md, Known limits): not two tasks.
+   */
+  @Test
+  void an_abandoned_attempt_delivered_late_by_a_node_that_resumed_is_not_a_second_life() {
+    HistoryBuilder h = base().fault("f1", "pause", 1_000, 9_000, new JsonObject(), "n3");
+    h.op("task.submit", 1_100, fields("node", "n1", "durable", true, "marker", "m1", "key", "k", "uniqueForMs", 4_000),
+        "ok", 1_110, fields("taskId", "t1", "existing", false));
+    h.at(5_000, "task.start", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "n2", "attempt", 2));
+    h.at(5_100, "task.end", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "n2", "attempt", 2));
+    task(h, "m2", "t2", false, null, 6_000, 6_010, "n2", 6_020, 6_300);
+    h.at(9_100, "task.start", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "n3", "attempt", 1));
+    h.at(9_200, "task.end", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "n3", "attempt", 1));
+    assertThat(checker.check(h.build())).isEmpty();
+  }
+
+  /** The same late attempt through a node that was never paused nor cut off is a second life of the key. */
+  @Test
+  void an_earlier_attempt_starting_after_a_later_one_through_a_healthy_node_is_still_judged() {
+    HistoryBuilder h = base().fault("f1", "pause", 1_000, 9_000, new JsonObject(), "n3");
+    h.op("task.submit", 1_100, fields("node", "n1", "durable", true, "marker", "m1", "key", "k", "uniqueForMs", 4_000),
+        "ok", 1_110, fields("taskId", "t1", "existing", false));
+    h.at(5_000, "task.start", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "n2", "attempt", 2));
+    h.at(5_100, "task.end", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "n2", "attempt", 2));
+    task(h, "m2", "t2", false, null, 6_000, 6_010, "n2", 6_020, 6_300);
+    h.at(9_100, "task.start", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "n1", "attempt", 1));
+    h.at(9_200, "task.end", fields("marker", "m1", "taskId", "t1", "key", "k", "node", "n1", "attempt", 1));
+    assertThat(checker.check(h.build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("tasks t1 and t2 of key k ran at the same time"));
+  }
+
+  /**
+   * Campaign seed 1009 (no cluster.minimumSize): node n1 paused past failure detection formed a cluster of its own when
+   * it resumed and bound the key there, 0.3 s after a durable task of the other side ended, until the merge: the
+   * documented split brain (README, Guarantees: "a task key can be bound on both sides").
+   */
+  @Test
+  void a_durable_task_s_key_bound_on_the_other_side_of_a_split_without_the_minimum_is_the_documented_exception() {
+    HistoryBuilder h = new HistoryBuilder()
+        .at(0, "settings", fields("nodes", 2, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
+            "failureDetectionMs", 4_000))
+        .fault("f1", "pause", 1_000, 7_700, new JsonObject(), "n1");
+    task(h, "m1", "t1", true, 6_000L, 8_000, 8_010, "n2", 8_020, 8_200);
+    task(h, "m2", "t2", false, 5_000L, 8_100, 8_600, "n1", 8_500, 8_700);
+    assertThat(checker.check(h.build())).isEmpty();
+  }
+
+  /** A pause shorter than failure detection splits nothing, and with the minimum neither side below it binds: judged. */
+  @Test
+  void a_durable_task_s_key_moved_within_uniqueForMs_after_a_short_pause_or_with_the_minimum_is_reported() {
+    HistoryBuilder shortPause = new HistoryBuilder()
+        .at(0, "settings", fields("nodes", 2, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
+            "failureDetectionMs", 8_000))
+        .fault("f1", "pause", 1_000, 7_700, new JsonObject(), "n1");
+    task(shortPause, "m1", "t1", true, 6_000L, 8_000, 8_010, "n2", 8_020, 8_200);
+    task(shortPause, "m2", "t2", true, 5_000L, 8_100, 8_600, "n1", 8_500, 8_700);
+    HistoryBuilder minimum = new HistoryBuilder()
+        .at(0, "settings", fields("nodes", 3, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
+            "failureDetectionMs", 4_000, "minimumSize", 2))
+        .fault("f1", "partition", 1_000, 7_700, new JsonObject(), "n1", "n2", "n3");
+    task(minimum, "m1", "t1", true, 6_000L, 8_000, 8_010, "n2", 8_020, 8_200);
+    task(minimum, "m2", "t2", true, 5_000L, 8_100, 8_600, "n1", 8_500, 8_700);
+    assertThat(checker.check(shortPause.build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("within uniqueForMs 5000"));
+    assertThat(checker.check(minimum.build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("within uniqueForMs 5000"));
   }
 }
