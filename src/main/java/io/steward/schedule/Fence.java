@@ -34,8 +34,9 @@ import java.util.function.Consumer;
  *
  * <p>The fence comes down when the peers, asked through Hazelcast's executor after two heartbeat intervals, show
  * that this node is a member again by the rule of {@link FenceRule}: a peer that was not stalled meanwhile sees
- * exactly its members (so it merged back, or was never removed), or every peer sees them and nobody was removed,
- * or no merge came within {@code fenceAloneMs}. A peer that stalled together with this node cannot vouch for it. A
+ * exactly its members (so it merged back, or was never removed), or every peer sees them and nobody was removed
+ * (a member that merged back into this node's cluster after a split brain, with a new UUID at its old address,
+ * counts as still here), or no merge came within {@code fenceAloneMs}. Until then it asks again every second. A peer that stalled together with this node cannot vouch for it. A
  * node alone in its view cannot ask anyone: it waits {@code fenceAloneMs} for a merge, then carries on as the sole
  * survivor (or at once if it never had a peer).
  *
@@ -119,7 +120,7 @@ final class Fence {
   private final AtomicLongArray wallBeats;
   private final AtomicLong epoch = new AtomicLong();
   private final Consumer<Boolean> onChange;
-  private final Clocks clocks;
+  private volatile Clocks clocks;
   private final ClockBound clockBound;
   private final ClockPeers peers;
   /** Why the clock fence is up (this node's offset to the cluster clock), or null while it is down. */
@@ -140,6 +141,8 @@ final class Fence {
   private long episodeStallStart;
   private long episodeStallEnd;
   private java.util.Set<String> viewBefore = java.util.Set.of();
+  /** The address of each member of {@link #viewBefore}: one that merged back after a split has a new UUID there. */
+  private java.util.Map<String, String> addressesBefore = java.util.Map.of();
   private volatile java.util.Set<Member> viewAtBeat = java.util.Set.of();
   private volatile boolean merging;
   private volatile ClaimLease lease;
@@ -175,6 +178,11 @@ final class Fence {
     for (int i = 0; i < shards; i++) {
       reset(i);
     }
+  }
+
+  /** Tests move the clocks of a running module's fence, as a suspend or a GC pause moves them (FenceMergeTest). */
+  void clocks(Clocks moved) {
+    this.clocks = moved;
   }
 
   /** Half the failure detection time of this cluster: a node stalled that long cannot have been removed yet. */
@@ -500,7 +508,9 @@ final class Fence {
     }
     up = true;
     reason = why;
-    viewBefore = ids(episodeStallEnd != 0 ? viewAtBeat : hz.getCluster().getMembers());
+    java.util.Set<Member> before = episodeStallEnd != 0 ? viewAtBeat : hz.getCluster().getMembers();
+    viewBefore = ids(before);
+    addressesBefore = addresses(before);
     LOG.warn("Schedule fence raised: {}. This node claims no tick until a peer confirms it is still a member "
       + "(its view of the cluster may be stale; the others may have taken its jobs over).", why);
     onChange.accept(true);
@@ -511,6 +521,16 @@ final class Fence {
     if (stopped || !up) {
       return;
     }
+    try {
+      ask();
+    } catch (RuntimeException e) {
+      // Hazelcast refuses while a merge resets this member, for one: ask again, or the fence would stay up for good.
+      LOG.debug("Schedule fence: could not ask the peers yet ({}); asking again in 1 s", e.toString());
+      vertx.setTimer(1_000, t -> verify());
+    }
+  }
+
+  private void ask() {
     if (monotonicMs() - raisedAt < verifyDelayMs) {
       vertx.setTimer(verifyDelayMs, t -> verify()); // raised again meanwhile: let heartbeats flow first
       return;
@@ -561,8 +581,13 @@ final class Fence {
     }
     java.util.concurrent.CompletableFuture.allOf(asking.toArray(new java.util.concurrent.CompletableFuture[0]))
       .whenComplete((v, err) -> vertx.runOnContext(x -> {
-        List<FenceRule.Answer> answers = asking.stream().map(java.util.concurrent.CompletableFuture::join).toList();
-        answer(asked, mine, answers);
+        try {
+          List<FenceRule.Answer> answers = asking.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+          answer(asked, mine, answers);
+        } catch (RuntimeException e) {
+          LOG.debug("Schedule fence: could not weigh the peers' answers ({}); asking again in 1 s", e.toString());
+          vertx.setTimer(1_000, t -> verify());
+        }
       }));
   }
 
@@ -573,8 +598,11 @@ final class Fence {
     synchronized (this) {
       // While this node merges, its side's entries are still on their way to the other side's partitions: claims
       // made now could read the other side's older claim state.
-      String why = !merging && raisedAt <= asked && mine.equals(MembersProbe.members(hz))
-        ? FenceRule.lower(java.util.Set.of(mine.split(",")), viewBefore, episodeStallStart, episodeStallEnd, answers,
+      java.util.Set<Member> now = hz.getCluster().getMembers();
+      java.util.Map<String, String> addresses = new java.util.HashMap<>(addressesBefore);
+      addresses.putAll(addresses(now));
+      String why = !merging && raisedAt <= asked && mine.equals(String.join(",", new java.util.TreeSet<>(ids(now))))
+        ? FenceRule.lower(ids(now), viewBefore, addresses, episodeStallStart, episodeStallEnd, answers,
           raisedAt, monotonicMs(), aloneMs)
         : null;
       if (why != null) {
@@ -591,6 +619,14 @@ final class Fence {
     java.util.Set<String> out = new java.util.HashSet<>();
     for (Member m : members) {
       out.add(m.getUuid().toString());
+    }
+    return out;
+  }
+
+  private static java.util.Map<String, String> addresses(java.util.Set<Member> members) {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    for (Member m : members) {
+      out.put(m.getUuid().toString(), m.getAddress().toString());
     }
     return out;
   }
