@@ -130,6 +130,14 @@ final class Fence {
   private volatile boolean up;
   private volatile String reason;
   private volatile long raisedAt;
+  /**
+   * Where the {@code fenceAloneMs} wait runs from (monotonic ms): the raise that began this fence episode, or the
+   * latest merge or stall long enough to have got this node removed (failure detection) since. A shorter stall
+   * while fenced delays the next question to the peers but not this wait, so repeated short stalls of a loaded node
+   * cannot put off the last resort for good.
+   */
+  private volatile long aloneFrom;
+  private final long failureDetectionMs;
   private volatile boolean stopped;
   private UUID lifecycleId;
   private UUID membershipId;
@@ -172,6 +180,7 @@ final class Fence {
     this.pauseFenceNanos = pauseFenceMs * 1_000_000;
     this.verifyDelayMs = 2_000L * heartbeatSeconds(hz);
     this.aloneMs = aloneMs;
+    this.failureDetectionMs = failureDetectionMs(hz);
     this.onChange = onChange;
     this.beats = new AtomicLongArray(shards);
     this.wallBeats = new AtomicLongArray(shards);
@@ -382,7 +391,7 @@ final class Fence {
       episodeStallStart = stallStart;
     }
     episodeStallEnd = end;
-    raise(why);
+    raise(why, FenceRule.restartsAloneWait(up, silentMs, failureDetectionMs));
   }
 
   /** What a peer's probe is answered ({@link MembersProbe}): members, this node's latest stall, whether merging. */
@@ -501,8 +510,15 @@ final class Fence {
   }
 
   synchronized void raise(String why) {
+    raise(why, true);
+  }
+
+  private synchronized void raise(String why, boolean restartAloneWait) {
     epoch.incrementAndGet();
     raisedAt = monotonicMs();
+    if (restartAloneWait || !up) {
+      aloneFrom = raisedAt;
+    }
     if (up || stopped) {
       return;
     }
@@ -544,7 +560,7 @@ final class Fence {
     if (peers.isEmpty()) {
       if (!everHadPeers) {
         lower("this node has been alone in its cluster all along: nobody else could have taken its jobs over");
-      } else if (monotonicMs() - raisedAt >= aloneMs) {
+      } else if (monotonicMs() - aloneFrom >= aloneMs) {
         lower("alone in the cluster for " + aloneMs + " ms without a merge: carrying on as the sole survivor");
       } else {
         vertx.setTimer(1_000, t -> verify());
@@ -603,7 +619,7 @@ final class Fence {
       addresses.putAll(addresses(now));
       String why = !merging && raisedAt <= asked && mine.equals(String.join(",", new java.util.TreeSet<>(ids(now))))
         ? FenceRule.lower(ids(now), viewBefore, addresses, episodeStallStart, episodeStallEnd, answers,
-          raisedAt, monotonicMs(), aloneMs)
+          aloneFrom, monotonicMs(), aloneMs)
         : null;
       if (why != null) {
         lower(why);

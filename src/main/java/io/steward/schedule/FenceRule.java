@@ -20,7 +20,8 @@ import java.util.Set;
  *   host, and nobody was removed), or its successor: a member at the same address with a new member UUID, which
  *   Hazelcast gives a member that merged back after a split brain (so nobody who could have taken this node's jobs
  *   over is outside its cluster now);</li>
- *   <li><b>no merge came</b>: {@code aloneMs} after the fence went up, every peer answers with exactly its members
+ *   <li><b>no merge came</b>: {@code aloneMs} after the fence went up (or after the latest stall since then that was
+ *   long enough to have got this node removed: {@link #restartsAloneWait}), every peer answers with exactly its members
  *   (the group that stalled carries on as the survivors: the others are gone, or the merge takes longer than
  *   {@code aloneMs}, in which case both sides fire until it comes).</li>
  * </ol>
@@ -54,6 +55,15 @@ final class FenceRule {
     boolean stalledDuring(long start, long end) {
       return stallEnd != 0 && stallStart - MARGIN_MS <= end && start - MARGIN_MS <= stallEnd;
     }
+  }
+
+  /**
+   * Whether a stall restarts the {@code fenceAloneMs} wait: the one that raises the fence does, and, while it is up,
+   * one long enough that the others may have removed this node meanwhile (failure detection). A shorter one could
+   * not have got it removed, so the merge it waits for is no further away.
+   */
+  static boolean restartsAloneWait(boolean fenced, long silentMs, long failureDetectionMs) {
+    return !fenced || silentMs >= failureDetectionMs;
   }
 
   /**
@@ -105,9 +115,10 @@ final class FenceRule {
    *                   merged back after a split brain (Hazelcast gave it a new UUID)
    * @param stallStart its latest stall, wall clock ms (0, 0 if it never stalled: a merge raised the fence)
    * @param answers    one per peer it sees; null entries for peers that did not answer
+   * @param aloneFrom  where the {@code aloneMs} wait runs from (monotonic ms, as {@code now})
    */
   static String lower(Set<String> mine, Set<String> before, Map<String, String> addresses, long stallStart,
-                      long stallEnd, List<Answer> answers, long raisedAt, long now, long aloneMs) {
+                      long stallEnd, List<Answer> answers, long aloneFrom, long now, long aloneMs) {
     boolean allAgree = !answers.isEmpty();
     for (Answer a : answers) {
       if (a == null || !a.members().equals(mine) || a.merging()) {
@@ -131,7 +142,7 @@ final class FenceRule {
         + mergedBack + " of them merged back after a split brain (same address, new member UUID), so nobody is left "
         + "outside this cluster";
     }
-    if (now - raisedAt >= aloneMs) {
+    if (now - aloneFrom >= aloneMs) {
       return "no merge within " + aloneMs + " ms and every peer sees the same " + mine.size() + " member(s): "
         + "carrying on as the survivors";
     }

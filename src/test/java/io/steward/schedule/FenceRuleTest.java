@@ -110,4 +110,13 @@ class FenceRuleTest {
     assertThat(FenceRule.lower(Set.of("a", "b2"), before, back, T, STALL_END, merging, STALL_END, STALL_END + 3_000, ALONE_MS))
       .as("not while the peer is still merging").isNull();
   }
+
+  @Test
+  void only_a_stall_long_enough_to_get_the_node_removed_restarts_the_wait_for_a_merge() {
+    long detection = 4_000;
+    assertThat(FenceRule.restartsAloneWait(false, 2_100, detection)).as("the stall that raises the fence").isTrue();
+    assertThat(FenceRule.restartsAloneWait(true, 2_100, detection))
+      .as("a 2 s stall of a loaded node while fenced: nobody can have removed it meanwhile").isFalse();
+    assertThat(FenceRule.restartsAloneWait(true, 4_900, detection)).as("a SIGSTOP past failure detection").isTrue();
+  }
 }
