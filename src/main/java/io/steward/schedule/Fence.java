@@ -146,8 +146,8 @@ final class Fence {
   private volatile long stallStart;
   private volatile long stallEnd;
   /** The stall of the current fence episode (0, 0 if a merge raised it), and the members seen before it. */
-  private long episodeStallStart;
-  private long episodeStallEnd;
+  private volatile long episodeStallStart;
+  private volatile long episodeStallEnd;
   private java.util.Set<String> viewBefore = java.util.Set.of();
   /** The address of each member of {@link #viewBefore}: one that merged back after a split has a new UUID there. */
   private java.util.Map<String, String> addressesBefore = java.util.Map.of();
@@ -394,9 +394,21 @@ final class Fence {
     raise(why, FenceRule.restartsAloneWait(up, silentMs, failureDetectionMs));
   }
 
-  /** What a peer's probe is answered ({@link MembersProbe}): members, this node's latest stall, whether merging. */
+  /**
+   * What a peer's probe is answered ({@link MembersProbe}): members, this node's stall, whether merging. The stall is
+   * the latest one, or, while this node's own fence is up, the span of every stall since it went up: a node that
+   * stalled with the asking peer and again later must not pass for one that kept running (seed 88: a fenced node
+   * vouched for a peer with its latest 2 s stall, though it had been stopped during the peer's stall too).
+   */
   String status() {
-    return FenceRule.Answer.encode(MembersProbe.members(hz), stallStart, stallEnd, merging);
+    long start = stallStart;
+    long end = stallEnd;
+    long episodeEnd = episodeStallEnd;
+    if (up && episodeEnd != 0) {
+      start = Math.min(start, episodeStallStart);
+      end = Math.max(end, episodeEnd);
+    }
+    return FenceRule.Answer.encode(MembersProbe.members(hz), start, end, merging);
   }
 
   static long beatMs() {
