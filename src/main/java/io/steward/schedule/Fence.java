@@ -34,8 +34,9 @@ import java.util.function.Consumer;
  *
  * <p>The fence comes down when the peers, asked through Hazelcast's executor after two heartbeat intervals, show
  * that this node is a member again by the rule of {@link FenceRule}: a peer that was not stalled meanwhile sees
- * exactly its members (so it merged back, or was never removed), or every peer sees them and nobody was removed,
- * or no merge came within {@code fenceAloneMs}. A peer that stalled together with this node cannot vouch for it. A
+ * exactly its members (so it merged back, or was never removed), or every peer sees them and nobody was removed
+ * (a member that merged back into this node's cluster after a split brain, with a new UUID at its old address,
+ * counts as still here), or no merge came within {@code fenceAloneMs}. Until then it asks again every second. A peer that stalled together with this node cannot vouch for it. A
  * node alone in its view cannot ask anyone: it waits {@code fenceAloneMs} for a merge, then carries on as the sole
  * survivor (or at once if it never had a peer).
  *
@@ -119,7 +120,7 @@ final class Fence {
   private final AtomicLongArray wallBeats;
   private final AtomicLong epoch = new AtomicLong();
   private final Consumer<Boolean> onChange;
-  private final Clocks clocks;
+  private volatile Clocks clocks;
   private final ClockBound clockBound;
   private final ClockPeers peers;
   /** Why the clock fence is up (this node's offset to the cluster clock), or null while it is down. */
@@ -129,6 +130,14 @@ final class Fence {
   private volatile boolean up;
   private volatile String reason;
   private volatile long raisedAt;
+  /**
+   * Where the {@code fenceAloneMs} wait runs from (monotonic ms): the raise that began this fence episode, or the
+   * latest merge or stall long enough to have got this node removed (failure detection) since. A shorter stall
+   * while fenced delays the next question to the peers but not this wait, so repeated short stalls of a loaded node
+   * cannot put off the last resort for good.
+   */
+  private volatile long aloneFrom;
+  private final long failureDetectionMs;
   private volatile boolean stopped;
   private UUID lifecycleId;
   private UUID membershipId;
@@ -137,9 +146,11 @@ final class Fence {
   private volatile long stallStart;
   private volatile long stallEnd;
   /** The stall of the current fence episode (0, 0 if a merge raised it), and the members seen before it. */
-  private long episodeStallStart;
-  private long episodeStallEnd;
+  private volatile long episodeStallStart;
+  private volatile long episodeStallEnd;
   private java.util.Set<String> viewBefore = java.util.Set.of();
+  /** The address of each member of {@link #viewBefore}: one that merged back after a split has a new UUID there. */
+  private java.util.Map<String, String> addressesBefore = java.util.Map.of();
   private volatile java.util.Set<Member> viewAtBeat = java.util.Set.of();
   private volatile boolean merging;
   private volatile ClaimLease lease;
@@ -169,12 +180,18 @@ final class Fence {
     this.pauseFenceNanos = pauseFenceMs * 1_000_000;
     this.verifyDelayMs = 2_000L * heartbeatSeconds(hz);
     this.aloneMs = aloneMs;
+    this.failureDetectionMs = failureDetectionMs(hz);
     this.onChange = onChange;
     this.beats = new AtomicLongArray(shards);
     this.wallBeats = new AtomicLongArray(shards);
     for (int i = 0; i < shards; i++) {
       reset(i);
     }
+  }
+
+  /** Tests move the clocks of a running module's fence, as a suspend or a GC pause moves them (FenceMergeTest). */
+  void clocks(Clocks moved) {
+    this.clocks = moved;
   }
 
   /** Half the failure detection time of this cluster: a node stalled that long cannot have been removed yet. */
@@ -374,12 +391,24 @@ final class Fence {
       episodeStallStart = stallStart;
     }
     episodeStallEnd = end;
-    raise(why);
+    raise(why, FenceRule.restartsAloneWait(up, silentMs, failureDetectionMs));
   }
 
-  /** What a peer's probe is answered ({@link MembersProbe}): members, this node's latest stall, whether merging. */
+  /**
+   * What a peer's probe is answered ({@link MembersProbe}): members, this node's stall, whether merging. The stall is
+   * the latest one, or, while this node's own fence is up, the span of every stall since it went up: a node that
+   * stalled with the asking peer and again later must not pass for one that kept running (seed 88: a fenced node
+   * vouched for a peer with its latest 2 s stall, though it had been stopped during the peer's stall too).
+   */
   String status() {
-    return FenceRule.Answer.encode(MembersProbe.members(hz), stallStart, stallEnd, merging);
+    long start = stallStart;
+    long end = stallEnd;
+    long episodeEnd = episodeStallEnd;
+    if (up && episodeEnd != 0) {
+      start = Math.min(start, episodeStallStart);
+      end = Math.max(end, episodeEnd);
+    }
+    return FenceRule.Answer.encode(MembersProbe.members(hz), start, end, merging);
   }
 
   static long beatMs() {
@@ -493,14 +522,23 @@ final class Fence {
   }
 
   synchronized void raise(String why) {
+    raise(why, true);
+  }
+
+  private synchronized void raise(String why, boolean restartAloneWait) {
     epoch.incrementAndGet();
     raisedAt = monotonicMs();
+    if (restartAloneWait || !up) {
+      aloneFrom = raisedAt;
+    }
     if (up || stopped) {
       return;
     }
     up = true;
     reason = why;
-    viewBefore = ids(episodeStallEnd != 0 ? viewAtBeat : hz.getCluster().getMembers());
+    java.util.Set<Member> before = episodeStallEnd != 0 ? viewAtBeat : hz.getCluster().getMembers();
+    viewBefore = ids(before);
+    addressesBefore = addresses(before);
     LOG.warn("Schedule fence raised: {}. This node claims no tick until a peer confirms it is still a member "
       + "(its view of the cluster may be stale; the others may have taken its jobs over).", why);
     onChange.accept(true);
@@ -511,6 +549,16 @@ final class Fence {
     if (stopped || !up) {
       return;
     }
+    try {
+      ask();
+    } catch (RuntimeException e) {
+      // Hazelcast refuses while a merge resets this member, for one: ask again, or the fence would stay up for good.
+      LOG.debug("Schedule fence: could not ask the peers yet ({}); asking again in 1 s", e.toString());
+      vertx.setTimer(1_000, t -> verify());
+    }
+  }
+
+  private void ask() {
     if (monotonicMs() - raisedAt < verifyDelayMs) {
       vertx.setTimer(verifyDelayMs, t -> verify()); // raised again meanwhile: let heartbeats flow first
       return;
@@ -524,7 +572,7 @@ final class Fence {
     if (peers.isEmpty()) {
       if (!everHadPeers) {
         lower("this node has been alone in its cluster all along: nobody else could have taken its jobs over");
-      } else if (monotonicMs() - raisedAt >= aloneMs) {
+      } else if (monotonicMs() - aloneFrom >= aloneMs) {
         lower("alone in the cluster for " + aloneMs + " ms without a merge: carrying on as the sole survivor");
       } else {
         vertx.setTimer(1_000, t -> verify());
@@ -561,8 +609,13 @@ final class Fence {
     }
     java.util.concurrent.CompletableFuture.allOf(asking.toArray(new java.util.concurrent.CompletableFuture[0]))
       .whenComplete((v, err) -> vertx.runOnContext(x -> {
-        List<FenceRule.Answer> answers = asking.stream().map(java.util.concurrent.CompletableFuture::join).toList();
-        answer(asked, mine, answers);
+        try {
+          List<FenceRule.Answer> answers = asking.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+          answer(asked, mine, answers);
+        } catch (RuntimeException e) {
+          LOG.debug("Schedule fence: could not weigh the peers' answers ({}); asking again in 1 s", e.toString());
+          vertx.setTimer(1_000, t -> verify());
+        }
       }));
   }
 
@@ -573,9 +626,12 @@ final class Fence {
     synchronized (this) {
       // While this node merges, its side's entries are still on their way to the other side's partitions: claims
       // made now could read the other side's older claim state.
-      String why = !merging && raisedAt <= asked && mine.equals(MembersProbe.members(hz))
-        ? FenceRule.lower(java.util.Set.of(mine.split(",")), viewBefore, episodeStallStart, episodeStallEnd, answers,
-          raisedAt, monotonicMs(), aloneMs)
+      java.util.Set<Member> now = hz.getCluster().getMembers();
+      java.util.Map<String, String> addresses = new java.util.HashMap<>(addressesBefore);
+      addresses.putAll(addresses(now));
+      String why = !merging && raisedAt <= asked && mine.equals(String.join(",", new java.util.TreeSet<>(ids(now))))
+        ? FenceRule.lower(ids(now), viewBefore, addresses, episodeStallStart, episodeStallEnd, answers,
+          aloneFrom, monotonicMs(), aloneMs)
         : null;
       if (why != null) {
         lower(why);
@@ -591,6 +647,14 @@ final class Fence {
     java.util.Set<String> out = new java.util.HashSet<>();
     for (Member m : members) {
       out.add(m.getUuid().toString());
+    }
+    return out;
+  }
+
+  private static java.util.Map<String, String> addresses(java.util.Set<Member> members) {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    for (Member m : members) {
+      out.put(m.getUuid().toString(), m.getAddress().toString());
     }
     return out;
   }

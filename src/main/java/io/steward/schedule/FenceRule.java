@@ -1,6 +1,8 @@
 package io.steward.schedule;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -15,8 +17,11 @@ import java.util.Set;
  *   before this one began or began after it ended, by the cluster clock both nodes read);</li>
  *   <li><b>nobody left</b>: every peer this node sees answers with exactly its members, none is merging, and those
  *   members include every member it saw before the stall (the whole group stalled together, as in a suspended
- *   host, and nobody was removed);</li>
- *   <li><b>no merge came</b>: {@code aloneMs} after the fence went up, every peer answers with exactly its members
+ *   host, and nobody was removed), or its successor: a member at the same address with a new member UUID, which
+ *   Hazelcast gives a member that merged back after a split brain (so nobody who could have taken this node's jobs
+ *   over is outside its cluster now);</li>
+ *   <li><b>no merge came</b>: {@code aloneMs} after the fence went up (or after the latest stall since then that was
+ *   long enough to have got this node removed: {@link #restartsAloneWait}), every peer answers with exactly its members
  *   (the group that stalled carries on as the survivors: the others are gone, or the merge takes longer than
  *   {@code aloneMs}, in which case both sides fire until it comes).</li>
  * </ol>
@@ -53,7 +58,42 @@ final class FenceRule {
   }
 
   /**
-   * Why the fence may come down now, or null if it stays up.
+   * Whether a stall restarts the {@code fenceAloneMs} wait: the one that raises the fence does, and, while it is up,
+   * one long enough that the others may have removed this node meanwhile (failure detection). A shorter one could
+   * not have got it removed, so the merge it waits for is no further away.
+   */
+  static boolean restartsAloneWait(boolean fenced, long silentMs, long failureDetectionMs) {
+    return !fenced || silentMs >= failureDetectionMs;
+  }
+
+  /**
+   * How many members of {@code before} are in {@code mine} only under a new UUID at the same address (merged back),
+   * or -1 if one of them is missing altogether.
+   */
+  private static int mergedBack(Set<String> mine, Set<String> before, Map<String, String> addresses) {
+    Set<String> here = new HashSet<>();
+    for (String m : mine) {
+      String a = addresses.get(m);
+      if (a != null) {
+        here.add(a);
+      }
+    }
+    int merged = 0;
+    for (String b : before) {
+      if (mine.contains(b)) {
+        continue;
+      }
+      String a = addresses.get(b);
+      if (a == null || !here.contains(a)) {
+        return -1;
+      }
+      merged++;
+    }
+    return merged;
+  }
+
+  /**
+   * Why the fence may come down now, or null if it stays up (members known by UUID only).
    *
    * @param mine       the members this node sees now
    * @param before     the members it saw before the fence went up
@@ -62,6 +102,23 @@ final class FenceRule {
    */
   static String lower(Set<String> mine, Set<String> before, long stallStart, long stallEnd, List<Answer> answers,
                       long raisedAt, long now, long aloneMs) {
+    return lower(mine, before, Map.of(), stallStart, stallEnd, answers, raisedAt, now, aloneMs);
+  }
+
+  /**
+   * Why the fence may come down now, or null if it stays up.
+   *
+   * @param mine       the member UUIDs this node sees now
+   * @param before     the member UUIDs it saw before the fence went up
+   * @param addresses  the address of each member UUID in {@code mine} and {@code before}, where known: a member of
+   *                   {@code before} missing from {@code mine} but with a member of {@code mine} at its address
+   *                   merged back after a split brain (Hazelcast gave it a new UUID)
+   * @param stallStart its latest stall, wall clock ms (0, 0 if it never stalled: a merge raised the fence)
+   * @param answers    one per peer it sees; null entries for peers that did not answer
+   * @param aloneFrom  where the {@code aloneMs} wait runs from (monotonic ms, as {@code now})
+   */
+  static String lower(Set<String> mine, Set<String> before, Map<String, String> addresses, long stallStart,
+                      long stallEnd, List<Answer> answers, long aloneFrom, long now, long aloneMs) {
     boolean allAgree = !answers.isEmpty();
     for (Answer a : answers) {
       if (a == null || !a.members().equals(mine) || a.merging()) {
@@ -79,7 +136,13 @@ final class FenceRule {
       return "every peer sees the same " + mine.size() + " member(s), all of those seen before the fence went up "
         + "(they stalled together; nobody was removed)";
     }
-    if (now - raisedAt >= aloneMs) {
+    int mergedBack = mergedBack(mine, before, addresses);
+    if (mergedBack > 0) {
+      return "every peer sees the same " + mine.size() + " member(s): all of those seen before the fence went up, "
+        + mergedBack + " of them merged back after a split brain (same address, new member UUID), so nobody is left "
+        + "outside this cluster";
+    }
+    if (now - aloneFrom >= aloneMs) {
       return "no merge within " + aloneMs + " ms and every peer sees the same " + mine.size() + " member(s): "
         + "carrying on as the survivors";
     }

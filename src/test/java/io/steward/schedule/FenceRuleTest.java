@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -80,5 +81,42 @@ class FenceRuleTest {
   void a_fence_raised_by_a_merge_alone_comes_down_on_any_agreeing_peer_that_is_not_merging() {
     List<FenceRule.Answer> answers = List.of(answer("a", FOUR, T, STALL_END));
     assertThat(FenceRule.lower(FOUR, FOUR, 0, 0, answers, STALL_END, STALL_END + 3_000, ALONE_MS)).contains("peer a");
+  }
+
+  @Test
+  void a_pair_that_stalled_together_and_split_comes_down_once_the_other_has_merged_back_with_a_new_member_uuid() {
+    // Seed 88: a and b stalled together, split, and b merged back into a's side as b2 at b's address.
+    Set<String> before = Set.of("a", "b");
+    Set<String> mine = Set.of("a", "b2");
+    Map<String, String> addresses = Map.of("a", "10.0.0.1:5701", "b", "10.0.0.2:5701", "b2", "10.0.0.2:5701");
+    List<FenceRule.Answer> answers = List.of(answer("b2", mine, T, STALL_END));
+    assertThat(FenceRule.lower(mine, before, addresses, T, STALL_END, answers, STALL_END, STALL_END + 3_000, ALONE_MS))
+      .as("the peer that stalled with it vouches: nobody seen before is outside this cluster")
+      .contains("1 of them merged back after a split brain");
+    // Known by UUID only, b is gone: the fence waited for the alone time (the seed's 70 silent seconds).
+    assertThat(FenceRule.lower(mine, before, T, STALL_END, answers, STALL_END, STALL_END + 3_000, ALONE_MS)).isNull();
+  }
+
+  @Test
+  void a_member_with_a_new_uuid_at_another_address_does_not_stand_in_for_one_that_is_gone() {
+    Set<String> before = Set.of("a", "b");
+    Set<String> mine = Set.of("a", "c");
+    Map<String, String> addresses = Map.of("a", "10.0.0.1:5701", "b", "10.0.0.2:5701", "c", "10.0.0.3:5701");
+    List<FenceRule.Answer> answers = List.of(answer("c", mine, T, STALL_END));
+    assertThat(FenceRule.lower(mine, before, addresses, T, STALL_END, answers, STALL_END, STALL_END + 3_000, ALONE_MS))
+      .as("b may be on another side, firing this node's jobs").isNull();
+    List<FenceRule.Answer> merging = List.of(FenceRule.Answer.parse("b2", FenceRule.Answer.encode("a,b2", T, STALL_END, true)));
+    Map<String, String> back = Map.of("a", "10.0.0.1:5701", "b", "10.0.0.2:5701", "b2", "10.0.0.2:5701");
+    assertThat(FenceRule.lower(Set.of("a", "b2"), before, back, T, STALL_END, merging, STALL_END, STALL_END + 3_000, ALONE_MS))
+      .as("not while the peer is still merging").isNull();
+  }
+
+  @Test
+  void only_a_stall_long_enough_to_get_the_node_removed_restarts_the_wait_for_a_merge() {
+    long detection = 4_000;
+    assertThat(FenceRule.restartsAloneWait(false, 2_100, detection)).as("the stall that raises the fence").isTrue();
+    assertThat(FenceRule.restartsAloneWait(true, 2_100, detection))
+      .as("a 2 s stall of a loaded node while fenced: nobody can have removed it meanwhile").isFalse();
+    assertThat(FenceRule.restartsAloneWait(true, 4_900, detection)).as("a SIGSTOP past failure detection").isTrue();
   }
 }

@@ -202,4 +202,22 @@ class FenceStallTest {
     assertThat(fenceA.guard(0).fenced()).isFalse();
     assertThat(changesA).isEmpty();
   }
+
+  @Test
+  void a_fenced_node_answers_a_peer_with_every_stall_since_its_fence_went_up_not_only_the_latest() throws Exception {
+    fences();
+    clocksA.wallShift += 10_000; // stopped for 10 s (seed 88: SIGSTOPped while its peer stalled too)...
+    fenceA.beat(0);
+    FenceRule.Answer first = FenceRule.Answer.parse("a", fenceA.status());
+    assertThat(first.stallEnd() - first.stallStart()).as("the stall it reports").isBetween(9_900L, 11_000L);
+    clocksA.wallShift += 2_500; // ...then a 2.5 s blocked loop while still fenced
+    fenceA.beat(0);
+    assertThat(fenceA.isUp()).isTrue();
+
+    FenceRule.Answer answer = FenceRule.Answer.parse("a", fenceA.status());
+    assertThat(answer.stallStart()).as("the reported stall begins with the first one, so a peer that stalled during "
+      + "it is not vouched for").isLessThanOrEqualTo(first.stallStart());
+    assertThat(answer.stallEnd()).isGreaterThanOrEqualTo(first.stallEnd());
+    assertThat(answer.stalledDuring(first.stallStart() + 1_000, first.stallStart() + 3_000)).isTrue();
+  }
 }
