@@ -91,6 +91,27 @@ async function main() {
       hits: await text(cache, 'td:nth-child(4)'), misses: await text(cache, 'td:nth-child(5)')
     });
 
+    // Supervisors: the page pauses 'mail' (cluster limit 2); a task submitted meanwhile is queued, shown, and not started;
+    // the page resumes it and the task runs.
+    const mail = page.locator('#supervisors tbody tr[data-name="mail"]');
+    await page.locator('#supervisors tbody tr[data-name="mail"][data-paused="false"]').waitFor();
+    await mail.locator('button[data-action=pause]').click();
+    await page.locator('#supervisors tbody tr[data-name="mail"][data-paused="true"]').waitFor();
+    const held = await api('POST', config.url + '/tasks', config.token, { type: 'echo', supervisor: 'mail', payload: { to: 'ada' } });
+    await mail.locator('td:nth-child(4):text-is("1")').waitFor();
+    const sup = (await api('GET', config.url + '/tasks/supervisors?supervisor=mail', config.token)).supervisors.mail;
+    const heldTask = await api('GET', config.url + '/tasks/' + held.id, config.token);
+    out({
+      step: 'supervisor-paused-shows', paused: sup.paused, taskState: heldTask.state, state: await text(mail, 'td:nth-child(2)'),
+      queued: await text(mail, 'td:nth-child(4)'), limit: await text(mail, 'td:nth-child(7)'),
+      button: await text(mail, 'td:nth-child(8) button'), defaultState: await text(page, '#supervisors tbody tr[data-name="default"] td:nth-child(2)')
+    });
+    await mail.locator('button[data-action=resume]').click();
+    await page.locator('#supervisors tbody tr[data-name="mail"][data-paused="false"]').waitFor();
+    await page.locator(`#tasks tbody tr[data-id="${held.id}"][data-state="succeeded"]`).waitFor();
+    const after = (await api('GET', config.url + '/tasks/supervisors?supervisor=mail', config.token)).supervisors.mail;
+    out({ step: 'supervisor-resumed-from-page', paused: after.paused, state: await text(mail, 'td:nth-child(2)') });
+
     // Schedules: one that runs every 2 s, one whose action fails (no handler). The page pauses, triggers and resumes.
     if (config.schedules) {
       await api('PUT', config.url + '/schedules/heartbeat', config.token,

@@ -5,7 +5,7 @@
  * steward.nodes.events, steward.tasks.events and steward.schedule.events refresh the page as things happen. It
  * sends nothing on the bridge, so it needs outbound permissions only (http.bridgeOutbound); a panel whose events
  * are refused or whose bridge is down says so and is refreshed every few seconds instead. Actions (cancel a task;
- * pause, resume, trigger a schedule) go through the REST API. Every value from the server is written as text, never as HTML.
+ * pause, resume, trigger a schedule; pause, resume a supervisor) go through the REST API. Every value from the server is written as text, never as HTML.
  */
 (function () {
   'use strict';
@@ -43,12 +43,14 @@
     caches: [],
     detail: null, deadLetters: [], deadLettersTotal: null,
     schedules: [], schedulesTotal: null, scheduleBusy: new Map(),
+    supervisors: [], supervisorsNode: null, supervisorBusy: new Map(),
     // Per panel: when it was last read, its error, whether its events arrive ('live', 'refused', 'off').
     panels: {
       nodes: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
       tasks: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
       schedules: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
       caches: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0 },
+      supervisors: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0 },
       deadletters: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0, every: DEAD_LETTERS_MS }
     },
     bridge: 'connecting', bridgeWhy: '', eb: null, unreachable: null, notice: null,
@@ -152,6 +154,7 @@
     refreshTasks();
     refreshSchedules();
     refreshCaches();
+    refreshSupervisors();
     refreshDeadLetters();
     if (window.StewardCharts) window.StewardCharts.start(api);
     if (!S.timer) S.timer = setInterval(tick, 1000);
@@ -391,6 +394,8 @@
       if (e.deadLetter) S.panels.deadletters.due = 0;
       if (S.detail && S.detail.id === e.id) S.detail.due = 0;
     }
+    // Submits, starts and ends move the supervisors' counts: read them again soon, at most once a second.
+    S.panels.supervisors.due = Math.min(S.panels.supervisors.due, Date.now() + 1000);
     if (batch.dropped > 0) {
       // The node published only part of what happened: read the list again soon.
       S.panels.tasks.due = Math.min(S.panels.tasks.due, Date.now() + 1000);
@@ -530,6 +535,40 @@
     }
   }
 
+  // ---------------------------------------------------------------- supervisors
+
+  /**
+   * GET /tasks/supervisors, every 5 s and a second after task events: one tasks node answers, so running, queued and
+   * waiting are that node's, while paused is the cluster's.
+   */
+  function refreshSupervisors() {
+    return readPanel(S.panels.supervisors, 'tasks', POLL_MS, () => api('GET', '/tasks/supervisors'), data => {
+      const sups = data.supervisors || {};
+      S.supervisors = Object.keys(sups).sort().map(name => Object.assign({ name }, sups[name]));
+      S.supervisorsNode = data.node || null;
+    });
+  }
+
+  /** verb: pause or resume (POST /tasks/supervisors/{name}/{verb}); the answer is the supervisor's new status. */
+  async function supervisorAction(name, verb) {
+    S.supervisorBusy.set(name, verb);
+    render();
+    try {
+      const answer = await api('POST', '/tasks/supervisors/' + encodeURIComponent(name) + '/' + verb);
+      const i = S.supervisors.findIndex(s => s.name === name);
+      if (i >= 0 && answer) S.supervisors[i] = Object.assign({}, S.supervisors[i], answer, { name });
+      S.notice = answer && answer.unconfirmed && answer.unconfirmed.length
+        ? 'Supervisor ' + name + ' ' + (verb === 'pause' ? 'paused' : 'resumed') + '; node(s) ' + answer.unconfirmed.join(', ')
+          + ' did not confirm yet (they follow when the cluster\'s event reaches them).' : null;
+    } catch (e) {
+      if (e.status !== 401) S.notice = 'Could not ' + verb + ' supervisor ' + name + ': ' + describe(e, 'tasks');
+    } finally {
+      S.supervisorBusy.delete(name);
+      S.panels.supervisors.due = Math.min(S.panels.supervisors.due, Date.now() + 500);
+      render();
+    }
+  }
+
   // ---------------------------------------------------------------- caches
 
   function refreshCaches() {
@@ -552,6 +591,7 @@
       if (now >= S.panels.tasks.due) refreshTasks();
       if (now >= S.panels.schedules.due) refreshSchedules();
       if (now >= S.panels.caches.due) refreshCaches();
+      if (now >= S.panels.supervisors.due) refreshSupervisors();
       if (now >= S.panels.deadletters.due) refreshDeadLetters();
       if (S.detail && now >= S.detail.due && (!S.detail.task || ACTIVE.has(S.detail.task.state))) refreshDetail();
     }
@@ -570,6 +610,7 @@
       renderTasks();
       renderSchedules();
       renderCaches();
+      renderSupervisors();
       renderDetail();
       renderDeadLetters();
       refreshTimes();
@@ -849,6 +890,47 @@
     if (!a) return '';
     if (a.type === 'task') return 'task ' + ((a.task && a.task.type) || '') + (a.wait === false ? ' (submit)' : '');
     return a.type + ' ' + (a.address || '') + (a.type === 'send' && a.reply === false ? ' (no reply)' : '');
+  }
+
+  function renderSupervisors() {
+    renderPanelState('supervisors', 'tasks', S.supervisors.length);
+    const answering = S.supervisorsNode;
+    $('#supervisors .node-note').textContent = answering ? 'counts of node ' + (S.nodeNames.get(answering) || short(answering)) : '';
+    const rows = S.supervisors.map(s => {
+      const busy = S.supervisorBusy.get(s.name);
+      const l = s.limit;
+      const limit = l ? [
+        l.clusterLimit ? 'at most ' + num(l.clusterLimit) + ' running' : null,
+        l.ratePerPeriod ? num(l.ratePerPeriod) + ' per ' + duration(l.periodMs) : null,
+        l.partitionBy ? 'per ' + l.partitionBy : null,
+        l.waiting ? num(l.waiting) + ' waiting for a slot' : null
+      ].filter(Boolean).join(' · ') : '';
+      const verb = s.paused ? 'resume' : 'pause';
+      return h('tr', { 'data-name': s.name, 'data-paused': String(Boolean(s.paused)) },
+        h('td', {}, s.name),
+        h('td', { title: s.paused && s.pausedAt ? 'paused cluster-wide at ' + new Date(s.pausedAt).toISOString()
+          + ': submits are queued, nothing of it starts until it is resumed' : '' },
+          h('span', { class: 'badge ' + (s.paused ? 'warn' : 'ok') }, s.paused ? 'paused' : 'running'),
+          s.paused && s.pausedAt ? ' ' : null, s.paused && s.pausedAt ? h('span', { 'data-ago': s.pausedAt }) : null),
+        h('td', { class: 'num' }, num(s.running)),
+        h('td', { class: 'num' }, num(s.queued)),
+        h('td', { class: 'num' }, num(s.workers)),
+        h('td', { class: 'num' }, num(s.maxQueued)),
+        h('td', { class: l ? '' : 'muted', title: l ? JSON.stringify(l) : 'no cluster-wide limit (clusterLimit, ratePerPeriod)' }, limit || (l ? '' : '—')),
+        h('td', { class: 'actions' }, h('button', {
+          type: 'button', 'data-action': verb, disabled: Boolean(busy),
+          title: (s.paused ? 'Start it again on every node' : 'Stop starting its tasks on every node; submits are still queued')
+            + ' (POST /tasks/supervisors/' + s.name + '/' + verb + ')',
+          onclick: () => supervisorAction(s.name, verb)
+        }, busy ? (busy === 'pause' ? 'pausing…' : 'resuming…') : (s.paused ? 'Resume' : 'Pause'))));
+    });
+    // Rebuilt only when what it shows changed, so a button is not replaced under the pointer every 5 s.
+    const body = $('#supervisors tbody');
+    const signature = JSON.stringify([S.supervisors, [...S.supervisorBusy]]);
+    if (body.dataset.signature !== signature) {
+      body.dataset.signature = signature;
+      body.replaceChildren(...rows);
+    }
   }
 
   function renderCaches() {

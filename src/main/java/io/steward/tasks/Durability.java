@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * What of the tasks module survives a full-cluster restart (docs/durability.md): the records of durable tasks
  * ({@code transient}, {@code permanent}: live ones, so they run again, and final ones, so {@code get} still
- * finds them) and the dead letters. Temporary tasks stay in memory, as their contract says: their records (the
+ * finds them), the dead letters, and which supervisors are paused ({@link Pauses#MAP}: an operator paused one on
+ * purpose, so a restarted cluster must not start what it holds). Temporary tasks stay in memory, as their contract says: their records (the
  * final records of lost temporary tasks, in the same map) are not written, nor the per-node record of
  * temporary tasks ({@code steward.tasks.live}) or the idempotency keys, which a task taken over after a restart
  * binds again.
@@ -26,7 +27,8 @@ final class Durability {
   static List<PersistentMap> maps() {
     return List.of(
       PersistentMap.filtered(TaskStore.RECORDS, Durability::persisted),
-      PersistentMap.filtered(TaskStore.DEAD_LETTERS, Durability::persisted));
+      PersistentMap.filtered(TaskStore.DEAD_LETTERS, Durability::persisted),
+      PersistentMap.all(Pauses.MAP));
   }
 
   /**

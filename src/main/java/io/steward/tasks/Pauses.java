@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -58,11 +59,17 @@ final class Pauses {
     this.map = hz.getMap(MAP);
   }
 
-  /** Listens to the map, then reads it: completes once this node knows which of its supervisors are paused. */
+  /**
+   * Listens to the map, then reads it: completes once this node knows which of its supervisors are paused. Reads the
+   * whole (small) map rather than {@code getAll} of this node's supervisors: with a store, {@code getAll} asks the
+   * database for every supervisor not paused (a miss), and waits for it during an outage; the entries are in memory
+   * once the store's initial load is done, which the node waits for before its modules start.
+   */
   Future<Void> start() {
     return vertx.executeBlocking(() -> {
       listener = map.addEntryListener(new Listener(), true);
-      Map<String, String> now = map.getAll(supervisors.keySet());
+      Map<String, String> now = new HashMap<>();
+      map.entrySet().forEach(e -> now.put(e.getKey(), e.getValue()));
       synchronized (this) {
         for (String name : supervisors.keySet()) {
           if (!heard.contains(name)) {

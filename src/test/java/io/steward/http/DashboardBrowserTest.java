@@ -36,7 +36,8 @@ import static org.assertj.core.api.Assertions.fail;
  *
  * <p>Node {@code guarded} asks for a token and lets bridge clients listen to the nodes and tasks events (the
  * recommended dashboard configuration); node {@code plain}, started while the page is open, has the defaults:
- * no token and empty bridge lists. Screenshots: {@code target/dashboard.png} and {@code target/dashboard-down.png}.
+ * no token and empty bridge lists. The page pauses and resumes a supervisor (with a cluster limit) from its
+ * supervisors panel, which shows it paused with a task queued. Screenshots: {@code target/dashboard.png} and {@code target/dashboard-down.png}.
  *
  * <p>Then, in the same browser and on the same node, the charts, dead letters and task detail
  * ({@code src/test/js/dashboard-charts.js}): the charts draw the node's live samples ({@code GET /metrics/series}),
@@ -77,7 +78,9 @@ class DashboardBrowserTest {
       .put("http", new JsonObject().put("tokens", new JsonArray().add(TOKEN))
         .put("bridgeOutbound", new JsonArray().add(Addresses.Nodes.EVENTS).add(Addresses.Tasks.EVENTS).add("steward.schedule.events"))
         .put("targets", new JsonArray().add(new JsonObject().put("addressRegex", "dashboard\\.test\\..*"))))
-      .put("cache", new JsonObject().put("caches", new JsonObject().put("users", new JsonObject().put("ttlSeconds", 300))));
+      .put("cache", new JsonObject().put("caches", new JsonObject().put("users", new JsonObject().put("ttlSeconds", 300))))
+      .put("tasks", new JsonObject().put("supervisors", new JsonObject()
+        .put("mail", new JsonObject().put("workers", 1).put("maxQueued", 10).put("clusterLimit", 2))));
     guarded = cluster.start(BuiltModules.with(List.of("http", "tasks", "fanout", "cache"), "schedule"), config).await(60, TimeUnit.SECONDS);
     url = TestCluster.httpUrl(guarded).await(10, TimeUnit.SECONDS);
     // Two entries, three hits and a miss: the page shows 2 entries and a 75 % hit ratio.
@@ -162,6 +165,18 @@ class DashboardBrowserTest {
     assertThat(cache.getString("ratio")).isEqualTo("75.0 %");
     assertThat(cache.getString("hits")).isEqualTo("3");
     assertThat(cache.getString("misses")).isEqualTo("1");
+
+    JsonObject paused = steps.get("supervisor-paused-shows");
+    assertThat(paused.getBoolean("paused")).as("the API agrees the page paused it").isTrue();
+    assertThat(paused.getString("taskState")).as("a task submitted while paused waits").isEqualTo("pending");
+    assertThat(paused.getString("state")).startsWith("paused");
+    assertThat(paused.getString("queued")).isEqualTo("1");
+    assertThat(paused.getString("limit")).isEqualTo("at most 2 running");
+    assertThat(paused.getString("button")).isEqualTo("Resume");
+    assertThat(paused.getString("defaultState")).as("pausing one supervisor leaves the others running").isEqualTo("running");
+    JsonObject resumed = steps.get("supervisor-resumed-from-page");
+    assertThat(resumed.getBoolean("paused")).isFalse();
+    assertThat(resumed.getString("state")).isEqualTo("running");
 
     if (SCHEDULE) {
       assertSchedules(steps);

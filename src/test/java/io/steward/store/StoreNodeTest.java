@@ -162,6 +162,52 @@ class StoreNodeTest {
     cluster.stop(second).await(60, TimeUnit.SECONDS); // the cluster's other tests start nodes of their own
   }
 
+  /**
+   * A pause is cluster state an operator set on purpose (a downstream is down, a migration runs): after every node
+   * stops and the cluster starts again on the same database, the supervisor is still paused, its durable task taken
+   * over from the stopped node waits, and it runs once resumed.
+   */
+  @Test
+  void a_paused_supervisor_is_still_paused_after_every_node_stops_and_the_cluster_starts_again() throws Exception {
+    Path storeDir = dir.resolve("paused");
+    JsonObject config = config(storeDir);
+    config.getJsonObject("tasks").put("supervisors", new JsonObject()
+      .put("held", new JsonObject().put("workers", 1).put("maxQueued", 10))
+      .put("free", new JsonObject().put("workers", 1).put("maxQueued", 10)));
+    StewardNode first = cluster.start(MODULES, config).await(60, TimeUnit.SECONDS);
+    assertThat(call(first, Addresses.Tasks.PAUSE, new JsonObject().put("supervisor", "held")).getBoolean("paused")).isTrue();
+    String waiting = call(first, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "store.once-blocking")
+      .put("supervisor", "held").put("restart", "transient").put("payload", new JsonObject())).getString("id");
+    assertThat(call(first, Addresses.Tasks.GET, new JsonObject().put("id", waiting)).getString("state")).isEqualTo("pending");
+    cluster.stop(first).await(60, TimeUnit.SECONDS); // the only node: every member of the cluster is gone
+
+    StewardNode second = cluster.start(MODULES, config).await(60, TimeUnit.SECONDS);
+    try {
+      JsonObject held = call(second, Addresses.Tasks.SUPERVISORS, new JsonObject().put("supervisor", "held"))
+        .getJsonObject("supervisors").getJsonObject("held");
+      assertThat(held.getBoolean("paused")).as("the pause came back from the store: %s", held).isTrue();
+      // The node took the task over and queued it; another supervisor's task runs to its end meanwhile.
+      await("the durable task of the stopped node is queued on the new one", 30_000, () -> {
+        JsonObject t = call(second, Addresses.Tasks.GET, new JsonObject().put("id", waiting));
+        return second.id().equals(t.getString("node"));
+      });
+      assertThat(call(second, Addresses.Tasks.RUN, new JsonObject().put("type", "echo").put("supervisor", "free"))
+        .getString("state")).isEqualTo("succeeded");
+      assertThat(call(second, Addresses.Tasks.GET, new JsonObject().put("id", waiting)).getString("state"))
+        .isEqualTo("pending");
+      assertThat(RUNS).as("nothing of the paused supervisor started").doesNotContainKey(waiting);
+
+      assertThat(call(second, Addresses.Tasks.RESUME, new JsonObject().put("supervisor", "held")).getBoolean("changed")).isTrue();
+      JsonObject done = call(second, Addresses.Tasks.AWAIT, new JsonObject().put("id", waiting).put("timeoutMs", 30_000));
+      assertThat(done.getString("state")).isEqualTo("succeeded");
+      assertThat(done.getJsonObject("result").getInteger("run")).isEqualTo(1);
+      Database db = second.store().database();
+      await("the resume deletes the pause's row", 30_000, () -> !db.counts().containsKey("steward.tasks.paused"));
+    } finally {
+      cluster.stop(second).await(60, TimeUnit.SECONDS); // the cluster's other tests start nodes of their own
+    }
+  }
+
   @Test
   void a_node_without_a_store_refuses_to_start_with_a_persisted_cache_naming_the_key() {
     JsonObject config = config(dir.resolve("unused")).put("store", new JsonObject().put("kind", "none"));

@@ -115,6 +115,9 @@ class StoreOutageTest {
       await("changes pile up in the write-behind queue", 30_000,
         () -> meters.get("steward_store_pending_writes").gauge().value() >= during.size());
       assertThat(direct.rows("steward.tasks.records", during, System.currentTimeMillis())).isEmpty();
+      // Pausing and resuming work from memory while the database is down (the pause map is persisted too).
+      assertThat(call(node, Addresses.Tasks.PAUSE, new JsonObject().put("supervisor", "default")).getBoolean("changed")).isTrue();
+      assertThat(call(node, Addresses.Tasks.RESUME, new JsonObject().put("supervisor", "default")).getBoolean("changed")).isTrue();
 
       proxy.restore();
       await("the store is up again", 30_000, () -> "UP".equals(storeHealth(node).getString("status")));

@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A two-node cluster on the tests' PostgreSQL server ({@code .ci/run} starts one), stopped as a whole (both nodes
  * at once, as an operator stopping a deployment would) and started again: every durable task it acknowledged is
  * still there, finished ones with their results and unfinished ones running again per their restart strategy;
- * so are the entries of the persisted caches, declared or created at run time.
+ * so are the entries of the persisted caches, declared or created at run time, and a supervisor paused before the
+ * stop is still paused (its task waits until it is resumed).
  */
 class StorePostgresClusterTest {
 
@@ -64,7 +65,8 @@ class StorePostgresClusterTest {
   private static JsonObject config(String name) {
     return new JsonObject()
       .put("store", new JsonObject().put("kind", "postgres").put("url", url).put("dir", dir.resolve(name).toString()))
-      .put("tasks", new JsonObject().put("orphanSweepMs", 500).put("publishMs", 50))
+      .put("tasks", new JsonObject().put("orphanSweepMs", 500).put("publishMs", 50)
+        .put("supervisors", new JsonObject().put("held", new JsonObject().put("workers", 1))))
       .put("cache", new JsonObject().put("caches", new JsonObject().put("kept", new JsonObject().put("persist", true))));
   }
 
@@ -113,6 +115,10 @@ class StorePostgresClusterTest {
     call(a, Addresses.Cache.PUT_ALL, new JsonObject().put("cache", "kept").put("entries", entries));
     call(b, Addresses.Cache.CREATE, new JsonObject().put("name", "made").put("persist", true).put("ttlSeconds", 3_600));
     call(b, Addresses.Cache.PUT_ALL, new JsonObject().put("cache", "made").put("entries", entries));
+    // A supervisor paused on purpose stays paused across the full stop: its durable task waits for the resume.
+    assertThat(call(b, Addresses.Tasks.PAUSE, new JsonObject().put("supervisor", "held")).getBoolean("paused")).isTrue();
+    String held = call(a, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "echo").put("supervisor", "held")
+      .put("restart", "transient").put("payload", new JsonObject().put("held", true))).getString("id");
     // The nodes stop at once without waiting for the write-behind delay: what is still queued is written while
     // each member shuts down.
     Future.all(cluster.stop(a), cluster.stop(b)).await(120, TimeUnit.SECONDS);
@@ -157,6 +163,18 @@ class StorePostgresClusterTest {
     for (String id : open) {
       call(c, Addresses.Tasks.CANCEL, new JsonObject().put("id", id));
     }
+    for (StewardNode n : List.of(c, d)) {
+      assertThat(call(n, Addresses.Tasks.SUPERVISORS, new JsonObject().put("supervisor", "held")).getJsonObject("supervisors")
+        .getJsonObject("held").getBoolean("paused")).as("the pause came back from the database on " + n.id()).isTrue();
+    }
+    await("the paused supervisor's task taken over by the restarted cluster", 60_000, () ->
+      second.contains(call(c, Addresses.Tasks.GET, new JsonObject().put("id", held)).getString("node")));
+    JsonObject waiting = call(d, Addresses.Tasks.GET, new JsonObject().put("id", held));
+    assertThat(waiting.getString("state")).as("the paused supervisor's task: %s", waiting).isEqualTo("pending");
+    assertThat(waiting.getInteger("attempts", 0)).isZero();
+    call(c, Addresses.Tasks.RESUME, new JsonObject().put("supervisor", "held"));
+    assertThat(call(d, Addresses.Tasks.AWAIT, new JsonObject().put("id", held).put("timeoutMs", 30_000)).getString("state"))
+      .isEqualTo("succeeded");
     JsonArray keys = new JsonArray(new ArrayList<>(entries.fieldNames()));
     for (String cache : List.of("kept", "made")) {
       JsonObject back = call(cache.equals("kept") ? d : c, Addresses.Cache.GET_ALL, new JsonObject().put("cache", cache)

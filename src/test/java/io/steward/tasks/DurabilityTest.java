@@ -36,8 +36,8 @@ class DurabilityTest {
   }
 
   @Test
-  void the_tasks_module_persists_its_records_and_dead_letters_only() {
+  void the_tasks_module_persists_its_records_dead_letters_and_pauses_only() {
     assertThat(new TasksModule().persistentMaps()).extracting(m -> m.name())
-      .containsExactly(TaskStore.RECORDS, TaskStore.DEAD_LETTERS);
+      .containsExactly(TaskStore.RECORDS, TaskStore.DEAD_LETTERS, Pauses.MAP);
   }
 }

@@ -3,6 +3,7 @@ package io.steward.tasks;
 import io.micrometer.core.instrument.Counter;
 import io.steward.bus.Addresses;
 import io.steward.observe.Metrics;
+import io.steward.spi.ConfigException;
 import io.steward.node.StewardNode;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
@@ -38,7 +40,9 @@ class TasksInputTest {
   static void start() throws Exception {
     cluster = TestCluster.create(TasksInputTest.class, 1);
     node = cluster.start(List.of("http", "tasks"), new JsonObject().put("tasks", new JsonObject().put("supervisors",
-      new JsonObject().put("tiny", new JsonObject().put("workers", 1).put("maxQueued", 0))))).await(60, TimeUnit.SECONDS);
+      new JsonObject().put("tiny", new JsonObject().put("workers", 1).put("maxQueued", 0))
+        .put("percustomer", new JsonObject().put("workers", 1).put("clusterLimit", 1).put("partitionBy", "customer")))))
+      .await(60, TimeUnit.SECONDS);
     url = TestCluster.httpUrl(node).await(10, TimeUnit.SECONDS);
     http = WebClient.create(node.vertx());
   }
@@ -236,6 +240,48 @@ class TasksInputTest {
     status(call(HttpMethod.GET, "/tasks/no-such-task", null), 404, null);
     status(call(HttpMethod.DELETE, "/tasks/no-such-task", null), 404, null);
     status(call(HttpMethod.PUT, "/tasks", "{}"), 405, null);
+  }
+
+  /**
+   * Issue 20's bad input over HTTP as over the bus: a runAt in the far past (epoch or ISO-8601) is a 400 naming runAt
+   * on both submit routes, and a task of a partitioned limit without its partition field is a 400 naming that field.
+   */
+  @Test
+  void a_runAt_in_the_far_past_and_a_missing_partition_field_are_400s_over_http_naming_the_field() throws Exception {
+    long hourAgo = System.currentTimeMillis() - 3_600_000;
+    for (String path : List.of("/tasks", "/tasks/run")) {
+      for (String runAt : List.of(String.valueOf(hourAgo), "\"1999-12-31T23:59:59Z\"")) {
+        HttpResponse<Buffer> r = call(HttpMethod.POST, path, "{\"type\": \"echo\", \"runAt\": " + runAt + "}");
+        status(r, 400, "runAt");
+        assertThat(r.bodyAsJsonObject().getString("error")).as(path + " " + runAt).startsWith("runAt: is ")
+          .contains("ms in the past (at most 60000 ms is accepted");
+      }
+      HttpResponse<Buffer> noCustomer = call(HttpMethod.POST, path,
+        "{\"type\": \"echo\", \"supervisor\": \"percustomer\", \"payload\": {\"order\": 1}}");
+      status(noCustomer, 400, "payload.customer");
+      assertThat(noCustomer.bodyAsJsonObject().getString("error")).startsWith("payload.customer: is required").contains("partitionBy");
+    }
+    for (String address : List.of(Addresses.Tasks.SUBMIT, Addresses.Tasks.RUN)) {
+      bad(address, json("{\"type\": \"echo\", \"supervisor\": \"percustomer\", \"payload\": {\"order\": 1}}"), 400,
+        "payload.customer: is required");
+      bad(address, json("{\"type\": \"echo\", \"runAt\": \"1999-12-31T23:59:59Z\"}"), 400, "runAt: is ");
+    }
+  }
+
+  /** A cluster-wide limit is configuration, not a request: one of 0 stops the node at start-up, naming the key (exit 2). */
+  @Test
+  void a_cluster_limit_or_rate_of_0_stops_a_node_from_starting_naming_the_key() {
+    for (String key : List.of("clusterLimit", "ratePerPeriod")) {
+      JsonObject sup = new JsonObject().put("workers", 1).put(key, 0);
+      if (key.equals("ratePerPeriod")) {
+        sup.put("periodMs", 1_000);
+      }
+      Throwable refused = catchThrowable(() -> cluster.start(List.of("tasks"), new JsonObject().put("tasks",
+        new JsonObject().put("supervisors", new JsonObject().put("zero", sup)))).await(60, TimeUnit.SECONDS));
+      assertThat(refused).as(key).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tasks.supervisors.zero." + key + ": must be between 1 and 1000000, got 0");
+      assertThat(((ConfigException) refused).key()).isEqualTo("tasks.supervisors.zero." + key);
+    }
   }
 
   @Test
