@@ -15,6 +15,7 @@ import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -89,7 +90,7 @@ class CacheSplitBrainTest {
   }
 
   @Test
-  void without_minimum_size_a_copy_updated_in_the_same_second_as_the_larger_sides_loses_the_merge() throws Exception {
+  void without_minimum_size_a_copy_updated_in_the_same_second_as_the_larger_sides_loses_the_merge_and_deletes_stay() throws Exception {
     cluster = TestCluster.create(CacheSplitBrainTest.class, 3);
     int base = cluster.config(MODULES, null).getJsonObject("cluster").getInteger("port");
     int pa = base;
@@ -106,6 +107,14 @@ class CacheSplitBrainTest {
     for (int i = 0; i < 9; i++) {
       increment(b, "c", "larger-" + i);
     }
+    // Keys both sides hold, one deleted on each side (campaign seed 88: the other side's copy filled the deleted key).
+    for (StewardNode side : List.of(a, b)) {
+      for (String key : List.of("deleted-on-larger", "deleted-on-smaller")) {
+        here(side, Addresses.Cache.PUT, entry("counters", key).put("value", "before"));
+      }
+    }
+    assertThat(here(b, Addresses.Cache.DELETE, entry("counters", "deleted-on-larger")).getBoolean("deleted")).isTrue();
+    assertThat(here(a, Addresses.Cache.DELETE, entry("counters", "deleted-on-smaller")).getBoolean("deleted")).isTrue();
     // Hazelcast keeps last-update times in whole seconds: both sides' last writes fall in one second here, the
     // smaller side's first. The larger side's copy is then the one updated last, or tied at worst.
     Poll.until(a.vertx(), "the start of a second", 5_000,
@@ -118,6 +127,130 @@ class CacheSplitBrainTest {
     mergeInto(hzA, hzB, pb, pc);
     assertThat(call(b.vertx(), Addresses.Cache.GET, entry("counters", "c")).getValue("value"))
       .as("the copy updated last (the larger side's) wins, not the smaller side's on a tie").isEqualTo(10);
+    assertThat(valueOf(b, "deleted-on-larger")).as("the larger side's delete stays").isNull();
+    assertThat(valueOf(b, "deleted-on-smaller")).as("the smaller side's delete stays").isNull();
+  }
+
+  /**
+   * Lets two clusters find each other (each learns the other's addresses) and waits until one has merged into the
+   * other, whichever way Hazelcast picks (sides of equal size merge in an order fixed by their addresses).
+   */
+  private static void mergeEitherWay(Vertx vertx, HazelcastInstance hzA, HazelcastInstance hzB, List<Integer> sideA,
+      List<Integer> sideB) throws Exception {
+    Promise<Void> merged = Promise.promise();
+    for (HazelcastInstance hz : List.of(hzA, hzB)) {
+      hz.getLifecycleService().addLifecycleListener(e -> {
+        if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
+          merged.tryComplete();
+        }
+      });
+    }
+    sideB.forEach(p -> hzA.getConfig().getNetworkConfig().getJoin().getTcpIpConfig().addMember("127.0.0.1:" + p));
+    sideA.forEach(p -> hzB.getConfig().getNetworkConfig().getJoin().getTcpIpConfig().addMember("127.0.0.1:" + p));
+    merged.future().await(120, TimeUnit.SECONDS);
+    Poll.until(vertx, "one cluster", 60_000, () -> Future.succeededFuture(
+        hzA.getCluster().getMembers().equals(hzB.getCluster().getMembers()))).await(70, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject here(StewardNode node, String address, JsonObject body) throws Exception {
+    return node.vertx().eventBus().request(address, body, HERE).map(m -> (JsonObject) m.body())
+      .await(70, TimeUnit.SECONDS);
+  }
+
+  private static Object valueOf(StewardNode node, String key) throws Exception {
+    JsonObject got = here(node, Addresses.Cache.GET, entry("counters", key));
+    return got.getBoolean("found") ? got.getValue("value") : null;
+  }
+
+  /**
+   * Campaign seed 88: a delete acknowledged on one side was undone by the other side's copy from before the split
+   * (the merge filled the key the delete had removed). Two members that each form a cluster alone (no minimum), both
+   * holding the keys, each deleting one: after the merge, whichever way it goes, both keys stay deleted. About 20 s,
+   * behind {@code -Dsplitbrain=true}; the default build checks a delete on each side in the three-member merge above.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "splitbrain", matches = "true")
+  void a_key_deleted_on_either_side_of_a_split_stays_deleted_after_the_merge() throws Exception {
+    cluster = TestCluster.create(CacheSplitBrainTest.class, 2);
+    int base = cluster.config(MODULES, null).getJsonObject("cluster").getInteger("port");
+    Future<StewardNode> fa = cluster.start(MODULES, node(base, List.of(base), 0));
+    Future<StewardNode> fb = cluster.start(MODULES, node(base + 1, List.of(base + 1), 0));
+    StewardNode a = fa.await(90, TimeUnit.SECONDS);
+    StewardNode b = fb.await(90, TimeUnit.SECONDS);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(b.vertx());
+    assertThat(hzA.getCluster().getMembers()).hasSize(1);
+    for (StewardNode side : List.of(a, b)) {
+      for (String key : List.of("deleted-on-a", "deleted-on-b", "kept")) {
+        here(side, Addresses.Cache.PUT, entry("counters", key).put("value", "before"));
+      }
+    }
+    assertThat(here(a, Addresses.Cache.DELETE, entry("counters", "deleted-on-a")).getBoolean("deleted")).isTrue();
+    assertThat(here(b, Addresses.Cache.DELETE, entry("counters", "deleted-on-b")).getBoolean("deleted")).isTrue();
+
+    mergeEitherWay(a.vertx(), hzA, hzB, List.of(base), List.of(base + 1));
+    for (StewardNode side : List.of(a, b)) {
+      assertThat(valueOf(side, "deleted-on-a")).as("the delete acknowledged on a, read on %s", side).isNull();
+      assertThat(valueOf(side, "deleted-on-b")).as("the delete acknowledged on b, read on %s", side).isNull();
+      assertThat(valueOf(side, "kept")).isEqualTo("before");
+    }
+    assertThat(here(b, Addresses.Cache.SIZE, new JsonObject().put("cache", "counters")).getInteger("size"))
+      .as("a deleted key is not counted").isEqualTo(1);
+  }
+
+  /**
+   * Campaign seeds 100 and 88 with {@code cluster.minimumSize}: two sides, each below the minimum by the time they
+   * meet, merge one into the other in an order fixed by their addresses, and the side merged into kept its own copy
+   * even when it was the older one, and filled a key the other had deleted. Here both sides write before they fall
+   * below the minimum (c and d leave), each a key the other side holds an older copy of, and each deletes a key
+   * the other still holds: whichever way the merge goes, the later write wins and the deletes stay. About 40 s.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "splitbrain", matches = "true")
+  void when_two_sides_below_the_minimum_merge_the_later_write_wins_and_a_delete_stays_whichever_way_they_merge()
+      throws Exception {
+    cluster = TestCluster.create(CacheSplitBrainTest.class, 4);
+    int base = cluster.config(MODULES, null).getJsonObject("cluster").getInteger("port");
+    int pa = base;
+    int pd = base + 1;
+    int pb = base + 2;
+    int pc = base + 3;
+    Future<StewardNode> fb = cluster.start(MODULES, node(pb, List.of(pb, pc)));
+    Future<StewardNode> fc = cluster.start(MODULES, node(pc, List.of(pb, pc)));
+    StewardNode b = fb.await(90, TimeUnit.SECONDS);
+    StewardNode c = fc.await(90, TimeUnit.SECONDS);
+    Future<StewardNode> fa = cluster.start(MODULES, node(pa, List.of(pa, pd)));
+    Future<StewardNode> fd = cluster.start(MODULES, node(pd, List.of(pa, pd)));
+    StewardNode a = fa.await(90, TimeUnit.SECONDS);
+    StewardNode d = fd.await(90, TimeUnit.SECONDS);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(b.vertx());
+
+    // Both sides hold every key from "before the split"; then each writes one key again and deletes another.
+    for (StewardNode side : List.of(a, b)) {
+      for (String key : List.of("newer-on-a", "newer-on-b", "deleted-on-a", "deleted-on-b")) {
+        here(side, Addresses.Cache.PUT, entry("counters", key).put("value", "before"));
+      }
+    }
+    here(a, Addresses.Cache.PUT, entry("counters", "newer-on-a").put("value", "after"));
+    here(b, Addresses.Cache.PUT, entry("counters", "newer-on-b").put("value", "after"));
+    assertThat(here(a, Addresses.Cache.DELETE, entry("counters", "deleted-on-a")).getBoolean("deleted")).isTrue();
+    assertThat(here(b, Addresses.Cache.DELETE, entry("counters", "deleted-on-b")).getBoolean("deleted")).isTrue();
+
+    // c and d leave cleanly (their entries move to b and a): two sides of one member each, both below the minimum 2.
+    cluster.stop(c).await(60, TimeUnit.SECONDS);
+    cluster.stop(d).await(60, TimeUnit.SECONDS);
+    Poll.until(a.vertx(), "a and b alone", 30_000, () -> Future.succeededFuture(
+        hzA.getCluster().getMembers().size() == 1 && hzB.getCluster().getMembers().size() == 1))
+      .await(40, TimeUnit.SECONDS);
+    mergeEitherWay(a.vertx(), hzA, hzB, List.of(pa), List.of(pb));
+    // Two members again: at the minimum, reads are served.
+    for (StewardNode side : List.of(a, b)) {
+      assertThat(valueOf(side, "newer-on-a")).as("a's later put, read on %s", side).isEqualTo("after");
+      assertThat(valueOf(side, "newer-on-b")).as("b's later put, read on %s", side).isEqualTo("after");
+      assertThat(valueOf(side, "deleted-on-a")).as("a's delete, read on %s", side).isNull();
+      assertThat(valueOf(side, "deleted-on-b")).as("b's delete, read on %s", side).isNull();
+    }
   }
 
   private static JsonObject increment(StewardNode node, String key, String opId) throws Exception {
