@@ -8,6 +8,7 @@ import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NearCacheConfig;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 
 /**
  * The Hazelcast map configuration of a cache, built the same way on every node from its {@link CacheSpec},
@@ -45,8 +46,9 @@ final class MapConfigs {
       eviction.setEvictionPolicy(EvictionPolicy.NONE).setSize(Integer.MAX_VALUE);
     }
     c.setEvictionConfig(eviction);
-    if (base.getSplitBrainProtectionName() != null
-        || HAZELCAST_LATEST_UPDATE.equals(base.getMergePolicyConfig().getPolicy())) {
+    if (base.getSplitBrainProtectionName() != null) {
+      c.setMergePolicyConfig(majorityWins(base));
+    } else if (HAZELCAST_LATEST_UPDATE.equals(base.getMergePolicyConfig().getPolicy())) {
       c.setMergePolicyConfig(versions(base));
     }
     c.setMapStoreConfig(spec.persist() && store != null ? store : new MapStoreConfig().setEnabled(false));
@@ -67,9 +69,21 @@ final class MapConfigs {
   }
 
   /**
-   * The later copy wins a merge, with or without split-brain protection ({@link VersionMergePolicy}): entries carry a
-   * per-key version and deletes leave tombstones, so neither the order in which Hazelcast merges the sides (by size,
-   * then by address) nor a key one side deleted decides which copy stays.
+   * With split-brain protection ({@code cluster.minimumSize}) the copy of the side that kept its quorum wins a merge:
+   * Hazelcast merges the smaller side into the larger one, so the entry already there is the larger side's, a
+   * tombstone included (a key the larger side deleted stays deleted: campaign seed 88), and the smaller side's copy
+   * only fills a key the larger side never held. Versions would let a minority's copy written in the detection window
+   * (each such write answered 504) replace the majority's counter with all its acknowledged increments, whenever the
+   * minority applied more writes of the key than the majority made after detection.
+   */
+  static MergePolicyConfig majorityWins(MapConfig base) {
+    return new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(), base.getMergePolicyConfig().getBatchSize());
+  }
+
+  /**
+   * Without split-brain protection the later copy wins a merge ({@link VersionMergePolicy}): entries carry a per-key
+   * version and deletes leave tombstones, so neither the order in which Hazelcast merges the sides (by size, then by
+   * address) nor a key one side deleted decides which copy stays.
    */
   static MergePolicyConfig versions(MapConfig base) {
     return new MergePolicyConfig(VersionMergePolicy.class.getName(), base.getMergePolicyConfig().getBatchSize());

@@ -198,61 +198,6 @@ class CacheSplitBrainTest {
       .as("a deleted key is not counted").isEqualTo(1);
   }
 
-  /**
-   * Campaign seeds 100 and 88 with {@code cluster.minimumSize}: two sides, each below the minimum by the time they
-   * meet, merge one into the other in an order fixed by their addresses, and the side merged into kept its own copy
-   * even when it was the older one, and filled a key the other had deleted. Here both sides write before they fall
-   * below the minimum (c and d leave), each a key the other side holds an older copy of, and each deletes a key
-   * the other still holds: whichever way the merge goes, the later write wins and the deletes stay. About 40 s.
-   */
-  @Test
-  @EnabledIfSystemProperty(named = "splitbrain", matches = "true")
-  void when_two_sides_below_the_minimum_merge_the_later_write_wins_and_a_delete_stays_whichever_way_they_merge()
-      throws Exception {
-    cluster = TestCluster.create(CacheSplitBrainTest.class, 4);
-    int base = cluster.config(MODULES, null).getJsonObject("cluster").getInteger("port");
-    int pa = base;
-    int pd = base + 1;
-    int pb = base + 2;
-    int pc = base + 3;
-    Future<StewardNode> fb = cluster.start(MODULES, node(pb, List.of(pb, pc)));
-    Future<StewardNode> fc = cluster.start(MODULES, node(pc, List.of(pb, pc)));
-    StewardNode b = fb.await(90, TimeUnit.SECONDS);
-    StewardNode c = fc.await(90, TimeUnit.SECONDS);
-    Future<StewardNode> fa = cluster.start(MODULES, node(pa, List.of(pa, pd)));
-    Future<StewardNode> fd = cluster.start(MODULES, node(pd, List.of(pa, pd)));
-    StewardNode a = fa.await(90, TimeUnit.SECONDS);
-    StewardNode d = fd.await(90, TimeUnit.SECONDS);
-    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
-    HazelcastInstance hzB = Cluster.hazelcast(b.vertx());
-
-    // Both sides hold every key from "before the split"; then each writes one key again and deletes another.
-    for (StewardNode side : List.of(a, b)) {
-      for (String key : List.of("newer-on-a", "newer-on-b", "deleted-on-a", "deleted-on-b")) {
-        here(side, Addresses.Cache.PUT, entry("counters", key).put("value", "before"));
-      }
-    }
-    here(a, Addresses.Cache.PUT, entry("counters", "newer-on-a").put("value", "after"));
-    here(b, Addresses.Cache.PUT, entry("counters", "newer-on-b").put("value", "after"));
-    assertThat(here(a, Addresses.Cache.DELETE, entry("counters", "deleted-on-a")).getBoolean("deleted")).isTrue();
-    assertThat(here(b, Addresses.Cache.DELETE, entry("counters", "deleted-on-b")).getBoolean("deleted")).isTrue();
-
-    // c and d leave cleanly (their entries move to b and a): two sides of one member each, both below the minimum 2.
-    cluster.stop(c).await(60, TimeUnit.SECONDS);
-    cluster.stop(d).await(60, TimeUnit.SECONDS);
-    Poll.until(a.vertx(), "a and b alone", 30_000, () -> Future.succeededFuture(
-        hzA.getCluster().getMembers().size() == 1 && hzB.getCluster().getMembers().size() == 1))
-      .await(40, TimeUnit.SECONDS);
-    mergeEitherWay(a.vertx(), hzA, hzB, List.of(pa), List.of(pb));
-    // Two members again: at the minimum, reads are served.
-    for (StewardNode side : List.of(a, b)) {
-      assertThat(valueOf(side, "newer-on-a")).as("a's later put, read on %s", side).isEqualTo("after");
-      assertThat(valueOf(side, "newer-on-b")).as("b's later put, read on %s", side).isEqualTo("after");
-      assertThat(valueOf(side, "deleted-on-a")).as("a's delete, read on %s", side).isNull();
-      assertThat(valueOf(side, "deleted-on-b")).as("b's delete, read on %s", side).isNull();
-    }
-  }
-
   private static JsonObject increment(StewardNode node, String key, String opId) throws Exception {
     return call(node.vertx(), Addresses.Cache.UPDATE, entry("counters", key).put("increment", 1).put("opId", opId));
   }
