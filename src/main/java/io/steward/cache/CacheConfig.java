@@ -20,7 +20,8 @@ record CacheConfig(
   int computeTimeoutMs,
   int maxComputes,
   int updateTimeoutMs,
-  int rememberedUpdates) {
+  int rememberedUpdates,
+  int tombstoneSeconds) {
 
   static final List<Setting> SETTINGS = List.of(
     Setting.json("cache.caches", new JsonObject(), "Named caches: {name: {ttlSeconds, maxIdleSeconds, maxSize, eviction, "
@@ -33,7 +34,8 @@ record CacheConfig(
     Setting.integer("cache.computeTimeoutMs", 10_000, "Default timeout of a getOrCompute computation"),
     Setting.integer("cache.maxComputes", 10_000, "Keys this node may be computing or waiting on at once (429 beyond)"),
     Setting.integer("cache.updateTimeoutMs", 10_000, "How long an atomic update may take, retries after a member loss included, before 504"),
-    Setting.integer("cache.rememberedUpdates", 256, "Update ids each entry remembers (16 bytes each): a retry is recognised while fewer later updates of the key happened")
+    Setting.integer("cache.rememberedUpdates", 256, "Update ids each entry remembers (16 bytes each): a retry is recognised while fewer later updates of the key happened"),
+    Setting.integer("cache.tombstoneSeconds", 600, "How long a deleted key keeps a hidden tombstone, so that a split-brain merge cannot bring it back with an older copy: a split that lasts longer can (docs/cache.md)")
   );
 
   static CacheConfig from(JsonObject s) {
@@ -55,7 +57,8 @@ record CacheConfig(
       range(s, "computeTimeoutMs", 1, 3_600_000),
       range(s, "maxComputes", 1, 1_000_000),
       range(s, "updateTimeoutMs", 100, 600_000),
-      range(s, "rememberedUpdates", 1, 10_000));
+      range(s, "rememberedUpdates", 1, 10_000),
+      range(s, "tombstoneSeconds", 1, CacheSpec.MAX_SECONDS));
   }
 
   private static CacheSpec declared(String name, Object options, CacheSpec.Defaults defaults) {

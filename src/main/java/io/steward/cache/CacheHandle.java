@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * One cache as this node uses it: its definition, its two Hazelcast maps, and this node's counters (the
@@ -26,10 +27,13 @@ final class CacheHandle {
   private final Counter misses;
   private final Counter puts;
   private final Function<Object, Object> nearCache;
+  private final LongSupplier clock;
   private volatile UUID eventListener;
 
-  CacheHandle(CacheSpec spec, IMap<String, CacheValue> values, IMap<String, Flight> computing, MeterRegistry meters) {
+  CacheHandle(CacheSpec spec, IMap<String, CacheValue> values, IMap<String, Flight> computing, MeterRegistry meters,
+              LongSupplier clock) {
     this.spec = spec;
+    this.clock = clock;
     this.values = values;
     this.computing = computing;
     this.nearCache = HazelcastInternals.nearCacheReader(values);
@@ -55,6 +59,11 @@ final class CacheHandle {
     return spec;
   }
 
+  /** The time a write sent now carries ({@link CacheValue#stamp}): the cluster's clock (Hazelcast's cluster time). */
+  long stamp() {
+    return clock.getAsLong();
+  }
+
   String name() {
     return spec.name();
   }
@@ -70,7 +79,7 @@ final class CacheHandle {
   /**
    * The value this node's near cache holds for the key, or null (no near cache, or not in it). What
    * {@code getAsync} does first, without the future it wraps a hit in (which costs a ForkJoinPool task).
-   * Keys are not serialized in Steward's near caches, so the key is the string itself.
+   * Keys are not serialized in Steward's near caches, so the key is the string itself. May be a tombstone.
    */
   CacheValue nearCached(String key) {
     return nearCache != null && nearCache.apply(key) instanceof CacheValue v ? v : null;

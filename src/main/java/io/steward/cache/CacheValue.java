@@ -3,7 +3,9 @@ package io.steward.cache;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
+import io.steward.spi.Tombstone;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -16,37 +18,90 @@ import java.util.UUID;
  * key keeps them ({@link #replacing}); only removing the entry (delete, expiry, eviction, clear) forgets them. Each id is kept as
  * a 122-bit hash (16 bytes, a name-based UUID), whatever its length.
  *
+ * <p>Every write also stamps the entry with a <em>version</em>, one more than the copy it replaced (a per-key Lamport
+ * counter: a write made after another, on any member, has a higher one), and the writer's clock ({@code stamp}, ms),
+ * so that a split-brain merge keeps the later copy ({@link VersionMergePolicy}). A delete leaves a <em>tombstone</em>
+ * in the key's place ({@link #tombstone(CacheValue, long)}: no value, no update ids, the next version) for
+ * {@code cache.tombstoneSeconds}, so that a copy from the other side of a split, older than the delete, cannot fill
+ * the key again. A tombstone is never returned, counted or stored as a value ({@link #live}).
+ *
  * <p>Immutable once built. {@link DataSerializable} (no registration needed on the members); the decoded
  * JSON is kept in a transient field so a near cache, which holds this object as it is, decodes once.
  */
-final class CacheValue implements DataSerializable {
+final class CacheValue implements DataSerializable, Tombstone {
 
   private static final long[] NO_OPS = new long[0];
 
+  /** The JSON text; null in a tombstone. */
   private String json;
   /** Two longs per remembered operation id (its hash), oldest first. */
   private long[] ops;
+  private long version;
+  private long stamp;
   private transient volatile Object decoded;
 
   /** For deserialization only. */
   public CacheValue() {
   }
 
-  CacheValue(String json, long[] ops) {
+  CacheValue(String json, long[] ops, long version, long stamp) {
     this.json = json;
     this.ops = ops == null ? NO_OPS : ops;
+    this.version = version;
+    this.stamp = stamp;
   }
 
+  /** A value with no history (tests, and the value a computation hands its callers). */
   static CacheValue of(String json) {
-    return new CacheValue(json, NO_OPS);
+    return new CacheValue(json, NO_OPS, 1, 0);
+  }
+
+  /** The value itself, or null when there is none or it is a tombstone: what every reader sees. */
+  static CacheValue live(CacheValue v) {
+    return v == null || v.tombstone() ? null : v;
   }
 
   /**
-   * {@code json} as the key's new value, remembering the update ids {@code current} remembers (none when the key
-   * has no entry): a plain write between an update and its retry must not make the retry look new.
+   * {@code json} as the key's new value, written at {@code stamp}, remembering the update ids {@code current}
+   * remembers (none when the key has no entry, or a tombstone): a plain write between an update and its retry must
+   * not make the retry look new.
    */
-  static CacheValue replacing(CacheValue current, String json) {
-    return new CacheValue(json, current == null ? NO_OPS : current.ops);
+  static CacheValue replacing(CacheValue current, String json, long stamp) {
+    CacheValue live = live(current);
+    return new CacheValue(json, live == null ? NO_OPS : live.ops, versionAfter(current), stamp);
+  }
+
+  /** What a delete at {@code stamp} leaves in the place of {@code current}. */
+  static CacheValue tombstone(CacheValue current, long stamp) {
+    return new CacheValue(null, NO_OPS, versionAfter(current), stamp);
+  }
+
+  private static long versionAfter(CacheValue current) {
+    return current == null ? 1 : current.version + 1;
+  }
+
+  @Override
+  public boolean tombstone() {
+    return json == null;
+  }
+
+  long version() {
+    return version;
+  }
+
+  long stamp() {
+    return stamp;
+  }
+
+  /**
+   * Whether this copy wins a split-brain merge against {@code other}: the higher version (more writes since the
+   * copies parted), then the later stamp; on a full tie, neither.
+   */
+  boolean newerThan(CacheValue other) {
+    if (version != other.version) {
+      return version > other.version;
+    }
+    return stamp > other.stamp;
   }
 
   String json() {
@@ -75,14 +130,18 @@ final class CacheValue implements DataSerializable {
     return false;
   }
 
-  /** A new value that remembers {@code opId} too, forgetting the oldest ids beyond {@code remember}. */
-  CacheValue next(String newJson, String opId, int remember) {
+  /**
+   * The value after an update of {@code current} (null, or a tombstone: none) written at {@code stamp}, remembering
+   * {@code opId} too and forgetting the oldest ids beyond {@code remember}.
+   */
+  static CacheValue next(CacheValue current, String newJson, String opId, int remember, long stamp) {
+    long[] ops = live(current) == null ? NO_OPS : current.ops;
     int keep = Math.min(ops.length / 2, Math.max(0, remember - 1));
     long[] next = Arrays.copyOfRange(ops, ops.length - 2 * keep, ops.length + 2);
     UUID h = hash(opId);
     next[2 * keep] = h.getMostSignificantBits();
     next[2 * keep + 1] = h.getLeastSignificantBits();
-    return new CacheValue(newJson, next);
+    return new CacheValue(newJson, next, versionAfter(current), stamp);
   }
 
   private static UUID hash(String opId) {
@@ -97,6 +156,8 @@ final class CacheValue implements DataSerializable {
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeString(json);
     out.writeLongArray(ops);
+    out.writeLong(version);
+    out.writeLong(stamp);
   }
 
   @Override
@@ -106,10 +167,18 @@ final class CacheValue implements DataSerializable {
     if (ops == null || ops.length == 0) {
       ops = NO_OPS;
     }
+    try {
+      version = in.readLong();
+      stamp = in.readLong();
+    } catch (EOFException e) {
+      // Written before values had versions (a row persisted by an older Steward): the first version, no time.
+      version = 1;
+      stamp = 0;
+    }
   }
 
   @Override
   public String toString() {
-    return json;
+    return json == null ? "(deleted, version " + version + ")" : json;
   }
 }

@@ -122,7 +122,7 @@ final class Caches {
     if (spec.persist()) {
       awaitLoaded(spec, values);
     }
-    CacheHandle h = new CacheHandle(spec, values, computing, meters);
+    CacheHandle h = new CacheHandle(spec, values, computing, meters, hz.getCluster()::getClusterTime);
     if (spec.events()) {
       h.eventListener(subscribeEvents.apply(h));
     }

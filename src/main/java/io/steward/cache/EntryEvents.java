@@ -55,28 +55,59 @@ final class EntryEvents implements EntryAddedListener<String, CacheValue>, Entry
     vertx.eventBus().publish(Addresses.Cache.EVENTS, event);
   }
 
-  @Override
-  public void entryAdded(EntryEvent<String, CacheValue> e) {
-    publish("put", e, true);
+  private static boolean tombstone(CacheValue v) {
+    return v != null && v.tombstone();
   }
 
+  /** A tombstone merged in for a key this side lacked: no event (the key was and stays absent). */
+  @Override
+  public void entryAdded(EntryEvent<String, CacheValue> e) {
+    if (!tombstone(e.getValue())) {
+      publish("put", e, true);
+    }
+  }
+
+  /**
+   * A delete replaces the value with a tombstone ({@code remove}); a write over a tombstone makes a new key
+   * ({@code put}, without the tombstone as {@code oldValue}).
+   */
   @Override
   public void entryUpdated(EntryEvent<String, CacheValue> e) {
-    publish("update", e, true);
+    boolean was = !tombstone(e.getOldValue());
+    boolean is = !tombstone(e.getValue());
+    if (was && is) {
+      publish("update", e, true);
+    } else if (was) {
+      JsonObject event = event(cache, "remove", e.getKey(), nodeId);
+      if (e.getOldValue() != null) {
+        event.put("oldValue", e.getOldValue().value());
+      }
+      vertx.eventBus().publish(Addresses.Cache.EVENTS, event);
+    } else if (is) {
+      JsonObject event = event(cache, "put", e.getKey(), nodeId).put("value", e.getValue().value());
+      vertx.eventBus().publish(Addresses.Cache.EVENTS, event);
+    }
   }
 
   @Override
   public void entryRemoved(EntryEvent<String, CacheValue> e) {
-    publish("remove", e, false);
+    if (!tombstone(e.getOldValue())) {
+      publish("remove", e, false);
+    }
   }
 
+  /** A tombstone's end (expiry, eviction) is no event: its key was already removed. */
   @Override
   public void entryExpired(EntryEvent<String, CacheValue> e) {
-    publish("expire", e, false);
+    if (!tombstone(e.getOldValue()) && !tombstone(e.getValue())) {
+      publish("expire", e, false);
+    }
   }
 
   @Override
   public void entryEvicted(EntryEvent<String, CacheValue> e) {
-    publish("evict", e, false);
+    if (!tombstone(e.getOldValue()) && !tombstone(e.getValue())) {
+      publish("evict", e, false);
+    }
   }
 }

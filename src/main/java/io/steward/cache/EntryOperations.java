@@ -1,5 +1,6 @@
 package io.steward.cache;
 
+import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.cluster.Member;
 import io.steward.bus.Addresses;
 import io.steward.bus.Failure;
@@ -48,14 +49,15 @@ final class EntryOperations {
       h.key("key", key);
       CacheValue near = h.nearCached(key);
       if (near != null) {
-        h.read(true);
-        return Future.succeededFuture(found(near));
+        CacheValue v = CacheValue.live(near);
+        h.read(v != null);
+        return Future.succeededFuture(v == null ? new JsonObject().put("found", false) : found(v));
       }
       return Hz.direct(h.values().getAsync(key)).transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(Hz.translate(ar.cause(), "get of '" + key + "'", false));
         }
-        CacheValue v = ar.result();
+        CacheValue v = CacheValue.live(ar.result());
         h.read(v != null);
         return Future.succeededFuture(v == null ? new JsonObject().put("found", false) : found(v));
       });
@@ -89,7 +91,7 @@ final class EntryOperations {
         JsonObject entries = new JsonObject();
         JsonArray missing = new JsonArray();
         for (int i = 0; i < order.size(); i++) {
-          CacheValue v = reads.get(i).result();
+          CacheValue v = CacheValue.live(reads.get(i).result());
           h.read(v != null);
           if (v == null) {
             missing.add(order.get(i));
@@ -128,7 +130,7 @@ final class EntryOperations {
     f.done();
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
-      var put = new Processors.Put(h.value("value", value), ttl == null ? -1 : ttl);
+      var put = new Processors.Put(h.value("value", value), ttl == null ? -1 : ttl, h.stamp());
       String what = "put of '" + key + "'";
       Member owner = caches.owner(key);
       return Hz.direct(h.values().submitToKey(key, put)).transform(ar -> {
@@ -171,9 +173,10 @@ final class EntryOperations {
       List<String> order = new ArrayList<>(batch.keySet());
       List<Member> owners = new ArrayList<>(order.size());
       List<Future<String>> puts = new ArrayList<>(order.size());
+      long stamp = h.stamp();
       for (String k : order) {
         owners.add(caches.owner(k));
-        puts.add(Hz.direct(h.values().submitToKey(k, new Processors.Put(batch.get(k), ttl == null ? -1 : ttl))));
+        puts.add(Hz.direct(h.values().submitToKey(k, new Processors.Put(batch.get(k), ttl == null ? -1 : ttl, stamp))));
       }
       return Future.join(puts).transform(x -> allWritten(h, order, owners, puts));
     });
@@ -190,7 +193,7 @@ final class EntryOperations {
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
       String json = h.value("value", value);
-      var op = new Processors.PutIfAbsent(json, ttl == null ? -1 : ttl);
+      var op = new Processors.PutIfAbsent(json, ttl == null ? -1 : ttl, h.stamp());
       String what = "putIfAbsent of '" + key + "'";
       Member owner = caches.owner(key);
       return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
@@ -219,7 +222,7 @@ final class EntryOperations {
       h.key("key", key);
       String expectedJson = JsonValues.encode("expected", expected, Integer.MAX_VALUE, "none");
       String json = h.value("value", value);
-      var op = new Processors.Replace(expectedJson, json, ttl == null ? -1 : ttl);
+      var op = new Processors.Replace(expectedJson, json, ttl == null ? -1 : ttl, h.stamp());
       String what = "replace of '" + key + "'";
       Member owner = caches.owner(key);
       return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
@@ -237,7 +240,10 @@ final class EntryOperations {
     });
   }
 
-  /** {@code {cache, key}} → {@code {deleted}}. */
+  /**
+   * {@code {cache, key}} → {@code {deleted}}. The value makes way for a tombstone ({@link Processors.Delete}) kept
+   * {@code cache.tombstoneSeconds}, so that a split-brain merge cannot bring an older copy back.
+   */
   Future<JsonObject> delete(Message<Object> msg) {
     Fields f = Fields.of(msg.body());
     String cache = f.string("cache");
@@ -247,7 +253,8 @@ final class EntryOperations {
       h.key("key", key);
       String what = "delete of '" + key + "'";
       Member owner = caches.owner(key);
-      return Hz.direct(h.values().deleteAsync(key)).transform(ar -> ar.failed()
+      var op = new Processors.Delete(h.stamp(), config.tombstoneSeconds());
+      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> ar.failed()
         ? Future.failedFuture(caches.writeFailure(ar.cause(), what, owner))
         : caches.confirmed(h, what, null, new JsonObject().put("deleted", ar.result())));
     });
@@ -289,7 +296,10 @@ final class EntryOperations {
     }));
   }
 
-  /** {@code {cache}} → {@code {size}}: entries in the cluster now (Hazelcast counts every partition). */
+  /**
+   * {@code {cache}} → {@code {size}}: entries in the cluster now, tombstones not counted: a query that reads every
+   * entry on its owner (Hazelcast's own count would include the tombstones).
+   */
   Future<JsonObject> size(Message<Object> msg) {
     Fields f = Fields.of(msg.body());
     String cache = f.string("cache");
@@ -298,7 +308,7 @@ final class EntryOperations {
   }
 
   Future<Integer> size(CacheHandle h) {
-    return vertx.executeBlocking(() -> h.values().size(), false)
+    return vertx.executeBlocking(() -> h.values().aggregate(Aggregators.count(), new Processors.Live()).intValue(), false)
       .recover(err -> Future.failedFuture(Hz.translate(err, "size of cache '" + h.name() + "'", false)));
   }
 

@@ -13,8 +13,8 @@ import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 /**
  * The Hazelcast map configuration of a cache, built the same way on every node from its {@link CacheSpec},
  * so that adding it as dynamic configuration twice is a no-op and a different definition is a conflict.
- * Everything not set here (split-brain protection, and another merge policy than Hazelcast's latest-update one
- * without it) comes from the {@code steward.*} map configuration in cluster.xml.
+ * Everything not set here (split-brain protection, and a merge policy of the operator's own in place of
+ * Hazelcast's latest-update one without it) comes from the {@code steward.*} map configuration in cluster.xml.
  */
 final class MapConfigs {
 
@@ -49,8 +49,7 @@ final class MapConfigs {
     if (base.getSplitBrainProtectionName() != null) {
       c.setMergePolicyConfig(majorityWins(base));
     } else if (HAZELCAST_LATEST_UPDATE.equals(base.getMergePolicyConfig().getPolicy())) {
-      c.setMergePolicyConfig(new MergePolicyConfig(LatestUpdateMergePolicy.class.getName(),
-        base.getMergePolicyConfig().getBatchSize()));
+      c.setMergePolicyConfig(versions(base));
     }
     c.setMapStoreConfig(spec.persist() && store != null ? store : new MapStoreConfig().setEnabled(false));
     if (spec.nearCache()) {
@@ -71,15 +70,23 @@ final class MapConfigs {
 
   /**
    * With split-brain protection ({@code cluster.minimumSize}) the copy of the side that kept its quorum wins a merge:
-   * Hazelcast merges the smaller side into the larger one, so the entry already there is the larger side's, and
-   * the smaller side's copy only fills a key the larger side lacks. A latest-update policy (cluster.xml's) would
-   * compare last-update times in whole seconds, a tie going to the merging side, and let a minority's copy written
-   * in the detection window (or by a paused member resuming) replace the majority's counter with all its acknowledged
-   * increments. Without split-brain protection the latest update wins ({@link LatestUpdateMergePolicy}, ties to
-   * the larger side; README, Guarantees).
+   * Hazelcast merges the smaller side into the larger one, so the entry already there is the larger side's, a
+   * tombstone included (a key the larger side deleted stays deleted: campaign seed 88), and the smaller side's copy
+   * only fills a key the larger side never held. Versions would let a minority's copy written in the detection window
+   * (each such write answered 504) replace the majority's counter with all its acknowledged increments, whenever the
+   * minority applied more writes of the key than the majority made after detection.
    */
   static MergePolicyConfig majorityWins(MapConfig base) {
     return new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(), base.getMergePolicyConfig().getBatchSize());
+  }
+
+  /**
+   * Without split-brain protection the later copy wins a merge ({@link VersionMergePolicy}): entries carry a per-key
+   * version and deletes leave tombstones, so neither the order in which Hazelcast merges the sides (by size, then by
+   * address) nor a key one side deleted decides which copy stays.
+   */
+  static MergePolicyConfig versions(MapConfig base) {
+    return new MergePolicyConfig(VersionMergePolicy.class.getName(), base.getMergePolicyConfig().getBatchSize());
   }
 
   /** The map of {@code getOrCompute}'s claims: two copies, no eviction, no near cache, nothing else. */

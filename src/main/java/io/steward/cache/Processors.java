@@ -8,6 +8,7 @@ import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
+import com.hazelcast.query.Predicate;
 import io.vertx.core.json.Json;
 
 import java.io.IOException;
@@ -17,7 +18,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The entry processors of the cache: each runs on the key's owner, on the partition thread, atomically with
  * respect to every other operation on that key, and (unless read-only) again on each backup with the same
- * input, so they are deterministic: no clocks, no randomness. Results are plain {@code String[]}s.
+ * input, so they are deterministic: no clocks, no randomness (a write's time, {@code stamp}, is read by the node that
+ * sends it). Results are plain {@code String[]}s. A tombstone ({@link CacheValue#tombstone(CacheValue, long)}, a
+ * deleted key) is no entry to every one of them.
  *
  * <p>A TTL argument below 0 means "the cache's default", 0 "never expires" (Hazelcast's convention).
  */
@@ -48,7 +51,7 @@ final class Processors {
 
     @Override
     public String process(Map.Entry<String, CacheValue> entry) {
-      CacheValue v = entry.getValue();
+      CacheValue v = CacheValue.live(entry.getValue());
       return v == null ? null : v.json();
     }
 
@@ -71,6 +74,7 @@ final class Processors {
       HazelcastInstanceAware {
     private String json;
     private int ttlSeconds;
+    private long stamp;
     /** The UUID of the member running this copy (set by Hazelcast before it runs): the answer. */
     private transient String member;
 
@@ -82,14 +86,15 @@ final class Processors {
       member = hz.getCluster().getLocalMember().getUuid().toString();
     }
 
-    Put(String json, int ttlSeconds) {
+    Put(String json, int ttlSeconds, long stamp) {
       this.json = json;
       this.ttlSeconds = ttlSeconds;
+      this.stamp = stamp;
     }
 
     @Override
     public String process(Map.Entry<String, CacheValue> entry) {
-      set(entry, CacheValue.replacing(entry.getValue(), json), ttlSeconds);
+      set(entry, CacheValue.replacing(entry.getValue(), json, stamp), ttlSeconds);
       return member;
     }
 
@@ -97,12 +102,14 @@ final class Processors {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(json);
       out.writeInt(ttlSeconds);
+      out.writeLong(stamp);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       json = in.readString();
       ttlSeconds = in.readInt();
+      stamp = in.readLong();
     }
   }
 
@@ -110,22 +117,24 @@ final class Processors {
   public static final class PutIfAbsent implements EntryProcessor<String, CacheValue, String>, DataSerializable {
     private String json;
     private int ttlSeconds;
+    private long stamp;
 
     public PutIfAbsent() {
     }
 
-    PutIfAbsent(String json, int ttlSeconds) {
+    PutIfAbsent(String json, int ttlSeconds, long stamp) {
       this.json = json;
       this.ttlSeconds = ttlSeconds;
+      this.stamp = stamp;
     }
 
     @Override
     public String process(Map.Entry<String, CacheValue> entry) {
       CacheValue current = entry.getValue();
-      if (current != null) {
+      if (CacheValue.live(current) != null) {
         return current.json();
       }
-      set(entry, CacheValue.of(json), ttlSeconds);
+      set(entry, CacheValue.replacing(current, json, stamp), ttlSeconds);
       return null;
     }
 
@@ -133,12 +142,14 @@ final class Processors {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(json);
       out.writeInt(ttlSeconds);
+      out.writeLong(stamp);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       json = in.readString();
       ttlSeconds = in.readInt();
+      stamp = in.readLong();
     }
   }
 
@@ -150,23 +161,25 @@ final class Processors {
     private String expected;
     private String json;
     private int ttlSeconds;
+    private long stamp;
 
     public Replace() {
     }
 
-    Replace(String expected, String json, int ttlSeconds) {
+    Replace(String expected, String json, int ttlSeconds, long stamp) {
       this.expected = expected;
       this.json = json;
       this.ttlSeconds = ttlSeconds;
+      this.stamp = stamp;
     }
 
     @Override
     public String[] process(Map.Entry<String, CacheValue> entry) {
-      CacheValue current = entry.getValue();
+      CacheValue current = CacheValue.live(entry.getValue());
       if (current == null || !JsonValues.same(current.value(), Json.decodeValue(expected))) {
         return new String[]{REFUSED, current == null ? null : current.json()};
       }
-      set(entry, CacheValue.replacing(current, json), ttlSeconds);
+      set(entry, CacheValue.replacing(current, json, stamp), ttlSeconds);
       return new String[]{OK};
     }
 
@@ -175,6 +188,7 @@ final class Processors {
       out.writeString(expected);
       out.writeString(json);
       out.writeInt(ttlSeconds);
+      out.writeLong(stamp);
     }
 
     @Override
@@ -182,6 +196,7 @@ final class Processors {
       expected = in.readString();
       json = in.readString();
       ttlSeconds = in.readInt();
+      stamp = in.readLong();
     }
   }
 
@@ -201,7 +216,7 @@ final class Processors {
 
     @Override
     public Boolean process(Map.Entry<String, CacheValue> entry) {
-      CacheValue current = entry.getValue();
+      CacheValue current = CacheValue.live(entry.getValue());
       if (current == null) {
         return false;
       }
@@ -234,6 +249,7 @@ final class Processors {
     private int ttlSeconds;
     private int remember;
     private int maxValueBytes;
+    private long stamp;
     /** The UUID of the member running this copy (set by Hazelcast before it runs): part of the answer. */
     private transient String member;
 
@@ -245,7 +261,7 @@ final class Processors {
       member = hz.getCluster().getLocalMember().getUuid().toString();
     }
 
-    Apply(Update update, int ttlSeconds, int remember, int maxValueBytes) {
+    Apply(Update update, int ttlSeconds, int remember, int maxValueBytes, long stamp) {
       this.opId = update.opId();
       this.kind = update.kind();
       this.arg = update.arg();
@@ -253,19 +269,20 @@ final class Processors {
       this.ttlSeconds = ttlSeconds;
       this.remember = remember;
       this.maxValueBytes = maxValueBytes;
+      this.stamp = stamp;
     }
 
     @Override
     public String[] process(Map.Entry<String, CacheValue> entry) {
       CacheValue current = entry.getValue();
-      Update.Outcome outcome = new Update(opId, kind, arg, initial).apply(current, remember, maxValueBytes);
+      Update.Outcome outcome = new Update(opId, kind, arg, initial).apply(current, remember, maxValueBytes, stamp);
       if (outcome.refused()) {
         return new String[]{REFUSED, Integer.toString(outcome.failure()), outcome.message()};
       }
       if (outcome.duplicate()) {
         return new String[]{DUPLICATE, current.json(), member};
       }
-      if (ttlSeconds >= 0 || current == null) {
+      if (ttlSeconds >= 0 || CacheValue.live(current) == null) {
         set(entry, outcome.value(), ttlSeconds);
       } else {
         ((ExtendedMapEntry<String, CacheValue>) entry).setValueWithoutChangingExpiryTime(outcome.value());
@@ -282,6 +299,7 @@ final class Processors {
       out.writeInt(ttlSeconds);
       out.writeInt(remember);
       out.writeInt(maxValueBytes);
+      out.writeLong(stamp);
     }
 
     @Override
@@ -293,6 +311,68 @@ final class Processors {
       ttlSeconds = in.readInt();
       remember = in.readInt();
       maxValueBytes = in.readInt();
+      stamp = in.readLong();
+    }
+  }
+
+  /** The entries that hold a value, not a tombstone: what a cache's size counts. */
+  public static final class Live implements Predicate<String, CacheValue>, DataSerializable {
+    public Live() {
+    }
+
+    @Override
+    public boolean apply(Map.Entry<String, CacheValue> entry) {
+      return CacheValue.live(entry.getValue()) != null;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) {
+      // no state
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) {
+      // no state
+    }
+  }
+
+  /**
+   * Deletes the key's value, leaving a tombstone in its place for {@code tombstoneSeconds}: a copy of the key from
+   * the other side of a split, older than this delete, then loses the merge ({@link VersionMergePolicy}) instead of
+   * filling the key again. A key with no value is left as it is. Result: whether there was a value.
+   */
+  public static final class Delete implements EntryProcessor<String, CacheValue, Boolean>, DataSerializable {
+    private long stamp;
+    private int tombstoneSeconds;
+
+    public Delete() {
+    }
+
+    Delete(long stamp, int tombstoneSeconds) {
+      this.stamp = stamp;
+      this.tombstoneSeconds = tombstoneSeconds;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, CacheValue> entry) {
+      CacheValue current = CacheValue.live(entry.getValue());
+      if (current == null) {
+        return false;
+      }
+      set(entry, CacheValue.tombstone(current, stamp), tombstoneSeconds);
+      return true;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeLong(stamp);
+      out.writeInt(tombstoneSeconds);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      stamp = in.readLong();
+      tombstoneSeconds = in.readInt();
     }
   }
 

@@ -146,7 +146,7 @@ final class SingleFlight {
     Hz.on(context, f.cache.values().getAsync(f.key)).onComplete(ar -> {
       if (ar.failed()) {
         fail(f, Hz.translate(ar.cause(), "getOrCompute of '" + f.key + "'", false));
-      } else if (ar.result() != null) {
+      } else if (CacheValue.live(ar.result()) != null) {
         f.promise.tryComplete(new Result(ar.result().value(), false));
       } else {
         claim(f, null);
@@ -224,7 +224,8 @@ final class SingleFlight {
       }
       CacheValue value = CacheValue.of(json);
       // Keeps the update ids of an entry an update wrote while this computed.
-      var store = f.cache.values().submitToKey(f.key, new Processors.Put(json, f.ttlSeconds >= 0 ? f.ttlSeconds : -1));
+      var store = f.cache.values().submitToKey(f.key, new Processors.Put(json, f.ttlSeconds >= 0 ? f.ttlSeconds : -1,
+        f.cache.stamp()));
       Hz.on(context, store).onComplete(stored -> {
         if (stored.failed()) {
           LOG.warn("Computed '{}' in cache '{}' but could not store it ({}); the callers get the value, the next "

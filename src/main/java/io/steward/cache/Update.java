@@ -28,11 +28,16 @@ record Update(String opId, String kind, String arg, String initial) {
     }
   }
 
-  Outcome apply(CacheValue current, int remember, int maxValueBytes) {
-    if (current != null && current.applied(opId)) {
-      return new Outcome(current, true, 0, null);
+  /**
+   * Applies the update to {@code current} (null, or a tombstone: no entry) as a write at {@code stamp} (the
+   * writer's clock, the same on the owner and its backups).
+   */
+  Outcome apply(CacheValue current, int remember, int maxValueBytes, long stamp) {
+    CacheValue live = CacheValue.live(current);
+    if (live != null && live.applied(opId)) {
+      return new Outcome(live, true, 0, null);
     }
-    Object now = current == null ? null : current.value();
+    Object now = live == null ? null : live.value();
     Object next;
     try {
       if (INCREMENT.equals(kind)) {
@@ -51,7 +56,6 @@ record Update(String opId, String kind, String arg, String initial) {
       return new Outcome(current, false, 400, "the result would be " + bytes + " bytes of JSON, over the limit of "
         + maxValueBytes + " bytes (maxValueBytes)");
     }
-    CacheValue base = current == null ? CacheValue.of(json) : current;
-    return new Outcome(base.next(json, opId, remember), false, 0, null);
+    return new Outcome(CacheValue.next(current, json, opId, remember, stamp), false, 0, null);
   }
 }

@@ -63,7 +63,7 @@ final class Updates {
         h.value("merge", merge); // the patch alone must fit
       }
       Processors.Apply apply = new Processors.Apply(update, ttl == null ? -1 : ttl.intValue(),
-        config.rememberedUpdates(), h.spec().maxValueBytes());
+        config.rememberedUpdates(), h.spec().maxValueBytes(), h.stamp());
       Promise<String[]> done = Promise.promise();
       long deadline = System.currentTimeMillis() + timeoutMs;
       long timer = vertx.setTimer(timeoutMs, t -> done.tryFail(unknown(cache, key, update.opId(), timeoutMs,

@@ -15,6 +15,7 @@ import io.steward.spi.Persistence;
 import io.steward.observe.RateLimitedLog;
 import io.steward.spi.HazelcastInternals;
 import io.steward.spi.PersistentMap;
+import io.steward.spi.Tombstone;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -418,12 +419,16 @@ public final class Store implements AutoCloseable {
     List<Row> rows = new ArrayList<>(entries.size());
     for (Map.Entry<Object, MetadataAwareValue<Object>> e : entries.entrySet()) {
       Object value = e.getValue().getValue();
+      String key = key(map, e.getKey());
+      if (value instanceof Tombstone t && t.tombstone()) {
+        rows.add(Row.delete(map.name, key, now)); // a deleted key, kept in memory against merges: no row
+        continue;
+      }
       if (!map.keep.test(value)) {
         continue; // memory only (a record of a temporary task)
       }
       long exp = e.getValue().getExpirationTime();
       Long expiresAt = exp == MetadataAwareValue.NO_TIME_SET || exp <= 0 ? null : exp;
-      String key = key(map, e.getKey());
       if (value instanceof String text) {
         rows.add(new Row(map.name, key, text, null, expiresAt, now));
       } else {

@@ -42,7 +42,8 @@ class CacheClusterTest {
     .put("events", new JsonObject().put("events", true))
     .put("small", new JsonObject().put("maxKeyBytes", 16).put("maxValueBytes", 64))
     .put("counted", new JsonObject())
-    .put("nostats", new JsonObject().put("stats", false));
+    .put("nostats", new JsonObject().put("stats", false))
+    .put("deleted", new JsonObject().put("events", true).put("nearCache", true));
 
   private static TestCluster cluster;
   private static StewardNode a;
@@ -52,7 +53,7 @@ class CacheClusterTest {
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.create(CacheClusterTest.class, 3);
-    JsonObject extra = new JsonObject().put("cache", new JsonObject().put("caches", CACHES));
+    JsonObject extra = new JsonObject().put("cache", new JsonObject().put("caches", CACHES).put("tombstoneSeconds", 2));
     a = cluster.start(List.of("http", "cache"), extra.copy().put("http", new JsonObject()
       .put("targets", new JsonArray().add("test.http.compute").add("nobody.listens")))).await(60, TimeUnit.SECONDS);
     List<StewardNode> others = cluster.startBlocking(2, List.of("cache"), extra);
@@ -275,6 +276,79 @@ class CacheClusterTest {
         assertThat(e.getString("cache")).isEqualTo("events");
         return e.getString("event") + " " + e.getString("key");
       }).toList();
+    }
+  }
+
+  /**
+   * A delete leaves a tombstone in the key's place (so that a split-brain merge cannot bring an older copy back): no
+   * operation, count, event or near cache ever shows it, and it expires after {@code cache.tombstoneSeconds} (2 here)
+   * without an event.
+   */
+  @Test
+  void a_deleted_key_is_absent_to_every_operation_and_its_tombstone_is_never_seen() throws Exception {
+    List<JsonObject> seen = new ArrayList<>();
+    MessageConsumer<JsonObject> consumer = c.vertx().eventBus().consumer(Addresses.Cache.EVENTS, m -> {
+      if ("deleted".equals(m.body().getString("cache"))) {
+        synchronized (seen) {
+          seen.add(m.body());
+        }
+      }
+    });
+    consumer.completion().await(10, TimeUnit.SECONDS);
+    try {
+      put(a, "deleted", "other", 0);
+      call(a.vertx(), Addresses.Cache.UPDATE, entry("deleted", "k").put("increment", 5).put("opId", "u1"));
+      assertThat(get(b, "deleted", "k").getValue("value")).isEqualTo(5); // now in b's near cache
+      assertThat(call(c.vertx(), Addresses.Cache.DELETE, entry("deleted", "k")).getBoolean("deleted")).isTrue();
+      assertThat(call(c.vertx(), Addresses.Cache.DELETE, entry("deleted", "k")).getBoolean("deleted"))
+        .as("a second delete finds nothing").isFalse();
+      for (StewardNode node : List.of(a, b, c)) {
+        awaitGone(node, "deleted", "k", 10_000); // b: once its near cache hears of the delete
+      }
+      assertThat(call(a.vertx(), Addresses.Cache.GET_ALL, new JsonObject().put("cache", "deleted")
+        .put("keys", new JsonArray().add("k").add("other"))).getJsonArray("missing")).containsExactly("k");
+      assertThat(call(b.vertx(), Addresses.Cache.SIZE, new JsonObject().put("cache", "deleted")).getInteger("size"))
+        .as("the tombstone is not counted").isEqualTo(1);
+      assertThat(call(b.vertx(), Addresses.Cache.STATS, new JsonObject().put("cache", "deleted")).getLong("size"))
+        .isEqualTo(1);
+      assertThat(call(a.vertx(), Addresses.Cache.TOUCH, entry("deleted", "k")).getBoolean("touched")).isFalse();
+      failure(a.vertx(), Addresses.Cache.REPLACE, entry("deleted", "k").put("expected", 5).put("value", 6), 409,
+        "there is no entry");
+      JsonObject again = call(b.vertx(), Addresses.Cache.UPDATE, entry("deleted", "k").put("increment", 5)
+        .put("opId", "u1"));
+      assertThat(again.getValue("value")).as("a delete forgets the update ids, as before tombstones").isEqualTo(5);
+      assertThat(again.getBoolean("duplicate", false)).isFalse();
+      call(c.vertx(), Addresses.Cache.DELETE, entry("deleted", "k"));
+      assertThat(call(a.vertx(), Addresses.Cache.PUT_IF_ABSENT, entry("deleted", "k").put("value", "new"))
+        .getBoolean("stored")).as("a tombstone is no entry to putIfAbsent").isTrue();
+      var raw = io.steward.spi.Cluster.hazelcast(a.vertx()).<String, CacheValue>getMap("steward.cache.deleted");
+      long expiresAt = a.vertx().executeBlocking(() -> raw.getEntryView("k").getExpirationTime()).await(10, TimeUnit.SECONDS);
+      assertThat(expiresAt).as("a key written over its tombstone takes the cache's TTL (none), not the tombstone's")
+        .isGreaterThan(System.currentTimeMillis() + 3_600_000L);
+      call(c.vertx(), Addresses.Cache.DELETE, entry("deleted", "k"));
+
+      // The tombstone is in the map until it expires, 2 s after the last delete, with no event.
+      assertThat(a.vertx().executeBlocking(() -> raw.get("k")).await(10, TimeUnit.SECONDS).tombstone()).isTrue();
+      Poll.until(va(), "the tombstone expired", 15_000, () -> a.vertx().executeBlocking(() -> !raw.containsKey("k")))
+        .await(20, TimeUnit.SECONDS);
+      List<String> expected = List.of("put other", "put k", "remove k", "put k", "remove k", "put k", "remove k");
+      Poll.until(va(), "seven events", 15_000, () -> Future.succeededFuture(summaryOf(seen).size() >= expected.size()))
+        .await(20, TimeUnit.SECONDS);
+      // Anything late (an expire of the tombstone) would arrive within Hazelcast's event delivery: give it a round trip.
+      call(a.vertx(), Addresses.Cache.GET, entry("deleted", "other"));
+      assertThat(summaryOf(seen)).isEqualTo(expected);
+      JsonObject removed = seen.stream().filter(e -> e.getString("event").equals("remove")).findFirst().orElseThrow();
+      assertThat(removed.getValue("oldValue")).isEqualTo(5);
+      assertThat(seen.stream().filter(e -> e.getString("event").equals("put")).skip(1).findFirst().orElseThrow()
+        .containsKey("oldValue")).as("a key written after its delete is a new key").isFalse();
+    } finally {
+      consumer.unregister().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static List<String> summaryOf(List<JsonObject> events) {
+    synchronized (events) {
+      return events.stream().map(e -> e.getString("event") + " " + e.getString("key")).toList();
     }
   }
 

@@ -228,6 +228,7 @@ class StoreNodeTest {
     put(node, "kept", "a", new JsonObject().put("n", 1), null);
     put(node, "kept", "b", "two", null);
     put(node, "kept", "brief", 3, 1);
+    put(node, "kept", "gone", "deleted next", null);
     put(node, "lost", "a", new JsonObject().put("n", 1), null);
     call(node, Addresses.Cache.CREATE, new JsonObject().put("name", "made").put("persist", true));
     call(node, Addresses.Cache.CREATE, new JsonObject().put("name", "made-lost"));
@@ -236,9 +237,12 @@ class StoreNodeTest {
     Database db = node.store().database();
     await("the persisted caches written", 30_000, () -> {
       Map<String, Long> counts = db.counts();
-      return counts.getOrDefault("steward.cache.kept", 0L) == 3 && counts.getOrDefault("steward.cache.made", 0L) == 1;
+      return counts.getOrDefault("steward.cache.kept", 0L) == 4 && counts.getOrDefault("steward.cache.made", 0L) == 1;
     });
     assertThat(db.counts()).as("a cache without persist is never written").doesNotContainKey("steward.cache.lost");
+    // A delete leaves a tombstone in memory (against split-brain merges): the store deletes the row, never writes it.
+    call(node, Addresses.Cache.DELETE, new JsonObject().put("cache", "kept").put("key", "gone"));
+    await("the deleted entry's row removed", 30_000, () -> db.counts().getOrDefault("steward.cache.kept", 0L) == 3);
     await("the 1 s entry expired", 30_000, () -> !get(node, "kept", "brief").getBoolean("found"));
     return expiry(node, "a");
   }
@@ -247,6 +251,7 @@ class StoreNodeTest {
     assertThat(get(node, "kept", "a").getJsonObject("value")).isEqualTo(new JsonObject().put("n", 1));
     assertThat(get(node, "kept", "b").getString("value")).isEqualTo("two");
     assertThat(get(node, "kept", "brief").getBoolean("found")).as("an entry that expired is not loaded back").isFalse();
+    assertThat(get(node, "kept", "gone").getBoolean("found")).as("a deleted entry is not loaded back").isFalse();
     assertThat(get(node, "lost", "a").getBoolean("found")).as("a cache without persist starts empty").isFalse();
     assertThat(get(node, "made", "x").getJsonArray("value")).as("a persisted cache created at run time is defined again")
       .containsExactly(1, 2);
