@@ -90,9 +90,10 @@ final class Processors {
     public String process(Map.Entry<String, String> entry) {
       String v = entry.getValue();
       if (v != null) {
-        String holder = new JsonObject(v).getString("node");
-        if (holder != null && !holder.equals(owner)) {
-          return holder;
+        JsonObject rec = new JsonObject(v);
+        String holder = rec.getString("node");
+        if (holder != null && (!holder.equals(owner) || refused(rec))) {
+          return holder; // a refused submit's tombstone is never written over (a copy that ran on a cut-off side)
         }
       }
       if (ttlMs > 0) {
@@ -221,30 +222,45 @@ final class Processors {
     return sp < 0 ? 0 : Long.parseLong(binding.substring(sp + 1));
   }
 
+  /** Whether a record is a refused submit's tombstone ({@link Withdraw}). */
+  static boolean refused(JsonObject rec) {
+    return TaskState.REFUSED.wire().equals(rec.getString("state"));
+  }
+
   /**
    * Takes back the live record of a submit that could not be confirmed (its batch write failed, perhaps after
-   * writing it): removes it if it is still {@code owner}'s and live. True when the record is gone (removed, or
-   * never written), false when it is no longer the submitter's to take back (a survivor took it over).
+   * writing it): replaces it, if it is still {@code owner}'s and live, or writes in its place if there is none, a
+   * tombstone ({@code tombstone}: state {@code refused}, kept {@code ttlMs}). A delete would not do: a member that was
+   * sent the write may apply it on its own side of a split brain, and a deleted entry leaves nothing for that copy to
+   * lose to at the merge ({@link RecordsMergePolicy}: a tombstone beats every live copy; campaign seed 1003). True
+   * when the tombstone is there (written now or before), false when the record is no longer the submitter's to take
+   * back (a survivor took it over, or it ended).
    */
   static final class Withdraw implements EntryProcessor<String, String, Boolean> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final String owner;
+    private final String tombstone;
+    private final long ttlMs;
 
-    Withdraw(String owner) {
+    Withdraw(String owner, String tombstone, long ttlMs) {
       this.owner = owner;
+      this.tombstone = tombstone;
+      this.ttlMs = ttlMs;
     }
 
     @Override
     public Boolean process(Map.Entry<String, String> entry) {
       String v = entry.getValue();
-      if (v == null) {
-        return true;
+      if (v != null) {
+        JsonObject rec = new JsonObject(v);
+        if (refused(rec)) {
+          return true;
+        }
+        if (!owner.equals(rec.getString("node")) || !LIVE_STATES.contains(rec.getString("state"))) {
+          return false;
+        }
       }
-      JsonObject rec = new JsonObject(v);
-      if (!owner.equals(rec.getString("node")) || !LIVE_STATES.contains(rec.getString("state"))) {
-        return false;
-      }
-      entry.setValue(null);
+      ((ExtendedMapEntry<String, String>) entry).setValue(tombstone, ttlMs, TimeUnit.MILLISECONDS);
       return true;
     }
   }
