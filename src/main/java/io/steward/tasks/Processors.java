@@ -68,7 +68,8 @@ final class Processors {
   /**
    * Writes a record of {@code owner}'s task only while the task is still {@code owner}'s: when the record there names
    * another node, that node took the task over (this one was declared dead: a partition, a pause past failure
-   * detection) and runs it; the write is dropped and the answer is that node's id. Null when written (also when there
+   * detection) and runs it; the write is dropped and the answer is that node's id ({@link #REFUSED_BY} and the id of the
+   * node that refused it when the record is a refused submit's tombstone). Null when written (also when there
    * was no record: it was lost, and this owner's is the only one left). {@code ttlMs} 0 for a live record, else a
    * final one kept that long. The fence that keeps a node that was cut off from running a task again, or from
    * overwriting the survivor's record (with its {@code takeovers} and {@code possibleDuplicate}) once the sides merge
@@ -92,8 +93,11 @@ final class Processors {
       if (v != null) {
         JsonObject rec = new JsonObject(v);
         String holder = rec.getString("node");
-        if (holder != null && (!holder.equals(owner) || refused(rec))) {
-          return holder; // a refused submit's tombstone is never written over (a copy that ran on a cut-off side)
+        if (refused(rec)) {
+          return REFUSED_BY + holder; // never written over: a copy of a refused submit, applied late on a cut-off side
+        }
+        if (holder != null && !holder.equals(owner)) {
+          return holder;
         }
       }
       if (ttlMs > 0) {
@@ -221,6 +225,12 @@ final class Processors {
     int sp = binding.indexOf(' ');
     return sp < 0 ? 0 : Long.parseLong(binding.substring(sp + 1));
   }
+
+  /**
+   * The answer of {@link WriteOwned} when the record is a refused submit's tombstone: this prefix, then the node that
+   * refused it.
+   */
+  static final String REFUSED_BY = "refused-by ";
 
   /** Whether a record is a refused submit's tombstone ({@link Withdraw}). */
   static boolean refused(JsonObject rec) {

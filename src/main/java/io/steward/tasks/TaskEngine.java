@@ -577,6 +577,22 @@ final class TaskEngine {
   private void dropped(TaskRecord r, String holder, List<Promise<JsonObject>> waiters, String when) {
     registry.discard(r);
     r.admission.release();
+    if (holder.startsWith(Processors.REFUSED_BY)) {
+      String submitter = holder.substring(Processors.REFUSED_BY.length());
+      WARNINGS.warn("refused-copy", "Durable task " + r.id() + " was refused when it was submitted on node " + submitter
+        + " (its record there says refused), but this node (" + nodeId + ") ran a copy of its record that a member "
+        + "applied late on this node's side of a split brain; the sides have merged, and this node dropped its copy "
+        + "without running it again. Its client was answered 504 (outcome unknown). Check the network and pauses of "
+        + "the cluster's members, and set cluster.minimumSize.");
+      if (waiters != null) {
+        StewardException refusedTask = StewardException.unavailable("task " + r.id() + " was refused when it was "
+          + "submitted on node " + submitter + "; the cluster does not run it: submit it again");
+        for (Promise<JsonObject> p : waiters) {
+          p.tryFail(refusedTask);
+        }
+      }
+      return;
+    }
     WARNINGS.warn("taken-over", "Durable task " + r.id() + " was taken over by node " + holder + " while this node ("
       + nodeId + ") was cut off from the cluster (a partition, or a pause past failure detection); this node dropped "
       + "its copy " + when + ". Check the network and pauses (GC, SIGSTOP) of this node.");

@@ -165,8 +165,9 @@ class ProcessorsTest {
     // The tombstone is final: never an orphan, never claimed, never written over by a node that ran a late copy.
     assertThat(new Processors.Orphans(Set.of("other"), "other").apply(mine)).isFalse();
     assertThat(new Processors.Claim("submitter", "other", "claim-1").process(mine)).isNull();
-    assertThat(new Processors.WriteOwned("node3", liveRecord("node3"), 0).process(mine)).isEqualTo("submitter");
-    assertThat(new Processors.WriteOwned("submitter", liveRecord("submitter"), 0).process(mine)).isEqualTo("submitter");
+    assertThat(new Processors.WriteOwned("node3", liveRecord("node3"), 0).process(mine)).isEqualTo("refused-by submitter");
+    assertThat(new Processors.WriteOwned("submitter", liveRecord("submitter"), 0).process(mine))
+      .isEqualTo("refused-by submitter");
     assertThat(mine.getValue()).isEqualTo(tomb);
   }
 }
