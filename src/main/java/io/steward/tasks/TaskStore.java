@@ -85,7 +85,7 @@ final class TaskStore {
      * {@code hazelcast.operation.fail.on.indeterminate.state} would change every module's retries), fails with
      * {@code IndeterminateOperationStateException} when none comes within
      * {@code hazelcast.operation.backup.timeout.millis} (5 s), or when its member leaves: the submit is then refused
-     * ({@link TaskEngine}: 504 "may run" unless the record can be taken back).
+     * ({@link TaskEngine}: 504, the outcome unknown, even once its record is taken back: the member may still apply it).
      */
     default CompletionStage<?> putAll(IMap<String, String> records, Map<String, String> batch) {
       return HazelcastInternals.backedSets(records, batch);
