@@ -68,12 +68,46 @@ public final class HazelcastInternals {
     CompletableFuture<Void> done = new CompletableFuture<>();
     CompletableFuture.allOf(sets).whenCompleteAsync((v, err) -> {
       if (err != null) {
-        done.completeExceptionally(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err);
+        done.completeExceptionally(everyFailure(sets));
       } else {
         done.complete(null);
       }
     }, ConcurrencyUtil.getDefaultAsyncExecutor());
     return done;
+  }
+
+  /**
+   * The first failure of {@code done} (all complete, one at least failed), with one of every other kind added to it
+   * as suppressed: a caller that judges the outcome (was anything applied?) sees every kind, not whichever
+   * {@code allOf} kept (a set refused by split-brain protection beside one whose member left: campaign seed 1003).
+   */
+  public static Throwable everyFailure(CompletableFuture<?>[] done) {
+    Throwable first = null;
+    for (CompletableFuture<?> f : done) {
+      Throwable err = f.handle((v, e) -> e).join();
+      if (err == null) {
+        continue;
+      }
+      err = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+      if (first == null) {
+        first = err;
+      } else if (err != first && !sameKind(first, err)) {
+        first.addSuppressed(err);
+      }
+    }
+    return first;
+  }
+
+  private static boolean sameKind(Throwable first, Throwable err) {
+    if (first.getClass() == err.getClass()) {
+      return true;
+    }
+    for (Throwable t : first.getSuppressed()) {
+      if (t.getClass() == err.getClass()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static CompletableFuture<?> backedSet(IMap<String, String> map, String key, String value) {

@@ -68,7 +68,8 @@ final class Processors {
   /**
    * Writes a record of {@code owner}'s task only while the task is still {@code owner}'s: when the record there names
    * another node, that node took the task over (this one was declared dead: a partition, a pause past failure
-   * detection) and runs it; the write is dropped and the answer is that node's id. Null when written (also when there
+   * detection) and runs it; the write is dropped and the answer is that node's id ({@link #REFUSED_BY} and the id of the
+   * node that refused it when the record is a refused submit's tombstone). Null when written (also when there
    * was no record: it was lost, and this owner's is the only one left). {@code ttlMs} 0 for a live record, else a
    * final one kept that long. The fence that keeps a node that was cut off from running a task again, or from
    * overwriting the survivor's record (with its {@code takeovers} and {@code possibleDuplicate}) once the sides merge
@@ -90,7 +91,11 @@ final class Processors {
     public String process(Map.Entry<String, String> entry) {
       String v = entry.getValue();
       if (v != null) {
-        String holder = new JsonObject(v).getString("node");
+        JsonObject rec = new JsonObject(v);
+        String holder = rec.getString("node");
+        if (refused(rec)) {
+          return REFUSED_BY + holder; // never written over: a copy of a refused submit, applied late on a cut-off side
+        }
         if (holder != null && !holder.equals(owner)) {
           return holder;
         }
@@ -222,29 +227,50 @@ final class Processors {
   }
 
   /**
+   * The answer of {@link WriteOwned} when the record is a refused submit's tombstone: this prefix, then the node that
+   * refused it.
+   */
+  static final String REFUSED_BY = "refused-by ";
+
+  /** Whether a record is a refused submit's tombstone ({@link Withdraw}). */
+  static boolean refused(JsonObject rec) {
+    return TaskState.REFUSED.wire().equals(rec.getString("state"));
+  }
+
+  /**
    * Takes back the live record of a submit that could not be confirmed (its batch write failed, perhaps after
-   * writing it): removes it if it is still {@code owner}'s and live. True when the record is gone (removed, or
-   * never written), false when it is no longer the submitter's to take back (a survivor took it over).
+   * writing it): replaces it, if it is still {@code owner}'s and live, or writes in its place if there is none, a
+   * tombstone ({@code tombstone}: state {@code refused}, kept {@code ttlMs}). A delete would not do: a member that was
+   * sent the write may apply it on its own side of a split brain, and a deleted entry leaves nothing for that copy to
+   * lose to at the merge ({@link RecordsMergePolicy}: a tombstone beats every live copy; campaign seed 1003). True
+   * when the tombstone is there (written now or before), false when the record is no longer the submitter's to take
+   * back (a survivor took it over, or it ended).
    */
   static final class Withdraw implements EntryProcessor<String, String, Boolean> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final String owner;
+    private final String tombstone;
+    private final long ttlMs;
 
-    Withdraw(String owner) {
+    Withdraw(String owner, String tombstone, long ttlMs) {
       this.owner = owner;
+      this.tombstone = tombstone;
+      this.ttlMs = ttlMs;
     }
 
     @Override
     public Boolean process(Map.Entry<String, String> entry) {
       String v = entry.getValue();
-      if (v == null) {
-        return true;
+      if (v != null) {
+        JsonObject rec = new JsonObject(v);
+        if (refused(rec)) {
+          return true;
+        }
+        if (!owner.equals(rec.getString("node")) || !LIVE_STATES.contains(rec.getString("state"))) {
+          return false;
+        }
       }
-      JsonObject rec = new JsonObject(v);
-      if (!owner.equals(rec.getString("node")) || !LIVE_STATES.contains(rec.getString("state"))) {
-        return false;
-      }
-      entry.setValue(null);
+      ((ExtendedMapEntry<String, String>) entry).setValue(tombstone, ttlMs, TimeUnit.MILLISECONDS);
       return true;
     }
   }

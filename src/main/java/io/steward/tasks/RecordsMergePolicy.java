@@ -14,7 +14,9 @@ import io.vertx.core.json.JsonObject;
  * updated last. Hazelcast merges a side into the other in an order fixed by the members' addresses, and a node that
  * was cut off may write its stale copy in the moment between rejoining and the merge of the other side's entries:
  * with the latest update winning, that write beat the survivor's claim and its record (takeovers, possibleDuplicate)
- * was lost (fault campaign, seed 100 replayed). Records are JSON text; a value that is not wins nothing.
+ * was lost (fault campaign, seed 100 replayed). Before all that, a refused submit's tombstone (state {@code refused})
+ * beats every live copy and loses only to a final record (the task ran to its end on the other side). Records are JSON
+ * text; a value that is not wins nothing.
  *
  * <p>Configured by {@link TasksModule#configureHazelcast}; public, stateless, with a no-argument constructor, as
  * Hazelcast requires of a merge policy on every member.
@@ -41,6 +43,13 @@ public final class RecordsMergePolicy implements SplitBrainMergePolicy<Object, M
 
   /** Whether {@code merging} (updated at {@code mergingAt}) should replace {@code existing}. */
   static boolean newer(JsonObject merging, long mergingAt, JsonObject existing, long existingAt) {
+    boolean r1 = Processors.refused(merging);
+    boolean r2 = Processors.refused(existing);
+    if (r1 != r2) {
+      // A refused submit's tombstone beats every live copy, however often it was taken over: one that a member
+      // applied late on its own side of a split (campaign seed 1003). A record of how the task ended there beats it.
+      return r1 ? !isFinal(existing) : isFinal(merging);
+    }
     int t1 = merging.getInteger("takeovers", 0);
     int t2 = existing.getInteger("takeovers", 0);
     if (t1 != t2) {

@@ -62,7 +62,7 @@ final class TaskEngine {
    * Refused durable submits whose record may still exist (its withdraw failed) or land late (a timed-out batch
    * still in flight), by id: taken back again in every sweep until one withdraw answered after {@link #REFUSED_WINDOW_MS}.
    */
-  private final Map<String, Long> refusedUntil = new ConcurrentHashMap<>();
+  private final Map<String, Refusal> refusedUntil = new ConcurrentHashMap<>();
   /** Longer than Hazelcast's operation call timeout (60 s by default), after which a write in flight is dropped. */
   static final long REFUSED_WINDOW_MS = 120_000;
 
@@ -286,28 +286,77 @@ final class TaskEngine {
    * The answer to a durable submit whose record could not be written. The batch may have been written in part (a
    * putAll is not atomic across partitions) or in full (a timeout says nothing of the outcome): a record left
    * behind would be adopted by a survivor once this node is gone and run a task its client was told was refused.
-   * So the record is taken back first: 503 (nothing was applied) once no record is left, else 504 (the outcome is
-   * unknown: the task may run). Either way the sweeps take it back again for a while ({@link #withdrawRefused}): this
-   * node has discarded the task, so a record left under its name would be run by nobody while it lives.
+   * So the record is taken back first, and a tombstone (state {@code refused}) left in its place, which no node claims
+   * and no live copy replaces when the sides of a split brain merge ({@link Processors.Withdraw}). The answer is 503
+   * (nothing was applied) only when the write's failure says so (split-brain protection refused it) and the tombstone
+   * is there; else 504 (the outcome is unknown: the task may run). A write that failed because its member left, or
+   * its backup never acknowledged, or that timed out, may still be applied by a member that was sent it, on its own
+   * side of a split: campaign seed 1003, a 503 whose record a paused member applied and took over on its side, and
+   * that survivors ran after the merge. Either way the sweeps take it back again for a while ({@link
+   * #withdrawRefused}): this node has discarded the task, so a record left under its name would be run by nobody
+   * while it lives.
    */
   private Future<TaskRecord> refused(TaskRecord r, Throwable writeError) {
     String cause = writeError.getMessage();
-    refusedUntil.put(r.id(), elapsed.millis() + REFUSED_WINDOW_MS);
-    return store.withdraw(r.id(), nodeId).transform(w -> {
-      if (w.succeeded() && w.result()) {
-        String reason = "could not record durable task " + r.id() + " in the cluster (" + cause + "); nothing was run "
-          + "and no record of it was kept; retry";
+    boolean notApplied = notApplied(writeError);
+    String why = notApplied
+      ? "could not record durable task " + r.id() + " in the cluster (" + cause + "); nothing was run"
+      : "could not confirm that durable task " + r.id() + " was recorded (" + brief(writeError) + ")";
+    JsonObject tombstone = r.toJson().put("state", TaskState.REFUSED.wire()).put("node", nodeId).put("error", why)
+      .put("refusedAt", clock.millis());
+    refusedUntil.put(r.id(), new Refusal(elapsed.millis() + REFUSED_WINDOW_MS, tombstone));
+    return store.withdraw(r.id(), nodeId, tombstone).transform(w -> {
+      boolean takenBack = w.succeeded() && w.result();
+      if (takenBack && notApplied) {
+        String reason = why + "; its record says refused; retry";
         events.rejected(r.id(), r.spec.type(), r.supervisor.name(), Failure.UNAVAILABLE.code(), reason);
         return Future.failedFuture(StewardException.unavailable(reason));
       }
-      String reason = "could not confirm that durable task " + r.id() + " was recorded (" + cause + "), nor take its "
-        + "record back (" + (w.failed() ? w.cause().getMessage() : "another node has taken it over") + "): the outcome is "
-        + "unknown and the task may run; read it with get before retrying";
+      String reason = takenBack
+        ? why + ": a member that was sent its record (cut off, paused or leaving) may still apply it and run the task "
+          + "on its own side of a split; its record here was taken back (state refused). The outcome is unknown: read it "
+          + "with get before retrying"
+        : why + ", nor take its record back (" + (w.failed() ? w.cause().getMessage() : "another node has taken it over")
+          + "): the outcome is unknown and the task may run; read it with get before retrying";
       WARNINGS.warn("submit-unknown", "Durable task " + r.id() + ": " + reason + ". Check the cluster's health (a member "
         + "lost or overloaded?).");
       events.rejected(r.id(), r.spec.type(), r.supervisor.name(), Failure.INDETERMINATE.code(), reason);
       return Future.failedFuture(StewardException.indeterminate(reason));
     });
+  }
+
+  /**
+   * Whether a record write's failure says that nothing was applied: split-brain protection refused it on the member
+   * that runs it ({@code cluster.minimumSize}), before it ran. Every failure of a batch counts (the others are
+   * suppressed in the first: {@link io.steward.spi.HazelcastInternals#everyFailure}); any other kind (a member left,
+   * a backup never acknowledged, a timeout, an error) leaves open whether a member applied it.
+   */
+  static boolean notApplied(Throwable writeError) {
+    if (!refusedByProtection(writeError)) {
+      return false;
+    }
+    for (Throwable t : writeError.getSuppressed()) {
+      if (!refusedByProtection(t)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean refusedByProtection(Throwable error) {
+    if (Endpoint.indeterminate(error)) {
+      return false;
+    }
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof com.hazelcast.splitbrainprotection.SplitBrainProtectionException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A refused submit's record is taken back again until {@code until} (elapsed clock), leaving {@code tombstone}. */
+  private record Refusal(long until, JsonObject tombstone) {
   }
 
   /**
@@ -317,17 +366,17 @@ final class TaskEngine {
    * after its window. On the event loop.
    */
   void withdrawRefused() {
-    refusedUntil.forEach((id, until) -> {
+    refusedUntil.forEach((id, refusal) -> {
       if (registry.get(id) != null) { // this node runs it after all (it took its own record over from a survivor)
         refusedUntil.remove(id);
         return;
       }
       long asked = elapsed.millis();
-      store.withdraw(id, nodeId).onComplete(w -> {
+      store.withdraw(id, nodeId, refusal.tombstone()).onComplete(w -> {
         if (w.failed()) {
           WARNINGS.warn("withdraw-retry", "Could not yet take back the record of refused durable task " + id + " ("
             + w.cause().getMessage() + "); retrying every tasks.orphanSweepMs");
-        } else if (asked >= until) {
+        } else if (asked >= refusal.until()) {
           refusedUntil.remove(id);
         }
       });
@@ -528,6 +577,22 @@ final class TaskEngine {
   private void dropped(TaskRecord r, String holder, List<Promise<JsonObject>> waiters, String when) {
     registry.discard(r);
     r.admission.release();
+    if (holder.startsWith(Processors.REFUSED_BY)) {
+      String submitter = holder.substring(Processors.REFUSED_BY.length());
+      WARNINGS.warn("refused-copy", "Durable task " + r.id() + " was refused when it was submitted on node " + submitter
+        + " (its record there says refused), but this node (" + nodeId + ") ran a copy of its record that a member "
+        + "applied late on this node's side of a split brain; the sides have merged, and this node dropped its copy "
+        + "without running it again. Its client was answered 504 (outcome unknown). Check the network and pauses of "
+        + "the cluster's members, and set cluster.minimumSize.");
+      if (waiters != null) {
+        StewardException refusedTask = StewardException.unavailable("task " + r.id() + " was refused when it was "
+          + "submitted on node " + submitter + "; the cluster does not run it: submit it again");
+        for (Promise<JsonObject> p : waiters) {
+          p.tryFail(refusedTask);
+        }
+      }
+      return;
+    }
     WARNINGS.warn("taken-over", "Durable task " + r.id() + " was taken over by node " + holder + " while this node ("
       + nodeId + ") was cut off from the cluster (a partition, or a pause past failure detection); this node dropped "
       + "its copy " + when + ". Check the network and pauses (GC, SIGSTOP) of this node.");

@@ -31,7 +31,8 @@ final class TaskMeters {
     count("steward_tasks_started", "Attempts started (restarts included)", started).register(registry);
     count("steward_tasks_dead_letters", "Tasks that reached their restart limit", deadLetters).register(registry);
     for (TaskState s : TaskState.values()) {
-      if (s.isFinal()) {
+      // A refused submit was never accepted: counted by its rejected event, not as a finished task.
+      if (s.isFinal() && s != TaskState.REFUSED) {
         finished[s.ordinal()] = new LongAdder();
         count("steward_tasks_finished", "Tasks that reached a final state", finished[s.ordinal()]).tag("state", s.wire())
           .register(registry);

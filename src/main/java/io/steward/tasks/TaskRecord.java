@@ -291,14 +291,15 @@ final class TaskRecord {
   }
 
   /**
-   * PENDING to FAILED for a submit that was refused (its record could not be written): its waiters are dropped.
+   * PENDING (or SCHEDULED) to REFUSED for a submit that was refused (its record could not be written): its waiters
+   * are dropped.
    * Nothing changes if it ended meanwhile (a cancel by id while its record was being written).
    */
   synchronized void refused() {
     if (state.isFinal()) {
       return;
     }
-    transition(TaskState.FAILED);
+    transition(TaskState.REFUSED);
     takeWaiters();
   }
 

@@ -7,16 +7,18 @@ import java.util.Set;
 
 /**
  * Where a task is in its life, and the one table of the moves between states that are legal ({@link #next()}).
- * The last five are final: nothing leaves them (their ordinals are the highest: {@link #isFinal}). {@link TaskRecord} checks every change of a task's state
+ * The last six are final: nothing leaves them (their ordinals are the highest: {@link #isFinal}; a new state goes
+ * last, as the record of temporary tasks encodes states by position: {@link LiveRecord}). {@link TaskRecord} checks every change of a task's state
  * against this table and throws {@link IllegalStateException} on any other move (a bug, never a client's
  * input: client errors are refused before a task's state is touched).
  *
  * <pre>
  *   PENDING    -> RUNNING (an attempt begins), RESTARTING (taken over after its node died while running it),
- *                 FAILED (refused, or its workers stopped), CANCELLED, LOST (reported lost by a survivor)
+ *                 FAILED (its workers stopped), CANCELLED, LOST (reported lost by a survivor), REFUSED (its record
+ *                 could not be written)
  *   RUNNING    -> SUCCEEDED, FAILED, TIMED_OUT (its attempt ended for good), RESTARTING, CANCELLED
  *   RESTARTING -> PENDING (its backoff delay passed), CANCELLED
- *   SCHEDULED  -> PENDING (its due time came), FAILED (refused, or its node stopped), CANCELLED, LOST
+ *   SCHEDULED  -> PENDING (its due time came), FAILED (its node stopped), CANCELLED, LOST, REFUSED
  * </pre>
  * A task submitted with {@code delayMs} or {@code runAt} starts in SCHEDULED (its record's constructor); every
  * other task starts in PENDING.
@@ -33,7 +35,13 @@ enum TaskState {
   TIMED_OUT("timed-out"),
   CANCELLED("cancelled"),
   /** Its node died and it was temporary: the outcome is unknown (it may have run, partly or fully). */
-  LOST("lost");
+  LOST("lost"),
+  /**
+   * Its submit was refused (503, or 504 when the write's outcome was unknown): the record its submitter wrote in its
+   * place when it took the write back, a tombstone that no node claims and no live copy replaces after a split brain
+   * ({@link RecordsMergePolicy}). Last: see {@link LiveRecord}.
+   */
+  REFUSED("refused");
 
   public static final List<String> NAMES;
 
@@ -44,10 +52,10 @@ enum TaskState {
     }
     NAMES = List.copyOf(names);
     // The table of legal transitions: the only one. Final states have none.
-    PENDING.next = EnumSet.of(RUNNING, RESTARTING, FAILED, CANCELLED, LOST);
+    PENDING.next = EnumSet.of(RUNNING, RESTARTING, FAILED, CANCELLED, LOST, REFUSED);
     RUNNING.next = EnumSet.of(SUCCEEDED, FAILED, TIMED_OUT, RESTARTING, CANCELLED);
     RESTARTING.next = EnumSet.of(PENDING, CANCELLED);
-    SCHEDULED.next = EnumSet.of(PENDING, FAILED, CANCELLED, LOST);
+    SCHEDULED.next = EnumSet.of(PENDING, FAILED, CANCELLED, LOST, REFUSED);
     for (TaskState s : values()) {
       if (s.next == null) {
         s.next = EnumSet.noneOf(TaskState.class);

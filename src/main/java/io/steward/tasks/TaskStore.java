@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -84,14 +85,14 @@ final class TaskStore {
      * {@code hazelcast.operation.fail.on.indeterminate.state} would change every module's retries), fails with
      * {@code IndeterminateOperationStateException} when none comes within
      * {@code hazelcast.operation.backup.timeout.millis} (5 s), or when its member leaves: the submit is then refused
-     * ({@link TaskEngine}: 504 "may run" unless the record can be taken back).
+     * ({@link TaskEngine}: 504, the outcome unknown, even once its record is taken back: the member may still apply it).
      */
     default CompletionStage<?> putAll(IMap<String, String> records, Map<String, String> batch) {
       return HazelcastInternals.backedSets(records, batch);
     }
 
-    default CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, String owner) {
-      return records.submitToKey(id, new Processors.Withdraw(owner));
+    default CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, Processors.Withdraw withdraw) {
+      return records.submitToKey(id, withdraw);
     }
   }
 
@@ -177,7 +178,14 @@ final class TaskStore {
     if (!live.isEmpty()) {
       writes.add(putAllOffTheLoop(live));
     }
-    return CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
+    CompletableFuture<?>[] all = writes.toArray(new CompletableFuture<?>[0]);
+    // A failure of every kind in the batch's one answer: each refused submit is told whether its write may have applied.
+    return CompletableFuture.allOf(all).handle((v, err) -> {
+      if (err != null) {
+        throw new CompletionException(HazelcastInternals.everyFailure(all));
+      }
+      return null;
+    });
   }
 
   /**
@@ -205,13 +213,14 @@ final class TaskStore {
   }
 
   /**
-   * Takes back the live record of a submit whose write failed (it may have been written all the same): true
-   * when no record of it is left, false when it could not be taken back (a survivor owns it now).
+   * Takes back the live record of a submit whose write failed (it may have been written all the same), leaving
+   * {@code tombstone} (state {@code refused}) in its place for {@code finishedTtlMs}, as a final record: true when the
+   * tombstone is there, false when it could not be taken back (a survivor owns it now). See {@link Processors.Withdraw}.
    */
-  Future<Boolean> withdraw(String id, String owner) {
+  Future<Boolean> withdraw(String id, String owner, JsonObject tombstone) {
     CompletionStage<Boolean> stage;
     try {
-      stage = calls.withdraw(records, id, owner);
+      stage = calls.withdraw(records, id, new Processors.Withdraw(owner, tombstone.encode(), finishedTtlMs));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

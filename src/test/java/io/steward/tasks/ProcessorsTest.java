@@ -141,4 +141,33 @@ class ProcessorsTest {
     assertThat(new Processors.WriteOwned("a", restarting, 0).process(gone)).isNull();
     assertThat(gone.getValue()).isEqualTo(restarting);
   }
+
+  @Test
+  void a_take_back_leaves_a_tombstone_that_no_claim_sweep_or_owner_write_moves() {
+    String tomb = new JsonObject().put("id", "0123456789ab-1").put("state", "refused").put("node", "submitter")
+      .put("error", "could not confirm").encode();
+    Processors.Withdraw takeBack = new Processors.Withdraw("submitter", tomb, 600_000);
+
+    Entry none = new Entry("0123456789ab-1", null);
+    assertThat(takeBack.process(none)).as("nothing was written here").isTrue();
+    assertThat(none.getValue()).as("a tombstone where there was nothing").isEqualTo(tomb);
+    assertThat(none.ttlMs).as("kept as long as final records").isEqualTo(600_000);
+
+    Entry mine = new Entry("0123456789ab-1", liveRecord("submitter"));
+    assertThat(takeBack.process(mine)).isTrue();
+    assertThat(mine.getValue()).isEqualTo(tomb);
+    assertThat(takeBack.process(mine)).as("taken back again (the sweeps)").isTrue();
+
+    Entry taken = new Entry("0123456789ab-1", liveRecord("survivor"));
+    assertThat(takeBack.process(taken)).as("a survivor took it over").isFalse();
+    assertThat(taken.getValue()).isEqualTo(liveRecord("survivor"));
+
+    // The tombstone is final: never an orphan, never claimed, never written over by a node that ran a late copy.
+    assertThat(new Processors.Orphans(Set.of("other"), "other").apply(mine)).isFalse();
+    assertThat(new Processors.Claim("submitter", "other", "claim-1").process(mine)).isNull();
+    assertThat(new Processors.WriteOwned("node3", liveRecord("node3"), 0).process(mine)).isEqualTo("refused-by submitter");
+    assertThat(new Processors.WriteOwned("submitter", liveRecord("submitter"), 0).process(mine))
+      .isEqualTo("refused-by submitter");
+    assertThat(mine.getValue()).isEqualTo(tomb);
+  }
 }

@@ -1,6 +1,8 @@
 package io.steward.tasks;
 
 import com.hazelcast.core.HazelcastException;
+import com.hazelcast.core.IndeterminateOperationStateException;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.map.IMap;
 import io.steward.bus.Addresses;
 import io.steward.spi.Cluster;
@@ -70,7 +72,10 @@ class RefusedSubmitTest {
     cluster.close();
   }
 
-  /** Writes the marked records of a batch (and only those), then fails the batch. */
+  /**
+   * Writes the marked records of a batch (and only those), then fails the batch as split-brain protection does when
+   * it refuses one of its sets (a refusal that says that set was not applied; the others of the batch were).
+   */
   private static class PartialBatch implements TaskStore.RecordCalls {
     @Override
     public CompletionStage<?> putAll(IMap<String, String> records, Map<String, String> batch) {
@@ -80,8 +85,24 @@ class RefusedSubmitTest {
         return records.putAllAsync(batch);
       }
       WRITTEN.addAll(marked.keySet());
-      return records.putAllAsync(marked).thenCompose(v -> CompletableFuture.failedFuture(
-        new HazelcastException("injected: the batch failed after writing " + marked.size() + " of " + batch.size())));
+      return records.putAllAsync(marked).thenCompose(v -> CompletableFuture.failedFuture(failure(marked.size(), batch.size())));
+    }
+
+    RuntimeException failure(int written, int of) {
+      return new SplitBrainProtectionException("injected: a set of the batch was refused by split-brain protection after "
+        + written + " of " + of + " were written");
+    }
+  }
+
+  /**
+   * As {@link PartialBatch}, but the batch fails as a set whose owner left, or whose backup never acknowledged, does:
+   * the member that was sent the record may still apply it (on its own side of a split).
+   */
+  private static final class IndeterminateBatch extends PartialBatch {
+    @Override
+    RuntimeException failure(int written, int of) {
+      return new IndeterminateOperationStateException("injected: no backup acknowledged the set of " + written + " of "
+        + of + " records (or its owner left)");
     }
   }
 
@@ -170,14 +191,46 @@ class RefusedSubmitTest {
         () -> b.vertx().executeBlocking(() -> records().values().stream().map(JsonObject::new)
           .noneMatch(r -> gone.equals(r.getString("node")) && !TaskState.of(r.getString("state")).isFinal()), false))
       .await(40, TimeUnit.SECONDS);
-    ReplyException unknown = catchThrowableOfType(ReplyException.class, () -> b.vertx().eventBus()
+    ReplyException refused = catchThrowableOfType(ReplyException.class, () -> b.vertx().eventBus()
       .request(Addresses.Tasks.AWAIT, new JsonObject().put("id", id).put("timeoutMs", 5_000),
         new DeliveryOptions().setSendTimeout(30_000)).await(40, TimeUnit.SECONDS));
-    assertThat(unknown).as("the refused task is unknown to the cluster, not run by a survivor").isNotNull();
-    assertThat(unknown.failureCode()).as(unknown.getMessage()).isEqualTo(404);
+    assertThat(refused).as("the refused task is refused to the cluster, not run by a survivor").isNotNull();
+    assertThat(refused.failureCode()).as(refused.getMessage()).isEqualTo(503);
+    assertThat(refused.getMessage()).contains("refused");
     assertThat(TestTypes.runs(key)).as("runs of the refused task").isZero();
-    assertThat(records().get(id)).as("no record is left behind").isNull();
-    assertThat(e.getMessage()).contains("nothing was run and no record of it was kept");
+    assertThat(state(id)).as("the record left behind is the refusal's tombstone").isEqualTo("refused");
+    assertThat(e.getMessage()).contains("nothing was run");
+  }
+
+  @Test
+  void a_submit_whose_record_write_failed_indeterminately_is_answered_504_though_its_record_was_taken_back() throws Exception {
+    // Campaign seed 1003: the record's write went to a paused member, failed with MemberLeftException when it was
+    // removed, was taken back on the new owner (where there was nothing) and answered 503 "nothing applied"; the paused
+    // member applied it on its own side of the split, took the task over there, and the record came back at the merge.
+    String key = MARK + UUID.randomUUID();
+    WRITTEN.clear();
+    TaskStore.calls = new IndeterminateBatch();
+
+    ReplyException e = submitFails(a, counted(key));
+    assertThat(e).as("the submit is not accepted").isNotNull();
+    String id = WRITTEN.iterator().next();
+    assertThat(e.failureCode()).as(e.getMessage()).isEqualTo(504);
+    assertThat(e.getMessage()).contains(id).contains("get");
+    TaskStore.calls = TaskStore.RecordCalls.HAZELCAST;
+
+    // Its record was taken back all the same: a tombstone that get shows, and that no node runs.
+    assertThat(state(id)).as("the record of the submit answered 504").isEqualTo("refused");
+    JsonObject got = (JsonObject) b.vertx().eventBus().request(Addresses.Tasks.GET, new JsonObject().put("id", id),
+      new DeliveryOptions().setSendTimeout(30_000)).await(40, TimeUnit.SECONDS).body();
+    assertThat(got.getString("state")).as(got.encode()).isEqualTo("refused");
+    assertThat(got.getString("error")).as(got.encode()).contains("could not");
+    assertThat(TestTypes.runs(key)).as("runs of the task taken back").isZero();
+  }
+
+  /** The state of a task's record in the cluster, or null. */
+  private static String state(String id) throws Exception {
+    String v = b.vertx().executeBlocking(() -> records().get(id), false).await(30, TimeUnit.SECONDS);
+    return v == null ? null : new JsonObject(v).getString("state");
   }
 
   @Test
@@ -186,7 +239,7 @@ class RefusedSubmitTest {
     WRITTEN.clear();
     TaskStore.calls = new PartialBatch() {
       @Override
-      public CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, String owner) {
+      public CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, Processors.Withdraw withdraw) {
         return CompletableFuture.failedFuture(new HazelcastException("injected: the member holding " + id + " left"));
       }
     };
@@ -206,7 +259,7 @@ class RefusedSubmitTest {
     WRITTEN.clear();
     TaskStore.calls = new PartialBatch() {
       @Override
-      public CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, String owner) {
+      public CompletionStage<Boolean> withdraw(IMap<String, String> records, String id, Processors.Withdraw withdraw) {
         return CompletableFuture.failedFuture(new HazelcastException("injected: the member holding " + id + " left"));
       }
     };
@@ -225,11 +278,12 @@ class RefusedSubmitTest {
           return v == null || TaskState.of(new JsonObject(v).getString("state")).isFinal();
         }, false))
       .await(30, TimeUnit.SECONDS);
-    ReplyException unknown = catchThrowableOfType(ReplyException.class, () -> b.vertx().eventBus()
+    ReplyException refused = catchThrowableOfType(ReplyException.class, () -> b.vertx().eventBus()
       .request(Addresses.Tasks.AWAIT, new JsonObject().put("id", id).put("timeoutMs", 5_000),
         new DeliveryOptions().setSendTimeout(30_000)).await(40, TimeUnit.SECONDS));
-    assertThat(unknown).as("the task answered 504 is unknown once taken back, so its client submits it again").isNotNull();
-    assertThat(unknown.failureCode()).as(unknown.getMessage()).isEqualTo(404);
+    assertThat(refused).as("the task answered 504 is refused once taken back, so its client submits it again").isNotNull();
+    assertThat(refused.failureCode()).as(refused.getMessage()).isEqualTo(503);
+    assertThat(state(id)).as("the record once taken back").isEqualTo("refused");
     assertThat(TestTypes.runs(key)).as("runs of the task taken back").isZero();
   }
 

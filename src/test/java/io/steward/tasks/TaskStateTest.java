@@ -36,6 +36,7 @@ class TaskStateTest {
       case PENDING -> { }
       case SCHEDULED -> r = new TaskRecord("task-7", r.spec, 0, 1, null, null, null, "node-a", 100);
       case LOST -> r.lost(1, "node died", 5);
+      case REFUSED -> r.refused();
       default -> {
         assertThat(r.begin(r.nextAttempt(null), "node-a", 2)).isTrue();
         if (state == TaskState.RESTARTING) {
@@ -61,6 +62,7 @@ class TaskStateTest {
       case RESTARTING -> r.restartAfter(Outcome.FAILED, "boom", 10);
       case SCHEDULED -> { } // no transition leads there: it is only ever a first state (the record's constructor)
       case LOST -> r.lost(1, "node died", 10);
+      case REFUSED -> r.refused();
       default -> r.end(to, Outcome.FAILED, null, "x", false, 10);
     }
   }
@@ -72,12 +74,12 @@ class TaskStateTest {
       assertThat(s.next()).as("%s to itself", s).doesNotContain(s);
     }
     assertThat(TaskState.PENDING.next()).containsExactlyInAnyOrder(TaskState.RUNNING, TaskState.RESTARTING,
-      TaskState.FAILED, TaskState.CANCELLED, TaskState.LOST);
+      TaskState.FAILED, TaskState.CANCELLED, TaskState.LOST, TaskState.REFUSED);
     assertThat(TaskState.RUNNING.next()).containsExactlyInAnyOrder(TaskState.SUCCEEDED, TaskState.FAILED,
       TaskState.TIMED_OUT, TaskState.RESTARTING, TaskState.CANCELLED);
     assertThat(TaskState.RESTARTING.next()).containsExactlyInAnyOrder(TaskState.PENDING, TaskState.CANCELLED);
     assertThat(TaskState.SCHEDULED.next()).containsExactlyInAnyOrder(TaskState.PENDING, TaskState.FAILED,
-      TaskState.CANCELLED, TaskState.LOST);
+      TaskState.CANCELLED, TaskState.LOST, TaskState.REFUSED);
   }
 
   @Test
@@ -91,7 +93,7 @@ class TaskStateTest {
         moves++;
       }
     }
-    assertThat(moves).isEqualTo(16);
+    assertThat(moves).isEqualTo(18);
   }
 
   @Test
