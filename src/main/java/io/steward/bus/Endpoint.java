@@ -101,14 +101,18 @@ public final class Endpoint {
 
   /**
    * Whether Hazelcast could not tell if a write happened (its owner left mid-call, or its backup did not confirm it):
-   * the documented 504, not a 500 with an ERROR line.
+   * the documented 504, not a 500 with an ERROR line. Hazelcast says so with two unrelated types:
+   * {@code MemberLeftException} is an {@code IndeterminateOperationState}, but the exception of a backup that never
+   * acknowledged ({@code IndeterminateOperationStateException}, from a call made with
+   * {@code setFailOnIndeterminateOperationState}) is not.
    */
-  static boolean indeterminate(Throwable error) {
+  public static boolean indeterminate(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof StewardException) {
         return false;
       }
-      if (t instanceof com.hazelcast.core.IndeterminateOperationState) {
+      if (t instanceof com.hazelcast.core.IndeterminateOperationState
+        || t instanceof com.hazelcast.core.IndeterminateOperationStateException) {
         return true;
       }
     }

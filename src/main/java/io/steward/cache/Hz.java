@@ -2,6 +2,7 @@ package io.steward.cache;
 
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.IndeterminateOperationState;
+import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.core.OperationTimeoutException;
 import com.hazelcast.partition.NoDataMemberInClusterException;
 import com.hazelcast.spi.exception.RetryableException;
@@ -77,7 +78,7 @@ final class Hz {
   static Throwable unwrap(Throwable err) {
     Throwable e = err;
     while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null
-      && !(e instanceof IndeterminateOperationState)) {
+      && !(e instanceof IndeterminateOperationState) && !(e instanceof IndeterminateOperationStateException)) {
       e = e.getCause();
     }
     return e;
@@ -89,7 +90,8 @@ final class Hz {
    */
   static boolean lostInFlight(Throwable err) {
     Throwable e = unwrap(err);
-    return e instanceof IndeterminateOperationState || e instanceof RetryableException
+    return e instanceof IndeterminateOperationState || e instanceof IndeterminateOperationStateException
+      || e instanceof RetryableException
       || e instanceof OperationTimeoutException || e instanceof TargetDisconnectedException;
   }
 

@@ -2,6 +2,7 @@ package io.steward.tasks;
 
 import io.vertx.core.Context;
 import io.steward.spi.VertxInternals;
+import io.steward.bus.Endpoint;
 import io.steward.bus.Failure;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
@@ -116,11 +117,9 @@ final class Submissions {
    * (the next submit of the key finds the id unknown), so the submit is refused as not applied.
    */
   private static <T> Future<T> unconfirmed(String key, Throwable err) {
-    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof com.hazelcast.core.IndeterminateOperationState) {
-        return Future.failedFuture(StewardException.unavailable("key: '" + key + "' could not be bound: a backup member "
-          + "did not confirm the binding in time (a member is cut off, overloaded or leaving); nothing was started; retry"));
-      }
+    if (Endpoint.indeterminate(err)) {
+      return Future.failedFuture(StewardException.unavailable("key: '" + key + "' could not be bound: a backup member "
+        + "did not confirm the binding in time (a member is cut off, overloaded or leaving); nothing was started; retry"));
     }
     return Future.failedFuture(err);
   }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.steward.observe.Metrics;
 import io.vertx.core.Context;
 import io.steward.spi.VertxInternals;
+import io.steward.bus.Endpoint;
 import io.steward.bus.Failure;
 import io.steward.observe.RateLimitedLog;
 import io.steward.bus.StewardException;
@@ -488,7 +489,7 @@ final class TaskEngine {
 
   /** A write's failure in a line: Hazelcast's indeterminate-state text names the whole invocation. */
   private static String brief(Throwable err) {
-    return err instanceof com.hazelcast.core.IndeterminateOperationState
+    return Endpoint.indeterminate(err)
       ? "no backup acknowledged it in time, or its owner left" : String.valueOf(err.getMessage());
   }
 

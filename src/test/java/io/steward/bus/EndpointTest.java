@@ -34,6 +34,13 @@ class EndpointTest {
         throw new java.util.concurrent.CompletionException(
           new com.hazelcast.splitbrainprotection.SplitBrainProtectionException("steward-minimum-size has failed!"));
       }
+      if (say.equals("unacknowledged")) {
+        throw new java.util.concurrent.CompletionException(
+          new com.hazelcast.core.IndeterminateOperationStateException("Invocation{...} failed because backup acks missed."));
+      }
+      if (say.equals("member-left")) {
+        throw new java.util.concurrent.CompletionException(new com.hazelcast.core.MemberLeftException("member left"));
+      }
       if (say.equals("missing")) {
         throw StewardException.notFound("no such thing 'missing'");
       }
@@ -95,6 +102,20 @@ class EndpointTest {
     vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "partitioned"))
       .recover(err -> check(err, 503, "fewer members than cluster.minimumSize"))
       .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Campaign seed 1000: Hazelcast's IndeterminateOperationStateException (a backup that never acknowledged) is not an
+   * IndeterminateOperationState (only MemberLeftException is), and was answered 500 with an ERROR line.
+   */
+  @Test
+  void an_unacknowledged_backup_or_a_member_that_left_mid_call_is_a_504(Vertx vertx, VertxTestContext ctx) {
+    Future.all(
+      vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "unacknowledged"))
+        .recover(err -> check(err, 504, "outcome is unknown")),
+      vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "member-left"))
+        .recover(err -> check(err, 504, "outcome is unknown"))
+    ).onComplete(ctx.succeedingThenComplete());
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.steward.node.StewardNode;
 import io.steward.observe.Metrics;
 import io.steward.spi.Cluster;
 import io.steward.testing.HeldPartitions;
+import io.steward.testing.LogCapture;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+
+import ch.qos.logback.classic.Level;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -139,5 +142,50 @@ class UnconfirmedFinalRecordTest {
       .put("payload", new JsonObject().put("key", gate + "-third")).put("restart", "temporary").put("key", key)));
     assertThat(third.getString("id")).isNotEqualTo(t1);
     assertThat(third.getBoolean("existing", false)).isFalse();
+  }
+
+  /**
+   * Campaign seed 1000: a keyed submit whose key binding's backup never acknowledged failed with Hazelcast's
+   * {@code IndeterminateOperationStateException}, which (unlike {@code MemberLeftException}) does not implement
+   * {@code IndeterminateOperationState}: the submit was answered 500 with an ERROR ("unexpected ... this is a bug")
+   * instead of the documented 503 (nothing was started).
+   */
+  @Test
+  void a_keyed_submit_whose_binding_no_backup_confirmed_is_refused_503_without_an_error_line() throws Exception {
+    TestTypes.register();
+    System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
+    cluster = TestCluster.create(UnconfirmedFinalRecordTest.class, 2);
+    List<StewardNode> nodes = List.of(cluster.start(List.of("tasks")).await(90, TimeUnit.SECONDS),
+      cluster.start(List.of("tasks")).await(90, TimeUnit.SECONDS));
+    StewardNode a = nodes.get(0);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(nodes.get(1).vertx());
+    Poll.until(a.vertx(), "no migration running", 60_000,
+        () -> a.vertx().executeBlocking(() -> hzA.getPartitionService().isClusterSafe()))
+      .await(70, TimeUnit.SECONDS);
+    Member memberA = hzA.getCluster().getLocalMember();
+    String key = null;
+    for (int i = 0; key == null; i++) {
+      String k = "binding-" + i + "-" + UUID.randomUUID();
+      if (memberA.equals(hzA.getPartitionService().getPartition(k).getOwner())) {
+        key = k;
+      }
+    }
+    String marker = "binding-" + UUID.randomUUID();
+    try (LogCapture logs = LogCapture.open()) {
+      held = HeldPartitions.hold(hzB);
+      Future<JsonObject> submit = request(a, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "test.count")
+        .put("payload", new JsonObject().put("key", marker)).put("restart", "temporary").put("key", key));
+      Throwable failed = submit.transform(ar -> Future.succeededFuture(ar.failed() ? ar.cause() : null))
+        .await(40, TimeUnit.SECONDS);
+      assertThat(failed).as("a submit whose key binding no backup confirmed was accepted: %s", submit.result())
+        .isInstanceOf(ReplyException.class);
+      assertThat(((ReplyException) failed).failureCode()).as(failed.getMessage()).isEqualTo(503);
+      assertThat(failed.getMessage()).contains("could not be bound");
+      assertThat(logs.atLeast(Level.ERROR)).as("ERROR lines").extracting(e -> e.getFormattedMessage()).isEmpty();
+    }
+    held.close();
+    held = null;
+    assertThat(TestTypes.runs(marker)).as("the refused submit's task never ran").isZero();
   }
 }
