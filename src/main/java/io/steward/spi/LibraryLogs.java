@@ -7,6 +7,7 @@ import ch.qos.logback.core.spi.FilterReply;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.spi.exception.CallerNotMemberException;
 import com.hazelcast.spi.exception.ResponseAlreadySentException;
+import com.hazelcast.spi.exception.RetryableHazelcastException;
 import io.steward.observe.RateLimitedLog;
 import org.slf4j.Marker;
 
@@ -122,6 +123,29 @@ public final class LibraryLogs extends TurboFilter {
       + "then tries to re-publish this node's event-bus address, which it does not have yet (it cleaned the "
       + "departed member's handlers first; the event bus publishes this node's address when it starts)",
       "Nothing to do unless this node never becomes healthy (GET /health).", null),
+    // ---- a split-brain merge (Hazelcast 5.6)
+    new Line("merge-freeze-during-migrations", LOCK_CLUSTER_STATE, (f, t) -> t == null
+        && f.contains("Still have pending migration tasks, cannot lock cluster state!") && f.contains("newState=FROZEN"),
+      "the side of a split brain that merges into the other froze its cluster state first, as Hazelcast's merge "
+      + "does, while partitions were still migrating after the split; Hazelcast refused the freeze and tries again "
+      + "every second, else postpones the merge to its next attempt (WARN 'While changing cluster state to FROZEN!' "
+      + "of TcpIpJoiner)",
+      "Nothing to do unless GET /nodes still shows two clusters a few minutes after the network healed.", null),
+    new Line("merge-skips-loading-map", OPERATION_EXECUTOR, (f, t) -> f.contains("Failed to process: "
+        + "com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector")
+        && t instanceof RetryableHazelcastException && t.getMessage() != null
+        && t.getMessage().contains("is still loading data from external store")
+        && thrownAt(t, "com.hazelcast.map.impl.MapSplitBrainHandlerService", "hasEntries"),
+      "this member, merging into the other side after a split brain, could not collect one partition's entries for "
+      + "the merge: a persisted map was still loading from the store there (its database unreachable, on a partition "
+      + "this side took over with no copy of it). Hazelcast 5.6 does not retry: that map's and the following maps' "
+      + "entries of this side in that partition are not merged and are dropped as the member rejoins. The loading "
+      + "map held none that was acknowledged (it refused every operation); the others can hold writes acknowledged "
+      + "on this side during the split (none with cluster.minimumSize: the merging side is below it)",
+      "Nothing to do for the node. Without cluster.minimumSize, writes made on this side during the split may be "
+      + "lost, as the split-brain guarantee says (docs/durability.md); it happens only while the database is "
+      + "unreachable as the split heals.",
+      null),
     // ---- a join refused by the cluster (Hazelcast 5.6 shuts the joining member down; Steward retries or says why)
     new Line("join-refused", SECURITY, (f, t) -> t == null
         && f.endsWith("Node could not join cluster. Before join check failed node is going to shutdown now!"),

@@ -10,6 +10,7 @@ import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import com.hazelcast.spi.exception.CallerNotMemberException;
 import com.hazelcast.spi.exception.ResponseAlreadySentException;
+import com.hazelcast.spi.exception.RetryableHazelcastException;
 import com.hazelcast.spi.exception.TargetNotMemberException;
 import org.junit.jupiter.api.Test;
 
@@ -192,6 +193,25 @@ class LibraryLogsTest {
       at("io.vertx.core.impl.ExecuteBlocking$1", "execute"));
   }
 
+  /** Seed 1005, node2.log:195 (and node5.log:180): the merging side's master freezing it during migrations. */
+  static final String FREEZE_DURING_MIGRATIONS = "[10.191.171.2]:5701 [Campaign-4c1079fd] [5.6.0] Still have pending "
+    + "migration tasks, cannot lock cluster state! New state: ClusterStateChange{type=class "
+    + "com.hazelcast.cluster.ClusterState, newState=FROZEN}, current state: ACTIVE";
+  /** Seed 1006, node1.log:162 (27 of them in 10 ms): merging in while a persisted map was loading, database down. */
+  static final String STORE_COLLECTOR = "[10.173.145.1]:5701 [Campaign-31fa28c1] [5.6.0] Failed to process: "
+    + "com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector@7100eacf on: "
+    + "hz.gracious_haibt.partition-operation.thread-1";
+
+  static RetryableHazelcastException stillLoading(String where, String method) {
+    return thrown(new RetryableHazelcastException("Map steward.tasks.records is still loading data from external store"),
+      at("com.hazelcast.map.impl.recordstore.DefaultRecordStore", "checkIfLoaded"),
+      at("com.hazelcast.map.impl.recordstore.DefaultRecordStore", "isEmpty"),
+      at("com.hazelcast.map.impl.MapSplitBrainHandlerService", "hasEntries"),
+      at(where, method),
+      at("com.hazelcast.spi.impl.operationservice.impl.OperationRunnerImpl", "run"),
+      at("com.hazelcast.spi.impl.operationexecutor.impl.OperationThread", "process"));
+  }
+
   static final List<Sample> SAMPLES = List.of(
     new Sample("sockjs-invalid-type", LibraryLogs.SOCKJS_LOGGER, "Invalid type in incoming message: nope", null,
       "io.steward.http.SockJsBridge"),
@@ -227,7 +247,12 @@ class LibraryLogsTest {
     new Sample("clustered-vertx-not-started", LibraryLogs.VERTX, "Failed to initialize clustered Vert.x",
       nodeFailedToStart(), LibraryLogs.VERTX),
     new Sample("leave-after-failed-join", LibraryLogs.VERTX, "Failed to leave cluster", leaveWithoutSubscriptions(),
-      LibraryLogs.VERTX));
+      LibraryLogs.VERTX),
+    new Sample("merge-freeze-during-migrations", LibraryLogs.LOCK_CLUSTER_STATE, FREEZE_DURING_MIGRATIONS, null,
+      LibraryLogs.LOCK_CLUSTER_STATE),
+    new Sample("merge-skips-loading-map", LibraryLogs.OPERATION_EXECUTOR, STORE_COLLECTOR,
+      stillLoading("com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector", "run"),
+      LibraryLogs.OPERATION_EXECUTOR));
 
   private FilterReply decide(String loggerName, Level level, String format, Throwable t) {
     return filter.decide(null, context.getLogger(loggerName), level, format, null, t);
@@ -343,6 +368,16 @@ class LibraryLogsTest {
       new HazelcastInstanceNotActiveException(), at("com.hazelcast.internal.cluster.impl.TcpIpJoiner", "searchForOtherClusters"))))
       .isEqualTo(FilterReply.NEUTRAL);
     assertThat(error(LibraryLogs.HZ_NODE, "Could not start the node", null)).isEqualTo(FilterReply.NEUTRAL);
+    // a state change to other than FROZEN refused during migrations (an operator's PASSIVE); the merge's collector
+    // failing otherwise; a map still loading under another runnable
+    assertThat(error(LibraryLogs.LOCK_CLUSTER_STATE, FREEZE_DURING_MIGRATIONS.replace("newState=FROZEN",
+      "newState=PASSIVE"), null)).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.OPERATION_EXECUTOR, STORE_COLLECTOR, thrown(new IllegalStateException("boom"),
+      at("com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector", "run"))))
+      .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.OPERATION_EXECUTOR, "[10.173.145.1]:5701 [c] [5.6.0] Failed to process: "
+        + "com.hazelcast.map.impl.SomeTask@1 on: partition-operation.thread-1",
+      stillLoading("com.hazelcast.map.impl.SomeTask", "run"))).isEqualTo(FilterReply.NEUTRAL);
     // Steward's own logger with a library's exception
     assertThat(error("io.steward.node.Node", "Not Member!", new CallerNotMemberException("Not Member!")))
       .isEqualTo(FilterReply.NEUTRAL);
