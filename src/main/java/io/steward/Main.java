@@ -25,6 +25,7 @@ public final class Main {
   public static final int EXIT_CONFIG = 2;
 
   private static final long LEAVE_MARGIN_MS = 60_000;
+  private static final long START_MS = 5 * 60_000;
   private static final String FJ_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   private Main() {
@@ -79,13 +80,15 @@ public final class Main {
 
     StewardNode node;
     try {
-      node = StewardNode.start(config).await(5, TimeUnit.MINUTES);
+      // The join may be retried for cluster.joinRetryMs on top (a cluster that refuses new members for a while).
+      node = StewardNode.start(config).await(START_MS + config.cluster().joinRetryMs(), TimeUnit.MILLISECONDS);
     } catch (ConfigException e) {
       exit(EXIT_CONFIG, "steward: " + e.getMessage());
       return;
     } catch (Throwable e) {
       log.error("Steward could not start: {}", e instanceof java.util.concurrent.TimeoutException
-        ? "no cluster and modules within 5 minutes" : e.getMessage());
+        ? "no cluster and modules within " + (START_MS + config.cluster().joinRetryMs()) / 1000 + " s (5 minutes plus "
+          + "cluster.joinRetryMs)" : e.getMessage());
       System.exit(EXIT_FAILED);
       return;
     }

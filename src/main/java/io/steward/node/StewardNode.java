@@ -200,36 +200,31 @@ public final class StewardNode {
       registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       options.setMetricsOptions(metricsOptions(config));
     }
-    HazelcastClusterManager clusterManager;
     String storeIdentity = store != null ? store.identity() : Store.NO_STORE;
+    String clusterName;
     try {
-      com.hazelcast.config.Config hz = HazelcastSetup.build(config.cluster());
-      availableModules().values().forEach(m -> m.configureHazelcast(hz));
-      if (store != null) {
-        store.configure(hz);
-      } else if (config.store().kind() != StoreConfig.Kind.NONE) {
-        // A lite member never writes, but configures persistent caches the way the full members do.
-        hz.getUserContext().put(Persistence.MAP_STORE_CONFIG, Store.mapStoreConfig(config.store()));
-      }
-      if (!config.cluster().liteMember()) {
-        hz.getMemberAttributeConfig().setAttribute(Store.ATTRIBUTE, storeIdentity);
-      }
-      clusterManager = new HazelcastClusterManager(hz);
+      clusterName = hazelcastConfig(config, store, storeIdentity).getClusterName();
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
-    VertxBuilder builder = Vertx.builder().with(options).withClusterManager(clusterManager);
-    if (registry != null) {
-      builder.withMetrics(new MicrometerMetricsFactory(registry));
-    }
-    if (otel != null) {
-      // Vert.x's HTTP server, HTTP client and event bus spans, the current one kept in the Vert.x context.
-      builder.withTracer(new OpenTelemetryTracingFactory(otel));
-    }
     MeterRegistry meters = registry;
-    return builder.buildClustered()
-      .recover(err -> Future.failedFuture(new StartupException("could not join the Hazelcast cluster '"
-        + clusterManager.getConfig().getClusterName() + "': " + err.getMessage()
+    // A fresh Hazelcast member per attempt: one whose join was refused has shut down.
+    return ClusterJoin.join(clusterName, config.cluster().joinRetryMs(), refusal -> {
+        com.hazelcast.config.Config hz = hazelcastConfig(config, store, storeIdentity);
+        hz.addListenerConfig(new com.hazelcast.config.ListenerConfig(refusal));
+        VertxBuilder builder = Vertx.builder().with(new VertxOptions(options))
+          .withClusterManager(new HazelcastClusterManager(hz));
+        if (meters != null) {
+          builder.withMetrics(new MicrometerMetricsFactory(meters));
+        }
+        if (otel != null) {
+          // Vert.x's HTTP server, HTTP client and event bus spans, the current one kept in the Vert.x context.
+          builder.withTracer(new OpenTelemetryTracingFactory(otel));
+        }
+        return builder.buildClustered();
+      })
+      .recover(err -> Future.failedFuture(err instanceof StartupException || err instanceof ConfigException ? err
+        : new StartupException("could not join the Hazelcast cluster '" + clusterName + "': " + err.getMessage()
         + " (check cluster.* settings: port, interface, members)", err)))
       .compose(vertx -> {
         if (meters != null) {
@@ -247,6 +242,22 @@ public final class StewardNode {
           .compose(v -> deployAll(vertx, config, startedAt, store))
           .recover(err -> vertx.close().transform(ar -> Future.failedFuture(err)));
       });
+  }
+
+  /** The member's Hazelcast configuration: cluster.xml, the cluster.* settings, the modules' maps and the store. */
+  private static com.hazelcast.config.Config hazelcastConfig(NodeConfig config, Store store, String storeIdentity) {
+    com.hazelcast.config.Config hz = HazelcastSetup.build(config.cluster());
+    availableModules().values().forEach(m -> m.configureHazelcast(hz));
+    if (store != null) {
+      store.configure(hz);
+    } else if (config.store().kind() != StoreConfig.Kind.NONE) {
+      // A lite member never writes, but configures persistent caches the way the full members do.
+      hz.getUserContext().put(Persistence.MAP_STORE_CONFIG, Store.mapStoreConfig(config.store()));
+    }
+    if (!config.cluster().liteMember()) {
+      hz.getMemberAttributeConfig().setAttribute(Store.ATTRIBUTE, storeIdentity);
+    }
+    return hz;
   }
 
   /**

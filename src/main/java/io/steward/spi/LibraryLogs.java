@@ -4,8 +4,10 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.spi.exception.CallerNotMemberException;
 import com.hazelcast.spi.exception.ResponseAlreadySentException;
+import com.hazelcast.spi.exception.RetryableHazelcastException;
 import io.steward.observe.RateLimitedLog;
 import org.slf4j.Marker;
 
@@ -50,11 +52,20 @@ public final class LibraryLogs extends TurboFilter {
   static final String HAZELCAST_CLUSTER_MANAGER = "io.vertx.spi.cluster.hazelcast.HazelcastClusterManager";
   static final String FETCH_MEMBERS_VIEW = "com.hazelcast.internal.cluster.impl.operations.FetchMembersViewOp";
   static final String HEARTBEAT = "com.hazelcast.internal.cluster.impl.operations.HeartbeatOp";
+  static final String SECURITY = "com.hazelcast.security";
+  static final String HZ_NODE = "com.hazelcast.instance.impl.Node";
+  static final String TCP_IP_JOINER = "com.hazelcast.internal.cluster.impl.TcpIpJoiner";
+  static final String VERTX = "io.vertx.core.impl.VertxImpl";
+  static final String LOCK_CLUSTER_STATE = "com.hazelcast.internal.cluster.impl.operations.LockClusterStateOp";
+  static final String OPERATION_EXECUTOR = "com.hazelcast.spi.impl.operationexecutor.impl.OperationExecutorImpl";
   /** What Vert.x's logging puts as the message of an exception that has none. */
   private static final String NO_MESSAGE = "<missing-log-message>";
   private static final String NO_ADDRESS = "msg does not have address";
   private static final String SOCKJS_WARN = "io.steward.http.SockJsBridge";
   private static final String TCP_WARN = "io.steward.bridge.BridgeVerticle";
+  private static final String STARTUP_SAYS = "Nothing to do here: the line of io.steward.node.StewardNode that "
+    + "follows (a WARN while Steward retries the join, cluster.joinRetryMs) or io.steward.Main's ERROR (Steward "
+    + "could not start) says why and what to do.";
   private static final String AFTER_A_PEER_LOSS = "Nothing to do: it follows a peer node's death, a partition or a "
     + "merge; if it repeats while every node is up and GET /nodes shows one cluster, report it.";
 
@@ -111,7 +122,57 @@ public final class LibraryLogs extends TurboFilter {
       "a member left while this node was still joining, before its event bus had started; vertx-hazelcast 5.1.6 "
       + "then tries to re-publish this node's event-bus address, which it does not have yet (it cleaned the "
       + "departed member's handlers first; the event bus publishes this node's address when it starts)",
-      "Nothing to do unless this node never becomes healthy (GET /health).", null));
+      "Nothing to do unless this node never becomes healthy (GET /health).", null),
+    // ---- a split-brain merge (Hazelcast 5.6)
+    new Line("merge-freeze-during-migrations", LOCK_CLUSTER_STATE, (f, t) -> t == null
+        && f.contains("Still have pending migration tasks, cannot lock cluster state!") && f.contains("newState=FROZEN"),
+      "the side of a split brain that merges into the other froze its cluster state first, as Hazelcast's merge "
+      + "does, while partitions were still migrating after the split; Hazelcast refused the freeze and tries again "
+      + "every second, else postpones the merge to its next attempt (WARN 'While changing cluster state to FROZEN!' "
+      + "of TcpIpJoiner)",
+      "Nothing to do unless GET /nodes still shows two clusters a few minutes after the network healed.", null),
+    new Line("merge-skips-loading-map", OPERATION_EXECUTOR, (f, t) -> f.contains("Failed to process: "
+        + "com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector")
+        && t instanceof RetryableHazelcastException && t.getMessage() != null
+        && t.getMessage().contains("is still loading data from external store")
+        && thrownAt(t, "com.hazelcast.map.impl.MapSplitBrainHandlerService", "hasEntries"),
+      "this member, merging into the other side after a split brain, could not collect one partition's entries for "
+      + "the merge: a persisted map was still loading from the store there (its database unreachable, on a partition "
+      + "this side took over with no copy of it). Hazelcast 5.6 does not retry: that map's and the following maps' "
+      + "entries of this side in that partition are not merged and are dropped as the member rejoins. The loading "
+      + "map held none that was acknowledged (it refused every operation); the others can hold writes acknowledged "
+      + "on this side during the split (none with cluster.minimumSize: the merging side is below it)",
+      "Nothing to do for the node. Without cluster.minimumSize, writes made on this side during the split may be "
+      + "lost, as the split-brain guarantee says (docs/durability.md); it happens only while the database is "
+      + "unreachable as the split heals.",
+      null),
+    // ---- a join refused by the cluster (Hazelcast 5.6 shuts the joining member down; Steward retries or says why)
+    new Line("join-refused", SECURITY, (f, t) -> t == null
+        && f.endsWith("Node could not join cluster. Before join check failed node is going to shutdown now!"),
+      "a member of the cluster refused this starting node's join (the next line says why); Hazelcast shut this "
+      + "node's member down", STARTUP_SAYS, null),
+    new Line("join-refused-cluster-state", SECURITY, (f, t) -> t == null
+        && f.contains("Reason of failure for node join: Cluster state either is locked or doesn't allow new members "
+        + "to join"),
+      "the cluster's state (FROZEN or PASSIVE: a split-brain merge freezes the merging side for a few seconds, or "
+      + "an operator froze the cluster) lets no new member in", STARTUP_SAYS, null),
+    new Line("join-failed-shutdown", HZ_NODE, (f, t) -> t == null && f.endsWith("Could not join cluster. Shutting down now!"),
+      "this starting node's Hazelcast member did not join (refused, or no answer in time) and shut down",
+      STARTUP_SAYS, null),
+    new Line("joiner-after-shutdown", TCP_IP_JOINER, (f, t) -> t instanceof HazelcastInstanceNotActiveException
+        && thrownAt(t, TCP_IP_JOINER, "tryJoinAddresses"),
+      "the join loop of this starting node's Hazelcast member ran once more after the member had shut down (its join "
+      + "was refused)", STARTUP_SAYS, null),
+    new Line("clustered-vertx-not-started", VERTX, (f, t) -> f.equals("Failed to initialize clustered Vert.x")
+        && t instanceof IllegalStateException && "Node failed to start!".equals(t.getMessage())
+        && thrownAt(t, "com.hazelcast.instance.impl.HazelcastInstanceImpl", "<init>"),
+      "the clustered Vert.x of this starting node did not start because its Hazelcast member did not join",
+      STARTUP_SAYS, null),
+    new Line("leave-after-failed-join", VERTX, (f, t) -> f.equals("Failed to leave cluster")
+        && t instanceof NullPointerException && thrownIn(t, HAZELCAST_CLUSTER_MANAGER, "lambda$leave"),
+      "the clustered Vert.x whose Hazelcast member did not join closed, and vertx-hazelcast 5.1.6 cleans up a "
+      + "subscription map it never made (HazelcastClusterManager.leave without a null check); there was no cluster "
+      + "to leave", STARTUP_SAYS, null));
 
   private final ConcurrentHashMap<String, RateLimitedLog> warns = new ConcurrentHashMap<>();
 
@@ -187,6 +248,16 @@ public final class LibraryLogs extends TurboFilter {
   private static boolean causedBy(Throwable t, Class<? extends Throwable> type, String className, String method) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (type.isInstance(c) && thrownAt(c, className, method)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Thrown in a method of {@code className} whose name starts with {@code methodPrefix} (a lambda's name). */
+  private static boolean thrownIn(Throwable t, String className, String methodPrefix) {
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getClassName().equals(className) && e.getMethodName().startsWith(methodPrefix)) {
         return true;
       }
     }

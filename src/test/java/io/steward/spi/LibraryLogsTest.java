@@ -6,9 +6,11 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import ch.qos.logback.core.spi.FilterReply;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import com.hazelcast.spi.exception.CallerNotMemberException;
 import com.hazelcast.spi.exception.ResponseAlreadySentException;
+import com.hazelcast.spi.exception.RetryableHazelcastException;
 import com.hazelcast.spi.exception.TargetNotMemberException;
 import org.junit.jupiter.api.Test;
 
@@ -157,6 +159,59 @@ class LibraryLogsTest {
       at("io.vertx.spi.cluster.hazelcast.HazelcastClusterManager", "memberRemoved"));
   }
 
+  /** Seed 1005, node3.log:147-213: node3, restarted while a merge had left a member FROZEN, refused. */
+  static final String SEED_1005_NODE3 = "[10.191.171.3]:5701 [Campaign-4c1079fd] [5.6.0] ";
+  static final String FROZEN_REASON = "Reason of failure for node join: Cluster state either is locked or doesn't "
+    + "allow new members to join -> ClusterState{state=FROZEN, lock=LockGuard{lockOwner=null, lockOwnerId='null', "
+    + "lockExpiryTime=0}}";
+
+  static HazelcastInstanceNotActiveException joinerAfterShutdown() {
+    return thrown(new HazelcastInstanceNotActiveException("Hazelcast instance is not active!"),
+      at("com.hazelcast.internal.serialization.impl.AbstractSerializationService", "serializerFor"),
+      at("com.hazelcast.spi.impl.operationservice.impl.OperationServiceImpl", "send"),
+      at("com.hazelcast.internal.cluster.impl.ClusterJoinManager", "sendMasterQuestion"),
+      at("com.hazelcast.internal.cluster.impl.TcpIpJoiner", "sendMasterQuestion"),
+      at("com.hazelcast.internal.cluster.impl.TcpIpJoiner", "tryJoinAddresses"),
+      at("com.hazelcast.internal.cluster.impl.TcpIpJoiner", "joinViaPossibleMembers"),
+      at("com.hazelcast.internal.cluster.impl.AbstractJoiner", "join"),
+      at("com.hazelcast.instance.impl.Node", "join"),
+      at("com.hazelcast.instance.impl.Node", "start"));
+  }
+
+  static IllegalStateException nodeFailedToStart() {
+    return thrown(new IllegalStateException("Node failed to start!"),
+      at("com.hazelcast.instance.impl.HazelcastInstanceImpl", "<init>"),
+      at("com.hazelcast.instance.impl.HazelcastInstanceFactory", "constructHazelcastInstance"),
+      at("com.hazelcast.core.Hazelcast", "newHazelcastInstance"),
+      at("io.vertx.spi.cluster.hazelcast.HazelcastClusterManager", "lambda$join$1"));
+  }
+
+  static NullPointerException leaveWithoutSubscriptions() {
+    return thrown(new NullPointerException("Cannot invoke \"io.vertx.spi.cluster.hazelcast.impl.SubsMapHelper.close()\" "
+        + "because \"this.subsMapHelper\" is null"),
+      at("io.vertx.spi.cluster.hazelcast.HazelcastClusterManager", "lambda$leave$5"),
+      at("io.vertx.core.impl.ExecuteBlocking$1", "execute"));
+  }
+
+  /** Seed 1005, node2.log:195 (and node5.log:180): the merging side's master freezing it during migrations. */
+  static final String FREEZE_DURING_MIGRATIONS = "[10.191.171.2]:5701 [Campaign-4c1079fd] [5.6.0] Still have pending "
+    + "migration tasks, cannot lock cluster state! New state: ClusterStateChange{type=class "
+    + "com.hazelcast.cluster.ClusterState, newState=FROZEN}, current state: ACTIVE";
+  /** Seed 1006, node1.log:162 (27 of them in 10 ms): merging in while a persisted map was loading, database down. */
+  static final String STORE_COLLECTOR = "[10.173.145.1]:5701 [Campaign-31fa28c1] [5.6.0] Failed to process: "
+    + "com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector@7100eacf on: "
+    + "hz.gracious_haibt.partition-operation.thread-1";
+
+  static RetryableHazelcastException stillLoading(String where, String method) {
+    return thrown(new RetryableHazelcastException("Map steward.tasks.records is still loading data from external store"),
+      at("com.hazelcast.map.impl.recordstore.DefaultRecordStore", "checkIfLoaded"),
+      at("com.hazelcast.map.impl.recordstore.DefaultRecordStore", "isEmpty"),
+      at("com.hazelcast.map.impl.MapSplitBrainHandlerService", "hasEntries"),
+      at(where, method),
+      at("com.hazelcast.spi.impl.operationservice.impl.OperationRunnerImpl", "run"),
+      at("com.hazelcast.spi.impl.operationexecutor.impl.OperationThread", "process"));
+  }
+
   static final List<Sample> SAMPLES = List.of(
     new Sample("sockjs-invalid-type", LibraryLogs.SOCKJS_LOGGER, "Invalid type in incoming message: nope", null,
       "io.steward.http.SockJsBridge"),
@@ -180,7 +235,24 @@ class LibraryLogsTest {
     new Sample("heartbeat-without-master", LibraryLogs.HEARTBEAT,
       "[10.132.163.1]:5701 [Campaign-ae14f197] [5.6.0] " + HEARTBEAT_NPE, heartbeatNpe(), LibraryLogs.HEARTBEAT),
     new Sample("member-removed-while-joining", LibraryLogs.HAZELCAST_CLUSTER_MANAGER, "Failed to handle memberRemoved",
-      memberRemovedWhileJoining(), LibraryLogs.HAZELCAST_CLUSTER_MANAGER));
+      memberRemovedWhileJoining(), LibraryLogs.HAZELCAST_CLUSTER_MANAGER),
+    new Sample("join-refused", LibraryLogs.SECURITY, SEED_1005_NODE3
+      + "Node could not join cluster. Before join check failed node is going to shutdown now!", null, LibraryLogs.SECURITY),
+    new Sample("join-refused-cluster-state", LibraryLogs.SECURITY, SEED_1005_NODE3 + FROZEN_REASON, null,
+      LibraryLogs.SECURITY),
+    new Sample("join-failed-shutdown", LibraryLogs.HZ_NODE, SEED_1005_NODE3 + "Could not join cluster. Shutting down now!",
+      null, LibraryLogs.HZ_NODE),
+    new Sample("joiner-after-shutdown", LibraryLogs.TCP_IP_JOINER, SEED_1005_NODE3 + "Hazelcast instance is not active!",
+      joinerAfterShutdown(), LibraryLogs.TCP_IP_JOINER),
+    new Sample("clustered-vertx-not-started", LibraryLogs.VERTX, "Failed to initialize clustered Vert.x",
+      nodeFailedToStart(), LibraryLogs.VERTX),
+    new Sample("leave-after-failed-join", LibraryLogs.VERTX, "Failed to leave cluster", leaveWithoutSubscriptions(),
+      LibraryLogs.VERTX),
+    new Sample("merge-freeze-during-migrations", LibraryLogs.LOCK_CLUSTER_STATE, FREEZE_DURING_MIGRATIONS, null,
+      LibraryLogs.LOCK_CLUSTER_STATE),
+    new Sample("merge-skips-loading-map", LibraryLogs.OPERATION_EXECUTOR, STORE_COLLECTOR,
+      stillLoading("com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector", "run"),
+      LibraryLogs.OPERATION_EXECUTOR));
 
   private FilterReply decide(String loggerName, Level level, String format, Throwable t) {
     return filter.decide(null, context.getLogger(loggerName), level, format, null, t);
@@ -282,6 +354,30 @@ class LibraryLogsTest {
       new HazelcastSerializationException("x", new IllegalStateException("y")))).isEqualTo(FilterReply.NEUTRAL);
     assertThat(error(LibraryLogs.HAZELCAST_CLUSTER_MANAGER, "Failed to handle memberAdded",
       memberRemovedWhileJoining())).isEqualTo(FilterReply.NEUTRAL);
+    // a join refused for another reason than the cluster state (the reason stays an ERROR); Vert.x's start and
+    // leave failing otherwise; the joiner's other failures
+    assertThat(error(LibraryLogs.SECURITY, SEED_1005_NODE3 + "Reason of failure for node join: Joining node's version "
+      + "5.5.0 is not compatible with 5.6.0", null)).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.VERTX, "Failed to initialize clustered Vert.x",
+      new IllegalStateException("Node failed to start!"))).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.VERTX, "Failed to initialize clustered Vert.x",
+      new java.net.BindException("Address already in use"))).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.VERTX, "Failed to leave cluster", thrown(new NullPointerException("x"),
+      at("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "close")))).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.TCP_IP_JOINER, "Hazelcast instance is not active!", thrown(
+      new HazelcastInstanceNotActiveException(), at("com.hazelcast.internal.cluster.impl.TcpIpJoiner", "searchForOtherClusters"))))
+      .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.HZ_NODE, "Could not start the node", null)).isEqualTo(FilterReply.NEUTRAL);
+    // a state change to other than FROZEN refused during migrations (an operator's PASSIVE); the merge's collector
+    // failing otherwise; a map still loading under another runnable
+    assertThat(error(LibraryLogs.LOCK_CLUSTER_STATE, FREEZE_DURING_MIGRATIONS.replace("newState=FROZEN",
+      "newState=PASSIVE"), null)).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.OPERATION_EXECUTOR, STORE_COLLECTOR, thrown(new IllegalStateException("boom"),
+      at("com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector", "run"))))
+      .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.OPERATION_EXECUTOR, "[10.173.145.1]:5701 [c] [5.6.0] Failed to process: "
+        + "com.hazelcast.map.impl.SomeTask@1 on: partition-operation.thread-1",
+      stillLoading("com.hazelcast.map.impl.SomeTask", "run"))).isEqualTo(FilterReply.NEUTRAL);
     // Steward's own logger with a library's exception
     assertThat(error("io.steward.node.Node", "Not Member!", new CallerNotMemberException("Not Member!")))
       .isEqualTo(FilterReply.NEUTRAL);
