@@ -192,6 +192,12 @@ final class Engine {
       }
       return lookup(live).compose(tasks -> {
         Progress.Result res = Progress.advance(r, tasks, clock.getAsLong());
+        // Tasks whose end is now known need no watching (their final event may have been dropped, or not come yet).
+        tasks.forEach((t, rec) -> {
+          if (Progress.FINAL_TASK.contains(rec.getString("state", ""))) {
+            watching.remove(t);
+          }
+        });
         if (!res.changed(r)) {
           return submit(id, r, res.submits());
         }

@@ -188,7 +188,7 @@ record WorkflowSpec(String name, Object input, List<Step> steps) {
       throw f.bad("forEach", "must be 'input', 'input.<field>…', 'results.<step>' or 'results.<step>.<field>…', got '"
         + forEach + "'");
     }
-    Long quorum = f.optionalLong("quorum", 0, MAX_ITEMS);
+    Long quorum = f.optionalLong("quorum", 1, MAX_ITEMS);
     if (quorum != null && forEach == null) {
       throw f.bad("quorum", "needs forEach (it is how many of the step's items must succeed)");
     }

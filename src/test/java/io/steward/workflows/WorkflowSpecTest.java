@@ -98,6 +98,7 @@ class WorkflowSpecTest {
     assertThat(refused(workflow(step("A").put("colour", "red"))).field()).isEqualTo("steps[0].colour");
     assertThat(refused(workflow(step("A").put("dependsOn", new JsonArray().add(3)))).field()).isEqualTo("steps[0].dependsOn");
     assertThat(refused(workflow(step("A").put("quorum", 2))).getMessage()).contains("needs forEach");
+    assertThat(refused(workflow(step("A").put("forEach", "input").put("quorum", 0))).field()).isEqualTo("steps[0].quorum");
     assertThat(refused(workflow(new JsonObject().put("x", 1).put("id", "A"))).field()).isEqualTo("steps[0].address");
     assertThat(refused(new JsonObject().put("name", "w").put("steps", new JsonArray().add("A"))).field()).isEqualTo("steps[0]");
   }

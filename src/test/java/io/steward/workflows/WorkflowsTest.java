@@ -382,7 +382,7 @@ class WorkflowsTest {
     throws Exception {
     String run = run();
     String hold = run + "-mid";
-    JsonObject mid = step(run, "mid", "first").put("forEach", "input").put("timeoutMs", 5_000);
+    JsonObject mid = step(run, "mid", "first").put("forEach", "input").put("timeoutMs", 2_000);
     mid.getJsonObject("payload").put("hold", hold);
     JsonObject body = new JsonObject().put("name", "survivor").put("input", new JsonArray().add(1).add(2).add(3))
       .put("steps", new JsonArray().add(step(run, "first")).add(mid).add(step(run, "last", "mid")));
