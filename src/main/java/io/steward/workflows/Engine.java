@@ -338,15 +338,17 @@ final class Engine {
 
   // ---------------------------------------------------------------- triggers
 
-  /** A batch of task events: a watched task that ended (or restarted) advances its workflow. */
-  void taskEvents(JsonObject batch) {
-    JsonArray events = batch.getJsonArray("events");
-    if (events == null) {
+  /**
+   * A batch of task events: a watched task that ended (or restarted) advances its workflow. Anyone may publish on the
+   * events address: anything that is not a batch of the tasks module is ignored.
+   */
+  void taskEvents(Object body) {
+    if (!(body instanceof JsonObject batch) || !(batch.getValue("events") instanceof JsonArray events)) {
       return;
     }
     for (Object o : events) {
-      if (o instanceof JsonObject e && e.getString("id") != null) {
-        String ev = e.getString("event", "");
+      if (o instanceof JsonObject e && e.getValue("id") instanceof String) {
+        String ev = e.getValue("event") instanceof String s ? s : "";
         if (ev.equals("submitted") || ev.equals("started")) {
           continue;
         }
@@ -358,10 +360,22 @@ final class Engine {
     }
   }
 
-  /** Advances every unfinished workflow whose record this member holds (each sweep, and when a member left). */
+  /** Advances every unfinished workflow whose record this member holds (each sweep). */
   Future<Void> sweep() {
     return runs.ownedUnfinished().map(ids -> {
       owned = ids.size();
+      ids.forEach(this::advance);
+      return null;
+    });
+  }
+
+  /**
+   * Advances every unfinished workflow in the cluster (every {@link WorkflowsVerticle#FULL_SWEEP_EVERY} sweeps, and
+   * when a member left): a record held by a member that does not run the workflows module (a tasks-only node) is
+   * swept by nobody else, and after a member left its records may have moved to such a member.
+   */
+  Future<Void> sweepAll() {
+    return runs.unfinished().map(ids -> {
       ids.forEach(this::advance);
       return null;
     });

@@ -83,6 +83,11 @@ final class Runs {
     return vertx.<Set<String>>executeBlocking(() -> map.localKeySet(new Unfinished()), false).recover(Runs::stopping);
   }
 
+  /** The ids of every unfinished workflow in the cluster (a query over every member, on a worker thread). */
+  Future<Set<String>> unfinished() {
+    return vertx.<Set<String>>executeBlocking(() -> map.keySet(new Unfinished()), false).recover(Runs::stopping);
+  }
+
   /** Every record, optionally of one state and name (a query over the cluster, on a worker thread). */
   Future<List<JsonObject>> list(String state, String name) {
     return vertx.<List<JsonObject>>executeBlocking(() -> {

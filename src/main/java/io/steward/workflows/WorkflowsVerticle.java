@@ -12,7 +12,6 @@ import io.steward.spi.Cluster;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,15 +19,20 @@ import java.util.List;
 /**
  * Answers {@code steward.workflows.*}, listens to the tasks module's events (a step task that ended advances its
  * workflow at once), sweeps the unfinished workflows whose records this member holds every {@code workflows.sweepMs},
- * and at once when a member left (it may hold that member's records now).
+ * and every unfinished workflow of the cluster every {@link #FULL_SWEEP_EVERY} sweeps, as it starts, and at once when a
+ * member left (it may hold that member's records now, or they may have moved to a member without this module).
  */
 final class WorkflowsVerticle extends VerticleBase {
+
+  /** Every this many sweeps, a node sweeps every unfinished workflow of the cluster, not only those it holds. */
+  static final int FULL_SWEEP_EVERY = 10;
 
   private final WorkflowsConfig config;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Engine engine;
   private Cluster.Listening left;
   private long timer;
+  private int sweeps;
 
   WorkflowsVerticle(WorkflowsConfig config) {
     this.config = config;
@@ -55,12 +59,18 @@ final class WorkflowsVerticle extends VerticleBase {
       f.done();
       return engine.list(state, name, limit);
     }));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.Tasks.EVENTS, m -> engine.taskEvents(m.body())));
-    left = Cluster.onNodeLeft(hz, context, node -> engine.sweep());
-    timer = vertx.setPeriodic(config.sweepMs(), t -> engine.sweep());
+    consumers.add(vertx.eventBus().consumer(Addresses.Tasks.EVENTS, m -> engine.taskEvents(m.body())));
+    left = Cluster.onNodeLeft(hz, context, node -> engine.sweepAll());
+    timer = vertx.setPeriodic(config.sweepMs(), t -> {
+      if (++sweeps % FULL_SWEEP_EVERY == 0) {
+        engine.sweepAll();
+      } else {
+        engine.sweep();
+      }
+    });
     List<Future<?>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
-    return Future.all(ready).onSuccess(v -> engine.sweep());
+    return Future.all(ready).onSuccess(v -> engine.sweepAll());
   }
 
   @Override

@@ -38,8 +38,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * Workflows on a real two-node cluster (Hazelcast members and the clustered event bus in this JVM), every node
- * running {@code tasks} and {@code workflows}, the first also {@code http}. The steps' addresses are answered by
+ * Workflows on a real cluster (Hazelcast members and the clustered event bus in this JVM): two nodes running
+ * {@code tasks} and {@code workflows}, the first also {@code http}; a third with {@code tasks} only joins for the
+ * case of a record held by a member without the workflows module. The steps' addresses are answered by
  * consumers on every node ({@link #handle}), which count each step's effect by the task that caused it. The last test
  * terminates the member (no goodbye) that holds a running workflow's record; the other finishes it.
  */
@@ -68,7 +69,7 @@ class WorkflowsTest {
         .put("orphanSweepMs", 500))
       .put("workflows", new JsonObject().put("sweepMs", 300))
       .put("http", new JsonObject().put("targets", new JsonArray().add(new JsonObject().put("addressRegex", "wftest\\..*"))));
-    nodes = new ArrayList<>();
+    nodes = new CopyOnWriteArrayList<>();
     nodes.add(cluster.start(List.of("http", "tasks", "workflows"), extra).await(60, TimeUnit.SECONDS));
     nodes.addAll(cluster.startBlocking(1, List.of("tasks", "workflows"), extra));
     for (StewardNode n : nodes) {
@@ -376,6 +377,76 @@ class WorkflowsTest {
       .sendBuffer(body.toBuffer()).await(30, TimeUnit.SECONDS);
   }
 
+  /** A record as a coordinator leaves it when it dies after writing a step as running, before recording its task. */
+  private static Progress.Result orphaned(String id, String run, String hold) {
+    JsonObject a = step(run, "A");
+    a.getJsonObject("payload").put("hold", hold);
+    JsonObject body = new JsonObject().put("name", "orphaned").put("steps", new JsonArray().add(a).add(step(run, "B", "A")));
+    long now = System.currentTimeMillis();
+    return Progress.advance(Progress.start(id, WorkflowSpec.parse(body, null), null, "a-node-that-died", now), Map.of(), now);
+  }
+
+  private static void write(JsonObject record) throws Exception {
+    StewardNode n = nodes.get(0);
+    assertThat(new Runs(n.vertx(), Cluster.hazelcast(n.vertx()).<String, String>getMap(Runs.MAP), 600_000)
+      .replace(null, record).await(30, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  @Order(6)
+  void a_step_task_whose_submit_a_dead_coordinator_never_recorded_is_adopted_not_started_again() throws Exception {
+    String run = run();
+    String hold = run + "-adopt";
+    String id = UUID.randomUUID().toString();
+    Progress.Result res = orphaned(id, run, hold);
+    Progress.Submit s = res.submits().get(0);
+    // The dead coordinator's submit reached the tasks module (its task runs), its answer was never recorded.
+    JsonObject task = new JsonObject().put("type", "bus").put("restart", "transient").put("key", s.key())
+      .put("uniqueForMs", Engine.UNIQUE_FOR_MS)
+      .put("payload", new JsonObject().put("address", PREFIX + "step").put("body", s.body()).put("timeoutMs", 30_000));
+    String first = call(nodes.get(0), Addresses.Tasks.SUBMIT, task).getString("id");
+    untilTrue("the first task of A started", () -> held(hold) == 1);
+    write(res.record());
+
+    untilTrue("the sweep recorded A's task", () -> {
+      try {
+        return first.equals(get(nodes.get(1), id).getJsonObject("steps").getJsonObject("A").getJsonArray("tasks")
+          .getJsonObject(0).getString("id"));
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    release(hold);
+    until(nodes.get(0), id, "succeeded");
+    assertThat(TASK_IDS.get(run + "/A/0")).containsExactly(first);
+    assertThat(EFFECTS.get(run + "/A/0").get()).isEqualTo(1);
+    assertThat(EFFECTS.get(run + "/B/0").get()).isEqualTo(1);
+  }
+
+  @Test
+  @Order(7)
+  void a_workflow_whose_record_a_member_without_the_workflows_module_holds_is_still_advanced() throws Exception {
+    StewardNode tasksOnly = cluster.start(List.of("tasks"), new JsonObject().put("tasks", new JsonObject()
+      .put("publishMs", 50).put("orphanSweepMs", 500))).await(60, TimeUnit.SECONDS);
+    nodes.add(tasksOnly);
+    HazelcastInstance hz = Cluster.hazelcast(tasksOnly.vertx());
+    java.util.UUID member = hz.getCluster().getLocalMember().getUuid();
+    String id = UUID.randomUUID().toString();
+    // Partitions move to the new member in the background: wait until it owns some, then pick an id of one.
+    Poll.until(tasksOnly.vertx(), "a partition owned by the new member", 60_000, () -> Future.succeededFuture(
+      hz.getPartitionService().getPartitions().stream().anyMatch(p -> member.equals(p.getOwner().getUuid()))))
+      .await(70, TimeUnit.SECONDS);
+    while (!member.equals(hz.getPartitionService().getPartition(id).getOwner().getUuid())) {
+      id = UUID.randomUUID().toString();
+    }
+    String run = run();
+    // No task was submitted: no task event will name it; only a sweep can find it.
+    write(orphaned(id, run, run + "-free").record());
+    release(run + "-free");
+    until(nodes.get(0), id, "succeeded");
+    assertThat(EFFECTS.get(run + "/A/0").get()).isEqualTo(1);
+  }
+
   @Test
   @Order(99)
   void a_workflow_whose_member_is_terminated_mid_way_finishes_on_the_survivors_each_effect_once_or_flagged()
@@ -392,7 +463,7 @@ class WorkflowsTest {
     java.util.UUID owner = any.getPartitionService().getPartition(id).getOwner().getUuid();
     StewardNode victim = nodes.stream().filter(n -> Cluster.hazelcast(n.vertx()).getCluster().getLocalMember().getUuid()
       .equals(owner)).findFirst().orElseThrow();
-    StewardNode survivor = nodes.stream().filter(n -> n != victim).findFirst().orElseThrow();
+    StewardNode survivor = nodes.stream().filter(n -> n != victim && n != nodes.get(2)).findFirst().orElseThrow();
     untilTrue("the three items of mid started", () -> held(hold) >= 3);
 
     Cluster.hazelcast(victim.vertx()).getLifecycleService().terminate();
