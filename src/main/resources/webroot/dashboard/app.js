@@ -17,6 +17,7 @@
   const SHOWN_TASKS = 100;
   const SHOWN_SCHEDULES = 200;
   const SHOWN_DEAD_LETTERS = 50;
+  const SHOWN_WORKFLOWS = 20;
   const DEAD_LETTERS_MS = 10000; // and at once when a task event says one was added
   const DETAIL_MS = 2000;        // an open task that is still active is read again this often   // the first jobs by name; the count says how many the cluster holds
   const EVENTS = { nodes: 'steward.nodes.events', tasks: 'steward.tasks.events', schedules: 'steward.schedule.events' };
@@ -41,7 +42,7 @@
     nodes: [], nodeNames: new Map(), modules: new Set(), health: null,
     tasks: new Map(), tasksTotal: null, tasksIncomplete: false, rejected: { count: 0, last: null }, cancelling: new Set(),
     caches: [],
-    detail: null, deadLetters: [], deadLettersTotal: null,
+    detail: null, deadLetters: [], deadLettersTotal: null, workflows: [], workflowsTotal: null,
     schedules: [], schedulesTotal: null, scheduleBusy: new Map(),
     supervisors: [], supervisorsNode: null, supervisorBusy: new Map(),
     // Per panel: when it was last read, its error, whether its events arrive ('live', 'refused', 'off').
@@ -51,7 +52,8 @@
       schedules: { at: 0, error: null, live: 'off', liveWhy: '', busy: false, due: 0 },
       caches: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0 },
       supervisors: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0 },
-      deadletters: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0, every: DEAD_LETTERS_MS }
+      deadletters: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0, every: DEAD_LETTERS_MS },
+      workflows: { at: 0, error: null, live: 'poll', liveWhy: '', busy: false, due: 0 }
     },
     bridge: 'connecting', bridgeWhy: '', eb: null, unreachable: null, notice: null,
     timer: null, renderQueued: false
@@ -490,6 +492,14 @@
     });
   }
 
+  /** The newest workflows (GET /workflows), read every POLL_MS while the workflows module runs somewhere. */
+  function refreshWorkflows() {
+    return readPanel(S.panels.workflows, 'workflows', POLL_MS, () => api('GET', '/workflows?limit=' + SHOWN_WORKFLOWS), data => {
+      S.workflows = data.workflows || [];
+      S.workflowsTotal = data.total;
+    });
+  }
+
   // ---------------------------------------------------------------- schedules
 
   /**
@@ -593,6 +603,7 @@
       if (now >= S.panels.caches.due) refreshCaches();
       if (now >= S.panels.supervisors.due) refreshSupervisors();
       if (now >= S.panels.deadletters.due) refreshDeadLetters();
+      if (now >= S.panels.workflows.due) refreshWorkflows();
       if (S.detail && now >= S.detail.due && (!S.detail.task || ACTIVE.has(S.detail.task.state))) refreshDetail();
     }
     refreshTimes();
@@ -613,6 +624,7 @@
       renderSupervisors();
       renderDetail();
       renderDeadLetters();
+      renderWorkflows();
       refreshTimes();
     });
   }
@@ -829,6 +841,32 @@
       h('td', { class: 'error-text' }, t.error || '')));
     const body = $('#deadletters tbody');
     const signature = S.deadLetters.map(t => t.id).join('|');
+    if (body.dataset.signature !== signature) {
+      body.dataset.signature = signature;
+      body.replaceChildren(...rows);
+    }
+  }
+
+  /** Shown only when a node runs the workflows module (not in the default modules). */
+  function renderWorkflows() {
+    const root = $('#workflows');
+    root.hidden = !S.modules.has('workflows');
+    if (root.hidden) return;
+    renderPanelState('workflows', 'workflows', S.workflowsTotal);
+    const p = S.panels.workflows;
+    $('#workflows .empty').hidden = !p.at || S.workflows.length > 0;
+    const stepClass = { succeeded: 'ok', failed: 'bad', running: 'warn', cancelled: '', skipped: '', waiting: '' };
+    const rows = S.workflows.map(w => h('tr', { 'data-id': w.id },
+      h('td', {}, w.name || ''),
+      h('td', { class: 'mono' }, w.id),
+      h('td', {}, h('span', { class: 'badge ' + (stepClass[w.state] || '') }, w.state)),
+      h('td', { class: 'wrap' }, ...Object.entries(w.steps || {}).map(([id, st]) =>
+        h('span', { class: 'badge ' + (stepClass[st] || ''), title: id + ': ' + st }, id))),
+      h('td', { title: w.submittedAt ? new Date(w.submittedAt).toISOString() : '', 'data-ago': w.submittedAt || '' }),
+      h('td', { title: w.endedAt ? new Date(w.endedAt).toISOString() : '', 'data-ago': w.endedAt || '' }),
+      h('td', { class: 'error-text' }, w.error || '')));
+    const body = $('#workflows tbody');
+    const signature = S.workflows.map(w => w.id + ':' + w.state + ':' + JSON.stringify(w.steps)).join('|');
     if (body.dataset.signature !== signature) {
       body.dataset.signature = signature;
       body.replaceChildren(...rows);

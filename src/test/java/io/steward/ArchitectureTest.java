@@ -55,7 +55,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArchitectureTest {
 
   /** The modules: none imports another's classes (the durability {@code store} counts as one). */
-  static final List<String> MODULES = List.of("tasks", "fanout", "schedule", "cache", "store", "http", "bridge");
+  static final List<String> MODULES = List.of("tasks", "fanout", "schedule", "cache", "store", "http", "bridge", "workflows");
   /** The modules that are doors to the cluster, and may use {@code edge}. */
   static final List<String> DOORS = List.of("http", "bridge");
   /** The only classes that may use library internals: one adapter per library, in {@code spi}. */
@@ -77,7 +77,7 @@ class ArchitectureTest {
   static final Map<String, List<String>> SURFACE = Map.ofEntries(
     entry("observe", List.of("LogText", "Metrics", "RateLimitedLog", "Tracing")),
     entry("bus", List.of("AddressRule", "Addresses", "Addresses$Cache", "Addresses$Fanout", "Addresses$Nodes",
-      "Addresses$Schedule", "Addresses$Tasks", "Door", "Endpoint", "Endpoint$Handler", "Failure", "Fields",
+      "Addresses$Schedule", "Addresses$Tasks", "Addresses$Workflows", "Door", "Endpoint", "Endpoint$Handler", "Failure", "Fields",
       "StewardException")),
     entry("spi", List.of("Cluster", "Cluster$Listening", "ConfigException", "HazelcastInternals",
       "HazelcastInternals$Serialization", "LibraryLogs", "Persistence", "PersistentMap", "Setting", "Setting$Kind", "StewardModule",
@@ -92,6 +92,7 @@ class ArchitectureTest {
     entry("store", List.of("Store", "StoreConfig", "StoreConfig$Kind")),
     entry("http", List.of("HttpModule")),
     entry("bridge", List.of("BridgeModule")),
+    entry("workflows", List.of("WorkflowsModule")),
     entry("node", List.of("ConfigLoader", "NodeConfig", "NodeConfig$Cluster", "NodeConfig$EventBus", "StewardNode", "TracingConfig")));
   /** Packages whose public classes are all surface: the root ({@code Main}) and the Java client library. */
   static final List<String> OPEN = List.of("", "client");

@@ -23,6 +23,7 @@ public final class Bench {
     BENCHMARKS.put("durable", () -> run(DurableBench::main));
     BENCHMARKS.put("limits", () -> run(LimitsBench::main));
     BENCHMARKS.put("delayed", () -> run(DelayedBench::main));
+    BENCHMARKS.put("workflows", () -> run(WorkflowsBench::main));
   }
 
   private Bench() {

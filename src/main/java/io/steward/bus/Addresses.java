@@ -121,4 +121,23 @@ public final class Addresses {
     private Schedule() {
     }
   }
+
+  /** Workflows: steps with dependencies, each run as durable tasks (docs/workflows.md). */
+  public static final class Workflows {
+    /** {@code {name, input?, steps: [...]}}: answered {@code {id, name}} once the workflow is recorded. */
+    public static final String SUBMIT = "steward.workflows.submit";
+    /** {@code {id}}: the workflow with each step's state, tasks, results and timings. */
+    public static final String GET = "steward.workflows.get";
+    /** {@code {state?, name?, limit?}}: workflows, newest first. */
+    public static final String LIST = "steward.workflows.list";
+    /** {@code {id}}: cancels a running workflow and its running step tasks. */
+    public static final String CANCEL = "steward.workflows.cancel";
+    /** {@code {id}}: runs a failed or cancelled workflow's unfinished steps again, keeping succeeded results. */
+    public static final String RETRY = "steward.workflows.retry";
+    /** {@code {node, events: [{event, id, name, step?, at, …}]}}. */
+    public static final String EVENTS = "steward.workflows.events";
+
+    private Workflows() {
+    }
+  }
 }

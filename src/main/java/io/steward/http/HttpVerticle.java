@@ -38,7 +38,7 @@ final class HttpVerticle extends VerticleBase {
 
   /** Every route group; each brings its OpenAPI fragment. */
   static List<Api> apis() {
-    return List.of(new CoreApi(), new TasksApi(), new FanoutApi(), new ScheduleApi(), new CacheApi());
+    return List.of(new CoreApi(), new TasksApi(), new FanoutApi(), new ScheduleApi(), new CacheApi(), new WorkflowsApi());
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);

@@ -36,7 +36,7 @@ public record NodeConfig(
 
   static final List<Setting> SETTINGS = withStore(List.of(
     Setting.string("node.name", null, "A readable name for this node in logs and /nodes (default: node-<first 8 characters of its id>)"),
-    Setting.list("modules", DEFAULT_MODULES, "The modules this node runs, any subset of: http, tasks, fanout, schedule, cache, bridge"),
+    Setting.list("modules", DEFAULT_MODULES, "The modules this node runs, any subset of: http, tasks, fanout, schedule, cache, bridge, workflows"),
     Setting.string("cluster.name", null, "Hazelcast cluster name; nodes join only a cluster with the same name (default: from cluster.xml, 'steward')"),
     Setting.string("cluster.config", "cluster.xml", "Hazelcast XML: a file path (used if it exists), or classpath:NAME; the copy in the jar is the fallback"),
     Setting.integer("cluster.port", 0, "Hazelcast member port; the next free port is taken if it is busy (0: from cluster.xml, 5701)"),

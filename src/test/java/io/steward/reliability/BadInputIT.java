@@ -54,7 +54,7 @@ class BadInputIT {
   @Test
   void every_door_answers_bad_input_with_a_clear_error_logs_no_error_and_stays_healthy() throws Exception {
     Map<String, String> env = Map.of(
-      "STEWARD_MODULES", "http,tasks,fanout,schedule,cache,bridge",
+      "STEWARD_MODULES", "http,tasks,fanout,schedule,cache,bridge,workflows",
       "STEWARD_CACHE_CACHES", "{\"data\": {}}",
       "STEWARD_BRIDGE_PORT", "0",
       "STEWARD_BRIDGE_INBOUND", OPEN,
