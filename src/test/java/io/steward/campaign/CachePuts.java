@@ -26,10 +26,9 @@ import java.util.TreeSet;
  * after such a loss the key may also be absent or hold any write invoked before the loss ended. And a split brain
  * without {@code cluster.minimumSize} (README, Guarantees: "the sides diverge … acknowledged writes … of the other
  * side are lost"): only in a history without {@code settings.minimumSize}, a write that may have applied and whose
- * invoke-to-answer interval meets a {@code partition} or a {@code pause} longer than
- * {@code settings.failureDetectionMs} (widened by {@code settings.mergeWindowMs}: the sides are two clusters until
- * they merge) may be the final value, or leave the key absent if it is a delete, whatever was acknowledged after it
- * (campaign seed 1015).
+ * invoke-to-answer interval meets a fault that may have split the cluster ({@link Fault#splits}), widened by
+ * {@code settings.mergeWindowMs} (the sides are two clusters until they merge), may be the final value, or leave the
+ * key absent if it is a delete, whatever was acknowledged after it (campaign seed 1015).
  */
 final class CachePuts implements Checker {
 
@@ -57,11 +56,7 @@ final class CachePuts implements Checker {
     long lossEnd = Fault.doubleLosses(history, Settings.of(history).mergeWindowMs()).stream()
         .mapToLong(w -> w[1]).max().orElse(Long.MIN_VALUE);
     Settings settings = Settings.of(history);
-    List<Fault> splits = settings.minimumSize() != null || settings.failureDetectionMs() <= 0 ? List.of()
-        : Fault.all(history).stream()
-            .filter(f -> f.kind().equals("partition") || f.kind().equals("pause"))
-            .filter(f -> f.end() != Long.MAX_VALUE && f.end() - f.start() > settings.failureDetectionMs())
-            .toList();
+    List<Fault> splits = Fault.splits(history);
     List<Anomaly> out = new ArrayList<>();
     writes.forEach((k, ops) -> {
       if (counters.contains(k)) {
