@@ -28,9 +28,9 @@ import java.util.Set;
  * <p>The one loss the README names for a split brain (Guarantees: without {@code cluster.minimumSize} "the sides
  * diverge: the latest update of each entry wins the merge, so acknowledged writes and increments of the other side
  * are lost") is excused exactly: only in a history without {@code settings.minimumSize}, and only for an
- * acknowledged increment whose invoke-to-answer interval meets the window of a {@code partition} (the node that
- * answered on one of its sides) or a {@code pause} that lasted longer than {@code settings.failureDetectionMs} (so
- * that the sides really split), widened by {@code mergeWindowMs} after its end (the sides merge after the fault).
+ * acknowledged increment whose invoke-to-answer interval meets the window of a fault that may have split the cluster
+ * ({@link Fault#splits}: a {@code partition} longer than half of {@code settings.failureDetectionMs}, the node that
+ * answered on one of its sides, or a {@code pause} longer than it), widened by {@code mergeWindowMs} after its end (the sides merge after the fault).
  * Such an increment may be missing (it counts like an unknown one that was applied or not); it may never count
  * twice. Increments acknowledged outside those windows, and every increment when {@code minimumSize} is set, stay
  * applied exactly once.
@@ -64,11 +64,7 @@ final class CacheIncrements implements Checker {
       reads.computeIfAbsent(r.getString("cache") + "/" + r.getString("key"), x -> new ArrayList<>()).add(r);
     }
     Settings settings = Settings.of(history);
-    List<Fault> splits = settings.minimumSize() != null || settings.failureDetectionMs() <= 0 ? List.of()
-        : Fault.all(history).stream()
-            .filter(f -> f.kind().equals("partition") || f.kind().equals("pause"))
-            .filter(f -> f.end() != Long.MAX_VALUE && f.end() - f.start() > settings.failureDetectionMs())
-            .toList();
+    List<Fault> splits = Fault.splits(history);
     long lossEnd = Fault.doubleLosses(history, Settings.of(history).mergeWindowMs()).stream()
         .mapToLong(w -> w[1]).max().orElse(Long.MIN_VALUE);
     List<Anomaly> out = new ArrayList<>();

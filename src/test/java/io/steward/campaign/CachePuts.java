@@ -23,7 +23,12 @@ import java.util.TreeSet;
  * {@code cache.read.final} of the key whose value (JSON-equal; absent as missing) is none of those; a key with an
  * acknowledged write and no {@code cache.read.final}. The one loss the README names: two members lost at once
  * ({@link Fault#doubleLosses}, two {@code kill} faults on different nodes at once; one backup keeps one copy):
- * after such a loss the key may also be absent or hold any write invoked before the loss ended.
+ * after such a loss the key may also be absent or hold any write invoked before the loss ended. And a split brain
+ * without {@code cluster.minimumSize} (README, Guarantees: "the sides diverge … acknowledged writes … of the other
+ * side are lost"): only in a history without {@code settings.minimumSize}, a write that may have applied and whose
+ * invoke-to-answer interval meets a fault that may have split the cluster ({@link Fault#splits}), widened by
+ * {@code settings.mergeWindowMs} (the sides are two clusters until they merge), may be the final value, or leave the
+ * key absent if it is a delete, whatever was acknowledged after it (campaign seed 1015).
  */
 final class CachePuts implements Checker {
 
@@ -50,6 +55,8 @@ final class CachePuts implements Checker {
     }
     long lossEnd = Fault.doubleLosses(history, Settings.of(history).mergeWindowMs()).stream()
         .mapToLong(w -> w[1]).max().orElse(Long.MIN_VALUE);
+    Settings settings = Settings.of(history);
+    List<Fault> splits = Fault.splits(history);
     List<Anomaly> out = new ArrayList<>();
     writes.forEach((k, ops) -> {
       if (counters.contains(k)) {
@@ -78,6 +85,15 @@ final class CachePuts implements Checker {
           }
         }
         absentAllowed |= ops.stream().anyMatch(w -> w.invokedAt() <= lossEnd);
+      }
+      // A split without the minimum: the other side's copy may win the merge, so any write either side may have
+      // applied during it may be the last.
+      for (Op w : ops) {
+        if (w.mayHaveApplied() && !candidates.contains(w)
+            && splits.stream().anyMatch(f -> f.overlaps(w.invokedAt(), w.settledAt(), settings.mergeWindowMs()))) {
+          candidates.add(w);
+          absentAllowed |= w.kind().equals("cache.delete");
+        }
       }
       List<JsonObject> finals = reads.getOrDefault(k, List.of());
       if (finals.isEmpty() && acknowledged) {

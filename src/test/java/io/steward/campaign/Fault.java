@@ -98,6 +98,25 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
     return out;
   }
 
+  /**
+   * The faults that may have split the cluster in two without {@code cluster.minimumSize} (none with it, or when the
+   * history does not record failure detection): a pause longer than failure detection (the others remove the node,
+   * which forms a cluster of its own when it resumes), and a partition longer than half of it. The members' silence
+   * outlasts a partition: TCP's retransmission backoff delays the first packets after it heals (campaign seed 1021:
+   * a 3.2 s partition, heartbeats silent 4.6 s, over the 4 s failure detection).
+   */
+  static List<Fault> splits(History history) {
+    Settings settings = Settings.of(history);
+    long detection = settings.failureDetectionMs();
+    if (settings.minimumSize() != null || detection <= 0) {
+      return List.of();
+    }
+    return all(history).stream().filter(f -> f.end() != Long.MAX_VALUE)
+        .filter(f -> (f.kind().equals("pause") && f.end() - f.start() > detection)
+            || (f.kind().equals("partition") && f.end() - f.start() > detection / 2))
+        .toList();
+  }
+
   static List<Fault> all(History history) {
     long quietT = Long.MAX_VALUE;
     long quietWall = Long.MAX_VALUE;
