@@ -454,7 +454,8 @@ public final class StewardNode {
     });
     vertx.undeploy(deploymentId).onComplete(ar -> {
       vertx.cancelTimer(timer);
-      if (ar.failed()) {
+      // Once reported as not stopped in time, a later failure (vertx.close() undeployed it too) is no news.
+      if (ar.failed() && !done.future().isComplete()) {
         problems.add(what + " failed to stop: " + ar.cause().getMessage());
       }
       done.tryComplete();
