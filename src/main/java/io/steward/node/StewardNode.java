@@ -49,6 +49,8 @@ public final class StewardNode {
   private static final Logger LOG = LoggerFactory.getLogger(StewardNode.class);
   /** How long a stopping node waits for its last spans to be sent (tracing.enabled). */
   private static final long TRACES_FLUSH_MS = 5_000;
+  /** How long a module whose start met split-brain protection waits before it checks the minimum and retries. */
+  private static final long MODULE_RETRY_MS = 2_000;
 
   private final Vertx vertx;
   private final NodeConfig config;
@@ -339,7 +341,7 @@ public final class StewardNode {
     Future<Void> chain = Future.succeededFuture();
     for (String name : config.modules()) {
       StewardModule module = available.get(name);
-      chain = chain.compose(v -> module.deploy(vertx, config.section(name))
+      chain = chain.compose(v -> deployModule(vertx, config, name, module)
         .recover(err -> Future.failedFuture(err instanceof ConfigException ? err // exit 2, naming the key
           : new StartupException("module '" + name + "' failed to start: " + err.getMessage(), err)))
         .map(id -> {
@@ -357,6 +359,39 @@ public final class StewardNode {
           config.eventBus().tls() != null ? " with mutual TLS" : "");
         return node;
       });
+  }
+
+  /**
+   * Deploys one module: its deployment id. A start that meets split-brain protection (this side of the cluster fell
+   * below {@code cluster.minimumSize} after {@link #awaitMinimumSize} let the modules start: a partition that began
+   * while the node joined, members leaving) is not the module's fault and does not last: the node waits for the
+   * minimum again and retries, a WARN per attempt, rather than exit for good and leave the cluster a node short
+   * once the partition heals (campaign seed 1001). The caller's start limit bounds the wait (5 minutes in Main).
+   */
+  static Future<String> deployModule(Vertx vertx, NodeConfig config, String name, StewardModule module) {
+    return module.deploy(vertx, config.section(name)).recover(err -> {
+      if (config.cluster().minimumSize() <= 1 || !belowMinimumSize(err)) {
+        return Future.failedFuture(err);
+      }
+      LOG.warn("Module '{}' could not start: this side of the cluster has {} member(s), fewer than cluster.minimumSize "
+        + "= {}, and split-brain protection refused the start ({}). This node waits until its side has the minimum "
+        + "again and retries in {} ms: heal the network partition or start the missing nodes (java -jar gives up, "
+        + "exit 1, if the node is not up within its start limit: docs/operations.md).", name, Cluster.hazelcast(vertx).getCluster().getMembers().size(),
+        config.cluster().minimumSize(), err.getMessage(), MODULE_RETRY_MS);
+      return vertx.timer(MODULE_RETRY_MS)
+        .compose(v -> awaitMinimumSize(vertx, config))
+        .compose(v -> deployModule(vertx, config, name, module));
+    });
+  }
+
+  /** Whether Hazelcast's split-brain protection ({@code cluster.minimumSize}) refused something, anywhere in the chain. */
+  static boolean belowMinimumSize(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof com.hazelcast.splitbrainprotection.SplitBrainProtectionException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public Vertx vertx() {
@@ -430,7 +465,8 @@ public final class StewardNode {
     });
     vertx.undeploy(deploymentId).onComplete(ar -> {
       vertx.cancelTimer(timer);
-      if (ar.failed()) {
+      // Once reported as not stopped in time, a later failure (vertx.close() undeployed it too) is no news.
+      if (ar.failed() && !done.future().isComplete()) {
         problems.add(what + " failed to stop: " + ar.cause().getMessage());
       }
       done.tryComplete();

@@ -75,7 +75,8 @@ final class JobStore {
               err.toString()));
           }
         });
-        return reload();
+        // Refused below cluster.minimumSize: the node retries the module's start, so leave no listener behind.
+        return reload().recover(err -> stop().transform(v -> Future.<Void>failedFuture(err)));
       });
   }
 

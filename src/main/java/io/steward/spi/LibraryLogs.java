@@ -58,6 +58,7 @@ public final class LibraryLogs extends TurboFilter {
   static final String VERTX = "io.vertx.core.impl.VertxImpl";
   static final String LOCK_CLUSTER_STATE = "com.hazelcast.internal.cluster.impl.operations.LockClusterStateOp";
   static final String OPERATION_EXECUTOR = "com.hazelcast.spi.impl.operationexecutor.impl.OperationExecutorImpl";
+  static final String DEPLOYMENT_MANAGER = "io.vertx.core.impl.deployment.DefaultDeploymentManager";
   /** What Vert.x's logging puts as the message of an exception that has none. */
   private static final String NO_MESSAGE = "<missing-log-message>";
   private static final String NO_ADDRESS = "msg does not have address";
@@ -172,7 +173,15 @@ public final class LibraryLogs extends TurboFilter {
         && t instanceof NullPointerException && thrownIn(t, HAZELCAST_CLUSTER_MANAGER, "lambda$leave"),
       "the clustered Vert.x whose Hazelcast member did not join closed, and vertx-hazelcast 5.1.6 cleans up a "
       + "subscription map it never made (HazelcastClusterManager.leave without a null check); there was no cluster "
-      + "to leave", STARTUP_SAYS, null));
+      + "to leave", STARTUP_SAYS, null),
+    // ---- a node's own stop (Vert.x 5.1.6)
+    new Line("undeploy-still-in-flight", DEPLOYMENT_MANAGER, LibraryLogs::undeployStillInFlight,
+      "the node closed Vert.x while a module it had begun to stop was still stopping: the module had not finished "
+      + "its in-flight work within shutdown.drainMs (the node's own WARN 'Stopped, but not cleanly: module ... did "
+      + "not stop within ... ms' names it), and Vert.x's close, which undeploys whatever is left, found that module "
+      + "already being undeployed; the module stopped with the node",
+      "Nothing to do for this line. If a module often needs longer (a partition or a slow database can hold its "
+      + "stop), raise shutdown.drainMs.", null));
 
   private final ConcurrentHashMap<String, RateLimitedLog> warns = new ConcurrentHashMap<>();
 
@@ -243,6 +252,21 @@ public final class LibraryLogs extends TurboFilter {
       }
     }
     return false;
+  }
+
+  /**
+   * Vert.x 5.1.6's {@code vertx.close()} undeploys every deployment still listed ({@code undeployAll}); one whose
+   * undeploy {@link io.steward.node.StewardNode#stop} began and whose verticle has not finished stopping is still
+   * listed but already undeploying, so {@code DeploymentContextImpl.undeploy} answers "Already undeployed" and
+   * {@code undeployAll} logs it at ERROR. There is no public way to close Vert.x without that pass, nor to wait for a
+   * verticle's stop without a bound; Steward's stop is what closed Vert.x (its frame is on the stack).
+   */
+  static boolean undeployStillInFlight(String format, Throwable t) {
+    return format.equals("Undeploy failed") && t instanceof IllegalStateException
+      && "Already undeployed".equals(t.getMessage())
+      && thrownAt(t, DEPLOYMENT_MANAGER + "$DeploymentContextImpl", "undeploy")
+      && thrownAt(t, DEPLOYMENT_MANAGER, "undeployAll")
+      && java.util.Arrays.stream(t.getStackTrace()).anyMatch(e -> e.getClassName().equals("io.steward.node.StewardNode"));
   }
 
   private static boolean causedBy(Throwable t, Class<? extends Throwable> type, String className, String method) {

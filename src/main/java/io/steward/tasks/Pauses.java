@@ -69,7 +69,14 @@ final class Pauses {
     return vertx.executeBlocking(() -> {
       listener = map.addEntryListener(new Listener(), true);
       Map<String, String> now = new HashMap<>();
-      map.entrySet().forEach(e -> now.put(e.getKey(), e.getValue()));
+      try {
+        map.entrySet().forEach(e -> now.put(e.getKey(), e.getValue()));
+      } catch (RuntimeException e) {
+        // Refused below cluster.minimumSize: the node retries the module's start with a new listener.
+        map.removeEntryListener(listener);
+        listener = null;
+        throw e;
+      }
       synchronized (this) {
         for (String name : supervisors.keySet()) {
           if (!heard.contains(name)) {

@@ -252,7 +252,22 @@ class LibraryLogsTest {
       LibraryLogs.LOCK_CLUSTER_STATE),
     new Sample("merge-skips-loading-map", LibraryLogs.OPERATION_EXECUTOR, STORE_COLLECTOR,
       stillLoading("com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector", "run"),
-      LibraryLogs.OPERATION_EXECUTOR));
+      LibraryLogs.OPERATION_EXECUTOR),
+    new Sample("undeploy-still-in-flight", LibraryLogs.DEPLOYMENT_MANAGER, "Undeploy failed", alreadyUndeployed(
+      at("io.steward.node.StewardNode", "lambda$stop$24")), LibraryLogs.DEPLOYMENT_MANAGER));
+
+  /** Seed 1012 (notes/s16-startup-seed1012/logs/node4.log:25): vertx.close() met a module still stopping. */
+  static IllegalStateException alreadyUndeployed(StackTraceElement closer) {
+    return thrown(new IllegalStateException("Already undeployed"),
+      at(LibraryLogs.DEPLOYMENT_MANAGER + "$DeploymentContextImpl", "undeploy"),
+      at(LibraryLogs.DEPLOYMENT_MANAGER, "undeploy"),
+      at(LibraryLogs.DEPLOYMENT_MANAGER, "undeployAll"),
+      at("io.vertx.core.impl.VertxImpl", "lambda$close$12"),
+      at("io.vertx.core.impl.future.Transformation", "complete"),
+      at("io.vertx.core.impl.VertxImpl", "close"),
+      closer,
+      at("io.vertx.core.impl.future.Composition", "complete"));
+  }
 
   private FilterReply decide(String loggerName, Level level, String format, Throwable t) {
     return filter.decide(null, context.getLogger(loggerName), level, format, null, t);
@@ -387,6 +402,11 @@ class LibraryLogsTest {
     assertThat(error(LibraryLogs.TCP_LOGGER, "Failure in bridge event handler", new RuntimeException()))
       .isEqualTo(FilterReply.NEUTRAL);
     assertThat(error("io.steward.Other", "Invalid type in incoming message", null)).isEqualTo(FilterReply.NEUTRAL);
+    // an undeploy that failed otherwise, or a close that Steward's stop did not make (an application's own)
+    assertThat(error(LibraryLogs.DEPLOYMENT_MANAGER, "Undeploy failed", new IllegalStateException("boom")))
+      .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.DEPLOYMENT_MANAGER, "Undeploy failed",
+      alreadyUndeployed(at("com.example.App", "shutdown")))).isEqualTo(FilterReply.NEUTRAL);
     assertThat(logged.list).isEmpty();
   }
 
