@@ -214,7 +214,9 @@ public final class StewardNode {
     return ClusterJoin.join(clusterName, config.cluster().joinRetryMs(), refusal -> {
         com.hazelcast.config.Config hz = hazelcastConfig(config, store, storeIdentity);
         hz.addListenerConfig(new com.hazelcast.config.ListenerConfig(refusal));
-        VertxBuilder builder = Vertx.builder().with(new VertxOptions(options))
+        // VertxOptions' copy constructor turns MicrometerMetricsOptions into plain MetricsOptions (JVM metrics lost):
+        // the metrics options are set again on the copy.
+        VertxBuilder builder = Vertx.builder().with(new VertxOptions(options).setMetricsOptions(options.getMetricsOptions()))
           .withClusterManager(new HazelcastClusterManager(hz));
         if (meters != null) {
           builder.withMetrics(new MicrometerMetricsFactory(meters));
