@@ -188,4 +188,34 @@ class DurableTasksTest {
     assertThat(checker.check(h)).singleElement()
         .satisfies(a -> assertThat(a.what()).contains("had its effect 2 times"));
   }
+
+  private static HistoryBuilder splitSubmit(Integer minimumSize, boolean outage) {
+    JsonObject settings = fields("nodes", 3, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 2_000,
+        "failureDetectionMs", 4_000);
+    if (minimumSize != null) {
+      settings.put("minimumSize", minimumSize);
+    }
+    HistoryBuilder h = new HistoryBuilder().at(0, "settings", settings)
+        .fault("p", "partition", 500, 8_000, new JsonObject(), "n1", "n2", "n3");
+    if (outage) {
+      h.fault("d", "db-outage", 400, 6_000, new JsonObject());
+    }
+    return h.op("task.submit", 1_000, fields("node", "n3", "durable", true, "marker", "m1"), "ok", 1_100,
+            fields("taskId", "t1", "existing", false))
+        .at(20_000, "task.final", fields("taskId", "t1", "state", "unknown (404)", "attempts", 0));
+  }
+
+  /** Seed 1024: acknowledged on the merging side of a split without the minimum, while the database was down. */
+  @Test
+  void a_task_acknowledged_on_a_side_that_merged_while_the_database_was_down_may_be_lost_without_the_minimum() {
+    assertThat(checker.check(splitSubmit(null, true).build())).isEmpty();
+  }
+
+  @Test
+  void without_the_outage_or_with_the_minimum_the_same_loss_is_reported() {
+    assertThat(checker.check(splitSubmit(null, false).build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("is not final"));
+    assertThat(checker.check(splitSubmit(2, true).build())).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("is not final"));
+  }
 }
