@@ -8,6 +8,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -73,8 +75,9 @@ final class Lookup {
   }
 
   /**
-   * Completes once the id is no longer being bound to a key here (its task registered or refused), at once for
-   * any other id; 503 if that takes longer than {@link #ACCEPT_WAIT_MS}. Checked before the registry: a task is
+   * Completes once the id is no longer being bound to a key here (its task accepted, a durable one's record confirmed
+   * on a backup, or refused), at once for any other id; 503 if that takes longer than {@link #ACCEPT_WAIT_MS} (a
+   * record's write waits up to Hazelcast's 5 s backup timeout). Checked before the registry: a task is
    * registered before its id stops being "accepting", so one of the two always sees it.
    */
   Future<Void> accepted(String id) {
@@ -84,7 +87,7 @@ final class Lookup {
     }
     Promise<Void> done = Promise.promise();
     long timer = vertx.setTimer(ACCEPT_WAIT_MS, t -> done.tryFail(StewardException.unavailable("task " + id
-      + " is still being accepted on node " + nodeId + " (its key is being bound); retry")));
+      + " is still being accepted on node " + nodeId + " (its key is bound, its record not yet confirmed); retry")));
     settling.onComplete(ar -> {
       vertx.cancelTimer(timer);
       done.tryComplete();
@@ -321,7 +324,10 @@ final class Lookup {
     return askOrigin(id, verb, body, timeoutMs, false);
   }
 
-  /** As above; {@code strict}: a live origin that does not answer (no handler) answers {@link #SILENT}, not null. */
+  /**
+   * As above; {@code strict}: a live origin that does not answer (no handler) answers {@link #SILENT}, not null, and
+   * one that answers 503 itself (the task still being accepted there) fails with that answer.
+   */
   private Future<JsonObject> askOrigin(String id, String verb, JsonObject body, long timeoutMs, boolean strict) {
     String origin = TaskIds.origin(id, live());
     if (origin == null || origin.equals(nodeId)) {
@@ -331,11 +337,22 @@ final class Lookup {
       if (Failure.of(err) != Failure.UNAVAILABLE) {
         return Future.failedFuture(err);
       }
+      if (strict && answered(err)) {
+        // The origin itself answered 503: above all "still being accepted" (its record's write not yet confirmed). Its
+        // record may be readable in the map all the same, applied by its owner only, and then refused: not a key holder
+        // to answer "existing" with (campaign seed 1025: two "existing" answers for a task that never existed).
+        return Future.failedFuture(err);
+      }
       if (strict && live().contains(origin)) {
         return Future.succeededFuture(SILENT);
       }
       return Future.succeededFuture(null); // it stopped running tasks, or just died
     });
+  }
+
+  /** A failure that the recipient's handler answered, rather than the bus (no handler, no answer in time). */
+  private static boolean answered(Throwable err) {
+    return err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE;
   }
 
   /** A request to a node's per-node address; null when it answers 404. */
