@@ -218,4 +218,26 @@ class DurableTasksTest {
     assertThat(checker.check(splitSubmit(2, true).build())).singleElement()
         .satisfies(a -> assertThat(a.what()).contains("is not final"));
   }
+
+  private static HistoryBuilder pausedThenKilled(Integer minimumSize) {
+    JsonObject settings = fields("nodes", 2, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 2_000,
+        "failureDetectionMs", 4_000);
+    if (minimumSize != null) {
+      settings.put("minimumSize", minimumSize);
+    }
+    return new HistoryBuilder().at(0, "settings", settings)
+        .fault("z", "pause", 500, 5_500, new JsonObject(), "n2")
+        .op("task.submit", 6_000, fields("node", "n1", "durable", true, "marker", "m1"), "ok", 6_100,
+            fields("taskId", "t1", "existing", false))
+        .fault("k", "kill", 6_500, 9_000, new JsonObject(), "n1")
+        .at(20_000, "task.final", fields("taskId", "t1", "state", "unknown (404)", "attempts", 0));
+  }
+
+  /** Seed 1045 (no minimum): n2 paused past detection, n1 alone acknowledged a durable submit, then was killed. */
+  @Test
+  void a_task_acknowledged_by_a_lone_side_of_a_split_that_is_then_killed_may_be_lost_without_the_minimum() {
+    assertThat(checker.check(pausedThenKilled(null).build())).isEmpty();
+    assertThat(checker.check(pausedThenKilled(2).build())).as("with the minimum a lone side acknowledges nothing")
+        .singleElement().satisfies(a -> assertThat(a.what()).contains("is not final"));
+  }
 }
