@@ -78,9 +78,13 @@ public final class Endpoint {
         + "cluster.minimumSize (split-brain protection, a network partition or too many nodes down); retry once the "
         + "cluster is whole again");
     }
-    if (indeterminate(error)) {
+    if (indeterminate(error) || timedOut(error)) {
       error = StewardException.indeterminate("a cluster member left, or did not confirm a write's backup in time, "
         + "during the operation: its outcome is unknown; read before retrying (" + error.getMessage() + ")");
+    }
+    if (!(error instanceof StewardException) && rebalancing(error)) {
+      error = StewardException.unavailable("the cluster is moving data (a member joined, left or is being removed: "
+        + error.getClass().getSimpleName() + "); nothing was applied; retry");
     }
     Failure failure = Failure.of(error);
     String text = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
@@ -113,6 +117,39 @@ public final class Endpoint {
       }
       if (t instanceof com.hazelcast.core.IndeterminateOperationState
         || t instanceof com.hazelcast.core.IndeterminateOperationStateException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a Hazelcast call ran out of time or lost its connection to the member running it: the outcome is unknown
+   * (a 504, as {@link #indeterminate}), not a bug (campaign seeds 1040, 1047: OperationTimeoutException during a
+   * partition).
+   */
+  static boolean timedOut(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof StewardException) {
+        return false;
+      }
+      if (t instanceof com.hazelcast.core.OperationTimeoutException
+          || t instanceof com.hazelcast.spi.exception.TargetDisconnectedException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether Hazelcast refused an operation before running it because partitions are moving (it answers
+   * {@code PartitionMigratingException}, {@code WrongTargetException}, {@code TargetNotMemberException}, … after
+   * its own retries ran out): nothing was applied, a 503 to retry (campaign seed 1036: 500s with an ERROR on
+   * steward.schedule.put and delete while a member was being removed).
+   */
+  static boolean rebalancing(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof com.hazelcast.spi.exception.RetryableException) {
         return true;
       }
     }

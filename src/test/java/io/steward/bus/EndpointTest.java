@@ -41,6 +41,17 @@ class EndpointTest {
       if (say.equals("member-left")) {
         throw new java.util.concurrent.CompletionException(new com.hazelcast.core.MemberLeftException("member left"));
       }
+      if (say.equals("migrating")) {
+        throw new java.util.concurrent.CompletionException(
+          new com.hazelcast.spi.exception.PartitionMigratingException("Partition is migrating! partitionId: 61"));
+      }
+      if (say.equals("wrong-target")) {
+        throw new com.hazelcast.spi.exception.WrongTargetException("WrongTarget! this: a, target: b, partitionId: 61");
+      }
+      if (say.equals("timeout")) {
+        throw new java.util.concurrent.CompletionException(
+          new com.hazelcast.core.OperationTimeoutException("Invocation timed out"));
+      }
       if (say.equals("missing")) {
         throw StewardException.notFound("no such thing 'missing'");
       }
@@ -114,6 +125,22 @@ class EndpointTest {
       vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "unacknowledged"))
         .recover(err -> check(err, 504, "outcome is unknown")),
       vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "member-left"))
+        .recover(err -> check(err, 504, "outcome is unknown"))
+    ).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Campaign seeds 1036, 1040, 1047: Hazelcast's PartitionMigratingException, WrongTargetException (not applied) and
+   * OperationTimeoutException (unknown) reached the endpoint as unexpected 500s with an ERROR line.
+   */
+  @Test
+  void moving_partitions_are_a_503_and_a_timed_out_call_a_504(Vertx vertx, VertxTestContext ctx) {
+    Future.all(
+      vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "migrating"))
+        .recover(err -> check(err, 503, "nothing was applied")),
+      vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "wrong-target"))
+        .recover(err -> check(err, 503, "nothing was applied")),
+      vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "timeout"))
         .recover(err -> check(err, 504, "outcome is unknown"))
     ).onComplete(ctx.succeedingThenComplete());
   }
