@@ -372,6 +372,13 @@ public final class StewardNode {
    */
   static Future<String> deployModule(Vertx vertx, NodeConfig config, String name, StewardModule module) {
     return module.deploy(vertx, config.section(name)).recover(err -> {
+      if (!belowMinimumSize(err) && partitionsMoving(err)) {
+        LOG.warn("Module '{}' could not start: Hazelcast refused an operation because partitions are moving (a member "
+          + "joined, left or is being removed: {}). This node retries in {} ms; nothing to do unless it repeats for "
+          + "minutes (then check GET /nodes on every node for a cluster that does not settle).", name,
+          err.getMessage(), MODULE_RETRY_MS);
+        return vertx.timer(MODULE_RETRY_MS).compose(v -> deployModule(vertx, config, name, module));
+      }
       if (config.cluster().minimumSize() <= 1 || !belowMinimumSize(err)) {
         return Future.failedFuture(err);
       }
@@ -384,6 +391,21 @@ public final class StewardNode {
         .compose(v -> awaitMinimumSize(vertx, config))
         .compose(v -> deployModule(vertx, config, name, module));
     });
+  }
+
+  /**
+   * Whether Hazelcast refused an operation before running it because partitions are moving
+   * ({@code PartitionMigratingException}, {@code WrongTargetException}, … : a {@code RetryableException} whose own
+   * retries ran out), anywhere in the chain (campaign seed 1036).
+   */
+  static boolean partitionsMoving(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof com.hazelcast.spi.exception.RetryableException
+          && !(t instanceof com.hazelcast.core.HazelcastInstanceNotActiveException)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether Hazelcast's split-brain protection ({@code cluster.minimumSize}) refused something, anywhere in the chain. */
