@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 public final class StewardNode {
 
   private static final Logger LOG = LoggerFactory.getLogger(StewardNode.class);
+  private static final io.steward.observe.RateLimitedLog MEMBER_GONE = new io.steward.observe.RateLimitedLog(LOG, 60_000);
   /** How long a stopping node waits for its last spans to be sent (tracing.enabled). */
   private static final long TRACES_FLUSH_MS = 5_000;
   /** How long a module whose start met split-brain protection waits before it checks the minimum and retries. */
@@ -231,6 +232,7 @@ public final class StewardNode {
         : new StartupException("could not join the Hazelcast cluster '" + clusterName + "': " + err.getMessage()
         + " (check cluster.* settings: port, interface, members)", err)))
       .compose(vertx -> {
+        vertx.exceptionHandler(StewardNode::uncaught);
         if (meters != null) {
           Metrics.bind(vertx, meters);
         }
@@ -406,6 +408,25 @@ public final class StewardNode {
       }
     }
     return false;
+  }
+
+  /**
+   * An exception no handler caught on one of the node's contexts (Vert.x logs these as "Unhandled exception"). After
+   * the node's Hazelcast member is gone (the node is stopping, or the member was terminated) its periodic timers still
+   * run until Vert.x closes, and every one that touches the cluster throws HazelcastInstanceNotActiveException: that is
+   * the node going away, not a bug (a WARN, once per node). Anything else stays an ERROR with its stack trace.
+   */
+  private static void uncaught(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof com.hazelcast.core.HazelcastInstanceNotActiveException) {
+        MEMBER_GONE.warn("member-gone", "This node's Hazelcast member is no longer running (the node is stopping, or "
+          + "its member shut down): its timers skip their work until Vert.x closes. Nothing to do if the node is "
+          + "stopping; otherwise look above for why the member shut down (an OutOfMemoryError, a failed merge) and "
+          + "restart the node.");
+        return;
+      }
+    }
+    LOG.error("Unhandled exception", error);
   }
 
   /** Whether Hazelcast's split-brain protection ({@code cluster.minimumSize}) refused something, anywhere in the chain. */

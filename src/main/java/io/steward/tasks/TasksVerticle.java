@@ -181,6 +181,9 @@ final class TasksVerticle extends VerticleBase {
     long expireEvery = Math.max(1_000, config.finishedTtlMs() / 10);
     timers.add(vertx.setPeriodic(expireEvery, t -> registry.expire(clock.millis() - config.finishedTtlMs())));
     timers.add(vertx.setPeriodic(config.orphanSweepMs(), t -> {
+      if (!hz.getLifecycleService().isRunning()) {
+        return; // the member is gone (the node is stopping, or its member was terminated): nothing to sweep
+      }
       takeover.sweep();
       sweepLimits(null);
     }));
