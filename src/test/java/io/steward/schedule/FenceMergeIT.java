@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * had stalled with the other, so neither could vouch, and the merged node's new UUID counted as a member gone.
  *
  * <p>About 2 minutes; behind {@code -Dfencemerge=true}. Needs the fat jar ({@code mvn -B -o -q -DskipTests package}):
- * {@code flock /work/wt/heavy.lock mvn -B -o failsafe:integration-test failsafe:verify -Dit.test=FenceMergeIT -Dfencemerge=true}.
+ * {@code mvn -B -o failsafe:integration-test failsafe:verify -Dit.test=FenceMergeIT -Dfencemerge=true}.
  * The same case in one JVM, with moved clocks and a forced split: {@link FenceMergeTest}.
  */
 @EnabledIfSystemProperty(named = "fencemerge", matches = "true")

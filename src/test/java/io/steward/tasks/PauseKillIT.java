@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * backup is on a survivor) until it is resumed through a survivor; then every task runs. Observed from outside, over
  * HTTP only. Behind a flag (three JVM starts take longer than a default-build test may):
  * {@code mvn -B -o -q -DskipTests package}, then
- * {@code flock /work/wt/heavy.lock mvn -B -o failsafe:integration-test failsafe:verify -Dit.test=PauseKillIT -Dpause=true}.
+ * {@code mvn -B -o failsafe:integration-test failsafe:verify -Dit.test=PauseKillIT -Dpause=true}.
  */
 @EnabledIfSystemProperty(named = "pause", matches = "true")
 class PauseKillIT {

@@ -69,8 +69,8 @@ class UnconfirmedFinalRecordTest {
     return c == null ? 0 : c.count();
   }
 
-  @Test
-  void a_key_stays_bound_to_a_task_whose_final_record_has_no_backup_yet() throws Exception {
+  /** Two tasks members with a 1 s backup timeout, partitions settled. */
+  private List<StewardNode> twoMembers() throws Exception {
     TestTypes.register();
     System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
     cluster = TestCluster.create(UnconfirmedFinalRecordTest.class, 2);
@@ -78,10 +78,18 @@ class UnconfirmedFinalRecordTest {
       cluster.start(List.of("tasks")).await(90, TimeUnit.SECONDS));
     StewardNode a = nodes.get(0);
     HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
-    HazelcastInstance hzB = Cluster.hazelcast(nodes.get(1).vertx());
     Poll.until(a.vertx(), "no migration running", 60_000,
         () -> a.vertx().executeBlocking(() -> hzA.getPartitionService().isClusterSafe()))
       .await(70, TimeUnit.SECONDS);
+    return nodes;
+  }
+
+  @Test
+  void a_key_stays_bound_to_a_task_whose_final_record_has_no_backup_yet() throws Exception {
+    List<StewardNode> nodes = twoMembers();
+    StewardNode a = nodes.get(0);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(nodes.get(1).vertx());
     Member memberA = hzA.getCluster().getLocalMember();
 
     // A key whose binding a owns, and a task id whose record a owns: b holds both backups.
@@ -152,17 +160,10 @@ class UnconfirmedFinalRecordTest {
    */
   @Test
   void a_keyed_submit_whose_binding_no_backup_confirmed_is_refused_503_without_an_error_line() throws Exception {
-    TestTypes.register();
-    System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
-    cluster = TestCluster.create(UnconfirmedFinalRecordTest.class, 2);
-    List<StewardNode> nodes = List.of(cluster.start(List.of("tasks")).await(90, TimeUnit.SECONDS),
-      cluster.start(List.of("tasks")).await(90, TimeUnit.SECONDS));
+    List<StewardNode> nodes = twoMembers();
     StewardNode a = nodes.get(0);
     HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
     HazelcastInstance hzB = Cluster.hazelcast(nodes.get(1).vertx());
-    Poll.until(a.vertx(), "no migration running", 60_000,
-        () -> a.vertx().executeBlocking(() -> hzA.getPartitionService().isClusterSafe()))
-      .await(70, TimeUnit.SECONDS);
     Member memberA = hzA.getCluster().getLocalMember();
     String key = null;
     for (int i = 0; key == null; i++) {
