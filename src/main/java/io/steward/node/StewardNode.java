@@ -414,7 +414,9 @@ public final class StewardNode {
    * An exception no handler caught on one of the node's contexts (Vert.x logs these as "Unhandled exception"). After
    * the node's Hazelcast member is gone (the node is stopping, or the member was terminated) its periodic timers still
    * run until Vert.x closes, and every one that touches the cluster throws HazelcastInstanceNotActiveException: that is
-   * the node going away, not a bug (a WARN, once per node). Anything else stays an ERROR with its stack trace.
+   * the node going away, not a bug (a WARN, once per node). Anything else is logged as Vert.x logs it without a
+   * handler (an ERROR of its context logger, with the stack trace), so that LibraryLogs still knows Vert.x's own
+   * harmless lines by their logger.
    */
   private static void uncaught(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -426,8 +428,11 @@ public final class StewardNode {
         return;
       }
     }
-    LOG.error("Unhandled exception", error);
+    VERTX_CONTEXT_LOG.error("Unhandled exception", error);
   }
+
+  /** The logger Vert.x reports a context's uncaught exceptions to when no handler is set. */
+  private static final Logger VERTX_CONTEXT_LOG = LoggerFactory.getLogger("io.vertx.core.impl.ContextImpl");
 
   /** Whether Hazelcast's split-brain protection ({@code cluster.minimumSize}) refused something, anywhere in the chain. */
   static boolean belowMinimumSize(Throwable error) {
