@@ -47,6 +47,14 @@ final class ClaimLease {
     /** The other members this node sees now (ids). */
     Set<String> ids();
 
+    /**
+     * The cluster's master as this node sees it (the oldest member, which alone removes members), when it is another
+     * member; {@code null} when this node is the master.
+     */
+    default String master() {
+      return null;
+    }
+
     /** Asks one of them for an answer; completes when it answered. */
     CompletionStage<?> ping(String id);
   }
@@ -170,7 +178,13 @@ final class ClaimLease {
   }
 
   private void recompute() {
-    expiresAt = expiresAt(answered.values(), minimumSize, timing.leaseMs());
+    long quorum = expiresAt(answered.values(), minimumSize, timing.leaseMs());
+    String master = peers.master();
+    if (master != null && quorum != Long.MAX_VALUE && quorum != Long.MIN_VALUE) {
+      Long sent = answered.get(master);
+      quorum = sent == null ? Long.MIN_VALUE : Math.min(quorum, sent + timing.leaseMs());
+    }
+    expiresAt = quorum;
   }
 
   /** Whether this node may claim now; logs when the lease is lost or regained. */
@@ -185,8 +199,8 @@ final class ClaimLease {
         everHeld = true;
       } else {
         losses.incrementAndGet();
-        LOG.warn("Schedule claim lease lost: in the last {} ms this node heard from {}, fewer than the {} it needs "
-            + "with cluster.minimumSize {} (counting itself). It claims no cluster-once tick until it hears from enough "
+        LOG.warn("Schedule claim lease lost: in the last {} ms this node heard from {}; it needs {} with "
+            + "cluster.minimumSize {} (counting itself), the master among them unless it is the master. It claims no cluster-once tick until it hears from enough "
             + "again: it may be cut off from the majority, which takes its jobs over once failure detection removes it "
             + "(after {} ms at the earliest). Every-node jobs go on. Fix the network between the nodes (or a node "
             + "overloaded beyond answering within {} ms).", timing.leaseMs(), heard(), minimumSize - 1, minimumSize,
@@ -210,6 +224,10 @@ final class ClaimLease {
   private String heard() {
     long cutoff = now.getAsLong() - timing.leaseMs();
     long fresh = answered.values().stream().filter(t -> t > cutoff).count();
-    return fresh + " other member(s) of the " + peers.ids().size() + " it sees";
+    String master = peers.master();
+    Long fromMaster = master == null ? null : answered.get(master);
+    return fresh + " other member(s) of the " + peers.ids().size() + " it sees"
+      + (master == null ? " (it is the master)" : fromMaster != null && fromMaster > cutoff ? ", the master among them"
+      : ", not from the master " + master);
   }
 }

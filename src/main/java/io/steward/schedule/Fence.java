@@ -475,6 +475,20 @@ final class Fence {
       }
 
       @Override
+      public String master() {
+        if (!hz.getLifecycleService().isRunning()) {
+          return null;
+        }
+        // Hazelcast lists the members oldest first, and the oldest is the master.
+        java.util.Iterator<Member> members = hz.getCluster().getMembers().iterator();
+        if (!members.hasNext()) {
+          return null;
+        }
+        Member oldest = members.next();
+        return oldest.localMember() ? null : oldest.getUuid().toString();
+      }
+
+      @Override
       public java.util.concurrent.CompletionStage<?> ping(String id) {
         java.util.concurrent.CompletableFuture<String> answer = new java.util.concurrent.CompletableFuture<>();
         Member target = null;

@@ -24,6 +24,8 @@ class ClaimLeaseTest {
     final Set<String> ids = new HashSet<>();
     final Set<String> reachable = new HashSet<>();
     final Map<String, List<CompletableFuture<Void>>> pending = new HashMap<>();
+    /** The cluster's master when it is another member; null when this node is the master. */
+    String master;
 
     FakePeers(String... ids) {
       this.ids.addAll(List.of(ids));
@@ -33,6 +35,11 @@ class ClaimLeaseTest {
     @Override
     public Set<String> ids() {
       return Set.copyOf(ids);
+    }
+
+    @Override
+    public String master() {
+      return master;
     }
 
     @Override
@@ -104,6 +111,54 @@ class ClaimLeaseTest {
     clock.advance(1);
     lease.renew();
     assertThat(lease.held()).isFalse();
+  }
+
+  /**
+   * CI campaign seed 33535 (clean-clone CI of 2026-12-07): after a 2 s partition healed, node3 heard no heartbeats
+   * from the master (node1), suspected it and stopped sending it heartbeats, while node2 went on answering its pings;
+   * node3 held its lease on node2's answers alone, the master removed node3 five seconds after its last heartbeat
+   * and node2 took node3's partitions over while node3's lease still held: both fired the same two ticks. Only the
+   * master removes a member, so a node that is not the master holds the lease only while the master answers too.
+   */
+  @Test
+  void a_node_the_master_no_longer_answers_stops_claiming_although_another_peer_answers() {
+    MovableClock clock = new MovableClock(0);
+    FakePeers peers = new FakePeers("node1", "node2");
+    peers.master = "node1";
+    ClaimLease lease = new ClaimLease(2, TIMING, clock::millis, peers);
+    lease.renew();
+    assertThat(lease.held()).isTrue();
+    long cut = clock.millis();
+    peers.reachable.remove("node1"); // node2 still answers: one other member is enough for a minimum of 2
+    long stoppedAt = -1;
+    while (clock.millis() < cut + TIMING.takeoverMs()) {
+      clock.advance(10);
+      lease.renew();
+      if (!lease.held()) {
+        stoppedAt = clock.millis();
+        break;
+      }
+    }
+    assertThat(stoppedAt).as("stopped claiming without the master's answers").isPositive();
+    assertThat(stoppedAt - cut).isLessThanOrEqualTo(TIMING.takeoverMs() - ClaimLease.MARGIN_MS);
+
+    // The master removed node1 (or this node rejoined under node2): node2 is the master now and answers.
+    peers.ids.remove("node1");
+    peers.master = "node2";
+    clock.advance(TIMING.renewMs());
+    lease.renew();
+    assertThat(lease.held()).as("the new master answers").isTrue();
+  }
+
+  @Test
+  void the_master_itself_holds_the_lease_on_the_answers_of_enough_others() {
+    MovableClock clock = new MovableClock(0);
+    FakePeers peers = new FakePeers("b", "c");
+    peers.master = null; // this node is the master
+    ClaimLease lease = new ClaimLease(2, TIMING, clock::millis, peers);
+    peers.reachable.remove("b");
+    lease.renew();
+    assertThat(lease.held()).as("c's answer makes two with this node").isTrue();
   }
 
   @Test
