@@ -98,6 +98,8 @@ public record ClientOptions(String clusterName, List<String> members, int port, 
     // member as soon as they do (a new master is agreed only once every member suspects the old one).
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(failureDetectionSeconds));
+    // As the nodes: members report suspicions of each other to the master, which resolves partial partitions.
+    config.setProperty("hazelcast.partial.member.disconnection.resolution.heartbeat.count", "3");
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");

@@ -29,6 +29,9 @@ final class HazelcastSetup {
   private HazelcastSetup() {
   }
 
+  /** Heartbeats the master waits for more suspicion reports before it resolves a partial partition. */
+  static final String PARTIAL_DISCONNECTION = "hazelcast.partial.member.disconnection.resolution.heartbeat.count";
+
   static Config build(NodeConfig.Cluster c) {
     Config config = load(c.config());
     if (c.name() != null) {
@@ -70,6 +73,12 @@ final class HazelcastSetup {
           m.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
         }
       }
+    }
+    // Partial partitions (two members that reach the master but not each other): the members report their
+    // suspicions to the master, which removes the fewest members that leave the rest fully connected. Hazelcast's
+    // default (0) leaves such members in one cluster where every call between them fails. A file may set its own.
+    if (config.getProperty(PARTIAL_DISCONNECTION) == null) {
+      config.setProperty(PARTIAL_DISCONNECTION, "3");
     }
     // Steward logs through SLF4J and never reports to Hazelcast's phone-home service.
     config.setProperty("hazelcast.logging.type", "slf4j");
