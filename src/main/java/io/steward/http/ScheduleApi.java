@@ -11,6 +11,12 @@ final class ScheduleApi implements Api {
 
   @Override
   public void mount(Router router, Forward forward) {
+    // A write runs on this node's schedule module when it runs one, so that its answer holds on the side of a split
+    // the client talks to (Forward#preferHere).
+    forward.preferHere(Addresses.Schedule.PUT);
+    forward.preferHere(Addresses.Schedule.DELETE);
+    forward.preferHere(Addresses.Schedule.PAUSE);
+    forward.preferHere(Addresses.Schedule.RESUME);
     router.get("/schedules").handler(forward.to(Addresses.Schedule.LIST, 200,
       ctx -> Query.string(ctx, Query.integer(ctx, Query.only(ctx, "limit", "after"), "limit"), "after")));
     router.put("/schedules/:name").handler(forward.to(Addresses.Schedule.PUT, 200, ScheduleApi::job));

@@ -100,6 +100,49 @@ class DeletedJobsTest {
     assertThat(checker.check(h)).hasSize(1);
   }
 
+  /**
+   * Seed 1041: a partition whose sides are {n1, n2} and {n2, n3} (n2 reaches both, a bridge), 500-3 000; the delete
+   * answered by {@code deleting} at 1 000.
+   */
+  private static HistoryBuilder deletedDuringABridgePartition(Integer minimumSize, String deleting) {
+    return new HistoryBuilder().settings(minimumSize, 3, 10_000).putJob(0, 10, "j", "cluster", 500)
+        .fault("p1", "partition", 500, 3_000, sides(List.of("n1", "n2"), List.of("n2", "n3")), "n1", "n3")
+        .op("job.delete", 900, fields("node", deleting, "job", "j"), "ok", 1_000, new JsonObject());
+  }
+
+  @Test
+  void without_a_minimum_size_a_job_deleted_through_the_bridge_node_may_fire_on_its_other_side_until_the_merge() {
+    // Seed 1041: node2 bridged the partition and stayed in the majority's cluster; node4, on node2's other side, was
+    // alone and fired its copy of the job node2 deleted.
+    History h = deletedDuringABridgePartition(null, "n2").fire(2_505, "j", WALL0 + 2_500, "n1", "c1")
+        .fire(7_505, "j", WALL0 + 7_500, "n1", "c1").build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void a_job_deleted_on_one_side_of_a_bridge_partition_may_fire_on_the_bridge_node_until_the_merge() {
+    History h = deletedDuringABridgePartition(null, "n1").fire(2_505, "j", WALL0 + 2_500, "n2", "c2").build();
+    assertThat(checker.check(h)).isEmpty();
+  }
+
+  @Test
+  void the_bridge_node_firing_a_job_it_deleted_itself_is_reported() {
+    History h = deletedDuringABridgePartition(null, "n2").fire(2_505, "j", WALL0 + 2_500, "n2", "c2").build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
+  @Test
+  void with_a_minimum_size_a_bridge_partition_excuses_nothing() {
+    History h = deletedDuringABridgePartition(2, "n2").fire(2_505, "j", WALL0 + 2_500, "n1", "c1").build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
+  @Test
+  void a_fire_across_a_bridge_partition_after_its_merge_window_is_reported() {
+    History h = deletedDuringABridgePartition(null, "n2").fire(8_505, "j", WALL0 + 8_500, "n1", "c1").build();
+    assertThat(checker.check(h)).hasSize(1);
+  }
+
   /** n2 paused 500-9 500 (failure detection 8 s: removed, alone until the merge); the delete answered by n2 at 9 800. */
   private static HistoryBuilder deletedByAPausedNode(long pauseEnd) {
     return new HistoryBuilder().at(0, "settings", new JsonObject().put("nodes", 3).put("seed", 1)

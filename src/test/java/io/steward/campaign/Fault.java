@@ -65,6 +65,20 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
     return sides.stream().anyMatch(s -> s.contains(a)) && sides.stream().anyMatch(s -> s.contains(b));
   }
 
+  /** A partition's bridge nodes: those in more than one of its sides (they reach both). */
+  Set<String> bridges() {
+    Set<String> seen = new HashSet<>();
+    Set<String> out = new HashSet<>();
+    for (Set<String> side : sides()) {
+      for (String n : side) {
+        if (!seen.add(n)) {
+          out.add(n);
+        }
+      }
+    }
+    return out;
+  }
+
   /**
    * The times when two different nodes were killed at once, so Hazelcast's one backup may not hold a copy (README:
    * "One backup means one node may die at a time"; {@code backupCount}: "losing that many members at once loses

@@ -163,6 +163,11 @@ class HttpApiTest {
     Forward forward = new Forward(vertx, 2_000);
     router.post("/bad").handler(forward.body("steward.test.http", 200));
     router.get("/nobody").handler(forward.params("steward.test.nobody"));
+    // Sent here first (Forward#preferHere): with no consumer here, then to any node's, as for every route.
+    router.get("/nobody-here").handler(forward.params(forward.preferHere("steward.test.nobody.here")));
+    Endpoint.consumer(vertx, "steward.test.http.here", msg -> new JsonObject().put("here", true)).completion()
+      .await(10, TimeUnit.SECONDS);
+    router.get("/here").handler(forward.params(forward.preferHere("steward.test.http.here")));
     router.route().failureHandler(HttpErrors::handle);
     var server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     try {
@@ -180,6 +185,13 @@ class HttpApiTest {
       assertThat(nobody.statusCode()).isEqualTo(503);
       assertThat(nobody.bodyAsJsonObject().getString("error")).contains("no node in the cluster runs the module");
       assertThat(nobody.bodyAsJsonObject().getBoolean("retryable")).isTrue();
+
+      HttpResponse<Buffer> nobodyHere = client.getAbs(base + "/nobody-here").send().await(10, TimeUnit.SECONDS);
+      assertThat(nobodyHere.statusCode()).isEqualTo(503);
+      assertThat(nobodyHere.bodyAsJsonObject().getString("error")).contains("no node in the cluster runs the module");
+      HttpResponse<Buffer> here = client.getAbs(base + "/here").send().await(10, TimeUnit.SECONDS);
+      assertThat(here.statusCode()).isEqualTo(200);
+      assertThat(here.bodyAsJsonObject().getBoolean("here")).isTrue();
     } finally {
       server.close();
     }
