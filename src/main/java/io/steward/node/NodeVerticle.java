@@ -55,6 +55,7 @@ final class NodeVerticle extends VerticleBase {
   private String nodeId;
   private JsonObject info;
   private ClockOffset clock;
+  private FrozenAlone frozen;
 
   NodeVerticle(NodeConfig config, Map<String, String> deployments, long startedAt, Store store) {
     this.config = config;
@@ -70,6 +71,8 @@ final class NodeVerticle extends VerticleBase {
     registry = hz.getMap(REGISTRY);
     clock = new ClockOffset(hz, config.merged().getJsonObject("cluster").getInteger("maxClockOffsetMs"),
       config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
+    frozen = new FrozenAlone(config.cluster().frozenAloneMs(), vertx, hz,
+      config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
     return moduleHealth().compose(modules -> {
       info = describe(modules);
       listenerId = hz.getCluster().addMembershipListener(new Forget());
@@ -82,6 +85,7 @@ final class NodeVerticle extends VerticleBase {
       forgetDeparted();
       reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> {
         clockOffset();
+        frozen.check();
         scheduleFence();
         reassert();
         forgetDeparted(); // a merge can also bring back the entry of a node that died meanwhile
@@ -148,6 +152,9 @@ final class NodeVerticle extends VerticleBase {
   public Future<?> stop() {
     if (reassertTimer >= 0) {
       vertx.cancelTimer(reassertTimer);
+    }
+    if (frozen != null) {
+      frozen.close();
     }
     if (listenerId != null) {
       hz.getCluster().removeMembershipListener(listenerId);
