@@ -1,6 +1,8 @@
 package io.steward.node;
 
 import com.hazelcast.cluster.ClusterState;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,6 +11,7 @@ import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -25,7 +28,7 @@ import java.util.function.LongSupplier;
  * silent, and refuses every node that tries to join it. Set ACTIVE again, its partitions are its own, the blocked calls
  * end, and its merge (or Hazelcast's next split-brain check) brings it back into the cluster.
  *
- * <p>A member that was alone when the state left ACTIVE (a one-member cluster an operator froze) is left as it is.
+ * <p>A member that never had a peer (a one-member cluster an operator froze) is left as it is.
  * Checked from the node verticle's timer; the state change runs on a thread of its own, since the calls that block
  * in this state may hold every worker thread.
  */
@@ -37,7 +40,6 @@ final class FrozenAlone {
 
   private final long boundMs;
   private final LongSupplier clock;
-  private boolean hadPeers;
   private long aloneSince = -1;
 
   // the node's side (null in the unit test of observe)
@@ -45,6 +47,8 @@ final class FrozenAlone {
   private final WorkerExecutor executor;
   private final Counter activated;
   private final Counter failed;
+  private volatile boolean hadPeers;
+  private UUID membership;
   private boolean changing;
   private long warnedAt = Long.MIN_VALUE;
 
@@ -66,6 +70,21 @@ final class FrozenAlone {
     this.executor = executor;
     this.activated = counter(registry, "activated", "the state set back to ACTIVE");
     this.failed = counter(registry, "failed", "an attempt to set it that failed");
+    if (hz != null && boundMs > 0) {
+      // A peer seen only between two looks (it joined, the merge froze the side, it left) counts too.
+      membership = hz.getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent event) {
+          hadPeers = true;
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+          // nothing: what matters is that it had peers
+        }
+      });
+      hadPeers = hz.getCluster().getMembers().size() > 1;
+    }
   }
 
   private static Counter counter(MeterRegistry registry, String outcome, String what) {
@@ -75,25 +94,17 @@ final class FrozenAlone {
   }
 
   /**
-   * One look at the cluster: its state and how many other members this member sees. True when the state must be set
-   * back to ACTIVE: FROZEN or PASSIVE, alone for {@code boundMs} or more, after having had peers.
+   * One look at the cluster: its state, how many other members this member sees, and whether it ever had a peer.
+   * True when the state must be set back to ACTIVE: FROZEN or PASSIVE, alone for {@code boundMs} or more, after
+   * having had peers.
    */
-  boolean observe(ClusterState state, int others, long nowMs) {
+  boolean observe(ClusterState state, int others, boolean hadPeers, long nowMs) {
     if (boundMs <= 0 || state == ClusterState.IN_TRANSITION) {
       return false;
     }
-    if (state != ClusterState.FROZEN && state != ClusterState.PASSIVE) {
-      hadPeers = others > 0;
-      aloneSince = -1;
+    if ((state != ClusterState.FROZEN && state != ClusterState.PASSIVE) || others > 0 || !hadPeers) {
+      aloneSince = -1; // active, not alone, or a one-member cluster frozen on purpose
       return false;
-    }
-    if (others > 0) {
-      hadPeers = true;
-      aloneSince = -1;
-      return false;
-    }
-    if (!hadPeers) {
-      return false; // frozen while it was alone: on purpose
     }
     if (aloneSince < 0) {
       aloneSince = nowMs;
@@ -108,7 +119,9 @@ final class FrozenAlone {
     }
     ClusterState state = hz.getCluster().getClusterState();
     long now = clock.getAsLong();
-    if (!observe(state, hz.getCluster().getMembers().size() - 1, now)) {
+    int others = hz.getCluster().getMembers().size() - 1;
+    hadPeers |= others > 0;
+    if (!observe(state, others, hadPeers, now)) {
       return;
     }
     long alone = now - aloneSince;
@@ -144,6 +157,13 @@ final class FrozenAlone {
   void close() {
     if (executor != null) {
       executor.close();
+    }
+    if (membership != null) {
+      try {
+        hz.getCluster().removeMembershipListener(membership);
+      } catch (RuntimeException e) {
+        LOG.debug("Could not remove the membership listener while leaving: {}", e.getMessage());
+      }
     }
   }
 

@@ -59,38 +59,38 @@ class FrozenAloneTest {
         .tag("outcome", "activated").counter();
       assertThat(healed).as("the metric").isNotNull();
       assertThat(healed.count()).isEqualTo(1.0);
+      // ACTIVE lets nodes join again (seed 1005: a node restarted meanwhile was refused, JoinRetryTest)
     }
   }
 
   @Test
   void the_state_is_set_back_only_for_a_member_alone_in_frozen_or_passive_past_the_bound_after_it_had_peers() {
     FrozenAlone w = new FrozenAlone(10_000, () -> 0);
-    assertThat(w.observe(ClusterState.ACTIVE, 1, 0)).isFalse();
-    assertThat(w.observe(ClusterState.FROZEN, 0, 1_000)).as("alone since now").isFalse();
-    assertThat(w.observe(ClusterState.FROZEN, 0, 10_999)).as("just under the bound").isFalse();
-    assertThat(w.observe(ClusterState.FROZEN, 0, 11_000)).as("at the bound").isTrue();
+    assertThat(w.observe(ClusterState.ACTIVE, 1, true, 0)).isFalse();
+    assertThat(w.observe(ClusterState.FROZEN, 0, true, 1_000)).as("alone since now").isFalse();
+    assertThat(w.observe(ClusterState.FROZEN, 0, true, 10_999)).as("just under the bound").isFalse();
+    assertThat(w.observe(ClusterState.FROZEN, 0, true, 11_000)).as("at the bound").isTrue();
 
     FrozenAlone passive = new FrozenAlone(10_000, () -> 0);
-    passive.observe(ClusterState.PASSIVE, 2, 0);
-    passive.observe(ClusterState.IN_TRANSITION, 0, 1_000);
-    passive.observe(ClusterState.PASSIVE, 0, 2_000);
-    assertThat(passive.observe(ClusterState.PASSIVE, 0, 12_000)).as("PASSIVE after peers, alone past the bound").isTrue();
+    passive.observe(ClusterState.PASSIVE, 0, true, 0);
+    passive.observe(ClusterState.IN_TRANSITION, 0, true, 5_000);
+    assertThat(passive.observe(ClusterState.PASSIVE, 0, true, 10_000)).as("PASSIVE, alone past the bound").isTrue();
   }
 
   @Test
   void a_frozen_member_with_peers_a_one_member_cluster_frozen_on_purpose_and_a_bound_of_zero_are_left_alone() {
     FrozenAlone withPeers = new FrozenAlone(10_000, () -> 0);
-    withPeers.observe(ClusterState.FROZEN, 0, 0);
-    assertThat(withPeers.observe(ClusterState.FROZEN, 2, 20_000)).as("frozen with peers (an operator's freeze)").isFalse();
-    assertThat(withPeers.observe(ClusterState.FROZEN, 0, 25_000)).as("alone again: the wait starts over").isFalse();
+    withPeers.observe(ClusterState.FROZEN, 0, true, 0);
+    assertThat(withPeers.observe(ClusterState.FROZEN, 2, true, 20_000)).as("frozen with peers (an operator's freeze)")
+      .isFalse();
+    assertThat(withPeers.observe(ClusterState.FROZEN, 0, true, 25_000)).as("alone again: the wait starts over").isFalse();
 
     FrozenAlone single = new FrozenAlone(10_000, () -> 0);
-    single.observe(ClusterState.ACTIVE, 0, 0);
-    assertThat(single.observe(ClusterState.FROZEN, 0, 1_000)).isFalse();
-    assertThat(single.observe(ClusterState.FROZEN, 0, 60_000)).as("frozen while alone: on purpose").isFalse();
+    assertThat(single.observe(ClusterState.FROZEN, 0, false, 1_000)).isFalse();
+    assertThat(single.observe(ClusterState.FROZEN, 0, false, 60_000)).as("never had a peer: frozen on purpose").isFalse();
 
     FrozenAlone off = new FrozenAlone(0, () -> 0);
-    off.observe(ClusterState.ACTIVE, 1, 0);
-    assertThat(off.observe(ClusterState.FROZEN, 0, 1_000_000)).as("cluster.frozenAloneMs = 0").isFalse();
+    off.observe(ClusterState.FROZEN, 0, true, 0);
+    assertThat(off.observe(ClusterState.FROZEN, 0, true, 1_000_000)).as("cluster.frozenAloneMs = 0").isFalse();
   }
 }
