@@ -52,9 +52,9 @@ final class FrozenAlone {
   private boolean changing;
   private long warnedAt = Long.MIN_VALUE;
 
-  /** The decision alone, on the given clock (ms). */
-  FrozenAlone(long boundMs, LongSupplier clock) {
-    this(boundMs, clock, null, null, null);
+  /** The decision alone ({@link #observe}). */
+  FrozenAlone(long boundMs) {
+    this(boundMs, () -> 0, null, null, null);
   }
 
   FrozenAlone(long boundMs, Vertx vertx, HazelcastInstance hz, MeterRegistry registry) {
@@ -143,7 +143,7 @@ final class FrozenAlone {
       } else {
         increment(failed);
         long t = clock.getAsLong();
-        if (t - warnedAt >= REPEAT_MS) {
+        if (warnedAt == Long.MIN_VALUE || t - warnedAt >= REPEAT_MS) {
           warnedAt = t;
           LOG.warn("This member has been alone in the cluster in state {} for {} ms (more than cluster.frozenAloneMs "
               + "= {} ms): a split-brain merge froze its side and its peers left it. Setting the cluster state back "
