@@ -71,8 +71,6 @@ final class NodeVerticle extends VerticleBase {
     registry = hz.getMap(REGISTRY);
     clock = new ClockOffset(hz, config.merged().getJsonObject("cluster").getInteger("maxClockOffsetMs"),
       config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
-    frozen = new FrozenAlone(config.cluster().frozenAloneMs(), vertx, hz,
-      config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
     return moduleHealth().compose(modules -> {
       info = describe(modules);
       listenerId = hz.getCluster().addMembershipListener(new Forget());
@@ -82,6 +80,8 @@ final class NodeVerticle extends VerticleBase {
         Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.HEALTH), msg -> noArguments(msg.body()).health()).completion(),
         Future.fromCompletionStage(registry.putAsync(nodeId, info.encode()), context));
     }).onSuccess(v -> {
+      frozen = new FrozenAlone(config.cluster().frozenAloneMs(), vertx, hz,
+        config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
       forgetDeparted();
       reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> {
         clockOffset();
