@@ -47,6 +47,7 @@ public record NodeConfig(
     Setting.integer("cluster.failureDetectionSeconds", 0, "Seconds without a heartbeat before a member is declared dead (0: from cluster.xml, 10)"),
     Setting.integer("cluster.minimumSize", 0, "Split-brain protection: Steward's maps refuse operations on a side with fewer members (0: off)"),
     Setting.integer("cluster.joinRetryMs", 120_000, "How long a starting node keeps retrying a join that the cluster refuses because of its state (FROZEN or PASSIVE: a split-brain merge in progress, or frozen by an operator), with a WARN per attempt, before it exits 1 (0: no retry)"),
+    Setting.integer("cluster.frozenAloneMs", 10_000, "A member left alone in cluster state FROZEN or PASSIVE (a split-brain merge froze its side, then its peers left it) for this long sets the state back to ACTIVE, with a WARN, so that it merges back; 0: never (set 0 if you freeze the cluster on purpose and then stop its members)"),
     Setting.integer("cluster.maxClockOffsetMs", 1000, "A node whose wall clock is further than this from the cluster clock (the Hazelcast master's) logs a WARN to fix its time sync; /nodes shows every node's offset"),
     Setting.string("eventBus.host", "127.0.0.1", "The interface the clustered event bus listens on"),
     Setting.integer("eventBus.port", 0, "The event-bus port (0: any free port)"),
@@ -111,7 +112,8 @@ public record NodeConfig(
       cluster.getBoolean("liteMember"),
       atLeast(cluster, "failureDetectionSeconds", "cluster.failureDetectionSeconds", 0),
       atLeast(cluster, "minimumSize", "cluster.minimumSize", 0),
-      atLeast(cluster, "joinRetryMs", "cluster.joinRetryMs", 0));
+      atLeast(cluster, "joinRetryMs", "cluster.joinRetryMs", 0),
+      atLeast(cluster, "frozenAloneMs", "cluster.frozenAloneMs", 0));
     atLeast(cluster, "maxClockOffsetMs", "cluster.maxClockOffsetMs", 1); // read by the node verticle
     EventBus e = new EventBus(eb.getString("host"), port(eb, "eventBus.port", true), eb.getString("publicHost"),
       EventBusTls.from(eb));
@@ -143,7 +145,7 @@ public record NodeConfig(
 
   public record Cluster(String name, String config, int port, List<String> members, String iface,
                         String publicAddress, boolean liteMember, int failureDetectionSeconds, int minimumSize,
-                        int joinRetryMs) {
+                        int joinRetryMs, int frozenAloneMs) {
   }
 
   /** {@code tls} is null when {@code eventBus.tls} is false. */

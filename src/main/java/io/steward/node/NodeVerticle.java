@@ -55,6 +55,7 @@ final class NodeVerticle extends VerticleBase {
   private String nodeId;
   private JsonObject info;
   private ClockOffset clock;
+  private FrozenAlone frozen;
 
   NodeVerticle(NodeConfig config, Map<String, String> deployments, long startedAt, Store store) {
     this.config = config;
@@ -79,9 +80,12 @@ final class NodeVerticle extends VerticleBase {
         Endpoint.consumer(vertx, Addresses.node(nodeId, Addresses.Nodes.HEALTH), msg -> noArguments(msg.body()).health()).completion(),
         Future.fromCompletionStage(registry.putAsync(nodeId, info.encode()), context));
     }).onSuccess(v -> {
+      frozen = new FrozenAlone(config.cluster().frozenAloneMs(), vertx, hz,
+        config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
       forgetDeparted();
       reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> {
         clockOffset();
+        frozen.check();
         scheduleFence();
         reassert();
         forgetDeparted(); // a merge can also bring back the entry of a node that died meanwhile
@@ -148,6 +152,9 @@ final class NodeVerticle extends VerticleBase {
   public Future<?> stop() {
     if (reassertTimer >= 0) {
       vertx.cancelTimer(reassertTimer);
+    }
+    if (frozen != null) {
+      frozen.close();
     }
     if (listenerId != null) {
       hz.getCluster().removeMembershipListener(listenerId);

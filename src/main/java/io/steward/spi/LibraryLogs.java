@@ -109,6 +109,12 @@ public final class LibraryLogs extends TurboFilter {
       "a member that this node had already removed (after a partition or a pause) claimed to be the new master; "
       + "this node refused, and the two sides join again by Hazelcast's split-brain merge",
       "Nothing to do unless GET /nodes still shows two clusters a minute after the network healed.", null),
+    new Line("mastership-claim-against-master", FETCH_MEMBERS_VIEW,
+      (f, t) -> t instanceof IllegalArgumentException && f.endsWith("claims mastership but this node is master!"),
+      "after a partition or a pause, a member of the other side that had not yet removed this node claimed to be "
+      + "the new master of their old cluster, while this node had already become the master of its own side; this "
+      + "node refused, the claimant goes on without it, and the two sides join again by Hazelcast's split-brain merge",
+      "Nothing to do unless GET /nodes still shows two clusters a minute after the network healed.", null),
     new Line("heartbeat-without-master", HEARTBEAT,
       (f, t) -> t instanceof NullPointerException
         && thrownAt(t, "com.hazelcast.internal.cluster.impl.MembershipManager", "isMemberSuspected")

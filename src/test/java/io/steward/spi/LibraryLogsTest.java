@@ -124,6 +124,9 @@ class LibraryLogsTest {
   /** Seed 101, campaign-runs/101/logs/node1.log:79. */
   static final String CLAIMS = "[10.119.208.1]:5701 [Campaign-4d5aa46b] [5.6.0] [10.119.208.3]:5701 claims mastership "
     + "but it is not a member!";
+  /** Seed 1024, campaign/1024/logs/node5.log:94: node5, alone after a partition, was master of its own side. */
+  static final String CLAIMS_AGAINST_MASTER = "[10.156.226.5]:5701 [Campaign-f44f4a51] [5.6.0] [10.156.226.2]:5701 "
+    + "claims mastership but this node is master!";
   /** Seed 14960 run 1, node1.log:3. */
   static final String HEARTBEAT_NPE = "Cannot invoke \"Object.hashCode()\" because \"key\" is null";
 
@@ -132,6 +135,26 @@ class LibraryLogsTest {
       at("com.hazelcast.internal.util.Preconditions", "checkTrue"),
       at("com.hazelcast.internal.cluster.impl.ClusterServiceImpl", "handleMastershipClaim"),
       at("com.hazelcast.internal.cluster.impl.operations.FetchMembersViewOp", "run"));
+  }
+
+  static IllegalArgumentException claimAgainstMaster() {
+    return thrown(new IllegalArgumentException("[10.156.226.2]:5701 claims mastership but this node is master!"),
+      at("com.hazelcast.internal.util.Preconditions", "checkFalse"),
+      at("com.hazelcast.internal.cluster.impl.ClusterServiceImpl", "handleMastershipClaim"),
+      at("com.hazelcast.internal.cluster.impl.operations.FetchMembersViewOp", "run"));
+  }
+
+  /**
+   * Seed 1024, node5.log:46868 and :46898: a merge's entries, and vertx-hazelcast's clean-up of a departed node,
+   * aborted after two minutes of retries on a partition still assigned to a member that had left (the member was
+   * alone in FROZEN, node/FrozenAlone). Real failures (entries not merged; Vert.x not told the node left): ERRORs.
+   */
+  static TargetNotMemberException notMemberRetriesExhausted(String operation) {
+    return thrown(new TargetNotMemberException("Not Member! target: [10.156.226.2]:5701 - "
+        + "ef33d58e-1b7a-45a1-abd2-fcdd5079cfe7, partitionId: 150, operation: " + operation),
+      at("com.hazelcast.spi.impl.operationservice.impl.Invocation", "initInvocationTarget"),
+      at("com.hazelcast.spi.impl.operationservice.impl.Invocation", "doInvoke"),
+      at("com.hazelcast.spi.impl.operationservice.impl.Invocation$InvocationRetryTask", "run"));
   }
 
   static NullPointerException heartbeatNpe() {
@@ -232,6 +255,8 @@ class LibraryLogsTest {
       "com.hazelcast.spi.impl.operationservice.impl.operations.PartitionIteratingOperation"),
     new Sample("mastership-claim-by-non-member", LibraryLogs.FETCH_MEMBERS_VIEW, CLAIMS, claim(),
       LibraryLogs.FETCH_MEMBERS_VIEW),
+    new Sample("mastership-claim-against-master", LibraryLogs.FETCH_MEMBERS_VIEW, CLAIMS_AGAINST_MASTER,
+      claimAgainstMaster(), LibraryLogs.FETCH_MEMBERS_VIEW),
     new Sample("heartbeat-without-master", LibraryLogs.HEARTBEAT,
       "[10.132.163.1]:5701 [Campaign-ae14f197] [5.6.0] " + HEARTBEAT_NPE, heartbeatNpe(), LibraryLogs.HEARTBEAT),
     new Sample("member-removed-while-joining", LibraryLogs.HAZELCAST_CLUSTER_MANAGER, "Failed to handle memberRemoved",
@@ -369,6 +394,16 @@ class LibraryLogsTest {
       new HazelcastSerializationException("x", new IllegalStateException("y")))).isEqualTo(FilterReply.NEUTRAL);
     assertThat(error(LibraryLogs.HAZELCAST_CLUSTER_MANAGER, "Failed to handle memberAdded",
       memberRemovedWhileJoining())).isEqualTo(FilterReply.NEUTRAL);
+    // seed 1024: a merge whose entries were not merged, vertx-hazelcast's clean-up of a departed node aborted
+    assertThat(error("com.hazelcast.internal.cluster.impl.ClusterMergeTask", "[10.156.226.5]:5701 [Campaign-f44f4a51] "
+      + "[5.6.0] While merging...", notMemberRetriesExhausted("com.hazelcast.map.impl.operation.MergeOperation, "
+      + "service: hz:impl:mapService"))).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(error(LibraryLogs.HAZELCAST_CLUSTER_MANAGER, "Failed to handle memberRemoved",
+      notMemberRetriesExhausted("com.hazelcast.multimap.impl.operations.EntrySetOperation, service: "
+      + "hz:impl:multiMapService"))).isEqualTo(FilterReply.NEUTRAL);
+    // a mastership claim refused for another reason
+    assertThat(error(LibraryLogs.FETCH_MEMBERS_VIEW, "Node is not joined!",
+      new IllegalStateException("Node is not joined!"))).isEqualTo(FilterReply.NEUTRAL);
     // a join refused for another reason than the cluster state (the reason stays an ERROR); Vert.x's start and
     // leave failing otherwise; the joiner's other failures
     assertThat(error(LibraryLogs.SECURITY, SEED_1005_NODE3 + "Reason of failure for node join: Joining node's version "
