@@ -8,7 +8,7 @@ final class CoreApi implements Api {
 
   @Override
   public void mount(Router router, Forward forward) {
-    router.get("/nodes").handler(forward.params(Addresses.Nodes.LIST));
+    router.get("/nodes").handler(forward.paramsHere(Addresses.Nodes.LIST));
   }
 
   @Override

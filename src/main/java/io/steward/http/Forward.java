@@ -5,10 +5,14 @@ import io.steward.bus.Addresses;
 import io.steward.bus.Door;
 import io.steward.bus.Fields;
 import io.steward.bus.StewardException;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -53,6 +57,17 @@ final class Forward {
   /** GET/DELETE: the path parameters (and whatever {@code extra} adds from the query) as the body. */
   Handler<RoutingContext> params(String address, String... pathParams) {
     return to(address, 200, ctx -> withParams(new JsonObject(), ctx, pathParams));
+  }
+
+  /**
+   * GET of an address every node answers from the cluster's shared state ({@code steward.nodes.list}): asks this
+   * node's own consumer. The bus would pick any node's in turn, a killed node's too until the cluster forgets its
+   * consumers (about a second after Hazelcast declares it gone), and a request sent there is lost: it waited for
+   * {@code http.requestTimeoutMs}, then a 408. Any node's while this one has none (starting or stopping).
+   */
+  Handler<RoutingContext> paramsHere(String address) {
+    reaches(address);
+    return ctx -> send(ctx, address, new JsonObject(), 200, timeoutMs, true);
   }
 
   /** Any request: {@code request} builds the bus body (throw {@link StewardException} for a 400). */
@@ -116,11 +131,22 @@ final class Forward {
   }
 
   void send(RoutingContext ctx, String address, JsonObject body, int status, long timeout) {
+    send(ctx, address, body, status, timeout, false);
+  }
+
+  private void send(RoutingContext ctx, String address, JsonObject body, int status, long timeout, boolean here) {
     if (!routes.contains(address)) {
       throw new IllegalStateException("route to " + address + " was not declared with Forward.reaches");
     }
     DeliveryOptions options = Door.stamp(door, new DeliveryOptions().setSendTimeout(timeout));
-    vertx.eventBus().request(address, body, options).onComplete(ar -> {
+    DeliveryOptions local = Door.stamp(door, new DeliveryOptions().setSendTimeout(timeout).setLocalOnly(true));
+    Future<Message<Object>> answer = here
+      ? vertx.eventBus().request(address, body, local)
+        .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+          ? vertx.eventBus().request(address, body, options)
+          : Future.failedFuture(err))
+      : vertx.eventBus().request(address, body, options);
+    answer.onComplete(ar -> {
       if (ar.failed()) {
         HttpErrors.send(ctx, ar.cause());
         return;
