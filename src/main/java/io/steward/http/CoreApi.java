@@ -8,7 +8,10 @@ final class CoreApi implements Api {
 
   @Override
   public void mount(Router router, Forward forward) {
-    router.get("/nodes").handler(forward.params(Addresses.Nodes.LIST));
+    // Every node answers steward.nodes.list from the cluster-wide registry: asked here, a request cannot go to a node
+    // that was just killed (the bus still picks its consumer for a moment, and that request waited for
+    // http.requestTimeoutMs, then a 408).
+    router.get("/nodes").handler(forward.params(forward.preferHere(Addresses.Nodes.LIST)));
   }
 
   @Override

@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,12 +35,11 @@ class NodeProcessIT {
   @BeforeAll
   static void start() throws Exception {
     cluster = ProcessCluster.create(NodeProcessIT.class, 3);
-    // One after the other (not ProcessCluster.start, which starts them at once): /nodes lists by start time, and
-    // the cases below expect node1 first.
-    first = cluster.add(Map.of());
-    cluster.awaitHealthy(first, 90_000);
-    second = cluster.add(Map.of());
-    cluster.awaitHealthy(second, 90_000);
+    // At once, as a deployment starts them (one after the other took about 5 s more: CI time); which one /nodes
+    // lists first (by start time) is read from it.
+    List<NodeProcess> started = cluster.start(2);
+    first = started.get(0);
+    second = started.get(1);
   }
 
   @AfterAll
@@ -51,8 +53,14 @@ class NodeProcessIT {
     cluster.awaitNodeCount(first, 2, 30_000);
     JsonObject nodes = second.get("/nodes").json();
     assertThat(nodes.getInteger("count")).isEqualTo(2);
-    assertThat(nodes.getJsonArray("nodes").stream().map(n -> ((JsonObject) n).getString("name")))
-      .containsExactly("node1", "node2");
+    List<JsonObject> listed = nodes.getJsonArray("nodes").stream().map(n -> (JsonObject) n).toList();
+    assertThat(listed.stream().map(n -> n.getString("name"))).containsExactlyInAnyOrder("node1", "node2");
+    // Oldest first: by start time, then id.
+    Instant firstStart = Instant.parse(listed.get(0).getString("startedAt"));
+    Instant secondStart = Instant.parse(listed.get(1).getString("startedAt"));
+    assertThat(firstStart.isBefore(secondStart)
+      || firstStart.equals(secondStart) && listed.get(0).getString("id").compareTo(listed.get(1).getString("id")) < 0)
+      .as("listed oldest first: %s", listed).isTrue();
   }
 
   @Test
@@ -83,8 +91,10 @@ class NodeProcessIT {
     String firstId = reply.getJsonArray("nodes").getJsonObject(0).getString("id");
     JsonObject info = (JsonObject) client.eventBus().request(Addresses.node(firstId, Addresses.Nodes.INFO), new JsonObject())
       .await(20, TimeUnit.SECONDS).body();
-    assertThat(info.getString("name")).isEqualTo("node1");
-    assertThat(info.getLong("pid")).isEqualTo(first.pid());
+    NodeProcess oldest = cluster.nodes().stream().filter(n -> n.name().equals(info.getString("name"))).findFirst()
+      .orElseThrow(() -> new AssertionError("no node named " + info.getString("name") + ": " + info));
+    assertThat(info.getString("name")).isEqualTo(reply.getJsonArray("nodes").getJsonObject(0).getString("name"));
+    assertThat(info.getLong("pid")).isEqualTo(oldest.pid());
     assertThat(info.getInteger("clusterMembers")).isEqualTo(3); // two nodes and this lite member
   }
 
@@ -109,7 +119,20 @@ class NodeProcessIT {
   void a_killed_node_disappears_from_the_survivor() throws Exception {
     second.kill();
     assertThat(second.isAlive()).isFalse();
-    cluster.awaitNodeCount(first, 1, 30_000);
+    // Every GET /nodes on the survivor answers, also while it still knows the dead node's bus consumers: every node
+    // answers steward.nodes.list, and a request the bus sent to the dead one waited for http.requestTimeoutMs (30 s;
+    // this client gives up after 10 s: status -1).
+    List<String> failed = new CopyOnWriteArrayList<>();
+    cluster.await("node1 lists 1 node", 30_000, () -> {
+      long start = System.nanoTime();
+      NodeProcess.Response r = first.get("/nodes");
+      if (r.status() != 200) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        failed.add(r.status() + " after " + ms + " ms: " + r.body());
+      }
+      return r.status() == 200 && r.json().getInteger("count") == 1;
+    });
+    assertThat(failed).as("GET /nodes on the survivor after the kill: answers other than 200").isEmpty();
     assertThat(first.get("/health").status()).isEqualTo(200);
     assertThat(first.logText()).contains("left or died");
     assertThat(first.logText().lines().filter(l -> l.contains(" ERROR ") && l.contains("i.s."))).isEmpty();
