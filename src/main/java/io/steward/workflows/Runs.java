@@ -56,6 +56,16 @@ final class Runs {
       .map(Boolean.TRUE::equals);
   }
 
+  /**
+   * The record, once its synchronous backup holds it too (null: no record): a record read from its owner may be one
+   * whose write the backup has not acknowledged yet, which the owner's death would lose. Written again as it is
+   * (its expiry unchanged), with {@link HazelcastInternals#submitToKeyConfirmed}.
+   */
+  Future<JsonObject> confirmed(String id) {
+    return call(() -> HazelcastInternals.submitToKeyConfirmed(map, id, new Confirm())).map(v -> v == null ? null
+      : new JsonObject(v));
+  }
+
   /** A Hazelcast call as a future on this context; a call that throws (a member not active) fails the future. */
   private <T> Future<T> call(java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> op) {
     Future<T> f;
@@ -130,6 +140,20 @@ final class Runs {
         entry.setValue(next);
       }
       return true;
+    }
+  }
+
+  /** Writes a record again as it is, so that the backup's acknowledgement confirms it; answers it (or null). */
+  static final class Confirm implements EntryProcessor<String, String, String> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String process(Map.Entry<String, String> entry) {
+      String v = entry.getValue();
+      if (v != null) {
+        ((ExtendedMapEntry<String, String>) entry).setValueWithoutChangingExpiryTime(v);
+      }
+      return v;
     }
   }
 

@@ -478,6 +478,63 @@ class WorkflowsTest {
     }
   }
 
+  /**
+   * Submits that carry the same {@code key}, on both nodes and over HTTP, at once and after one another, start one
+   * workflow: the first is answered its id, every other one that id with {@code existing: true}, and each step ran
+   * once. A key that is not a string, or too long, is a 400 naming {@code key}.
+   */
+  @Test
+  @Order(9)
+  void submits_with_the_same_key_start_one_workflow_and_the_others_are_answered_its_id_as_existing() throws Exception {
+    String run = run();
+    String key = "order-" + run;
+    JsonObject body = new JsonObject().put("name", "keyed").put("key", key)
+      .put("steps", new JsonArray().add(step(run, "A")).add(step(run, "B", "A")));
+    List<Future<Message<Object>>> racing = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      racing.add(nodes.get(i % 2).vertx().eventBus().request(Addresses.Workflows.SUBMIT, body.copy(),
+        new DeliveryOptions().setSendTimeout(20_000)));
+    }
+    Future.join(racing).await(30, TimeUnit.SECONDS);
+    List<JsonObject> answers = new ArrayList<>();
+    for (Future<Message<Object>> f : racing) {
+      assertThat(f.succeeded()).as("submit answered: %s", f.cause()).isTrue();
+      answers.add((JsonObject) f.result().body());
+    }
+    String id = answers.get(0).getString("id");
+    assertThat(answers).extracting(a -> a.getString("id")).containsOnly(id);
+    assertThat(answers).filteredOn(a -> !a.getBoolean("existing", false)).as("answers not existing: %s", answers)
+      .hasSize(1);
+    JsonObject wf = until(nodes.get(0), id, "succeeded");
+    assertThat(wf.getString("key")).isEqualTo(key);
+
+    // After its end too (its record is kept workflows.finishedTtlMs), over the bus and over HTTP.
+    JsonObject later = call(nodes.get(1), Addresses.Workflows.SUBMIT, body.copy());
+    assertThat(later.getString("id")).isEqualTo(id);
+    assertThat(later.getBoolean("existing")).isTrue();
+    HttpResponse<Buffer> overHttp = post("/workflows", body.copy());
+    assertThat(overHttp.statusCode()).isEqualTo(202);
+    assertThat(overHttp.bodyAsJsonObject().getString("id")).isEqualTo(id);
+    assertThat(overHttp.bodyAsJsonObject().getBoolean("existing")).isTrue();
+    assertThat(EFFECTS.get(run + "/A/0").get()).isEqualTo(1);
+    assertThat(EFFECTS.get(run + "/B/0").get()).isEqualTo(1);
+    JsonObject list = call(nodes.get(0), Addresses.Workflows.LIST, new JsonObject().put("name", "keyed"));
+    assertThat(list.getInteger("total")).isEqualTo(1);
+
+    // Another key is another workflow.
+    String other = call(nodes.get(0), Addresses.Workflows.SUBMIT, body.copy().put("key", key + "-2")).getString("id");
+    assertThat(other).isNotEqualTo(id);
+    until(nodes.get(0), other, "succeeded");
+
+    ReplyException notString = catchThrowableOfType(ReplyException.class, () -> call(nodes.get(0),
+      Addresses.Workflows.SUBMIT, body.copy().put("key", 42)));
+    assertThat(notString.failureCode()).isEqualTo(400);
+    assertThat(notString.getMessage()).contains("key").contains("must be a string");
+    HttpResponse<Buffer> tooLong = post("/workflows", body.copy().put("key", "k".repeat(201)));
+    assertThat(tooLong.statusCode()).isEqualTo(400);
+    assertThat(tooLong.bodyAsJsonObject().getString("field")).isEqualTo("key");
+  }
+
   @Test
   @Order(99)
   void a_workflow_whose_member_is_terminated_mid_way_finishes_on_the_survivors_each_effect_once_or_flagged()
