@@ -48,8 +48,8 @@ final class Keys {
    * not confirm it.
    */
   Future<Binding> bind(String key, String id, long at, String replacing) {
-    return Future.fromCompletionStage(HazelcastInternals.submitToKeyConfirmed(map, key, new Bind(id, at, replacing)),
-      vertx.getOrCreateContext()).map(Binding::parse);
+    return Runs.call(vertx, () -> HazelcastInternals.submitToKeyConfirmed(map, key, new Bind(id, at, replacing)))
+      .map(Binding::parse);
   }
 
   /**
@@ -57,12 +57,12 @@ final class Keys {
    * workflow runs. Nothing when the key is bound to another workflow.
    */
   Future<Boolean> hold(String key, String id, long ttlMs) {
-    return Future.fromCompletionStage(map.submitToKey(key, new Hold(id, ttlMs)), vertx.getOrCreateContext());
+    return Runs.call(vertx, () -> map.submitToKey(key, new Hold(id, ttlMs)));
   }
 
   /** Frees {@code key} if it is still bound to {@code id} (a submit that wrote nothing). */
   void unbind(String key, String id) {
-    map.submitToKey(key, new Hold(id, -1));
+    hold(key, id, -1);
   }
 
   /** Binds a free key, or one bound to {@code replacing}; answers the binding it leaves. Deterministic (backups). */

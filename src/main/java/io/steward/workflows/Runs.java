@@ -68,6 +68,11 @@ final class Runs {
 
   /** A Hazelcast call as a future on this context; a call that throws (a member not active) fails the future. */
   private <T> Future<T> call(java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> op) {
+    return call(vertx, op);
+  }
+
+  /** A Hazelcast call as a future on the caller's context; a call that throws (a member not active) fails the future. */
+  static <T> Future<T> call(Vertx vertx, java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> op) {
     Future<T> f;
     try {
       f = Future.fromCompletionStage(op.get(), vertx.getOrCreateContext());

@@ -507,6 +507,13 @@ class WorkflowsTest {
       .hasSize(1);
     JsonObject wf = until(nodes.get(0), id, "succeeded");
     assertThat(wf.getString("key")).isEqualTo(key);
+    // The key is kept as long as the finished record (workflows.finishedTtlMs, 24 h here), no longer.
+    com.hazelcast.map.IMap<String, String> keys = Cluster.hazelcast(nodes.get(0).vertx()).getMap(Keys.MAP);
+    Poll.until(nodes.get(0).vertx(), "the key's expiry set at the end", 60_000, () -> nodes.get(0).vertx()
+      .executeBlocking(() -> {
+        com.hazelcast.core.EntryView<String, String> view = keys.getEntryView(key);
+        return view != null && view.getTtl() == 86_400_000L;
+      }, false)).await(70, TimeUnit.SECONDS);
 
     // After its end too (its record is kept workflows.finishedTtlMs), over the bus and over HTTP.
     JsonObject later = call(nodes.get(1), Addresses.Workflows.SUBMIT, body.copy());
@@ -533,6 +540,33 @@ class WorkflowsTest {
     HttpResponse<Buffer> tooLong = post("/workflows", body.copy().put("key", "k".repeat(201)));
     assertThat(tooLong.statusCode()).isEqualTo(400);
     assertThat(tooLong.bodyAsJsonObject().getString("field")).isEqualTo("key");
+  }
+
+  /**
+   * A key bound to a workflow that has no record: while the binding is young (its submit may still be writing the
+   * record) a submit waits, then gets a 503 "still being accepted"; a binding older than {@link Engine#ACCEPTING_MS}
+   * (a submit that wrote nothing) moves to the new workflow.
+   */
+  @Test
+  @Order(10)
+  void a_key_bound_to_a_workflow_without_a_record_is_a_503_while_young_and_moves_once_stale() throws Exception {
+    String run = run();
+    HazelcastInstance hz = Cluster.hazelcast(nodes.get(0).vertx());
+    com.hazelcast.map.IMap<String, String> keys = hz.getMap(Keys.MAP);
+    JsonObject body = new JsonObject().put("name", "unrecorded").put("steps", new JsonArray().add(step(run, "A")));
+
+    keys.set("young-" + run, new Keys.Binding("never-written", hz.getCluster().getClusterTime()).encode());
+    ReplyException young = catchThrowableOfType(ReplyException.class, () -> call(nodes.get(1),
+      Addresses.Workflows.SUBMIT, body.copy().put("key", "young-" + run)));
+    assertThat(young.failureCode()).isEqualTo(503);
+    assertThat(young.getMessage()).contains("never-written").contains("still being accepted; retry");
+
+    keys.set("stale-" + run, new Keys.Binding("never-written", hz.getCluster().getClusterTime()
+      - Engine.ACCEPTING_MS - 1_000).encode());
+    JsonObject moved = call(nodes.get(1), Addresses.Workflows.SUBMIT, body.copy().put("key", "stale-" + run));
+    assertThat(moved.getBoolean("existing", false)).isFalse();
+    assertThat(Keys.Binding.parse(keys.get("stale-" + run)).id()).isEqualTo(moved.getString("id"));
+    until(nodes.get(0), moved.getString("id"), "succeeded");
   }
 
   @Test
