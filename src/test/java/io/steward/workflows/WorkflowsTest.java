@@ -586,6 +586,20 @@ class WorkflowsTest {
     StewardNode victim = nodes.stream().filter(n -> Cluster.hazelcast(n.vertx()).getCluster().getLocalMember().getUuid()
       .equals(owner)).findFirst().orElseThrow();
     StewardNode survivor = nodes.stream().filter(n -> n != victim && n != nodes.get(2)).findFirst().orElseThrow();
+    // A keyed workflow whose key binding the victim holds (its partition's owner): the binding survives the kill.
+    HazelcastInstance survivorHz = Cluster.hazelcast(survivor.vertx());
+    java.util.UUID victimMember = Cluster.hazelcast(victim.vertx()).getCluster().getLocalMember().getUuid();
+    String key = null;
+    for (int i = 0; key == null; i++) {
+      String k = "kill-" + run + "-" + i;
+      if (victimMember.equals(survivorHz.getPartitionService().getPartition(k).getOwner().getUuid())) {
+        key = k;
+      }
+    }
+    JsonObject keyed = new JsonObject().put("name", "keyed-survivor").put("key", key)
+      .put("steps", new JsonArray().add(step(run, "keyed")));
+    String keyedId = call(survivor, Addresses.Workflows.SUBMIT, keyed).getString("id");
+    until(survivor, keyedId, "succeeded");
     untilTrue("the three items of mid started", () -> held(hold) >= 3);
 
     // A crash: its member goes without a goodbye, then its Vert.x stops too (a process that died answers nothing; an
@@ -598,6 +612,10 @@ class WorkflowsTest {
     }
     release(hold);
     JsonObject wf = until(survivor, id, "succeeded");
+    JsonObject again = call(survivor, Addresses.Workflows.SUBMIT, keyed);
+    assertThat(again.getString("id")).as("the key's binding outlived the member that held it").isEqualTo(keyedId);
+    assertThat(again.getBoolean("existing")).isTrue();
+    assertThat(EFFECTS.get(run + "/keyed/0").get()).isEqualTo(1);
 
     // No step item was started as a second task (its key answered the first), and each effect happened once per
     // attempt of that task (a restart after its request timed out with the member is an attempt), more only where
