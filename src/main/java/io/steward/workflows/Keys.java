@@ -65,12 +65,17 @@ final class Keys {
     hold(key, id, -1);
   }
 
-  /** Binds a free key, or one bound to {@code replacing}; answers the binding it leaves. Deterministic (backups). */
+  /**
+   * Binds a free key, or one bound to {@code replacing}; answers the binding it leaves. The backup gets the binding
+   * the owner has afterwards ({@link Mirror}), also when it was there already: a backup that missed it is repaired
+   * before a submit is answered with it.
+   */
   static final class Bind implements EntryProcessor<String, String, String> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final String id;
     private final long at;
     private final String replacing;
+    private transient Mirror backup;
 
     Bind(String id, long at, String replacing) {
       this.id = id;
@@ -84,20 +89,33 @@ final class Keys {
       if (v != null) {
         String bound = Binding.parse(v).id();
         if (!bound.equals(replacing)) {
+          backup = new Mirror(v, Mirror.KEEP_EXPIRY);
           return v; // another workflow's, or this very binding run again by Hazelcast after a member left mid-call
         }
       }
       String mine = new Binding(id, at).encode();
       ((ExtendedMapEntry<String, String>) entry).setValue(mine, 0, TimeUnit.MILLISECONDS);
+      backup = new Mirror(mine, 0);
       return mine;
     }
+
+    @Override
+    public EntryProcessor<String, String, String> getBackupProcessor() {
+      return backup == null ? null : cast(backup);
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <R> EntryProcessor<String, String, R> cast(Mirror m) {
+    return (EntryProcessor) m;
   }
 
   /** The binding's expiry ({@code ttlMs} 0: none), or (negative) its removal, if the key is bound to {@code id}. */
   static final class Hold implements EntryProcessor<String, String, Boolean> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final String id;
     private final long ttlMs;
+    private transient Mirror backup;
 
     Hold(String id, long ttlMs) {
       this.id = id;
@@ -112,10 +130,17 @@ final class Keys {
       }
       if (ttlMs < 0) {
         entry.setValue(null);
+        backup = new Mirror(null, 0);
       } else {
         ((ExtendedMapEntry<String, String>) entry).setValue(v, ttlMs, TimeUnit.MILLISECONDS);
+        backup = new Mirror(v, ttlMs);
       }
       return true;
+    }
+
+    @Override
+    public EntryProcessor<String, String, Boolean> getBackupProcessor() {
+      return backup == null ? null : cast(backup);
     }
   }
 }

@@ -148,17 +148,26 @@ final class Runs {
     }
   }
 
-  /** Writes a record again as it is, so that the backup's acknowledgement confirms it; answers it (or null). */
+  /**
+   * Answers the record (or null) once the backup holds that very record: the backup is given the owner's value
+   * ({@link Mirror}), whatever its own copy was, and the confirmed call waits for its acknowledgement.
+   */
   static final class Confirm implements EntryProcessor<String, String, String> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
+    private transient Mirror backup;
 
     @Override
     public String process(Map.Entry<String, String> entry) {
       String v = entry.getValue();
       if (v != null) {
-        ((ExtendedMapEntry<String, String>) entry).setValueWithoutChangingExpiryTime(v);
+        backup = new Mirror(v, Mirror.KEEP_EXPIRY);
       }
       return v;
+    }
+
+    @Override
+    public EntryProcessor<String, String, String> getBackupProcessor() {
+      return backup == null ? null : Keys.cast(backup);
     }
   }
 
