@@ -116,4 +116,19 @@ class KeysTest {
     assertThat(run(new Runs.Confirm(), new Entry(null), backup)).as("no record: nothing for the backup").isNull();
     assertThat(new Runs.Confirm().getBackupProcessor()).isNull();
   }
+
+  @Test
+  void a_record_written_by_compare_and_set_reaches_a_backup_that_missed_the_write_before_and_a_refused_one_nothing() {
+    String v1 = "{\"id\":\"w\",\"state\":\"running\",\"version\":1}";
+    String v2 = "{\"id\":\"w\",\"state\":\"running\",\"version\":2}";
+    Entry owner = new Entry(v1);
+    Entry backup = new Entry(null); // version 1's backup write never arrived
+    assertThat(run(new Runs.Cas(1, v2, 0), owner, backup)).isTrue();
+    assertThat(backup.value).isEqualTo(owner.value).isEqualTo(v2);
+    assertThat(owner.ttlMs).as("running: no expiry").isZero();
+    Entry untouched = new Entry(v1);
+    assertThat(run(new Runs.Cas(1, "{\"version\":3}", 0), owner, untouched)).as("version 2 is there").isFalse();
+    assertThat(untouched.value).isEqualTo(v1);
+    assertThat(run(new Runs.Cas(1, v2, 0), owner, new Entry(null))).as("the same write again").isTrue();
+  }
 }
