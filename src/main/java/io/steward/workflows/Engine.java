@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.bus.Addresses;
 import io.steward.bus.Door;
+import io.steward.bus.Endpoint;
 import io.steward.bus.Failure;
 import io.steward.bus.StewardException;
 import io.steward.observe.LogText;
@@ -128,7 +129,7 @@ final class Engine {
       .compose(binding -> {
         if (binding.id().equals(id)) {
           return start(spec, door, id).onFailure(err -> {
-            if (!io.steward.bus.Endpoint.indeterminate(err)) {
+            if (!Endpoint.indeterminate(err)) {
               keys.unbind(key, id); // nothing was written: the key is free again
             }
           });
@@ -166,9 +167,10 @@ final class Engine {
 
   /** A key binding or record read that no backup confirmed: nothing was started; retry. */
   private static <T> Future<T> unconfirmed(String key, Throwable err) {
-    if (io.steward.bus.Endpoint.indeterminate(err)) {
-      return Future.failedFuture(StewardException.unavailable("key: '" + key + "' could not be bound: a backup member "
-        + "did not confirm it in time (a member is cut off, overloaded or leaving); nothing was started; retry"));
+    if (Endpoint.indeterminate(err)) {
+      return Future.failedFuture(StewardException.unavailable("key: '" + key + "': a backup member did not confirm its "
+        + "binding or its workflow's record in time (a member is cut off, overloaded or leaving); nothing was started "
+        + "by this submit; retry"));
     }
     return Future.failedFuture(err);
   }
