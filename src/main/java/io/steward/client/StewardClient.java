@@ -7,10 +7,10 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.Objects;
 
 /**
- * A typed client of a Steward cluster for a Vert.x application: {@link #tasks()}, {@link #fanout()},
- * {@link #schedule()} and {@link #cache(String)}, each call a {@link Future} of a small record, each failure a
- * {@link StewardException} with its code. It needs vertx-core and vertx-hazelcast of the nodes' Hazelcast minor
- * version (5.6), and nothing of Steward's server.
+ * A typed client of a Steward cluster for a Vert.x application: {@link #tasks()}, {@link #workflows()},
+ * {@link #fanout()}, {@link #schedule()} and {@link #cache(String)}, each call a {@link Future} of a small record,
+ * each failure a {@link StewardException} with its code. It needs vertx-core and vertx-hazelcast of the nodes'
+ * Hazelcast minor version (5.6), and nothing of Steward's server.
  *
  * <pre>{@code
  * StewardClient.join(ClientOptions.defaults().clusterName("steward"))
@@ -73,6 +73,10 @@ public final class StewardClient {
 
   public Tasks tasks() {
     return new Tasks(bus);
+  }
+
+  public Workflows workflows() {
+    return new Workflows(bus);
   }
 
   public Fanout fanout() {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.bus.Addresses;
 import io.steward.bus.Door;
+import io.steward.bus.Endpoint;
 import io.steward.bus.Failure;
 import io.steward.bus.StewardException;
 import io.steward.observe.LogText;
@@ -43,11 +44,23 @@ final class Engine {
   static final long UNIQUE_FOR_MS = 86_400_000L;
   private static final long CALL_TIMEOUT_MS = 10_000;
   private static final int MAX_WATCHED = 200_000;
+  /**
+   * How long a key binding whose workflow record is not found is taken to be one whose submit is still writing the
+   * record (a 503 meanwhile); after that, the binding is taken as left by a submit that wrote nothing.
+   */
+  static final long ACCEPTING_MS = 30_000;
+  private static final int KEY_TRIES = 3;
+  /** How long a submit whose key is bound to a workflow still being accepted waits for its record (then 503). */
+  static final long WAIT_ACCEPTING_MS = 3_000;
 
   private final Vertx vertx;
   private final String nodeId;
   private final Runs runs;
+  private final Keys keys;
   private final LongSupplier clock;
+  /** The cluster's clock (Hazelcast's cluster time), which every node agrees on: for the age of key bindings. */
+  private final LongSupplier clusterClock;
+  private final long finishedTtlMs;
   /** Workflows being advanced here, and those to advance again once that ends. */
   private final Set<String> busy = new HashSet<>();
   private final Set<String> again = new HashSet<>();
@@ -58,11 +71,15 @@ final class Engine {
   private final MeterRegistry registry;
   private volatile int owned;
 
-  Engine(Vertx vertx, String nodeId, Runs runs, LongSupplier clock, MeterRegistry registry) {
+  Engine(Vertx vertx, String nodeId, Runs runs, Keys keys, LongSupplier clock, LongSupplier clusterClock,
+         long finishedTtlMs, MeterRegistry registry) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.runs = runs;
+    this.keys = keys;
     this.clock = clock;
+    this.clusterClock = clusterClock;
+    this.finishedTtlMs = finishedTtlMs;
     this.registry = registry;
     this.submitted = Counter.builder("steward_workflows_submitted").description("Workflows accepted by this node")
       .register(registry);
@@ -78,7 +95,14 @@ final class Engine {
 
   Future<JsonObject> submit(Object body, Door door) {
     WorkflowSpec spec = WorkflowSpec.parse(body, door);
-    String id = UUID.randomUUID().toString();
+    if (spec.key() != null) {
+      return keyed(spec, door, null, 1);
+    }
+    return start(spec, door, UUID.randomUUID().toString());
+  }
+
+  /** Writes a new workflow's record (confirmed by its backup), then starts advancing it. */
+  private Future<JsonObject> start(WorkflowSpec spec, Door door, String id) {
     JsonObject rec = Progress.start(id, spec, door == null ? null : door.toJson(), nodeId, clock.getAsLong());
     return runs.replace(null, rec).map(ok -> {
       if (!ok) {
@@ -89,6 +113,66 @@ final class Engine {
       advance(id);
       return new JsonObject().put("id", id).put("name", spec.name());
     });
+  }
+
+  /**
+   * A submit with an idempotency key: binds the key to a new workflow id (confirmed by the backup), then writes the
+   * record. A key bound already answers the workflow bound to it ({@code existing: true}) once its record is confirmed
+   * on the backup too; a binding whose record is not there is either still being written by its submit (younger than
+   * {@link #ACCEPTING_MS}: 503, retry) or left by a submit that wrote nothing, or by a workflow whose record expired
+   * ({@code workflows.finishedTtlMs}): then the key moves to the new workflow.
+   */
+  private Future<JsonObject> keyed(WorkflowSpec spec, Door door, String replacing, int tries) {
+    String key = spec.key();
+    String id = UUID.randomUUID().toString();
+    return keys.bind(key, id, clusterClock.getAsLong(), replacing).recover(err -> unconfirmed(key, err))
+      .compose(binding -> {
+        if (binding.id().equals(id)) {
+          return start(spec, door, id).onFailure(err -> {
+            if (!Endpoint.indeterminate(err)) {
+              keys.unbind(key, id); // nothing was written: the key is free again
+            }
+          });
+        }
+        return existing(key, binding, clock.getAsLong() + WAIT_ACCEPTING_MS, 20).compose(r -> {
+          if (r != null) {
+            return Future.succeededFuture(new JsonObject().put("id", r.getString("id")).put("name", r.getString("name"))
+              .put("existing", true));
+          }
+          if (tries >= KEY_TRIES) {
+            throw StewardException.conflict("key: '" + key + "' is being bound by other submits at the same time; retry");
+          }
+          return keyed(spec, door, binding.id(), tries + 1);
+        });
+      });
+  }
+
+  /**
+   * The confirmed record of the workflow a key is bound to; null when there is none and the binding is older than
+   * {@link #ACCEPTING_MS} (the key may move). A younger binding without a record is a submit still writing it: looked
+   * at again until {@code deadline} (clock), then a 503.
+   */
+  private Future<JsonObject> existing(String key, Keys.Binding binding, long deadline, long pauseMs) {
+    return runs.confirmed(binding.id()).recover(err -> unconfirmed(key, err)).compose(r -> {
+      if (r != null || clusterClock.getAsLong() - binding.at() >= ACCEPTING_MS) {
+        return Future.succeededFuture(r);
+      }
+      if (clock.getAsLong() >= deadline) {
+        return Future.failedFuture(StewardException.unavailable("key: '" + key + "' is bound to workflow "
+          + binding.id() + ", whose submit is still being accepted; retry"));
+      }
+      return vertx.timer(pauseMs).compose(v -> existing(key, binding, deadline, Math.min(pauseMs * 2, 500)));
+    });
+  }
+
+  /** A key binding or record read that no backup confirmed: nothing was started; retry. */
+  private static <T> Future<T> unconfirmed(String key, Throwable err) {
+    if (Endpoint.indeterminate(err)) {
+      return Future.failedFuture(StewardException.unavailable("key: '" + key + "': a backup member did not confirm its "
+        + "binding or its workflow's record in time (a member is cut off, overloaded or leaving); nothing was started "
+        + "by this submit; retry"));
+    }
+    return Future.failedFuture(err);
   }
 
   Future<JsonObject> get(String id) {
@@ -108,6 +192,19 @@ final class Engine {
 
   Future<JsonObject> retry(String id) {
     return change(id, r -> Progress.retry(r, clock.getAsLong()), 0).onSuccess(r -> advance(id));
+  }
+
+  /** A keyed workflow's key is kept while it runs, and as long as its record after it ended. */
+  private void holdKey(JsonObject record) {
+    String key = record.getString("key");
+    if (key == null) {
+      return;
+    }
+    String id = record.getString("id");
+    keys.hold(key, id, Progress.isFinal(record) ? finishedTtlMs : 0).onFailure(err -> WARNINGS.warn("hold",
+      "Workflow " + id + ": the expiry of its key '" + LogText.escape(key) + "' could not be set (" + LogText.escape(
+      err.getMessage()) + "); the key stays bound to it until its record is gone, and a later submit with the key then "
+      + "takes it"));
   }
 
   /** A change asked for by a client: read, change, compare-and-set (again when another node wrote first), act. */
@@ -303,6 +400,10 @@ final class Engine {
   private void act(Progress.Result res) {
     res.cancels().forEach(this::cancelTask);
     publish(res.record(), res.events());
+    if (res.events().stream().anyMatch(e -> Progress.FINAL.contains(e.getString("event"))
+      || "retried".equals(e.getString("event")))) {
+      holdKey(res.record());
+    }
     for (JsonObject e : res.events()) {
       String ev = e.getString("event");
       if (Progress.FINAL.contains(ev)) {

@@ -51,6 +51,9 @@ final class Progress {
     if (door != null) {
       r.put("door", door);
     }
+    if (spec.key() != null) {
+      r.put("key", spec.key());
+    }
     return r;
   }
 

@@ -56,8 +56,23 @@ final class Runs {
       .map(Boolean.TRUE::equals);
   }
 
+  /**
+   * The record, once its synchronous backup holds it too (null: no record): a record read from its owner may be one
+   * whose write the backup has not acknowledged yet, which the owner's death would lose. Written again as it is
+   * (its expiry unchanged), with {@link HazelcastInternals#submitToKeyConfirmed}.
+   */
+  Future<JsonObject> confirmed(String id) {
+    return call(() -> HazelcastInternals.submitToKeyConfirmed(map, id, new Confirm())).map(v -> v == null ? null
+      : new JsonObject(v));
+  }
+
   /** A Hazelcast call as a future on this context; a call that throws (a member not active) fails the future. */
   private <T> Future<T> call(java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> op) {
+    return call(vertx, op);
+  }
+
+  /** A Hazelcast call as a future on the caller's context; a call that throws (a member not active) fails the future. */
+  static <T> Future<T> call(Vertx vertx, java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> op) {
     Future<T> f;
     try {
       f = Future.fromCompletionStage(op.get(), vertx.getOrCreateContext());
@@ -100,13 +115,14 @@ final class Runs {
 
   /**
    * Compare-and-set of a whole record on its {@code version} ({@code -1}: no record yet); answers whether it wrote.
-   * Deterministic, so primary and backup agree.
+   * The backup is given the record the owner wrote ({@link Mirror}), whatever its own copy was.
    */
   static final class Cas implements EntryProcessor<String, String, Boolean> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final long expected;
     private final String next;
     private final long ttlMs;
+    private transient Mirror backup;
 
     Cas(long expected, String next, long ttlMs) {
       this.expected = expected;
@@ -118,18 +134,49 @@ final class Runs {
     public Boolean process(Map.Entry<String, String> entry) {
       String v = entry.getValue();
       if (Objects.equals(v, next)) {
+        backup = new Mirror(next, Mirror.KEEP_EXPIRY);
         return true; // this very write, run again by Hazelcast after a member left mid-call
       }
       long version = v == null ? -1 : new JsonObject(v).getLong("version", 0L);
       if (version != expected) {
         return false;
       }
-      if (ttlMs > 0) {
-        ((ExtendedMapEntry<String, String>) entry).setValue(next, ttlMs, TimeUnit.MILLISECONDS);
-      } else {
-        entry.setValue(next);
-      }
+      // 0: no expiry, also for a finished record made running again by a retry
+      ((ExtendedMapEntry<String, String>) entry).setValue(next, ttlMs, TimeUnit.MILLISECONDS);
+      backup = new Mirror(next, ttlMs);
       return true;
+    }
+
+    /**
+     * The record written, as the owner has it ({@link Mirror}): a backup that missed an earlier write of the record
+     * would refuse this one on its version, and keep an older workflow than the one the owner answers with.
+     */
+    @Override
+    public EntryProcessor<String, String, Boolean> getBackupProcessor() {
+      return backup == null ? null : Keys.cast(backup);
+    }
+  }
+
+  /**
+   * Answers the record (or null) once the backup holds that very record: the backup is given the owner's value
+   * ({@link Mirror}), whatever its own copy was, and the confirmed call waits for its acknowledgement.
+   */
+  static final class Confirm implements EntryProcessor<String, String, String> {
+    private static final long serialVersionUID = 2L;
+    private transient Mirror backup;
+
+    @Override
+    public String process(Map.Entry<String, String> entry) {
+      String v = entry.getValue();
+      if (v != null) {
+        backup = new Mirror(v, Mirror.KEEP_EXPIRY);
+      }
+      return v;
+    }
+
+    @Override
+    public EntryProcessor<String, String, String> getBackupProcessor() {
+      return backup == null ? null : Keys.cast(backup);
     }
   }
 

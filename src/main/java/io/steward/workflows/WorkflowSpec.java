@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * A submitted workflow as asked for: the body of {@code steward.workflows.submit},
- * {@code {name, input?, steps: [{id, address, payload?, dependsOn?, forEach?, quorum?, timeoutMs?, maxRestarts?,
+ * {@code {name, key?, input?, steps: [{id, address, payload?, dependsOn?, forEach?, quorum?, timeoutMs?, maxRestarts?,
  * withinMs?, supervisor?, priority?}]}}. Parsing checks everything that can be checked before anything runs (pure,
  * no Vert.x): shapes and ranges, duplicate ids, unknown dependencies, cycles (named), the caps, and a {@code forEach}
  * over the input that is not an array. A refusal is a 400 naming the field.
@@ -27,13 +27,15 @@ import java.util.regex.Pattern;
  * workflow's, when it has one), {@code results} (each dependency's result, by step id) and, for a {@code forEach}
  * step, {@code item} and {@code index}.
  */
-record WorkflowSpec(String name, Object input, List<Step> steps) {
+record WorkflowSpec(String name, Object input, List<Step> steps, String key) {
 
   /** The most steps a workflow may have (a 400 beyond). */
   static final int MAX_STEPS = 100;
   /** The most items one {@code forEach} step may fan out over (the step fails beyond, or a 400 for the input). */
   static final int MAX_ITEMS = 1_000;
   static final long MAX_MS = 86_400_000L;
+  /** The longest idempotency key (as a task's). */
+  static final int MAX_KEY = 200;
   private static final Pattern STEP_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   /**
@@ -79,6 +81,7 @@ record WorkflowSpec(String name, Object input, List<Step> steps) {
     if (name == null) {
       throw f.bad("name", "is required (a name for the workflow, e.g. \"order-123\")");
     }
+    String key = f.string("key", null, MAX_KEY);
     Object input = f.value("input");
     JsonArray stepsJson = f.array("steps");
     f.done();
@@ -140,7 +143,7 @@ record WorkflowSpec(String name, Object input, List<Step> steps) {
       throw StewardException.badRequest("steps", "cycle: " + String.join(" -> ", cycle)
         + " (dependsOn must form a graph without cycles)");
     }
-    return new WorkflowSpec(name, input, List.copyOf(steps));
+    return new WorkflowSpec(name, input, List.copyOf(steps), key);
   }
 
   /** A 400 when a forEach over the input has more items than allowed, or fewer than its quorum. */

@@ -1,5 +1,6 @@
 package io.steward.workflows;
 
+import io.steward.spi.PersistentMap;
 import io.steward.spi.Setting;
 import io.steward.spi.StewardModule;
 import io.vertx.core.DeploymentOptions;
@@ -20,6 +21,15 @@ public final class WorkflowsModule implements StewardModule {
   @Override
   public List<Setting> settings() {
     return WorkflowsConfig.SETTINGS;
+  }
+
+  /**
+   * With a store (docs/durability.md), workflow records and their keys survive a full stop of the cluster: a running
+   * workflow goes on where it was once a node starts again, a finished one is still found until its expiry.
+   */
+  @Override
+  public List<PersistentMap> persistentMaps() {
+    return List.of(PersistentMap.all(Runs.MAP), PersistentMap.all(Keys.MAP));
   }
 
   @Override

@@ -43,7 +43,9 @@ final class WorkflowsVerticle extends VerticleBase {
     HazelcastInstance hz = Cluster.hazelcast(vertx);
     MeterRegistry registry = Metrics.registry(vertx);
     Runs runs = new Runs(vertx, hz.getMap(Runs.MAP), config.finishedTtlMs());
-    engine = new Engine(vertx, Cluster.nodeId(vertx), runs, System::currentTimeMillis, registry);
+    Keys keys = new Keys(vertx, hz.getMap(Keys.MAP));
+    engine = new Engine(vertx, Cluster.nodeId(vertx), runs, keys, System::currentTimeMillis,
+      () -> hz.getCluster().getClusterTime(), config.finishedTtlMs(), registry);
     Gauge.builder("steward_workflows_running", engine, Engine::owned)
       .description("Unfinished workflows whose records this member holds (as of its last sweep)").register(registry);
     consumers.add(Endpoint.consumer(vertx, Addresses.Workflows.SUBMIT,

@@ -37,7 +37,7 @@ class ClientContractTest {
       nodes.addAll(constants(c));
     }
     List<String> client = new ArrayList<>();
-    for (Class<?> c : List.of(Tasks.class, Fanout.class, Schedule.class, Cache.class)) {
+    for (Class<?> c : List.of(Tasks.class, Workflows.class, Fanout.class, Schedule.class, Cache.class)) {
       client.addAll(constants(c));
     }
     assertThat(client).hasSizeGreaterThan(20).allSatisfy(a -> assertThat(nodes).as("io.steward.bus.Addresses").contains(a));

@@ -1,5 +1,6 @@
 package io.steward.client;
 
+import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,7 +33,7 @@ class StewardClientTest {
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.create(StewardClientTest.class, 1);
-    cluster.start(List.of("tasks", "fanout", "schedule", "cache")).await(90, TimeUnit.SECONDS);
+    cluster.start(List.of("tasks", "fanout", "schedule", "cache", "workflows")).await(90, TimeUnit.SECONDS);
     JsonArray members = cluster.config(List.of(), null).getJsonObject("cluster").getJsonArray("members");
     String last = members.getString(members.size() - 1);
     ClientOptions options = ClientOptions.defaults().clusterName(cluster.name())
@@ -118,6 +120,56 @@ class StewardClientTest {
     Submitted again = await(client.tasks().submit(TaskRequest.of("echo").payload("once").key(ran.json().getString("key"))
       .uniqueFor(Duration.ofMinutes(10))));
     assertThat(again).as("a retry after the task ended answers it, not a new one").isEqualTo(new Submitted(ran.id(), true));
+  }
+
+  @Test
+  void a_workflow_is_submitted_with_a_key_read_listed_cancelled_and_retried() throws Exception {
+    String address = "client.wf.step." + UUID.randomUUID();
+    AtomicInteger held = new AtomicInteger();
+    List<io.vertx.core.eventbus.Message<JsonObject>> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+    client.vertx().eventBus().<JsonObject>consumer(address, m -> {
+      if (m.body().getBoolean("hold", false) && held.getAndIncrement() == 0) {
+        waiting.add(m); // the first attempt of a held step waits for the cancel
+        return;
+      }
+      m.reply(new JsonObject().put("step", m.body().getString("step")).put("results", m.body().getJsonObject("results")));
+    }).completion().await(10, TimeUnit.SECONDS);
+    Workflows workflows = client.workflows();
+    WorkflowRequest request = WorkflowRequest.of("client-wf").key("client-wf-" + UUID.randomUUID())
+      .step("A", address, new JsonObject().put("step", "A"))
+      .step("B", address, new JsonObject().put("step", "B"), "A");
+    Submitted submitted = await(workflows.submit(request));
+    assertThat(submitted.existing()).isFalse();
+    assertThat(await(workflows.submit(request))).isEqualTo(new Submitted(submitted.id(), true));
+    Workflow done = until(workflows, submitted.id(), "succeeded");
+    assertThat(done.succeeded()).isTrue();
+    assertThat(done.key()).isEqualTo(request.key());
+    assertThat(done.stepState("B")).isEqualTo("succeeded");
+    assertThat(done.stepResult("B", JsonObject.class).getJsonObject("results").getJsonObject("A").getString("step"))
+      .isEqualTo("A");
+    assertThat(done.endedAt()).isAfterOrEqualTo(done.submittedAt());
+    assertThat(await(workflows.list("succeeded", "client-wf", 10))).extracting(Workflow::id).contains(submitted.id())
+      .hasSize(1);
+
+    Submitted stuck = await(workflows.submit(WorkflowRequest.of("client-wf-held")
+      .step("H", address, new JsonObject().put("step", "H").put("hold", true))));
+    Poll.until(client.vertx(), "H's request arrived", 60_000, () -> Future.succeededFuture(!waiting.isEmpty()))
+      .await(70, TimeUnit.SECONDS);
+    Workflow cancelled = await(workflows.cancel(stuck.id()));
+    assertThat(cancelled.state()).isEqualTo("cancelled");
+    assertThat(failure(workflows.cancel(stuck.id())).failure()).isEqualTo(FailureCode.CONFLICT);
+    assertThat(await(workflows.retry(stuck.id())).state()).isEqualTo("running");
+    assertThat(until(workflows, stuck.id(), "succeeded").stepState("H")).isEqualTo("succeeded");
+    assertThat(failure(workflows.get("no-such-workflow")).failure()).isEqualTo(FailureCode.NOT_FOUND);
+  }
+
+  private static Workflow until(Workflows workflows, String id, String state) throws Exception {
+    Workflow[] last = new Workflow[1];
+    Poll.until(client.vertx(), "workflow " + id + " " + state, 60_000, () -> workflows.get(id).map(w -> {
+      last[0] = w;
+      return state.equals(w.state());
+    })).await(70, TimeUnit.SECONDS);
+    return last[0];
   }
 
   @Test

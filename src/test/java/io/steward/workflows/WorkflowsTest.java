@@ -478,6 +478,97 @@ class WorkflowsTest {
     }
   }
 
+  /**
+   * Submits that carry the same {@code key}, on both nodes and over HTTP, at once and after one another, start one
+   * workflow: the first is answered its id, every other one that id with {@code existing: true}, and each step ran
+   * once. A key that is not a string, or too long, is a 400 naming {@code key}.
+   */
+  @Test
+  @Order(9)
+  void submits_with_the_same_key_start_one_workflow_and_the_others_are_answered_its_id_as_existing() throws Exception {
+    String run = run();
+    String key = "order-" + run;
+    JsonObject body = new JsonObject().put("name", "keyed").put("key", key)
+      .put("steps", new JsonArray().add(step(run, "A")).add(step(run, "B", "A")));
+    List<Future<Message<Object>>> racing = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      racing.add(nodes.get(i % 2).vertx().eventBus().request(Addresses.Workflows.SUBMIT, body.copy(),
+        new DeliveryOptions().setSendTimeout(20_000)));
+    }
+    Future.join(racing).await(30, TimeUnit.SECONDS);
+    List<JsonObject> answers = new ArrayList<>();
+    for (Future<Message<Object>> f : racing) {
+      assertThat(f.succeeded()).as("submit answered: %s", f.cause()).isTrue();
+      answers.add((JsonObject) f.result().body());
+    }
+    String id = answers.get(0).getString("id");
+    assertThat(answers).extracting(a -> a.getString("id")).containsOnly(id);
+    assertThat(answers).filteredOn(a -> !a.getBoolean("existing", false)).as("answers not existing: %s", answers)
+      .hasSize(1);
+    JsonObject wf = until(nodes.get(0), id, "succeeded");
+    assertThat(wf.getString("key")).isEqualTo(key);
+    // The key is kept as long as the finished record (workflows.finishedTtlMs, 24 h here), no longer.
+    com.hazelcast.map.IMap<String, String> keys = Cluster.hazelcast(nodes.get(0).vertx()).getMap(Keys.MAP);
+    Poll.until(nodes.get(0).vertx(), "the key's expiry set at the end", 60_000, () -> nodes.get(0).vertx()
+      .executeBlocking(() -> {
+        com.hazelcast.core.EntryView<String, String> view = keys.getEntryView(key);
+        return view != null && view.getTtl() == 86_400_000L;
+      }, false)).await(70, TimeUnit.SECONDS);
+
+    // After its end too (its record is kept workflows.finishedTtlMs), over the bus and over HTTP.
+    JsonObject later = call(nodes.get(1), Addresses.Workflows.SUBMIT, body.copy());
+    assertThat(later.getString("id")).isEqualTo(id);
+    assertThat(later.getBoolean("existing")).isTrue();
+    HttpResponse<Buffer> overHttp = post("/workflows", body.copy());
+    assertThat(overHttp.statusCode()).isEqualTo(202);
+    assertThat(overHttp.bodyAsJsonObject().getString("id")).isEqualTo(id);
+    assertThat(overHttp.bodyAsJsonObject().getBoolean("existing")).isTrue();
+    assertThat(EFFECTS.get(run + "/A/0").get()).isEqualTo(1);
+    assertThat(EFFECTS.get(run + "/B/0").get()).isEqualTo(1);
+    JsonObject list = call(nodes.get(0), Addresses.Workflows.LIST, new JsonObject().put("name", "keyed"));
+    assertThat(list.getInteger("total")).isEqualTo(1);
+
+    // Another key is another workflow.
+    String other = call(nodes.get(0), Addresses.Workflows.SUBMIT, body.copy().put("key", key + "-2")).getString("id");
+    assertThat(other).isNotEqualTo(id);
+    until(nodes.get(0), other, "succeeded");
+
+    ReplyException notString = catchThrowableOfType(ReplyException.class, () -> call(nodes.get(0),
+      Addresses.Workflows.SUBMIT, body.copy().put("key", 42)));
+    assertThat(notString.failureCode()).isEqualTo(400);
+    assertThat(notString.getMessage()).contains("key").contains("must be a string");
+    HttpResponse<Buffer> tooLong = post("/workflows", body.copy().put("key", "k".repeat(201)));
+    assertThat(tooLong.statusCode()).isEqualTo(400);
+    assertThat(tooLong.bodyAsJsonObject().getString("field")).isEqualTo("key");
+  }
+
+  /**
+   * A key bound to a workflow that has no record: while the binding is young (its submit may still be writing the
+   * record) a submit waits, then gets a 503 "still being accepted"; a binding older than {@link Engine#ACCEPTING_MS}
+   * (a submit that wrote nothing) moves to the new workflow.
+   */
+  @Test
+  @Order(10)
+  void a_key_bound_to_a_workflow_without_a_record_is_a_503_while_young_and_moves_once_stale() throws Exception {
+    String run = run();
+    HazelcastInstance hz = Cluster.hazelcast(nodes.get(0).vertx());
+    com.hazelcast.map.IMap<String, String> keys = hz.getMap(Keys.MAP);
+    JsonObject body = new JsonObject().put("name", "unrecorded").put("steps", new JsonArray().add(step(run, "A")));
+
+    keys.set("young-" + run, new Keys.Binding("never-written", hz.getCluster().getClusterTime()).encode());
+    ReplyException young = catchThrowableOfType(ReplyException.class, () -> call(nodes.get(1),
+      Addresses.Workflows.SUBMIT, body.copy().put("key", "young-" + run)));
+    assertThat(young.failureCode()).isEqualTo(503);
+    assertThat(young.getMessage()).contains("never-written").contains("still being accepted; retry");
+
+    keys.set("stale-" + run, new Keys.Binding("never-written", hz.getCluster().getClusterTime()
+      - Engine.ACCEPTING_MS - 1_000).encode());
+    JsonObject moved = call(nodes.get(1), Addresses.Workflows.SUBMIT, body.copy().put("key", "stale-" + run));
+    assertThat(moved.getBoolean("existing", false)).isFalse();
+    assertThat(Keys.Binding.parse(keys.get("stale-" + run)).id()).isEqualTo(moved.getString("id"));
+    until(nodes.get(0), moved.getString("id"), "succeeded");
+  }
+
   @Test
   @Order(99)
   void a_workflow_whose_member_is_terminated_mid_way_finishes_on_the_survivors_each_effect_once_or_flagged()
@@ -495,6 +586,20 @@ class WorkflowsTest {
     StewardNode victim = nodes.stream().filter(n -> Cluster.hazelcast(n.vertx()).getCluster().getLocalMember().getUuid()
       .equals(owner)).findFirst().orElseThrow();
     StewardNode survivor = nodes.stream().filter(n -> n != victim && n != nodes.get(2)).findFirst().orElseThrow();
+    // A keyed workflow whose key binding the victim holds (its partition's owner): the binding survives the kill.
+    HazelcastInstance survivorHz = Cluster.hazelcast(survivor.vertx());
+    java.util.UUID victimMember = Cluster.hazelcast(victim.vertx()).getCluster().getLocalMember().getUuid();
+    String key = null;
+    for (int i = 0; key == null; i++) {
+      String k = "kill-" + run + "-" + i;
+      if (victimMember.equals(survivorHz.getPartitionService().getPartition(k).getOwner().getUuid())) {
+        key = k;
+      }
+    }
+    JsonObject keyed = new JsonObject().put("name", "keyed-survivor").put("key", key)
+      .put("steps", new JsonArray().add(step(run, "keyed")));
+    String keyedId = call(survivor, Addresses.Workflows.SUBMIT, keyed).getString("id");
+    until(survivor, keyedId, "succeeded");
     untilTrue("the three items of mid started", () -> held(hold) >= 3);
 
     // A crash: its member goes without a goodbye, then its Vert.x stops too (a process that died answers nothing; an
@@ -507,6 +612,10 @@ class WorkflowsTest {
     }
     release(hold);
     JsonObject wf = until(survivor, id, "succeeded");
+    JsonObject again = call(survivor, Addresses.Workflows.SUBMIT, keyed);
+    assertThat(again.getString("id")).as("the key's binding outlived the member that held it").isEqualTo(keyedId);
+    assertThat(again.getBoolean("existing")).isTrue();
+    assertThat(EFFECTS.get(run + "/keyed/0").get()).isEqualTo(1);
 
     // No step item was started as a second task (its key answered the first), and each effect happened once per
     // attempt of that task (a restart after its request timed out with the member is an attempt), more only where
