@@ -35,7 +35,7 @@ public record StoreConfig(Kind kind, Path dir, String url, String user, String p
   }
 
   public static final List<Setting> SETTINGS = List.of(
-    Setting.string("store.kind", "embedded", "Where jobs, durable tasks and persistent caches are written: embedded (a file "
+    Setting.string("store.kind", "embedded", "Where jobs, durable tasks, workflows and persistent caches are written: embedded (a file "
       + "database in store.dir, one machine), postgres (store.url, for clusters) or none (memory only: a full restart loses "
       + "them). Every full member must use the same (docs/durability.md)"),
     Setting.string("store.dir", "data", "Directory of the embedded database (relative to the working directory); also "
