@@ -11,8 +11,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -142,9 +140,7 @@ final class Forward {
     Future<Message<Object>> answer;
     if (here.contains(address)) {
       // No consumer here (the node does not run the module): at once NO_HANDLERS, then any node's, as before.
-      answer = vertx.eventBus().request(address, body, new DeliveryOptions(options).setLocalOnly(true))
-        .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-          ? vertx.eventBus().request(address, body, options) : Future.failedFuture(err));
+      answer = io.steward.spi.Cluster.requestHereFirst(vertx, address, body, options);
     } else {
       answer = vertx.eventBus().request(address, body, options);
     }

@@ -3,6 +3,7 @@ package io.steward.workflows;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.bus.Addresses;
+import io.steward.spi.Cluster;
 import io.steward.bus.Door;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Failure;
@@ -315,7 +316,8 @@ final class Engine {
     Map<String, JsonObject> out = new HashMap<>();
     List<Future<?>> calls = new ArrayList<>(ids.size());
     for (String t : ids) {
-      calls.add(vertx.eventBus().request(Addresses.Tasks.GET, new JsonObject().put("id", t),
+      // This node's tasks module first: a node that just died may still be among the bus's answerers (StepLookupTest).
+      calls.add(Cluster.requestHereFirst(vertx, Addresses.Tasks.GET, new JsonObject().put("id", t),
           new DeliveryOptions().setSendTimeout(CALL_TIMEOUT_MS))
         .onSuccess(m -> out.put(t, (JsonObject) m.body()))
         .onFailure(err -> {
@@ -420,7 +422,7 @@ final class Engine {
 
   private void cancelTask(String taskId) {
     watching.remove(taskId);
-    vertx.eventBus().request(Addresses.Tasks.CANCEL, new JsonObject().put("id", taskId),
+    Cluster.requestHereFirst(vertx, Addresses.Tasks.CANCEL, new JsonObject().put("id", taskId),
       new DeliveryOptions().setSendTimeout(CALL_TIMEOUT_MS)).onFailure(err -> LOG.debug("cancel of step task {}: {}",
       taskId, err.getMessage()));
   }
