@@ -74,8 +74,8 @@ final class MapConfigs {
    * only fills a key the larger side never held. Versions would let a minority's copy written in the detection window
    * (each such write answered 504) replace the majority's counter with all its acknowledged increments, whenever the
    * minority applied more writes of the key than the majority made after detection. {@link MajorityMergePolicy} keeps
-   * the copy already there as Hazelcast's put-if-absent policy did, and counts the copies it keeps although the other
-   * had more writes ({@code steward_cache_merge_kept_older}).
+   * the copy already there as Hazelcast's put-if-absent policy did, and counts the keys the two sides wrote
+   * differently ({@code steward_cache_merge_conflicts}).
    */
   static MergePolicyConfig majorityWins(MapConfig base) {
     return new MergePolicyConfig(MajorityMergePolicy.class.getName(), base.getMergePolicyConfig().getBatchSize());
