@@ -88,7 +88,7 @@ class ArchitectureTest {
     entry("tasks.builtin", List.of("BusTask", "EchoTask", "FailTask", "SleepTask")),
     entry("fanout", List.of("FanoutModule")),
     entry("schedule", List.of("ScheduleModule", "JobsMergePolicy", "NewerWinsMergePolicy", "StateMergePolicy")),
-    entry("cache", List.of("CacheModule", "VersionMergePolicy")),
+    entry("cache", List.of("CacheModule", "VersionMergePolicy", "MajorityMergePolicy")),
     entry("store", List.of("Store", "StoreConfig", "StoreConfig$Kind")),
     entry("http", List.of("HttpModule")),
     entry("bridge", List.of("BridgeModule")),

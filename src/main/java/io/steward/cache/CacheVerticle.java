@@ -45,6 +45,11 @@ final class CacheVerticle extends VerticleBase {
     String nodeId = Cluster.nodeId(vertx);
     caches = new Caches(vertx, hz, config, Metrics.registry(vertx),
       h -> h.values().addLocalEntryListener(new EntryEvents(vertx, h.name(), nodeId)));
+    io.micrometer.core.instrument.FunctionCounter.builder("steward_cache_merge_conflicts", MajorityMergePolicy.class,
+        c -> MajorityMergePolicy.conflicts())
+      .description("Cache keys a split-brain merge with cluster.minimumSize found written differently on the two sides; "
+        + "the side merged into kept its copy (docs/cache.md#known-limits)")
+      .register(Metrics.registry(vertx));
     flights = new SingleFlight(vertx, context, nodeId, config.maxComputes());
     EntryOperations entries = new EntryOperations(vertx, caches, config, nodeId);
     Updates updates = new Updates(vertx, caches, config);

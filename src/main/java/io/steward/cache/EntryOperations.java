@@ -133,7 +133,7 @@ final class EntryOperations {
       var put = new Processors.Put(h.value("value", value), ttl == null ? -1 : ttl, h.stamp());
       String what = "put of '" + key + "'";
       Member owner = caches.owner(key);
-      return Hz.direct(h.values().submitToKey(key, put)).transform(ar -> {
+      return caches.write(h, key, put).transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(caches.writeFailure(ar.cause(), what, owner));
         }
@@ -176,7 +176,7 @@ final class EntryOperations {
       long stamp = h.stamp();
       for (String k : order) {
         owners.add(caches.owner(k));
-        puts.add(Hz.direct(h.values().submitToKey(k, new Processors.Put(batch.get(k), ttl == null ? -1 : ttl, stamp))));
+        puts.add(caches.write(h, k, new Processors.Put(batch.get(k), ttl == null ? -1 : ttl, stamp)));
       }
       return Future.join(puts).transform(x -> allWritten(h, order, owners, puts));
     });
@@ -196,7 +196,7 @@ final class EntryOperations {
       var op = new Processors.PutIfAbsent(json, ttl == null ? -1 : ttl, h.stamp());
       String what = "putIfAbsent of '" + key + "'";
       Member owner = caches.owner(key);
-      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
+      return caches.write(h, key, op).transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(caches.writeFailure(ar.cause(), what, owner));
         }
@@ -225,7 +225,7 @@ final class EntryOperations {
       var op = new Processors.Replace(expectedJson, json, ttl == null ? -1 : ttl, h.stamp());
       String what = "replace of '" + key + "'";
       Member owner = caches.owner(key);
-      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> {
+      return caches.write(h, key, op).transform(ar -> {
         if (ar.failed()) {
           return Future.failedFuture(caches.writeFailure(ar.cause(), what, owner));
         }
@@ -254,7 +254,7 @@ final class EntryOperations {
       String what = "delete of '" + key + "'";
       Member owner = caches.owner(key);
       var op = new Processors.Delete(h.stamp(), config.tombstoneSeconds());
-      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> ar.failed()
+      return caches.write(h, key, op).transform(ar -> ar.failed()
         ? Future.failedFuture(caches.writeFailure(ar.cause(), what, owner))
         : caches.confirmed(h, what, null, new JsonObject().put("deleted", ar.result())));
     });
@@ -271,7 +271,7 @@ final class EntryOperations {
       h.key("key", key);
       var op = new Processors.Touch(ttl == null ? h.spec().ttlSeconds() : ttl);
       Member owner = caches.owner(key);
-      return Hz.direct(h.values().submitToKey(key, op)).transform(ar -> ar.failed()
+      return caches.write(h, key, op).transform(ar -> ar.failed()
         ? Future.failedFuture(caches.writeFailure(ar.cause(), "touch of '" + key + "'", owner))
         : Future.succeededFuture(new JsonObject().put("touched", ar.result())));
     });

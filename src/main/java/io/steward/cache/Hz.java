@@ -115,6 +115,12 @@ final class Hz {
     if (e instanceof HazelcastInstanceNotActiveException) {
       return StewardException.unavailable(what + " refused: this node is leaving the cluster; retry on another node");
     }
+    if (write && e instanceof IndeterminateOperationStateException) {
+      return StewardException.indeterminate(what + ": the key's owner may have applied it, but its backup did not "
+        + "acknowledge it within the backup timeout (the backup's member cut off, paused or leaving), or the owner left "
+        + "mid-call, so it may be on one member only and lost at a merge or that member's death ("
+        + e.getClass().getSimpleName() + "); read before retrying");
+    }
     if (lostInFlight(e)) {
       String cause = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
       return write

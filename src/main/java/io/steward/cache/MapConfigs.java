@@ -8,7 +8,6 @@ import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NearCacheConfig;
-import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 
 /**
  * The Hazelcast map configuration of a cache, built the same way on every node from its {@link CacheSpec},
@@ -74,10 +73,12 @@ final class MapConfigs {
    * tombstone included (a key the larger side deleted stays deleted: campaign seed 88), and the smaller side's copy
    * only fills a key the larger side never held. Versions would let a minority's copy written in the detection window
    * (each such write answered 504) replace the majority's counter with all its acknowledged increments, whenever the
-   * minority applied more writes of the key than the majority made after detection.
+   * minority applied more writes of the key than the majority made after detection. {@link MajorityMergePolicy} keeps
+   * the copy already there as Hazelcast's put-if-absent policy did, and counts the keys the two sides wrote
+   * differently ({@code steward_cache_merge_conflicts}).
    */
   static MergePolicyConfig majorityWins(MapConfig base) {
-    return new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(), base.getMergePolicyConfig().getBatchSize());
+    return new MergePolicyConfig(MajorityMergePolicy.class.getName(), base.getMergePolicyConfig().getBatchSize());
   }
 
   /**

@@ -280,6 +280,11 @@ final class Processors {
         return new String[]{REFUSED, Integer.toString(outcome.failure()), outcome.message()};
       }
       if (outcome.duplicate()) {
+        // Written again as it is, so that the answer waits for the backups to hold it too (the caller's write is
+        // confirmed: Caches#write): the first attempt may have reached the owner alone (its backup's member cut off,
+        // campaign seed 1001), and "duplicate" acknowledges the update as applied for good. On a backup that already
+        // holds it this is a duplicate again; on one that missed it, the update is applied there, to the same value.
+        ((ExtendedMapEntry<String, CacheValue>) entry).setValueWithoutChangingExpiryTime(current);
         return new String[]{DUPLICATE, current.json(), member};
       }
       if (ttlSeconds >= 0 || CacheValue.live(current) == null) {
@@ -357,6 +362,11 @@ final class Processors {
     public Boolean process(Map.Entry<String, CacheValue> entry) {
       CacheValue current = CacheValue.live(entry.getValue());
       if (current == null) {
+        if (entry.getValue() != null) {
+          // A tombstone (an earlier delete, perhaps answered 504 with its backup cut off): written again as it is, so
+          // that this answer waits for the backups to hold it too, as every write's does (Caches#write).
+          ((ExtendedMapEntry<String, CacheValue>) entry).setValueWithoutChangingExpiryTime(entry.getValue());
+        }
         return false;
       }
       set(entry, CacheValue.tombstone(current, stamp), tombstoneSeconds);

@@ -102,7 +102,7 @@ final class Updates {
       return;
     }
     Member owner = caches.owner(key);
-    Hz.direct(h.values().submitToKey(key, apply)).onComplete(ar -> {
+    caches.write(h, key, apply).onComplete(ar -> {
       if (ar.succeeded()) {
         done.tryComplete(ar.result());
         return;

@@ -178,9 +178,20 @@ public final class HazelcastInternals {
    * detected yet, then a kill). Missing: a per-call "fail on indeterminate state" in {@code IMap} (only a
    * member-wide property, which would change every other caller's retries). On upgrade: if the proxy or operation
    * provider changes, this stops compiling; a map that is not Hazelcast's own proxy gets plain {@code submitToKey}
-   * (UnconfirmedFinalRecordTest then fails: run it).
+   * (UnconfirmedFinalRecordTest then fails: run it). A near-cached map's entry on this member is invalidated as the
+   * proxy's own {@code submitToKey} does (CacheClusterTest's near-cache case fails otherwise).
    */
   public static <K, V, R> CompletionStage<R> submitToKeyConfirmed(IMap<K, V> map, K key, EntryProcessor<K, V, R> processor) {
+    return submitToKeyConfirmed(map, key, processor, ConcurrencyUtil.getDefaultAsyncExecutor());
+  }
+
+  /**
+   * {@link #submitToKeyConfirmed(IMap, Object, EntryProcessor)}, completing the result on {@code callbacks}: the
+   * cache, whose dependents make no Hazelcast call (they reply on the bus, or schedule a retry on a timer), passes
+   * {@code Runnable::run} and spares the thread hop of every write, as {@link #whenDoneWithoutHop} does for its reads.
+   */
+  public static <K, V, R> CompletionStage<R> submitToKeyConfirmed(IMap<K, V> map, K key, EntryProcessor<K, V, R> processor,
+                                                                  java.util.concurrent.Executor callbacks) {
     if (!(map instanceof MapProxyImpl<?, ?> proxy)) {
       return map.submitToKey(key, processor);
     }
@@ -193,12 +204,19 @@ public final class HazelcastInternals {
       .createInvocationBuilder(MapService.SERVICE_NAME, op, partition)
       .setFailOnIndeterminateOperationState(true)
       .invoke();
+    if (proxy instanceof NearCachedMapProxyImpl<?, ?> near) {
+      // What the near-cached proxy's own submitToKey does once it has sent the operation: this member's near cache
+      // forgets the key at once, so that this node reads its own write (other members hear of it by invalidation
+      // events). The near cache holds the key as the object, or serialized (serializeKeys), as the proxy does.
+      NearCache<Object, Object> cache = near.getNearCache();
+      cache.invalidate(cache.isSerializeKeys() ? dataKey : key);
+    }
     // An internal invocation's future completes on the Hazelcast thread that got the answer (a partition or response
     // thread), where a dependent that makes a remote call is refused ("cannot make remote call"): its dependents run
     // on Hazelcast's default async executor instead, as the public API's futures do.
     // Success and failure alike (a failure may come from the invocation monitor's thread after a member's death).
     CompletableFuture<R> result = new CompletableFuture<>();
-    invoked.whenComplete((r, err) -> ConcurrencyUtil.getDefaultAsyncExecutor().execute(() -> {
+    invoked.whenComplete((r, err) -> callbacks.execute(() -> {
       if (err != null) {
         result.completeExceptionally(err);
         return;

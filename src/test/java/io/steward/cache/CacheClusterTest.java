@@ -232,6 +232,16 @@ class CacheClusterTest {
     long staleMs = System.currentTimeMillis() - t0;
     // cluster.xml: hazelcast.map.invalidation.batchfrequency.seconds = 1 (Hazelcast's default is 10).
     assertThat(staleMs).as("stale for %d ms", staleMs).isLessThan(5_000);
+
+    // A write on b itself invalidates b's near cache at once (cache writes wait for their backups through Hazelcast's
+    // internal invocation, not the near-cached proxy, which did this for them).
+    for (int i = 3; i < 6; i++) {
+      assertThat(Bus.askHere(b.vertx(), Addresses.Cache.GET, entry("near", "k")).await(30, TimeUnit.SECONDS)
+        .getValue("value")).isEqualTo("v" + (i - 1));
+      Bus.askHere(b.vertx(), Addresses.Cache.PUT, entry("near", "k").put("value", "v" + i)).await(30, TimeUnit.SECONDS);
+      assertThat(Bus.askHere(b.vertx(), Addresses.Cache.GET, entry("near", "k")).await(30, TimeUnit.SECONDS)
+        .getValue("value")).as("b reads its own write at once").isEqualTo("v" + i);
+    }
   }
 
   private static Future<JsonObject> nodeStats(StewardNode node, String cache) {

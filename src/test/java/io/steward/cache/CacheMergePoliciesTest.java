@@ -67,4 +67,28 @@ class CacheMergePoliciesTest {
     assertThat(merge(deleted, again)).isSameAs(again);
     assertThat(merge(again, deleted)).isSameAs(again);
   }
+
+  /**
+   * With {@code cluster.minimumSize}: the copy of the side merged into stays (the side that kept the minimum), a
+   * tombstone too, and the merging copy only fills a key that side lacks; a key both sides wrote differently since
+   * they parted is counted ({@code steward_cache_merge_conflicts}) whichever copy is newer, the same copy is not.
+   */
+  @Test
+  void with_minimum_size_the_copy_already_there_stays_and_copies_written_differently_are_counted() {
+    MajorityMergePolicy<Object, MergingValue<Object>> majority = new MajorityMergePolicy<>();
+    CacheValue before = written("\"before\"", 1, 1_000);
+    CacheValue after = CacheValue.replacing(before, "\"after\"", 2_000);
+    long counted = MajorityMergePolicy.conflicts();
+    assertThat(majority.merge(copy(before), copy(before))).isSameAs(before);
+    assertThat(MajorityMergePolicy.conflicts()).as("the same copy on both sides").isEqualTo(counted);
+    assertThat(majority.merge(copy(before), copy(after))).isSameAs(after);
+    assertThat(MajorityMergePolicy.conflicts()).as("the kept copy is the newer one").isEqualTo(counted + 1);
+    assertThat(majority.merge(copy(after), copy(before))).as("the side merged into keeps its copy").isSameAs(before);
+    assertThat(MajorityMergePolicy.conflicts()).as("kept although the other had more writes").isEqualTo(counted + 2);
+    CacheValue deleted = CacheValue.tombstone(before, 1_500);
+    assertThat(majority.merge(copy(before), copy(deleted))).as("a delete on the side merged into stays").isSameAs(deleted);
+    assertThat(majority.merge(copy(before), null)).as("a key only the merging side has").isSameAs(before);
+    assertThat(majority.merge(null, copy(before))).isSameAs(before);
+    assertThat(MajorityMergePolicy.conflicts()).isEqualTo(counted + 3);
+  }
 }

@@ -1,6 +1,7 @@
 package io.steward.cache;
 
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.core.OperationTimeoutException;
 import com.hazelcast.partition.NoDataMemberInClusterException;
@@ -28,6 +29,14 @@ class HzTest {
     assertThat(failure(new MemberLeftException("gone"), false)).isEqualTo(Failure.UNAVAILABLE);
     assertThat(Hz.translate(new MemberLeftException("gone"), "update of 'k'", true).getMessage())
       .contains("may or may not have been applied");
+  }
+
+  @Test
+  void a_write_no_backup_acknowledged_is_an_unknown_outcome_that_says_so() {
+    assertThat(failure(new IndeterminateOperationStateException("no backup ack"), true)).isEqualTo(Failure.INDETERMINATE);
+    assertThat(Hz.translate(new IndeterminateOperationStateException("no backup ack"), "put of 'k'", true).getMessage())
+      .contains("backup did not acknowledge it");
+    assertThat(failure(new IndeterminateOperationStateException("no backup ack"), false)).isEqualTo(Failure.UNAVAILABLE);
   }
 
   @Test

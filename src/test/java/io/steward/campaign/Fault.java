@@ -149,6 +149,68 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
         .toList();
   }
 
+  /**
+   * With {@code cluster.minimumSize}, the one loss docs/cache.md names as open ("a removed member's copy, merged into
+   * after a second fault"): a first fault removes nodes X from the others while the others keep the minimum (a pause
+   * of X longer than failure detection, the other nodes at least the minimum; a partition longer than half of it, one
+   * side at least the minimum, X the nodes off that side), and a second fault that may split the cluster (the same
+   * kinds and lengths) starts after the first does and before it ends plus {@code graceMs}, and leaves a node of the
+   * others in a part below the minimum (that node paused, or on a partition side smaller than the minimum). X, still
+   * holding its copy from before its removal, and such a node may then merge into X's side, and the writes the others
+   * acknowledged while X was away are lost. Each {@code [from, to]} runs from the first fault's start to the later
+   * end of the two, plus {@code graceMs}. Empty without the minimum (there {@link #splits} names the loss), or when
+   * the history does not record failure detection or the number of nodes.
+   */
+  static List<long[]> staleMemberMerges(History history, long graceMs) {
+    Settings settings = Settings.of(history);
+    long detection = settings.failureDetectionMs();
+    Integer min = settings.minimumSize();
+    if (min == null || detection <= 0 || settings.nodes() <= 0) {
+      return List.of();
+    }
+    int nodes = settings.nodes();
+    List<Fault> faults = all(history).stream().filter(f -> f.end() != Long.MAX_VALUE)
+        .filter(f -> (f.kind().equals("pause") && f.end() - f.start() > detection)
+            || (f.kind().equals("partition") && f.end() - f.start() > detection / 2))
+        .toList();
+    List<long[]> out = new ArrayList<>();
+    for (Fault first : faults) {
+      java.util.function.Predicate<String> quorum = quorumWithout(first, nodes, min);
+      if (quorum == null) {
+        continue;
+      }
+      for (Fault second : faults) {
+        if (second == first || second.start() < first.start() || second.start() > first.end() + graceMs) {
+          continue;
+        }
+        boolean strands = second.kind().equals("pause")
+            ? second.nodes().stream().anyMatch(quorum)
+            : second.sides().stream().anyMatch(side -> side.size() < min && side.stream().anyMatch(quorum));
+        if (strands) {
+          out.add(new long[] {first.start(), Math.max(first.end(), second.end()) + graceMs});
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether a node is among those that keep the minimum while {@code f} removes the others (of {@code nodes} in all),
+   * or null when no part of {@code f} keeps it.
+   */
+  private static java.util.function.Predicate<String> quorumWithout(Fault f, int nodes, int min) {
+    if (f.kind().equals("pause")) {
+      int rest = nodes - f.nodes().size();
+      return rest >= min && rest < nodes ? n -> !f.nodes().contains(n) : null;
+    }
+    for (Set<String> side : f.sides()) {
+      if (side.size() >= min && side.size() < nodes) {
+        return side::contains;
+      }
+    }
+    return null;
+  }
+
   static List<Fault> all(History history) {
     long quietT = Long.MAX_VALUE;
     long quietWall = Long.MAX_VALUE;
