@@ -66,7 +66,7 @@ public final class MajorityMergePolicy<V, T extends MergingValue<V>> implements 
     long since = total - CONFLICTS_AT_LAST_WARN.getAndSet(total);
     LOG.warn("Split-brain merge (cluster.minimumSize set): this member kept its own copy of {} cache entr{} that the "
       + "other side had written differently (since its last such warning; more may follow in this merge: "
-      + "steward_cache_merge_conflicts counts them all, {} so far). Expected when this side kept the "
+      + "steward_cache_merge_conflicts_total counts them all, {} so far). Expected when this side kept the "
       + "minimum: the other side's writes of the seconds before it noticed the split were each answered 504. If this "
       + "side had also fallen below the minimum after overlapping faults (a member removed by a side that kept the "
       + "minimum, then that side split again before the member rejoined), acknowledged writes of those keys may be "

@@ -88,7 +88,7 @@ final class FrozenAlone {
   }
 
   private static Counter counter(MeterRegistry registry, String outcome, String what) {
-    return registry == null ? null : Counter.builder("steward_cluster_frozen_alone_total").tag("outcome", outcome)
+    return registry == null ? null : Counter.builder("steward_node_frozen_alone").tag("outcome", outcome)
       .description("This member left alone in cluster state FROZEN or PASSIVE past cluster.frozenAloneMs: " + what)
       .register(registry);
   }

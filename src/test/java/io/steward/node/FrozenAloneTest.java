@@ -56,7 +56,7 @@ class FrozenAloneTest {
       // (logged once the state change has returned, which may be just after the state is seen ACTIVE)
       assertThat(logs.await(m -> m.startsWith("WARN io.steward.node") && m.contains("FROZEN") && m.contains("ACTIVE")
         && m.contains("cluster.frozenAloneMs"), 10_000)).as("a WARN for the operator: %s", logs.messages()).isTrue();
-      Counter healed = Metrics.registry(survivor.vertx()).find("steward_cluster_frozen_alone_total")
+      Counter healed = Metrics.registry(survivor.vertx()).find("steward_node_frozen_alone")
         .tag("outcome", "activated").counter();
       assertThat(healed).as("the metric").isNotNull();
       assertThat(healed.count()).isEqualTo(1.0);
