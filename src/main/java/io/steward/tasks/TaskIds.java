@@ -12,11 +12,29 @@ final class TaskIds {
 
   static final int PREFIX_HEX = 12;
 
-  private final String prefix;
-  private final AtomicLong counter = new AtomicLong();
+  /**
+   * Each node's counter, kept for the life of the JVM: a tasks module started again on the same node (a start retried
+   * after a moving partition, campaign seed 1004) goes on counting instead of making its first ids again.
+   */
+  private static final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> COUNTERS =
+    new java.util.concurrent.ConcurrentHashMap<>();
 
+  private final String prefix;
+  private final AtomicLong counter;
+
+  /** A counter of its own, from 1 (tests of the id format). */
   TaskIds(String nodeId) {
+    this(nodeId, new AtomicLong());
+  }
+
+  private TaskIds(String nodeId, AtomicLong counter) {
     this.prefix = prefixOf(nodeId) + "-";
+    this.counter = counter;
+  }
+
+  /** The node's ids, going on from wherever an earlier start of the tasks module on this node left them. */
+  static TaskIds forNode(String nodeId) {
+    return new TaskIds(nodeId, COUNTERS.computeIfAbsent(nodeId, n -> new AtomicLong()));
   }
 
   String next() {

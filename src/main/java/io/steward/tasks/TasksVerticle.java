@@ -96,7 +96,7 @@ final class TasksVerticle extends VerticleBase {
     Mailbox mailbox = new Mailbox(context);
     store = new TaskStore(vertx, mailbox, hz, config);
     long capacity = config.supervisors().values().stream().mapToLong(SupervisorConfig::capacity).sum();
-    TaskIds ids = new TaskIds(nodeId);
+    TaskIds ids = TaskIds.forNode(nodeId);
     Registry registry = new Registry(ids, config.maxFinished(), capacity, dropped -> {
       if (dropped.recorded()) {
         store.forget(dropped.id());
