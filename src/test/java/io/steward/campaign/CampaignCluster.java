@@ -162,7 +162,18 @@ final class CampaignCluster implements AutoCloseable {
     return out;
   }
 
-  private static String id(NodeProcess node) {
+  /**
+   * The node's Vert.x id, from its own {@code GET /nodes}, waited for (at most 30 s): a node is healthy a moment
+   * before its registry entry is readable, and under load one read could miss it (seed 1013 on a loaded machine:
+   * node1's id was recorded as null, so the checkers could not tell which side its fires came from).
+   */
+  private String id(NodeProcess node) throws Exception {
+    String[] found = new String[1];
+    processes.await(node.name() + " listed in its own GET /nodes", 30_000, () -> (found[0] = listedId(node)) != null);
+    return found[0];
+  }
+
+  private static String listedId(NodeProcess node) {
     NodeProcess.Response r = node.get("/nodes");
     if (r.status() == 200) {
       for (Object o : r.json().getJsonArray("nodes")) {
