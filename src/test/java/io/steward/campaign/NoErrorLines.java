@@ -19,10 +19,17 @@ import java.util.Set;
  * {@code Store: the … database at … is unreachable (} from {@code io.steward.store.Store}, which a node logs once
  * when its database becomes unreachable, then WARNs while it stays down. Excused exactly: at most one such line per
  * node per {@code db-outage} fault, stamped (the line's own time, the node's wall clock) from the fault's
- * {@code fault.start} to 1 s after its {@code fault.end} (no end: {@code quiet}). The same line outside every
+ * {@code fault.start} to {@code store.connectTimeoutMs} (5 s) + 1 s after its {@code fault.end} (a connection
+ * attempt begun inside the outage fails that long after; no end: {@code quiet}). The same line outside every
  * outage, a second one in one outage, or any other ERROR during an outage is counted.
  */
 final class NoErrorLines implements Checker {
+
+  /**
+   * The nodes' {@code store.connectTimeoutMs} (the default): a connection attempt begun inside an outage fails, and the
+   * line is logged, up to this long after the outage ended (seed 1016).
+   */
+  static final long CONNECT_TIMEOUT_MS = 5_000;
 
   /** The logger and the start of the message, after the thread's name (the store's thread or a Hazelcast one). */
   static final String STORE_UNREACHABLE = "] io.steward.store.Store - Store: the ";
@@ -61,7 +68,7 @@ final class NoErrorLines implements Checker {
       return -1;
     }
     for (int k = 0; k < outages.size(); k++) {
-      if (at >= outages.get(k)[0] && at <= outages.get(k)[1] + 1_000) {
+      if (at >= outages.get(k)[0] && at <= outages.get(k)[1] + CONNECT_TIMEOUT_MS + 1_000) {
         return k;
       }
     }
