@@ -117,6 +117,34 @@ class LibraryLogsTest {
       at("java.lang.Thread", "run"));
   }
 
+  /**
+   * The same bug when the write was still in Vert.x's outbound queue as the connection closed (long campaign of
+   * 2026-12-07 on the morning's code, seed 1041, node3.log:11, after a peer was killed): the queue's release cancels
+   * the write, and its promise fails.
+   */
+  static IllegalStateException promiseAlreadyCompletedOnClose() {
+    return thrown(new IllegalStateException("Promise already completed"),
+      at("io.vertx.core.Promise", "fail"),
+      at("io.vertx.core.Promise", "complete"),
+      at("io.vertx.core.impl.future.FutureBase$EmitResultTask", "run"),
+      at("io.vertx.core.impl.ContextBase", "execute"),
+      at("io.vertx.core.impl.future.FutureBase", "emitResult"),
+      at("io.vertx.core.impl.future.FutureImpl", "completeInternal"),
+      at("io.vertx.core.impl.future.FutureImpl", "tryFail"),
+      at("io.vertx.core.net.impl.DelegatingChannelPromise", "setFailure"),
+      at("io.vertx.core.net.impl.VertxConnection$1", "cancel"),
+      at("io.vertx.core.net.impl.VertxConnection$InternalMessageChannel", "handleDispose"),
+      at("io.vertx.core.net.impl.VertxConnection$InternalMessageChannel", "handleDispose"),
+      at("io.vertx.core.internal.concurrent.OutboundMessageQueue", "releaseMessages"),
+      at("io.vertx.core.internal.concurrent.OutboundMessageQueue", "close"),
+      at("io.vertx.core.net.impl.VertxConnection", "handleClosed"),
+      at("io.vertx.core.net.impl.tcp.NetSocketImpl", "handleClosed"),
+      at("io.vertx.core.net.impl.VertxHandler", "channelInactive"),
+      at("io.netty.channel.AbstractChannelHandlerContext", "fireChannelInactive"),
+      at("io.netty.util.concurrent.SingleThreadEventExecutor$5", "run"),
+      at("java.lang.Thread", "run"));
+  }
+
   static final String NOT_MEMBER = "[10.100.236.2]:5701 [Campaign-105f019b] [5.6.0] Not Member! this: [10.100.236.2]:5701, "
     + "caller: [10.100.236.1]:5701, partitionId: -1, operation: PartitionIteratingOperation, service: hz:impl:mapService";
   static final String RESPONDED = "[10.167.27.1]:5701 [Campaign-dea36825] [5.6.0] NormalResponse already "
@@ -331,6 +359,8 @@ class LibraryLogsTest {
       assertThat(e.getFormattedMessage()).contains("Promise already completed", "SendContext.tryFail"));
     assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", promiseAlreadyCompletedQueued()))
       .isEqualTo(FilterReply.DENY);
+    assertThat(error(LibraryLogs.CONTEXT_LOGGER, "Unhandled exception", promiseAlreadyCompletedOnClose()))
+      .as("a queued write cancelled as its connection closed").isEqualTo(FilterReply.DENY);
   }
 
   @Test
