@@ -73,15 +73,7 @@ class ClaimLeaseTest {
     }
     long cut = clock.millis();
     peers.reachable.clear();
-    long stoppedAt = -1;
-    while (clock.millis() < cut + TIMING.takeoverMs()) {
-      clock.advance(10);
-      lease.renew();
-      if (!lease.held()) {
-        stoppedAt = clock.millis();
-        break;
-      }
-    }
+    long stoppedAt = stoppedClaiming(lease, clock, cut);
     assertThat(stoppedAt).as("the cut-off node stopped claiming").isPositive();
     // The majority's master last heard a heartbeat no earlier than cut - heartbeat, and removes it failure detection
     // after that: the cut-off node stopped at least MARGIN_MS before.
@@ -130,15 +122,7 @@ class ClaimLeaseTest {
     assertThat(lease.held()).isTrue();
     long cut = clock.millis();
     peers.reachable.remove("node1"); // node2 still answers: one other member is enough for a minimum of 2
-    long stoppedAt = -1;
-    while (clock.millis() < cut + TIMING.takeoverMs()) {
-      clock.advance(10);
-      lease.renew();
-      if (!lease.held()) {
-        stoppedAt = clock.millis();
-        break;
-      }
-    }
+    long stoppedAt = stoppedClaiming(lease, clock, cut);
     assertThat(stoppedAt).as("stopped claiming without the master's answers").isPositive();
     assertThat(stoppedAt - cut).isLessThanOrEqualTo(TIMING.takeoverMs() - ClaimLease.MARGIN_MS);
 
@@ -211,5 +195,17 @@ class ClaimLeaseTest {
       .isInstanceOf(ConfigException.class)
       .hasMessageContaining("cluster.failureDetectionSeconds")
       .hasMessageContaining("at least 2400 ms");
+  }
+
+  /** Renews every 10 ms from {@code cut} until the lease is lost: when it was, or -1 if not before the earliest takeover. */
+  private static long stoppedClaiming(ClaimLease lease, MovableClock clock, long cut) {
+    while (clock.millis() < cut + TIMING.takeoverMs()) {
+      clock.advance(10);
+      lease.renew();
+      if (!lease.held()) {
+        return clock.millis();
+      }
+    }
+    return -1;
   }
 }
