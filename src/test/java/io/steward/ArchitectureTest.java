@@ -79,7 +79,7 @@ class ArchitectureTest {
     entry("bus", List.of("AddressRule", "Addresses", "Addresses$Cache", "Addresses$Fanout", "Addresses$Nodes",
       "Addresses$Schedule", "Addresses$Tasks", "Addresses$Workflows", "Door", "Endpoint", "Endpoint$Handler", "Failure", "Fields",
       "StewardException")),
-    entry("spi", List.of("Cluster", "Cluster$Listening", "ConfigException", "HazelcastInternals",
+    entry("spi", List.of("Cluster", "Cluster$Listening", "ConfigException", "HazelcastInternals", "MissedBackups", "MissedBackups$Sent",
       "HazelcastInternals$Serialization", "LibraryLogs", "Persistence", "PersistentMap", "Setting", "Setting$Kind", "StewardModule",
       "Tombstone", "Version", "VertxInternals")),
     entry("edge", List.of("BridgeMeters", "BridgePermissions", "GuardedConnections", "KeyStores", "SockJsBridgeEvents",

@@ -1,6 +1,7 @@
 package io.steward.node;
 
 import io.steward.spi.ConfigException;
+import io.steward.spi.MissedBackups;
 import com.hazelcast.config.ClasspathXmlConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
@@ -80,6 +81,7 @@ final class HazelcastSetup {
     if (config.getProperty(PARTIAL_DISCONNECTION) == null) {
       config.setProperty(PARTIAL_DISCONNECTION, "3");
     }
+    config.setProperty(MissedBackups.CONFIRM_PROPERTY, Integer.toString(c.backupConfirmMs()));
     // Steward logs through SLF4J and never reports to Hazelcast's phone-home service.
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.phone.home.enabled", "false");

@@ -48,6 +48,7 @@ public record NodeConfig(
     Setting.integer("cluster.minimumSize", 0, "Split-brain protection: Steward's maps refuse operations on a side with fewer members (0: off)"),
     Setting.integer("cluster.joinRetryMs", 120_000, "How long a starting node keeps retrying a join that the cluster refuses because of its state (FROZEN or PASSIVE: a split-brain merge in progress, or frozen by an operator), with a WARN per attempt, before it exits 1 (0: no retry)"),
     Setting.integer("cluster.frozenAloneMs", 10_000, "A member left alone in cluster state FROZEN or PASSIVE (a split-brain merge froze its side, then its peers left it) for this long sets the state back to ACTIVE, with a WARN, so that it merges back; 0: never (set 0 if you freeze the cluster on purpose and then stop its members)"),
+    Setting.integer("cluster.backupConfirmMs", 10_000, "A write whose backup acknowledgement Hazelcast reports missed (none within hazelcast.operation.backup.timeout.millis, 5 s: partitions migrating after a join or a departure, or the backup member paused or cut off) is still acknowledged if, within this many ms, Hazelcast reports every backup in sync and no member has left since the write was sent; otherwise it is answered 504 (outcome unknown). 0: answer 504 at once. Metric steward_node_backup_acks_missed_total{outcome}"),
     Setting.integer("cluster.maxClockOffsetMs", 1000, "A node whose wall clock is further than this from the cluster clock (the Hazelcast master's) logs a WARN to fix its time sync; /nodes shows every node's offset"),
     Setting.string("eventBus.host", "127.0.0.1", "The interface the clustered event bus listens on"),
     Setting.integer("eventBus.port", 0, "The event-bus port (0: any free port)"),
@@ -113,7 +114,8 @@ public record NodeConfig(
       atLeast(cluster, "failureDetectionSeconds", "cluster.failureDetectionSeconds", 0),
       atLeast(cluster, "minimumSize", "cluster.minimumSize", 0),
       atLeast(cluster, "joinRetryMs", "cluster.joinRetryMs", 0),
-      atLeast(cluster, "frozenAloneMs", "cluster.frozenAloneMs", 0));
+      atLeast(cluster, "frozenAloneMs", "cluster.frozenAloneMs", 0),
+      atLeast(cluster, "backupConfirmMs", "cluster.backupConfirmMs", 0));
     atLeast(cluster, "maxClockOffsetMs", "cluster.maxClockOffsetMs", 1); // read by the node verticle
     EventBus e = new EventBus(eb.getString("host"), port(eb, "eventBus.port", true), eb.getString("publicHost"),
       EventBusTls.from(eb));
@@ -145,7 +147,7 @@ public record NodeConfig(
 
   public record Cluster(String name, String config, int port, List<String> members, String iface,
                         String publicAddress, boolean liteMember, int failureDetectionSeconds, int minimumSize,
-                        int joinRetryMs, int frozenAloneMs) {
+                        int joinRetryMs, int frozenAloneMs, int backupConfirmMs) {
   }
 
   /** {@code tls} is null when {@code eventBus.tls} is false. */

@@ -1,5 +1,6 @@
 package io.steward.node;
 
+import io.steward.spi.MissedBackups;
 import io.steward.spi.Version;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
@@ -12,6 +13,8 @@ import io.steward.bus.Endpoint;
 import io.steward.bus.Fields;
 import io.steward.bus.Failure;
 import io.steward.store.Store;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -68,6 +71,9 @@ final class NodeVerticle extends VerticleBase {
   public Future<?> start() {
     hz = Cluster.hazelcast(vertx);
     nodeId = Cluster.nodeId(vertx);
+    if (config.metricsEnabled()) {
+      missedBackupMetrics(MissedBackups.of(hz), io.steward.observe.Metrics.registry(vertx));
+    }
     registry = hz.getMap(REGISTRY);
     clock = new ClockOffset(hz, config.merged().getJsonObject("cluster").getInteger("maxClockOffsetMs"),
       config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
@@ -91,6 +97,19 @@ final class NodeVerticle extends VerticleBase {
         forgetDeparted(); // a merge can also bring back the entry of a node that died meanwhile
       });
     });
+  }
+
+  private static void missedBackupMetrics(MissedBackups missed, MeterRegistry registry) {
+    String what = "Writes through this member whose backup acknowledgement Hazelcast reported missed (none within "
+      + "hazelcast.operation.backup.timeout.millis): ";
+    FunctionCounter.builder("steward_node_backup_acks_missed", missed, MissedBackups::confirmed).tag("outcome", "confirmed")
+      .description(what + "acknowledged after all, the cluster safe within cluster.backupConfirmMs with no member removed "
+        + "(partitions were migrating, or the backup member paused briefly)")
+      .register(registry);
+    FunctionCounter.builder("steward_node_backup_acks_missed", missed, MissedBackups::unconfirmed).tag("outcome", "unconfirmed")
+      .description(what + "answered 504 (outcome unknown): a member left, or the backups were still not in sync after "
+        + "cluster.backupConfirmMs (a member paused or cut off: see the failure detection logs)")
+      .register(registry);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.steward.spi;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.internal.nearcache.NearCache;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
@@ -16,6 +17,7 @@ import com.hazelcast.spi.impl.DelegatingCompletableFuture;
 import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
 
+import java.lang.reflect.Field;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -119,8 +121,79 @@ public final class HazelcastInternals {
     MapOperation op = ((MapService) proxy.getService()).getMapServiceContext().getMapOperationProvider(map.getName())
       .createSetOperation(map.getName(), dataKey, engine.toData(value), -1L, -1L);
     int partition = engine.getPartitionService().getPartitionId(dataKey);
-    return engine.getOperationService().createInvocationBuilder(MapService.SERVICE_NAME, op, partition)
-      .setFailOnIndeterminateOperationState(true).invoke();
+    return invokeBacked(engine, op, partition);
+  }
+
+  /**
+   * Invokes a map write that fails with {@code IndeterminateOperationStateException} rather than succeed when its
+   * synchronous backup does not acknowledge it, or when its owner leaves mid-call. A missed acknowledgement whose
+   * owner did answer gets a second chance ({@link MissedBackups}): the answer is kept, and given once the cluster is
+   * safe with no member removed meanwhile (a migration drops backups without acknowledging them). Completes on the
+   * thread that got the answer, or on MissedBackups' own thread.
+   *
+   * <p>On upgrade: the owner's answer is read from the invocation ({@code InvocationFuture.invocation},
+   * {@code BaseInvocation.pendingResponse}); if they are renamed, every missed acknowledgement stays a failure
+   * (correct, as before; MissedBackupsTest fails: run it).
+   */
+  private static CompletableFuture<Object> invokeBacked(NodeEngine engine, MapOperation op, int partition) {
+    MissedBackups missed = MissedBackups.of(engine.getHazelcastInstance());
+    MissedBackups.Sent sent = missed.sent();
+    CompletableFuture<Object> invoked = engine.getOperationService()
+      .createInvocationBuilder(MapService.SERVICE_NAME, op, partition)
+      .setFailOnIndeterminateOperationState(true)
+      .invoke();
+    CompletableFuture<Object> result = new CompletableFuture<>();
+    invoked.whenComplete((r, err) -> {
+      if (err == null) {
+        result.complete(r);
+        return;
+      }
+      Throwable e = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+      // Missed acknowledgements only: a member that left fails it with MemberLeftException as the cause.
+      Object answer = e instanceof IndeterminateOperationStateException && e.getCause() == null
+        ? ownerAnswer(invoked) : NO_ANSWER;
+      if (answer == NO_ANSWER) {
+        result.completeExceptionally(err);
+        return;
+      }
+      missed.confirm(sent).whenComplete((ok, never) -> {
+        if (Boolean.TRUE.equals(ok)) {
+          result.complete(answer);
+        } else {
+          result.completeExceptionally(err);
+        }
+      });
+    });
+    return result;
+  }
+
+  private static final Object NO_ANSWER = new Object();
+  private static final Field INVOCATION = field("com.hazelcast.spi.impl.operationservice.impl.InvocationFuture", "invocation");
+  private static final Field PENDING_RESPONSE = field("com.hazelcast.spi.impl.operationservice.impl.BaseInvocation",
+    "pendingResponse");
+
+  private static Field field(String className, String name) {
+    try {
+      Field f = Class.forName(className).getDeclaredField(name);
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The owner's answer an invocation holds while it waits for backup acknowledgements, or NO_ANSWER. */
+  private static Object ownerAnswer(CompletableFuture<?> invoked) {
+    if (INVOCATION == null || PENDING_RESPONSE == null || !INVOCATION.getDeclaringClass().isInstance(invoked)) {
+      return NO_ANSWER;
+    }
+    try {
+      Object answer = PENDING_RESPONSE.get(INVOCATION.get(invoked));
+      // Hazelcast's placeholders (no answer yet, a timeout) are instances of its InvocationConstant.
+      return answer != null && answer.getClass().getSimpleName().equals("InvocationConstant") ? NO_ANSWER : answer;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return NO_ANSWER;
+    }
   }
 
   /**
@@ -200,10 +273,7 @@ public final class HazelcastInternals {
     MapOperation op = ((MapService) proxy.getService()).getMapServiceContext().getMapOperationProvider(map.getName())
       .createEntryOperation(map.getName(), dataKey, processor);
     int partition = engine.getPartitionService().getPartitionId(dataKey);
-    CompletableFuture<Object> invoked = engine.getOperationService()
-      .createInvocationBuilder(MapService.SERVICE_NAME, op, partition)
-      .setFailOnIndeterminateOperationState(true)
-      .invoke();
+    CompletableFuture<Object> invoked = invokeBacked(engine, op, partition);
     if (proxy instanceof NearCachedMapProxyImpl<?, ?> near) {
       // What the near-cached proxy's own submitToKey does once it has sent the operation: this member's near cache
       // forgets the key at once, so that this node reads its own write (other members hear of it by invalidation

@@ -71,7 +71,8 @@ class CacheBackupAckTest {
   void a_cache_write_whose_backup_never_acknowledged_is_a_504_and_a_duplicate_answer_waits_for_the_backup() throws Exception {
     System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
     cluster = TestCluster.create(CacheBackupAckTest.class, 2);
-    JsonObject extra = new JsonObject().put("cache", new JsonObject().put("caches", new JsonObject().put(CACHE, new JsonObject())));
+    // A write whose backup stays held is left unconfirmed after 1 s rather than the default 10 (MissedBackups).
+    JsonObject extra = new JsonObject().put("cluster", new JsonObject().put("backupConfirmMs", 1_000)).put("cache", new JsonObject().put("caches", new JsonObject().put(CACHE, new JsonObject())));
     StewardNode a = cluster.start(List.of("cache"), extra).await(90, TimeUnit.SECONDS);
     StewardNode b = cluster.start(List.of("cache"), extra).await(90, TimeUnit.SECONDS);
     HazelcastInstance hzA = Cluster.hazelcast(a.vertx());

@@ -74,8 +74,10 @@ class UnconfirmedFinalRecordTest {
     TestTypes.register();
     System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
     cluster = TestCluster.create(UnconfirmedFinalRecordTest.class, 2);
-    List<StewardNode> nodes = List.of(cluster.start(List.of("tasks")).await(90, TimeUnit.SECONDS),
-      cluster.start(List.of("tasks")).await(90, TimeUnit.SECONDS));
+    // A write whose backup stays held is left unconfirmed after 1 s rather than the default 10 (MissedBackups).
+    JsonObject quick = new JsonObject().put("cluster", new JsonObject().put("backupConfirmMs", 1_000));
+    List<StewardNode> nodes = List.of(cluster.start(List.of("tasks"), quick).await(90, TimeUnit.SECONDS),
+      cluster.start(List.of("tasks"), quick).await(90, TimeUnit.SECONDS));
     StewardNode a = nodes.get(0);
     HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
     Poll.until(a.vertx(), "no migration running", 60_000,
