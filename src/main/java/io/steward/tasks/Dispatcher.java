@@ -213,8 +213,10 @@ final class Dispatcher {
         }
         if (ar.failed()) {
           releasePermit(a);
+          r.recordUnconfirmed();
           WARNINGS.warn("start-record", "Could not record the start of durable task " + r.id() + " in the cluster ("
-            + ar.cause().getMessage() + "); retrying in " + RETRY_MS + " ms. Check the cluster's health (/health).");
+            + ar.cause().getMessage() + "); retrying in " + RETRY_MS + " ms, reported possibleDuplicate (another node "
+            + "may have taken it over). Check the cluster's health (/health).");
           vertx.setTimer(RETRY_MS, t -> {
             sup.queueDurable(r);
             pump(sup);

@@ -454,8 +454,10 @@ final class TaskEngine {
       store.putLive(r.id(), r.toJson(), nodeId).onComplete(ar -> {
         releasePermit(ended);
         if (ar.failed()) {
+          r.recordUnconfirmed();
           WARNINGS.warn("restart-record", "Could not record the restart of durable task " + r.id() + " ("
-            + ar.cause().getMessage() + "); it restarts anyway.");
+            + ar.cause().getMessage() + "); it restarts anyway, reported possibleDuplicate: another node may have "
+            + "taken it over.");
         }
       });
     } else {

@@ -343,6 +343,15 @@ final class TaskRecord {
     this.history = history;
   }
 
+  /**
+   * A write of this durable task's record failed (its outcome unknown: no backup confirmed it, a member left, split-brain
+   * protection): another node may have found the task's earlier record and taken it over, which this node cannot
+   * learn while it may be cut off, so its further attempts may run beside that node's (campaign seed 1009).
+   */
+  synchronized void recordUnconfirmed() {
+    possibleDuplicate = true;
+  }
+
   /** PENDING to LOST: a temporary task of a departed node, reported here by the survivor that took its record. */
   synchronized void lost(int attempts, String error, long now) {
     transition(TaskState.LOST);

@@ -191,4 +191,51 @@ class UnconfirmedFinalRecordTest {
     held = null;
     assertThat(TestTypes.runs(marker)).as("the refused submit's task never ran").isZero();
   }
+
+  /**
+   * Campaign seed 1009: the owner of a durable task, paused past failure detection while the task's attempt ended,
+   * could not record the task's restart when it resumed (its backup, the survivor, had removed it), restarted it
+   * anyway while the survivor had taken it over and run it, and the final record said nothing of a duplicate. A
+   * restart (or a start) whose record could not be written cannot know whether another node took the task over:
+   * the task must say {@code possibleDuplicate}. Here the record's backup member stops answering while the first
+   * attempt fails, so that the restart's record is not confirmed; it answers again before the second attempt.
+   */
+  @Test
+  void a_restart_whose_record_was_not_confirmed_reports_a_possible_duplicate() throws Exception {
+    List<StewardNode> nodes = twoMembers();
+    StewardNode a = nodes.get(0);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(nodes.get(1).vertx());
+    Member memberA = hzA.getCluster().getLocalMember();
+    // The next task id's record is owned by a: b holds its backup.
+    JsonObject temporary = new JsonObject().put("type", "test.count").put("restart", "temporary")
+      .put("payload", new JsonObject().put("key", "warm"));
+    String last = await(request(a, Addresses.Tasks.SUBMIT, temporary)).getString("id");
+    String prefix = last.substring(0, last.lastIndexOf('-') + 1);
+    long seq = Long.parseLong(last.substring(prefix.length()));
+    while (!memberA.equals(hzA.getPartitionService().getPartition(prefix + (seq + 1)).getOwner())) {
+      last = await(request(a, Addresses.Tasks.SUBMIT, temporary)).getString("id");
+      seq = Long.parseLong(last.substring(prefix.length()));
+    }
+    String gate = "restart-" + UUID.randomUUID();
+    String id = await(request(a, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "test.attempts")
+      .put("payload", new JsonObject().put("gate", gate).put("fail", new io.vertx.core.json.JsonArray().add(1)))
+      .put("restart", "transient"))).getString("id");
+    assertThat(id).isEqualTo(prefix + (seq + 1));
+    assertThat(TestTypes.gate(gate + "-1").awaitStarted()).as("the first attempt started").isTrue();
+
+    held = HeldPartitions.hold(hzB);
+    TestTypes.gate(gate + "-1").open(); // the first attempt fails: the task restarts, its record unconfirmed
+    Poll.until(a.vertx(), "a record write of the task left unconfirmed", 30_000,
+      () -> Future.succeededFuture(io.steward.spi.MissedBackups.of(hzA).unconfirmed() >= 1)).await(40, TimeUnit.SECONDS);
+    held.close();
+    held = null;
+
+    assertThat(TestTypes.gate(gate + "-2").awaitStarted()).as("the second attempt started").isTrue();
+    TestTypes.gate(gate + "-2").open();
+    JsonObject done = await(request(a, Addresses.Tasks.AWAIT, new JsonObject().put("id", id)));
+    assertThat(done.getString("state")).as("%s", done).isEqualTo("succeeded");
+    assertThat(done.getBoolean("possibleDuplicate", false))
+      .as("a restart no backup confirmed, so another node may have taken the task over: %s", done).isTrue();
+  }
 }
