@@ -109,18 +109,20 @@ public final class MissedBackups {
    */
   public CompletableFuture<Boolean> confirm(Sent sent) {
     Waiter w = new Waiter(sent, new CompletableFuture<>());
-    w.done().whenComplete((ok, err) -> {
+    // Counted before the caller hears (a dependent of done registered here would run after the caller's own).
+    CompletableFuture<Boolean> counted = w.done().thenApply(ok -> {
       waiting.remove(w);
-      (Boolean.TRUE.equals(ok) ? confirmed : unconfirmed).increment();
+      (ok ? confirmed : unconfirmed).increment();
+      return ok;
     });
     if (stopped || confirmMs <= 0 || !unchanged(sent)) {
       w.done().complete(false);
-      return w.done();
+      return counted;
     }
     w.done().completeOnTimeout(false, confirmMs, TimeUnit.MILLISECONDS);
     waiting.add(w);
     check(0);
-    return w.done();
+    return counted;
   }
 
   /** Writes confirmed after a missed acknowledgement so far. */
