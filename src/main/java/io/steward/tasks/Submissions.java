@@ -42,8 +42,27 @@ final class Submissions {
     }
   }
 
+  /**
+   * Whether the module's start has succeeded: until then nothing is accepted (a start may fail after its consumers
+   * are registered, and what its engine had accepted would belong to nobody: campaign seed 1004).
+   */
+  private volatile boolean open;
+
+  /** The module's start succeeded: submits are accepted from now on. */
+  void open() {
+    open = true;
+  }
+
+  private void requireOpen() {
+    if (!open) {
+      throw StewardException.unavailable("the tasks module on this node is still starting (or its start failed and "
+        + "is being retried); nothing was accepted: retry, or send to another node");
+    }
+  }
+
   /** The reply to a submit: {@code {id}}, null for a fire-and-forget temporary task, or a future of either. */
   Object submit(TaskSpec spec, boolean wantsReply) {
+    requireOpen();
     TaskEngine.Resolved resolved = engine.resolve(spec);
     if (spec.key() != null) {
       return keyed(spec, resolved, null, 1).map(Accepted::reply);
@@ -58,6 +77,7 @@ final class Submissions {
 
   /** The final record of the task, once it ends (or that of the live task holding its key). */
   Future<JsonObject> run(TaskSpec spec) {
+    requireOpen();
     TaskEngine.Resolved resolved = engine.resolve(spec);
     Promise<JsonObject> waiter = VertxInternals.promise(context);
     if (spec.key() != null) {

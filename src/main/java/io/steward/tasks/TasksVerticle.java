@@ -77,6 +77,9 @@ final class TasksVerticle extends VerticleBase {
     this.elapsed = elapsed;
   }
 
+  /** Tests only: one more step of the start, which may be held or failed (StartingModuleTest). */
+  static volatile java.util.function.Supplier<Future<Void>> startStep;
+
   @Override
   public Future<?> start() {
     String nodeId = Cluster.nodeId(vertx);
@@ -190,12 +193,17 @@ final class TasksVerticle extends VerticleBase {
 
     List<Future<?>> ready = new ArrayList<>();
     ready.add(pausesKnown);
+    java.util.function.Supplier<Future<Void>> step = startStep;
+    if (step != null) {
+      ready.add(step.get());
+    }
     consumers.forEach(c -> ready.add(c.completion()));
     if (config.submitInstances() > 1) { // a child deployment: undeployed with this one
       ready.add(vertx.deployVerticle(() -> new SubmitVerticle(config, submissions),
         new DeploymentOptions().setInstances(config.submitInstances() - 1)));
     }
     return Future.all(ready).onSuccess(v -> {
+      submissions.open();
       takeover.start(hz);
       takeover.sweep(); // tasks of nodes that died while no tasks node was around
       if (!limiters.isEmpty()) {
