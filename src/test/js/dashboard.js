@@ -1,7 +1,7 @@
 'use strict';
 // Drives Steward's dashboard in Debian's Chromium with playwright-core, for DashboardBrowserTest.
 //   node dashboard.js <config JSON>
-// config: {url, token, cache, schedules (boolean: the node runs the schedule module), screenshots: {main, down, failure}, chromium,
+// config: {url, token, cache, schedules (boolean: the node runs the schedule module), workflows (boolean: it runs workflows), screenshots: {main, down, failure}, chromium,
 //   charts (optional): the config of dashboard-charts.js, whose scenario then runs after this one, in the same browser}
 // Talks with the Java test over stdin/stdout, one JSON object per line:
 //   out {"step": name, ...}   a step passed (or {"step": name, "ok": false, "error": …} and exit 1)
@@ -145,6 +145,28 @@ async function main() {
       await report.locator('td:nth-child(6) .badge:has-text("failed")').waitFor();
       out({ step: 'schedule-failure-shows', when: await text(report, 'td:nth-child(2)'), last: await text(report, 'td:nth-child(6)'),
         notice: await page.locator('#banner').isVisible() ? await text(page, '#banner') : '' });
+    }
+
+    // Workflows: one of two steps that succeeds (the Java test answers dashboard.test.step), one whose only step
+    // fails (nobody answers dashboard.test.nobody). The panel shows each with its steps' states and the error.
+    if (config.workflows) {
+      const step = { address: 'dashboard.test.step', timeoutMs: 5000 };
+      const ok = await api('POST', config.url + '/workflows', config.token, { name: 'dashboard-ok',
+        steps: [Object.assign({ id: 'first' }, step), Object.assign({ id: 'second', dependsOn: ['first'] }, step)] });
+      const bad = await api('POST', config.url + '/workflows', config.token, { name: 'dashboard-bad',
+        steps: [{ id: 'lonely', address: 'dashboard.test.nobody', timeoutMs: 1000, maxRestarts: 0 }] });
+      const okRow = page.locator(`#workflows tbody tr[data-id="${ok.id}"]`);
+      const badRow = page.locator(`#workflows tbody tr[data-id="${bad.id}"]`);
+      await okRow.locator('td:nth-child(3) .badge:text-is("succeeded")').waitFor({ timeout: 30000 });
+      await badRow.locator('td:nth-child(3) .badge:text-is("failed")').waitFor({ timeout: 30000 });
+      const api1 = await api('GET', config.url + '/workflows/' + ok.id, config.token);
+      out({
+        step: 'workflows-show', okId: ok.id, name: await text(okRow, 'td:nth-child(1)'), id: await text(okRow, 'td:nth-child(2)'),
+        steps: await okRow.locator('td:nth-child(4) .badge').allTextContents(),
+        stepStates: await okRow.locator('td:nth-child(4) .badge').evaluateAll(els => els.map(e => e.title)),
+        apiState: api1.state, badState: await text(badRow, 'td:nth-child(3)'), badError: await text(badRow, 'td:nth-child(7)'),
+        badSteps: await badRow.locator('td:nth-child(4) .badge').evaluateAll(els => els.map(e => e.title))
+      });
     }
 
     await page.screenshot({ path: config.screenshots.main, fullPage: true });

@@ -54,6 +54,8 @@ class DashboardBrowserTest {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   /** The schedules panel's scenario runs where the schedule module is built. */
   static final boolean SCHEDULE = BuiltModules.has("schedule");
+  /** The workflows panel's scenario runs where the workflows module is built. */
+  static final boolean WORKFLOWS = BuiltModules.has("workflows");
   static final Path SCREENSHOT = Path.of("target/dashboard.png");
   static final Path SCREENSHOT_DOWN = Path.of("target/dashboard-down.png");
   static final int BURST = 300;
@@ -81,7 +83,14 @@ class DashboardBrowserTest {
       .put("cache", new JsonObject().put("caches", new JsonObject().put("users", new JsonObject().put("ttlSeconds", 300))))
       .put("tasks", new JsonObject().put("supervisors", new JsonObject()
         .put("mail", new JsonObject().put("workers", 1).put("maxQueued", 10).put("clusterLimit", 2))));
-    guarded = cluster.start(BuiltModules.with(List.of("http", "tasks", "fanout", "cache"), "schedule"), config).await(60, TimeUnit.SECONDS);
+    List<String> modules = new java.util.ArrayList<>(BuiltModules.with(List.of("http", "tasks", "fanout", "cache"), "schedule"));
+    if (WORKFLOWS) {
+      modules.add("workflows");
+    }
+    guarded = cluster.start(modules, config).await(60, TimeUnit.SECONDS);
+    // The service the workflows scenario's steps call.
+    guarded.vertx().eventBus().<JsonObject>consumer("dashboard.test.step", m -> m.reply(new JsonObject().put("done", true)))
+      .completion().await(10, TimeUnit.SECONDS);
     url = TestCluster.httpUrl(guarded).await(10, TimeUnit.SECONDS);
     // Two entries, three hits and a miss: the page shows 2 entries and a 75 % hit ratio.
     var bus = guarded.vertx().eventBus();
@@ -135,7 +144,7 @@ class DashboardBrowserTest {
         .put("task", TASK.toAbsolutePath().toString()).put("deadLetter", DEAD_LETTER.toAbsolutePath().toString())
         .put("failure", SCREENSHOTS.resolve("dashboard-charts-failure.png").toAbsolutePath().toString()));
     JsonObject config = new JsonObject().put("url", url).put("token", TOKEN).put("cache", "users").put("schedules", SCHEDULE)
-      .put("chromium", CHROMIUM.toString())
+      .put("workflows", WORKFLOWS).put("chromium", CHROMIUM.toString())
       .put("screenshots", new JsonObject().put("main", SCREENSHOT.toAbsolutePath().toString())
         .put("down", SCREENSHOT_DOWN.toAbsolutePath().toString())
         .put("failure", Path.of("target/dashboard-failure.png").toAbsolutePath().toString()))
@@ -180,6 +189,9 @@ class DashboardBrowserTest {
 
     if (SCHEDULE) {
       assertSchedules(steps);
+    }
+    if (WORKFLOWS) {
+      assertWorkflows(steps);
     }
 
     assertThat(Files.size(SCREENSHOT)).as("screenshot %s", SCREENSHOT).isGreaterThan(10_000);
@@ -248,6 +260,19 @@ class DashboardBrowserTest {
     assertThat(cancelled.getBoolean("cancelHidden")).isTrue();
 
     assertThat(steps.get("charts-done").getJsonArray("problems")).as("console errors, page errors, failed requests").isEmpty();
+  }
+
+  /** The workflows panel showed a succeeded workflow with its two steps, and a failed one with its step and error. */
+  private static void assertWorkflows(Map<String, JsonObject> steps) {
+    JsonObject shown = steps.get("workflows-show");
+    assertThat(shown.getString("name")).isEqualTo("dashboard-ok");
+    assertThat(shown.getString("id")).isEqualTo(shown.getString("okId"));
+    assertThat(shown.getString("apiState")).as("the API agrees").isEqualTo("succeeded");
+    assertThat(shown.getJsonArray("steps").getList()).containsExactly("first", "second");
+    assertThat(shown.getJsonArray("stepStates").getList()).containsExactly("first: succeeded", "second: succeeded");
+    assertThat(shown.getString("badState")).isEqualTo("failed");
+    assertThat(shown.getJsonArray("badSteps").getList()).containsExactly("lonely: failed");
+    assertThat(shown.getString("badError")).as("the failed workflow's error names its step").contains("lonely");
   }
 
   /** The page showed the schedules, paused, triggered and resumed one, and showed a failing one's error. */
