@@ -37,11 +37,14 @@ class WorkflowsStoreTest {
 
   @TempDir
   static Path dir;
-  private static TestCluster cluster;
+  static TestCluster cluster;
+  /** The store section of every node: the embedded store here, PostgreSQL in WorkflowsPostgresStoreTest. */
+  static JsonObject store;
 
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
     cluster = TestCluster.create(WorkflowsStoreTest.class, 1);
+    store = new JsonObject().put("kind", "embedded").put("dir", dir.resolve("store").toString());
   }
 
   @AfterAll
@@ -51,7 +54,7 @@ class WorkflowsStoreTest {
 
   private static JsonObject config() {
     return new JsonObject()
-      .put("store", new JsonObject().put("kind", "embedded").put("dir", dir.resolve("store").toString()))
+      .put("store", store.copy())
       .put("tasks", new JsonObject().put("orphanSweepMs", 500).put("publishMs", 50).put("backoffMs", 20))
       .put("workflows", new JsonObject().put("sweepMs", 300));
   }
