@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.List;
+
 /**
  * Routes of the cache module. Entries are {@code /caches/{name}/{key}} (GET, PUT, DELETE); the cache itself is
  * {@code /caches/{name}} (statistics) with POST actions beside its keys ({@code clear}, {@code getAll},
@@ -17,6 +19,14 @@ final class CacheApi implements Api {
 
   @Override
   public void mount(Router router, Forward forward) {
+    // Every request runs on this node's cache module when it runs one, so that its answer holds on the side of a
+    // split the client talks to, as the schedule's writes do (Forward#preferHere).
+    for (String address : List.of(Addresses.Cache.LIST, Addresses.Cache.CREATE, Addresses.Cache.STATS,
+      Addresses.Cache.CLEAR, Addresses.Cache.GET_ALL, Addresses.Cache.PUT_ALL, Addresses.Cache.PUT, Addresses.Cache.DELETE,
+      Addresses.Cache.PUT_IF_ABSENT, Addresses.Cache.REPLACE, Addresses.Cache.TOUCH, Addresses.Cache.UPDATE,
+      Addresses.Cache.GET_OR_COMPUTE)) {
+      forward.preferHere(address);
+    }
     router.get("/caches").handler(forward.params(Addresses.Cache.LIST));
     router.post("/caches").handler(forward.body(Addresses.Cache.CREATE, 201));
     router.get("/caches/:name").handler(forward.to(Addresses.Cache.STATS, 200, ctx -> cacheBody(ctx, new JsonObject())));
@@ -50,7 +60,8 @@ final class CacheApi implements Api {
     }
     String key = body.getString("key");
     String cache = body.getString("cache");
-    ctx.vertx().eventBus().request(Addresses.Cache.GET, body, new DeliveryOptions().setSendTimeout(timeoutMs)).onComplete(ar -> {
+    io.steward.spi.Cluster.requestHereFirst(ctx.vertx(), Addresses.Cache.GET, body,
+      new DeliveryOptions().setSendTimeout(timeoutMs)).onComplete(ar -> {
       if (ar.failed()) {
         HttpErrors.send(ctx, ar.cause());
         return;
