@@ -16,6 +16,8 @@ import com.hazelcast.map.impl.proxy.NearCachedMapProxyImpl;
 import com.hazelcast.spi.impl.DelegatingCompletableFuture;
 import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
+import com.hazelcast.internal.nio.Packet;
+import com.hazelcast.spi.impl.operationservice.impl.responses.NormalResponse;
 
 import java.lang.reflect.Field;
 import java.util.Map;
@@ -151,7 +153,7 @@ public final class HazelcastInternals {
       Throwable e = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
       // Missed acknowledgements only: a member that left fails it with MemberLeftException as the cause.
       Object answer = e instanceof IndeterminateOperationStateException && e.getCause() == null
-        ? ownerAnswer(invoked) : NO_ANSWER;
+        ? ownerAnswer(engine, invoked) : NO_ANSWER;
       if (answer == NO_ANSWER) {
         result.completeExceptionally(err);
         return;
@@ -183,12 +185,20 @@ public final class HazelcastInternals {
   }
 
   /** The owner's answer an invocation holds while it waits for backup acknowledgements, or NO_ANSWER. */
-  private static Object ownerAnswer(CompletableFuture<?> invoked) {
+  private static Object ownerAnswer(NodeEngine engine, CompletableFuture<?> invoked) {
     if (INVOCATION == null || PENDING_RESPONSE == null || !INVOCATION.getDeclaringClass().isInstance(invoked)) {
       return NO_ANSWER;
     }
     try {
       Object answer = PENDING_RESPONSE.get(INVOCATION.get(invoked));
+      // From a remote owner, the response's packet, read as InvocationFuture.resolve does (campaign seed 1013: handed
+      // on as the value, it failed the cache's cast, a 500); from this member, the value itself.
+      if (answer instanceof Packet packet) {
+        answer = engine.toObject(packet);
+      }
+      if (answer instanceof NormalResponse response) {
+        return response.getValue();
+      }
       // Hazelcast's placeholders (no answer yet, a timeout) are instances of its InvocationConstant.
       return answer != null && answer.getClass().getSimpleName().equals("InvocationConstant") ? NO_ANSWER : answer;
     } catch (ReflectiveOperationException | RuntimeException e) {

@@ -100,21 +100,33 @@ class MissedBackupsTest {
   void a_write_whose_backup_was_missed_but_caught_up_without_a_departure_is_acknowledged() throws Exception {
     List<StewardNode> nodes = twoNodes(30_000);
     StewardNode a = nodes.get(0);
+    StewardNode b = nodes.get(1);
     String key = ownedBy(a);
-    held = HeldPartitions.hold(Cluster.hazelcast(nodes.get(1).vertx()));
+    String remote = ownedBy(a);
+    held = HeldPartitions.hold(Cluster.hazelcast(b.vertx()));
     Future<JsonObject> put = request(a, Addresses.Cache.PUT, entry(CACHE, key).put("value", "after"));
+    // Sent through b, which does not own the key: the owner's answer comes back over the network (campaign seed 1013:
+    // a NormalResponse where the local call holds the value itself).
+    Future<JsonObject> putViaB = request(b, Addresses.Cache.PUT, entry(CACHE, remote).put("value", "remote"));
     untilWaiting(a);
+    untilWaiting(b);
     assertThat(put.isComplete()).as("answered before the backup caught up: %s", put).isFalse();
+    assertThat(putViaB.isComplete()).as("answered before the backup caught up: %s", putViaB).isFalse();
     held.close();
     held = null;
 
     Throwable err = put.transform(ar -> Future.succeededFuture(ar.cause())).await(40, TimeUnit.SECONDS);
     assertThat(err).as("the put, its backup caught up with no member gone").isNull();
     assertThat(counted(a, "confirmed")).isEqualTo(1);
+    Throwable errViaB = putViaB.transform(ar -> Future.succeededFuture(ar.cause())).await(40, TimeUnit.SECONDS);
+    assertThat(errViaB).as("the put through b, its backup caught up with no member gone").isNull();
+    assertThat(counted(b, "confirmed")).isEqualTo(1);
     // The backup holds it: with a gone, b serves the value.
     cluster.stop(a).await(60, TimeUnit.SECONDS);
-    JsonObject read = request(nodes.get(1), Addresses.Cache.GET, entry(CACHE, key)).await(30, TimeUnit.SECONDS);
+    JsonObject read = request(b, Addresses.Cache.GET, entry(CACHE, key)).await(30, TimeUnit.SECONDS);
     assertThat(read.getValue("value")).as("the value on the backup after the owner left: %s", read).isEqualTo("after");
+    JsonObject readRemote = request(b, Addresses.Cache.GET, entry(CACHE, remote)).await(30, TimeUnit.SECONDS);
+    assertThat(readRemote.getValue("value")).as("%s", readRemote).isEqualTo("remote");
   }
 
   @Test
