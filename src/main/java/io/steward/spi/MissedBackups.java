@@ -76,6 +76,9 @@ public final class MissedBackups {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
+        if (event.getMember().isLiteMember()) {
+          return; // holds no data: its departure cannot take a write with it (a client app, a gateway)
+        }
         removals.incrementAndGet();
         waiting.forEach(w -> w.done().complete(false));
       }
@@ -103,8 +106,8 @@ public final class MissedBackups {
   }
 
   /**
-   * Completes true once the cluster is safe with no member removed since {@code sent} and every member of then
-   * still here (a merge changes member UUIDs), false after {@link #CONFIRM_PROPERTY} ms, at a removal, or at
+   * Completes true once the cluster is safe with no data member removed since {@code sent} and every data member of
+   * then still here (a merge changes member UUIDs; lite members hold no data and do not count), false after {@link #CONFIRM_PROPERTY} ms, at a removal, or at
    * shutdown. Never fails.
    */
   public CompletableFuture<Boolean> confirm(Sent sent) {
@@ -146,7 +149,16 @@ public final class MissedBackups {
   }
 
   private boolean unchanged(Sent sent) {
-    return removals.get() == sent.removals() && hz.getCluster().getMembers().containsAll(sent.members());
+    if (removals.get() != sent.removals()) {
+      return false;
+    }
+    Set<Member> now = hz.getCluster().getMembers();
+    for (Member m : sent.members()) {
+      if (!m.isLiteMember() && !now.contains(m)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void check(long delayMs) {
