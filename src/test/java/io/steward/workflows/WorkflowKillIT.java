@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (the partitions of some of the ids) and runs part of the step tasks. Observed from outside only (HTTP, the bridge).
  * Expected (docs/workflows.md, Guarantees): every workflow succeeds on the survivors; each step item ran as one task
  * (one {@code steward-task-id}); its effects are at most its attempts, more only where the task says
- * {@code possibleDuplicate}. Behind a flag (three JVMs):
+ * {@code possibleDuplicate}. Half carry an idempotency key: sent again to a survivor after the kill, each is answered
+ * its first workflow ({@code existing: true}) and starts none. Behind a flag (three JVMs):
  * {@code mvn -B -o -q -DskipTests package && mvn -B -o failsafe:integration-test failsafe:verify -Dit.test=WorkflowKillIT -Dworkflows=true}.
  */
 @EnabledIfSystemProperty(named = "workflows", matches = "true")
@@ -66,16 +67,39 @@ class WorkflowKillIT {
 
       try (Effects effects = Effects.listen(List.of(observer))) {
         // The bridge's registration has reached every node once a probe workflow's step arrives.
-        String probe = submit(observer, "probe", false);
+        String probe = submit(observer, "probe", false, null);
         cluster.await("the probe workflow succeeded", 120_000,
           () -> "succeeded".equals(observer.get("/workflows/" + probe).json().getString("state")));
 
+        // Half of them with an idempotency key: a client that retries on a survivor after the kill (its answer
+        // lost) must be answered the same workflow, which runs once.
+        String keySuffix = Long.toHexString(System.nanoTime());
         List<String> ids = new ArrayList<>();
+        Map<String, String> keyed = new java.util.LinkedHashMap<>();
         for (int i = 0; i < WORKFLOWS; i++) {
-          ids.add(submit(victim, "w" + i, true));
+          String key = i % 2 == 0 ? "order-" + i + "-" + keySuffix : null;
+          String id = submit(victim, "w" + i, true, key);
+          ids.add(id);
+          if (key != null) {
+            keyed.put(key, id);
+          }
         }
         cluster.await("items of mid in flight", 120_000, () -> effects.count("mid") >= ITEMS);
         victim.kill();
+        for (Map.Entry<String, String> k : keyed.entrySet()) {
+          cluster.await("the retry of key " + k.getKey() + " on a survivor answered", 120_000, () -> {
+            NodeProcess.Response again = observer.post("/workflows", new JsonObject().put("name", "retry")
+              .put("key", k.getKey()).put("steps", new JsonArray().add(step("retry", "first"))).encode());
+            if (again.status() == 503 || again.status() == 504) {
+              return false; // the key's binding or record is being taken over: retry, as a client would
+            }
+            assertThat(again.status()).as(again.body()).isEqualTo(202);
+            assertThat(again.json().getString("id")).as("the retried key %s: %s", k.getKey(), again.body())
+              .isEqualTo(k.getValue());
+            assertThat(again.json().getBoolean("existing")).as(again.body()).isTrue();
+            return true;
+          });
+        }
 
         for (String id : ids) {
           cluster.await("workflow " + id + " succeeded on the survivors", 240_000,
@@ -102,13 +126,16 @@ class WorkflowKillIT {
             }
           }
         }
-        System.out.println("WorkflowKillIT: " + reported + " step items reported possibleDuplicate");
+        JsonObject retries = observer.get("/workflows?name=retry").json();
+        assertThat(retries.getJsonArray("workflows")).as("workflows started by the retried keys: %s", retries).isEmpty();
+        System.out.println("WorkflowKillIT: " + reported + " step items reported possibleDuplicate; " + keyed.size()
+          + " keys retried on a survivor, each answered its first workflow");
       }
       ProcessCluster.checkNoBlockedThreads(List.of(nodes.get(0), nodes.get(1)));
     }
   }
 
-  private static String submit(NodeProcess node, String name, boolean forEach) {
+  private static String submit(NodeProcess node, String name, boolean forEach, String key) {
     String run = name + "-" + Long.toHexString(System.nanoTime());
     JsonArray steps = new JsonArray().add(step(run, "first"));
     if (forEach) {
@@ -118,8 +145,11 @@ class WorkflowKillIT {
     for (int i = 0; i < ITEMS; i++) {
       items.add(i);
     }
-    NodeProcess.Response r = node.post("/workflows", new JsonObject().put("name", name).put("input", items)
-      .put("steps", steps).encode());
+    JsonObject body = new JsonObject().put("name", name).put("input", items).put("steps", steps);
+    if (key != null) {
+      body.put("key", key);
+    }
+    NodeProcess.Response r = node.post("/workflows", body.encode());
     assertThat(r.status()).as(r.body()).isEqualTo(202);
     return r.json().getString("id");
   }
