@@ -263,15 +263,19 @@ class DashboardBrowserTest {
   }
 
   /** The workflows panel showed a succeeded workflow with its two steps, and a failed one with its step and error. */
+  private static List<String> strings(JsonObject o, String field) {
+    return o.getJsonArray(field).stream().map(String::valueOf).toList();
+  }
+
   private static void assertWorkflows(Map<String, JsonObject> steps) {
     JsonObject shown = steps.get("workflows-show");
     assertThat(shown.getString("name")).isEqualTo("dashboard-ok");
     assertThat(shown.getString("id")).isEqualTo(shown.getString("okId"));
     assertThat(shown.getString("apiState")).as("the API agrees").isEqualTo("succeeded");
-    assertThat(shown.getJsonArray("steps").getList()).containsExactly("first", "second");
-    assertThat(shown.getJsonArray("stepStates").getList()).containsExactly("first: succeeded", "second: succeeded");
+    assertThat(strings(shown, "steps")).containsExactly("first", "second");
+    assertThat(strings(shown, "stepStates")).containsExactly("first: succeeded", "second: succeeded");
     assertThat(shown.getString("badState")).isEqualTo("failed");
-    assertThat(shown.getJsonArray("badSteps").getList()).containsExactly("lonely: failed");
+    assertThat(strings(shown, "badSteps")).containsExactly("lonely: failed");
     assertThat(shown.getString("badError")).as("the failed workflow's error names its step").contains("lonely");
   }
 
