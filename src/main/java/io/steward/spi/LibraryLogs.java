@@ -138,6 +138,12 @@ public final class LibraryLogs extends TurboFilter {
       + "every second, else postpones the merge to its next attempt (WARN 'While changing cluster state to FROZEN!' "
       + "of TcpIpJoiner)",
       "Nothing to do unless GET /nodes still shows two clusters a few minutes after the network healed.", null),
+    new Line("merge-freeze-member-list-changed", LOCK_CLUSTER_STATE, (f, t) -> t == null
+        && f.contains("Can not lock cluster state! Member list versions are not matching!"),
+      "the side of a split brain that merges into the other froze its cluster state first, as Hazelcast's merge "
+      + "does, while its member list changed (a member joined or was removed meanwhile); Hazelcast abandons this "
+      + "attempt and merges at its next one (campaign seed 1005)",
+      "Nothing to do unless GET /nodes still shows two clusters a few minutes after the network healed.", null),
     new Line("merge-skips-loading-map", OPERATION_EXECUTOR, (f, t) -> f.contains("Failed to process: "
         + "com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector")
         && t instanceof RetryableHazelcastException && t.getMessage() != null

@@ -142,4 +142,15 @@ class ClusterCheckersTest {
     assertThat(Checkers.run(broken)).extracting(Anomaly::what)
         .anySatisfy(w -> assertThat(w).startsWith("the checker could not read the history"));
   }
+
+  /** Seed 1007: a WARN whose text mentions an ERROR is no ERROR line; the level field decides. */
+  @Test
+  void a_log_line_is_an_error_line_by_its_level_field_only() {
+    assertThat(Campaign.isErrorLine("2026-12-07T08:28:46.530Z ERROR [hz.x.priority-generic-operation.thread-0] "
+      + "c.h.i.c.i.o.LockClusterStateOp - Can not lock cluster state!")).isTrue();
+    assertThat(Campaign.isErrorLine("2026-12-07T08:31:17.870Z WARN  [hz.x.thread-0] com.hazelcast.security - Library "
+      + "line '…' (join-refused): … or io.steward.Main's ERROR (Steward could not start) says why")).isFalse();
+    assertThat(Campaign.isErrorLine("\tat io.steward.Main.main(Main.java:1) ERROR ")).isFalse();
+    assertThat(Campaign.isErrorLine("")).isFalse();
+  }
 }

@@ -303,6 +303,9 @@ class LibraryLogsTest {
       LibraryLogs.VERTX),
     new Sample("merge-freeze-during-migrations", LibraryLogs.LOCK_CLUSTER_STATE, FREEZE_DURING_MIGRATIONS, null,
       LibraryLogs.LOCK_CLUSTER_STATE),
+    new Sample("merge-freeze-member-list-changed", LibraryLogs.LOCK_CLUSTER_STATE, "[10.154.73.2]:5701 "
+      + "[Campaign-8973dab2] [5.6.0] Can not lock cluster state! Member list versions are not matching! Expected version: "
+      + "6, Current version: 7", null, LibraryLogs.LOCK_CLUSTER_STATE),
     new Sample("merge-skips-loading-map", LibraryLogs.OPERATION_EXECUTOR, STORE_COLLECTOR,
       stillLoading("com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector", "run"),
       LibraryLogs.OPERATION_EXECUTOR),
