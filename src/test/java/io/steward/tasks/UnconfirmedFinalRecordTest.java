@@ -69,6 +69,25 @@ class UnconfirmedFinalRecordTest {
     return c == null ? 0 : c.count();
   }
 
+  /**
+   * Submits temporary tasks on {@code node} until the id of its next task has its record's partition owned by that
+   * node (the other member holds its backup); returns that id.
+   */
+  private static String nextIdOwnedBy(StewardNode node) throws Exception {
+    HazelcastInstance hz = Cluster.hazelcast(node.vertx());
+    Member member = hz.getCluster().getLocalMember();
+    JsonObject temporary = new JsonObject().put("type", "test.count").put("restart", "temporary")
+      .put("payload", new JsonObject().put("key", "warm"));
+    String last = await(request(node, Addresses.Tasks.SUBMIT, temporary)).getString("id");
+    String prefix = last.substring(0, last.lastIndexOf('-') + 1);
+    long seq = Long.parseLong(last.substring(prefix.length()));
+    while (!member.equals(hz.getPartitionService().getPartition(prefix + (seq + 1)).getOwner())) {
+      last = await(request(node, Addresses.Tasks.SUBMIT, temporary)).getString("id");
+      seq = Long.parseLong(last.substring(prefix.length()));
+    }
+    return prefix + (seq + 1);
+  }
+
   /** Two tasks members with a 1 s backup timeout, partitions settled. */
   private List<StewardNode> twoMembers() throws Exception {
     TestTypes.register();
@@ -102,21 +121,13 @@ class UnconfirmedFinalRecordTest {
         key = k;
       }
     }
-    JsonObject temporary = new JsonObject().put("type", "test.count").put("restart", "temporary")
-      .put("payload", new JsonObject().put("key", "warm"));
-    String last = await(request(a, Addresses.Tasks.SUBMIT, temporary)).getString("id");
-    String prefix = last.substring(0, last.lastIndexOf('-') + 1);
-    long seq = Long.parseLong(last.substring(prefix.length()));
-    while (!memberA.equals(hzA.getPartitionService().getPartition(prefix + (seq + 1)).getOwner())) {
-      last = await(request(a, Addresses.Tasks.SUBMIT, temporary)).getString("id");
-      seq = Long.parseLong(last.substring(prefix.length()));
-    }
+    String next = nextIdOwnedBy(a);
 
     String gate = "final-" + UUID.randomUUID();
     JsonObject first = await(request(a, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "test.block")
       .put("payload", new JsonObject().put("gate", gate)).put("restart", "transient").put("key", key)));
     String t1 = first.getString("id");
-    assertThat(t1).isEqualTo(prefix + (seq + 1));
+    assertThat(t1).isEqualTo(next);
     assertThat(TestTypes.gate(gate).awaitStarted()).as("the first task started").isTrue();
 
     // b stops answering (it still heartbeats: nobody notices), then the task ends on a.
@@ -206,22 +217,13 @@ class UnconfirmedFinalRecordTest {
     StewardNode a = nodes.get(0);
     HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
     HazelcastInstance hzB = Cluster.hazelcast(nodes.get(1).vertx());
-    Member memberA = hzA.getCluster().getLocalMember();
     // The next task id's record is owned by a: b holds its backup.
-    JsonObject temporary = new JsonObject().put("type", "test.count").put("restart", "temporary")
-      .put("payload", new JsonObject().put("key", "warm"));
-    String last = await(request(a, Addresses.Tasks.SUBMIT, temporary)).getString("id");
-    String prefix = last.substring(0, last.lastIndexOf('-') + 1);
-    long seq = Long.parseLong(last.substring(prefix.length()));
-    while (!memberA.equals(hzA.getPartitionService().getPartition(prefix + (seq + 1)).getOwner())) {
-      last = await(request(a, Addresses.Tasks.SUBMIT, temporary)).getString("id");
-      seq = Long.parseLong(last.substring(prefix.length()));
-    }
+    String next = nextIdOwnedBy(a);
     String gate = "restart-" + UUID.randomUUID();
     String id = await(request(a, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "test.attempts")
       .put("payload", new JsonObject().put("gate", gate).put("fail", new io.vertx.core.json.JsonArray().add(1)))
       .put("restart", "transient"))).getString("id");
-    assertThat(id).isEqualTo(prefix + (seq + 1));
+    assertThat(id).isEqualTo(next);
     assertThat(TestTypes.gate(gate + "-1").awaitStarted()).as("the first attempt started").isTrue();
 
     held = HeldPartitions.hold(hzB);
