@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Several claims in one operation ({@code submitToKeys}): each key gets its own {@link ClaimTick}. Batches are
- * made per partition on multi-member clusters, so the synchronous backup of a partition carries only that
- * partition's claims. Public only for Hazelcast's serialization.
+ * Several claims in one operation ({@code submitToKeys}): each key gets its own {@link ClaimTick}. Used only while
+ * this member is the cluster's only data member: Hazelcast backs a multi-key operation up asynchronously, never
+ * waiting for the backup, so with other members each claim is its own confirmed operation ({@link ScheduleNode}).
+ * Public only for Hazelcast's serialization.
  */
 final class ClaimBatch implements EntryProcessor<String, JobState, long[]>, DataSerializable {
 

@@ -7,6 +7,7 @@ import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.steward.spi.Cluster;
+import io.steward.spi.HazelcastInternals;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -24,6 +25,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * What the scheduler instances of one node share: the cluster maps, this node's replica of the jobs, the
  * registry of schedule nodes and placement, the fence, and where runs are recorded.
+ *
+ * <p>A claim is answered won only once the partition's backup holds it (else it fails, and the tick is not fired
+ * here): were the owner of a job's key to die right after a claim that only it applied, the backup promoted in its
+ * place would let another node win the same tick (UnbackedClaimTest). So with other data members, each claim is its
+ * own operation, confirmed ({@link HazelcastInternals#submitToKeyConfirmed}): Hazelcast's multi-key operations
+ * ({@code submitToKeys}, {@link ClaimBatch}) always back up asynchronously, whatever the map's backup count (CI's
+ * campaign seed 33535 on 2026-12-07: a tick fired by two nodes). Claims due together are batched in one operation
+ * only while this member is the cluster's only data member, which has no backup to wait for.
  */
 final class ScheduleNode {
 
@@ -94,32 +103,43 @@ final class ScheduleNode {
       @Override
       public CompletionStage<List<ClaimResult>> claim(List<Scheduler.ClaimRequest> batch) {
         CompletableFuture<List<ClaimResult>> done = new CompletableFuture<>();
-        if (batch.size() == 1) {
-          Scheduler.ClaimRequest r = batch.get(0);
-          state.submitToKey(r.job(), new ClaimTick(r.claim(), r.records(), capacity)).whenCompleteAsync((v, err) -> {
+        if (batch.size() > 1 && aloneWithTheData()) {
+          // No backup to wait for: one multi-key operation (which would not wait for a backup: see the class comment).
+          Map<String, ClaimBatch.Item> items = new HashMap<>(batch.size() * 2);
+          for (Scheduler.ClaimRequest r : batch) {
+            items.put(r.job(), new ClaimBatch.Item(r.claim(), r.records()));
+          }
+          state.submitToKeys(items.keySet(), new ClaimBatch(items, capacity)).whenCompleteAsync((results, err) -> {
             if (err != null) {
               done.completeExceptionally(err);
-            } else {
-              done.complete(List.of(ClaimResult.decode(v)));
+              return;
             }
+            List<ClaimResult> out = new ArrayList<>(batch.size());
+            for (Scheduler.ClaimRequest r : batch) {
+              out.add(ClaimResult.decode(results.get(r.job())));
+            }
+            done.complete(out);
           }, DIRECT);
           return done;
         }
-        Map<String, ClaimBatch.Item> items = new HashMap<>(batch.size() * 2);
-        for (Scheduler.ClaimRequest r : batch) {
-          items.put(r.job(), new ClaimBatch.Item(r.claim(), r.records()));
+        // One confirmed operation per claim: answered once the backup holds it, else failed (not fired here).
+        ClaimResult[] out = new ClaimResult[batch.size()];
+        java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+          int at = i;
+          Scheduler.ClaimRequest r = batch.get(i);
+          HazelcastInternals.submitToKeyConfirmed(state, r.job(), new ClaimTick(r.claim(), r.records(), capacity), DIRECT)
+            .whenComplete((v, err) -> {
+              if (err != null) {
+                done.completeExceptionally(err); // the first failure fails the batch: its claims share one backup
+              } else {
+                out[at] = ClaimResult.decode(v);
+              }
+              if (pending.decrementAndGet() == 0) {
+                done.complete(List.of(out));
+              }
+            });
         }
-        state.submitToKeys(items.keySet(), new ClaimBatch(items, capacity)).whenCompleteAsync((results, err) -> {
-          if (err != null) {
-            done.completeExceptionally(err);
-            return;
-          }
-          List<ClaimResult> out = new ArrayList<>(batch.size());
-          for (Scheduler.ClaimRequest r : batch) {
-            out.add(ClaimResult.decode(results.get(r.job())));
-          }
-          done.complete(out);
-        }, DIRECT);
         return done;
       }
 
@@ -154,6 +174,17 @@ final class ScheduleNode {
         return nodes.batchGroup(entry);
       }
     };
+  }
+
+  /** Whether this member is the cluster's only data member: its partitions have no backup. */
+  private boolean aloneWithTheData() {
+    int data = 0;
+    for (com.hazelcast.cluster.Member m : hz.getCluster().getMembers()) {
+      if (!m.isLiteMember() && ++data > 1) {
+        return false;
+      }
+    }
+    return data == 1;
   }
 
   /**
