@@ -52,7 +52,9 @@ public final class BenchHooks {
       window.acquire();
       String key = keys.get((int) (n % keys.size()));
       long t = tick + n++;
-      map.submitToKey(key, new ClaimTick(new JobState.Claim(t, node, t, false, Overlap.SKIP, 0, 10, 1), List.of(), 20))
+      // As ScheduleNode claims with other data members: one confirmed operation per claim.
+      io.steward.spi.HazelcastInternals.submitToKeyConfirmed(map, key,
+          new ClaimTick(new JobState.Claim(t, node, t, false, Overlap.SKIP, 0, 10, 1), List.of(), 20), Runnable::run)
         .whenComplete((r, err) -> {
           done.incrementAndGet();
           window.release();
