@@ -28,7 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>A claim is answered won only once the partition's backup holds it (else it fails, and the tick is not fired
  * here): were the owner of a job's key to die right after a claim that only it applied, the backup promoted in its
- * place would let another node win the same tick (UnbackedClaimTest). So with other data members, each claim is its
+ * place would let another node win the same tick (UnbackedScheduleWritesTest). So with other data members, each claim is its
  * own operation, confirmed ({@link HazelcastInternals#submitToKeyConfirmed}): Hazelcast's multi-key operations
  * ({@code submitToKeys}, {@link ClaimBatch}) always back up asynchronously, whatever the map's backup count (CI's
  * campaign seed 33535 on 2026-12-07: a tick fired by two nodes). Claims due together are batched in one operation
