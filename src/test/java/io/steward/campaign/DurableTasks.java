@@ -35,7 +35,9 @@ import java.util.Set;
  *   past failure detection; or one of the effects came during a {@code partition} fault (same window), taken over or
  *   not when {@code settings.minimumSize} is absent: a node cut off past failure detection finishes tasks the other
  *   side runs again, and without the minimum the cut-off side also takes over the other side's tasks, and the merge
- *   keeps one side's record (seed 1007). (The history does not name the node that ran an attempt:
+ *   keeps one side's record (seed 1007); likewise during a {@code pause} longer than failure detection
+ *   ({@link Fault#splits}: without the minimum only), taken over or not: the paused node, alone when it resumes, takes
+ *   the others' tasks over (seed 2007). (The history does not name the node that ran an attempt:
  *   {@code task.effect.node} is the bridge that delivered it, so the pause or partition of any node counts);</li>
  *   <li><b>refused but ran</b>: a submit answered {@code task.submit.fail} (a definite refusal) whose marker shows
  *   up in a {@code task.start} or {@code task.effect}.</li>
@@ -116,6 +118,7 @@ final class DurableTasks implements Checker {
     }
     List<Fault> pauses = Fault.all(history).stream().filter(f -> f.kind().equals("pause")).toList();
     List<Fault> partitions = Fault.all(history).stream().filter(f -> f.kind().equals("partition")).toList();
+    List<Fault> splits = Fault.splits(history);
     effects.forEach((id, list) -> {
       if (list.size() < 2) {
         return;
@@ -134,7 +137,11 @@ final class DurableTasks implements Checker {
       boolean paused = takenOver && list.stream().anyMatch(e -> pauses.stream().anyMatch(p ->
           p.contains(e.getLong("t"), e.getLong("t"), settings.mergeWindowMs())));
       boolean split = (takenOver || settings.minimumSize() == null) && list.stream().anyMatch(e ->
-          partitions.stream().anyMatch(p -> p.contains(e.getLong("t"), e.getLong("t"), settings.mergeWindowMs())));
+          partitions.stream().anyMatch(p -> p.contains(e.getLong("t"), e.getLong("t"), settings.mergeWindowMs())))
+          // Without the minimum, a pause past failure detection splits the cluster too: the paused node, alone when
+          // it resumes, takes the others' tasks over (seed 2007). Fault.splits is empty with the minimum.
+          || list.stream().anyMatch(e -> splits.stream().anyMatch(p -> p.kind().equals("pause")
+              && p.contains(e.getLong("t"), e.getLong("t"), settings.mergeWindowMs())));
       if (!reported && !paused && !split) {
         out.add(new Anomaly(name(), "task " + id + " had its effect " + list.size()
             + " times and no report of a possible duplicate",

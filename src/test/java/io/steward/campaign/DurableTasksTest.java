@@ -240,4 +240,34 @@ class DurableTasksTest {
     assertThat(checker.check(pausedThenKilled(2).build())).as("with the minimum a lone side acknowledges nothing")
         .singleElement().satisfies(a -> assertThat(a.what()).contains("is not final"));
   }
+
+  /**
+   * Campaign seed 2007 (no minimum): n3 paused 6.8 s, past 4 s failure detection; alone when it resumed, it took over
+   * the durable tasks of the two others and ran one of n1's again, and the merge kept n1's record (takeovers 0). A
+   * pause past failure detection without the minimum is a split brain like a partition (README, Guarantees).
+   */
+  @Test
+  void a_duplicate_after_a_pause_past_failure_detection_without_the_minimum_is_the_documented_exception() {
+    assertThat(checker.check(pausedPastDetection(null, 6_800).build())).isEmpty();
+    assertThat(checker.check(pausedPastDetection(2, 6_800).build())).as("with the minimum the paused node takes nothing over")
+        .singleElement().satisfies(a -> assertThat(a.what()).contains("had its effect 3 times"));
+    assertThat(checker.check(pausedPastDetection(null, 3_000).build())).as("a pause shorter than failure detection splits nothing")
+        .singleElement().satisfies(a -> assertThat(a.what()).contains("had its effect 3 times"));
+  }
+
+  private static HistoryBuilder pausedPastDetection(Integer minimumSize, long pauseMs) {
+    JsonObject settings = fields("nodes", 3, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 30_000,
+        "failureDetectionMs", 4_000);
+    if (minimumSize != null) {
+      settings.put("minimumSize", minimumSize);
+    }
+    return new HistoryBuilder().at(0, "settings", settings)
+        .op("task.submit", 100, fields("node", "n1", "durable", true, "marker", "m1"), "ok", 110,
+            fields("taskId", "t1", "existing", false))
+        .at(1_000, "task.effect", effect("t1", 1, "n3", false))
+        .fault("p", "pause", 1_100, 1_100 + pauseMs, new JsonObject(), "n3")
+        .at(7_000, "task.effect", effect("t1", 2, "n1", false))
+        .at(12_000, "task.effect", effect("t1", 2, "n3", false))
+        .at(40_000, "task.final", fin("succeeded", false).put("attempts", 2).put("takeovers", 0));
+  }
 }
