@@ -189,6 +189,23 @@ final class Processors {
     }
   }
 
+  /** Sets an entry to {@code value} (null removes it); answers the value it replaced. A supervisor's pause. */
+  static final class SetValue implements EntryProcessor<String, String, String> {
+    private static final long serialVersionUID = 1L;
+    private final String value;
+
+    SetValue(String value) {
+      this.value = value;
+    }
+
+    @Override
+    public String process(Map.Entry<String, String> entry) {
+      String prior = entry.getValue();
+      entry.setValue(value);
+      return prior;
+    }
+  }
+
   /** Records of one supervisor and/or type (null: any). */
   static final class Matching implements Predicate<String, String> {
     private static final long serialVersionUID = 1L;

@@ -10,13 +10,11 @@ import io.steward.spi.Cluster;
 import io.steward.testing.HeldPartitions;
 import io.steward.testing.LogCapture;
 import io.steward.testing.Poll;
-import io.steward.testing.TestCluster;
+import io.steward.testing.UnbackedWrites;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -39,39 +37,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UnbackedScheduleWritesTest {
 
-  private static final String BACKUP_TIMEOUT = "hazelcast.operation.backup.timeout.millis";
   private static final DeliveryOptions ON_A = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
-  private static TestCluster cluster;
+  private static UnbackedWrites.Members members;
   private static StewardNode a;
   private static StewardNode b;
-  private HeldPartitions held;
 
   @BeforeAll
   static void start() throws Exception {
-    System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
-    cluster = TestCluster.create(UnbackedScheduleWritesTest.class, 2);
-    // A write whose backup stays held is left unconfirmed after 1 s rather than the default 10 (MissedBackups).
-    JsonObject quick = new JsonObject().put("cluster", new JsonObject().put("backupConfirmMs", 1_000));
-    a = cluster.start(List.of("schedule"), quick).await(90, TimeUnit.SECONDS);
-    b = cluster.start(List.of("schedule"), quick).await(90, TimeUnit.SECONDS);
-    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
-    Poll.until(a.vertx(), "no migration running", 60_000,
-        () -> a.vertx().executeBlocking(() -> hzA.getPartitionService().isClusterSafe()))
-      .await(70, TimeUnit.SECONDS);
-  }
-
-  @AfterEach
-  void release() {
-    if (held != null) {
-      held.close();
-      held = null;
-    }
+    members = UnbackedWrites.start(UnbackedScheduleWritesTest.class, List.of("schedule"), null);
+    a = members.a();
+    b = members.b();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    System.clearProperty(BACKUP_TIMEOUT);
-    cluster.close();
+    members.close();
   }
 
   /**
@@ -90,15 +70,9 @@ class UnbackedScheduleWritesTest {
 
     // Three jobs in one partition owned by A (their claims of a tick go as one batch), one alone in another.
     List<String> names = new ArrayList<>(samePartitionOwnedBy(hzA, "batched", 3));
-    String single = null;
     int batchPartition = hzA.getPartitionService().getPartition(names.get(0)).getPartitionId();
-    for (int i = 0; single == null; i++) {
-      String n = "single-" + i;
-      var p = hzA.getPartitionService().getPartition(n);
-      if (p.getOwner().localMember() && p.getPartitionId() != batchPartition) {
-        single = n;
-      }
-    }
+    String single = UnbackedWrites.ownedBy(a, "single",
+      n -> hzA.getPartitionService().getPartition(n).getPartitionId() != batchPartition);
     names.add(single);
     Map<String, Fires> fires = new HashMap<>();
     for (String name : names) {
@@ -111,14 +85,17 @@ class UnbackedScheduleWritesTest {
         () -> Future.succeededFuture(names.stream().allMatch(n -> fires.get(n).firedByAfter(a.id(), 0) >= 2)))
       .await(40, TimeUnit.SECONDS);
 
-    held = HeldPartitions.hold(Cluster.hazelcast(b.vertx()));
-    long heldAt = System.currentTimeMillis();
-    double errorsBefore = claimErrors(a);
-    // Four claims refused, or four ticks fired on claims made while B was held: either way A has decided.
-    Poll.until(a.vertx(), "A's claims made while B is held are refused (or fired)", 30_000,
-        () -> Future.succeededFuture(claimErrors(a) - errorsBefore >= 4
-          || names.stream().mapToLong(n -> firedAfter(fires.get(n), a.id(), heldAt)).sum() >= 4))
-      .await(40, TimeUnit.SECONDS);
+    long heldAt;
+    try (HeldPartitions held = HeldPartitions.hold(Cluster.hazelcast(b.vertx()))) {
+      long since = System.currentTimeMillis();
+      heldAt = since;
+      double errorsBefore = claimErrors(a);
+      // Four claims refused, or four ticks fired on claims made while B was held: either way A has decided.
+      Poll.until(a.vertx(), "A's claims made while B is held are refused (or fired)", 30_000,
+          () -> Future.succeededFuture(claimErrors(a) - errorsBefore >= 4
+            || names.stream().mapToLong(n -> firedAfter(fires.get(n), a.id(), since)).sum() >= 4))
+        .await(40, TimeUnit.SECONDS);
+    }
 
     Map<String, List<Long>> unbacked = new HashMap<>();
     for (String name : names) {
@@ -167,32 +144,21 @@ class UnbackedScheduleWritesTest {
    */
   @Test
   void job_writes_whose_backup_did_not_acknowledge_them_are_answered_504_not_done() throws Exception {
-    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
-    Member memberA = hzA.getCluster().getLocalMember();
-    String deleted = ownedBy(hzA, memberA, "deleted");
-    String paused = ownedBy(hzA, memberA, "paused");
-    String created = ownedBy(hzA, memberA, "created");
+    String deleted = UnbackedWrites.ownedBy(a, "deleted", n -> true);
+    String paused = UnbackedWrites.ownedBy(a, "paused", n -> true);
+    String created = UnbackedWrites.ownedBy(a, "created", n -> true);
     request(a, Addresses.Schedule.PUT, job(deleted)).await(30, TimeUnit.SECONDS);
     request(a, Addresses.Schedule.PUT, job(paused)).await(30, TimeUnit.SECONDS);
 
-    try (LogCapture logs = LogCapture.open()) {
-      held = HeldPartitions.hold(Cluster.hazelcast(b.vertx()));
+    try (LogCapture logs = LogCapture.open(); HeldPartitions held = HeldPartitions.hold(Cluster.hazelcast(b.vertx()))) {
       Future<Object> delete = request(a, Addresses.Schedule.DELETE, new JsonObject().put("name", deleted));
       Future<Object> pause = request(a, Addresses.Schedule.PAUSE, new JsonObject().put("name", paused));
       Future<Object> put = request(a, Addresses.Schedule.PUT, job(created));
-      assertIndeterminate("delete", delete);
-      assertIndeterminate("pause", pause);
-      assertIndeterminate("put", put);
+      UnbackedWrites.assertIndeterminate("delete", delete);
+      UnbackedWrites.assertIndeterminate("pause", pause);
+      UnbackedWrites.assertIndeterminate("put", put);
       assertThat(logs.atLeast(Level.ERROR)).as("ERROR lines").extracting(e -> e.getFormattedMessage()).isEmpty();
     }
-  }
-
-  private static void assertIndeterminate(String what, Future<Object> answer) throws Exception {
-    Throwable failed = answer.transform(ar -> Future.succeededFuture(ar.failed() ? ar.cause() : null))
-      .await(40, TimeUnit.SECONDS);
-    assertThat(failed).as("a %s that only the job's owner applied (its backup never acknowledged it) was answered done: %s",
-      what, answer.result()).isInstanceOf(ReplyException.class);
-    assertThat(((ReplyException) failed).failureCode()).as(failed.getMessage()).isEqualTo(504);
   }
 
   private static Future<Object> request(StewardNode node, String address, JsonObject body) {
@@ -202,14 +168,5 @@ class UnbackedScheduleWritesTest {
   private static JsonObject job(String name) {
     return new JsonObject().put("name", name).put("every", "1h")
       .put("action", new JsonObject().put("type", "publish").put("address", name + ".fires"));
-  }
-
-  private static String ownedBy(HazelcastInstance hz, Member member, String prefix) {
-    for (int i = 0; ; i++) {
-      String name = prefix + "-" + i;
-      if (member.equals(hz.getPartitionService().getPartition(name).getOwner())) {
-        return name;
-      }
-    }
   }
 }

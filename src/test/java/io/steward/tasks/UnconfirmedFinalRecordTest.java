@@ -11,6 +11,7 @@ import io.steward.testing.HeldPartitions;
 import io.steward.testing.LogCapture;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
+import io.steward.testing.UnbackedWrites;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -36,7 +37,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UnconfirmedFinalRecordTest {
 
-  private static final String BACKUP_TIMEOUT = "hazelcast.operation.backup.timeout.millis";
   private TestCluster cluster;
   private HeldPartitions held;
 
@@ -45,7 +45,7 @@ class UnconfirmedFinalRecordTest {
     if (held != null) {
       held.close();
     }
-    System.clearProperty(BACKUP_TIMEOUT);
+    UnbackedWrites.done();
     cluster.close();
   }
 
@@ -91,18 +91,8 @@ class UnconfirmedFinalRecordTest {
   /** Two tasks members with a 1 s backup timeout, partitions settled. */
   private List<StewardNode> twoMembers() throws Exception {
     TestTypes.register();
-    System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
     cluster = TestCluster.create(UnconfirmedFinalRecordTest.class, 2);
-    // A write whose backup stays held is left unconfirmed after 1 s rather than the default 10 (MissedBackups).
-    JsonObject quick = new JsonObject().put("cluster", new JsonObject().put("backupConfirmMs", 1_000));
-    List<StewardNode> nodes = List.of(cluster.start(List.of("tasks"), quick).await(90, TimeUnit.SECONDS),
-      cluster.start(List.of("tasks"), quick).await(90, TimeUnit.SECONDS));
-    StewardNode a = nodes.get(0);
-    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
-    Poll.until(a.vertx(), "no migration running", 60_000,
-        () -> a.vertx().executeBlocking(() -> hzA.getPartitionService().isClusterSafe()))
-      .await(70, TimeUnit.SECONDS);
-    return nodes;
+    return UnbackedWrites.twoMembers(cluster, List.of("tasks"), null);
   }
 
   @Test
