@@ -59,6 +59,7 @@ final class NodeVerticle extends VerticleBase {
   private JsonObject info;
   private ClockOffset clock;
   private FrozenAlone frozen;
+  private PartitionsLost partitionsLost;
 
   NodeVerticle(NodeConfig config, Map<String, String> deployments, long startedAt, Store store) {
     this.config = config;
@@ -75,6 +76,8 @@ final class NodeVerticle extends VerticleBase {
       missedBackupMetrics(MissedBackups.of(hz), io.steward.observe.Metrics.registry(vertx));
     }
     registry = hz.getMap(REGISTRY);
+    partitionsLost = new PartitionsLost(vertx, hz)
+      .start(config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
     clock = new ClockOffset(hz, config.merged().getJsonObject("cluster").getInteger("maxClockOffsetMs"),
       config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
     return moduleHealth().compose(modules -> {
@@ -174,6 +177,9 @@ final class NodeVerticle extends VerticleBase {
     }
     if (frozen != null) {
       frozen.close();
+    }
+    if (partitionsLost != null) {
+      partitionsLost.stop();
     }
     if (listenerId != null) {
       hz.getCluster().removeMembershipListener(listenerId);

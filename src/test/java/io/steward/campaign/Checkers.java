@@ -18,8 +18,9 @@ public final class Checkers {
   }
 
   /**
-   * The anomalies of every checker, in the order of {@link #all()}. A checker that cannot read the history (a
-   * field missing or of the wrong type) reports that as an anomaly of its own, so the other checkers still judge.
+   * The anomalies of every checker, in the order of {@link #all()}, less those a reported data loss excuses
+   * ({@link DataLoss}). A checker that cannot read the history (a field missing or of the wrong type) reports that as
+   * an anomaly of its own, so the other checkers still judge.
    */
   public static List<Anomaly> run(History history) {
     List<Anomaly> out = new ArrayList<>();
@@ -31,6 +32,6 @@ public final class Checkers {
             new JsonObject().put("exception", String.valueOf(e))));
       }
     }
-    return out;
+    return DataLoss.judge(history, out).anomalies();
   }
 }

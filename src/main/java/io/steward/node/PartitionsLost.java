@@ -1,0 +1,109 @@
+package io.steward.node;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.partition.PartitionLostEvent;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Says so when the cluster has lost data: Hazelcast reports a partition lost when its owner and every backup that
+ * held it left at once (more members lost together than {@code <backup-count>}, or a second member lost before the
+ * cluster was safe again after the first). The entries of every map in that partition are then gone from the
+ * cluster's memory: cache entries, jobs and their claim state, task records and key bindings, workflow records. Not
+ * a failure any guarantee survives (README, Guarantees: "more members lost at once than backups"), but one an operator
+ * must hear of, and that the fault campaign must see to tell it from a bug: an ERROR (one per burst: Hazelcast
+ * reports each partition on its own) and the counter {@code steward_node_partitions_lost_total}.
+ */
+final class PartitionsLost {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionsLost.class);
+  /** Hazelcast reports each partition of a loss on its own, within milliseconds: one log line per burst. */
+  private static final long BURST_MS = 1_000;
+
+  private final Vertx vertx;
+  private final HazelcastInstance hz;
+  private final int backups;
+  private final AtomicLong lost = new AtomicLong();
+  private final Set<Integer> burst = new TreeSet<>();
+  private UUID listener;
+
+  PartitionsLost(Vertx vertx, HazelcastInstance hz) {
+    this.vertx = vertx;
+    this.hz = hz;
+    // The backups of Steward's maps (cluster.xml's steward.*); a partition that lost fewer replicas kept a copy.
+    this.backups = hz.getConfig().findMapConfig("steward.partitions-lost").getTotalBackupCount();
+  }
+
+  /** Starts listening; registers the counter in {@code registry} (null: no metrics). */
+  PartitionsLost start(MeterRegistry registry) {
+    if (registry != null) {
+      FunctionCounter.builder("steward_node_partitions_lost", lost, AtomicLong::get)
+        .description("Partitions Hazelcast reported lost with every copy (owner and backups left at once): their "
+          + "entries are gone from the cluster's memory (see the ERROR 'Data lost')")
+        .register(registry);
+    }
+    listener = hz.getPartitionService().addPartitionLostListener(this::lost);
+    return this;
+  }
+
+  void stop() {
+    UUID id = listener;
+    if (id != null) {
+      try {
+        hz.getPartitionService().removePartitionLostListener(id);
+      } catch (RuntimeException e) {
+        LOG.debug("Could not remove the partition-lost listener: {}", e.toString());
+      }
+    }
+  }
+
+  /** Partitions reported lost with every copy since this node started. */
+  long lost() {
+    return lost.get();
+  }
+
+  private void lost(PartitionLostEvent event) {
+    if (event.getLostBackupCount() < backups) {
+      return; // a backup replica survived: promoted, nothing lost
+    }
+    lost.incrementAndGet();
+    boolean first;
+    synchronized (burst) {
+      first = burst.isEmpty();
+      burst.add(event.getPartitionId());
+    }
+    if (first) {
+      vertx.setTimer(BURST_MS, t -> report());
+    }
+  }
+
+  private void report() {
+    Set<Integer> ids;
+    synchronized (burst) {
+      ids = new TreeSet<>(burst);
+      burst.clear();
+    }
+    LOG.error("Data lost: {} partition(s) of {} lost their owner and every backup at once ({}), so their entries are gone "
+        + "from the cluster's memory: cache entries, jobs and their claim state, task records and key bindings, workflow "
+        + "records (a store keeps what it had written to the database: docs/durability.md). This happens when more "
+        + "members leave together than the backup count of steward.* maps ({}), or when a second member leaves before "
+        + "the cluster was safe again after the first. To survive k members lost at once, set <backup-count> to k for "
+        + "steward.* in cluster.xml; restart or stop one node at a time, each once /health says safe.",
+      ids.size(), hz.getPartitionService().getPartitions().size(), range(ids), backups);
+  }
+
+  private static String range(Set<Integer> ids) {
+    if (ids.size() <= 8) {
+      return "partitions " + ids;
+    }
+    return "partitions " + ids.stream().limit(8).toList() + " and " + (ids.size() - 8) + " more";
+  }
+}

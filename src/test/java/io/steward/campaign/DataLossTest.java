@@ -1,0 +1,59 @@
+package io.steward.campaign;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Seed 1034's data loss: what the nodes' "Data lost" ERROR excuses, and what it does not. */
+class DataLossTest {
+
+  /** A history whose node logged the data-loss ERROR stamped {@code lineAtMs} after the settings' wall time. */
+  private static History lostAt(long lineAtMs) {
+    HistoryBuilder h = new HistoryBuilder().settings(null, 2, 10_000);
+    History plain = h.build();
+    long wall0 = plain.ofType("settings").get(0).getLong("wall");
+    String stamp = Instant.ofEpochMilli(wall0 + lineAtMs).toString();
+    return h.at(60_000, "log.error", "node", "node1", "line", stamp
+        + " ERROR [vert.x-eventloop-thread-0] i.s.node.PartitionsLost - Data lost: 135 partition(s) of 271 lost their owner").build();
+  }
+
+  private static Anomaly keys(long secondSubmitT) {
+    return new Anomaly("unique-keys", "key tk1 moved to a second task within uniqueForMs", new JsonObject()
+      .put("first", new JsonObject().put("t", 1_000))
+      .put("second", new JsonObject().put("events", new JsonArray().add(new JsonObject().put("t", secondSubmitT)))));
+  }
+
+  @Test
+  void anomalies_of_data_checkers_after_the_loss_and_the_loss_line_are_excused() {
+    History h = lostAt(16_000);
+    Anomaly after = keys(15_500); // within the second before the line: the burst
+    Anomaly line = new Anomaly("no-error-lines", "node node1 logged an ERROR: … i.s.node.PartitionsLost - Data lost: 135 …",
+      new JsonObject());
+    DataLoss.Judged judged = DataLoss.judge(h, List.of(after, line));
+    assertThat(judged.anomalies()).isEmpty();
+    assertThat(judged.excused()).containsExactly(after, line);
+    assertThat(judged.note()).contains("2 excused after the cluster reported data lost");
+  }
+
+  @Test
+  void anomalies_before_the_loss_other_checkers_and_other_error_lines_still_count() {
+    History h = lostAt(16_000);
+    Anomaly before = keys(9_000);
+    Anomaly codes = new Anomaly("documented-codes", "a 500", new JsonObject().put("t", 30_000));
+    Anomaly other = new Anomaly("no-error-lines", "node node2 logged an ERROR: something else", new JsonObject().put("t", 30_000));
+    assertThat(DataLoss.judge(h, List.of(before, codes, other)).anomalies()).containsExactly(before, codes, other);
+  }
+
+  @Test
+  void without_the_line_nothing_is_excused() {
+    History h = new HistoryBuilder().settings(null, 2, 10_000).build();
+    Anomaly a = keys(50_000);
+    assertThat(DataLoss.judge(h, List.of(a)).anomalies()).containsExactly(a);
+    assertThat(DataLoss.judge(h, List.of(a)).note()).isEmpty();
+  }
+}
