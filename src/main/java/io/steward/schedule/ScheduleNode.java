@@ -135,8 +135,8 @@ final class ScheduleNode {
               } else {
                 out[at] = ClaimResult.decode(v);
               }
-              if (pending.decrementAndGet() == 0) {
-                done.complete(List.of(out));
+              if (pending.decrementAndGet() == 0 && !done.isDone()) {
+                done.complete(List.of(out)); // every claim answered: no null left
               }
             });
         }
