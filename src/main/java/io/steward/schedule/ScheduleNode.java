@@ -146,13 +146,17 @@ final class ScheduleNode {
       @Override
       public CompletionStage<Long> finish(String job, long tick, String node, long now, long nextRunUntil, List<RunRecord> records) {
         CompletableFuture<Long> done = new CompletableFuture<>();
-        state.submitToKey(job, new FinishRun(tick, node, now, nextRunUntil, records, capacity)).whenCompleteAsync((r, err) -> {
-          if (err != null) {
-            done.completeExceptionally(err);
-          } else {
-            done.complete(r);
-          }
-        }, DIRECT);
+        // Confirmed as a claim: the end may hand this node the next queued tick, which must then be dequeued in both
+        // copies of the state, or the backup's copy would still hold it for a successor to run again.
+        HazelcastInternals.submitToKeyConfirmed(state, job, new FinishRun(tick, node, now, nextRunUntil, records, capacity),
+            DIRECT)
+          .whenComplete((r, err) -> {
+            if (err != null) {
+              done.completeExceptionally(err);
+            } else {
+              done.complete(r);
+            }
+          });
         return done;
       }
 
