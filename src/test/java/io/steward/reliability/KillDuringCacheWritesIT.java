@@ -6,6 +6,7 @@ import io.steward.testing.NodeProcess;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +26,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Expected: every acknowledged put is readable with its value, every acknowledged increment is counted exactly
  * once, and every unknown outcome is answered with a documented code (504 from the node, 408 when the node serving
  * the request died) and settled by the retry.
+ *
+ * <p>Behind {@code -Dsoak=true} (at soak scale): every build's fault campaign seed makes the same promises about the same
+ * writes across a kill (its {@code cache-puts} and {@code cache-increments} checkers), so this scenario left the default
+ * build to keep it under 15 minutes.
  */
+@EnabledIfSystemProperty(named = "soak", matches = "true")
 class KillDuringCacheWritesIT {
 
   private static final int PUTS = Soak.scale(3_000, 10_000);
