@@ -14,13 +14,15 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Says so when the cluster has lost data: Hazelcast reports a partition lost when its owner and every backup that
- * held it left at once (more members lost together than {@code <backup-count>}, or a second member lost before the
- * cluster was safe again after the first). The entries of every map in that partition are then gone from the
- * cluster's memory: cache entries, jobs and their claim state, task records and key bindings, workflow records. Not
- * a failure any guarantee survives (README, Guarantees: "more members lost at once than backups"), but one an operator
- * must hear of, and that the fault campaign must see to tell it from a bug: an ERROR (one per burst: Hazelcast
- * reports each partition on its own) and the counter {@code steward_node_partitions_lost_total}.
+ * Says so when this node's cluster has lost every copy of partitions: Hazelcast reports a partition lost when its
+ * owner and every backup that held it left this node's cluster at once. Either those members died (more members lost
+ * together than {@code <backup-count>}, or a second one lost before the cluster was safe again after the first), and
+ * the entries of every map in those partitions are gone from memory: cache entries, jobs and their claim state, task
+ * records and key bindings, workflow records (README, Guarantees: "more members lost at once than backups"). Or they
+ * are only cut off from this node (a network partition, a pause past failure detection), and the other side holds
+ * them until the sides merge. A node cannot tell the two apart, so this is a WARN (one per burst: Hazelcast reports
+ * each partition on its own) that names both, with the counter {@code steward_node_partitions_lost_total}; the fault
+ * campaign uses the line to tell a loss by kills from a bug (campaign seed 1034).
  */
 final class PartitionsLost {
 
@@ -46,8 +48,8 @@ final class PartitionsLost {
   PartitionsLost start(MeterRegistry registry) {
     if (registry != null) {
       FunctionCounter.builder("steward_node_partitions_lost", lost, AtomicLong::get)
-        .description("Partitions Hazelcast reported lost with every copy (owner and backups left at once): their "
-          + "entries are gone from the cluster's memory (see the ERROR 'Data lost')")
+        .description("Partitions whose owner and every backup left this node's cluster at once: gone if those members "
+          + "died, on the other side if they are only cut off (see the WARN 'Partitions lost')")
         .register(registry);
     }
     listener = hz.getPartitionService().addPartitionLostListener(this::lost);
@@ -91,12 +93,14 @@ final class PartitionsLost {
       ids = new TreeSet<>(burst);
       burst.clear();
     }
-    LOG.error("Data lost: {} partition(s) of {} lost their owner and every backup at once ({}), so their entries are gone "
-        + "from the cluster's memory: cache entries, jobs and their claim state, task records and key bindings, workflow "
-        + "records (a store keeps what it had written to the database: docs/durability.md). This happens when more "
-        + "members leave together than the backup count of steward.* maps ({}), or when a second member leaves before "
-        + "the cluster was safe again after the first. To survive k members lost at once, set <backup-count> to k for "
-        + "steward.* in cluster.xml; restart or stop one node at a time, each once /health says safe.",
+    LOG.warn("Partitions lost: {} partition(s) of {} lost their owner and every backup at once in this node's cluster "
+        + "({}). If the members that held them died (more members lost together than the backup count of steward.* "
+        + "maps, {}, or a second one before the cluster was safe again after the first), their entries are gone from "
+        + "memory: cache entries, jobs and their claim state, task records and key bindings, workflow records (a store "
+        + "keeps what it had written to the database: docs/durability.md). If they are only cut off from this node (a "
+        + "network partition, a pause), the other side holds them until the sides merge (see the split-brain WARNs). "
+        + "To survive k members lost at once, set <backup-count> to k for steward.* in cluster.xml; restart or stop "
+        + "one node at a time, each once /health says safe.",
       ids.size(), hz.getPartitionService().getPartitions().size(), range(ids), backups);
   }
 

@@ -252,6 +252,8 @@ final class Campaign {
     for (NodeProcess n : nodes) {
       n.logText().lines().filter(Campaign::isErrorLine).limit(50)
         .forEach(l -> rec.record("log.error", new JsonObject().put("node", n.name()).put("line", abbreviate(l))));
+      n.logText().lines().filter(l -> l.contains(DataLoss.LINE)).limit(50)
+        .forEach(l -> rec.record("log.loss", new JsonObject().put("node", n.name()).put("line", abbreviate(l))));
     }
   }
 

@@ -10,18 +10,22 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The one case where the cluster itself says it lost data: more members lost at once than backups, or a second one
- * lost before the cluster was safe again (README, Guarantees: "more members lost at once than backups"). A node then
- * logs {@code PartitionsLost}'s ERROR {@code Data lost: N partition(s) …}, once per burst, about a second after
- * Hazelcast reported the partitions (seed 1034: two nodes, the second killed as the first came back). From then on,
- * what the lost partitions held is gone, so a promise about it cannot hold: the anomalies of the data checkers whose
- * latest event came after the loss are excused, and so is that ERROR line. Anything before the loss still counts; a
- * seed with an excused anomaly says so in its line.
+ * The one case where the cluster itself says it may have lost data: more members lost at once than backups, or a
+ * second one lost before the cluster was safe again (README, Guarantees: "more members lost at once than backups").
+ * A node then logs {@code PartitionsLost}'s WARN {@code Partitions lost: N partition(s) …}, once per burst, about a
+ * second after Hazelcast reported the partitions (seed 1034: two nodes, the second killed as the first came back),
+ * recorded as {@code log.loss}. A node logs the same when the members holding the partitions are only cut off (a
+ * partition, a pause past failure detection: seeds 2013-2018 logged it at every split), and there the data lives on
+ * the other side: so a line counts as a loss only when it comes while no {@code partition} and no {@code pause} fault
+ * is under way (from its start to {@code settings.mergeWindowMs} after its end); a split's consequences are the other
+ * checkers' to judge, with their own documented exceptions. From a loss on, what the lost partitions held is gone, so a
+ * promise about it cannot hold: the anomalies of the data checkers whose latest event came after the loss are excused.
+ * Anything before the loss still counts; a seed with an excused anomaly says so in its line.
  */
 final class DataLoss {
 
-  /** The ERROR's logger and the start of its message, as the nodes' log pattern prints them. */
-  static final String LINE = "PartitionsLost - Data lost: ";
+  /** The WARN's logger and the start of its message, as the nodes' log pattern prints them. */
+  static final String LINE = "PartitionsLost - Partitions lost: ";
   /** How long before its ERROR a loss may have happened: the node's burst of one second, and a margin. */
   static final long BEFORE_LINE_MS = 2_000;
   /** The checkers whose promises are about the data the lost partitions held. */
@@ -46,9 +50,8 @@ final class DataLoss {
     List<Anomaly> counted = new ArrayList<>();
     List<Anomaly> excused = new ArrayList<>();
     for (Anomaly a : found) {
-      boolean lossLine = a.checker().equals("no-error-lines") && a.what().contains(LINE);
       boolean afterLoss = DATA_CHECKERS.contains(a.checker()) && latest(a.evidence()) >= loss;
-      (lossLine || afterLoss ? excused : counted).add(a);
+      (afterLoss ? excused : counted).add(a);
     }
     return new Judged(counted, excused);
   }
@@ -63,15 +66,22 @@ final class DataLoss {
       return Long.MAX_VALUE;
     }
     long wallToT = settings.getLong("t", 0L) - settings.getLong("wall", 0L);
+    long mergeWindow = Settings.of(history).mergeWindowMs();
+    List<Fault> splits = Fault.all(history).stream()
+        .filter(f -> f.kind().equals("partition") || f.kind().equals("pause")).toList();
     long first = Long.MAX_VALUE;
-    for (JsonObject e : history.ofType("log.error")) {
+    for (JsonObject e : history.ofType("log.loss")) {
       String line = e.getString("line", "");
       if (!line.contains(LINE)) {
         continue;
       }
       try {
         long wall = Instant.parse(line.substring(0, line.indexOf(' '))).toEpochMilli();
-        first = Math.min(first, wall + wallToT - BEFORE_LINE_MS);
+        long at = wall + wallToT - BEFORE_LINE_MS;
+        long lineT = wall + wallToT;
+        if (splits.stream().noneMatch(f -> f.contains(lineT, lineT, mergeWindow))) {
+          first = Math.min(first, at);
+        }
       } catch (DateTimeParseException | StringIndexOutOfBoundsException ignored) {
         // not a line with its time first: it cannot place the loss
       }
