@@ -67,11 +67,6 @@ final class PartitionsLost {
     }
   }
 
-  /** Partitions reported lost with every copy since this node started. */
-  long lost() {
-    return lost.get();
-  }
-
   private void lost(PartitionLostEvent event) {
     if (event.getLostBackupCount() < backups) {
       return; // a backup replica survived: promoted, nothing lost
