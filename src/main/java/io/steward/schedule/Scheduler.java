@@ -1,5 +1,7 @@
 package io.steward.schedule;
 
+import io.steward.bus.Endpoint;
+
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -104,6 +106,11 @@ final class Scheduler {
     /** Runs recorded here and not yet written. */
     ArrayList<RunRecord> pending;
     long pendingSince;
+    /**
+     * Ticks whose claim failed here and that were recorded as missed then (null: none): the gap a later claim
+     * finds does not record them again.
+     */
+    java.util.TreeSet<Long> failedClaims;
 
     Entry(JobRecord rec) {
       this.rec = rec;
@@ -421,6 +428,7 @@ final class Scheduler {
     if (err != null) {
       requeue(s.entry, s.request.records());
       out.claimFailed(rec, s.tick, err);
+      failedClaim(s.entry, rec, s.tick, err);
       return;
     }
     out.claimed(r.kind());
@@ -489,9 +497,44 @@ final class Scheduler {
 
   private void recordGap(Entry e, JobRecord rec, Schedule schedule, long after, long before) {
     List<Long> gap = Ticks.between(schedule, after, before);
+    java.util.TreeSet<Long> failed = e.failedClaims;
     for (long t : gap) {
+      if (failed != null && failed.contains(t)) {
+        continue; // recorded when its claim failed
+      }
       record(e, rec, RunRecord.missed(t, settings.nodeId(), rec.inPause(t) ? "paused"
         : "not fired in time: no node claimed it (failover, downtime or overload)"));
+    }
+    if (failed != null) {
+      failed.headSet(before, true).clear();
+      if (failed.isEmpty()) {
+        e.failedClaims = null;
+      }
+    }
+  }
+
+  /**
+   * A claim answered failed: this node does not fire the tick, and records it as missed at once. The claim may have
+   * been applied all the same (its owner applied it and the answer was lost: no backup acknowledged it in time, or the
+   * owner left), and then it holds the tick: no node fires it, and the next claim's gap starts after it, so nobody
+   * else would record it (campaign seed 2035). Recorded once: the gap of a later claim skips it. The one case where
+   * the record says more than happened: the claim was not applied and another node claimed and fired that very
+   * tick (its run is then in the history too).
+   */
+  private void failedClaim(Entry e, JobRecord rec, long tick, Throwable err) {
+    if (e.removed || tick == NONE) {
+      return;
+    }
+    if (e.failedClaims == null) {
+      e.failedClaims = new java.util.TreeSet<>();
+    }
+    if (e.failedClaims.size() >= settings.historySize()) {
+      e.failedClaims.pollFirst();
+    }
+    if (e.failedClaims.add(tick)) {
+      record(e, rec, RunRecord.missed(tick, settings.nodeId(), "not fired: its claim failed ("
+        + (Endpoint.indeterminate(err) ? "no backup acknowledged it in time, or the job's owner left" : String.valueOf(err.getMessage()))
+        + "); a claim that reached the job's owner holds the tick all the same, so no node fires it"));
     }
   }
 

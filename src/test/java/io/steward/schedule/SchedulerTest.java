@@ -45,6 +45,13 @@ class SchedulerTest {
     final List<CompletableFuture<String>> pending = new ArrayList<>();
     /** Runs while a finish is on its way (between the node's request and the answer). */
     Runnable finishHook = () -> { };
+    /**
+     * Claims the owner applies whose answer is lost: the claiming node sees a failure ("no backup acknowledged it in
+     * time, or its owner left"), the state keeps the claim.
+     */
+    java.util.function.Predicate<Scheduler.ClaimRequest> answerLost = r -> false;
+    /** Claims answered failed so far (only when {@link #answerLost} allows failures; otherwise a failure fails the test). */
+    final List<Long> claimFailures = new ArrayList<>();
 
     Node node(String id) {
       Node n = new Node(this, id);
@@ -117,10 +124,13 @@ class SchedulerTest {
         public CompletionStage<List<ClaimResult>> claim(List<Scheduler.ClaimRequest> batch) {
           world.claimCalls++;
           List<ClaimResult> out = new ArrayList<>();
+          boolean lost = false;
           for (Scheduler.ClaimRequest r : batch) {
             out.add(world.states.computeIfAbsent(r.job(), k -> new JobState()).claim(r.claim()));
+            lost |= world.answerLost.test(r);
           }
-          return CompletableFuture.completedFuture(out);
+          return lost ? CompletableFuture.failedFuture(new com.hazelcast.core.IndeterminateOperationStateException(
+            "no backup acknowledged it in time")) : CompletableFuture.completedFuture(out);
         }
 
         @Override
@@ -176,7 +186,10 @@ class SchedulerTest {
 
         @Override
         public void claimFailed(JobRecord job, long tick, Throwable error) {
-          throw new AssertionError(error);
+          if (!(error instanceof com.hazelcast.core.IndeterminateOperationStateException)) {
+            throw new AssertionError(error);
+          }
+          world.claimFailures.add(tick);
         }
 
         @Override
@@ -212,6 +225,45 @@ class SchedulerTest {
     assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 2_000, T0 + 3_000, T0 + 4_000, T0 + 5_000);
     assertThat(w.fires).allMatch(f -> f.at == f.tick);
     assertThat(w.outcomes("j", RunRecord.Outcome.SUCCEEDED)).hasSize(5);
+  }
+
+  /**
+   * Campaign seed 2035: a claim applied by the job's owner whose answer was lost (its backup cut off by a partition:
+   * "no backup acknowledged it in time") left the tick claimed and never fired; the next claim's gap started after it,
+   * so the history did not record it as missed either. The claiming node now records such a tick as missed itself.
+   */
+  @Test
+  void a_tick_whose_claim_was_applied_but_answered_failed_is_recorded_as_missed_not_silently_lost() {
+    World w = new World();
+    Node a = w.node("a");
+    w.answerLost = r -> r.claim().tick() == T0 + 2_000;
+    a.scheduler.upsert(job(every("j", "1s"), T0));
+    w.runUntil(T0 + 4_000);
+    assertThat(w.claimFailures).containsExactly(T0 + 2_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 3_000, T0 + 4_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).extracting(RunRecord::scheduledAt)
+      .as("the tick its claim holds is recorded once as missed").containsExactly(T0 + 2_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED).get(0).detail()).contains("claim");
+  }
+
+  /** The same failure when the claim was not applied: the next claim's gap would record the tick; recorded once. */
+  @Test
+  void a_tick_whose_claim_failed_unapplied_is_recorded_as_missed_once() {
+    World w = new World();
+    Node a = w.node("a");
+    w.answerLost = r -> {
+      if (r.claim().tick() == T0 + 2_000) {
+        JobState s = w.states.get(r.job());
+        s.lastTick = T0 + 1_000; // undo: the claim never reached the owner
+        return true;
+      }
+      return false;
+    };
+    a.scheduler.upsert(job(every("j", "1s"), T0));
+    w.runUntil(T0 + 4_000);
+    assertThat(w.claimFailures).containsExactly(T0 + 2_000);
+    assertThat(w.firedTicks("j")).containsExactly(T0 + 1_000, T0 + 3_000, T0 + 4_000);
+    assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).extracting(RunRecord::scheduledAt).containsExactly(T0 + 2_000);
   }
 
   @Test
