@@ -13,15 +13,19 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * How a cache's entries merge after a split brain with {@code cluster.minimumSize}: the copy already there wins (the
  * side merged into: Hazelcast merges the smaller side into the larger, so that is the side that kept the minimum, a
- * tombstone included), and the merging side's copy only fills a key that side lacks. As Hazelcast's
- * {@code PutIfAbsentMergePolicy}, which it replaces, plus a count: a key both sides hold in copies written differently
- * since they parted (another version or write time) is a <em>conflict</em>, counted in
- * {@code steward_cache_merge_conflicts} and logged (a WARN at most every 10 s per member). Into a side that kept the
- * minimum those are the other side's writes of the detection window, each answered 504, or the writes of this side it
- * lacks (docs/cache.md#known-limits). Into a side that was itself below the minimum (sides of equal size merge in an
- * order fixed by their addresses) they include the case documented as open there: a member that a side with the
- * minimum removed, holding its copy from before, meets a member of that side left below the minimum by a second fault
- * before it rejoined; the acknowledged writes the other copy holds are lost.
+ * tombstone included), the merging side's copy fills a key that side lacks, and it wins too when it was written on top
+ * of the copy already there ({@link CacheValue#descendsFrom}: that copy has no write since, so nothing it holds is
+ * lost). As Hazelcast's {@code PutIfAbsentMergePolicy}, which it replaces, plus that, plus a count: a key both sides
+ * wrote since they parted is a <em>conflict</em>, counted in {@code steward_cache_merge_conflicts} and logged (a WARN at
+ * most every 10 s per member). Into a side that kept the minimum those are the other side's writes of the detection
+ * window, each answered 504, or the writes of this side it lacks (docs/cache.md#known-limits).
+ *
+ * <p>Descent matters when the side merged into was itself below the minimum (sides of equal size merge in an order
+ * fixed by their addresses): a member X that a side with the minimum removed, holding its copy from before, meets a
+ * member of that side left below the minimum by a second fault before X rejoined, and that member merges into X. The
+ * writes the other side acknowledged while X was away are on top of X's copy and win (campaign seed 2032's shape).
+ * They are lost only when descent is not known: more than {@value CacheValue#LINEAGE} - 1 writes of the key since X's
+ * copy, or X's side wrote the key too (each such write answered 504); then it is a conflict and the WARN says so.
  *
  * <p>Set by {@link MapConfigs#of}. Public, with a no-argument constructor, as Hazelcast requires of a merge policy
  * named in a map's configuration; its count is per JVM (one node per JVM outside tests).
@@ -49,9 +53,16 @@ public final class MajorityMergePolicy<V, T extends MergingValue<V>> implements 
       return merging == null ? null : merging.getRawValue();
     }
     if (merging != null && merging.getDeserializedValue() instanceof CacheValue m
-        && existing.getDeserializedValue() instanceof CacheValue e && (m.newerThan(e) || e.newerThan(m))) {
-      CONFLICTS.increment();
-      warn();
+        && existing.getDeserializedValue() instanceof CacheValue e) {
+      if (m.descendsFrom(e)) {
+        // Written on top of this copy, which has nothing since: the writes the other side acknowledged while it kept
+        // the minimum (this member removed, or as stale) are kept, and nothing this copy holds is lost.
+        return merging.getRawValue();
+      }
+      if ((m.newerThan(e) || e.newerThan(m)) && !e.descendsFrom(m)) {
+        CONFLICTS.increment();
+        warn();
+      }
     }
     return existing.getRawValue();
   }

@@ -33,9 +33,10 @@ import java.util.Set;
  * answered on one of its sides, or a {@code pause} longer than it), widened by {@code mergeWindowMs} after its end (the sides merge after the fault).
  * Such an increment may be missing (it counts like an unknown one that was applied or not); it may never count
  * twice. Increments acknowledged outside those windows stay applied exactly once; with {@code minimumSize} set, so
- * does every increment except in the one case docs/cache.md names as open ({@link Fault#staleMemberMerges}: a member
- * removed by a side that kept the minimum, merged into after a second fault): an increment acknowledged in such a
- * window may be missing too.
+ * does every increment except in the one case docs/cache.md names ({@link Fault#staleMemberMerges}: a member
+ * removed by a side that kept the minimum, merged into after a second fault), where the merge cannot see that the
+ * other copy was written on top of the stale one ({@link Fault#staleMergeMayLose}): an increment acknowledged in such
+ * a window may be missing too.
  */
 final class CacheIncrements implements Checker {
 
@@ -80,11 +81,13 @@ final class CacheIncrements implements Checker {
       JsonArray unknownIds = new JsonArray();
       boolean acknowledged = false;
       JsonArray splitIds = new JsonArray();
+      List<Op> keyOps = groups.values().stream().flatMap(List::stream).toList();
+      List<long[]> losing = staleMerges.stream().filter(w -> Fault.staleMergeMayLose(keyOps, w)).toList();
       for (Map.Entry<String, List<Op>> g : groups.entrySet()) {
         long delta = g.getValue().get(0).invoke().getLong("delta", 1L);
         List<Op> acks = g.getValue().stream().filter(o -> o.status() == Op.Status.OK).toList();
         if (!acks.isEmpty() && (acks.stream().anyMatch(o -> duringSplit(o, splits, settings.mergeWindowMs()))
-            || acks.stream().anyMatch(o -> staleMerges.stream().anyMatch(w -> o.settledAt() >= w[0] && o.invokedAt() <= w[1])))) {
+            || acks.stream().anyMatch(o -> losing.stream().anyMatch(w -> o.settledAt() >= w[0] && o.invokedAt() <= w[1])))) {
           unknown.add(delta); // the README's split-brain loss: acknowledged on a side, may lose the merge
           splitIds.add(g.getKey());
           acknowledged = true;

@@ -161,10 +161,15 @@ class CacheIncrementsTest {
 
   /**
    * With the minimum (2 of 3): n3 paused past failure detection (1-6 s), n1 and n2 keep the minimum and acknowledge y
-   * (10) at 3 s; a partition from 4 s to 7 s leaves n2 alone before n3 has rejoined (the open case of docs/cache.md,
-   * Known limits): n3's copy (300) may stay.
+   * (10) at 3 s; a partition from 4 s to 7 s leaves n2 alone before n3 has rejoined (docs/cache.md, Known limits): n3's
+   * copy (300) stays only where the merge cannot see that the other copy was written on top of it: with an increment
+   * u (1 000) of unknown outcome after y.
    */
   private static HistoryBuilder staleMember(long secondStart, JsonObject secondSides, long yAt) {
+    return incr(staleMemberWithoutUnknown(secondStart, secondSides, yAt), "u", 1_000, "info", yAt + 100);
+  }
+
+  private static HistoryBuilder staleMemberWithoutUnknown(long secondStart, JsonObject secondSides, long yAt) {
     JsonObject settings = fields("nodes", 3, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
         "failureDetectionMs", 4_000, "minimumSize", 2);
     HistoryBuilder h = incrOn(incrOn(new HistoryBuilder().at(0, "settings", settings), "n1", "a", 100, 100), "n2", "b",
@@ -187,5 +192,8 @@ class CacheIncrementsTest {
     assertThat(checker.check(read(staleMember(4_000, HistoryBuilder.sides(List.of("n1", "n2"), List.of("n3")), 3_000),
         300))).as("a second fault that leaves n1 and n2 together").hasSize(1);
     assertThat(checker.check(read(staleMember(4_000, strandsN2, 16_000), 300))).as("y after the window").hasSize(1);
+    assertThat(checker.check(read(staleMemberWithoutUnknown(4_000, strandsN2, 3_000), 300)))
+        .as("y was written on top of n3's copy and wins the merge: its loss is an anomaly").hasSize(1);
+    assertThat(checker.check(read(staleMemberWithoutUnknown(4_000, strandsN2, 3_000), 310))).isEmpty();
   }
 }

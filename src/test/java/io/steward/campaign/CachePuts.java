@@ -29,9 +29,10 @@ import java.util.TreeSet;
  * invoke-to-answer interval meets a fault that may have split the cluster ({@link Fault#splits}), widened by
  * {@code settings.mergeWindowMs} (the sides are two clusters until they merge), may be the final value, or leave the
  * key absent if it is a delete, whatever was acknowledged after it (campaign seed 1015). With the minimum, the one
- * loss docs/cache.md names as open ({@link Fault#staleMemberMerges}: a member removed by a side that kept the minimum,
- * merged into after a second fault): for a key with a write acknowledged in such a window, any write that may have
- * applied and was invoked before the window's end may be the final value.
+ * loss docs/cache.md names ({@link Fault#staleMemberMerges}: a member removed by a side that kept the minimum,
+ * merged into after a second fault), only where the merge cannot see that the other copy was written on top of the
+ * stale one ({@link Fault#staleMergeMayLose}): for a key with a write acknowledged in such a window, any write that
+ * may have applied and was invoked before the window's end may be the final value.
  */
 final class CachePuts implements Checker {
 
@@ -100,12 +101,16 @@ final class CachePuts implements Checker {
         }
       }
       // With the minimum, a member removed by a side that kept it, merged into after a second fault (docs/cache.md,
-      // Known limits: open): its copy from before the first fault may come back, so any write that may have applied
+      // Known limits), when the merge cannot tell the other copy was written on top of its own: its copy from before
+      // the first fault may come back, so any write that may have applied
       // and was invoked before the window's end may be the last, whatever was acknowledged after it.
       for (long[] window : staleMerges) {
         if (ops.stream().noneMatch(w -> w.status() == Op.Status.OK && w.settledAt() >= window[0]
             && w.invokedAt() <= window[1])) {
           continue; // nothing acknowledged in the window: nothing of it to lose
+        }
+        if (!Fault.staleMergeMayLose(ops, window)) {
+          continue; // the copy written on top of the stale one wins the merge
         }
         for (Op w : ops) {
           if (w.mayHaveApplied() && w.invokedAt() <= window[1] && !candidates.contains(w)) {

@@ -164,19 +164,33 @@ class CachePutsTest {
   /**
    * With the minimum (3 of 4): n4 paused past failure detection (0.5-5.5 s), the other three keep the minimum and
    * acknowledge v2 at 4 s; a partition from 3 s to 6 s leaves n3 alone, below the minimum, before n4 has rejoined.
-   * n4 and n3 may merge into n4, whose copy (v1) stays: the open case of docs/cache.md, Known limits.
+   * n4 and n3 may merge into n4 (docs/cache.md, Known limits). v2 is written on top of n4's copy (v1) and wins the
+   * merge, unless the merge cannot see that: with {@code unknownToo}, a write of unknown outcome (answered 504, as
+   * n4's side answers the writes it applies) follows v2, and n4's copy may stay.
    */
-  private static HistoryBuilder staleMember(JsonObject secondSides, long secondStart, long secondEnd, long v2At) {
+  private static HistoryBuilder staleMember(JsonObject secondSides, long secondStart, long secondEnd, long v2At,
+      boolean unknownToo) {
     HistoryBuilder h = splitSettings(3).fault("f1", "pause", 500, 5_500, new JsonObject(), "n4")
         .fault("f2", "partition", secondStart, secondEnd, secondSides, "n1", "n2", "n3");
-    return put(put(h, "v1", 100, "ok", 110), "v2", v2At, "ok", v2At + 100);
+    h = put(put(h, "v1", 100, "ok", 110), "v2", v2At, "ok", v2At + 100);
+    return unknownToo ? put(h, "vx", v2At + 200, "info", v2At + 300) : h;
   }
 
   @Test
-  void with_the_minimum_a_removed_members_older_copy_may_come_back_after_a_second_fault_stranded_the_others() {
+  void with_the_minimum_a_removed_members_older_copy_comes_back_after_a_second_fault_only_where_the_merge_cannot_see_it_is_older() {
     JsonObject strandsN3 = HistoryBuilder.sides(java.util.List.of("n1", "n2"), java.util.List.of("n3"));
-    assertThat(checker.check(read(staleMember(strandsN3, 3_000, 6_000, 4_000), "v1").build())).isEmpty();
-    assertThat(checker.check(read(staleMember(strandsN3, 3_000, 6_000, 4_000), "v2").build())).isEmpty();
+    assertThat(checker.check(read(staleMember(strandsN3, 3_000, 6_000, 4_000, false), "v1").build()))
+        .as("v2 was written on top of n4's copy: it wins the merge").singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("reads v1"));
+    assertThat(checker.check(read(staleMember(strandsN3, 3_000, 6_000, 4_000, false), "v2").build())).isEmpty();
+    assertThat(checker.check(read(staleMember(strandsN3, 3_000, 6_000, 4_000, true), "v1").build()))
+        .as("a write of unknown outcome in the window: both copies may have been written").isEmpty();
+    HistoryBuilder many = staleMember(strandsN3, 3_000, 6_000, 4_000, false);
+    for (int i = 0; i < 30; i++) {
+      many = put(many, "w" + i, 4_200 + i * 10, "ok", 4_205 + i * 10);
+    }
+    assertThat(checker.check(read(many, "v1").build())).as("31 writes in the window: more than the merge can trace "
+        + "back").isEmpty();
   }
 
   @Test
@@ -186,14 +200,14 @@ class CachePutsTest {
     one = put(put(one, "v1", 100, "ok", 110), "v2", 4_000, "ok", 4_100);
     assertThat(checker.check(read(one, "v1").build())).as("one fault only").singleElement()
         .satisfies(a -> assertThat(a.what()).contains("reads v1"));
-    assertThat(checker.check(read(staleMember(strandsN3, 8_000, 11_000, 4_000), "v1").build()))
+    assertThat(checker.check(read(staleMember(strandsN3, 8_000, 11_000, 4_000, true), "v1").build()))
         .as("the second fault after the first one's merge window").hasSize(1);
     JsonObject strandsN4 = HistoryBuilder.sides(java.util.List.of("n1", "n2", "n3"), java.util.List.of("n4"));
-    assertThat(checker.check(read(staleMember(strandsN4, 3_000, 6_000, 4_000), "v1").build()))
+    assertThat(checker.check(read(staleMember(strandsN4, 3_000, 6_000, 4_000, true), "v1").build()))
         .as("a second fault that leaves the others together").hasSize(1);
-    assertThat(checker.check(read(staleMember(strandsN3, 3_000, 6_000, 9_000), "v1").build()))
+    assertThat(checker.check(read(staleMember(strandsN3, 3_000, 6_000, 9_000, true), "v1").build()))
         .as("v2 acknowledged after the window").hasSize(1);
-    assertThat(checker.check(read(staleMember(strandsN3, 3_000, 6_000, 4_000), "v0").build()))
+    assertThat(checker.check(read(staleMember(strandsN3, 3_000, 6_000, 4_000, true), "v0").build()))
         .as("a value never written").hasSize(1);
   }
 }

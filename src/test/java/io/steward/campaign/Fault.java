@@ -195,6 +195,27 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
   }
 
   /**
+   * Whether a stale member's merge in {@code window} ({@link #staleMemberMerges}) may still lose acknowledged writes of
+   * a key whose writes are {@code keyOps}: the merge keeps the copy written on top of the stale one (docs/cache.md,
+   * Known limits), unless descent is not known: 31 or more writes of the key that may have applied in the window (an
+   * entry knows its last 32 writes), or one whose outcome is unknown (the stale side's writes are each answered 504;
+   * such a write makes both copies written since they parted).
+   */
+  static boolean staleMergeMayLose(List<Op> keyOps, long[] window) {
+    int mayHaveApplied = 0;
+    for (Op w : keyOps) {
+      if (!w.mayHaveApplied() || w.settledAt() < window[0] || w.invokedAt() > window[1]) {
+        continue;
+      }
+      if (w.status() != Op.Status.OK) {
+        return true;
+      }
+      mayHaveApplied++;
+    }
+    return mayHaveApplied >= 31;
+  }
+
+  /**
    * Whether a node is among those that keep the minimum while {@code f} removes the others (of {@code nodes} in all),
    * or null when no part of {@code f} keeps it.
    */
