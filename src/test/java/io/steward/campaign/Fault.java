@@ -150,8 +150,8 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
   }
 
   /**
-   * With {@code cluster.minimumSize}, the one loss docs/cache.md names as open ("a removed member's copy, merged into
-   * after a second fault"): a first fault removes nodes X from the others while the others keep the minimum (a pause
+   * With {@code cluster.minimumSize}, the one loss docs/cache.md names ("a removed member's copy, merged into after a
+   * second fault"; only where the merge cannot see which copy is newer: {@link #staleMergeMayLose}): a first fault removes nodes X from the others while the others keep the minimum (a pause
    * of X longer than failure detection, the other nodes at least the minimum; a partition longer than half of it, one
    * side at least the minimum, X the nodes off that side), and a second fault that may split the cluster (the same
    * kinds and lengths) starts after the first does and before it ends plus {@code graceMs}, and leaves a node of the
