@@ -75,6 +75,37 @@ class DeletedJobsTest {
     assertThat(checker.check(h)).isEmpty();
   }
 
+  /**
+   * Campaign seeds 2043 and 2044: two nodes, no minimum; n1, cut off alone, answered the delete and was killed before
+   * the partition ended: the delete died with its side, and the job, alive on n2's side, fires on (here by n1 again,
+   * restarted into n2's cluster, long after the merge window).
+   */
+  @Test
+  void without_a_minimum_size_a_delete_whose_whole_side_was_killed_before_the_merge_is_lost_with_it() {
+    java.util.function.Supplier<HistoryBuilder> h = () -> new HistoryBuilder().settings(null, 2, 10_000)
+        .putJob(0, 10, "j", "cluster", 500)
+        .fault("p1", "partition", 500, 3_000, sides(List.of("n1"), List.of("n2")), "n1", "n2")
+        .op("job.delete", 900, fields("node", "n1", "job", "j"), "ok", 1_000, new JsonObject());
+    History lost = h.get().fault("k1", "kill", 2_000, 4_000, new JsonObject(), "n1")
+        .fire(20_505, "j", WALL0 + 20_500, "n1", "c1").build();
+    assertThat(checker.check(lost)).isEmpty();
+    History killedBeforeTheDelete = new HistoryBuilder().settings(null, 2, 10_000).putJob(0, 10, "j", "cluster", 500)
+        .fault("p1", "partition", 500, 3_000, sides(List.of("n1"), List.of("n2")), "n1", "n2")
+        .fault("k1", "kill", 600, 800, new JsonObject(), "n1")
+        .op("job.delete", 900, fields("node", "n1", "job", "j"), "ok", 1_000, new JsonObject())
+        .fire(20_505, "j", WALL0 + 20_500, "n1", "c1").build();
+    assertThat(checker.check(killedBeforeTheDelete)).as("the side was not lost after the delete").hasSize(1);
+    History withMinimum = new HistoryBuilder().settings(1, 2, 10_000).putJob(0, 10, "j", "cluster", 500)
+        .fault("p1", "partition", 500, 3_000, sides(List.of("n1"), List.of("n2")), "n1", "n2")
+        .op("job.delete", 900, fields("node", "n1", "job", "j"), "ok", 1_000, new JsonObject())
+        .fault("k1", "kill", 2_000, 4_000, new JsonObject(), "n1")
+        .fire(20_505, "j", WALL0 + 20_500, "n1", "c1").build();
+    assertThat(checker.check(withMinimum)).as("with the minimum a side that answers keeps it").hasSize(1);
+    History otherNodeKilled = h.get().fault("k2", "kill", 2_000, 4_000, new JsonObject(), "n2")
+        .fire(20_505, "j", WALL0 + 20_500, "n1", "c1").build();
+    assertThat(checker.check(otherNodeKilled)).as("the deleting side survived").isNotEmpty();
+  }
+
   @Test
   void a_fire_of_the_cut_off_side_after_the_merge_window_is_reported() {
     History h = deletedDuringAPartition(null, 500).fire(8_505, "j", WALL0 + 8_500, "n1", "c1").build();
