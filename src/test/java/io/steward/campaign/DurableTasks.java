@@ -23,7 +23,9 @@ import java.util.Set;
  *   time"), or unless, without {@code settings.minimumSize}, its submit met a fault that may have split the cluster
  *   ({@link Fault#splits}, widened by {@code settings.mergeWindowMs}) that a {@code db-outage} overlapped: the merge
  *   skips the merging side's persisted entries of a map still loading from the unreachable database
- *   (docs/durability.md; seed 1024);</li>
+ *   (docs/durability.md; seed 1024), or unless, without the minimum, it is {@code refused} and was acknowledged by a
+ *   submit answered {@code existing} that met such a split: that side ran a copy of a submit refused elsewhere, and
+ *   the merge keeps the refusal (docs/tasks.md; seed 2055);</li>
  *   <li><b>no effect</b>: such a task final {@code succeeded} with no {@code task.effect} of its id;</li>
  *   <li><b>unreported duplicate</b>: a task (durable or not) with two or more {@code task.effect}s (one attempt twice;
  *   or several attempts of a task that was taken over: {@code task.final.takeovers} above 0, or no final record —
@@ -107,7 +109,13 @@ final class DurableTasks implements Checker {
       boolean lostCopy = losses.stream().anyMatch(w -> w[1] >= ackOf.get(id).invokedAt())
           || storeSplits.stream().anyMatch(sp -> sp.overlaps(ackOf.get(id).invokedAt(), ackOf.get(id).settledAt(),
               settings.mergeWindowMs()));
-      if ((fin == null || !DURABLE_FINAL.contains(state)) && !lostCopy) {
+      Op ack = ackOf.get(id);
+      // Without the minimum, a submit answered "existing" on a side of a split may name a task whose record only that
+      // side had, applied late after its submit was refused elsewhere: the merge keeps the refusal (docs/tasks.md,
+      // README: "its record says refused"; seed 2055).
+      boolean refusedCopy = "refused".equals(state) && ack.completion().getBoolean("existing", false)
+          && Fault.splits(history).stream().anyMatch(sp -> sp.overlaps(ack.invokedAt(), ack.settledAt(), settings.mergeWindowMs()));
+      if ((fin == null || !DURABLE_FINAL.contains(state)) && !lostCopy && !refusedCopy) {
         out.add(new Anomaly(name(), "acknowledged durable task " + id + (fin == null ? " has no final record"
             : " is not final: " + fin.getString("state")),
             new JsonObject().put("submit", ackOf.get(id).evidence()).put("final", fin)));

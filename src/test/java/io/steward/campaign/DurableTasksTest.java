@@ -135,6 +135,44 @@ class DurableTasksTest {
     assertThat(checker.check(h)).singleElement().satisfies(a -> assertThat(a.what()).contains("t1 has no final"));
   }
 
+  private static HistoryBuilder withDetection(Integer minimumSize) {
+    JsonObject settings = fields("nodes", 3, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
+        "failureDetectionMs", 4_000);
+    if (minimumSize != null) {
+      settings.put("minimumSize", minimumSize);
+    }
+    return new HistoryBuilder().at(0, "settings", settings);
+  }
+
+  /**
+   * Seed 2055 (four nodes, no minimum): node1, paused past failure detection and then cut off, applied late the record
+   * of a submit node3 had refused, ran that copy on its side, and answered another submit of the key "existing" with
+   * its id; the merge kept the refusal. Only an "existing" answer during such a split is excused: a submit that created
+   * the task, or a refusal outside a split, is still reported.
+   */
+  @Test
+  void an_existing_answer_naming_a_split_sides_copy_of_a_refused_submit_is_the_documented_split_brain() {
+    java.util.function.Function<Integer, HistoryBuilder> existingDuring = minimum -> withDetection(minimum)
+        .fault("p", "pause", 1_000, 8_000, new JsonObject(), "n1")
+        .op("task.submit", 8_500, fields("node", "n1", "durable", true, "marker", "m2", "key", "k"), "ok", 8_600,
+            fields("taskId", "t1", "existing", true))
+        .at(20_000, "task.final", fin("refused", false));
+    assertThat(checker.check(existingDuring.apply(null).build())).as("excused without the minimum").isEmpty();
+    assertThat(checker.check(existingDuring.apply(2).build())).as("with it, no split: reported").hasSize(1);
+    History created = withDetection(null)
+        .fault("p", "pause", 1_000, 8_000, new JsonObject(), "n1")
+        .op("task.submit", 8_500, fields("node", "n1", "durable", true, "marker", "m2", "key", "k"), "ok", 8_600,
+            fields("taskId", "t1", "existing", false))
+        .at(20_000, "task.final", fin("refused", false)).build();
+    assertThat(checker.check(created)).as("an acknowledged submit of its own that ends refused").hasSize(1);
+    History outside = withDetection(null)
+        .fault("p", "pause", 1_000, 8_000, new JsonObject(), "n1")
+        .op("task.submit", 60_000, fields("node", "n1", "durable", true, "marker", "m2", "key", "k"), "ok", 60_100,
+            fields("taskId", "t1", "existing", true))
+        .at(70_000, "task.final", fin("refused", false)).build();
+    assertThat(checker.check(outside)).as("long after the split").hasSize(1);
+  }
+
   @Test
   void a_durable_task_lost_with_two_members_killed_at_once_is_the_documented_loss() {
     History h = submitted(true)
