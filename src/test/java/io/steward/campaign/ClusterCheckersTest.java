@@ -105,6 +105,37 @@ class ClusterCheckersTest {
     assertThat(new NoErrorLines().check(h)).isEmpty();
   }
 
+  private static String storeLine(long t, String message) {
+    return java.time.Instant.ofEpochMilli(HistoryBuilder.WALL0 + t) + " ERROR [vert.x-worker-thread-4] io.steward.store.Store - Store: "
+      + message;
+  }
+
+  /**
+   * Seed 2069: the campaign restarted node2 (a clock fault) while the database was down; as it left it kept what the
+   * database could not take on disk and said so with ERRORs (docs/durability.md), a second "unreachable" among them.
+   */
+  @Test
+  void the_store_s_errors_of_a_node_the_campaign_stopped_during_an_outage_are_excused() {
+    JsonObject clock = new JsonObject().put("fault", "1").put("kind", "clock").put("nodes", new io.vertx.core.json.JsonArray().add("n2"))
+      .put("detail", new JsonObject().put("skewMs", 19_000));
+    java.util.function.Function<Long, HistoryBuilder> stoppedAt = stop -> outage(1_000, 6_000)
+      .at(stop, "fault.start", clock).at(40_000, "fault.end", clock);
+    String spilled = "the database is down while this node leaves: what it could not write is kept in /d/unstored";
+    String kept = "2 write(s) made while leaving; 19 the database could not take kept on disk in /d/unstored";
+    History h = stoppedAt.apply(1_200L)
+      .at(50_000, "log.error", "node", "n2", "line", storeLine(2_000))
+      .at(50_001, "log.error", "node", "n2", "line", storeLine(9_000, spilled))
+      .at(50_002, "log.error", "node", "n2", "line", storeLine(12_000).replace("[steward-store]", "[hz.x.cached.thread-5]"))
+      .at(50_003, "log.error", "node", "n2", "line", storeLine(12_030, kept)).build();
+    assertThat(new NoErrorLines().check(h)).isEmpty();
+    assertThat(new NoErrorLines().check(stoppedAt.apply(20_000L).at(50_001, "log.error", "node", "n2", "line",
+        storeLine(25_000, spilled)).build())).as("stopped after the outage: its own lines say the database is down").hasSize(1);
+    assertThat(new NoErrorLines().check(stoppedAt.apply(1_200L).at(50_001, "log.error", "node", "n1", "line",
+        storeLine(9_000, spilled)).build())).as("another node").hasSize(1);
+    assertThat(new NoErrorLines().check(stoppedAt.apply(1_200L).at(50_001, "log.error", "node", "n2", "line",
+        storeLine(9_000, "the database refused entry k (22001)")).build())).as("another store ERROR").hasSize(1);
+  }
+
   @Test
   void the_store_s_unreachable_error_outside_an_outage_twice_in_one_or_another_error_during_one_is_counted() {
     assertThat(new NoErrorLines().check(base().at(9_000, "log.error", "node", "n1", "line", storeLine(2_500)).build()))

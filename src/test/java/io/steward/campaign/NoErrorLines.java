@@ -5,8 +5,10 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,6 +24,14 @@ import java.util.Set;
  * {@code fault.start} to {@code store.connectTimeoutMs} (5 s) + 1 s after its {@code fault.end} (a connection
  * attempt begun inside the outage fails that long after; no end: {@code quiet}). The same line outside every
  * outage, a second one in one outage, or any other ERROR during an outage is counted.
+ * <p>
+ * And the lines of a node the campaign stopped cleanly during an outage (a {@code restart}, or the restarts of a
+ * {@code clock} fault: at its start and at its end), which docs/durability.md asks for ("what a leaving node still holds
+ * … is kept on disk in {@code store.dir/unstored/} … an ERROR with the directory"): from {@code io.steward.store.Store},
+ * {@code the database is down while this node leaves}, {@code write(s) made while leaving}, and a second
+ * {@code is unreachable (} (its connection attempts interrupted as it leaves), stamped from the stop to
+ * {@value #LEAVE_MS} ms after it (a node is halted {@code shutdown.drainMs} + 60 s after its stop at the latest),
+ * widened by the node's clock skew when a {@code clock} fault moved it (seed 2069).
  */
 final class NoErrorLines implements Checker {
 
@@ -34,6 +44,13 @@ final class NoErrorLines implements Checker {
   /** The logger and the start of the message, after the thread's name (the store's thread or a Hazelcast one). */
   static final String STORE_UNREACHABLE = "] io.steward.store.Store - Store: the ";
 
+  /** How long after its stop a leaving node may log its store's lines. */
+  static final long LEAVE_MS = 90_000;
+
+  /** The store's lines of a node leaving while its database is down. */
+  private static final List<String> LEAVING = List.of("] io.steward.store.Store - Store: the database is down while this "
+      + "node leaves", " write(s) made while leaving; ", " is unreachable (");
+
   @Override
   public String name() {
     return "no-error-lines";
@@ -42,12 +59,16 @@ final class NoErrorLines implements Checker {
   @Override
   public List<Anomaly> check(History history) {
     List<long[]> outages = outages(history);
+    Map<String, List<long[]>> leaving = leavingDuringOutages(history, outages);
     Set<String> used = new HashSet<>(); // node + outage index
     List<Anomaly> out = new ArrayList<>();
     for (JsonObject e : history.ofType("log.error")) {
       String line = e.getString("line");
       int k = outage(line, outages);
       if (k >= 0 && used.add(e.getString("node") + "/" + k)) {
+        continue;
+      }
+      if (whileLeaving(line, leaving.getOrDefault(e.getString("node"), List.of()))) {
         continue;
       }
       out.add(new Anomaly(name(), "node " + e.getString("node") + " logged an ERROR: " + line, e));
@@ -73,6 +94,60 @@ final class NoErrorLines implements Checker {
       }
     }
     return -1;
+  }
+
+  /** Whether {@code line} is one of the store's lines of a node leaving during an outage, within one of its windows. */
+  private static boolean whileLeaving(String line, List<long[]> windows) {
+    if (line == null || windows.isEmpty() || !line.contains("] io.steward.store.Store - Store: ")
+        || LEAVING.stream().noneMatch(line::contains)) {
+      return false;
+    }
+    long at;
+    try {
+      at = Instant.parse(line.substring(0, line.indexOf(' '))).toEpochMilli();
+    } catch (DateTimeParseException | StringIndexOutOfBoundsException e) {
+      return false;
+    }
+    return windows.stream().anyMatch(w -> at >= w[0] && at <= w[1]);
+  }
+
+  /**
+   * Per node, the windows (its line's own clock) in which it may log its store's lines of leaving: each clean stop of the
+   * node by a {@code restart} or {@code clock} fault that fell inside an outage (with its connection timeout), from the
+   * stop to {@link #LEAVE_MS} after, widened by the largest clock skew a {@code clock} fault gave the node.
+   */
+  private static Map<String, List<long[]>> leavingDuringOutages(History history, List<long[]> outages) {
+    Map<String, Long> skew = new HashMap<>();
+    List<Object[]> stops = new ArrayList<>(); // node, wall
+    for (JsonObject s : history.ofType("fault.start")) {
+      String kind = s.getString("kind");
+      if (!"restart".equals(kind) && !"clock".equals(kind)) {
+        continue;
+      }
+      JsonObject detail = s.getJsonObject("detail", new JsonObject());
+      JsonObject end = history.ofType("fault.end").stream().filter(x -> s.getString("fault").equals(x.getString("fault")))
+          .findFirst().orElse(null);
+      for (Object n : s.getJsonArray("nodes", new io.vertx.core.json.JsonArray())) {
+        String node = String.valueOf(n);
+        stops.add(new Object[] {node, s.getLong("wall")});
+        if ("clock".equals(kind)) {
+          skew.merge(node, Math.abs(detail.getLong("skewMs", 0L)), Math::max);
+          if (end != null) {
+            stops.add(new Object[] {node, end.getLong("wall")});
+          }
+        }
+      }
+    }
+    Map<String, List<long[]>> out = new HashMap<>();
+    for (Object[] stop : stops) {
+      String node = (String) stop[0];
+      long at = (Long) stop[1];
+      if (outages.stream().anyMatch(o -> at >= o[0] && at <= o[1] + CONNECT_TIMEOUT_MS + 1_000)) {
+        long widen = skew.getOrDefault(node, 0L);
+        out.computeIfAbsent(node, k -> new ArrayList<>()).add(new long[] {at - widen, at + LEAVE_MS + widen});
+      }
+    }
+    return out;
   }
 
   /** Every db-outage fault's [start, end] on the observer's wall clock. */
