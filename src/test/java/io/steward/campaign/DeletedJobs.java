@@ -20,7 +20,9 @@ import java.util.List;
  * keeps its copy of the job until the merge). A node that bridges a partition (in two of its sides) may end in either
  * cluster without the minimum, so it counts as separated from any other node of that partition (campaign seed 1041:
  * node2, the bridge, deleted the job in the majority's cluster while node4, on node2's other side, was alone and fired
- * its copy; as {@link NoTickFiredTwice} counts a bridge since seed 1024). A shorter pause, a kill or a fire by the
+ * its copy; as {@link NoTickFiredTwice} counts a bridge since seed 1024), and so do two nodes of one side of a
+ * partition shorter than failure detection, which splits the cluster after it heals in another shape
+ * ({@link Fault#splitsAfterItsEnd}, seed 2071). A shorter pause, a kill or a fire by the
  * deleting node itself or by a node on its side (not through a bridge) is no exception. Nor, without the minimum, is a
  * delete answered during a partition whose side was then lost whole: every node of the deleting node's side killed
  * after the answer and before the merge (the split's end + {@code mergeWindowMs}); the delete is gone with them, and
@@ -113,7 +115,7 @@ final class DeletedJobs implements Checker {
     for (Fault p : splits) {
       boolean separated = p.kind().equals("pause") ? p.nodes().contains(deleting) != p.nodes().contains(firing)
           : p.separates(deleting, firing) || (!deleting.equals(firing)
-              && (p.bridges().contains(deleting) || p.bridges().contains(firing)));
+              && (p.bridges().contains(deleting) || p.bridges().contains(firing) || Fault.splitsAfterItsEnd(p, settings)));
       if (separated && delete.settledAt() >= p.start() && p.contains(delete.settledAt(), fireAt, settings.mergeWindowMs())) {
         return true;
       }

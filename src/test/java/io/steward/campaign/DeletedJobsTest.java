@@ -106,6 +106,20 @@ class DeletedJobsTest {
     assertThat(checker.check(otherNodeKilled)).as("the deleting side survived").isNotEmpty();
   }
 
+  /** Seed 2071: two nodes of one side of a partition shorter than failure detection ended in different clusters. */
+  @Test
+  void without_a_minimum_size_a_partition_shorter_than_failure_detection_may_separate_two_nodes_of_one_side() {
+    java.util.function.LongFunction<History> run = end -> new HistoryBuilder()
+        .at(0, "settings", fields("nodes", 3, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
+            "failureDetectionMs", 4_000))
+        .putJob(0, 10, "j", "cluster", 500)
+        .fault("p1", "partition", 500, end, sides(List.of("n1"), List.of("n2", "n3")), "n1", "n2", "n3")
+        .op("job.delete", end + 100, fields("node", "n2", "job", "j"), "ok", end + 200, new JsonObject())
+        .fire(end + 1_805, "j", WALL0 + end + 1_800, "n3", "c1").build();
+    assertThat(checker.check(run.apply(4_000))).as("3.5 s of 4 s detection: split after the heal").isEmpty();
+    assertThat(checker.check(run.apply(6_000))).as("longer than detection: split along its sides").hasSize(1);
+  }
+
   @Test
   void a_fire_of_the_cut_off_side_after_the_merge_window_is_reported() {
     History h = deletedDuringAPartition(null, 500).fire(8_505, "j", WALL0 + 8_500, "n1", "c1").build();

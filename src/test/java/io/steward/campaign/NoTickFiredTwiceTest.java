@@ -100,6 +100,34 @@ class NoTickFiredTwiceTest {
     assertThat(checker.check(h)).hasSize(1);
   }
 
+  /**
+   * Seed 2071 (four nodes, no minimum, 8 s failure detection): a 7.6 s partition ended before anyone was removed; the
+   * silence outlasted it, and two nodes of one side ended in different clusters and fired the same ticks after the
+   * heal. A partition longer than failure detection splits along its sides: same-side pairs are still reported.
+   */
+  @Test
+  void without_the_minimum_a_partition_shorter_than_failure_detection_may_split_a_side_after_it_heals() {
+    java.util.function.BiFunction<Integer, Long, History> run = (minimum, end) -> {
+      io.vertx.core.json.JsonObject settings = HistoryBuilder.fields("nodes", 3, "seed", 1, "missedBoundMs", 10_000,
+          "mergeWindowMs", 5_000, "failureDetectionMs", 4_000);
+      if (minimum != null) {
+        settings.put("minimumSize", minimum);
+      }
+      return new HistoryBuilder().at(0, "settings", settings)
+          .at(1, "node.up", "node", "n1", "pid", 11, "id", "id-1")
+          .at(1, "node.up", "node", "n2", "pid", 12, "id", "id-2")
+          .at(1, "node.up", "node", "n3", "pid", 13, "id", "id-3")
+          .putJob(10, 20, "j", "cluster", 500)
+          .fault("p1", "partition", 500, end, sides(List.of("n1"), List.of("n2", "n3")), "n1")
+          .fire(end + 1_100, "j", end + 1_500, "id-2", "c1").fire(end + 1_105, "j", end + 1_500, "id-3", "c2")
+          .build();
+    };
+    assertThat(checker.check(run.apply(null, 4_000L))).as("3.5 s of 4 s detection").isEmpty();
+    assertThat(checker.check(run.apply(null, 6_000L))).as("longer than detection: split along its sides").hasSize(1);
+    assertThat(checker.check(run.apply(null, 2_000L))).as("not a split at all").hasSize(1);
+    assertThat(checker.check(run.apply(2, 4_000L))).as("with the minimum").hasSize(1);
+  }
+
   @Test
   void every_node_jobs_fire_each_tick_on_every_node() {
     History h = new HistoryBuilder().settings(null, 2, 10_000).putJob(10, 20, "e", "every", 500)
