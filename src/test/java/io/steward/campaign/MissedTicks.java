@@ -58,11 +58,16 @@ final class MissedTicks implements Checker {
     long readAfter = historiesReadAfter(history);
     Map<String, TreeSet<Long>> fired = new HashMap<>();
     Map<String, Map<Long, Long>> receivedAt = new HashMap<>();
+    // When the observer received each job's fires (its wall clock): what the silences are measured in. A tick is on
+    // the cluster clock, which follows the master's wall clock: a master whose clock is off shifts every tick
+    // (seed 2073: node1, 29 s ahead and the master, labelled ticks 29 s later than they fired).
+    Map<String, java.util.TreeMap<Long, Long>> receipts = new HashMap<>(); // wall -> t
     for (JsonObject fire : history.ofType("fire")) {
       String job = fire.getString("job");
       if (jobs.clusterOnceAt(job, fire.getLong("t"))) {
         fired.computeIfAbsent(job, j -> new TreeSet<>()).add(fire.getLong("tick"));
         receivedAt.computeIfAbsent(job, j -> new HashMap<>()).putIfAbsent(fire.getLong("tick"), fire.getLong("t"));
+        receipts.computeIfAbsent(job, j -> new java.util.TreeMap<>()).putIfAbsent(fire.getLong("wall"), fire.getLong("t"));
       }
     }
     Map<String, Set<Long>> missed = new HashMap<>();
@@ -93,7 +98,17 @@ final class MissedTicks implements Checker {
           unrecorded(job, Math.max(a, a + ((covered - a) / period) * period), b, period,
               missed.getOrDefault(job, Set.of()), faults, out);
         }
-        silent(job, a, b, "between two fires", settings, faults, out);
+      }
+      java.util.TreeMap<Long, Long> got = receipts.getOrDefault(job, new java.util.TreeMap<>());
+      List<Long> seen = new ArrayList<>(got.keySet());
+      for (int i = 0; i + 1 < seen.size(); i++) {
+        long a = seen.get(i);
+        long b = seen.get(i + 1);
+        JsonObject def = jobs.definitionAt(job, got.get(a));
+        if (def != null && "cluster".equals(def.getString("mode", "cluster")) && def.getLong("everyMs") != null
+            && !changedBetween(jobs, job, a, b)) {
+          silent(job, a, b, "between two fires", settings, faults, out);
+        }
       }
       for (Op put : jobs.puts(job)) {
         if (put.status() != Op.Status.OK || !"cluster".equals(put.invoke().getString("mode", "cluster"))
@@ -101,15 +116,16 @@ final class MissedTicks implements Checker {
           continue;
         }
         long ack = put.completion().getLong("wall");
-        Long first = fired.getOrDefault(job, new TreeSet<>()).ceiling(ack);
+        Long first = receipts.getOrDefault(job, new java.util.TreeMap<>()).ceilingKey(ack);
         long until = first == null ? endOfObservation : first;
         if (!changedBetween(jobs, job, ack + 1, until)) {
           silent(job, ack, until, first == null ? "after its put, never" : "after its put, before its first fire",
               settings, faults, out);
         }
       }
-      Long last = fired.containsKey(job) ? fired.get(job).last() : null;
-      JsonObject lastDef = last == null ? null : jobs.definitionAt(job, receivedAt.get(job).get(last));
+      Long lastTick = fired.containsKey(job) ? fired.get(job).last() : null;
+      Long last = receipts.containsKey(job) ? receipts.get(job).lastKey() : null;
+      JsonObject lastDef = lastTick == null ? null : jobs.definitionAt(job, receivedAt.get(job).get(lastTick));
       if (last != null && lastDef != null && lastDef.getLong("everyMs") != null && definedAtEnd(jobs, job)
           && !changedBetween(jobs, job, last, endOfObservation)) {
         silent(job, last, endOfObservation, "after its last fire, to the end", settings, faults, out);

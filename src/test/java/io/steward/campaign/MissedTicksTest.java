@@ -77,6 +77,30 @@ class MissedTicksTest {
     assertThat(found).singleElement().satisfies(a -> assertThat(a.what()).contains("fired nothing for", "missedBoundMs 3000"));
   }
 
+  /**
+   * Seed 2073: the master's wall clock 29 s ahead; ticks are on the cluster clock, which follows it, so each fire's tick
+   * is 29 s later than the observer received it. Silences are measured in what the observer received: none here.
+   */
+  @Test
+  void silences_are_measured_by_when_fires_arrived_not_by_their_ticks_on_a_shifted_cluster_clock() {
+    HistoryBuilder b = job();
+    for (long at = 500; at <= 20_000; at += 500) {
+      b.fire(at + 5, "j", WALL0 + at + 29_000, "n1", "c1");
+    }
+    assertThat(checker.check(end(b, 15_000, 20_100).build())).isEmpty();
+    HistoryBuilder silent = job();
+    for (long at = 500; at <= 20_000; at += 500) {
+      if (at < 5_000 || at > 10_000) {
+        silent.fire(at + 5, "j", WALL0 + at + 29_000, "n1", "c1");
+      }
+    }
+    for (long at = 5_000; at <= 10_000; at += 500) {
+      silent.at(20_200, "missed", "job", "j", "tick", WALL0 + at + 29_000, "reason", "x");
+    }
+    assertThat(checker.check(end(silent, 15_000, 20_100).build())).as("6 s without a fire, bound 3 s")
+      .singleElement().satisfies(a -> assertThat(a.what()).contains("fired nothing for 6000 ms"));
+  }
+
   @Test
   void a_silence_inside_a_fault_window_is_not_judged_by_the_bound() {
     HistoryBuilder b = fires(job(), 500, 5_000);
