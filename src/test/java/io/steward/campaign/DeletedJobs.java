@@ -61,7 +61,7 @@ final class DeletedJobs implements Checker {
         }
         boolean putAgain = jobs.puts(job).stream().anyMatch(p -> p.mayHaveApplied()
             && p.invokedAt() < fire.getLong("t") && p.settledAt() > delete.invokedAt());
-        if (!putAgain && !cutOff(delete, fire, splits, nodes, settings) && !sideLost(delete, splits, history, nodes, settings)) {
+        if (!putAgain && !cutOff(delete, fire, splits, nodes, settings) && !Fault.sideLost(history, nodes.name(delete.invoke().getString("node")), delete.settledAt())) {
           out.add(new Anomaly(name(), "job " + job + " fired tick " + fire.getLong("tick") + ", "
               + (fire.getLong("tick") - ackWall) + " ms after its delete was acknowledged",
               new JsonObject().put("delete", delete.evidence()).put("fire", fire)));
@@ -70,38 +70,6 @@ final class DeletedJobs implements Checker {
       }
     }
     return out;
-  }
-
-  /**
-   * Without the minimum, the delete was answered during a partition by a node whose whole side (not a bridge) was
-   * killed after the answer and before the merge.
-   */
-  private static boolean sideLost(Op delete, List<Fault> splits, History history, Nodes nodes, Settings settings) {
-    if (settings.minimumSize() != null) {
-      return false;
-    }
-    String deleting = nodes.name(delete.invoke().getString("node"));
-    long answered = delete.settledAt();
-    List<Fault> kills = Fault.all(history).stream().filter(f -> f.kind().equals("kill")).toList();
-    for (Fault p : splits) {
-      if (answered < p.start() || answered > p.end() || p.bridges().contains(deleting)) {
-        continue;
-      }
-      if (!p.kind().equals("partition")) {
-        continue;
-      }
-      java.util.Set<String> side = p.sides().stream().filter(x -> x.contains(deleting)).findFirst().orElse(null);
-      if (side == null) {
-        continue;
-      }
-      long mergeBy = p.end() == Long.MAX_VALUE ? Long.MAX_VALUE : p.end() + settings.mergeWindowMs();
-      boolean allKilled = !side.isEmpty() && side.stream().allMatch(n -> kills.stream().anyMatch(k -> k.nodes().contains(n)
-          && k.start() >= answered && k.start() <= mergeBy));
-      if (allKilled) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The fire came from the other side of a split without a minimum size, before the merge, the delete answered during it. */

@@ -25,7 +25,8 @@ import java.util.Set;
  *   skips the merging side's persisted entries of a map still loading from the unreachable database
  *   (docs/durability.md; seed 1024), or unless, without the minimum, it is {@code refused} and was acknowledged by a
  *   submit answered {@code existing} that met such a split: that side ran a copy of a submit refused elsewhere, and
- *   the merge keeps the refusal (docs/tasks.md; seed 2055);</li>
+ *   the merge keeps the refusal (docs/tasks.md; seed 2055), or unless, without the minimum, the node that answered
+ *   was on a side of a partition that was then lost whole before the merge ({@link Fault#sideLost}; seed 2083);</li>
  *   <li><b>no effect</b>: such a task final {@code succeeded} with no {@code task.effect} of its id;</li>
  *   <li><b>unreported duplicate</b>: a task (durable or not) with two or more {@code task.effect}s (one attempt twice;
  *   or several attempts of a task that was taken over: {@code task.final.takeovers} above 0, or no final record —
@@ -115,7 +116,9 @@ final class DurableTasks implements Checker {
       // README: "its record says refused"; seed 2055).
       boolean refusedCopy = "refused".equals(state) && ack.completion().getBoolean("existing", false)
           && Fault.splits(history).stream().anyMatch(sp -> sp.overlaps(ack.invokedAt(), ack.settledAt(), settings.mergeWindowMs()));
-      if ((fin == null || !DURABLE_FINAL.contains(state)) && !lostCopy && !refusedCopy) {
+      // Without the minimum, a side cut off alone acknowledges with no backup; lost with it if it goes before the merge.
+      boolean sideLost = Fault.sideLost(history, ack.invoke().getString("node"), ack.settledAt());
+      if ((fin == null || !DURABLE_FINAL.contains(state)) && !lostCopy && !refusedCopy && !sideLost) {
         out.add(new Anomaly(name(), "acknowledged durable task " + id + (fin == null ? " has no final record"
             : " is not final: " + fin.getString("state")),
             new JsonObject().put("submit", ackOf.get(id).evidence()).put("final", fin)));

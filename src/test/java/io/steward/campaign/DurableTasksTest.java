@@ -173,6 +173,24 @@ class DurableTasksTest {
     assertThat(checker.check(outside)).as("long after the split").hasSize(1);
   }
 
+  /**
+   * Seed 2083 (two nodes, no minimum): node1, cut off alone by a partition, acknowledged durable submits while it was
+   * being stopped for a clock fault; it held them alone and they went with it: the documented loss of a side a split
+   * left alone. With the minimum, or when the side outlived the merge, still reported.
+   */
+  @Test
+  void a_durable_submit_acknowledged_by_a_side_lost_whole_before_the_merge_is_the_documented_loss() {
+    java.util.function.BiFunction<Integer, Long, History> run = (minimum, stopAt) -> withDetection(minimum)
+        .fault("p", "partition", 1_000, 9_000, HistoryBuilder.sides(java.util.List.of("n1"), java.util.List.of("n2", "n3")), "n1")
+        .fault("c", "clock", stopAt, stopAt + 20_000, new JsonObject().put("skewMs", -9_000), "n1")
+        .op("task.submit", 4_000, fields("node", "n1", "durable", true, "marker", "m1"), "ok", 4_100,
+            fields("taskId", "t1", "existing", false))
+        .at(40_000, "task.final", fields("taskId", "t1", "state", "unknown (404)")).build();
+    assertThat(checker.check(run.apply(null, 2_000L))).as("stopping during the partition").isEmpty();
+    assertThat(checker.check(run.apply(2, 2_000L))).as("with the minimum").hasSize(1);
+    assertThat(checker.check(run.apply(null, 30_000L))).as("stopped long after the merge").hasSize(1);
+  }
+
   @Test
   void a_durable_task_lost_with_two_members_killed_at_once_is_the_documented_loss() {
     History h = submitted(true)

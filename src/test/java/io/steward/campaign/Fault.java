@@ -209,6 +209,40 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
   }
 
   /**
+   * Without the minimum, whether what {@code node} acknowledged at {@code at}, during a partition that cut it off with
+   * its side (not a bridge), may have been lost with that side: every node of the side was killed after {@code at}, or
+   * stopped by a {@code restart} or {@code clock} fault during the partition (a stopping node answers until it exits),
+   * before the merge (the partition's end + {@code mergeWindowMs}). A side that acknowledged a write alone held it
+   * alone (README, Guarantees: "a node a split left alone acknowledges submits with no backup, and its death before the
+   * merge loses them"; seeds 2043, 2044: a job's delete; 2083: durable submits answered by a node leaving for a clock
+   * fault).
+   */
+  static boolean sideLost(History history, String node, long at) {
+    Settings settings = Settings.of(history);
+    if (settings.minimumSize() != null) {
+      return false;
+    }
+    List<Fault> all = all(history);
+    for (Fault p : all) {
+      if (!p.kind().equals("partition") || at < p.start() || at > p.end() || p.bridges().contains(node)) {
+        continue;
+      }
+      Set<String> side = p.sides().stream().filter(x -> x.contains(node)).findFirst().orElse(null);
+      if (side == null || side.isEmpty()) {
+        continue;
+      }
+      long mergeBy = p.end() == Long.MAX_VALUE ? Long.MAX_VALUE : p.end() + settings.mergeWindowMs();
+      boolean lost = side.stream().allMatch(n -> all.stream().anyMatch(k -> k.nodes().contains(n) && k.start() <= mergeBy
+          && (k.kind().equals("kill") ? k.start() >= at
+              : (k.kind().equals("restart") || k.kind().equals("clock")) && k.start() >= p.start())));
+      if (lost) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Whether a stale member's merge in {@code window} ({@link #staleMemberMerges}) may still lose acknowledged writes of
    * a key whose writes are {@code keyOps}: the merge keeps the copy written on top of the stale one (docs/cache.md,
    * Known limits), unless descent is not known: 31 or more writes of the key that may have applied in the window (an
