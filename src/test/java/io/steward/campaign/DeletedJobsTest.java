@@ -120,6 +120,21 @@ class DeletedJobsTest {
     assertThat(checker.check(run.apply(6_000))).as("longer than detection: split along its sides").hasSize(1);
   }
 
+  /** Seed 2102: n2, paused past failure detection, answered a delete as it resumed, alone, and was killed before it merged. */
+  @Test
+  void without_a_minimum_size_a_delete_answered_by_a_resumed_node_killed_before_it_merged_back_is_lost_with_it() {
+    java.util.function.LongFunction<History> run = killAt -> new HistoryBuilder()
+        .at(0, "settings", fields("nodes", 2, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
+            "failureDetectionMs", 4_000))
+        .putJob(0, 10, "j", "cluster", 500)
+        .fault("z", "pause", 500, 6_000, new JsonObject(), "n2")
+        .op("job.delete", 2_000, fields("node", "n2", "job", "j"), "ok", 6_200, new JsonObject())
+        .fault("k", "kill", killAt, killAt + 3_000, new JsonObject(), "n2")
+        .fire(30_005, "j", WALL0 + 30_000, "n1", "c1").build();
+    assertThat(checker.check(run.apply(8_000))).isEmpty();
+    assertThat(checker.check(run.apply(20_000))).as("killed after the merge window").hasSize(1);
+  }
+
   @Test
   void a_fire_of_the_cut_off_side_after_the_merge_window_is_reported() {
     History h = deletedDuringAPartition(null, 500).fire(8_505, "j", WALL0 + 8_500, "n1", "c1").build();

@@ -210,7 +210,8 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
 
   /**
    * Without the minimum, whether what {@code node} acknowledged at {@code at}, during a partition that cut it off with
-   * its side (not a bridge), may have been lost with that side: every node of the side was killed after {@code at}, or
+   * its side (not a bridge), or after a pause of its own past failure detection and before it merged back (it is a
+   * side of its own then: seed 2102), may have been lost with that side: every node of the side was killed after {@code at}, or
    * stopped by a {@code restart} or {@code clock} fault during the partition (a stopping node answers until it exits),
    * before the merge (the partition's end + {@code mergeWindowMs}). A side that acknowledged a write alone held it
    * alone (README, Guarantees: "a node a split left alone acknowledges submits with no backup, and its death before the
@@ -223,13 +224,24 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
       return false;
     }
     List<Fault> all = all(history);
+    long detection = settings.failureDetectionMs();
     for (Fault p : all) {
-      if (!p.kind().equals("partition") || at < p.start() || at > p.end() || p.bridges().contains(node)) {
-        continue;
-      }
-      Set<String> side = p.sides().stream().filter(x -> x.contains(node)).findFirst().orElse(null);
-      if (side == null || side.isEmpty()) {
-        continue;
+      Set<String> side;
+      if (p.kind().equals("pause")) {
+        // The paused node, removed by the others, alone when it resumes: a side of its own until it merges back.
+        if (detection <= 0 || p.end() - p.start() <= detection || !p.nodes().contains(node) || at < p.start()
+            || p.end() == Long.MAX_VALUE || at > p.end() + settings.mergeWindowMs()) {
+          continue;
+        }
+        side = Set.of(node);
+      } else {
+        if (!p.kind().equals("partition") || at < p.start() || at > p.end() || p.bridges().contains(node)) {
+          continue;
+        }
+        side = p.sides().stream().filter(x -> x.contains(node)).findFirst().orElse(null);
+        if (side == null || side.isEmpty()) {
+          continue;
+        }
       }
       long mergeBy = p.end() == Long.MAX_VALUE ? Long.MAX_VALUE : p.end() + settings.mergeWindowMs();
       boolean lost = side.stream().allMatch(n -> all.stream().anyMatch(k -> k.nodes().contains(n) && k.start() <= mergeBy
