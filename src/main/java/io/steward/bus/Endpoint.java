@@ -78,6 +78,11 @@ public final class Endpoint {
         + "cluster.minimumSize (split-brain protection, a network partition or too many nodes down); retry once the "
         + "cluster is whole again");
     }
+    if (leaving(error)) {
+      error = StewardException.indeterminate("this node's cluster member is shutting down (the node is stopping) and "
+        + "could not finish the request: its outcome is unknown; read before retrying, through another node ("
+        + error.getClass().getSimpleName() + ")");
+    }
     if (indeterminate(error) || timedOut(error)) {
       error = StewardException.indeterminate("a cluster member left, or did not confirm a write's backup in time, "
         + "during the operation: its outcome is unknown; read before retrying (" + error.getMessage() + ")");
@@ -101,6 +106,22 @@ public final class Endpoint {
       return;
     }
     message.fail(failure.code(), text);
+  }
+
+  /**
+   * Whether the request met this node's Hazelcast member shutting down (campaign seed 2106: a submit handled while the
+   * node stopped for a restart got a 500 and an ERROR line): a 504, its outcome unknown, not a bug.
+   */
+  static boolean leaving(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof StewardException) {
+        return false;
+      }
+      if (t instanceof com.hazelcast.core.HazelcastInstanceNotActiveException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -52,6 +52,10 @@ class EndpointTest {
         throw new java.util.concurrent.CompletionException(
           new com.hazelcast.core.OperationTimeoutException("Invocation timed out"));
       }
+      if (say.equals("leaving")) {
+        throw new java.util.concurrent.CompletionException(
+          new com.hazelcast.core.HazelcastInstanceNotActiveException());
+      }
       if (say.equals("missing")) {
         throw StewardException.notFound("no such thing 'missing'");
       }
@@ -143,6 +147,14 @@ class EndpointTest {
       vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "timeout"))
         .recover(err -> check(err, 504, "outcome is unknown"))
     ).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Campaign seed 2106: a submit handled while the node's Hazelcast member shut down was a 500 with an ERROR line. */
+  @Test
+  void a_request_that_meets_the_node_s_member_shutting_down_is_a_504(Vertx vertx, VertxTestContext ctx) {
+    vertx.eventBus().request(ADDRESS, new JsonObject().put("say", "leaving"))
+      .recover(err -> check(err, 504, "shutting down"))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
