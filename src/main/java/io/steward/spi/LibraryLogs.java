@@ -59,6 +59,7 @@ public final class LibraryLogs extends TurboFilter {
   static final String LOCK_CLUSTER_STATE = "com.hazelcast.internal.cluster.impl.operations.LockClusterStateOp";
   static final String OPERATION_EXECUTOR = "com.hazelcast.spi.impl.operationexecutor.impl.OperationExecutorImpl";
   static final String DEPLOYMENT_MANAGER = "io.vertx.core.impl.deployment.DefaultDeploymentManager";
+  static final String FLYWAY_TRANSACTION = "org.flywaydb.core.internal.jdbc.TransactionalExecutionTemplate";
   /** What Vert.x's logging puts as the message of an exception that has none. */
   private static final String NO_MESSAGE = "<missing-log-message>";
   private static final String NO_ADDRESS = "msg does not have address";
@@ -186,6 +187,14 @@ public final class LibraryLogs extends TurboFilter {
       "the clustered Vert.x whose Hazelcast member did not join closed, and vertx-hazelcast 5.1.6 cleans up a "
       + "subscription map it never made (HazelcastClusterManager.leave without a null check); there was no cluster "
       + "to leave", STARTUP_SAYS, null),
+    // ---- the store's start (Flyway 11)
+    new Line("schema-connection-lost", FLYWAY_TRANSACTION, (f, t) -> t instanceof java.sql.SQLException
+        && (f.equals("Unable to rollback transaction") || f.startsWith("Unable to restore autocommit to original value"))
+        && thrownIn(t, FLYWAY_TRANSACTION, "execute"),
+      "the connection to the database broke while the store checked or migrated its schema at start (the database "
+      + "unreachable or restarting); Flyway could not roll back or reset the dead connection, and nothing was changed",
+      "Nothing for this line: the store's WARN 'Store: the database at … is not usable yet' says it tries again (until "
+      + "store.startupTimeoutMs); restore the database if it stays unreachable.", null),
     // ---- a node's own stop (Vert.x 5.1.6)
     new Line("undeploy-still-in-flight", DEPLOYMENT_MANAGER, LibraryLogs::undeployStillInFlight,
       "the node closed Vert.x while a module it had begun to stop was still stopping: the module had not finished "

@@ -310,7 +310,20 @@ class LibraryLogsTest {
       stillLoading("com.hazelcast.spi.impl.merge.AbstractSplitBrainHandlerService$StoreCollector", "run"),
       LibraryLogs.OPERATION_EXECUTOR),
     new Sample("undeploy-still-in-flight", LibraryLogs.DEPLOYMENT_MANAGER, "Undeploy failed", alreadyUndeployed(
-      at("io.steward.node.StewardNode", "lambda$stop$24")), LibraryLogs.DEPLOYMENT_MANAGER));
+      at("io.steward.node.StewardNode", "lambda$stop$24")), LibraryLogs.DEPLOYMENT_MANAGER),
+    // Seed 2095 (node3.log): the store opening during a database outage.
+    new Sample("schema-connection-lost", LibraryLogs.FLYWAY_TRANSACTION, "Unable to rollback transaction",
+      closedConnection("rollback"), LibraryLogs.FLYWAY_TRANSACTION));
+
+  /** Hikari's closed connection as Flyway met it creating the schema (seed 2095). */
+  static java.sql.SQLException closedConnection(String call) {
+    return thrown(new java.sql.SQLException("Connection is closed"),
+      at("com.zaxxer.hikari.pool.ProxyConnection$ClosedConnection", "lambda$getClosedConnection$0"),
+      at("com.zaxxer.hikari.pool.ProxyConnection", call),
+      at(LibraryLogs.FLYWAY_TRANSACTION, "execute"),
+      at("org.flywaydb.core.internal.command.DbSchemas", "create"),
+      at("io.steward.store.Database", "migrate"));
+  }
 
   /** Seed 1012 (notes/s16-startup-seed1012/logs/node4.log:25): vertx.close() met a module still stopping. */
   static IllegalStateException alreadyUndeployed(StackTraceElement closer) {
@@ -394,8 +407,19 @@ class LibraryLogsTest {
     assertThat(logged.list).hasSize(1);
   }
 
+  /** The schema row's second line (the table's sample is its first). */
+  @Test
+  void flyway_s_reset_of_a_dead_connection_at_the_store_s_start_is_a_warn_too() {
+    assertThat(error(LibraryLogs.FLYWAY_TRANSACTION, "Unable to restore autocommit to original value for connection",
+      closedConnection("setAutoCommit"))).isEqualTo(FilterReply.DENY);
+    assertThat(logged.list).singleElement().satisfies(w -> assertThat(w.getLevel()).isEqualTo(Level.WARN));
+  }
+
   @Test
   void other_errors_of_the_same_libraries_stay_errors() {
+    // Flyway's other ERRORs (a failed migration) stay errors
+    assertThat(error(LibraryLogs.FLYWAY_TRANSACTION, "Migration of schema failed", closedConnection("rollback")))
+      .isEqualTo(FilterReply.NEUTRAL);
     // a double completion in Steward's own code, with Netty's write failure below it
     IllegalStateException ours = promiseAlreadyCompletedFromNetty();
     StackTraceElement[] stack = ours.getStackTrace();
