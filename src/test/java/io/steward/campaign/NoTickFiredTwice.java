@@ -18,8 +18,9 @@ import java.util.TreeSet;
  *   {@code settings.mergeWindowMs} after it ended, before the merge), and the side of each firing node had at
  *   least {@code settings.minimumSize} nodes (no minimum: one), so neither side's maps refused claims; without the
  *   minimum, two nodes of one side too when the partition was shorter than failure detection (and longer than half
- *   of it): the cluster then splits after the heal, not along the partition's sides. A pause, a kill, packet loss or
- *   a clock step is no exception;</li>
+ *   of it): the cluster then splits after the heal, not along the partition's sides; and without the minimum any two
+ *   nodes after a partition ends and before its merge window is over (the merging side's members join the other
+ *   cluster one at a time). A pause, a kill, packet loss or a clock step is no exception;</li>
  *   <li>one {@code (job, tick, node)} delivered twice on the same bridge connection (any job mode). The same
  *   fire on different connections is a {@code publish} reaching every connection, not a double fire.</li>
  * </ul>
@@ -94,7 +95,12 @@ final class NoTickFiredTwice implements Checker {
           // every other member, the bridge too (seed 1024: node5 alone, node3 the bridge with the other side).
           boolean apart = p.separates(a, b)
               || (settings.minimumSize() == null && !a.equals(b) && (bridges(p).contains(a) || bridges(p).contains(b)))
-              || (settings.minimumSize() == null && !a.equals(b) && Fault.splitsAfterItsEnd(p, settings));
+              || (settings.minimumSize() == null && !a.equals(b) && Fault.splitsAfterItsEnd(p, settings))
+              // The merge after it: the merging side's members leave their cluster and join the other one at a time,
+              // so two nodes of one side are briefly in different clusters (seed 2118: node3 and node5, both on the
+              // side of three, fired one tick 15 s after the heal, while their side merged into the other).
+              || (settings.minimumSize() == null && !a.equals(b) && p.end() != Long.MAX_VALUE && from > p.end()
+                  && p.end() - p.start() > settings.failureDetectionMs() / 2);
           if (p.contains(from, to, settings.mergeWindowMs()) && apart && sized) {
             covered = true;
             break;

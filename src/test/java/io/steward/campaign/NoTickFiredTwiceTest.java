@@ -100,6 +100,18 @@ class NoTickFiredTwiceTest {
     assertThat(checker.check(h)).hasSize(1);
   }
 
+  /** Seed 2118: without the minimum, the merging side's members join the other cluster one at a time. */
+  @Test
+  void without_a_minimum_size_two_nodes_of_one_side_may_fire_one_tick_during_the_merge_after_the_heal() {
+    java.util.function.BiFunction<Integer, Long, History> run = (minimum, at) -> threeNodes(minimum)
+        .fault("p1", "partition", 500, 3000, sides(List.of("n1"), List.of("n2", "n3")), "n1")
+        .fire(at, "j", at + 400, "id-2", "c1").fire(at + 5, "j", at + 400, "id-3", "c2")
+        .build();
+    assertThat(checker.check(run.apply(null, 4_000L))).as("after the heal, within the merge window").isEmpty();
+    assertThat(checker.check(run.apply(null, 9_000L))).as("after the merge window").hasSize(1);
+    assertThat(checker.check(run.apply(2, 4_000L))).as("with the minimum").hasSize(1);
+  }
+
   /**
    * Seed 2071 (four nodes, no minimum, 8 s failure detection): a 7.6 s partition ended before anyone was removed; the
    * silence outlasted it, and two nodes of one side ended in different clusters and fired the same ticks after the
@@ -123,7 +135,15 @@ class NoTickFiredTwiceTest {
           .build();
     };
     assertThat(checker.check(run.apply(null, 4_000L))).as("3.5 s of 4 s detection").isEmpty();
-    assertThat(checker.check(run.apply(null, 6_000L))).as("longer than detection: split along its sides").hasSize(1);
+    History during = new HistoryBuilder().at(0, "settings", HistoryBuilder.fields("nodes", 3, "seed", 1,
+          "missedBoundMs", 10_000, "mergeWindowMs", 5_000, "failureDetectionMs", 4_000))
+        .at(1, "node.up", "node", "n1", "pid", 11, "id", "id-1")
+        .at(1, "node.up", "node", "n2", "pid", 12, "id", "id-2")
+        .at(1, "node.up", "node", "n3", "pid", 13, "id", "id-3")
+        .putJob(10, 20, "j", "cluster", 500)
+        .fault("p1", "partition", 500, 8_000, sides(List.of("n1"), List.of("n2", "n3")), "n1")
+        .fire(6_100, "j", 6_500, "id-2", "c1").fire(6_105, "j", 6_500, "id-3", "c2").build();
+    assertThat(checker.check(during)).as("longer than detection, during it: split along its sides").hasSize(1);
     assertThat(checker.check(run.apply(null, 2_000L))).as("not a split at all").hasSize(1);
     assertThat(checker.check(run.apply(2, 4_000L))).as("with the minimum").hasSize(1);
   }
