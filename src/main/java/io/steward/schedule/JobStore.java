@@ -17,7 +17,9 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -25,7 +27,9 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.ToIntFunction;
 
 /**
  * The jobs of the cluster: the map {@code steward.schedule.jobs} (one synchronous backup, so it survives the loss
@@ -37,6 +41,10 @@ import java.util.function.BiConsumer;
 final class JobStore {
 
   static final String JOBS = "steward.schedule.jobs";
+  /** How long partition-lost events are gathered before they are handled together. */
+  private static final long LOSS_BATCH_MS = 200;
+  /** How often a read of lost jobs that was refused is tried again. */
+  private static final long REREAD_MS = 2_000;
   private static final Logger LOG = LoggerFactory.getLogger(JobStore.class);
   private static final RateLimitedLog UNREADABLE = new RateLimitedLog(LOG, 60_000);
 
@@ -47,13 +55,24 @@ final class JobStore {
   private final ConcurrentHashMap<String, long[]> tombstones = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<BiConsumer<String, JobRecord>> subscribers = new CopyOnWriteArrayList<>();
   private final LifecycleService lifecycle;
-  private UUID listenerId;
+  /** The partition of a job's key; null: partition losses are not followed (tests of the listener alone). */
+  private final ToIntFunction<String> partitionOf;
+  /** Partitions of the jobs map reported lost and not yet handled ({@link #partitionLost}). */
+  private final Set<Integer> lostPartitions = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean lossPending = new AtomicBoolean();
+  private volatile UUID listenerId;
   private UUID lifecycleId;
+  private UUID partitionLostId;
 
   JobStore(Vertx vertx, IMap<String, String> map, LifecycleService lifecycle) {
+    this(vertx, map, lifecycle, null);
+  }
+
+  JobStore(Vertx vertx, IMap<String, String> map, LifecycleService lifecycle, ToIntFunction<String> partitionOf) {
     this.vertx = vertx;
     this.map = map;
     this.lifecycle = lifecycle;
+    this.partitionOf = partitionOf;
   }
 
   IMap<String, String> map() {
@@ -63,7 +82,12 @@ final class JobStore {
   /** Starts listening, then loads what is there. */
   Future<Void> start() {
     // Registering waits for every member: on a worker, never on the event loop.
-    return vertx.executeBlocking(() -> map.addEntryListener(new Listener(), true), false)
+    return vertx.executeBlocking(() -> {
+      if (partitionOf != null) {
+        partitionLostId = map.addPartitionLostListener(event -> partitionLost(event.getPartitionId()));
+      }
+      return map.addEntryListener(new Listener(), true);
+    }, false)
       .compose(id -> {
         listenerId = id;
         // After a merge this node's side may have lost entries to the other side's copies without an event (the
@@ -83,7 +107,9 @@ final class JobStore {
   /** Stops listening (on a worker: removing a listener waits for every member). Never fails. */
   Future<Void> stop() {
     UUID id = listenerId;
+    listenerId = null;
     UUID lifecycleListener = lifecycleId;
+    UUID lostListener = partitionLostId;
     if (lifecycleListener != null) {
       try {
         lifecycle.removeLifecycleListener(lifecycleListener);
@@ -97,6 +123,9 @@ final class JobStore {
     return vertx.<Void>executeBlocking(() -> {
       try {
         map.removeEntryListener(id);
+        if (lostListener != null) {
+          map.removePartitionLostListener(lostListener);
+        }
       } catch (RuntimeException e) {
         LOG.debug("Could not remove the jobs listener while leaving: {}", e.getMessage());
       }
@@ -118,6 +147,62 @@ final class JobStore {
         }
       }
       return null;
+    });
+  }
+
+  /**
+   * A partition of the jobs map lost its owner and every backup at once in this node's cluster (more members lost at
+   * once than backups, or the other side of a split holds them): the map has no copy of its jobs here any more, but
+   * this node's replica still had them, and fired them on, although the cluster answered "no such job", and a job the
+   * other side deleted fired again as soon as the sides were one, before the merge brought its tombstone (campaign
+   * seed 2051: four nodes, two equal halves with cluster.minimumSize 3). Its jobs leave the replica (the schedulers
+   * stop them; a delete this node knew of is kept), then are read again from the map, which has them back when a
+   * store holds them (loaded from the database) or once a merge brings the other side's copies (each then arrives
+   * as an entry event too). A read refused (this side below cluster.minimumSize) is tried again every
+   * {@value #REREAD_MS} ms. Partition losses come in bursts, one event per partition: handled together.
+   */
+  private void partitionLost(int partition) {
+    lostPartitions.add(partition);
+    if (lossPending.compareAndSet(false, true)) {
+      vertx.setTimer(LOSS_BATCH_MS, t -> {
+        lossPending.set(false);
+        Set<Integer> lost = new HashSet<>(lostPartitions);
+        lostPartitions.removeAll(lost);
+        List<String> gone = new ArrayList<>();
+        for (String name : replica.keySet()) {
+          if (lost.contains(partitionOf.applyAsInt(name)) && replica.remove(name) != null) {
+            gone.add(name);
+            subscribers.forEach(sub -> sub.accept(name, null));
+          }
+        }
+        if (!gone.isEmpty()) {
+          LOG.warn("{} job(s) of this node's schedule were in partitions of {} that this cluster lost (owner and every "
+            + "backup at once: see the WARN 'Partitions lost'); they are stopped here until the map has them again (a "
+            + "store loads them, a split-brain merge brings them back). If they do not come back (no store, and no "
+            + "other side to merge with), put them again: {}", gone.size(), JOBS,
+            gone.size() <= 10 ? gone : gone.subList(0, 10) + " and " + (gone.size() - 10) + " more");
+          reread(Set.copyOf(gone));
+        }
+      });
+    }
+  }
+
+  /** Reads the jobs again from the map (the store loads what it holds); tries again while refused. */
+  private void reread(Set<String> names) {
+    if (listenerId == null) {
+      return; // stopped
+    }
+    vertx.executeBlocking(() -> map.getAll(names), false).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ar.result().forEach((name, stored) -> {
+          if (stored != null) {
+            apply(name, stored);
+          }
+        });
+      } else {
+        LOG.debug("Could not read the jobs of lost partitions again ({}); trying again in {} ms", ar.cause().toString(), REREAD_MS);
+        vertx.setTimer(REREAD_MS, t -> reread(names));
+      }
     });
   }
 

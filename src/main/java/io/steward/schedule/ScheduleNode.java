@@ -70,7 +70,8 @@ final class ScheduleNode {
     this.vertx = vertx;
     this.hz = Cluster.hazelcast(vertx);
     this.nodeId = Cluster.nodeId(vertx);
-    this.store = new JobStore(vertx, hz.getMap(JobStore.JOBS), hz.getLifecycleService());
+    this.store = new JobStore(vertx, hz.getMap(JobStore.JOBS), hz.getLifecycleService(),
+      name -> hz.getPartitionService().getPartition(name).getPartitionId());
     this.state = hz.getMap(STATE);
     this.pauseFenceMs = config.pauseFenceMs() > 0 ? config.pauseFenceMs() : Fence.defaultPauseFenceMs(hz);
     this.fence = new Fence(vertx, hz, config.instances(), pauseFenceMs, config.fenceAloneMs(), config.clockFenceMs(),
