@@ -1,6 +1,7 @@
 package io.steward.node;
 
 import io.steward.spi.MissedBackups;
+import io.steward.spi.PutIfAbsent;
 import io.steward.spi.Version;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
@@ -55,6 +56,9 @@ final class NodeVerticle extends VerticleBase {
   private IMap<String, String> registry;
   private UUID listenerId;
   private long reassertTimer = -1;
+  /** A registry check, or a clean-up of departed nodes, is under way (each runs one at a time). */
+  private boolean reasserting;
+  private boolean forgetting;
   private String nodeId;
   private JsonObject info;
   private ClockOffset clock;
@@ -76,11 +80,11 @@ final class NodeVerticle extends VerticleBase {
       missedBackupMetrics(MissedBackups.of(hz), io.steward.observe.Metrics.registry(vertx));
     }
     registry = hz.getMap(REGISTRY);
-    partitionsLost = new PartitionsLost(vertx, hz)
-      .start(config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
+    partitionsLost = new PartitionsLost(vertx, hz);
     clock = new ClockOffset(hz, config.merged().getJsonObject("cluster").getInteger("maxClockOffsetMs"),
       config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
-    return moduleHealth().compose(modules -> {
+    return partitionsLost.start(config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null)
+      .compose(lost -> moduleHealth()).compose(modules -> {
       info = describe(modules);
       listenerId = hz.getCluster().addMembershipListener(new Forget());
       return Future.all(
@@ -122,10 +126,12 @@ final class NodeVerticle extends VerticleBase {
    * the entry's partition and its backup die together.
    */
   private void reassert() {
-    if (!hz.getLifecycleService().isRunning()) {
-      return;
+    if (reasserting || !hz.getLifecycleService().isRunning()) {
+      return; // one check at a time: while the cluster is in turmoil an operation may wait for a minute
     }
-    vertx.executeBlocking(() -> registry.putIfAbsent(nodeId, info.encode()), false).onComplete(ar -> {
+    reasserting = true;
+    Future.fromCompletionStage(registry.submitToKey(nodeId, new PutIfAbsent(info.encode())), context).onComplete(ar -> {
+      reasserting = false;
       if (ar.failed()) {
         LOG.debug("Could not check this node's registry entry: {}", ar.cause().getMessage());
       } else if (ar.result() == null) {
@@ -298,9 +304,10 @@ final class NodeVerticle extends VerticleBase {
 
   /** The oldest member removes registry entries of members that are gone (also those missed while down). */
   private void forgetDeparted() {
-    if (!isOldest()) {
+    if (forgetting || !isOldest()) {
       return;
     }
+    forgetting = true;
     Set<String> live = liveMembers();
     vertx.executeBlocking(() -> {
       for (String id : registry.keySet()) {
@@ -309,7 +316,12 @@ final class NodeVerticle extends VerticleBase {
         }
       }
       return null;
-    }, false).onFailure(err -> LOG.warn("Could not clean departed nodes from the registry: {}", err.getMessage()));
+    }, false).onComplete(ar -> {
+      forgetting = false;
+      if (ar.failed()) {
+        LOG.warn("Could not clean departed nodes from the registry: {}", ar.cause().getMessage());
+      }
+    });
   }
 
   private boolean isOldest() {

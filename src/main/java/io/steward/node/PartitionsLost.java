@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.partition.PartitionLostEvent;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,7 @@ final class PartitionsLost {
   private final int backups;
   private final AtomicLong lost = new AtomicLong();
   private final Set<Integer> burst = new TreeSet<>();
-  private UUID listener;
+  private volatile UUID listener;
 
   PartitionsLost(Vertx vertx, HazelcastInstance hz) {
     this.vertx = vertx;
@@ -44,26 +45,32 @@ final class PartitionsLost {
     this.backups = hz.getConfig().findMapConfig("steward.partitions-lost").getTotalBackupCount();
   }
 
-  /** Starts listening; registers the counter in {@code registry} (null: no metrics). */
-  PartitionsLost start(MeterRegistry registry) {
+  /**
+   * Starts listening; registers the counter in {@code registry} (null: no metrics). The listener's registration waits
+   * for every member: on a worker (on the event loop it blocked a node's stop for 5.4 s during a partition: campaign
+   * seed 2077).
+   */
+  Future<PartitionsLost> start(MeterRegistry registry) {
     if (registry != null) {
       FunctionCounter.builder("steward_node_partitions_lost", lost, AtomicLong::get)
         .description("Partitions whose owner and every backup left this node's cluster at once: gone if those members "
           + "died, on the other side if they are only cut off (see the WARN 'Partitions lost')")
         .register(registry);
     }
-    listener = hz.getPartitionService().addPartitionLostListener(this::lost);
-    return this;
+    return vertx.executeBlocking(() -> hz.getPartitionService().addPartitionLostListener(this::lost), false)
+      .map(id -> {
+        listener = id;
+        return this;
+      });
   }
 
+  /** Stops listening, on a worker (removing the listener waits for every member); nobody needs to wait for it. */
   void stop() {
     UUID id = listener;
+    listener = null;
     if (id != null) {
-      try {
-        hz.getPartitionService().removePartitionLostListener(id);
-      } catch (RuntimeException e) {
-        LOG.debug("Could not remove the partition-lost listener: {}", e.toString());
-      }
+      vertx.executeBlocking(() -> hz.getPartitionService().removePartitionLostListener(id), false)
+        .onFailure(err -> LOG.debug("Could not remove the partition-lost listener: {}", err.toString()));
     }
   }
 

@@ -15,6 +15,7 @@ import com.hazelcast.partition.MigrationState;
 import com.hazelcast.partition.ReplicaMigrationEvent;
 import io.steward.bus.Addresses;
 import io.steward.spi.Cluster;
+import io.steward.spi.PutIfAbsent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -76,6 +77,11 @@ final class ScheduleNodes {
   private UUID membershipId;
   private UUID migrationId;
   private volatile boolean stopped;
+  /** A registry check is under way ({@link #reassert}: one at a time). */
+  private volatile boolean reasserting;
+  /** A reload of the registry is under way; another was asked for meanwhile ({@link #refresh}: one at a time). */
+  private final AtomicBoolean loading = new AtomicBoolean();
+  private final AtomicBoolean loadAgain = new AtomicBoolean();
   /** This node's registry entry as last written, put back by {@link #reassert} when it is missing. */
   private volatile String entry;
   /** Whether this node's clock fence is up, written in its entry. */
@@ -136,21 +142,21 @@ final class ScheduleNodes {
    */
   private void reassert() {
     String mine = entry;
-    if (stopped || mine == null || !hz.getLifecycleService().isRunning()) {
-      return;
+    if (reasserting || stopped || mine == null || !hz.getLifecycleService().isRunning()) {
+      return; // one check at a time: while the cluster is in turmoil an operation may wait for a minute
     }
-    // IMap has no asynchronous putIfAbsent: on a worker, never on the event loop.
-    vertx.executeBlocking(() -> {
-      if (stopped) {
-        return Boolean.FALSE;
-      }
-      boolean added = map.putIfAbsent(myId, mine) == null;
+    reasserting = true;
+    // Asynchronous (an entry processor): a blocking putIfAbsent on a worker every period piled up while operations
+    // hung (campaign seed 2052).
+    Future.fromCompletionStage(map.submitToKey(myId, new PutIfAbsent(mine)), vertx.getOrCreateContext()).map(prior -> {
+      boolean added = prior == null;
       if (added && stopped) {
-        map.remove(myId); // left meanwhile: the others take this node's jobs over now, not at its member removal
+        map.removeAsync(myId); // left meanwhile: the others take this node's jobs over now, not at its member removal
         return Boolean.FALSE;
       }
       return added;
-    }, false).onComplete(ar -> {
+    }).onComplete(ar -> {
+      reasserting = false;
       if (ar.failed()) {
         LOG.debug("Could not check this node's schedule registry entry: {}", ar.cause().getMessage());
       } else if (ar.result()) {
@@ -286,11 +292,19 @@ final class ScheduleNodes {
     }
     vertx.setTimer(50, t -> {
       refreshPending.set(false);
+      if (!loading.compareAndSet(false, true)) {
+        loadAgain.set(true); // the read under way may predate the change: read again when it ends
+        return;
+      }
       load().onComplete(ar -> {
+        loading.set(false);
         if (ar.failed()) {
           LOG.warn("Could not read the schedule node registry {}: {}; retrying", NODES, ar.cause().getMessage());
           refresh();
           return;
+        }
+        if (loadAgain.getAndSet(false)) {
+          refresh();
         }
         changed();
       });
