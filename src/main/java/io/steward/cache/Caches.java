@@ -11,6 +11,7 @@ import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.steward.spi.HazelcastInternals;
 import io.steward.spi.Persistence;
+import io.steward.spi.Stalls;
 import io.steward.bus.Failure;
 import io.steward.bus.StewardException;
 import io.vertx.core.Future;
@@ -199,7 +200,8 @@ final class Caches {
    * this side of the cluster is below {@code cluster.minimumSize} (the update was applied on a copy that may lose
    * the merge: the owner applied it before the split was noticed, and Hazelcast released the answer when the
    * backup's member was declared gone), or the member that applied it ({@code appliedOn}, its UUID) is no longer in
-   * this node's cluster (it is on the other side of a split, or dead with the only copy).
+   * this node's cluster (it is on the other side of a split, or dead with the only copy), or, with the minimum, this
+   * node stalled lately ({@link Stalls}: the others may have removed it, and its view of the cluster is stale).
    */
   String unconfirmed(CacheHandle h, String appliedOn) {
     Set<Member> members = hz.getCluster().getMembers();
@@ -208,6 +210,10 @@ final class Caches {
     if (minimum != null && minimum.isEnabled() && members.size() < minimum.getMinimumClusterSize()) {
       return "this side of the cluster has " + members.size() + " member(s), fewer than cluster.minimumSize = "
         + minimum.getMinimumClusterSize() + ", so the copy it was applied to may be replaced when the sides merge";
+    }
+    String stalled = minimum != null && minimum.isEnabled() ? Stalls.recent() : null;
+    if (stalled != null) {
+      return stalled + ": the copy it was applied to may be replaced when this node merges back";
     }
     if (appliedOn != null && members.stream().noneMatch(m -> appliedOn.equals(m.getUuid().toString()))) {
       return "the member that applied it (" + appliedOn + ") is no longer in this node's cluster, so its copy may "

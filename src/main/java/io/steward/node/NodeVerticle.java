@@ -2,6 +2,7 @@ package io.steward.node;
 
 import io.steward.spi.MissedBackups;
 import io.steward.spi.PutIfAbsent;
+import io.steward.spi.Stalls;
 import io.steward.spi.Version;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
@@ -80,6 +81,10 @@ final class NodeVerticle extends VerticleBase {
       missedBackupMetrics(MissedBackups.of(hz), io.steward.observe.Metrics.registry(vertx));
     }
     registry = hz.getMap(REGISTRY);
+    // A stall past half of failure detection may have got this node removed; its view stays stale for up to failure
+    // detection after it resumes (the schedule's fence uses the same threshold: schedule.pauseFenceMs).
+    long detectionMs = config.cluster().failureDetectionSeconds() * 1_000L;
+    Stalls.watch(detectionMs / 2, detectionMs + 1_000);
     partitionsLost = new PartitionsLost(vertx, hz);
     clock = new ClockOffset(hz, config.merged().getJsonObject("cluster").getInteger("maxClockOffsetMs"),
       config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
