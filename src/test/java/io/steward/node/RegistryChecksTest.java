@@ -1,10 +1,7 @@
 package io.steward.node;
 
-import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.DataSerializable;
 import io.steward.spi.Cluster;
+import io.steward.testing.HeldPartitions;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
 import io.vertx.core.Future;
@@ -14,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,17 +19,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Campaign seed 2052 (five nodes: a bridge partition, a pause, a kill): Hazelcast operations hung for more than a
  * minute, and the node and schedule registries' checks, each a blocking {@code putIfAbsent} started on a Vert.x worker
  * every 2 s, piled up behind them: 366 blocked-thread warnings, worker threads held for minutes (every
- * {@code executeBlocking} of the node waits behind them). Here the partition thread that owns a node's registry
- * entries is held (an entry processor that waits), so that every operation on them hangs: no worker thread may be
+ * {@code executeBlocking} of the node waits behind them). Here the partition threads of the member that owns a node's
+ * registry entries are held ({@link HeldPartitions}), so that every operation on them hangs: no worker thread may be
  * parked in such a check meanwhile, and once the partition is free the checks go on.
  */
 class RegistryChecksTest {
 
   private TestCluster cluster;
+  private HeldPartitions held;
 
   @AfterEach
   void stop() throws Exception {
-    Hold.RELEASE.countDown();
+    if (held != null) {
+      held.close();
+    }
     cluster.close();
   }
 
@@ -42,9 +41,12 @@ class RegistryChecksTest {
     cluster = TestCluster.create(RegistryChecksTest.class, 2);
     List<StewardNode> nodes = cluster.startBlocking(2, List.of("schedule"), null);
     StewardNode a = nodes.get(0);
-    // The node and schedule registries key their entries by node id: one partition holds both of a's.
-    Cluster.hazelcast(a.vertx()).<String, String>getMap("steward.test.hold").submitToKey(a.id(), new Hold());
-    assertThat(Hold.HELD.await(30, TimeUnit.SECONDS)).as("the partition thread of a's entries is held").isTrue();
+    // The node and schedule registries key their entries by node id: one partition holds both of a's. Its owner's
+    // partition threads are held: every operation on a's entries hangs.
+    com.hazelcast.cluster.Member owner = Cluster.hazelcast(a.vertx()).getPartitionService().getPartition(a.id()).getOwner();
+    StewardNode holder = nodes.stream()
+      .filter(n -> Cluster.hazelcast(n.vertx()).getCluster().getLocalMember().equals(owner)).findFirst().orElseThrow();
+    held = HeldPartitions.hold(Cluster.hazelcast(holder.vertx()));
 
     // Four periods of the checks (2 s each): before, a new blocked worker every period, per registry.
     Future<Void> piledUp = Poll.until(a.vertx(), "workers parked in a registry check", 8_000,
@@ -54,7 +56,7 @@ class RegistryChecksTest {
 
     // Once the partition is free, a check puts back an entry that went missing meanwhile.
     Cluster.hazelcast(a.vertx()).getMap(NodeVerticle.REGISTRY).removeAsync(a.id());
-    Hold.RELEASE.countDown();
+    held.close();
     Poll.until(a.vertx(), "a's registry entry put back by a check", 30_000,
       () -> a.vertx().executeBlocking(() -> Cluster.hazelcast(a.vertx()).getMap(NodeVerticle.REGISTRY).containsKey(a.id())))
       .await(40, TimeUnit.SECONDS);
@@ -70,40 +72,5 @@ class RegistryChecksTest {
       }
     }
     return n;
-  }
-
-  /** Holds the partition thread it runs on until released (at most 60 s). */
-  public static final class Hold implements EntryProcessor<String, String, Boolean>, DataSerializable {
-    static final CountDownLatch HELD = new CountDownLatch(1);
-    static final CountDownLatch RELEASE = new CountDownLatch(1);
-
-    public Hold() {
-    }
-
-    @Override
-    public Boolean process(Map.Entry<String, String> entry) {
-      HELD.countDown();
-      try {
-        return RELEASE.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-
-    @Override
-    public EntryProcessor<String, String, Boolean> getBackupProcessor() {
-      return null;
-    }
-
-    @Override
-    public void writeData(ObjectDataOutput out) {
-      // no state
-    }
-
-    @Override
-    public void readData(ObjectDataInput in) {
-      // no state
-    }
   }
 }
