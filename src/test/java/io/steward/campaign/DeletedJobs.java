@@ -22,7 +22,8 @@ import java.util.List;
  * node2, the bridge, deleted the job in the majority's cluster while node4, on node2's other side, was alone and fired
  * its copy; as {@link NoTickFiredTwice} counts a bridge since seed 1024), and so do two nodes of one side of a
  * partition shorter than failure detection, which splits the cluster after it heals in another shape
- * ({@link Fault#splitsAfterItsEnd}, seed 2071). A shorter pause, a kill or a fire by the
+ * ({@link Fault#splitsAfterItsEnd}, seed 2071), and so does a node (re)started after the partition began and before
+ * its merge, which may join either side ({@link Fault#rejoinedUnmerged}, seed 2130). A shorter pause, a kill or a fire by the
  * deleting node itself or by a node on its side (not through a bridge) is no exception. Nor, without the minimum, is a
  * delete answered during a partition whose side was then lost whole: every node of the deleting node's side killed
  * after the answer and before the merge (the split's end + {@code mergeWindowMs}); the delete is gone with them, and
@@ -47,6 +48,7 @@ final class DeletedJobs implements Checker {
         .getLong("failureDetectionMs", Long.MAX_VALUE);
     List<Fault> splits = Fault.all(history).stream().filter(f -> f.kind().equals("partition")
         || (f.kind().equals("pause") && f.end() != Long.MAX_VALUE && f.end() - f.start() > failureDetectionMs)).toList();
+    List<Fault> all = Fault.all(history);
     List<JsonObject> fires = history.ofType("fire");
     List<Anomaly> out = new ArrayList<>();
     for (JsonObject fire : fires) {
@@ -61,7 +63,7 @@ final class DeletedJobs implements Checker {
         }
         boolean putAgain = jobs.puts(job).stream().anyMatch(p -> p.mayHaveApplied()
             && p.invokedAt() < fire.getLong("t") && p.settledAt() > delete.invokedAt());
-        if (!putAgain && !cutOff(delete, fire, splits, nodes, settings) && !Fault.sideLost(history, nodes.name(delete.invoke().getString("node")), delete.settledAt())) {
+        if (!putAgain && !cutOff(delete, fire, splits, all, nodes, settings) && !Fault.sideLost(history, nodes.name(delete.invoke().getString("node")), delete.settledAt())) {
           out.add(new Anomaly(name(), "job " + job + " fired tick " + fire.getLong("tick") + ", "
               + (fire.getLong("tick") - ackWall) + " ms after its delete was acknowledged",
               new JsonObject().put("delete", delete.evidence()).put("fire", fire)));
@@ -73,7 +75,8 @@ final class DeletedJobs implements Checker {
   }
 
   /** The fire came from the other side of a split without a minimum size, before the merge, the delete answered during it. */
-  private static boolean cutOff(Op delete, JsonObject fire, List<Fault> splits, Nodes nodes, Settings settings) {
+  private static boolean cutOff(Op delete, JsonObject fire, List<Fault> splits, List<Fault> all, Nodes nodes,
+                                Settings settings) {
     if (settings.minimumSize() != null) {
       return false;
     }
@@ -83,7 +86,8 @@ final class DeletedJobs implements Checker {
     for (Fault p : splits) {
       boolean separated = p.kind().equals("pause") ? p.nodes().contains(deleting) != p.nodes().contains(firing)
           : p.separates(deleting, firing) || (!deleting.equals(firing)
-              && (p.bridges().contains(deleting) || p.bridges().contains(firing) || Fault.splitsAfterItsEnd(p, settings)));
+              && (p.bridges().contains(deleting) || p.bridges().contains(firing) || Fault.splitsAfterItsEnd(p, settings)
+                  || Fault.rejoinedUnmerged(all, p, firing, settings) || Fault.rejoinedUnmerged(all, p, deleting, settings)));
       if (separated && delete.settledAt() >= p.start() && p.contains(delete.settledAt(), fireAt, settings.mergeWindowMs())) {
         return true;
       }

@@ -135,6 +135,26 @@ class DeletedJobsTest {
     assertThat(checker.check(run.apply(20_000))).as("killed after the merge window").hasSize(1);
   }
 
+  /**
+   * Seed 2130: four nodes, no minimum; n2 cut off alone; the majority's n1 deleted the job, n3 (majority side) was
+   * killed 0.3 s later and restarted after the heal, before the merge: it joined n2's cluster, the first to answer its
+   * join, and fired n2's copy of the job until that cluster merged. A node (re)started while a split is unmerged may
+   * join either side.
+   */
+  @Test
+  void without_a_minimum_size_a_node_restarted_before_the_merge_may_join_the_side_that_kept_the_job() {
+    java.util.function.BiFunction<Integer, Long, History> run = (minimum, restartAt) -> new HistoryBuilder()
+        .settings(minimum, 4, 10_000).putJob(0, 10, "j", "cluster", 500)
+        .fault("p1", "partition", 500, 3_000, sides(List.of("n2"), List.of("n1", "n3", "n4")), "n1", "n2", "n3", "n4")
+        .op("job.delete", 900, fields("node", "n1", "job", "j"), "ok", 1_000, new JsonObject())
+        .fault("k1", "kill", 1_300, restartAt, new JsonObject(), "n3")
+        .fire(restartAt + 505, "j", WALL0 + restartAt + 500, "n3", "c1").build();
+    assertThat(checker.check(run.apply(null, 5_000L))).isEmpty();
+    assertThat(checker.check(run.apply(null, 9_000L))).as("restarted after the merge window").hasSize(1);
+    assertThat(checker.check(run.apply(null, 2_500L))).as("restarted during the partition: on its own side").hasSize(1);
+    assertThat(checker.check(run.apply(3, 5_000L))).as("with the minimum the side alone refuses").hasSize(1);
+  }
+
   @Test
   void a_fire_of_the_cut_off_side_after_the_merge_window_is_reported() {
     History h = deletedDuringAPartition(null, 500).fire(8_505, "j", WALL0 + 8_500, "n1", "c1").build();

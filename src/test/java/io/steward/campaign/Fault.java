@@ -255,6 +255,24 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
   }
 
   /**
+   * Without the minimum, whether {@code node} was (re)started while partition {@code p}'s split was healed but
+   * unmerged: a {@code kill}, {@code restart} or {@code clock} fault of it ended (the node was up again) after the
+   * partition ended and before its merge (its end + {@code mergeWindowMs}). A starting node joins the cluster of the
+   * first member that answers its join, so until the merge it may be on either side, whatever side it was on before
+   * (during the partition the network keeps it on its own) (seed 2130: n3, of
+   * the majority, killed during the split and restarted after the heal, joined the cut-off n2's cluster and fired n2's
+   * copy of a job the majority had deleted).
+   */
+  static boolean rejoinedUnmerged(List<Fault> all, Fault p, String node, Settings settings) {
+    if (settings.minimumSize() != null || !p.kind().equals("partition") || p.end() == Long.MAX_VALUE) {
+      return false;
+    }
+    long mergeBy = p.end() + settings.mergeWindowMs();
+    return all.stream().anyMatch(k -> (k.kind().equals("kill") || k.kind().equals("restart") || k.kind().equals("clock"))
+        && k.nodes().contains(node) && k.end() != Long.MAX_VALUE && k.end() > p.end() && k.end() <= mergeBy);
+  }
+
+  /**
    * Whether a stale member's merge in {@code window} ({@link #staleMemberMerges}) may still lose acknowledged writes of
    * a key whose writes are {@code keyOps}: the merge keeps the copy written on top of the stale one (docs/cache.md,
    * Known limits), unless descent is not known: 31 or more writes of the key that may have applied in the window (an
