@@ -102,6 +102,22 @@ class CacheIncrementsTest {
     assertThat(checker.check(read(high, 4))).hasSize(1);
   }
 
+  /**
+   * Seed 2135 (two nodes): n1 stopped for a clock fault (a clean stop leaves n2 the only copy of everything) and
+   * back at 3 000; n2 killed 10 ms later, before n1 held its replicas: "a second member lost before the cluster is
+   * safe again after the first" (README, Guarantees).
+   */
+  @Test
+  void a_member_killed_before_a_restarted_one_holds_its_replicas_may_lose_a_counter() {
+    java.util.function.BiFunction<String, Long, History> run = (kind, killAt) -> read(
+        incr(incr(base(), "a", 1, "ok", 100), "b", 2, "ok", 200)
+            .fault("c1", kind, 1_000, 3_000, new JsonObject(), "n1")
+            .fault("k2", "kill", killAt, killAt + 500, new JsonObject(), "n2"), 0);
+    assertThat(checker.check(run.apply("clock", 3_010L))).isEmpty();
+    assertThat(checker.check(run.apply("restart", 3_010L))).isEmpty();
+    assertThat(checker.check(run.apply("clock", 9_000L))).as("killed after the grace").hasSize(1);
+  }
+
   /** A history's settings with failure detection at 4 s and a merge window of 5 s; no minimum size when null. */
   private static HistoryBuilder split(Integer minimumSize) {
     JsonObject settings = fields("nodes", 2, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
