@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>So the write is acknowledged after all when, within {@link #CONFIRM_PROPERTY} ms, Hazelcast reports the
  * cluster safe ({@code PartitionService.isClusterSafe()}: no migration running and every backup replica at its
  * owner's version, which includes the write) and no member was removed since the write was sent (else the safe
- * state may be one where the member that applied it is gone). Otherwise it stays unconfirmed: the caller answers
- * 504, as before. Counted by outcome for the node's metric {@code steward_node_backup_acks_missed_total}.
+ * state may be one where the member that applied it is gone), and this node did not stall lately ({@link Stalls}: the
+ * others may have removed it, and its member list is stale until it hears). Otherwise it stays unconfirmed: the caller
+ * answers 504, as before. Counted by outcome for the node's metric {@code steward_node_backup_acks_missed_total}.
  *
  * <p>One per Hazelcast instance ({@link #of}), kept in its user context. The checks run on one thread of their own
  * (started at the first missed acknowledgement), since {@code isClusterSafe} blocks on every member's answer.
@@ -118,7 +119,7 @@ public final class MissedBackups {
       (ok ? confirmed : unconfirmed).increment();
       return ok;
     });
-    if (stopped || confirmMs <= 0 || !unchanged(sent)) {
+    if (stopped || confirmMs <= 0 || !unchanged(sent) || Stalls.recent() != null) {
       w.done().complete(false);
       return counted;
     }
@@ -188,8 +189,9 @@ public final class MissedBackups {
       safe = false;
     }
     if (safe) {
+      boolean stalled = Stalls.recent() != null;
       for (Waiter w : batch) {
-        w.done().complete(unchanged(w.sent()));
+        w.done().complete(!stalled && unchanged(w.sent()));
       }
     }
     if (!waiting.isEmpty()) {
