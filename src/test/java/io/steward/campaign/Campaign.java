@@ -166,7 +166,7 @@ final class Campaign {
     finalReads(cluster, rec, workload, jobs);
   }
 
-  /** task.final, missed, cache.read.final, node.final, log.error (docs/campaign.md), read through HTTP. */
+  /** task.final, missed, job.list.final, cache.read.final, node.final, log.error (docs/campaign.md), read through HTTP. */
   private static void finalReads(CampaignCluster cluster, Recorder rec, Workload workload, Set<String> jobs) throws Exception {
     List<NodeProcess> nodes = cluster.nodes;
     NodeProcess reader = nodes.stream().filter(n -> n.get("/health").status() == 200).findFirst().orElse(nodes.get(0));
@@ -231,6 +231,26 @@ final class Campaign {
           rec.record("missed", new JsonObject().put("job", job).put("tick", Instant.parse(run.getString("scheduledAt")).toEpochMilli())
             .put("reason", why == null ? "" : String.valueOf(why)).put("outcome", outcome));
         }
+      }
+    }
+
+    // Every node's own list of jobs (its replica: what it would fire), page by page.
+    for (NodeProcess n : nodes) {
+      JsonArray names = new JsonArray();
+      String after = null;
+      boolean whole = true;
+      do {
+        NodeProcess.Response r = n.get("/schedules?limit=1000"
+          + (after == null ? "" : "&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8)));
+        if (r.status() != 200) {
+          whole = false;
+          break;
+        }
+        r.json().getJsonArray("jobs").forEach(o -> names.add(((JsonObject) o).getString("name")));
+        after = r.json().getString("next");
+      } while (after != null);
+      if (whole) {
+        rec.record("job.list.final", new JsonObject().put("node", n.name()).put("jobs", names));
       }
     }
 

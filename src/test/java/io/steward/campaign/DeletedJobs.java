@@ -28,7 +28,10 @@ import java.util.List;
  * delete answered during a partition whose side was then lost whole: every node of the deleting node's side killed
  * after the answer and before the merge (the split's end + {@code mergeWindowMs}); the delete is gone with them, and
  * the job, alive on the other side, fires on, on any node (README, Guarantees; campaign seeds 2043 and 2044: two
- * nodes, the one cut off deleted the job and was killed before the partition ended).
+ * nodes, the one cut off deleted the job and was killed before the partition ended). And a job listed by a node's
+ * {@code job.list.final} (after the merge and the quiet phase) although a delete of it was acknowledged, unless a put
+ * that may have applied was answered after the delete was invoked, or the delete was lost with its side (as above) or
+ * with two members lost at once after it ({@link Fault#doubleLosses}): the tombstone wins every merge.
  */
 final class DeletedJobs implements Checker {
 
@@ -68,6 +71,29 @@ final class DeletedJobs implements Checker {
               + (fire.getLong("tick") - ackWall) + " ms after its delete was acknowledged",
               new JsonObject().put("delete", delete.evidence()).put("fire", fire)));
           break;
+        }
+      }
+    }
+    // After the merge and the quiet phase a deleted job is listed by no node (its tombstone won), unless a put that may
+    // have applied came after the delete, or the delete was lost: with its whole side (without the minimum), or with
+    // two members lost at once after it (one backup; the tombstone and the job share a partition).
+    List<long[]> losses = Fault.doubleLosses(history, settings.mergeWindowMs());
+    for (JsonObject listing : history.ofType("job.list.final")) {
+      for (Object o : listing.getJsonArray("jobs", new io.vertx.core.json.JsonArray())) {
+        String job = String.valueOf(o);
+        for (Op delete : jobs.deletes(job)) {
+          if (delete.status() != Op.Status.OK) {
+            continue;
+          }
+          boolean putAgain = jobs.puts(job).stream().anyMatch(p -> p.mayHaveApplied() && p.settledAt() > delete.invokedAt());
+          boolean lost = Fault.sideLost(history, nodes.name(delete.invoke().getString("node")), delete.settledAt())
+              || losses.stream().anyMatch(w -> w[1] >= delete.invokedAt());
+          if (!putAgain && !lost) {
+            out.add(new Anomaly(name(), "job " + job + " is listed by " + listing.getString("node")
+                + " after the quiet phase, although its delete was acknowledged and nothing put it again",
+                new JsonObject().put("delete", delete.evidence()).put("listing", listing.getString("node"))));
+            break;
+          }
         }
       }
     }

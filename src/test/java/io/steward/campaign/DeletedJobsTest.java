@@ -20,6 +20,29 @@ class DeletedJobsTest {
         .op("job.delete", 900, fields("node", "n2", "job", "j"), "ok", 1_000, new JsonObject());
   }
 
+  private static History listed(HistoryBuilder h, String node, String... jobs) {
+    return h.at(30_000, "job.list.final", fields("node", node, "jobs", new io.vertx.core.json.JsonArray(List.of(jobs))))
+        .build();
+  }
+
+  /** A deleted job listed after the quiet phase: its tombstone lost a merge, or the delete never reached the map. */
+  @Test
+  void a_job_listed_after_the_quiet_phase_although_its_delete_was_acknowledged_is_reported() {
+    assertThat(checker.check(listed(deleted(), "n3", "other"))).isEmpty();
+    assertThat(checker.check(listed(deleted(), "n3", "other", "j"))).singleElement()
+        .satisfies(a -> assertThat(a.what()).contains("job j is listed by n3 after the quiet phase"));
+    assertThat(checker.check(listed(deleted().putJob(1_200, 1_210, "j", "cluster", 500), "n3", "j")))
+        .as("put again after the delete").isEmpty();
+    HistoryBuilder lostWithItsSide = new HistoryBuilder().settings(null, 2, 10_000).putJob(0, 10, "j", "cluster", 500)
+        .fault("p1", "partition", 500, 3_000, sides(List.of("n1"), List.of("n2")), "n1", "n2")
+        .op("job.delete", 900, fields("node", "n1", "job", "j"), "ok", 1_000, new JsonObject())
+        .fault("k1", "kill", 2_000, 4_000, new JsonObject(), "n1");
+    assertThat(checker.check(listed(lostWithItsSide, "n2", "j"))).as("the delete died with its side").isEmpty();
+    HistoryBuilder twoLost = deleted().fault("k1", "kill", 2_000, 4_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_500, 4_500, new JsonObject(), "n2");
+    assertThat(checker.check(listed(twoLost, "n3", "j"))).as("two members lost at once after the delete").isEmpty();
+  }
+
   @Test
   void a_tick_in_flight_at_the_delete_is_within_the_tolerance() {
     History h = deleted().fire(1_505, "j", WALL0 + 1_500, "n1", "c1").build();
