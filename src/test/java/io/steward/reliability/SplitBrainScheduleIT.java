@@ -26,8 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cluster, through each node's TCP bridge ({@link BridgeFires}). Expected (docs/schedule.md): no tick fired
  * twice, no deleted job fires again, and the deleted jobs are gone from every node, with the default settings.
  *
- * <p>The two-node scenario with the higher address paused runs in every build (about 80 s); the other direction
- * and the four-node scenarios run with {@code -Dsplitbrain=true}.
+ * <p>All four run with {@code -Dsplitbrain=true} (about 1.5 min each), not in the default build: the fault
+ * campaign's checkers hold their assertions for every pause past failure detection it injects ({@code
+ * no-tick-fired-twice}; {@code deleted-jobs}: no deleted job fires after the merge or is listed by any node after
+ * it), on two to five nodes, in long campaigns (docs/campaign.md).
  */
 class SplitBrainScheduleIT {
 
@@ -42,6 +44,7 @@ class SplitBrainScheduleIT {
   private static final int FOUR_NODE_DETECTION_SECONDS = 8;
 
   @Test
+  @EnabledIfSystemProperty(named = "splitbrain", matches = "true")
   void two_nodes_with_the_second_paused_fire_no_tick_twice_and_no_deleted_job_after_the_merge() throws Exception {
     scenario(2, Set.of(1));
   }
