@@ -81,7 +81,7 @@ class ArchitectureTest {
       "StewardException")),
     entry("spi", List.of("Cluster", "Cluster$Listening", "ConfigException", "HazelcastInternals", "MissedBackups", "MissedBackups$Sent",
       "HazelcastInternals$Serialization", "LibraryLogs", "Persistence", "PersistentMap", "Setting", "Setting$Kind", "StewardModule",
-      "PutIfAbsent", "Stalls", "Tombstone", "Version", "VertxInternals")),
+      "PutIfAbsent", "Stalls", "StuckMigration", "Tombstone", "Version", "VertxInternals")),
     entry("edge", List.of("BridgeMeters", "BridgePermissions", "GuardedConnections", "KeyStores", "SockJsBridgeEvents",
       "TcpBridgeEvents", "Tokens")),
     entry("tasks", List.of("RecordsMergePolicy", "TaskContext", "TaskFailure", "TaskType", "TaskType$Body", "TaskTypes", "TasksModule")),

@@ -157,6 +157,11 @@ final class HttpVerticle extends VerticleBase {
         return;
       }
       data.put("members", hz.getCluster().getMembers().size());
+      io.steward.spi.StuckMigration stuck = io.steward.spi.StuckMigration.of(hz);
+      if (stuck != null && stuck.stuck() != null) {
+        promise.complete(Status.KO(data.put("reason", stuck.stuck())));
+        return;
+      }
       Future<Boolean> check = clusterSafe(hz);
       check.timeout(SAFE_CHECK_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
         if (ar.succeeded()) {

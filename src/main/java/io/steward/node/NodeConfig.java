@@ -49,6 +49,8 @@ public record NodeConfig(
     Setting.integer("cluster.joinRetryMs", 120_000, "How long a starting node keeps retrying a join that the cluster refuses because of its state (FROZEN or PASSIVE: a split-brain merge in progress, or frozen by an operator), with a WARN per attempt, before it exits 1 (0: no retry)"),
     Setting.integer("cluster.frozenAloneMs", 10_000, "A member left alone in cluster state FROZEN or PASSIVE (a split-brain merge froze its side, then its peers left it) for this long sets the state back to ACTIVE, with a WARN, so that it merges back; 0: never (set 0 if you freeze the cluster on purpose and then stop its members)"),
     Setting.integer("cluster.backupConfirmMs", 10_000, "A write whose backup acknowledgement Hazelcast reports missed (none within hazelcast.operation.backup.timeout.millis, 5 s: partitions migrating after a join or a departure, or the backup member paused or cut off) is still acknowledged if, within this many ms, Hazelcast reports every backup in sync and no member has left since the write was sent, and this node did not stall lately (a pause over half of failure detection: its member list may be stale); otherwise it is answered 504 (outcome unknown). 0: answer 504 at once. Metric steward_node_backup_acks_missed_total{outcome}"),
+    Setting.integer("cluster.stuckMigrationMs", 60_000, "A member whose partition migration has been stuck in a promotion commit this long (a Hazelcast defect after a JVM pause longer than failure detection during a promotion: the member can no longer merge or take partitions over) logs an ERROR, answers DOWN on /health and shows steward_node_migration_stuck 1; 0: never checked"),
+    Setting.bool("cluster.stuckMigrationExit", true, "When a member's migration is stuck (cluster.stuckMigrationMs), stop the node with exit code 70 so that its supervisor starts it again as a new member; false: keep it up, DOWN on /health"),
     Setting.integer("cluster.maxClockOffsetMs", 1000, "A node whose wall clock is further than this from the cluster clock (the Hazelcast master's) logs a WARN to fix its time sync; /nodes shows every node's offset"),
     Setting.string("eventBus.host", "127.0.0.1", "The interface the clustered event bus listens on"),
     Setting.integer("eventBus.port", 0, "The event-bus port (0: any free port)"),
@@ -117,6 +119,7 @@ public record NodeConfig(
       atLeast(cluster, "frozenAloneMs", "cluster.frozenAloneMs", 0),
       atLeast(cluster, "backupConfirmMs", "cluster.backupConfirmMs", 0));
     atLeast(cluster, "maxClockOffsetMs", "cluster.maxClockOffsetMs", 1); // read by the node verticle
+    atLeast(cluster, "stuckMigrationMs", "cluster.stuckMigrationMs", 0); // read by the node verticle
     EventBus e = new EventBus(eb.getString("host"), port(eb, "eventBus.port", true), eb.getString("publicHost"),
       EventBusTls.from(eb));
     String level = level(log, "level");

@@ -3,6 +3,7 @@ package io.steward.node;
 import io.steward.spi.MissedBackups;
 import io.steward.spi.PutIfAbsent;
 import io.steward.spi.Stalls;
+import io.steward.spi.StuckMigration;
 import io.steward.spi.Version;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
@@ -48,6 +49,8 @@ final class NodeVerticle extends VerticleBase {
   private static final long MODULE_HEALTH_TIMEOUT_MS = 1_000;
   /** How often a node checks that it is still in the registry (and puts itself back when it is not). */
   private static final long REASSERT_MS = 2_000;
+  /** How long a node stopping because its migrations are stuck gives its shutdown hooks before it halts. */
+  private static final long STUCK_EXIT_GRACE_MS = 15_000;
 
   private final NodeConfig config;
   private final Map<String, String> deployments;
@@ -64,6 +67,8 @@ final class NodeVerticle extends VerticleBase {
   private JsonObject info;
   private ClockOffset clock;
   private FrozenAlone frozen;
+  private StuckMigration stuck;
+  private Thread migrationThread;
   private PartitionsLost partitionsLost;
 
   NodeVerticle(NodeConfig config, Map<String, String> deployments, long startedAt, Store store) {
@@ -100,15 +105,31 @@ final class NodeVerticle extends VerticleBase {
     }).onSuccess(v -> {
       frozen = new FrozenAlone(config.cluster().frozenAloneMs(), vertx, hz,
         config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
+      JsonObject clusterSection = config.merged().getJsonObject("cluster");
+      stuck = StuckMigration.start(hz, clusterSection.getInteger("stuckMigrationMs"),
+        config.metricsEnabled() ? io.steward.observe.Metrics.registry(vertx) : null);
+      Runnable stop = clusterSection.getBoolean("stuckMigrationExit") ? () -> StuckMigration.exit(STUCK_EXIT_GRACE_MS) : null;
       forgetDeparted();
       reassertTimer = vertx.setPeriodic(REASSERT_MS, t -> {
         clockOffset();
         frozen.check();
+        stuck.check(() -> {
+          Thread migration = migrationThread();
+          return migration == null ? null : migration.getStackTrace();
+        }, stop);
         scheduleFence();
         reassert();
         forgetDeparted(); // a merge can also bring back the entry of a node that died meanwhile
       });
     });
+  }
+
+  /** Hazelcast's migration thread of this member (found once). */
+  private Thread migrationThread() {
+    if (migrationThread == null) {
+      migrationThread = StuckMigration.migrationThread(hz);
+    }
+    return migrationThread;
   }
 
   private static void missedBackupMetrics(MissedBackups missed, MeterRegistry registry) {

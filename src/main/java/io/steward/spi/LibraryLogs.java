@@ -59,6 +59,7 @@ public final class LibraryLogs extends TurboFilter {
   static final String LOCK_CLUSTER_STATE = "com.hazelcast.internal.cluster.impl.operations.LockClusterStateOp";
   static final String OPERATION_EXECUTOR = "com.hazelcast.spi.impl.operationexecutor.impl.OperationExecutorImpl";
   static final String DEPLOYMENT_MANAGER = "io.vertx.core.impl.deployment.DefaultDeploymentManager";
+  static final String MIGRATION_MANAGER = "com.hazelcast.internal.partition.impl.MigrationManagerImpl";
   static final String FLYWAY_TRANSACTION = "org.flywaydb.core.internal.jdbc.TransactionalExecutionTemplate";
   /** What Vert.x's logging puts as the message of an exception that has none. */
   private static final String NO_MESSAGE = "<missing-log-message>";
@@ -160,6 +161,14 @@ public final class LibraryLogs extends TurboFilter {
       + "lost, as the split-brain guarantee says (docs/durability.md); it happens only while the database is "
       + "unreachable as the split heals.",
       null),
+    // ---- a promotion cut by a pause (Hazelcast 5.6: MigrationManagerImpl retries it; StuckMigration watches)
+    new Line("promotion-commit-timeout", MIGRATION_MANAGER, (f, t) -> f.contains("Promotion commit to ")
+        && f.contains(" failed for ") && t != null && t.getCause() instanceof com.hazelcast.core.OperationTimeoutException,
+      "this member paused (a GC pause, SIGSTOP, a suspended VM) longer than failure detection while it promoted backups "
+      + "after a member left: the promotion's commit did not start in time, and Hazelcast tries it again",
+      "Nothing if /health answers 200 a minute later. If the promotion never ends, the node logs 'Hazelcast's partition "
+      + "migration on this member has been stuck' after cluster.stuckMigrationMs and stops with exit code 70 (unless "
+      + "cluster.stuckMigrationExit is false): start it again, as its supervisor does (docs/operations.md).", null),
     // ---- a join refused by the cluster (Hazelcast 5.6 shuts the joining member down; Steward retries or says why)
     new Line("join-refused", SECURITY, (f, t) -> t == null
         && f.endsWith("Node could not join cluster. Before join check failed node is going to shutdown now!"),

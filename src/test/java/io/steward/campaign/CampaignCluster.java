@@ -144,10 +144,28 @@ final class CampaignCluster implements AutoCloseable {
     observer.connect(i, net.address(i), BRIDGE_PORT);
   }
 
-  /** Waits until every node answers /health and lists every node. */
+  /**
+   * Waits until every node answers /health and lists every node; meanwhile, as the supervisor docs/operations.md asks
+   * for (systemd {@code Restart=on-failure}), starts again a node that stopped itself because its migrations were
+   * stuck (exit code 70), recording {@code node.exit}.
+   */
   void awaitWhole(long timeoutMs) throws Exception {
-    processes.await("every node healthy and listing " + nodes.size() + " nodes", timeoutMs,
-      () -> nodes.stream().allMatch(n -> n.get("/health").status() == 200 && ids(n).size() == nodes.size()));
+    processes.await("every node healthy and listing " + nodes.size() + " nodes", timeoutMs, () -> {
+      superviseExits();
+      return nodes.stream().allMatch(n -> n.get("/health").status() == 200 && ids(n).size() == nodes.size());
+    });
+  }
+
+  private void superviseExits() throws Exception {
+    for (int i = 0; i < nodes.size(); i++) {
+      NodeProcess n = nodes.get(i);
+      if (n.isAlive() || n.awaitExit(0) != io.steward.spi.StuckMigration.EXIT_CODE) {
+        continue;
+      }
+      history.record("node.exit", new JsonObject().put("node", n.name()).put("code", io.steward.spi.StuckMigration.EXIT_CODE));
+      n.start();
+      up(i);
+    }
   }
 
   /** The member ids {@code node} lists in /nodes (empty when it does not answer). */

@@ -75,6 +75,22 @@ class ClusterCheckersTest {
     });
   }
 
+  /** Seed 2160: the one ERROR of a node whose migrations were stuck, which then stopped itself (exit code 70). */
+  @Test
+  void the_stuck_migration_error_of_a_node_that_then_stopped_itself_is_excused_once() {
+    String stuck = "2026-12-07T16:19:31.000Z ERROR [vert.x-eventloop-thread-1] io.steward.spi.StuckMigration - Hazelcast's "
+      + "partition migration on this member has been stuck in a promotion commit for 60000 ms (...)";
+    assertThat(new NoErrorLines().check(base().at(9_000, "node.exit", "node", "n2", "code", 70)
+      .at(9_500, "log.error", "node", "n2", "line", stuck).build())).isEmpty();
+    assertThat(new NoErrorLines().check(base().at(9_000, "node.exit", "node", "n2", "code", 70)
+      .at(9_500, "log.error", "node", "n2", "line", stuck).at(9_600, "log.error", "node", "n2", "line", stuck).build()))
+      .as("a second one").hasSize(1);
+    assertThat(new NoErrorLines().check(base().at(9_500, "log.error", "node", "n2", "line", stuck).build()))
+      .as("no exit: the node stayed stuck").hasSize(1);
+    assertThat(new NoErrorLines().check(base().at(9_000, "node.exit", "node", "n1", "code", 70)
+      .at(9_500, "log.error", "node", "n2", "line", stuck).build())).as("another node's exit").hasSize(1);
+  }
+
   private static String storeLine(long t) {
     return java.time.Instant.ofEpochMilli(HistoryBuilder.WALL0 + t) + " ERROR [steward-store] io.steward.store.Store - Store: the "
       + "postgres database at jdbc:postgresql://10.1.1.254:5432/s is unreachable (Connection is not available). Steward keeps working";

@@ -356,6 +356,36 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
           s.getLong("t"), end == null ? quietT : end.getLong("t"), s.getLong("wall", 0L),
           end == null ? quietWall : end.getLong("wall", Long.MAX_VALUE), s));
     }
+    out.addAll(stuckMembers(history, out));
+    return out;
+  }
+
+  /**
+   * A node that stopped itself because its Hazelcast migrations were stuck ({@code node.exit} with code 70,
+   * docs/operations.md: a promotion cut by a pause; seed 2160) was a side of its own from the first pause or
+   * partition of it before the exit until the exit: it could not merge back. As a partition with that node alone on
+   * one side (detail {@code stuck: true}), so that every checker's split-brain rules apply to it.
+   */
+  private static List<Fault> stuckMembers(History history, List<Fault> injected) {
+    Set<String> names = new java.util.TreeSet<>();
+    history.ofType("node.up").forEach(e -> names.add(e.getString("node")));
+    List<Fault> out = new ArrayList<>();
+    for (JsonObject exit : history.ofType("node.exit")) {
+      if (exit.getInteger("code", 0) != io.steward.spi.StuckMigration.EXIT_CODE) {
+        continue;
+      }
+      String node = exit.getString("node");
+      long at = exit.getLong("t");
+      long start = injected.stream().filter(f -> (f.kind().equals("pause") || f.kind().equals("partition"))
+          && f.nodes().contains(node) && f.start() < at).mapToLong(Fault::start).min().orElse(at);
+      Set<String> others = new java.util.TreeSet<>(names);
+      others.remove(node);
+      JsonObject detail = new JsonObject().put("stuck", true)
+          .put("sides", new JsonArray().add(new JsonArray().add(node)).add(new JsonArray(new ArrayList<>(others))));
+      long startWall = exit.getLong("wall", 0L) - (at - start);
+      out.add(new Fault("stuck-" + node + "-" + at, "partition", Set.of(node), detail, start, at, startWall,
+          exit.getLong("wall", Long.MAX_VALUE), exit));
+    }
     return out;
   }
 }

@@ -32,6 +32,9 @@ import java.util.Set;
  * {@code is unreachable (} (its connection attempts interrupted as it leaves), stamped from the stop to
  * {@value #LEAVE_MS} ms after it (a node is halted {@code shutdown.drainMs} + 60 s after its stop at the latest),
  * widened by the node's clock skew when a {@code clock} fault moved it (seed 2069).
+ * <p>
+ * And the ERROR of a node whose Hazelcast migrations were stuck (docs/operations.md: it logs it, stops with exit code
+ * 70 and its supervisor starts it again; seed 2160): one per {@code node.exit} with code 70 of that node.
  */
 final class NoErrorLines implements Checker {
 
@@ -43,6 +46,9 @@ final class NoErrorLines implements Checker {
 
   /** The logger and the start of the message, after the thread's name (the store's thread or a Hazelcast one). */
   static final String STORE_UNREACHABLE = "] io.steward.store.Store - Store: the ";
+
+  /** The ERROR of a node whose migrations are stuck, which then stops itself (exit code 70). */
+  static final String STUCK = "] io.steward.spi.StuckMigration - Hazelcast's partition migration on this member has been stuck";
 
   /** How long after its stop a leaving node may log its store's lines. */
   static final long LEAVE_MS = 90_000;
@@ -61,9 +67,16 @@ final class NoErrorLines implements Checker {
     List<long[]> outages = outages(history);
     Map<String, List<long[]>> leaving = leavingDuringOutages(history, outages);
     Set<String> used = new HashSet<>(); // node + outage index
+    Map<String, Integer> stuckExits = new java.util.HashMap<>();
+    history.ofType("node.exit").stream().filter(x -> x.getInteger("code", 0) == io.steward.spi.StuckMigration.EXIT_CODE)
+        .forEach(x -> stuckExits.merge(x.getString("node"), 1, Integer::sum));
     List<Anomaly> out = new ArrayList<>();
     for (JsonObject e : history.ofType("log.error")) {
       String line = e.getString("line");
+      if (line != null && line.contains(STUCK) && stuckExits.getOrDefault(e.getString("node"), 0) > 0) {
+        stuckExits.merge(e.getString("node"), -1, Integer::sum);
+        continue;
+      }
       int k = outage(line, outages);
       if (k >= 0 && used.add(e.getString("node") + "/" + k)) {
         continue;

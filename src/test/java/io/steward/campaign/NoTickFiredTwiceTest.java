@@ -91,6 +91,22 @@ class NoTickFiredTwiceTest {
     assertThat(checker.check(h)).hasSize(1);
   }
 
+  /**
+   * Seed 2160 (no minimum): n1's migrations stuck after a pause during a promotion, it could never merge back and
+   * fired alone until it stopped itself (exit code 70, docs/operations.md) at 20 000; its supervisor restarted it.
+   */
+  @Test
+  void without_a_minimum_size_a_member_stuck_apart_fires_alone_until_it_stops_itself() {
+    java.util.function.BiFunction<Integer, Integer, History> run = (minimum, code) -> threeNodes(minimum)
+        .fault("z1", "pause", 500, 6_000, new io.vertx.core.json.JsonObject(), "n1")
+        .fire(15_000, "j", 15_500, "id-1", "c1").fire(15_005, "j", 15_500, "id-2", "c2")
+        .at(20_000, "node.exit", "node", "n1", "code", code)
+        .build();
+    assertThat(checker.check(run.apply(null, 70))).isEmpty();
+    assertThat(checker.check(run.apply(null, 137))).as("any other exit is no excuse").hasSize(1);
+    assertThat(checker.check(run.apply(2, 70))).as("with the minimum the lone member claims nothing").hasSize(1);
+  }
+
   @Test
   void two_nodes_on_the_same_side_firing_one_tick_are_reported_during_a_partition() {
     History h = threeNodes(null)

@@ -312,6 +312,12 @@ class LibraryLogsTest {
     new Sample("undeploy-still-in-flight", LibraryLogs.DEPLOYMENT_MANAGER, "Undeploy failed", alreadyUndeployed(
       at("io.steward.node.StewardNode", "lambda$stop$24")), LibraryLogs.DEPLOYMENT_MANAGER),
     // Seed 2095 (node3.log): the store opening during a database outage.
+    // seed 2160: node2 resumed from a 9 s SIGSTOP while it promoted the backups of the member it had removed
+    new Sample("promotion-commit-timeout", LibraryLogs.MIGRATION_MANAGER, "[10.155.206.2]:5701 [Campaign-40a8beb0] "
+      + "[5.6.0] Promotion commit to [10.155.206.2]:5701 - c06e19b4-3d57-4673-8527-df72f6628404 failed for 136 migrations",
+      new java.util.concurrent.ExecutionException(new com.hazelcast.core.OperationTimeoutException("PromotionCommitOperation "
+        + "got rejected before execution due to not starting within the operation-call-timeout of: 4000 ms.")),
+      LibraryLogs.MIGRATION_MANAGER),
     new Sample("schema-connection-lost", LibraryLogs.FLYWAY_TRANSACTION, "Unable to rollback transaction",
       closedConnection("rollback"), LibraryLogs.FLYWAY_TRANSACTION));
 
