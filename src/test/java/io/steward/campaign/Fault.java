@@ -85,7 +85,7 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
    * nothing"): each {@code [from, to]} is where the windows of two {@code kill} faults on different nodes, each
    * widened by {@code graceMs} after its end (the restarted node takes its replicas a few seconds after it joins),
    * overlap; and, without {@code cluster.minimumSize}, where a kill meets a fault that may have split the cluster
-   * ({@link #splits}) of another node, each widened the same way: a removed node is gone to the others too; and where
+   * ({@link #removals}) of another node, each widened the same way: a removed node is gone to the others too; and where
    * a kill meets a {@code restart} or {@code clock} fault of another node (stopped cleanly, then back without its
    * replicas), widened the same way.
    */
@@ -133,12 +133,22 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
         }
       }
     }
-    // Without cluster.minimumSize a node the others removed (a split) is as gone to them as a dead one: a side acknowledges
-    // writes with no backup on the other side, and a kill on that side before the merge loses them (seed 1045: node2
-    // paused past failure detection, node1 alone acknowledged durable submits, then was killed).
-    for (Fault split : splits(history)) {
+    // A node the others removed (a split) is as gone to them as a dead one: without cluster.minimumSize a side
+    // acknowledges writes with no backup on the other side, and a kill on that side before the merge loses them (seed
+    // 1045: node2 paused past failure detection, node1 alone acknowledged durable submits, then was killed); with it,
+    // the side that keeps the minimum holds one copy of what the removed nodes held until its backups are rebuilt, and
+    // a kill on it meanwhile loses partitions (seed 2174: node5 cut off, node4 killed 1.4 s after the removal: 34
+    // partitions lost, a task key's binding with them).
+    Settings settings = Settings.of(history);
+    for (Fault split : removals(history)) {
+      // With the minimum only a side that keeps it acknowledges anything: the kill must be of one of its nodes.
+      java.util.function.Predicate<String> kept = settings.minimumSize() == null ? n -> true
+          : settings.nodes() <= 0 ? null : quorumWithout(split, settings.nodes(), settings.minimumSize());
+      if (kept == null) {
+        continue;
+      }
       for (Fault k : kills) {
-        if (split.kind().equals("pause") && split.nodes().equals(k.nodes())) {
+        if ((split.kind().equals("pause") && split.nodes().equals(k.nodes())) || !k.nodes().stream().allMatch(kept)) {
           continue;
         }
         long sEnd = split.end() == Long.MAX_VALUE ? split.end() : split.end() + graceMs;
@@ -151,6 +161,21 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
       }
     }
     return out;
+  }
+
+  /**
+   * The faults that made the others remove nodes, with or without {@code cluster.minimumSize} (none when the history
+   * does not record failure detection): {@link #splits}'s pauses and partitions.
+   */
+  static List<Fault> removals(History history) {
+    long detection = Settings.of(history).failureDetectionMs();
+    if (detection <= 0) {
+      return List.of();
+    }
+    return all(history).stream().filter(f -> f.end() != Long.MAX_VALUE)
+        .filter(f -> (f.kind().equals("pause") && f.end() - f.start() > detection)
+            || (f.kind().equals("partition") && f.end() - f.start() > detection / 2))
+        .toList();
   }
 
   /**

@@ -42,6 +42,8 @@ import java.util.Set;
  * reach the observer through a node after a later attempt of the same task had started, while that node was paused
  * or cut off by a partition or within {@code settings.mergeWindowMs} after (the node held the attempt's request and
  * delivered it when it resumed or the link came back: seed 1003); they are left out of the task's life.
+ * Nor is a key whose binding was lost with two members at once between the two ({@link Fault#doubleLosses}: "a second
+ * member lost before the cluster is safe again after the first", README, Guarantees; seed 2174).
  */
 final class UniqueKeys implements Checker {
 
@@ -60,6 +62,7 @@ final class UniqueKeys implements Checker {
     List<Fault> faults = Fault.all(history);
     Settings settings = Settings.of(history);
     long mergeWindowMs = settings.mergeWindowMs();
+    List<long[]> losses = Fault.doubleLosses(history, mergeWindowMs);
     Map<String, Op> submitOfMarker = new HashMap<>();
     Map<String, Op> creatorOf = new HashMap<>();
     for (Op s : Op.of(history, "task.submit")) {
@@ -121,15 +124,17 @@ final class UniqueKeys implements Checker {
         for (int j = i + 1; j < lives.size(); j++) {
           // The uniqueForMs window is judged between consecutive tasks only: a task in between may have taken the
           // key legitimately (a submit without uniqueForMs moves it), and the next is judged against that one.
-          judge(lives.get(i), lives.get(j), j == i + 1, faults, settings, out);
+          judge(lives.get(i), lives.get(j), j == i + 1, faults, losses, settings, out);
         }
       }
     });
     return out;
   }
 
-  private void judge(Life a, Life b, boolean consecutive, List<Fault> faults, Settings settings, List<Anomaly> out) {
-    if (movedByDesign(a, b, faults, settings.mergeWindowMs()) || splitWithoutMinimum(a, b, faults, settings)) {
+  private void judge(Life a, Life b, boolean consecutive, List<Fault> faults, List<long[]> losses, Settings settings,
+                     List<Anomaly> out) {
+    if (movedByDesign(a, b, faults, settings.mergeWindowMs()) || splitWithoutMinimum(a, b, faults, settings)
+        || lostBetween(a, b, losses)) {
       return;
     }
     String what = null;
@@ -174,6 +179,15 @@ final class UniqueKeys implements Checker {
    * own on its side — campaign seed 108). The history does not say which node ran a task ({@code task.start.node} is
    * the bridge that delivered its request), so any node's pause or partition counts.
    */
+  /**
+   * Two members lost at once ({@link Fault#doubleLosses}) between the first task's acceptance and the second's answer:
+   * the key's binding may have been in a partition lost with them (seed 2174).
+   */
+  private static boolean lostBetween(Life a, Life b, List<long[]> losses) {
+    long bAnswered = b.submitOp() != null ? b.submitOp().settledAt() : b.accepted();
+    return losses.stream().anyMatch(w -> w[1] >= a.accepted() && w[0] <= bAnswered);
+  }
+
   private static boolean movedByDesign(Life a, Life b, List<Fault> faults, long mergeWindowMs) {
     if (a.submit() == null || a.submit().getBoolean("durable", false)) {
       return false;

@@ -121,6 +121,27 @@ class UniqueKeysTest {
         .satisfies(a -> assertThat(a.what()).contains("moved to task t2", "within uniqueForMs 4000"));
   }
 
+  /**
+   * Seed 2174 (five nodes, minimum 3): node5 cut off past failure detection, so the majority held one copy of what
+   * node5 had held; node4, the owner of the key's binding (backups not yet rebuilt), was killed 0.1 s after the first
+   * task ended: partitions lost ("a second member lost before the cluster is safe again", README), the binding with them.
+   */
+  @Test
+  void a_key_binding_lost_with_two_members_at_once_may_move_within_uniqueForMs() {
+    java.util.function.LongFunction<History> run = killAt -> {
+      HistoryBuilder h = new HistoryBuilder().at(0, "settings", fields("nodes", 5, "seed", 1, "missedBoundMs", 10_000,
+              "mergeWindowMs", 5_000, "failureDetectionMs", 4_000, "minimumSize", 3))
+          .fault("p1", "partition", 100, 20_000, HistoryBuilder.sides(java.util.List.of("n5"),
+              java.util.List.of("n1", "n2", "n3", "n4")), "n1", "n2", "n3", "n4", "n5")
+          .fault("k4", "kill", killAt, killAt + 3_000, new JsonObject(), "n4");
+      task(h, "m1", "t1", true, 9_000L, 8_000, 8_400, "id-3", 8_300, 8_370);
+      task(h, "m2", "t2", true, 9_000L, 13_000, 13_200, "id-2", 13_190, 13_500);
+      return h.build();
+    };
+    assertThat(checker.check(run.apply(8_500))).isEmpty();
+    assertThat(checker.check(run.apply(40_000))).as("the kill came after the second submit").hasSize(1);
+  }
+
   /** With cluster.minimumSize, a side below it binds nothing: a durable task keeps its key in the merge window too. */
   @Test
   void a_durable_task_keeps_its_key_in_the_merge_window_too_with_the_minimum() {
