@@ -72,8 +72,9 @@ public final class NodeProcess {
     Files.createDirectories(log.getParent());
     Files.createDirectories(workDir);
     List<String> cmd = new ArrayList<>(launcher);
-    cmd.addAll(List.of(javaBin(), "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
-      "-Dhazelcast.phone.home.enabled=false", "-jar", jar().toAbsolutePath().toString()));
+    cmd.addAll(List.of(javaBin(), "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC"));
+    cmd.addAll(ClassArchive.options());
+    cmd.addAll(List.of("-Dhazelcast.phone.home.enabled=false", "-jar", jar().toAbsolutePath().toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
       .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().keySet().removeIf(k -> k.startsWith("STEWARD_"));
