@@ -644,15 +644,19 @@ final class TaskEngine {
     events.ended(r, state, attempts, error, deadLetter);
     if (deadLetter || waiters != null) {
       JsonObject full = json != null ? json : r.toJson();
+      Future<?> recorded = Future.succeededFuture();
       if (deadLetter) {
         r.meters.deadLetters.increment();
-        store.deadLetter(r.id(), full).onFailure(err -> WARNINGS.warn("dead-letter", "Could not record dead letter "
-          + r.id() + " in the cluster: " + err.getMessage()));
+        recorded = store.deadLetter(r.id(), full).onFailure(err -> WARNINGS.warn("dead-letter", "Could not record dead "
+          + "letter " + r.id() + " in the cluster: " + err.getMessage()));
       }
       if (waiters != null) {
-        for (Promise<JsonObject> p : waiters) {
-          p.tryComplete(full);
-        }
+        // A caller told the task failed for good finds it among the dead letters (or the WARN says why not).
+        recorded.onComplete(done -> {
+          for (Promise<JsonObject> p : waiters) {
+            p.tryComplete(full);
+          }
+        });
       }
     }
     if (r.spec.key() != null) {
