@@ -51,6 +51,7 @@ final class NodeVerticle extends VerticleBase {
   private static final long REASSERT_MS = 2_000;
   /** How long a node stopping because its migrations are stuck gives its shutdown hooks before it halts. */
   private static final long STUCK_EXIT_GRACE_MS = 15_000;
+  private static final long MIGRATION_LOOKUP_NS = 60_000_000_000L;
 
   private final NodeConfig config;
   private final Map<String, String> deployments;
@@ -69,6 +70,7 @@ final class NodeVerticle extends VerticleBase {
   private FrozenAlone frozen;
   private StuckMigration stuck;
   private Thread migrationThread;
+  private long migrationLookedUp = System.nanoTime() - MIGRATION_LOOKUP_NS;
   private PartitionsLost partitionsLost;
 
   NodeVerticle(NodeConfig config, Map<String, String> deployments, long startedAt, Store store) {
@@ -126,7 +128,9 @@ final class NodeVerticle extends VerticleBase {
 
   /** Hazelcast's migration thread of this member (found once). */
   private Thread migrationThread() {
-    if (migrationThread == null) {
+    long now = System.nanoTime();
+    if (migrationThread == null && now - migrationLookedUp >= MIGRATION_LOOKUP_NS) {
+      migrationLookedUp = now; // not found (a lite member may have none): looked for again a minute later
       migrationThread = StuckMigration.migrationThread(hz);
     }
     return migrationThread;

@@ -122,9 +122,16 @@ public final class StuckMigration {
   /** Hazelcast's migration thread of {@code hz} ({@code hz.<instance>.migration}), or null. */
   public static Thread migrationThread(HazelcastInstance hz) {
     String name = "hz." + hz.getName() + ".migration";
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (name.equals(t.getName())) {
-        return t;
+    // The threads alone, without their stacks (Thread.getAllStackTraces would walk every thread's stack).
+    ThreadGroup root = Thread.currentThread().getThreadGroup();
+    while (root.getParent() != null) {
+      root = root.getParent();
+    }
+    Thread[] threads = new Thread[root.activeCount() + 64];
+    int n = root.enumerate(threads, true);
+    for (int i = 0; i < n; i++) {
+      if (name.equals(threads[i].getName())) {
+        return threads[i];
       }
     }
     return null;
