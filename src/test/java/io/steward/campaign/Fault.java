@@ -99,13 +99,7 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
         if (a.nodes().equals(b.nodes()) && a.nodes().size() == 1) {
           continue;
         }
-        long aEnd = a.end() == Long.MAX_VALUE ? a.end() : a.end() + graceMs;
-        long bEnd = b.end() == Long.MAX_VALUE ? b.end() : b.end() + graceMs;
-        long from = Math.max(a.start(), b.start());
-        long to = Math.min(aEnd, bEnd);
-        if (from <= to) {
-          out.add(new long[] {from, to});
-        }
+        addOverlap(out, a, b, graceMs);
       }
       if (kills.get(i).nodes().size() > 1) {
         Fault a = kills.get(i);
@@ -124,13 +118,7 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
         if (stop.nodes().containsAll(k.nodes())) {
           continue;
         }
-        long sEnd = stop.end() == Long.MAX_VALUE ? stop.end() : stop.end() + graceMs;
-        long kEnd = k.end() == Long.MAX_VALUE ? k.end() : k.end() + graceMs;
-        long from = Math.max(stop.start(), k.start());
-        long to = Math.min(sEnd, kEnd);
-        if (from <= to) {
-          out.add(new long[] {from, to});
-        }
+        addOverlap(out, stop, k, graceMs);
       }
     }
     // A node the others removed (a split) is as gone to them as a dead one: without cluster.minimumSize a side
@@ -151,16 +139,21 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
         if ((split.kind().equals("pause") && split.nodes().equals(k.nodes())) || !k.nodes().stream().allMatch(kept)) {
           continue;
         }
-        long sEnd = split.end() == Long.MAX_VALUE ? split.end() : split.end() + graceMs;
-        long kEnd = k.end() == Long.MAX_VALUE ? k.end() : k.end() + graceMs;
-        long from = Math.max(split.start(), k.start());
-        long to = Math.min(sEnd, kEnd);
-        if (from <= to) {
-          out.add(new long[] {from, to});
-        }
+        addOverlap(out, split, k, graceMs);
       }
     }
     return out;
+  }
+
+  /** Adds where the windows of {@code a} and {@code b}, each widened by {@code graceMs} after its end, overlap. */
+  private static void addOverlap(List<long[]> out, Fault a, Fault b, long graceMs) {
+    long aEnd = a.end() == Long.MAX_VALUE ? a.end() : a.end() + graceMs;
+    long bEnd = b.end() == Long.MAX_VALUE ? b.end() : b.end() + graceMs;
+    long from = Math.max(a.start(), b.start());
+    long to = Math.min(aEnd, bEnd);
+    if (from <= to) {
+      out.add(new long[] {from, to});
+    }
   }
 
   /**
