@@ -79,6 +79,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void the_stuck_migration_settings_refuse_bad_values_by_name() {
+    assertThatThrownBy(() -> loader.resolve(new JsonObject().put("cluster", new JsonObject().put("stuckMigrationMs", -1)),
+        Map.of(), Map.of()))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("cluster.stuckMigrationMs");
+    assertThatThrownBy(() -> loader.resolve(new JsonObject(), Map.of("STEWARD_CLUSTER_STUCK_MIGRATION_EXIT", "maybe"), Map.of()))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("STEWARD_CLUSTER_STUCK_MIGRATION_EXIT");
+    assertThat(loader.resolve(new JsonObject(), Map.of("STEWARD_CLUSTER_STUCK_MIGRATION_EXIT", "false"), Map.of())
+      .merged().getJsonObject("cluster").getBoolean("stuckMigrationExit")).isFalse();
+  }
+
+  @Test
   void an_unknown_environment_variable_or_property_is_named_with_a_suggestion() {
     assertThatThrownBy(() -> loader.resolve(new JsonObject(), Map.of("STEWARD_HTTP_PROT", "1"), Map.of()))
       .hasMessageContaining("STEWARD_HTTP_PROT: unknown environment variable (did you mean STEWARD_HTTP_PORT?)");
