@@ -148,6 +148,13 @@ class PauseAndPriorityTest {
     return call(node, Addresses.Tasks.GET, new JsonObject().put("id", id)).getString("state");
   }
 
+  /** Waits until {@code supervisor}'s queue holds {@code n} tasks. */
+  private static void awaitQueued(String supervisor, int n) throws Exception {
+    Poll.until(a.vertx(), n + " task(s) queued in " + supervisor, 30_000, () -> request(a, Addresses.Tasks.SUPERVISORS,
+      new JsonObject().put("supervisor", supervisor)).map(s -> s.getJsonObject("supervisors").getJsonObject(supervisor)
+      .getInteger("queued") == n)).await(40, TimeUnit.SECONDS);
+  }
+
   private static List<String> starts(String run) {
     return STARTS.getOrDefault(run, List.of());
   }
@@ -331,13 +338,18 @@ class PauseAndPriorityTest {
   void a_lowest_priority_task_is_passed_only_by_tasks_queued_within_its_aging_bound() throws Exception {
     String gate = "aging-blocker";
     String blocker = block(a, "aging", gate);
+    // A task takes its place in the queue (from the clock) a moment after its submit is answered: each is awaited in
+    // the queue before the clock moves.
     String low = order(a, "aging", "aging", "low", -10, "temporary");
+    awaitQueued("aging", 1);
     // The bound: (10 - (-10)) steps of priorityAgingMs. One queued just inside it still goes first ...
     CLOCK.advance(20 * AGING_MS - 1);
     String inside = order(a, "aging", "aging", "high-inside", 10, "temporary");
+    awaitQueued("aging", 2);
     // ... one queued just after it does not.
     CLOCK.advance(2);
     String after = order(a, "aging", "aging", "high-after", 10, "temporary");
+    awaitQueued("aging", 3);
     TestTypes.gate(gate).open();
     await(a, blocker);
     for (String id : List.of(low, inside, after)) {
