@@ -383,8 +383,20 @@ class TracingTest {
   }
 
   private static SpanData awaitSpan(InMemorySpanExporter spans, Predicate<SpanData> which) throws Exception {
-    Poll.until(client, "a span", 20_000, () -> Future.succeededFuture(find(spans, which).isPresent()))
-      .await(30, TimeUnit.SECONDS);
+    try {
+      Poll.until(client, "a span", 20_000, () -> Future.succeededFuture(find(spans, which).isPresent()))
+        .await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // What was recorded instead, to tell a span that never ended from one under another parent or trace.
+      StringBuilder seen = new StringBuilder();
+      List<SpanData> all = spans.getFinishedSpanItems();
+      for (SpanData s : all.subList(Math.max(0, all.size() - 60), all.size())) {
+        seen.append("\n  ").append(s.getName()).append(" kind=").append(s.getKind()).append(" trace=").append(s.getTraceId())
+          .append(" span=").append(s.getSpanId()).append(" parent=").append(s.getParentSpanId());
+      }
+      throw new AssertionError("the span was not recorded within 20 s; the last " + Math.min(60, all.size()) + " of "
+        + all.size() + " finished spans of this node:" + seen, e);
+    }
     return find(spans, which).orElseThrow();
   }
 
