@@ -212,4 +212,36 @@ class CacheIncrementsTest {
         .as("y was written on top of n3's copy and wins the merge: its loss is an anomaly").hasSize(1);
     assertThat(checker.check(read(staleMemberWithoutUnknown(4_000, strandsN2, 3_000), 310))).isEmpty();
   }
+
+  /**
+   * Campaign seed 2329 (5 nodes, minimum 3): a partition cut n1 and n2 off, n3, n4 and n5 kept the minimum and
+   * acknowledged increments; n5, stopping for a clock fault that began before the partition (its graceful leave lasted
+   * until well into it), left n3 and n4 below the minimum before the heal; the equal sides merged into n1's, whose copy
+   * held an increment answered 504. Here (3 nodes, minimum 2): n3 paused past failure detection (1-6 s), n1 and n2
+   * keep the minimum and acknowledge y (10) at 3 s, and n2 leaves for a stop fault of {@code kind} over
+   * {@code [stopFrom, stopTo]}.
+   */
+  private static HistoryBuilder staleMemberThenStop(String kind, long stopFrom, long stopTo, String stopped) {
+    JsonObject settings = fields("nodes", 3, "seed", 1, "missedBoundMs", 10_000, "mergeWindowMs", 5_000,
+        "failureDetectionMs", 4_000, "minimumSize", 2);
+    HistoryBuilder h = incrOn(incrOn(new HistoryBuilder().at(0, "settings", settings), "n1", "a", 100, 100), "n2", "b",
+        200, 200)
+        .fault("z", "pause", 1_000, 6_000, new JsonObject(), "n3")
+        .fault("s", kind, stopFrom, stopTo, new JsonObject(), stopped);
+    return incr(incrOn(h, "n1", "y", 10, 3_000), "u", 1_000, "info", 3_100);
+  }
+
+  @Test
+  void with_minimum_size_a_member_of_the_side_that_kept_it_stopping_before_the_merge_strands_that_side_too() {
+    assertThat(checker.check(read(staleMemberThenStop("clock", 500, 9_000, "n2"), 300)))
+        .as("a clock fault's stop began before the pause and lasted into it (seed 2329)").isEmpty();
+    assertThat(checker.check(read(staleMemberThenStop("restart", 4_000, 7_000, "n2"), 300))).as("a restart").isEmpty();
+    assertThat(checker.check(read(staleMemberThenStop("kill", 4_000, 7_000, "n1"), 300))).as("a kill").isEmpty();
+    assertThat(checker.check(read(staleMemberThenStop("kill", 4_000, 7_000, "n3"), 300)))
+        .as("the removed member itself killed: the side that kept the minimum still has it").hasSize(1);
+    assertThat(checker.check(read(staleMemberThenStop("restart", 12_000, 14_000, "n2"), 300)))
+        .as("a stop after the first fault's merge window").hasSize(1);
+    assertThat(checker.check(read(staleMemberThenStop("restart", 4_000, 7_000, "n2"), 320))).as("never counted twice")
+        .hasSize(1);
+  }
 }

@@ -200,7 +200,9 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
    * holding its copy from before its removal, and such a node may then merge into X's side, and the writes the others
    * acknowledged while X was away are lost. Each {@code [from, to]} runs from the first fault's start to the later
    * end of the two, plus {@code graceMs}. Empty without the minimum (there {@link #splits} names the loss), or when
-   * the history does not record failure detection or the number of nodes.
+   * the history does not record failure detection or the number of nodes. The second fault may also be a member of
+   * the others leaving (a {@code kill}, {@code restart} or {@code clock} fault of it that meets the first fault's window)
+   * so that the rest of them are below the minimum; that window ends with the first fault's, plus {@code graceMs}.
    */
   static List<long[]> staleMemberMerges(History history, long graceMs) {
     Settings settings = Settings.of(history);
@@ -214,6 +216,8 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
         .filter(f -> (f.kind().equals("pause") && f.end() - f.start() > detection)
             || (f.kind().equals("partition") && f.end() - f.start() > detection / 2))
         .toList();
+    List<Fault> stops = all(history).stream()
+        .filter(f -> f.kind().equals("kill") || f.kind().equals("restart") || f.kind().equals("clock")).toList();
     List<long[]> out = new ArrayList<>();
     for (Fault first : faults) {
       java.util.function.Predicate<String> quorum = quorumWithout(first, nodes, min);
@@ -231,8 +235,32 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
           out.add(new long[] {first.start(), Math.max(first.end(), second.end()) + graceMs});
         }
       }
+      // A member of the side that kept the minimum leaving it (killed, or stopped for a restart or a clock fault, whose
+      // graceful leave may last well into the first fault: seed 2329) leaves the others below the minimum too.
+      for (Fault stop : stops) {
+        if (stop.start() > first.end() + graceMs || stop.end() < first.start()) {
+          continue;
+        }
+        long leaving = stop.nodes().stream().filter(quorum).count();
+        if (leaving > 0 && quorumSize(first, nodes, min) - leaving < min) {
+          out.add(new long[] {first.start(), first.end() + graceMs});
+        }
+      }
     }
     return out;
+  }
+
+  /** How many nodes keep the minimum while {@code f} removes the others ({@link #quorumWithout}'s part), or 0. */
+  private static int quorumSize(Fault f, int nodes, int min) {
+    if (f.kind().equals("pause")) {
+      return nodes - f.nodes().size();
+    }
+    for (Set<String> side : f.sides()) {
+      if (side.size() >= min && side.size() < nodes) {
+        return side.size();
+      }
+    }
+    return 0;
   }
 
   /**
