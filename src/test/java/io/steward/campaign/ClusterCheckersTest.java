@@ -146,6 +146,9 @@ class ClusterCheckersTest {
     assertThat(new NoErrorLines().check(h)).isEmpty();
     assertThat(new NoErrorLines().check(stoppedAt.apply(20_000L).at(50_001, "log.error", "node", "n2", "line",
         storeLine(25_000, spilled)).build())).as("stopped after the outage: its own lines say the database is down").hasSize(1);
+    assertThat(new NoErrorLines().check(stoppedAt.apply(730L).at(50_001, "log.error", "node", "n2", "line",
+        storeLine(6_100, spilled)).build())).as("seed 2388: stopped 270 ms before the outage began, still leaving (its "
+        + "drain and graceful leave) when the database went down").isEmpty();
     assertThat(new NoErrorLines().check(stoppedAt.apply(1_200L).at(50_001, "log.error", "node", "n1", "line",
         storeLine(9_000, spilled)).build())).as("another node").hasSize(1);
     assertThat(new NoErrorLines().check(stoppedAt.apply(1_200L).at(50_001, "log.error", "node", "n2", "line",

@@ -126,7 +126,8 @@ final class NoErrorLines implements Checker {
 
   /**
    * Per node, the windows (its line's own clock) in which it may log its store's lines of leaving: each clean stop of the
-   * node by a {@code restart} or {@code clock} fault that fell inside an outage (with its connection timeout), from the
+   * node by a {@code restart} or {@code clock} fault whose leave met an outage (the stop inside it, with its connection
+   * timeout, or at most {@link #LEAVE_MS} before it), from the
    * stop to {@link #LEAVE_MS} after, widened by the largest clock skew a {@code clock} fault gave the node.
    */
   private static Map<String, List<long[]>> leavingDuringOutages(History history, List<long[]> outages) {
@@ -155,7 +156,9 @@ final class NoErrorLines implements Checker {
     for (Object[] stop : stops) {
       String node = (String) stop[0];
       long at = (Long) stop[1];
-      if (outages.stream().anyMatch(o -> at >= o[0] && at <= o[1] + CONNECT_TIMEOUT_MS + 1_000)) {
+      // A stop whose leave meets the outage: begun during it, or before it and still leaving when it began (seed 2388:
+      // stopped 270 ms before, its drain and graceful leave lasted 11 s).
+      if (outages.stream().anyMatch(o -> at + LEAVE_MS >= o[0] && at <= o[1] + CONNECT_TIMEOUT_MS + 1_000)) {
         long widen = skew.getOrDefault(node, 0L);
         out.computeIfAbsent(node, k -> new ArrayList<>()).add(new long[] {at - widen, at + LEAVE_MS + widen});
       }
