@@ -25,7 +25,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -61,9 +60,6 @@ final class ScheduleNodes {
     static final View EMPTY = new View(Map.of(), List.of(), List.of());
   }
 
-  private record Inputs(Map<String, Info> nodes, List<String> owners) {
-  }
-
   private final Vertx vertx;
   private final HazelcastInstance hz;
   private final IMap<String, String> map;
@@ -76,8 +72,6 @@ final class ScheduleNodes {
   private volatile View view = View.EMPTY;
   /** The node id owning each partition (null: none, or not a Vert.x node), refreshed on changes and every second. */
   private volatile String[] owners = new String[0];
-  /** {@link #placementInputs}: replaced only when they change. */
-  private volatile Inputs inputs = new Inputs(Map.of(), List.of());
   private long ownersTimer = -1;
   private final List<UUID> listeners = new ArrayList<>();
   private UUID membershipId;
@@ -287,7 +281,6 @@ final class ScheduleNodes {
       ids.sort(null);
       List<String> placeable = ids.stream().filter(id -> !nodes.get(id).clockFenced()).toList();
       view = new View(Map.copyOf(nodes), List.copyOf(ids), placeable);
-      placementMoved();
       return null;
     });
   }
@@ -342,26 +335,6 @@ final class ScheduleNodes {
       snapshot[p.getPartitionId()] = owner == null ? null : Cluster.nodeIdOf(owner);
     }
     owners = snapshot;
-    placementMoved();
-  }
-
-  /**
-   * What {@link #fires} reads besides the job: the view without the clock offsets (which change with every
-   * registry update, each second, and place nothing) and the partition owners. The same object while they stay
-   * the same, so that the schedulers skip a reassessment that could move nothing (100 000 jobs: a scan of every
-   * one each second, on the loop that fires them).
-   */
-  Object placementInputs() {
-    return inputs;
-  }
-
-  private synchronized void placementMoved() {
-    Map<String, Info> nodes = new HashMap<>();
-    view.nodes().forEach((id, i) -> nodes.put(id, new Info(i.id(), i.name(), i.modules(), i.clockFenced(), null)));
-    Inputs next = new Inputs(nodes, Arrays.asList(owners));
-    if (!next.equals(inputs)) {
-      inputs = next;
-    }
   }
 
   int partition(Scheduler.Entry e) {

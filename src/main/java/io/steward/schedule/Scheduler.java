@@ -64,14 +64,6 @@ final class Scheduler {
   /** Whether this node fires a job now (cluster-once placement, or a selector that admits this node). */
   interface Placement {
     boolean fires(Entry entry);
-
-    /**
-     * What {@link #fires} depends on besides the job, as a value replaced by a new object whenever any of it changes,
-     * or null when that cannot be told: a reassessment that finds the object of its last full scan skips the scan.
-     */
-    default Object inputs() {
-      return null;
-    }
   }
 
   /** The fence: while it is up, this node claims nothing (see {@link Fence}). */
@@ -170,8 +162,6 @@ final class Scheduler {
   private long lastClaimWake = Long.MIN_VALUE / 2;
   private boolean claimBacklog;
   private int inFlight;
-  /** Placement's inputs at the last full scan of {@link #reassess} (null: none yet, or placement cannot tell). */
-  private Object scannedInputs;
 
   Scheduler(Clock clock, Executor loop, Settings settings, Claims claims, Actions actions, Placement placement,
             Guard guard, Out out) {
@@ -216,16 +206,8 @@ final class Scheduler {
     }
   }
 
-  /**
-   * Placement may have changed (membership, partitions, the fence): starts and stops jobs accordingly. Nothing to do
-   * when placement's inputs are the ones of the last full scan: a job's own changes are applied by {@link #upsert}.
-   */
+  /** Placement may have changed (membership, partitions, the fence): starts and stops jobs accordingly. */
   void reassess() {
-    Object inputs = placement.inputs();
-    if (inputs != null && inputs == scannedInputs) {
-      return;
-    }
-    scannedInputs = inputs; // read before the scan: a change during it makes the next reassessment scan again
     long now = clock.millis();
     int n = 0;
     for (Entry e : entries.values()) {

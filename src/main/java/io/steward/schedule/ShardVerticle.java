@@ -48,17 +48,7 @@ final class ShardVerticle extends VerticleBase {
     Scheduler.Settings settings = new Scheduler.Settings(node.nodeId, node.config.misfireThresholdMs(),
       node.config.defaultTimeoutMs(), BUDGET, LEAD_MS, BATCH_MS, node.config.historyFlushMs(), node.config.historySize());
     scheduler = new Scheduler(node.clock, new LoopExecutor(context, this::arm, () -> scheduler.fireDue()), settings, node.claimsApi,
-      node.actions, new Scheduler.Placement() {
-        @Override
-        public boolean fires(Scheduler.Entry entry) {
-          return node.nodes.fires(entry);
-        }
-
-        @Override
-        public Object inputs() {
-          return node.nodes.placementInputs();
-        }
-      }, node.fence.guard(index), node.log);
+      node.actions, node.nodes::fires, node.fence.guard(index), node.log);
     node.fence.reset(index);
     subscription = (name, rec) -> {
       if (node.shardOf(name) == index) {

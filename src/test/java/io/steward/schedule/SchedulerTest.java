@@ -112,9 +112,6 @@ class SchedulerTest {
     final Scheduler scheduler;
     boolean up = true;
     boolean owns = true;
-    /** What the placement says its inputs are (null: it cannot tell, so every reassessment scans). */
-    Object inputs;
-    int placementCalls;
     boolean fenced;
     long epoch;
     int abandoned;
@@ -201,18 +198,7 @@ class SchedulerTest {
         }
       };
       scheduler = new Scheduler(world.clock, Runnable::run, new Scheduler.Settings(id, 5_000, 30_000, 100, world.leadMs,
-        world.batchMs, 2_000, 20), claims, actions, new Scheduler.Placement() {
-          @Override
-          public boolean fires(Scheduler.Entry entry) {
-            placementCalls++;
-            return owns;
-          }
-
-          @Override
-          public Object inputs() {
-            return inputs;
-          }
-        }, guard, out);
+        world.batchMs, 2_000, 20), claims, actions, e -> owns, guard, out);
     }
   }
 
@@ -470,41 +456,6 @@ class SchedulerTest {
     assertThat(w.fires.stream().filter(f -> f.tick > T0 + 3_000)).allMatch(f -> f.node.equals("b"));
     // ticks 4 and 5 were missed during the failover: within ceil(3.4 s / 1 s) = 4, each recorded
     assertThat(w.outcomes("j", RunRecord.Outcome.MISSED)).extracting(RunRecord::scheduledAt).containsExactly(T0 + 4_000, T0 + 5_000);
-  }
-
-  /**
-   * Issue 18: with 100 000 jobs, placement was asked about every job each second (the periodic reassessment, and
-   * each registry update, which comes every second with the nodes' clock offsets), on the loop that fires them.
-   */
-  @Test
-  void a_reassessment_with_the_inputs_of_the_last_scan_asks_about_no_job_and_new_inputs_ask_about_every_one() {
-    World w = new World();
-    Node a = w.node("a");
-    a.inputs = new Object();
-    for (int i = 0; i < 3; i++) {
-      a.scheduler.upsert(job(every("j" + i, "1s"), T0));
-    }
-    a.placementCalls = 0;
-    a.scheduler.reassess();
-    assertThat(a.placementCalls).as("the first reassessment scans every job").isEqualTo(3);
-    a.scheduler.reassess();
-    a.scheduler.reassess();
-    assertThat(a.placementCalls).as("the same inputs: nothing could move").isEqualTo(3);
-    w.runUntil(T0 + 1_000);
-    assertThat(w.firedTicks("j0")).containsExactly(T0 + 1_000);
-
-    a.owns = false; // the jobs' partition went to another node
-    a.inputs = new Object();
-    a.scheduler.reassess();
-    assertThat(a.placementCalls).as("new inputs: every job asked again").isEqualTo(6);
-    w.runUntil(T0 + 3_000);
-    assertThat(w.fires).as("no job fires here once placement moved away").hasSize(3);
-
-    a.owns = true;
-    a.inputs = null; // a placement that cannot tell: every reassessment scans
-    a.scheduler.reassess();
-    a.scheduler.reassess();
-    assertThat(a.placementCalls).isEqualTo(12);
   }
 
   @Test
