@@ -268,7 +268,9 @@ class WorkflowsTest {
     JsonObject wf = until(nodes.get(0), id, "succeeded");
     JsonObject eachStep = wf.getJsonObject("steps").getJsonObject("each");
     assertThat(eachStep.getJsonArray("tasks")).hasSize(5);
-    assertThat(eachStep.getJsonArray("tasks").getJsonObject(3).getString("state")).isEqualTo("failed");
+    // x3 fails at once, but when the four others succeed first the step ends and cancels it (docs/workflows.md: items
+    // still running at the quorum are cancelled); which comes first depends on the workers, not on the engine.
+    assertThat(eachStep.getJsonArray("tasks").getJsonObject(3).getString("state")).isIn("failed", "cancelled");
     JsonArray results = wf.getJsonObject("steps").getJsonObject("join").getJsonObject("result")
       .getJsonObject("results").getJsonArray("each");
     assertThat(results).hasSize(5);
