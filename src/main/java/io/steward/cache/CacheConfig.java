@@ -21,7 +21,8 @@ record CacheConfig(
   int maxComputes,
   int updateTimeoutMs,
   int rememberedUpdates,
-  int tombstoneSeconds) {
+  int tombstoneSeconds,
+  int lostPartitionHoldSeconds) {
 
   static final List<Setting> SETTINGS = List.of(
     Setting.json("cache.caches", new JsonObject(), "Named caches: {name: {ttlSeconds, maxIdleSeconds, maxSize, eviction, "
@@ -35,7 +36,8 @@ record CacheConfig(
     Setting.integer("cache.maxComputes", 10_000, "Keys this node may be computing or waiting on at once (429 beyond)"),
     Setting.integer("cache.updateTimeoutMs", 10_000, "How long an atomic update may take, retries after a member loss included, before 504"),
     Setting.integer("cache.rememberedUpdates", 256, "Update ids each entry remembers (16 bytes each): a retry is recognised while fewer later updates of the key happened"),
-    Setting.integer("cache.tombstoneSeconds", 600, "How long a deleted key keeps a hidden tombstone, so that a split-brain merge cannot bring it back with an older copy: a split that lasts longer can (docs/cache.md)")
+    Setting.integer("cache.tombstoneSeconds", 600, "How long a deleted key keeps a hidden tombstone, so that a split-brain merge cannot bring it back with an older copy: a split that lasts longer can (docs/cache.md)"),
+    Setting.integer("cache.lostPartitionHoldSeconds", 120, "With cluster.minimumSize: how long writes of a key whose every copy left this side at once (the WARN 'Partitions lost') are refused (503) unless a split-brain merge brings the copies back first; 0 takes them at once, and a merge may then lose the other side's copies (docs/cache.md)")
   );
 
   static CacheConfig from(JsonObject s) {
@@ -58,7 +60,8 @@ record CacheConfig(
       range(s, "maxComputes", 1, 1_000_000),
       range(s, "updateTimeoutMs", 100, 600_000),
       range(s, "rememberedUpdates", 1, 10_000),
-      range(s, "tombstoneSeconds", 1, CacheSpec.MAX_SECONDS));
+      range(s, "tombstoneSeconds", 1, CacheSpec.MAX_SECONDS),
+      range(s, "lostPartitionHoldSeconds", 0, 86_400));
   }
 
   private static CacheSpec declared(String name, Object options, CacheSpec.Defaults defaults) {

@@ -50,11 +50,19 @@ final class CacheVerticle extends VerticleBase {
       .description("Cache keys a split-brain merge with cluster.minimumSize found written differently on the two sides; "
         + "the side merged into kept its copy (docs/cache.md#known-limits)")
       .register(Metrics.registry(vertx));
+    io.micrometer.core.instrument.Gauge.builder("steward_cache_partitions_held", caches.lostPartitions(),
+        LostPartitions::size)
+      .description("Partitions whose every copy left this node's cluster at once, whose cache keys are refused writes "
+        + "(503) until a split-brain merge brings the copies back or cache.lostPartitionHoldSeconds passes")
+      .register(Metrics.registry(vertx));
     flights = new SingleFlight(vertx, context, nodeId, config.maxComputes());
     EntryOperations entries = new EntryOperations(vertx, caches, config, nodeId);
     Updates updates = new Updates(vertx, caches, config);
     CacheAdmin admin = new CacheAdmin(vertx, caches, config, entries);
-    return vertx.executeBlocking(this::defineDeclared, false)
+    return vertx.executeBlocking(() -> {
+      caches.lostPartitions().startBlocking();
+      return defineDeclared();
+    }, false)
       .compose(specs -> Future.all(specs.stream().map(caches::open).toList()))
       .compose(v -> Future.all(List.of(
         Endpoint.consumer(vertx, Addresses.Cache.GET, entries::get).completion(),
@@ -157,6 +165,7 @@ final class CacheVerticle extends VerticleBase {
       if (membershipListener != null) {
         membershipListener.close();
       }
+      caches.lostPartitions().stopBlocking();
       if (registryListener != null) {
         caches.registry().removeEntryListener(registryListener);
       }

@@ -59,6 +59,7 @@ final class Caches {
   private final IMap<String, String> persistedDefinitions;
   private final Map<String, CacheHandle> open = new ConcurrentHashMap<>();
   private final Map<String, Future<CacheHandle>> opening = new ConcurrentHashMap<>();
+  private final LostPartitions lost;
 
   Caches(Vertx vertx, HazelcastInstance hz, CacheConfig config, MeterRegistry meters,
          Function<CacheHandle, java.util.UUID> subscribeEvents) {
@@ -69,6 +70,28 @@ final class Caches {
     this.subscribeEvents = subscribeEvents;
     this.registry = hz.getMap(REGISTRY);
     this.persistedDefinitions = hz.getMap(PERSISTED_DEFINITIONS);
+    this.lost = new LostPartitions(vertx, hz, minimumSize() > 0 ? config.lostPartitionHoldSeconds() : 0,
+      () -> open.values().stream().mapToInt(h -> h.spec().backupCount()).min().orElse(0));
+  }
+
+  /** The partitions whose every copy this side lost ({@link LostPartitions}); started and stopped with the module. */
+  LostPartitions lostPartitions() {
+    return lost;
+  }
+
+  /** {@code cluster.minimumSize} as the caches' maps have it (0: no split-brain protection). */
+  private int minimumSize() {
+    String protection = hz.getConfig().findMapConfig(CacheSpec.mapName("probe")).getSplitBrainProtectionName();
+    SplitBrainProtectionConfig minimum = protection == null ? null : hz.getConfig().getSplitBrainProtectionConfig(protection);
+    return minimum != null && minimum.isEnabled() ? minimum.getMinimumClusterSize() : 0;
+  }
+
+  /**
+   * Why a write of {@code key} must be refused before it is sent (503, nothing applied), or null: its partition lost
+   * every copy on this side ({@link LostPartitions}).
+   */
+  String held(CacheHandle h, String key) {
+    return lost.refusal(key, h.spec().backupCount());
   }
 
   IMap<String, String> persistedDefinitions() {
@@ -275,8 +298,14 @@ final class Caches {
    * answers such a write as a success although only the owner applied it (campaign seed 1001: an increment answered
    * 200 after 5.1 s on one side of a two-two split, whose copy then lost the merge). So an acknowledged write is on
    * {@code backupCount + 1} members of the serving node's side; with {@code backupCount} 0 it is on the owner alone.
+   * A key whose every copy this side lost is refused before anything is sent ({@link #held}).
    */
   <R> Future<R> write(CacheHandle h, String key, EntryProcessor<String, CacheValue, R> processor) {
+    String held = held(h, key);
+    if (held != null) {
+      return Future.failedFuture(StewardException.unavailable("write of '" + key + "' in cache '" + h.name()
+        + "' refused: " + held));
+    }
     return Hz.direct(HazelcastInternals.submitToKeyConfirmed(h.values(), key, processor, Runnable::run));
   }
 

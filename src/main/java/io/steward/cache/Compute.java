@@ -43,6 +43,11 @@ final class Compute {
     Computation chosen = computation;
     return caches.handle(cache).compose(h -> {
       h.key("key", key);
+      String held = caches.held(h, key);
+      if (held != null) {
+        throw StewardException.unavailable("getOrCompute of '" + key + "' in cache '" + h.name() + "' refused (it "
+          + "would store a value): " + held);
+      }
       return flights.getOrCompute(h, key, chosen, timeoutMs, ttl == null ? -1 : ttl.intValue()).map(r -> {
         h.read(!r.computed());
         return new JsonObject().put("value", r.value()).put("computed", r.computed());

@@ -169,6 +169,13 @@ final class EntryOperations {
       if (batch.isEmpty()) {
         return Future.succeededFuture(new JsonObject().put("stored", 0));
       }
+      for (String k : batch.keySet()) {
+        String held = caches.held(h, k);
+        if (held != null) {
+          return Future.failedFuture(StewardException.unavailable("putAll of " + batch.size() + " entries in cache '"
+            + h.name() + "' refused for key '" + k + "': " + held));
+        }
+      }
       // One entry processor per key, not setAll: each write keeps the update ids its entry remembers.
       List<String> order = new ArrayList<>(batch.keySet());
       List<Member> owners = new ArrayList<>(order.size());
