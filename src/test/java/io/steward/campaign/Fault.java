@@ -212,18 +212,20 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
       return List.of();
     }
     int nodes = settings.nodes();
-    List<Fault> faults = all(history).stream().filter(f -> f.end() != Long.MAX_VALUE)
+    List<Fault> all = all(history);
+    List<Fault> faults = all.stream().filter(f -> f.end() != Long.MAX_VALUE)
         .filter(f -> (f.kind().equals("pause") && f.end() - f.start() > detection)
             || (f.kind().equals("partition") && f.end() - f.start() > detection / 2))
         .toList();
-    List<Fault> stops = all(history).stream()
+    List<Fault> stops = all.stream()
         .filter(f -> f.kind().equals("kill") || f.kind().equals("restart") || f.kind().equals("clock")).toList();
     List<long[]> out = new ArrayList<>();
     for (Fault first : faults) {
-      java.util.function.Predicate<String> quorum = quorumWithout(first, nodes, min);
-      if (quorum == null) {
+      Quorum kept = quorum(first, nodes, min);
+      if (kept == null) {
         continue;
       }
+      java.util.function.Predicate<String> quorum = kept.member();
       for (Fault second : faults) {
         if (second == first || second.start() < first.start() || second.start() > first.end() + graceMs) {
           continue;
@@ -242,25 +244,12 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
           continue;
         }
         long leaving = stop.nodes().stream().filter(quorum).count();
-        if (leaving > 0 && quorumSize(first, nodes, min) - leaving < min) {
+        if (leaving > 0 && kept.size() - leaving < min) {
           out.add(new long[] {first.start(), first.end() + graceMs});
         }
       }
     }
     return out;
-  }
-
-  /** How many nodes keep the minimum while {@code f} removes the others ({@link #quorumWithout}'s part), or 0. */
-  private static int quorumSize(Fault f, int nodes, int min) {
-    if (f.kind().equals("pause")) {
-      return nodes - f.nodes().size();
-    }
-    for (Set<String> side : f.sides()) {
-      if (side.size() >= min && side.size() < nodes) {
-        return side.size();
-      }
-    }
-    return 0;
   }
 
   /**
@@ -362,21 +351,28 @@ record Fault(String id, String kind, Set<String> nodes, JsonObject detail, long 
     return mayHaveApplied >= 31;
   }
 
-  /**
-   * Whether a node is among those that keep the minimum while {@code f} removes the others (of {@code nodes} in all),
-   * or null when no part of {@code f} keeps it.
-   */
-  private static java.util.function.Predicate<String> quorumWithout(Fault f, int nodes, int min) {
+  /** The nodes that keep the minimum while a fault removes the others: a test of membership, and how many they are. */
+  private record Quorum(java.util.function.Predicate<String> member, int size) {
+  }
+
+  /** Who keeps the minimum while {@code f} removes the others (of {@code nodes} in all), or null when nobody does. */
+  private static Quorum quorum(Fault f, int nodes, int min) {
     if (f.kind().equals("pause")) {
       int rest = nodes - f.nodes().size();
-      return rest >= min && rest < nodes ? n -> !f.nodes().contains(n) : null;
+      return rest >= min && rest < nodes ? new Quorum(n -> !f.nodes().contains(n), rest) : null;
     }
     for (Set<String> side : f.sides()) {
       if (side.size() >= min && side.size() < nodes) {
-        return side::contains;
+        return new Quorum(side::contains, side.size());
       }
     }
     return null;
+  }
+
+  /** Whether a node is among those that keep the minimum while {@code f} removes the others, or null ({@link #quorum}). */
+  private static java.util.function.Predicate<String> quorumWithout(Fault f, int nodes, int min) {
+    Quorum q = quorum(f, nodes, min);
+    return q == null ? null : q.member();
   }
 
   static List<Fault> all(History history) {
