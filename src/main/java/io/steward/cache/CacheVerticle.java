@@ -86,7 +86,12 @@ final class CacheVerticle extends VerticleBase {
           return null;
         }).completion(),
         Endpoint.localConsumer(vertx, Addresses.moduleHealth(nodeId, CacheModule.NAME), msg -> health()).completion())))
-      .compose(v -> vertx.executeBlocking(this::listen, false));
+      .compose(v -> vertx.executeBlocking(this::listen, false))
+      // A failed start is retried with a new instance (below cluster.minimumSize, say): leave no listener behind.
+      .recover(err -> vertx.executeBlocking(() -> {
+        caches.lostPartitions().stopBlocking();
+        return null;
+      }, false).transform(v -> Future.failedFuture(err)));
   }
 
   /** Defines the declared caches cluster-wide and lists every cache to open (declared and created ones). */

@@ -135,20 +135,36 @@ final class LostPartitions {
     lostListener = hz.getPartitionService().addPartitionLostListener(this::lost);
   }
 
-  /** Stops listening (blocking: a worker thread). */
+  /** Stops listening (blocking: a worker thread); each listener on its own, so that one failure leaves none behind. */
   void stopBlocking() {
+    UUID lost = lostListener;
+    UUID lifecycle = lifecycleListener;
+    UUID entries = entryListener;
+    lostListener = null;
+    lifecycleListener = null;
+    entryListener = null;
+    quietly(() -> {
+      if (lost != null) {
+        hz.getPartitionService().removePartitionLostListener(lost);
+      }
+    });
+    quietly(() -> {
+      if (lifecycle != null) {
+        hz.getLifecycleService().removeLifecycleListener(lifecycle);
+      }
+    });
+    quietly(() -> {
+      if (entries != null && shared != null) {
+        shared.removeEntryListener(entries);
+      }
+    });
+  }
+
+  private static void quietly(Runnable removal) {
     try {
-      if (lostListener != null) {
-        hz.getPartitionService().removePartitionLostListener(lostListener);
-      }
-      if (lifecycleListener != null) {
-        hz.getLifecycleService().removeLifecycleListener(lifecycleListener);
-      }
-      if (entryListener != null && shared != null) {
-        shared.removeEntryListener(entryListener);
-      }
+      removal.run();
     } catch (RuntimeException e) {
-      LOG.debug("Could not remove the lost-partition listeners while leaving: {}", e.getMessage());
+      LOG.debug("Could not remove a lost-partition listener while leaving: {}", e.getMessage());
     }
   }
 
