@@ -113,6 +113,19 @@ class ClusterCheckersTest {
   }
 
   @Test
+  void the_store_s_unreachable_error_of_a_node_paused_through_the_outage_is_excused_as_it_resumes() {
+    // Seed 2435: node5 began a connection attempt inside the outage, was paused before it timed out and resumed 6.6 s
+    // after the outage had ended; the attempt's timeout had passed while it was frozen, so it logged the line at once.
+    JsonObject pause = new JsonObject().put("fault", "1").put("kind", "pause").put("nodes", new io.vertx.core.json.JsonArray().add("n1"))
+      .put("detail", new JsonObject());
+    java.util.function.Function<String, History> lineOf = node -> outage(1_000, 6_000)
+      .at(2_000, "fault.start", pause).at(15_000, "fault.end", pause)
+      .at(16_000, "log.error", "node", node, "line", storeLine(15_050)).build();
+    assertThat(new NoErrorLines().check(lineOf.apply("n1"))).as("the paused node's line").isEmpty();
+    assertThat(new NoErrorLines().check(lineOf.apply("n2"))).as("a node that was not paused").hasSize(1);
+  }
+
+  @Test
   void the_store_s_one_unreachable_error_per_node_during_a_database_outage_is_excused() {
     History h = outage(1_000, 6_000)
       .at(9_000, "log.error", "node", "n1", "line", storeLine(2_500))

@@ -77,7 +77,7 @@ final class NoErrorLines implements Checker {
         stuckExits.merge(e.getString("node"), -1, Integer::sum);
         continue;
       }
-      int k = outage(line, outages);
+      int k = outage(line, pausedThrough(history, e.getString("node"), outages));
       if (k >= 0 && used.add(e.getString("node") + "/" + k)) {
         continue;
       }
@@ -162,6 +162,36 @@ final class NoErrorLines implements Checker {
         long widen = skew.getOrDefault(node, 0L);
         out.computeIfAbsent(node, k -> new ArrayList<>()).add(new long[] {at - widen, at + LEAVE_MS + widen});
       }
+    }
+    return out;
+  }
+
+  /**
+   * The outages as {@code node} lived them: a node paused during an outage sees it until it resumes, and the
+   * connection attempt it began inside the outage fails as it resumes (its timeout passed while it was frozen: seed
+   * 2435, node5 paused from 2.5 s into a 17.5 s outage until 6.6 s after its end, logged the line as it resumed). Each
+   * window ends at the later of the outage's end and the end of a pause of that node that overlaps it.
+   */
+  static List<long[]> pausedThrough(History history, String node, List<long[]> outages) {
+    long quiet = history.ofType("quiet").stream().mapToLong(q -> q.getLong("wall")).findFirst().orElse(Long.MAX_VALUE);
+    List<long[]> pauses = new ArrayList<>();
+    for (JsonObject s : history.ofType("fault.start")) {
+      if (!"pause".equals(s.getString("kind")) || !s.getJsonArray("nodes", new io.vertx.core.json.JsonArray()).contains(node)) {
+        continue;
+      }
+      long end = history.ofType("fault.end").stream().filter(x -> s.getString("fault").equals(x.getString("fault")))
+          .mapToLong(x -> x.getLong("wall")).findFirst().orElse(quiet);
+      pauses.add(new long[] {s.getLong("wall"), end});
+    }
+    List<long[]> out = new ArrayList<>();
+    for (long[] o : outages) {
+      long end = o[1];
+      for (long[] p : pauses) {
+        if (p[0] <= o[1] && p[1] >= o[0]) {
+          end = Math.max(end, p[1]);
+        }
+      }
+      out.add(new long[] {o[0], end});
     }
     return out;
   }
