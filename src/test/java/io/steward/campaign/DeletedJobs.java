@@ -31,7 +31,9 @@ import java.util.List;
  * nodes, the one cut off deleted the job and was killed before the partition ended). And a job listed by a node's
  * {@code job.list.final} (after the merge and the quiet phase) although a delete of it was acknowledged, unless a put
  * that may have applied was answered after the delete was invoked, or the delete was lost with its side (as above) or
- * with two members lost at once after it ({@link Fault#doubleLosses}): the tombstone wins every merge.
+ * with two members lost at once after it ({@link Fault#doubleLosses}): the tombstone wins every merge. Such a loss
+ * between the delete and a fire excuses the fire too: the tombstone went with the partition, and a store that had not
+ * written the delete yet (a database outage) loads the job back (seed 2446).
  */
 final class DeletedJobs implements Checker {
 
@@ -46,6 +48,7 @@ final class DeletedJobs implements Checker {
   public List<Anomaly> check(History history) {
     Jobs jobs = new Jobs(history);
     Settings settings = Settings.of(history);
+    List<long[]> losses = Fault.doubleLosses(history, settings.mergeWindowMs());
     Nodes nodes = new Nodes(history);
     long failureDetectionMs = history.ofType("settings").stream().findFirst().orElse(new JsonObject())
         .getLong("failureDetectionMs", Long.MAX_VALUE);
@@ -66,7 +69,10 @@ final class DeletedJobs implements Checker {
         }
         boolean putAgain = jobs.puts(job).stream().anyMatch(p -> p.mayHaveApplied()
             && p.invokedAt() < fire.getLong("t") && p.settledAt() > delete.invokedAt());
-        if (!putAgain && !cutOff(delete, fire, splits, all, nodes, settings) && !Fault.sideLost(history, nodes.name(delete.invoke().getString("node")), delete.settledAt())) {
+        long fired = fire.getLong("t");
+        boolean lostAfter = losses.stream().anyMatch(w -> w[1] >= delete.invokedAt() && w[0] <= fired);
+        if (!putAgain && !lostAfter && !cutOff(delete, fire, splits, all, nodes, settings)
+            && !Fault.sideLost(history, nodes.name(delete.invoke().getString("node")), delete.settledAt())) {
           out.add(new Anomaly(name(), "job " + job + " fired tick " + fire.getLong("tick") + ", "
               + (fire.getLong("tick") - ackWall) + " ms after its delete was acknowledged",
               new JsonObject().put("delete", delete.evidence()).put("fire", fire)));
@@ -77,7 +83,6 @@ final class DeletedJobs implements Checker {
     // After the merge and the quiet phase a deleted job is listed by no node (its tombstone won), unless a put that may
     // have applied came after the delete, or the delete was lost: with its whole side (without the minimum), or with
     // two members lost at once after it (one backup; the tombstone and the job share a partition).
-    List<long[]> losses = Fault.doubleLosses(history, settings.mergeWindowMs());
     for (JsonObject listing : history.ofType("job.list.final")) {
       for (Object o : listing.getJsonArray("jobs", new io.vertx.core.json.JsonArray())) {
         String job = String.valueOf(o);

@@ -58,6 +58,22 @@ class DeletedJobsTest {
     });
   }
 
+  /**
+   * Seed 2446: the delete was acknowledged, then a kill lost partitions (a second member lost before the cluster was
+   * safe again) with the job's tombstone; the store, which had not yet written the delete (a database outage), loaded
+   * the job back and a node fired it. The loss README names ("more members lost at once than backups"), as for a job
+   * listed at the end. A fire before the loss is still reported.
+   */
+  @Test
+  void a_fire_after_two_members_lost_at_once_after_the_delete_is_the_documented_loss() {
+    HistoryBuilder twoLost = deleted().fault("k1", "kill", 2_000, 4_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 2_500, 4_500, new JsonObject(), "n2");
+    assertThat(checker.check(twoLost.fire(5_005, "j", WALL0 + 5_000, "n3", "c3").build())).as("after the loss").isEmpty();
+    assertThat(checker.check(deleted().fire(2_505, "j", WALL0 + 2_500, "n3", "c3")
+        .fault("k1", "kill", 3_000, 5_000, new JsonObject(), "n1")
+        .fault("k2", "kill", 3_500, 5_500, new JsonObject(), "n2").build())).as("before the loss").hasSize(1);
+  }
+
   @Test
   void a_job_put_again_after_its_delete_may_fire() {
     History h = deleted().putJob(1_200, 1_210, "j", "cluster", 500)
