@@ -45,7 +45,7 @@ class LostPartitionsIT {
         .env("STEWARD_CACHE_CACHES", "{\"counters\": {\"backupCount\": 0}}");
       List<NodeProcess> nodes = cluster.start(3);
       NodeProcess serving = nodes.get(0);
-      cluster.await("the cluster is safe", 60_000, () -> safe(serving));
+      cluster.await("the cluster is safe", 60_000, () -> serving.clusterSafe());
       for (int i = 0; i < COUNTERS; i++) {
         NodeProcess.Response r = increment(serving, i, "first-" + i);
         assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -64,7 +64,7 @@ class LostPartitionsIT {
           cluster.awaitNodeCount(n, 2, 60_000);
         }
         // The hold's WARN (with the hold at 0 there is none: the repaired partition table is enough).
-        cluster.await("the two see the loss", 30_000, () -> safe(serving)
+        cluster.await("the two see the loss", 30_000, () -> serving.clusterSafe()
           && (hold.equals("0") || serving.logText().contains("Cache writes refused for the keys")));
         for (int i = 0; i < COUNTERS; i++) {
           NodeProcess.Response r = increment(serving, i, "second-" + i);
@@ -83,8 +83,8 @@ class LostPartitionsIT {
       long pausedMs = System.currentTimeMillis() - pausedAt;
 
       cluster.await("every node lists 3 nodes after the merge", 180_000,
-        () -> nodes.stream().allMatch(n -> count(n) == 3));
-      cluster.await("the cluster is safe after the merge", 60_000, () -> safe(serving));
+        () -> nodes.stream().allMatch(n -> n.nodeCount() == 3));
+      cluster.await("the cluster is safe after the merge", 60_000, () -> serving.clusterSafe());
       // The refused increments, sent again with their opIds: taken once the merge has brought the copies back.
       List<String> unsettled = new ArrayList<>();
       for (int i : refused) {
@@ -123,17 +123,5 @@ class LostPartitionsIT {
   private static NodeProcess.Response increment(NodeProcess node, int counter, String opId) {
     return node.post("/caches/counters/c" + counter + "/update",
       new JsonObject().put("increment", 1).put("opId", opId).put("timeoutMs", 3_000).encode());
-  }
-
-  private static int count(NodeProcess node) {
-    NodeProcess.Response r = node.get("/nodes");
-    return r.status() == 200 ? r.json().getInteger("count") : -1;
-  }
-
-  private static boolean safe(NodeProcess node) {
-    NodeProcess.Response r = node.get("/health");
-    return r.status() == 200 && r.json().getJsonArray("checks").stream().map(c -> (JsonObject) c)
-      .filter(c -> "cluster".equals(c.getString("id")))
-      .anyMatch(c -> Boolean.TRUE.equals(c.getJsonObject("data", new JsonObject()).getBoolean("safe")));
   }
 }

@@ -54,7 +54,7 @@ class StalledNodeWritesIT {
       List<NodeProcess> nodes = cluster.start(3);
       NodeProcess stalled = nodes.get(0);
       NodeProcess other = nodes.get(1);
-      cluster.await("the cluster is safe", 60_000, () -> safe(other));
+      cluster.await("the cluster is safe", 60_000, () -> other.clusterSafe());
       for (int i = 0; i < COUNTERS; i++) {
         HttpResponse<String> r = increment(other, i, "seed-" + i, 10);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -107,8 +107,8 @@ class StalledNodeWritesIT {
       }
 
       cluster.await("every node lists 3 nodes after the merge", 180_000,
-        () -> nodes.stream().allMatch(n -> count(n) == 3));
-      cluster.await("the cluster is safe after the merge", 60_000, () -> safe(other));
+        () -> nodes.stream().allMatch(n -> n.nodeCount() == 3));
+      cluster.await("the cluster is safe after the merge", 60_000, () -> other.clusterSafe());
       List<String> lost = new ArrayList<>();
       for (int i : acknowledged) {
         Object value = value(other, i);
@@ -162,17 +162,5 @@ class StalledNodeWritesIT {
   private static Object value(NodeProcess node, int counter) {
     NodeProcess.Response r = node.get("/caches/counters/c" + counter);
     return r.status() == 200 ? r.json().getValue("value") : "HTTP " + r.status();
-  }
-
-  private static int count(NodeProcess node) {
-    NodeProcess.Response r = node.get("/nodes");
-    return r.status() == 200 ? r.json().getInteger("count") : -1;
-  }
-
-  private static boolean safe(NodeProcess node) {
-    NodeProcess.Response r = node.get("/health");
-    return r.status() == 200 && r.json().getJsonArray("checks").stream().map(c -> (JsonObject) c)
-      .filter(c -> "cluster".equals(c.getString("id")))
-      .anyMatch(c -> Boolean.TRUE.equals(c.getJsonObject("data", new JsonObject()).getBoolean("safe")));
   }
 }

@@ -117,6 +117,20 @@ public final class NodeProcess {
     return send(HttpRequest.newBuilder(URI.create(url() + path)).GET());
   }
 
+  /** How many nodes GET /nodes lists, or -1 when the node does not answer 200. */
+  public int nodeCount() {
+    Response r = get("/nodes");
+    return r.status() == 200 ? r.json().getInteger("count") : -1;
+  }
+
+  /** Whether GET /health says the cluster is safe (no migration running, every backup in sync). */
+  public boolean clusterSafe() {
+    Response r = get("/health");
+    return r.status() == 200 && r.json().getJsonArray("checks").stream().map(c -> (io.vertx.core.json.JsonObject) c)
+      .filter(c -> "cluster".equals(c.getString("id")))
+      .anyMatch(c -> Boolean.TRUE.equals(c.getJsonObject("data", new io.vertx.core.json.JsonObject()).getBoolean("safe")));
+  }
+
   public Response post(String path, String json) {
     return send(HttpRequest.newBuilder(URI.create(url() + path)).header("content-type", "application/json")
       .POST(HttpRequest.BodyPublishers.ofString(json)));
