@@ -45,13 +45,14 @@ final class Lookup {
 
   // ---- what this node answers on its per-node addresses
 
+  /** A task of this node, as a key's holder sees it ({@link TaskRecord#keyHolderJson}): {@link #get} strips the mark. */
   Future<JsonObject> getHere(String id) {
     return accepted(id).map(v -> {
       TaskRecord r = engine.registry().get(id);
       if (r == null) {
         throw StewardException.notFound("id: no task '" + id + "' on node " + nodeId);
       }
-      return r.toJson();
+      return r.keyHolderJson();
     });
   }
 
@@ -134,16 +135,22 @@ final class Lookup {
     return accepted(id).compose(v -> {
       TaskRecord r = engine.registry().get(id);
       if (r != null) {
-        return Future.succeededFuture(r.toJson());
+        return Future.succeededFuture(strict ? r.keyHolderJson() : r.toJson());
       }
       return askOrigin(id, Addresses.Tasks.NODE_GET, new JsonObject().put("id", id), ASK_TIMEOUT_MS, strict)
-        .compose(found -> found != null && found != SILENT ? Future.succeededFuture(found) : store.get(id).compose(rec -> {
+        .compose(found -> found != null && found != SILENT
+          ? Future.succeededFuture(strict ? found : withoutMark(found)) : store.get(id).compose(rec -> {
           if (rec != null) {
             return Future.succeededFuture(rec);
           }
           return Future.failedFuture(found == SILENT ? silent(id) : unknown(id));
         }));
     });
+  }
+
+  private static JsonObject withoutMark(JsonObject record) {
+    record.remove(TaskRecord.END_UNRECORDED);
+    return record;
   }
 
   /** A live node that accepted the task did not answer for it (see {@link #keyHolder}). */

@@ -168,7 +168,7 @@ final class Submissions {
    * node's wall clock, so here a skew between the two nodes still moves the window.
    */
   static boolean stillHolds(JsonObject record, long uniqueForMs) {
-    if (!TaskState.of(record.getString("state")).isFinal()) {
+    if (!TaskState.of(record.getString("state")).isFinal() || record.getBoolean(TaskRecord.END_UNRECORDED, false)) {
       return true;
     }
     long endedAt = record.getLong("endedAt", 0L);

@@ -630,6 +630,7 @@ final class TaskEngine {
   }
 
   private void completed(TaskRecord r, TaskState state, List<Promise<JsonObject>> waiters, JsonObject json) {
+    r.endRecorded();
     registry.finished(r);
     r.admission.release();
     r.meters.finished(state);

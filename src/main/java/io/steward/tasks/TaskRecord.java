@@ -99,6 +99,11 @@ final class TaskRecord {
   private int zombies;
   private Attempt attempt;
   private List<Promise<JsonObject>> waiters;
+  /**
+   * A durable task made final here whose final record is not yet confirmed on a backup ({@link TaskEngine}'s
+   * writeFinal): it keeps its key until the record is, and says so to a node that asks for it ({@link #keyHolderJson}).
+   */
+  private boolean endUnrecorded;
   /** When a task submitted with delayMs or runAt is due (epoch ms, the node's wall clock), else 0. */
   private final long runAt;
 
@@ -287,6 +292,7 @@ final class TaskRecord {
     this.error = error;
     this.deadLetter = deadLetter;
     endedAt = now;
+    endUnrecorded = durable();
     return new Ended(prior, attempt, takeWaiters());
   }
 
@@ -401,6 +407,25 @@ final class TaskRecord {
   synchronized Attempt attempt() {
     return attempt;
   }
+
+  /** Its final record is written (or will not be: its node stops); the key it holds may move. */
+  synchronized void endRecorded() {
+    endUnrecorded = false;
+  }
+
+  /**
+   * What a submit of its key on any node judges it by ({@link Submissions#stillHolds}): its JSON, plus
+   * {@code endUnrecorded: true} while it is final here but its final record is not confirmed yet (it still holds the
+   * key: were the key moved and this node to die, a survivor would find it running and run it again beside the new
+   * one, CI's campaign seed 33535).
+   */
+  synchronized JsonObject keyHolderJson() {
+    JsonObject json = toJson();
+    return endUnrecorded ? json.put(END_UNRECORDED, true) : json;
+  }
+
+  /** The field of {@link #keyHolderJson}; never in an answer to a client. */
+  static final String END_UNRECORDED = "endUnrecorded";
 
   // ---------------------------------------------------------------- the registry's bookkeeping
 

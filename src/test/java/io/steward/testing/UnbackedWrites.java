@@ -1,13 +1,17 @@
 package io.steward.testing;
 
+import com.hazelcast.cluster.Address;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.impl.proxy.MapProxyImpl;
+import com.hazelcast.spi.impl.NodeEngine;
 import io.steward.node.StewardNode;
 import io.steward.spi.Cluster;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -47,17 +51,33 @@ public final class UnbackedWrites {
    * and waits until no migration runs. Call {@link #done()} when the cluster is closed.
    */
   public static List<StewardNode> twoMembers(TestCluster cluster, List<String> modules, JsonObject extra) throws Exception {
+    return members(cluster, 2, modules, extra);
+  }
+
+  /** As {@link #twoMembers}, with {@code count} members, started one after the other. */
+  public static List<StewardNode> members(TestCluster cluster, int count, List<String> modules, JsonObject extra)
+      throws Exception {
     System.setProperty(BACKUP_TIMEOUT, "1000"); // read by Hazelcast at each member's start
     // A write whose backup stays held is left unconfirmed after 1 s rather than the default 10 (MissedBackups).
     JsonObject config = extra == null ? new JsonObject() : extra.copy();
     config.put("cluster", config.getJsonObject("cluster", new JsonObject()).copy().put("backupConfirmMs", 1_000));
-    StewardNode a = cluster.start(modules, config).await(90, TimeUnit.SECONDS);
-    StewardNode b = cluster.start(modules, config).await(90, TimeUnit.SECONDS);
+    List<StewardNode> nodes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      nodes.add(cluster.start(modules, config).await(90, TimeUnit.SECONDS));
+    }
+    StewardNode a = nodes.get(0);
     HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
     Poll.until(a.vertx(), "no migration running", 60_000,
         () -> a.vertx().executeBlocking(() -> hzA.getPartitionService().isClusterSafe()))
       .await(70, TimeUnit.SECONDS);
-    return List.of(a, b);
+    return List.copyOf(nodes);
+  }
+
+  /** The address of the member that holds the first backup of {@code key}'s partition (Hazelcast's internal view). */
+  public static Address backupOf(HazelcastInstance hz, String key) {
+    NodeEngine engine = ((MapProxyImpl<?, ?>) hz.getMap("steward.test.backup-of")).getNodeEngine();
+    int partition = hz.getPartitionService().getPartition(key).getPartitionId();
+    return engine.getPartitionService().getPartition(partition).getReplicaAddress(1);
   }
 
   /** Members started after this have Hazelcast's default backup timeout again. */
