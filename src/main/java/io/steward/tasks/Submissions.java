@@ -176,6 +176,15 @@ final class Submissions {
   }
 
   private Future<Accepted> startBound(TaskSpec spec, TaskEngine.Resolved resolved, String id, Promise<JsonObject> waiter) {
+    String stalled = store.stalled();
+    if (stalled != null) {
+      // Checked once the key is bound, so that a submit already under way when the stall began is caught too: its
+      // binding may be on this node's stale copy, which the others (who removed it) never see.
+      store.unbindKey(spec.key(), id);
+      return Future.failedFuture(StewardException.unavailable("key: '" + spec.key() + "': " + stalled + "; a keyed "
+        + "submit is refused until cluster.failureDetectionSeconds have passed since the stall, so that a key is never "
+        + "bound on a copy the rest of the cluster no longer holds; nothing was accepted; retry (on another node)"));
+    }
     Supervisor.Admission admission;
     try {
       admission = engine.admit(spec, resolved.supervisor());

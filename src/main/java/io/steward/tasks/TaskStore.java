@@ -1,7 +1,9 @@
 package io.steward.tasks;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.map.IMap;
+import io.steward.spi.Stalls;
 import com.hazelcast.query.Predicate;
 import io.steward.spi.HazelcastInternals;
 import io.vertx.core.Future;
@@ -318,6 +320,23 @@ final class TaskStore {
   long clusterTime() {
     return hz.getCluster().getClusterTime();
   }
+
+  /**
+   * Why a key bound here now may be on a copy the rest of the cluster no longer holds, or null: with
+   * {@code cluster.minimumSize}, this node stalled lately ({@link Stalls}: a GC pause or SIGSTOP past failure
+   * detection, after which it still believes it is a member for a while; campaign seed 2425).
+   */
+  String stalled() {
+    if (minimumSize == null) {
+      String name = hz.getConfig().findMapConfig(KEYS).getSplitBrainProtectionName();
+      SplitBrainProtectionConfig protection = name == null ? null : hz.getConfig().getSplitBrainProtectionConfig(name);
+      minimumSize = protection != null && protection.isEnabled();
+    }
+    return minimumSize ? Stalls.recent() : null;
+  }
+
+  /** Whether the key bindings are protected by {@code cluster.minimumSize}; read once. */
+  private Boolean minimumSize;
 
   void unbindKey(String key, String id) {
     keys.submitToKey(key, new Processors.UnbindKey(id));
