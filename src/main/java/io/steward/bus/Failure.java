@@ -17,7 +17,7 @@ public enum Failure {
   OVER_CAPACITY(429, true, false, "a queue or limit is full; nothing was applied; retry after a backoff"),
   HANDLER_FAILED(500, false, true, "the handler failed while running; it may have partly applied"),
   UNAVAILABLE(503, true, false, "the module is not deployed on any node, is starting or shutting down, or refuses for now (this side of a split is "
-    + "below cluster.minimumSize; a cache key whose every copy this side lost; a keyed submit at a node that stalled "
+    + "below cluster.minimumSize; a cache key or task key whose every copy this side lost; a keyed submit at a node that stalled "
     + "lately); nothing was applied"),
   INDETERMINATE(504, true, true, "a member was lost mid-operation, or the node answering is shutting down: the outcome is unknown; read before retrying (through another node)");
 

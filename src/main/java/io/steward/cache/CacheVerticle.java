@@ -9,6 +9,7 @@ import io.steward.bus.Fields;
 import io.steward.observe.LogText;
 import io.steward.observe.Metrics;
 import io.steward.bus.StewardException;
+import io.steward.spi.LostPartitions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;

@@ -14,6 +14,7 @@ import io.steward.spi.Persistence;
 import io.steward.spi.Stalls;
 import io.steward.bus.Failure;
 import io.steward.bus.StewardException;
+import io.steward.spi.LostPartitions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -70,7 +71,7 @@ final class Caches {
     this.subscribeEvents = subscribeEvents;
     this.registry = hz.getMap(REGISTRY);
     this.persistedDefinitions = hz.getMap(PERSISTED_DEFINITIONS);
-    this.lost = new LostPartitions(vertx, hz, minimumSize() > 0 ? config.lostPartitionHoldSeconds() : 0,
+    this.lost = new LostPartitions(vertx, hz, LostPartitions.Use.CACHE, minimumSize() > 0 ? config.lostPartitionHoldSeconds() : 0,
       () -> open.values().stream().mapToInt(h -> h.spec().backupCount()).min().orElse(0));
   }
 

@@ -102,6 +102,10 @@ final class Submissions {
       }
       return Future.succeededFuture(new Accepted(local.id(), true, waiter == null ? null : waiter.future()));
     }
+    String held = store.heldKey(key);
+    if (held != null) {
+      return Future.failedFuture(StewardException.unavailable("key: '" + key + "': " + held));
+    }
     String id = engine.ids().next();
     // Until this attempt settles, a lookup of the id (here or from another node) waits rather than answering
     // "unknown": a key bound to a task that is not registered yet is not free.

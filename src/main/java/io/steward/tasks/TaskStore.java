@@ -3,6 +3,7 @@ package io.steward.tasks;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.map.IMap;
+import io.steward.spi.LostPartitions;
 import io.steward.spi.Stalls;
 import com.hazelcast.query.Predicate;
 import io.steward.spi.HazelcastInternals;
@@ -101,6 +102,10 @@ final class TaskStore {
   static volatile RecordCalls calls = RecordCalls.HAZELCAST;
 
   private final BatchWriter<Write> recordWriter;
+  private final int keyBackups;
+  private final LostPartitions lost;
+  /** Whether the key bindings are protected by {@code cluster.minimumSize} (fixed at the member's start). */
+  private final boolean minimum;
   private final long finishedTtlMs;
   private final long deadLetterTtlMs;
   private final HazelcastInstance hz;
@@ -119,6 +124,24 @@ final class TaskStore {
     finishedTtlMs = config.finishedTtlMs();
     deadLetterTtlMs = config.deadLetterTtlMs();
     maxDeadLetters = config.maxDeadLetters();
+    keyBackups = hz.getConfig().findMapConfig(KEYS).getBackupCount();
+    minimum = minimumSize();
+    lost = new LostPartitions(vertx, hz, LostPartitions.Use.TASK_KEYS, minimum ? config.lostPartitionHoldSeconds() : 0,
+      () -> keyBackups);
+  }
+
+  /** The partitions whose every copy this side lost ({@link LostPartitions}); started and stopped with the module. */
+  LostPartitions lostPartitions() {
+    return lost;
+  }
+
+  /**
+   * Why {@code key} must not be bound here (503, nothing applied), or null: with {@code cluster.minimumSize}, every
+   * copy of its binding's partition left this side at once. If they are only cut off, the other side still has the
+   * binding, and its task may be running there; a binding here would let a second task of the key run.
+   */
+  String heldKey(String key) {
+    return lost.refusal(key, keyBackups);
   }
 
   // ---- durable tasks and final records
@@ -327,16 +350,15 @@ final class TaskStore {
    * detection, after which it still believes it is a member for a while; campaign seed 2425).
    */
   String stalled() {
-    if (minimumSize == null) {
-      String name = hz.getConfig().findMapConfig(KEYS).getSplitBrainProtectionName();
-      SplitBrainProtectionConfig protection = name == null ? null : hz.getConfig().getSplitBrainProtectionConfig(name);
-      minimumSize = protection != null && protection.isEnabled();
-    }
-    return minimumSize ? Stalls.recent() : null;
+    return minimum ? Stalls.recent() : null;
   }
 
-  /** Whether the key bindings are protected by {@code cluster.minimumSize}; read once. */
-  private Boolean minimumSize;
+  /** Whether the key bindings are protected by {@code cluster.minimumSize}. */
+  private boolean minimumSize() {
+    String name = hz.getConfig().findMapConfig(KEYS).getSplitBrainProtectionName();
+    SplitBrainProtectionConfig protection = name == null ? null : hz.getConfig().getSplitBrainProtectionConfig(name);
+    return protection != null && protection.isEnabled();
+  }
 
   void unbindKey(String key, String id) {
     keys.submitToKey(key, new Processors.UnbindKey(id));

@@ -23,7 +23,8 @@ record TasksConfig(
   int maxEvents,
   long orphanSweepMs,
   int submitInstances,
-  long priorityAgingMs) {
+  long priorityAgingMs,
+  int lostPartitionHoldSeconds) {
 
   static final long DEFAULT_PRIORITY_AGING_MS = 1_000;
 
@@ -48,7 +49,11 @@ record TasksConfig(
     Setting.integer("tasks.orphanSweepMs", 5_000, "How often each node looks for durable tasks of departed nodes to take over, in ms"),
     Setting.integer("tasks.submitInstances", 2, "Event loops that take submit and run requests (the busiest addresses); more let accepting tasks use more cores"),
     Setting.integer("tasks.priorityAgingMs", (int) DEFAULT_PRIORITY_AGING_MS, "Aging of task priorities, in ms: a queued task is never passed by one "
-      + "queued more than (10 - its priority) x this after it, whatever that one's priority (docs/tasks.md)")
+      + "queued more than (10 - its priority) x this after it, whatever that one's priority (docs/tasks.md)"),
+    Setting.integer("tasks.lostPartitionHoldSeconds", 120, "With cluster.minimumSize: how long keyed submits of a key "
+      + "whose binding's every copy left this side at once (the WARN 'Partitions lost') are refused (503) unless a "
+      + "split-brain merge brings the copies back first; 0 takes them at once, and a key may then be bound on both "
+      + "sides (docs/tasks.md)")
   );
 
   static TasksConfig from(JsonObject s) {
@@ -80,7 +85,8 @@ record TasksConfig(
       range(s, "maxEvents", 0, 1_000_000),
       range(s, "orphanSweepMs", 100, 3_600_000),
       range(s, "submitInstances", 1, 64),
-      range(s, "priorityAgingMs", 1, 3_600_000));
+      range(s, "priorityAgingMs", 1, 3_600_000),
+      range(s, "lostPartitionHoldSeconds", 0, 86_400));
   }
 
   private static int range(JsonObject s, String key, int min, int max) {

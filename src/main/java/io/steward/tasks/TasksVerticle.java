@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.steward.bus.Addresses;
 import io.steward.spi.Cluster;
+import io.steward.spi.LostPartitions;
 import io.steward.bus.Endpoint;
 import io.steward.bus.Fields;
 import io.steward.observe.Metrics;
@@ -98,6 +99,10 @@ final class TasksVerticle extends VerticleBase {
     }
     Mailbox mailbox = new Mailbox(context);
     store = new TaskStore(vertx, mailbox, hz, config);
+    Gauge.builder("steward_tasks_partitions_held", store.lostPartitions(), LostPartitions::size)
+      .description("Partitions whose every copy left this node's cluster at once, whose task keys are refused submits "
+        + "(503) until a split-brain merge brings the copies back or tasks.lostPartitionHoldSeconds passes")
+      .register(meterRegistry);
     long capacity = config.supervisors().values().stream().mapToLong(SupervisorConfig::capacity).sum();
     TaskIds ids = TaskIds.forNode(nodeId);
     Registry registry = new Registry(ids, config.maxFinished(), capacity, dropped -> {
@@ -193,6 +198,11 @@ final class TasksVerticle extends VerticleBase {
 
     List<Future<?>> ready = new ArrayList<>();
     ready.add(pausesKnown);
+    // The holds the cluster has are loaded before a keyed submit is taken.
+    ready.add(vertx.executeBlocking(() -> {
+      store.lostPartitions().startBlocking();
+      return null;
+    }, false));
     java.util.function.Supplier<Future<Void>> step = startStep;
     if (step != null) {
       ready.add(step.get());
@@ -212,7 +222,11 @@ final class TasksVerticle extends VerticleBase {
         sweepLimits(null);
       }
       LOG.info("Tasks module up on node {}: supervisors {}", nodeId, describe(supervisors));
-    });
+    }).recover(err -> vertx.executeBlocking(() -> {
+      // A failed start is retried with a new instance (below cluster.minimumSize, say): leave no listener behind.
+      store.lostPartitions().stopBlocking();
+      return null;
+    }, false).transform(v -> Future.failedFuture(err)));
   }
 
   /** Frees the cluster-limit slots of {@code departed} (Hazelcast reported it gone), or of any absent node (null). */
@@ -313,7 +327,12 @@ final class TasksVerticle extends VerticleBase {
     consumers.forEach(c -> unregistered.add(c.unregister()));
     Promise<Void> drained = Promise.promise();
     Future.join(unregistered).onComplete(v -> awaitIdle(drained));
+    Future<Void> unlistened = Cluster.hazelcast(vertx).getLifecycleService().isRunning() ? vertx.executeBlocking(() -> {
+      store.lostPartitions().stopBlocking();
+      return null;
+    }, false) : Future.succeededFuture();
     return drained.future()
+      .compose(v -> unlistened.otherwiseEmpty())
       .compose(v -> recorder.close().otherwiseEmpty())
       .onComplete(v -> {
         timers.forEach(vertx::cancelTimer);

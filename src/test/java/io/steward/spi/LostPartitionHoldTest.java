@@ -1,9 +1,8 @@
-package io.steward.cache;
+package io.steward.spi;
 
 import com.hazelcast.core.HazelcastInstance;
 import io.steward.bus.Addresses;
 import io.steward.node.StewardNode;
-import io.steward.spi.Cluster;
 import io.steward.testing.LogCapture;
 import io.steward.testing.Poll;
 import io.steward.testing.TestCluster;
@@ -30,10 +29,12 @@ import static org.assertj.core.api.Assertions.fail;
  * the two left keep the minimum and lose the partitions whose copies were all on the two gone. Writes of their keys
  * must be refused (503, nothing applied) until {@code cache.lostPartitionHoldSeconds} has passed (no merge comes
  * here), then taken again; the other keys are written as ever. The release by a merge is {@code LostPartitionsIT}'s.
+ * The same for the tasks module's key bindings: a task key whose binding was lost was bound again at once to a new
+ * task, while, had the two members only been cut off, the key's task could be running on their side.
  */
 class LostPartitionHoldTest {
 
-  private static final List<String> MODULES = List.of("cache");
+  private static final List<String> MODULES = List.of("cache", "tasks");
   private static final int KEYS = 60;
   private static final int HOLD_SECONDS = 6;
   private static final DeliveryOptions HERE = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
@@ -51,7 +52,8 @@ class LostPartitionHoldTest {
     JsonObject config = new JsonObject()
       .put("cluster", new JsonObject().put("minimumSize", 2))
       .put("cache", new JsonObject().put("caches", new JsonObject().put("counters", new JsonObject()))
-        .put("lostPartitionHoldSeconds", HOLD_SECONDS));
+        .put("lostPartitionHoldSeconds", HOLD_SECONDS))
+      .put("tasks", new JsonObject().put("lostPartitionHoldSeconds", HOLD_SECONDS));
     // The first two together: a node alone is below the minimum, and its modules wait for a second.
     Future<StewardNode> first = cluster.start(MODULES, config);
     Future<StewardNode> second = cluster.start(MODULES, config);
@@ -65,6 +67,13 @@ class LostPartitionHoldTest {
       .await(70, TimeUnit.SECONDS);
     for (int i = 0; i < KEYS; i++) {
       assertThat(increment(a, "k" + i).getValue("value")).isEqualTo(1);
+    }
+    // The task keys, bound for long after their tasks end (the same names: the same partitions as the cache keys).
+    List<String> taskIds = new ArrayList<>();
+    for (int i = 0; i < KEYS; i++) {
+      JsonObject accepted = here(a, Addresses.Tasks.SUBMIT, keyed("k" + i));
+      assertThat(accepted.getBoolean("existing", false)).isFalse();
+      taskIds.add(accepted.getString("id"));
     }
 
     List<String> lost = new ArrayList<>();
@@ -100,9 +109,22 @@ class LostPartitionHoldTest {
       assertThat(here(a, Addresses.Cache.GET, entry("counters", key)).getBoolean("found")).as("nothing written").isFalse();
       assertThat(increment(a, kept).getValue("value")).as("a key this side kept is written as ever").isEqualTo(2);
 
+      // Task keys: a key whose binding this side lost is refused on either node; one it kept still holds its task.
+      for (String k : lost) {
+        refused(a, Addresses.Tasks.SUBMIT, keyed(k), "tasks.lostPartitionHoldSeconds");
+      }
+      refused(nodes.get(1), Addresses.Tasks.RUN, keyed(key), "tasks.lostPartitionHoldSeconds");
+      JsonObject again = here(a, Addresses.Tasks.SUBMIT, keyed(kept));
+      assertThat(again.getBoolean("existing", false)).as("a key this side kept: %s", again).isTrue();
+      assertThat(again.getString("id")).isEqualTo(taskIds.get(Integer.parseInt(kept.substring(1))));
+
       assertThat(logs.await(m -> m.contains("LostPartitions - Cache writes resumed"), 60_000))
         .as("the hold ends, and says so").isTrue();
       assertThat(increment(a, key).getValue("value")).as("written again from nothing after the hold").isEqualTo(1);
+      assertThat(logs.await(m -> m.contains("LostPartitions - Keyed task submits resumed"), 60_000))
+        .as("the task keys' hold ends, and says so").isTrue();
+      JsonObject fresh = here(a, Addresses.Tasks.SUBMIT, keyed(key));
+      assertThat(fresh.getBoolean("existing", false)).as("bound to a new task after the hold: %s", fresh).isFalse();
     }
     for (int i = 2; i < 4; i++) {
       cluster.stop(nodes.get(i)); // its Hazelcast is gone: its stop cannot finish cleanly
@@ -115,13 +137,23 @@ class LostPartitionHoldTest {
   }
 
   private static void refused(StewardNode node, String address, JsonObject body) throws Exception {
+    refused(node, address, body, "cache.lostPartitionHoldSeconds");
+  }
+
+  private static void refused(StewardNode node, String address, JsonObject body, String setting) throws Exception {
     try {
       Object reply = here(node, address, body);
       fail("expected 503 from %s for %s, got %s", address, body, reply);
     } catch (ReplyException e) {
       assertThat(e.failureCode()).as("%s of %s: %s", address, body, e.getMessage()).isEqualTo(503);
-      assertThat(e.getMessage()).contains("lost every copy").contains("cache.lostPartitionHoldSeconds");
+      assertThat(e.getMessage()).contains("lost every copy").contains(setting);
     }
+  }
+
+  /** A temporary task of {@code key} that holds its key for ten minutes after it ends. */
+  private static JsonObject keyed(String key) {
+    return new JsonObject().put("type", "echo").put("payload", new JsonObject().put("k", key)).put("restart", "temporary")
+      .put("key", key).put("uniqueForMs", 600_000);
   }
 
   private static JsonObject here(StewardNode node, String address, JsonObject body) throws Exception {

@@ -1,4 +1,4 @@
-package io.steward.cache;
+package io.steward.spi;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.MergePolicyConfig;
@@ -27,17 +27,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
 
 /**
- * The partitions whose every copy this node's side of the cluster lost, and whose cache keys must not be written here
- * until the copies are back (campaign seeds 2336 and 2374). Hazelcast reports a partition lost when its owner and
+ * The partitions whose every copy this node's side of the cluster lost, and whose keys a module must not write here
+ * until the copies are back: the cache's entries (campaign seeds 2336 and 2374), the tasks module's key bindings. One
+ * per module that uses it ({@link Use}: its words in answers and log lines, its setting, its replicated map). Hazelcast reports a partition lost when its owner and
  * every backup left this side at once, and gives it a new, empty owner here. If those members only got cut off (a
  * split), the other side still holds the entries; a write here would start a key again from nothing (an update from
  * {@code initial}), and with {@code cluster.minimumSize} the merge keeps the copy of the side merged into: that fresh
  * copy, over the other side's with every write acknowledged before the split. A node cannot tell a split from deaths,
  * so with the minimum set, writes of such a key are refused (503, nothing applied) until a split-brain merge brings a
- * copy back or {@code cache.lostPartitionHoldSeconds} has passed since the loss (the members died: nothing will come).
+ * copy back or the module's hold ({@code cache.lostPartitionHoldSeconds}, {@code tasks.lostPartitionHoldSeconds}) has passed since the loss (the members died: nothing will come).
  *
  * <p>Every member hears of each loss (a cluster-wide {@code PartitionLostListener}) and holds the partition at once;
- * members that join later learn the holds from a replicated map, {@value #HELD} (partition → lost replica index and
+ * members that join later learn the holds from a replicated map of its own ({@link Use#map}: partition → lost replica index and
  * the cluster time of the loss, each entry living as long as the hold), which every member loads before it serves a
  * write: filled synchronously on a worker, at start and after each merge. The other side's holds never enter it at a
  * merge (discard policy): its losses are this side's copies. A merging member knows what it brings: the partitions
@@ -51,10 +52,23 @@ import java.util.function.IntSupplier;
  * {@code While merging...} and still reports MERGED); a hold that ends by time while the split goes on (the WARN
  * {@code Cache writes resumed ... without a merge}); reads, which answer what this side has (nothing) meanwhile.
  */
-final class LostPartitions {
+public final class LostPartitions {
 
-  /** The replicated map of held partitions: partition id → "lostReplicaIndex:clusterTimeMillis". */
-  static final String HELD = "steward.cache-lost-partitions";
+  /**
+   * What a module holds: {@code writes} (as in "Cache writes refused"), {@code refused} (as in "Writes of the key are
+   * refused"), the setting of the hold, the name of its replicated map of held partitions (partition id →
+   * "lostReplicaIndex:clusterTimeMillis"), and what to watch when a hold ends by time.
+   */
+  public record Use(String writes, String refused, String setting, String map, String afterHold) {
+    /** The cache's. */
+    public static final Use CACHE = new Use("Cache writes", "Writes of the key are refused", "cache.lostPartitionHoldSeconds",
+      "steward.cache-lost-partitions", "this side's new writes of those keys replace the other side's copies (see "
+        + "steward_cache_merge_conflicts_total)");
+    /** The tasks module's key bindings. */
+    public static final Use TASK_KEYS = new Use("Keyed task submits", "Submits of the key are refused",
+      "tasks.lostPartitionHoldSeconds", "steward.tasks-lost-partitions", "a key bound on this side meanwhile may be "
+        + "bound on the other side too, and the two sides' tasks of that key may both have run");
+  }
   private static final Logger LOG = LoggerFactory.getLogger(LostPartitions.class);
   private static final long BURST_MS = 1_000;
 
@@ -75,8 +89,9 @@ final class LostPartitions {
 
   private final Vertx vertx;
   private final HazelcastInstance hz;
+  private final Use use;
   private final long holdMs;
-  /** The fewest backups a cache of this node keeps: a loss of fewer replicas left a copy of every cache's entries. */
+  /** The fewest backups a map of the module keeps: a loss of fewer replicas left a copy of every map's entries. */
   private final IntSupplier fewestBackups;
   private final Map<Integer, Hold> held = new ConcurrentHashMap<>();
   private final Set<Integer> burst = new TreeSet<>();
@@ -87,15 +102,16 @@ final class LostPartitions {
   private volatile UUID lifecycleListener;
   private volatile UUID entryListener;
 
-  LostPartitions(Vertx vertx, HazelcastInstance hz, int holdSeconds, IntSupplier fewestBackups) {
+  public LostPartitions(Vertx vertx, HazelcastInstance hz, Use use, int holdSeconds, IntSupplier fewestBackups) {
     this.vertx = vertx;
     this.hz = hz;
+    this.use = use;
     this.holdMs = TimeUnit.SECONDS.toMillis(holdSeconds);
     this.fewestBackups = fewestBackups;
   }
 
   /** The number of partitions held now (a gauge). */
-  int size() {
+  public int size() {
     return held.size();
   }
 
@@ -103,15 +119,15 @@ final class LostPartitions {
    * Starts listening and loads the holds the cluster has (blocking: a worker thread). With the hold set to 0, or no
    * {@code cluster.minimumSize}, nothing is held.
    */
-  void startBlocking() {
+  public void startBlocking() {
     if (holdMs == 0) {
       return;
     }
-    hz.getConfig().addReplicatedMapConfig(new ReplicatedMapConfig(HELD)
+    hz.getConfig().addReplicatedMapConfig(new ReplicatedMapConfig(use.map())
       .setAsyncFillup(false)
       .setStatisticsEnabled(false)
       .setMergePolicyConfig(new MergePolicyConfig(DiscardMergePolicy.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE)));
-    shared = hz.getReplicatedMap(HELD);
+    shared = hz.getReplicatedMap(use.map());
     entryListener = shared.addEntryListener(new EntryAdapter<>() {
       @Override
       public void entryAdded(EntryEvent<Integer, String> event) {
@@ -136,7 +152,7 @@ final class LostPartitions {
   }
 
   /** Stops listening (blocking: a worker thread); each listener on its own, so that one failure leaves none behind. */
-  void stopBlocking() {
+  public void stopBlocking() {
     UUID lost = lostListener;
     UUID lifecycle = lifecycleListener;
     UUID entries = entryListener;
@@ -169,17 +185,17 @@ final class LostPartitions {
   }
 
   /**
-   * Why a write of {@code key} to a cache of {@code backups} backups must be refused here, or null. Costs a map
+   * Why a write of {@code key} to a map of {@code backups} backups must be refused here, or null. Costs a map
    * lookup when nothing is held (every write asks).
    */
-  String refusal(String key, int backups) {
+  public String refusal(String key, int backups) {
     if (held.isEmpty()) {
       return null;
     }
     int partition = hz.getPartitionService().getPartition(key).getPartitionId();
     Hold hold = held.get(partition);
     if (hold == null || hold.lostReplicas < backups) {
-      return null; // a copy of this cache's entries survived there (fewer replicas lost than it keeps)
+      return null; // a copy of this map's entries survived there (fewer replicas lost than it keeps)
     }
     long left = hold.lostAt + holdMs - hz.getCluster().getClusterTime();
     if (left <= 0) {
@@ -187,14 +203,14 @@ final class LostPartitions {
     }
     return "this side of the cluster lost every copy of the key's partition (" + partition + ": its owner and "
       + "backups left at once, see the WARN 'Partitions lost'); if they are only cut off, the other side holds the "
-      + "entry, and a write here would replace it when the sides merge. Writes of the key are refused until a "
-      + "split-brain merge brings the copies back, at most cache.lostPartitionHoldSeconds (" + holdMs / 1_000
+      + "entry, and a write here would replace it when the sides merge. " + use.refused() + " until a "
+      + "split-brain merge brings the copies back, at most " + use.setting() + " (" + holdMs / 1_000
       + " s, " + (left + 999) / 1_000 + " s left); nothing was applied; retry later";
   }
 
   private void lost(PartitionLostEvent event) {
     if (event.getLostBackupCount() < fewestBackups.getAsInt()) {
-      return; // a backup was promoted: every cache still has its entries here
+      return; // a backup was promoted: every map of the module still has its entries here
     }
     Hold hold = new Hold(event.getLostBackupCount(), hz.getCluster().getClusterTime());
     int partition = event.getPartitionId();
@@ -252,8 +268,8 @@ final class LostPartitions {
         }
         load(before);
         if (!released.isEmpty()) {
-          LOG.info("Cache writes resumed for {} partition(s) that the cluster this node merged into had lost ({}): "
-            + "this node brought their entries in the split-brain merge", released.size(), range(released));
+          LOG.info("{} resumed for {} partition(s) that the cluster this node merged into had lost ({}): "
+            + "this node brought their entries in the split-brain merge", use.writes(), released.size(), range(released));
         }
         return null;
       }, false).onFailure(err -> {
@@ -262,8 +278,8 @@ final class LostPartitions {
           return;
         }
         LOG.warn("After a split-brain merge, could not release the partitions this node brought or read the cluster's "
-          + "held partitions ({}); writes of their keys may be refused until cache.lostPartitionHoldSeconds has passed",
-          err.toString());
+          + "held partitions ({}); {} of their keys may be refused until {} has passed", err.toString(),
+          use.writes().toLowerCase(java.util.Locale.ROOT), use.setting());
       });
     }
   }
@@ -305,11 +321,10 @@ final class LostPartitions {
       }
     }
     if (!ended.isEmpty()) {
-      LOG.warn("Cache writes resumed for {} partition(s) ({}) after cache.lostPartitionHoldSeconds ({} s) without a "
-          + "split-brain merge bringing their copies back: their members died (the entries are gone), or a split still "
-          + "cuts them off. In that case, when the sides merge, this side's new writes of those keys replace the other "
-          + "side's copies (see steward_cache_merge_conflicts_total); raise cache.lostPartitionHoldSeconds to wait "
-          + "longer", ended.size(), range(ended), holdMs / 1_000);
+      LOG.warn("{} resumed for {} partition(s) ({}) after {} ({} s) without a split-brain merge bringing their copies "
+          + "back: their members died (the entries are gone), or a split still cuts them off. In that case, when the "
+          + "sides merge, {}; raise {} to wait longer", use.writes(), ended.size(), range(ended), use.setting(),
+          holdMs / 1_000, use.afterHold(), use.setting());
     }
     if (next != Long.MAX_VALUE) {
       scheduleSweep(next);
@@ -322,11 +337,11 @@ final class LostPartitions {
       ids = new TreeSet<>(burst);
       burst.clear();
     }
-    LOG.warn("Cache writes refused for the keys of {} partition(s) ({}) whose every copy left this node's cluster at "
-        + "once: they are answered 503 until a split-brain merge brings the copies back, at most "
-        + "cache.lostPartitionHoldSeconds ({} s). If the members that held them died, the entries are gone and the "
-        + "hold only delays new writes; set cache.lostPartitionHoldSeconds to 0 to take writes at once (a merge may "
-        + "then lose the other side's copies)", ids.size(), range(ids), holdMs / 1_000);
+    LOG.warn("{} refused for the keys of {} partition(s) ({}) whose every copy left this node's cluster at "
+        + "once: they are answered 503 until a split-brain merge brings the copies back, at most {} ({} s). If the "
+        + "members that held them died, the entries are gone and the hold only delays new writes; set {} to 0 to take "
+        + "writes at once (a merge may then lose the other side's copies)", use.writes(), ids.size(), range(ids),
+        use.setting(), holdMs / 1_000, use.setting());
   }
 
   private static String range(Set<Integer> ids) {
