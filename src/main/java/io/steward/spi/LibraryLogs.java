@@ -60,6 +60,7 @@ public final class LibraryLogs extends TurboFilter {
   static final String OPERATION_EXECUTOR = "com.hazelcast.spi.impl.operationexecutor.impl.OperationExecutorImpl";
   static final String DEPLOYMENT_MANAGER = "io.vertx.core.impl.deployment.DefaultDeploymentManager";
   static final String MIGRATION_MANAGER = "com.hazelcast.internal.partition.impl.MigrationManagerImpl";
+  static final String PROMOTION_COMMIT = "com.hazelcast.internal.partition.operation.PromotionCommitOperation";
   static final String FLYWAY_TRANSACTION = "org.flywaydb.core.internal.jdbc.TransactionalExecutionTemplate";
   /** What Vert.x's logging puts as the message of an exception that has none. */
   private static final String NO_MESSAGE = "<missing-log-message>";
@@ -169,6 +170,15 @@ public final class LibraryLogs extends TurboFilter {
       "Nothing if /health answers 200 a minute later. If the promotion never ends, the node logs 'Hazelcast's partition "
       + "migration on this member has been stuck' after cluster.stuckMigrationMs and stops with exit code 70 (unless "
       + "cluster.stuckMigrationExit is false): start it again, as its supervisor does (docs/operations.md).", null),
+    new Line("promotion-commit-stale", PROMOTION_COMMIT, (f, t) -> t == null && f.contains("Promotion of ")
+        && f.contains(" partitions failed.") && f.contains("Promotion partition state stamp: ")
+        && f.contains("current partition state stamp: "),
+      "this member paused (a GC pause, SIGSTOP, a suspended VM) or was cut off while the master asked it to promote "
+      + "backups after a member left; when it ran the request, the cluster's partition table had moved on (the others "
+      + "had removed it meanwhile), so Hazelcast refused the stale promotion; the master promotes again, or this member "
+      + "leaves and merges back (campaign seed 2425)",
+      "Nothing if /health answers 200 a minute later. If GET /nodes still shows two clusters a few minutes after the "
+      + "member resumed, restart it.", null),
     // ---- a join refused by the cluster (Hazelcast 5.6 shuts the joining member down; Steward retries or says why)
     new Line("join-refused", SECURITY, (f, t) -> t == null
         && f.endsWith("Node could not join cluster. Before join check failed node is going to shutdown now!"),

@@ -318,6 +318,10 @@ class LibraryLogsTest {
       new java.util.concurrent.ExecutionException(new com.hazelcast.core.OperationTimeoutException("PromotionCommitOperation "
         + "got rejected before execution due to not starting within the operation-call-timeout of: 4000 ms.")),
       LibraryLogs.MIGRATION_MANAGER),
+    // seed 2425 replayed (node3.log): node3 resumed from a 9.8 s SIGSTOP with a promotion commit of the master queued
+    new Sample("promotion-commit-stale", LibraryLogs.PROMOTION_COMMIT, "[10.118.236.3]:5701 [Campaign-28a7e291] [5.6.0] "
+      + "Promotion of 23 partitions failed. . Promotion partition state stamp: 3725121361701073376, current partition "
+      + "state stamp: -1952901367963806692", null, LibraryLogs.PROMOTION_COMMIT),
     new Sample("schema-connection-lost", LibraryLogs.FLYWAY_TRANSACTION, "Unable to rollback transaction",
       closedConnection("rollback"), LibraryLogs.FLYWAY_TRANSACTION));
 
@@ -423,6 +427,9 @@ class LibraryLogsTest {
 
   @Test
   void other_errors_of_the_same_libraries_stay_errors() {
+    // a failed promotion for another reason than a stale partition table
+    assertThat(error(LibraryLogs.PROMOTION_COMMIT, "Promotion of 23 partitions failed.", null))
+      .isEqualTo(FilterReply.NEUTRAL);
     // Flyway's other ERRORs (a failed migration) stay errors
     assertThat(error(LibraryLogs.FLYWAY_TRANSACTION, "Migration of schema failed", closedConnection("rollback")))
       .isEqualTo(FilterReply.NEUTRAL);
