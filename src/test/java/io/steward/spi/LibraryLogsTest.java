@@ -322,6 +322,15 @@ class LibraryLogsTest {
     new Sample("promotion-commit-stale", LibraryLogs.PROMOTION_COMMIT, "[10.118.236.3]:5701 [Campaign-28a7e291] [5.6.0] "
       + "Promotion of 23 partitions failed. . Promotion partition state stamp: 3725121361701073376, current partition "
       + "state stamp: -1952901367963806692", null, LibraryLogs.PROMOTION_COMMIT),
+    // seed 2425 replayed (node1.log): the first events of two replicated maps dispatched at once
+    new Sample("replicated-map-stats-race", LibraryLogs.EVENT_SERVICE, "[10.137.39.1]:5701 [Campaign-721c59fe] [5.6.0] "
+      + "hz.nervous_poincare.event-5 caught an exception while processing:"
+      + "com.hazelcast.spi.impl.eventservice.impl.LocalEventDispatcher@f14a4e8",
+      thrown(new java.util.ConcurrentModificationException(), at("java.util.HashMap", "computeIfAbsent"),
+        at("com.hazelcast.replicatedmap.impl.ReplicatedMapEventPublishingService", "dispatchEvent"),
+        at("com.hazelcast.replicatedmap.impl.ReplicatedMapService", "dispatchEvent"),
+        at("com.hazelcast.spi.impl.eventservice.impl.LocalEventDispatcher", "run")),
+      LibraryLogs.EVENT_SERVICE),
     new Sample("schema-connection-lost", LibraryLogs.FLYWAY_TRANSACTION, "Unable to rollback transaction",
       closedConnection("rollback"), LibraryLogs.FLYWAY_TRANSACTION));
 
@@ -427,6 +436,10 @@ class LibraryLogsTest {
 
   @Test
   void other_errors_of_the_same_libraries_stay_errors() {
+    // another listener's failure on Hazelcast's event threads
+    assertThat(error(LibraryLogs.EVENT_SERVICE, "hz.x.event-5 caught an exception while processing:x",
+      thrown(new java.util.ConcurrentModificationException(), at("java.util.HashMap", "computeIfAbsent"),
+        at("io.steward.cache.EntryEvents", "entryUpdated")))).isEqualTo(FilterReply.NEUTRAL);
     // a failed promotion for another reason than a stale partition table
     assertThat(error(LibraryLogs.PROMOTION_COMMIT, "Promotion of 23 partitions failed.", null))
       .isEqualTo(FilterReply.NEUTRAL);
