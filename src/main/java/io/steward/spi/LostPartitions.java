@@ -47,7 +47,11 @@ import java.util.function.IntSupplier;
  * those partitions cluster-wide. A side merges member by member: a partition is released by the member that brings
  * it, not by the first one to merge.
  *
- * <p>Where it does not hold: a write sent between Hazelcast assigning the new owner and the loss event reaching the
+ * <p>A merging member serves no write from MERGING until it has read the cluster's holds after MERGED: until then it
+ * knows only its old side's, and a key the cluster it joins had lost would be written there from nothing before its
+ * own copy arrives, and win the merge (campaign seed 2459).
+ *
+ * <p>Where it does not hold: the cluster's holds unreadable after a merge (a WARN says so: the old side's are kept); a write sent between Hazelcast assigning the new owner and the loss event reaching the
  * node that serves it (milliseconds: the event comes from the master); a merge whose operations fail (Hazelcast logs
  * {@code While merging...} and still reports MERGED); a hold that ends by time while the split goes on (the WARN
  * {@code Cache writes resumed ... without a merge}); reads, which answer what this side has (nothing) meanwhile.
@@ -98,6 +102,8 @@ public final class LostPartitions {
   private final AtomicBoolean sweepPending = new AtomicBoolean();
   private volatile ReplicatedMap<Integer, String> shared;
   private volatile Set<Integer> bringing = Set.of();
+  /** Between MERGING and the cluster's holds read after MERGED: every write is refused. */
+  private volatile boolean merging;
   private volatile UUID lostListener;
   private volatile UUID lifecycleListener;
   private volatile UUID entryListener;
@@ -189,6 +195,12 @@ public final class LostPartitions {
    * lookup when nothing is held (every write asks).
    */
   public String refusal(String key, int backups) {
+    if (merging) {
+      return "this node is merging into the other side of a split brain: until the merge is over it does not know "
+        + "which keys that side lost, and a write of one of those would start it again from nothing, replacing the copy "
+        + "this node brings (the hold of " + use.setting() + "). " + use.refused() + " here for the few seconds "
+        + "of the merge; nothing was applied; retry";
+    }
     if (held.isEmpty()) {
       return null;
     }
@@ -243,8 +255,12 @@ public final class LostPartitions {
     }
   }
 
-  private void lifecycle(LifecycleEvent event) {
-    if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
+  void lifecycle(LifecycleEvent event) {
+    if (event.getState() == LifecycleEvent.LifecycleState.MERGE_FAILED) {
+      merging = false; // still a member of its own side, with its own holds
+    } else if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
+      // Until the cluster's holds are read (after MERGED), this member's are its old side's: campaign seed 2459.
+      merging = true;
       // What this member brings to the cluster it merges into: the entries of the partitions it owns, less those its
       // side had lost (it owns those as well, empty).
       Member self = hz.getCluster().getLocalMember();
@@ -272,7 +288,7 @@ public final class LostPartitions {
             + "this node brought their entries in the split-brain merge", use.writes(), released.size(), range(released));
         }
         return null;
-      }, false).onFailure(err -> {
+      }, false).onComplete(ar -> merging = false).onFailure(err -> {
         if (!hz.getLifecycleService().isRunning()) {
           LOG.debug("Left the cluster right after a merge; the partitions it brought stay held until the hold ends");
           return;
