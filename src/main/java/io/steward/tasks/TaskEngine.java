@@ -539,9 +539,13 @@ final class TaskEngine {
           return;
         }
         WARNINGS.warn("final-record", "Could not record the final state of durable task " + r.id() + " ("
-          + ar.cause().getMessage() + ") while this node stops; a survivor runs it again.");
+          + ar.cause().getMessage() + ") while this node stops; a survivor runs it again, and its key stays bound to "
+          + "it until that run ends.");
+        // Its record on the backup says running: a survivor may run it again, under its key, which is kept for it.
+        completed(r, state, waiters, json, false);
+        return;
       }
-      completed(r, state, waiters, json);
+      completed(r, state, waiters, json, true);
     });
   }
 
@@ -630,6 +634,12 @@ final class TaskEngine {
   }
 
   private void completed(TaskRecord r, TaskState state, List<Promise<JsonObject>> waiters, JsonObject json) {
+    completed(r, state, waiters, json, true);
+  }
+
+  /** {@code releaseKey}: false when the task's final record may not be in the cluster (its node stops). */
+  private void completed(TaskRecord r, TaskState state, List<Promise<JsonObject>> waiters, JsonObject json,
+                         boolean releaseKey) {
     r.endRecorded();
     registry.finished(r);
     r.admission.release();
@@ -660,7 +670,7 @@ final class TaskEngine {
         });
       }
     }
-    if (r.spec.key() != null) {
+    if (r.spec.key() != null && releaseKey) {
       if (r.spec.uniqueForMs() > 0) {
         store.holdKey(r.spec.key(), r.id(), r.endedAt(), r.spec.uniqueForMs());
       } else {

@@ -187,6 +187,51 @@ class UnconfirmedFinalRecordTest {
   }
 
   /**
+   * Found reading the code behind CI seed 33535: a durable task whose final record could not be confirmed while its
+   * node's tasks module stopped released its key, although the record on the backup member still said running; had
+   * the node then died before its backups were repaired, a survivor would have run the task again beside a new task
+   * of the key. The key stays bound to the task: a survivor that runs it again does so under its key.
+   */
+  @Test
+  void a_task_that_ends_unconfirmed_while_its_module_stops_keeps_its_key() throws Exception {
+    TestTypes.register();
+    cluster = TestCluster.create(UnconfirmedFinalRecordTest.class, 2);
+    List<StewardNode> nodes = UnbackedWrites.twoMembers(cluster, List.of(), null);
+    StewardNode a = nodes.get(0);
+    HazelcastInstance hzA = Cluster.hazelcast(a.vertx());
+    HazelcastInstance hzB = Cluster.hazelcast(nodes.get(1).vertx());
+    // One submit instance: no child deployment, whose stop (unregistering its consumers in the cluster) would wait
+    // for the held member before the module's own stop began.
+    TasksConfig config = TasksConfig.from(StewardNode.configLoader().resolve(new JsonObject().put("tasks",
+      new JsonObject().put("submitInstances", 1)), java.util.Map.of(), java.util.Map.of()).section("tasks"));
+    String tasksOfA = a.vertx().deployVerticle(new TasksVerticle(config)).await(30, TimeUnit.SECONDS);
+    nodes.get(1).vertx().deployVerticle(new TasksVerticle(config)).await(30, TimeUnit.SECONDS);
+    String key = UnbackedWrites.ownedBy(a, "stopping", k -> true); // its binding on a: what a's unbind changes
+    String next = nextIdOwnedBy(a);
+
+    String gate = "stopping-" + UUID.randomUUID();
+    String t1 = await(request(a, Addresses.Tasks.SUBMIT, new JsonObject().put("type", "test.block")
+      .put("payload", new JsonObject().put("gate", gate)).put("restart", "transient").put("key", key))).getString("id");
+    assertThat(t1).isEqualTo(next);
+    assertThat(TestTypes.gate(gate).awaitStarted()).as("the task started").isTrue();
+
+    // b stops answering; a's tasks module stops (it waits for the running task), then the task ends.
+    held = HeldPartitions.hold(hzB);
+    Future<Void> stopped = a.vertx().undeploy(tasksOfA);
+    TestTypes.gate(gate).open();
+    Poll.until(a.vertx(), "the task completed on a", 30_000, () -> Future.succeededFuture(completed(a) >= 1))
+      .await(40, TimeUnit.SECONDS);
+    assertThat(unconfirmed(a)).as("the final record was left unconfirmed").isGreaterThanOrEqualTo(1);
+
+    String binding = hzA.<String, String>getMap(TaskStore.KEYS).get(key);
+    assertThat(binding).as("the key was released while the task's record on b said running").isNotNull();
+    assertThat(Processors.boundId(binding)).isEqualTo(t1);
+    held.close();
+    held = null;
+    stopped.await(40, TimeUnit.SECONDS);
+  }
+
+  /**
    * Campaign seed 1000: a keyed submit whose key binding's backup never acknowledged failed with Hazelcast's
    * {@code IndeterminateOperationStateException}, which (unlike {@code MemberLeftException}) does not implement
    * {@code IndeterminateOperationState}: the submit was answered 500 with an ERROR ("unexpected ... this is a bug")
