@@ -52,8 +52,13 @@ final class Lookup {
       if (r == null) {
         throw StewardException.notFound("id: no task '" + id + "' on node " + nodeId);
       }
-      return r.keyHolderJson();
+      return r.keyHolderJson(clusterOffsetMs());
     });
+  }
+
+  /** Cluster time minus this node's wall clock (as {@link TaskStore#holdKey} corrects a task's end). */
+  private long clusterOffsetMs() {
+    return store.clusterTime() - System.currentTimeMillis();
   }
 
   Future<JsonObject> cancelHere(String id) {
@@ -135,7 +140,7 @@ final class Lookup {
     return accepted(id).compose(v -> {
       TaskRecord r = engine.registry().get(id);
       if (r != null) {
-        return Future.succeededFuture(strict ? r.keyHolderJson() : r.toJson());
+        return Future.succeededFuture(strict ? r.keyHolderJson(clusterOffsetMs()) : r.toJson());
       }
       return askOrigin(id, Addresses.Tasks.NODE_GET, new JsonObject().put("id", id), ASK_TIMEOUT_MS, strict)
         .compose(found -> found != null && found != SILENT
@@ -150,6 +155,7 @@ final class Lookup {
 
   private static JsonObject withoutMark(JsonObject record) {
     record.remove(TaskRecord.END_UNRECORDED);
+    record.remove(TaskRecord.ENDED_AT_CLUSTER);
     return record;
   }
 

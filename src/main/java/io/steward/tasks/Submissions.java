@@ -160,7 +160,7 @@ final class Submissions {
     }
     return lookup.keyHolder(existing).transform(ar -> {
       if (ar.succeeded()) {
-        return Future.succeededFuture(stillHolds(ar.result(), uniqueForMs));
+        return Future.succeededFuture(stillHolds(ar.result(), uniqueForMs, store.clusterTime()));
       }
       return Failure.of(ar.cause()) == Failure.NOT_FOUND ? Future.succeededFuture(false) : Future.failedFuture(ar.cause());
     });
@@ -168,12 +168,17 @@ final class Submissions {
 
   /**
    * A live task holds its key; a finished one while its end is less than {@code uniqueForMs} ago. Only for a binding
-   * that does not say when its task ended (the end not yet written to it): the record's {@code endedAt} is the task
-   * node's wall clock, so here a skew between the two nodes still moves the window.
+   * that does not say when its task ended (the end not yet written to it). The task's node answers with the end on
+   * the cluster clock ({@link TaskRecord#keyHolderJson}), judged against {@code clusterNow}; a record read from the
+   * map has only its node's wall clock, so there a skew between the two nodes still moves the window.
    */
-  static boolean stillHolds(JsonObject record, long uniqueForMs) {
+  static boolean stillHolds(JsonObject record, long uniqueForMs, long clusterNow) {
     if (!TaskState.of(record.getString("state")).isFinal() || record.getBoolean(TaskRecord.END_UNRECORDED, false)) {
       return true;
+    }
+    Long endedAtCluster = record.getLong(TaskRecord.ENDED_AT_CLUSTER);
+    if (endedAtCluster != null) {
+      return uniqueForMs > 0 && clusterNow - endedAtCluster < uniqueForMs;
     }
     long endedAt = record.getLong("endedAt", 0L);
     return uniqueForMs > 0 && endedAt > 0 && System.currentTimeMillis() - endedAt < uniqueForMs;

@@ -419,13 +419,19 @@ final class TaskRecord {
    * key: were the key moved and this node to die, a survivor would find it running and run it again beside the new
    * one, CI's campaign seed 33535).
    */
-  synchronized JsonObject keyHolderJson() {
+  synchronized JsonObject keyHolderJson(long clusterOffsetMs) {
     JsonObject json = toJson();
+    if (endedAt > 0) {
+      // The end on the cluster clock, as TaskStore.holdKey writes it to the binding: the asking node's wall clock may
+      // disagree with this one's (KeyWindowClockSkewIT: a submit judged before the binding had the end).
+      json.put(ENDED_AT_CLUSTER, endedAt + clusterOffsetMs);
+    }
     return endUnrecorded ? json.put(END_UNRECORDED, true) : json;
   }
 
-  /** The field of {@link #keyHolderJson}; never in an answer to a client. */
+  /** The fields of {@link #keyHolderJson}; never in an answer to a client. */
   static final String END_UNRECORDED = "endUnrecorded";
+  static final String ENDED_AT_CLUSTER = "endedAtCluster";
 
   // ---------------------------------------------------------------- the registry's bookkeeping
 
